@@ -1,0 +1,85 @@
+package io.fieldsync.wire;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdInputStream;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import io.fieldsync.ProtocolException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Encodes protocol messages for devices: protobuf, compressed with zstd. Decoding is bounded so a
+ * small hostile body cannot expand into an unbounded one.
+ */
+public final class WireCodec {
+  /** The media type of a zstd-compressed protobuf body. */
+  public static final String PROTOBUF = "application/x-protobuf";
+
+  public static final String ZSTD = "zstd";
+  private static final int LEVEL = 3;
+
+  private WireCodec() {}
+
+  public static byte[] encode(Message message) {
+    return Zstd.compress(message.toByteArray(), LEVEL);
+  }
+
+  /**
+   * Decompresses and parses a body.
+   *
+   * @param maxBytes the largest decompressed size accepted
+   * @throws ProtocolException when the body is not zstd, too large, or not a valid message
+   */
+  public static <T extends Message> T decode(Parser<T> parser, byte[] body, int maxBytes) {
+    return parse(parser, decompress(body, maxBytes));
+  }
+
+  public static <T extends Message> T parse(Parser<T> parser, byte[] raw) {
+    try {
+      CodedInputStream input = CodedInputStream.newInstance(raw);
+      T message = parser.parseFrom(input);
+      input.checkLastTagWas(0);
+      return message;
+    } catch (InvalidProtocolBufferException e) {
+      throw new ProtocolException(
+          "body is not a valid protobuf message (" + raw.length + " bytes): " + e.getMessage(), e);
+    }
+  }
+
+  public static byte[] decompress(byte[] body, int maxBytes) {
+    if (body.length < 4 || !hasZstdMagic(body)) {
+      throw new ProtocolException(
+          "body is not zstd-compressed (" + body.length + " bytes); send Content-Encoding: zstd");
+    }
+    try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(body))) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, body.length * 4));
+      byte[] buffer = new byte[16 * 1024];
+      int total = 0;
+      int read;
+      while ((read = in.read(buffer)) != -1) {
+        total += read;
+        if (total > maxBytes) {
+          throw new ProtocolException(
+              "decompressed body exceeds the limit of " + maxBytes + " bytes");
+        }
+        out.write(buffer, 0, read);
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new ProtocolException(
+          "zstd body is truncated or corrupt (" + body.length + " bytes): " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean hasZstdMagic(byte[] body) {
+    return (body[0] & 0xFF) == 0x28
+        && (body[1] & 0xFF) == 0xB5
+        && (body[2] & 0xFF) == 0x2F
+        && (body[3] & 0xFF) == 0xFD;
+  }
+}

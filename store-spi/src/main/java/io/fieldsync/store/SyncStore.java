@@ -1,0 +1,58 @@
+package io.fieldsync.store;
+
+import io.fieldsync.schema.Schema;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the server keeps user data and sync metadata. One implementation per backend, found
+ * through {@link SyncStoreProvider}. Every method is keyed by tenant; no call ever reads or writes
+ * another tenant's rows.
+ *
+ * <p>Implementations are thread-safe. The visibility promise every backend keeps: a pull never
+ * sees sequence {@code n + 1} before {@code n} is visible, so a cursor can never skip a change.
+ */
+public interface SyncStore extends AutoCloseable {
+
+  /** The backend's name, for logs ({@code sqlite}, {@code postgresql}). */
+  String name();
+
+  /**
+   * Creates the metadata tables and the user tables of the schema, or migrates them additively
+   * (new tables, new nullable columns) without losing data.
+   *
+   * @throws io.fieldsync.ConfigException when the stored tables cannot be migrated to the schema
+   */
+  void migrate(Schema schema);
+
+  /**
+   * Runs {@code work} in one write transaction for the tenant: everything it wrote commits when it
+   * returns and nothing does when it throws. Sequences it allocates become visible to pulls in
+   * order.
+   *
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  <T> T write(String tenant, WriteWork<T> work);
+
+  /**
+   * Up to {@code limit} records of the tenant whose latest change has a sequence above {@code
+   * cursor}, ascending by sequence, with all their values and field versions, read in one
+   * consistent snapshot.
+   */
+  PullPage pull(String tenant, long cursor, int limit);
+
+  /** The tenant's highest committed sequence (0 before any change). */
+  long currentSequence(String tenant);
+
+  /** The recorded outcome of an earlier delivery of a batch, if there was one. */
+  Optional<byte[]> batchOutcome(String tenant, String device, String batchId);
+
+  /** Review queue items of the tenant, oldest first; only open ones unless {@code all}. */
+  List<ReviewItem> reviewItems(String tenant, boolean all);
+
+  /** One review queue item by id. */
+  Optional<ReviewItem> reviewItem(String tenant, long id);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,42 @@
+package io.fieldsync.store;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One open write transaction of one tenant. Valid only inside the {@link WriteWork} it was given
+ * to; not thread-safe.
+ */
+public interface WriteTransaction {
+
+  String tenant();
+
+  /** The next number of the tenant's sequence; gaps never appear in committed sequences. */
+  long nextSequence();
+
+  /** The recorded outcome of an earlier delivery of a batch, read inside this transaction. */
+  Optional<byte[]> batchOutcome(String device, String batchId);
+
+  /**
+   * The stored records (live or tombstoned) of a table with the given ids; ids the store has never
+   * seen are absent from the map.
+   */
+  Map<String, StoredRecord> load(String table, Collection<String> ids);
+
+  /**
+   * Writes a record: a live record upserts the user table row; a deleted one removes it and keeps
+   * a tombstone (with the last values) in the metadata.
+   */
+  void save(StoredRecord record);
+
+  void journal(JournalEntry entry);
+
+  void recordBatch(String device, String batchId, byte[] outcome);
+
+  /** Adds an item to the review queue and returns its id. */
+  long park(ReviewItem item);
+
+  /** Marks an open review item resolved; false when it was not open. */
+  boolean resolveReview(long id, String resolution, long resolvedAtMillis);
+}
