@@ -1,6 +1,8 @@
 package io.fieldsync;
 
-/** A message that breaks the wire protocol: malformed, truncated, oversized or of the wrong shape. */
+/**
+ * A message that breaks the wire protocol: malformed, truncated, oversized or of the wrong shape.
+ */
 public class ProtocolException extends SyncException {
   private static final long serialVersionUID = 1L;
 

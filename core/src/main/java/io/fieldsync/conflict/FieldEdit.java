@@ -31,8 +31,8 @@ public record FieldEdit(
   }
 
   /**
-   * Whether the edit is concurrent with the field's current state: the field changed on the
-   * server after the version the edit was based on. Only concurrent edits are conflicts.
+   * Whether the edit is concurrent with the field's current state: the field changed on the server
+   * after the version the edit was based on. Only concurrent edits are conflicts.
    */
   public boolean isConcurrentWith(FieldState current) {
     return current.exists() && current.seq() > baseSeq;

@@ -1,8 +1,8 @@
 package io.fieldsync.conflict;
 
 /**
- * A field as the resolving side holds it: the value, the stamp and device of the write that set
- * it, and the server sequence at which it last changed.
+ * A field as the resolving side holds it: the value, the stamp and device of the write that set it,
+ * and the server sequence at which it last changed.
  *
  * @param exists false when the field has never been written (a new record)
  */

@@ -19,8 +19,8 @@ import java.util.Set;
  * <p>Tables get a rank from a depth-first walk of the references (parents first); records inside
  * one batch that point at each other (a tree in a self-referencing table, a two-table cycle) are
  * ordered by the actual references between them. A reference cycle among records cannot be
- * satisfied by any order; it is broken deterministically at the lowest-ranked record, which is
- * safe because fieldsync does not enforce foreign keys inside a batch. Thread-safe once built.
+ * satisfied by any order; it is broken deterministically at the lowest-ranked record, which is safe
+ * because fieldsync does not enforce foreign keys inside a batch. Thread-safe once built.
  */
 public final class ForeignKeyOrder {
 
@@ -86,11 +86,9 @@ public final class ForeignKeyOrder {
     }
 
     Map<Integer, List<Integer>> children = new HashMap<>();
-    Map<Integer, Integer> pendingParents = new HashMap<>();
     for (int index : upserts) {
       T item = items.get(index);
       Table table = schema.table(adapter.table(item));
-      int parents = 0;
       if (table != null) {
         for (Column column : table.foreignKeys()) {
           Object parentId = adapter.value(item, column.name());
@@ -100,41 +98,19 @@ public final class ForeignKeyOrder {
           Integer parent = upsertIndex.get(key(column.references(), parentId.toString()));
           if (parent != null && parent != index) {
             children.computeIfAbsent(parent, unused -> new ArrayList<>()).add(index);
-            parents++;
           }
         }
       }
-      pendingParents.put(index, parents);
     }
 
     Comparator<Integer> byRankThenPosition =
         Comparator.<Integer>comparingInt(i -> rank(adapter.table(items.get(i))))
             .thenComparingInt(i -> i);
-    PriorityQueue<Integer> ready = new PriorityQueue<>(byRankThenPosition);
-    PriorityQueue<Integer> waiting = new PriorityQueue<>(byRankThenPosition);
-    for (int index : upserts) {
-      (pendingParents.get(index) == 0 ? ready : waiting).add(index);
-    }
     List<T> result = new ArrayList<>(items.size());
-    Set<Integer> done = new HashSet<>();
-    while (done.size() < upserts.size()) {
-      Integer next = ready.poll();
-      if (next == null) {
-        // Only reference cycles remain: break one deterministically.
-        do {
-          next = waiting.poll();
-        } while (done.contains(next));
-      }
-      if (!done.add(next)) {
-        continue;
-      }
-      result.add(items.get(next));
-      for (int child : children.getOrDefault(next, List.of())) {
-        int left = pendingParents.merge(child, -1, Integer::sum);
-        if (left == 0 && !done.contains(child)) {
-          waiting.remove(child);
-          ready.add(child);
-        }
+    for (List<Integer> component : components(upserts, children, byRankThenPosition)) {
+      component.sort(byRankThenPosition);
+      for (int index : component) {
+        result.add(items.get(index));
       }
     }
 
@@ -145,6 +121,110 @@ public final class ForeignKeyOrder {
       result.add(items.get(index));
     }
     return result;
+  }
+
+  /**
+   * Strongly connected components of the reference graph (Tarjan), emitted parents first; among
+   * components that are ready at the same time, the one holding the lowest-ranked record first.
+   */
+  private static List<List<Integer>> components(
+      List<Integer> nodes, Map<Integer, List<Integer>> children, Comparator<Integer> order) {
+    Map<Integer, Integer> index = new HashMap<>();
+    Map<Integer, Integer> low = new HashMap<>();
+    Map<Integer, Integer> componentOf = new HashMap<>();
+    List<List<Integer>> found = new ArrayList<>();
+    java.util.ArrayDeque<Integer> stack = new java.util.ArrayDeque<>();
+    Set<Integer> onStack = new HashSet<>();
+    for (int node : nodes) {
+      if (!index.containsKey(node)) {
+        strongConnect(node, children, index, low, stack, onStack, found, componentOf);
+      }
+    }
+    // Kahn over the condensed graph; Tarjan's output order is reverse-topological.
+    int count = found.size();
+    int[] pending = new int[count];
+    List<Set<Integer>> edges = new ArrayList<>();
+    for (int c = 0; c < count; c++) {
+      edges.add(new HashSet<>());
+    }
+    for (int node : nodes) {
+      int from = componentOf.get(node);
+      for (int child : children.getOrDefault(node, List.of())) {
+        int to = componentOf.get(child);
+        if (from != to && edges.get(from).add(to)) {
+          pending[to]++;
+        }
+      }
+    }
+    Comparator<Integer> byFirstMember =
+        Comparator.comparing(c -> found.get(c).stream().min(order).orElseThrow(), order);
+    PriorityQueue<Integer> ready = new PriorityQueue<>(byFirstMember);
+    for (int c = 0; c < count; c++) {
+      if (pending[c] == 0) {
+        ready.add(c);
+      }
+    }
+    List<List<Integer>> result = new ArrayList<>(count);
+    while (!ready.isEmpty()) {
+      int c = ready.poll();
+      result.add(found.get(c));
+      for (int next : edges.get(c)) {
+        if (--pending[next] == 0) {
+          ready.add(next);
+        }
+      }
+    }
+    return result;
+  }
+
+  private static void strongConnect(
+      int root,
+      Map<Integer, List<Integer>> children,
+      Map<Integer, Integer> index,
+      Map<Integer, Integer> low,
+      java.util.ArrayDeque<Integer> stack,
+      Set<Integer> onStack,
+      List<List<Integer>> found,
+      Map<Integer, Integer> componentOf) {
+    // Iterative Tarjan: a deep parent chain (a long tree) must not overflow the call stack.
+    java.util.ArrayDeque<int[]> work = new java.util.ArrayDeque<>();
+    work.push(new int[] {root, 0});
+    while (!work.isEmpty()) {
+      int[] frame = work.peek();
+      int node = frame[0];
+      if (frame[1] == 0 && !index.containsKey(node)) {
+        index.put(node, index.size());
+        low.put(node, index.get(node));
+        stack.push(node);
+        onStack.add(node);
+      }
+      List<Integer> next = children.getOrDefault(node, List.of());
+      if (frame[1] < next.size()) {
+        int child = next.get(frame[1]++);
+        if (!index.containsKey(child)) {
+          work.push(new int[] {child, 0});
+        } else if (onStack.contains(child)) {
+          low.put(node, Math.min(low.get(node), index.get(child)));
+        }
+        continue;
+      }
+      work.pop();
+      if (!work.isEmpty()) {
+        int parent = work.peek()[0];
+        low.put(parent, Math.min(low.get(parent), low.get(node)));
+      }
+      if (low.get(node).equals(index.get(node))) {
+        List<Integer> component = new ArrayList<>();
+        int member;
+        do {
+          member = stack.pop();
+          onStack.remove(member);
+          componentOf.put(member, found.size());
+          component.add(member);
+        } while (member != node);
+        found.add(component);
+      }
+    }
   }
 
   private static String key(String table, String id) {

@@ -10,10 +10,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 
 /**
- * Column types a schema may declare. Each type has one canonical Java form, used by the engine,
- * the stores and the wire: {@code uuid}, {@code text}, {@code timestamp} and {@code json} are
- * {@link String}, {@code integer} is {@link Long}, {@code real} is {@link Double}, {@code boolean}
- * is {@link Boolean}. SQL NULL is {@code null}.
+ * Column types a schema may declare. Each type has one canonical Java form, used by the engine, the
+ * stores and the wire: {@code uuid}, {@code text}, {@code timestamp} and {@code json} are {@link
+ * String}, {@code integer} is {@link Long}, {@code real} is {@link Double}, {@code boolean} is
+ * {@link Boolean}. SQL NULL is {@code null}.
  */
 public enum ColumnType {
   UUID("TEXT"),
@@ -49,7 +49,9 @@ public enum ColumnType {
       }
     }
     throw new IllegalArgumentException(
-        "unknown type '" + name + "' (expected uuid, text, integer, real, boolean, timestamp or json)");
+        "unknown type '"
+            + name
+            + "' (expected uuid, text, integer, real, boolean, timestamp or json)");
   }
 
   /** Whether values of this type have an order that {@code max} and {@code min} can use. */
@@ -192,5 +194,4 @@ public enum ColumnType {
   static String abbreviate(String text) {
     return text.length() <= 40 ? text : text.substring(0, 37) + "...";
   }
-
 }

@@ -43,10 +43,14 @@ public enum ConflictRule {
   String unsupportedFor(ColumnType type) {
     switch (this) {
       case SUM:
-        return type == ColumnType.INTEGER ? null : "sum needs an integer column (counters add whole increments)";
+        return type == ColumnType.INTEGER
+            ? null
+            : "sum needs an integer column (counters add whole increments)";
       case MAX:
       case MIN:
-        return type.isOrdered() ? null : schemaName() + " needs an integer, real, text or timestamp column";
+        return type.isOrdered()
+            ? null
+            : schemaName() + " needs an integer, real, text or timestamp column";
       case UNION:
         return type == ColumnType.JSON ? null : "union needs a json column holding an array";
       default:

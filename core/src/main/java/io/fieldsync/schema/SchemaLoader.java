@@ -111,14 +111,22 @@ public final class SchemaLoader {
     Column key = table.primaryKey();
     if (key.type() != ColumnType.UUID && key.type() != ColumnType.TEXT) {
       throw new IllegalArgumentException(
-          where + ", column '" + key.name() + "': a primary key must be uuid or text, found "
+          where
+              + ", column '"
+              + key.name()
+              + "': a primary key must be uuid or text, found "
               + key.type().schemaName());
     }
     for (Column column : table.dataColumns()) {
       String problem = table.ruleFor(column).unsupportedFor(column.type());
       if (problem != null) {
         throw new IllegalArgumentException(
-            where + ", column '" + column.name() + "' (" + column.type().schemaName() + "): "
+            where
+                + ", column '"
+                + column.name()
+                + "' ("
+                + column.type().schemaName()
+                + "): "
                 + problem);
       }
     }
@@ -135,7 +143,9 @@ public final class SchemaLoader {
       boolean primaryKey = flag(body.get("primary_key"), where + " primary_key");
       boolean required = flag(body.get("required"), where + " required") || primaryKey;
       String references =
-          body.containsKey("references") ? text(body.get("references"), where + " references") : null;
+          body.containsKey("references")
+              ? text(body.get("references"), where + " references")
+              : null;
       ParentDeleteRule onParentDelete =
           body.containsKey("on_parent_delete")
               ? ParentDeleteRule.fromSchemaName(
@@ -167,13 +177,22 @@ public final class SchemaLoader {
         String where = "table '" + table.name() + "', column '" + column.name() + "'";
         if (parent == null) {
           throw new IllegalArgumentException(
-              where + ": references unknown table '" + column.references() + "'; the schema has "
+              where
+                  + ": references unknown table '"
+                  + column.references()
+                  + "'; the schema has "
                   + schema.tables().keySet());
         }
         if (parent.primaryKey().type() != column.type()) {
           throw new IllegalArgumentException(
-              where + ": is " + column.type().schemaName() + " but references "
-                  + parent.name() + "." + parent.primaryKey().name() + ", which is "
+              where
+                  + ": is "
+                  + column.type().schemaName()
+                  + " but references "
+                  + parent.name()
+                  + "."
+                  + parent.primaryKey().name()
+                  + ", which is "
                   + parent.primaryKey().type().schemaName());
         }
       }
@@ -183,7 +202,8 @@ public final class SchemaLoader {
   private static void identifier(String name, String where) {
     if (!IDENTIFIER.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          where + ": name must be lower-case letters, digits and '_', starting with a letter"
+          where
+              + ": name must be lower-case letters, digits and '_', starting with a letter"
               + " (names starting with '_' are reserved for fieldsync)");
     }
   }
@@ -225,7 +245,12 @@ public final class SchemaLoader {
     for (String key : node.keySet()) {
       if (!allowed.contains(key)) {
         throw new IllegalArgumentException(
-            where + ": unknown key '" + key + "' (allowed: " + List.copyOf(allowed).stream().sorted().toList() + ")");
+            where
+                + ": unknown key '"
+                + key
+                + "' (allowed: "
+                + List.copyOf(allowed).stream().sorted().toList()
+                + ")");
       }
     }
   }
