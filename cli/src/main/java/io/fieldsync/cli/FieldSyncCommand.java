@@ -1,0 +1,61 @@
+package io.fieldsync.cli;
+
+import io.fieldsync.SyncException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fieldsync} command. */
+@Command(
+    name = "fieldsync",
+    mixinStandardHelpOptions = true,
+    versionProvider = FieldSyncCommand.Version.class,
+    description = "Offline-first sync: SQLite devices reconciled with a central server.",
+    subcommands = {
+      ServerCommand.class,
+      ClientCommand.class,
+      TokenCommand.class,
+      ReviewCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class FieldSyncCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command and returns its exit code: 0 ok, 1 failed, 2 bad usage. */
+  public static int execute(String... args) {
+    CommandLine commandLine = new CommandLine(new FieldSyncCommand());
+    commandLine.setExecutionExceptionHandler(
+        (exception, line, parseResult) -> {
+          line.getErr().println("fieldsync: " + describe(exception));
+          return 1;
+        });
+    return commandLine.execute(args);
+  }
+
+  static String describe(Throwable exception) {
+    if (exception instanceof SyncException || exception instanceof IllegalArgumentException) {
+      return exception.getMessage();
+    }
+    if (exception instanceof java.io.IOException) {
+      return "I/O error: " + exception.getMessage();
+    }
+    return exception.getClass().getSimpleName() + ": " + exception.getMessage();
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = FieldSyncCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"fieldsync " + (version == null ? "dev" : version)};
+    }
+  }
+}
