@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where the server keeps user data and sync metadata. One implementation per backend, found
- * through {@link SyncStoreProvider}. Every method is keyed by tenant; no call ever reads or writes
- * another tenant's rows.
+ * Where the server keeps user data and sync metadata. One implementation per backend, found through
+ * {@link SyncStoreProvider}. Every method is keyed by tenant; no call ever reads or writes another
+ * tenant's rows.
  *
- * <p>Implementations are thread-safe. The visibility promise every backend keeps: a pull never
- * sees sequence {@code n + 1} before {@code n} is visible, so a cursor can never skip a change.
+ * <p>Implementations are thread-safe. The visibility promise every backend keeps: a pull never sees
+ * sequence {@code n + 1} before {@code n} is visible, so a cursor can never skip a change.
  */
 public interface SyncStore extends AutoCloseable {
 
@@ -18,8 +18,8 @@ public interface SyncStore extends AutoCloseable {
   String name();
 
   /**
-   * Creates the metadata tables and the user tables of the schema, or migrates them additively
-   * (new tables, new nullable columns) without losing data.
+   * Creates the metadata tables and the user tables of the schema, or migrates them additively (new
+   * tables, new nullable columns) without losing data.
    *
    * @throws io.fieldsync.ConfigException when the stored tables cannot be migrated to the schema
    */

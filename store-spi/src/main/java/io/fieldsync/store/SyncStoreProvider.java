@@ -1,9 +1,9 @@
 package io.fieldsync.store;
 
 /**
- * Makes stores of one backend. Listed in {@code META-INF/services/io.fieldsync.store.SyncStoreProvider}
- * and chosen by {@link SyncStores#open} from a location such as {@code sync.db} or {@code
- * postgresql://host/db}.
+ * Makes stores of one backend. Listed in {@code
+ * META-INF/services/io.fieldsync.store.SyncStoreProvider} and chosen by {@link SyncStores#open}
+ * from a location such as {@code sync.db} or {@code postgresql://host/db}.
  */
 public interface SyncStoreProvider {
 

@@ -15,6 +15,12 @@ public interface WriteTransaction {
   /** The next number of the tenant's sequence; gaps never appear in committed sequences. */
   long nextSequence();
 
+  /**
+   * The tenant's highest sequence as this transaction sees it: the last committed one, or the last
+   * one this transaction allocated.
+   */
+  long sequence();
+
   /** The recorded outcome of an earlier delivery of a batch, read inside this transaction. */
   Optional<byte[]> batchOutcome(String device, String batchId);
 
@@ -25,8 +31,8 @@ public interface WriteTransaction {
   Map<String, StoredRecord> load(String table, Collection<String> ids);
 
   /**
-   * Writes a record: a live record upserts the user table row; a deleted one removes it and keeps
-   * a tombstone (with the last values) in the metadata.
+   * Writes a record: a live record upserts the user table row; a deleted one removes it and keeps a
+   * tombstone (with the last values) in the metadata.
    */
   void save(StoredRecord record);
 

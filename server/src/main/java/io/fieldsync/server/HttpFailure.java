@@ -1,0 +1,51 @@
+package io.fieldsync.server;
+
+/** A request the server answers with an error status; the message goes to the caller as is. */
+final class HttpFailure extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final int status;
+  private final String error;
+
+  HttpFailure(int status, String error, String message) {
+    super(message, null, false, false);
+    this.status = status;
+    this.error = error;
+  }
+
+  int status() {
+    return status;
+  }
+
+  String error() {
+    return error;
+  }
+
+  static HttpFailure badRequest(String message) {
+    return new HttpFailure(400, "bad_request", message);
+  }
+
+  static HttpFailure forbidden(String message) {
+    return new HttpFailure(403, "forbidden", message);
+  }
+
+  static HttpFailure notFound(String message) {
+    return new HttpFailure(404, "not_found", message);
+  }
+
+  static HttpFailure methodNotAllowed(String message) {
+    return new HttpFailure(405, "method_not_allowed", message);
+  }
+
+  static HttpFailure conflict(String message) {
+    return new HttpFailure(409, "conflict", message);
+  }
+
+  static HttpFailure tooLarge(String message) {
+    return new HttpFailure(413, "too_large", message);
+  }
+
+  static HttpFailure unsupportedMediaType(String message) {
+    return new HttpFailure(415, "unsupported_media_type", message);
+  }
+}

@@ -1,0 +1,225 @@
+package io.fieldsync.server;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.wire.WireCodec;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads request bodies and writes responses in the two formats of the protocol: zstd protobuf and
+ * proto3 JSON. Both refuse unknown fields, so a device and server that disagree about the protocol
+ * fail loudly instead of dropping data.
+ */
+final class MessageCodec {
+  static final String JSON = "application/json";
+
+  enum Format {
+    PROTOBUF,
+    JSON
+  }
+
+  private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser();
+  private static final JsonFormat.Printer JSON_PRINTER = JsonFormat.printer();
+
+  private MessageCodec() {}
+
+  /** The format named by a Content-Type header; 415 for anything else. */
+  static Format requestFormat(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      throw HttpFailure.unsupportedMediaType(
+          "missing Content-Type; send application/x-protobuf (with Content-Encoding: zstd) or"
+              + " application/json");
+    }
+    String mime = mime(contentType);
+    if (mime.equals(WireCodec.PROTOBUF)) {
+      return Format.PROTOBUF;
+    }
+    if (mime.equals(JSON)) {
+      return Format.JSON;
+    }
+    throw HttpFailure.unsupportedMediaType(
+        "Content-Type '"
+            + abbreviate(contentType)
+            + "' is not supported; send "
+            + WireCodec.PROTOBUF
+            + " (with Content-Encoding: zstd) or "
+            + JSON);
+  }
+
+  /** The response format: what Accept asks for, else the request's own. */
+  static Format responseFormat(String accept, Format requestFormat) {
+    if (accept != null) {
+      String lower = accept.toLowerCase(Locale.ROOT);
+      if (lower.contains(WireCodec.PROTOBUF)) {
+        return Format.PROTOBUF;
+      }
+      if (lower.contains(JSON)) {
+        return Format.JSON;
+      }
+    }
+    return requestFormat;
+  }
+
+  /** Whether a Content-Encoding header asks for zstd; 415 for encodings the server lacks. */
+  static boolean zstdEncoded(String contentEncoding) {
+    if (contentEncoding == null || contentEncoding.isBlank()) {
+      return false;
+    }
+    String encoding = contentEncoding.trim().toLowerCase(Locale.ROOT);
+    if (encoding.equals(WireCodec.ZSTD)) {
+      return true;
+    }
+    if (encoding.equals("identity")) {
+      return false;
+    }
+    throw HttpFailure.unsupportedMediaType(
+        "Content-Encoding '"
+            + abbreviate(contentEncoding)
+            + "' is not supported; send zstd or"
+            + " nothing");
+  }
+
+  /**
+   * Parses a body into a message of {@code prototype}'s type.
+   *
+   * @throws HttpFailure 413 when the decompressed body exceeds {@code maxBytes}
+   * @throws ProtocolException when the body is not a valid message of the type
+   */
+  @SuppressWarnings("unchecked")
+  static <T extends Message> T read(
+      T prototype, Format format, boolean zstd, byte[] body, int maxBytes) {
+    byte[] raw = zstd || format == Format.PROTOBUF ? decompress(body, maxBytes) : body;
+    if (format == Format.PROTOBUF) {
+      T message =
+          WireCodec.parse((com.google.protobuf.Parser<T>) prototype.getParserForType(), raw);
+      requireNoUnknownFields(message, message.getDescriptorForType().getName());
+      return message;
+    }
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(raw))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new ProtocolException("body is not valid UTF-8 JSON (" + raw.length + " bytes)");
+    }
+    Message.Builder builder = prototype.newBuilderForType();
+    try {
+      JSON_PARSER.merge(text, builder);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ProtocolException(
+          "body is not a valid JSON "
+              + prototype.getDescriptorForType().getName()
+              + " ("
+              + raw.length
+              + " bytes): "
+              + e.getMessage());
+    } catch (RuntimeException e) {
+      // the JSON parser reports some malformed input as unchecked exceptions
+      throw new ProtocolException(
+          "body is not valid JSON (" + raw.length + " bytes): " + e.getMessage());
+    }
+    return (T) builder.build();
+  }
+
+  /** Decompresses a zstd body, refusing one that is not zstd or expands past the limit. */
+  static byte[] decompress(byte[] body, int maxBytes) {
+    if (body.length < 4
+        || (body[0] & 0xFF) != 0x28
+        || (body[1] & 0xFF) != 0xB5
+        || (body[2] & 0xFF) != 0x2F
+        || (body[3] & 0xFF) != 0xFD) {
+      throw new ProtocolException(
+          "body is not zstd-compressed (" + body.length + " bytes); send Content-Encoding: zstd");
+    }
+    try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(body))) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, body.length * 4));
+      byte[] buffer = new byte[64 * 1024];
+      long total = 0;
+      int read;
+      while ((read = in.read(buffer)) != -1) {
+        total += read;
+        if (total > maxBytes) {
+          throw HttpFailure.tooLarge(
+              "decompressed body exceeds the limit of " + maxBytes + " bytes");
+        }
+        out.write(buffer, 0, read);
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new ProtocolException(
+          "zstd body is truncated or corrupt (" + body.length + " bytes): " + e.getMessage(), e);
+    }
+  }
+
+  /** Refuses binary messages carrying fields this server does not know, at any depth. */
+  static void requireNoUnknownFields(Message message, String path) {
+    if (!message.getUnknownFields().asMap().isEmpty()) {
+      throw new ProtocolException(
+          "unknown field number(s) "
+              + message.getUnknownFields().asMap().keySet()
+              + " in "
+              + path
+              + "; the device and server disagree about the protocol");
+    }
+    for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
+      FieldDescriptor field = entry.getKey();
+      if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      if (field.isRepeated()) {
+        List<?> items = (List<?>) entry.getValue();
+        for (int i = 0; i < items.size(); i++) {
+          requireNoUnknownFields(
+              (Message) items.get(i), path + "." + field.getName() + "[" + i + "]");
+        }
+      } else {
+        requireNoUnknownFields((Message) entry.getValue(), path + "." + field.getName());
+      }
+    }
+  }
+
+  static byte[] write(Message message, Format format) {
+    if (format == Format.PROTOBUF) {
+      return WireCodec.encode(message);
+    }
+    try {
+      return (JSON_PRINTER.print(message) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(
+          "cannot print " + message.getDescriptorForType().getName(), e);
+    }
+  }
+
+  static String contentType(Format format) {
+    return format == Format.PROTOBUF ? WireCodec.PROTOBUF : JSON + "; charset=utf-8";
+  }
+
+  private static String mime(String contentType) {
+    int semicolon = contentType.indexOf(';');
+    String mime = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+    return mime.trim().toLowerCase(Locale.ROOT);
+  }
+
+  static String abbreviate(String text) {
+    return text.length() <= 60 ? text : text.substring(0, 57) + "...";
+  }
+}

@@ -1,0 +1,121 @@
+package io.fieldsync.server;
+
+import io.fieldsync.order.ForeignKeyOrder;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.PullPage;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.store.SyncStore;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.FieldVersion;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.Record;
+import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.Values;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Answers pulls: one entry per record changed after the cursor, with only the fields changed after
+ * it (all fields for a record created or restored after it), tombstones without fields, parents
+ * before children and deletes last. Thread-safe.
+ */
+final class PullService {
+  private final SyncStore store;
+  private final Schema schema;
+  private final ForeignKeyOrder order;
+  private final ServerClock clock;
+  private final int defaultLimit;
+  private final int maxLimit;
+
+  PullService(SyncStore store, Schema schema, ServerClock clock, int defaultLimit, int maxLimit) {
+    this.store = store;
+    this.schema = schema;
+    this.order = new ForeignKeyOrder(schema);
+    this.clock = clock;
+    this.defaultLimit = defaultLimit;
+    this.maxLimit = maxLimit;
+  }
+
+  PullResponse pull(TokenClaims token, PullRequest request) {
+    long cursor = request.getCursor();
+    if (cursor < 0) {
+      throw HttpFailure.badRequest("cursor must not be negative, found " + cursor);
+    }
+    if (request.getLimit() < 0) {
+      throw HttpFailure.badRequest("limit must not be negative, found " + request.getLimit());
+    }
+    int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
+    PullPage page = store.pull(token.tenant(), cursor, limit);
+    List<Record> records = new ArrayList<>(page.records().size());
+    long lastSeq = cursor;
+    for (StoredRecord stored : page.records()) {
+      lastSeq = Math.max(lastSeq, stored.seq());
+      Table table = schema.table(stored.table());
+      if (table != null) {
+        records.add(toWire(table, stored, cursor));
+      }
+    }
+    boolean hasMore = page.records().size() >= limit;
+    long next = hasMore ? lastSeq : Math.max(cursor, page.sequence());
+    return PullResponse.newBuilder()
+        .addAllRecords(order.sort(records, ADAPTER))
+        .setNextCursor(next)
+        .setHasMore(hasMore)
+        .setSequence(page.sequence())
+        .setServerHlc(clock.now())
+        .build();
+  }
+
+  static Record toWire(Table table, StoredRecord stored, long cursor) {
+    Record.Builder record =
+        Record.newBuilder().setTable(table.name()).setRecordId(stored.id()).setSeq(stored.seq());
+    if (stored.deleted()) {
+      return record.setDeleted(true).build();
+    }
+    RecordVersions versions = stored.versions();
+    boolean whole = !versions.hasRow() || versions.getRow().getSeq() > cursor;
+    for (Column column : table.columns().values()) {
+      FieldVersion version = versions.getFieldsMap().get(column.name());
+      boolean send = whole || (version != null && version.getSeq() > cursor);
+      if (send && stored.values().containsKey(column.name())) {
+        record.addFields(
+            Field.newBuilder()
+                .setColumn(column.name())
+                .setValue(Values.toWire(stored.values().get(column.name())))
+                .setHlc(version == null ? 0 : version.getHlc()));
+      }
+    }
+    return record.build();
+  }
+
+  static final ForeignKeyOrder.Adapter<Record> ADAPTER =
+      new ForeignKeyOrder.Adapter<>() {
+        @Override
+        public String table(Record item) {
+          return item.getTable();
+        }
+
+        @Override
+        public String recordId(Record item) {
+          return item.getRecordId();
+        }
+
+        @Override
+        public boolean isDelete(Record item) {
+          return item.getDeleted();
+        }
+
+        @Override
+        public Object value(Record item, String column) {
+          for (Field field : item.getFieldsList()) {
+            if (field.getColumn().equals(column)) {
+              return Values.fromWire(field.getValue());
+            }
+          }
+          return null;
+        }
+      };
+}

@@ -1,0 +1,755 @@
+package io.fieldsync.server;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.fieldsync.StorageException;
+import io.fieldsync.conflict.FieldEdit;
+import io.fieldsync.conflict.FieldState;
+import io.fieldsync.conflict.Verdict;
+import io.fieldsync.order.ForeignKeyOrder;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.ConflictRule;
+import io.fieldsync.schema.DeleteRule;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.JournalEntry;
+import io.fieldsync.store.ReviewItem;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.store.SyncStore;
+import io.fieldsync.store.WriteTransaction;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.ChangeResult;
+import io.fieldsync.wire.ChangeStatus;
+import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.FieldVersion;
+import io.fieldsync.wire.Op;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.Values;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides a pushed batch, using only the store SPI so it runs on every backend.
+ *
+ * <p>Two phases. <em>Prepare</em> checks every change against the schema and the token without
+ * touching the store; a change that fails is rejected with a reason and the others go on.
+ * <em>Commit</em> runs in one store write transaction: it checks the batch id again (so two
+ * deliveries racing each other cannot both apply), orders the accepted changes by foreign key,
+ * loads the records they touch in bulk, decides every field with the column's conflict strategy,
+ * gives each changed record the next sequence, journals every change with its outcome and records
+ * the response under the batch id.
+ *
+ * <p>A device has always seen its own writes: a field last written by the pushing device is never a
+ * conflict for it, whatever {@code base_seq} says (a device may push twice before it pulls).
+ *
+ * <p>Thread-safe (stateless apart from the clock).
+ */
+final class PushService {
+  static final int MAX_BATCH_ID_LENGTH = 200;
+
+  private final SyncStore store;
+  private final Schema schema;
+  private final ForeignKeyOrder order;
+  private final ServerClock clock;
+
+  PushService(SyncStore store, Schema schema, ServerClock clock) {
+    this.store = store;
+    this.schema = schema;
+    this.order = new ForeignKeyOrder(schema);
+    this.clock = clock;
+  }
+
+  /** The outcome of a push and how many device stamps were capped on the way. */
+  record Outcome(PushResponse response, int skewCapped, long maxAheadMillis) {}
+
+  Outcome push(TokenClaims token, PushRequest request) {
+    String batchId = request.getBatchId();
+    if (batchId.isBlank()) {
+      throw HttpFailure.badRequest(
+          "push needs a batch_id: any text unique per device batch, reused on retry");
+    }
+    if (batchId.length() > MAX_BATCH_ID_LENGTH) {
+      throw HttpFailure.badRequest(
+          "batch_id is "
+              + batchId.length()
+              + " characters; at most "
+              + MAX_BATCH_ID_LENGTH
+              + " are allowed");
+    }
+    Optional<byte[]> recorded = store.batchOutcome(token.tenant(), token.device(), batchId);
+    if (recorded.isPresent()) {
+      return new Outcome(replay(recorded.get(), batchId), 0, 0);
+    }
+    ServerClock.Guard guard = clock.guard();
+    guard.admit(request.getDeviceHlc());
+    List<Prepared> prepared = prepare(token, request, guard);
+    PushResponse response =
+        store.write(
+            token.tenant(),
+            transaction -> {
+              Optional<byte[]> raced = transaction.batchOutcome(token.device(), batchId);
+              if (raced.isPresent()) {
+                return replay(raced.get(), batchId);
+              }
+              return new Commit(transaction, token, batchId, prepared).run();
+            });
+    return new Outcome(response, guard.capped(), guard.maxAheadMillis());
+  }
+
+  private static PushResponse replay(byte[] recorded, String batchId) {
+    try {
+      return PushResponse.parseFrom(recorded).toBuilder().setReplayed(true).build();
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException(
+          "the recorded outcome of batch '" + batchId + "' is corrupt: " + e.getMessage(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ prepare
+
+  /** A field of a change, checked and converted to its canonical value. */
+  record PreparedField(
+      Column column,
+      Object value,
+      Object sent,
+      long hlc,
+      long delta,
+      List<String> added,
+      List<String> removed) {}
+
+  /** A change after the prepare phase: accepted (fields checked) or rejected with a reason. */
+  static final class Prepared {
+    final int index;
+    final Change change;
+    final Table table;
+    final String id;
+    final List<PreparedField> fields = new ArrayList<>();
+    final Map<String, Object> valuesByColumn = new HashMap<>();
+    long hlc;
+    String rejection;
+
+    Prepared(int index, Change change, Table table, String id) {
+      this.index = index;
+      this.change = change;
+      this.table = table;
+      this.id = id;
+    }
+
+    boolean isDelete() {
+      return change.getOp() == Op.OP_DELETE;
+    }
+  }
+
+  private List<Prepared> prepare(TokenClaims token, PushRequest request, ServerClock.Guard guard) {
+    String tenantMismatch = null;
+    if (!request.getTenant().isEmpty() && !request.getTenant().equals(token.tenant())) {
+      tenantMismatch =
+          "tenant mismatch: the push names tenant '"
+              + request.getTenant()
+              + "' but the token is for tenant '"
+              + token.tenant()
+              + "'";
+    }
+    List<Prepared> result = new ArrayList<>(request.getChangesCount());
+    for (int i = 0; i < request.getChangesCount(); i++) {
+      Change change = request.getChanges(i);
+      Table table = schema.table(change.getTable());
+      String id = canonicalId(table, change.getRecordId());
+      Prepared prepared = new Prepared(i, change, table, id);
+      prepared.hlc = guard.admit(change.getHlc());
+      prepared.rejection =
+          tenantMismatch != null ? tenantMismatch : check(prepared, change, table, guard);
+      result.add(prepared);
+    }
+    return result;
+  }
+
+  private static String canonicalId(Table table, String recordId) {
+    if (table == null || recordId.isEmpty()) {
+      return null;
+    }
+    try {
+      return (String) table.primaryKey().type().coerce(recordId);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Checks one change; returns the rejection reason or null, filling in the fields. */
+  private String check(Prepared prepared, Change change, Table table, ServerClock.Guard guard) {
+    if (table == null) {
+      return "unknown table '"
+          + MessageCodec.abbreviate(change.getTable())
+          + "'; the schema (v"
+          + schema.version()
+          + ") has "
+          + schema.tables().keySet();
+    }
+    String where =
+        "table '"
+            + table.name()
+            + "', record '"
+            + MessageCodec.abbreviate(change.getRecordId())
+            + "'";
+    if (change.getRecordId().isEmpty()) {
+      return "table '" + table.name() + "': the change has no record_id";
+    }
+    if (prepared.id == null) {
+      try {
+        table.primaryKey().type().coerce(change.getRecordId());
+      } catch (IllegalArgumentException e) {
+        return where
+            + ", column '"
+            + table.primaryKey().name()
+            + "': bad record id: "
+            + e.getMessage();
+      }
+    }
+    Op op = change.getOp();
+    if (op != Op.OP_INSERT && op != Op.OP_UPDATE && op != Op.OP_DELETE) {
+      return where
+          + ": unknown op "
+          + change.getOpValue()
+          + " (expected OP_INSERT, OP_UPDATE or OP_DELETE)";
+    }
+    if (op == Op.OP_DELETE) {
+      return null;
+    }
+    Set<String> seen = new HashSet<>();
+    for (FieldChange field : change.getFieldsList()) {
+      String columnWhere = where + ", column '" + MessageCodec.abbreviate(field.getColumn()) + "'";
+      Column column = table.column(field.getColumn());
+      if (column == null) {
+        return columnWhere + ": no such column; the table has " + table.columns().keySet();
+      }
+      if (!seen.add(column.name())) {
+        return columnWhere + ": sent twice in one change";
+      }
+      Object sent;
+      Object value;
+      try {
+        sent = Values.fromWire(field.getValue());
+        value = column.type().coerce(sent);
+      } catch (RuntimeException e) {
+        return columnWhere + ": " + e.getMessage();
+      }
+      if (column.primaryKey()) {
+        if (!prepared.id.equals(value)) {
+          return columnWhere + ": the primary key value differs from record_id";
+        }
+        continue;
+      }
+      if (value == null && column.required()) {
+        return columnWhere + ": required, but the change sets it to null";
+      }
+      for (String element : concat(field.getAddedList(), field.getRemovedList())) {
+        try {
+          JsonParser.parseString(element);
+        } catch (JsonParseException e) {
+          return columnWhere
+              + ": added/removed element is not JSON: '"
+              + MessageCodec.abbreviate(element)
+              + "'";
+        }
+      }
+      if (field.getDelta() != 0 && table.ruleFor(column) != ConflictRule.SUM) {
+        return columnWhere + ": a delta is only allowed on sum columns";
+      }
+      long hlc = field.getHlc() != 0 ? guard.admit(field.getHlc()) : prepared.hlc;
+      PreparedField prepared1 =
+          new PreparedField(
+              column,
+              value,
+              sent,
+              hlc,
+              field.getDelta(),
+              field.getAddedList(),
+              field.getRemovedList());
+      prepared.fields.add(prepared1);
+      prepared.valuesByColumn.put(column.name(), value);
+    }
+    if (op == Op.OP_INSERT) {
+      for (Column column : table.dataColumns()) {
+        if (column.required() && prepared.valuesByColumn.get(column.name()) == null) {
+          return where + ", column '" + column.name() + "': required, but the insert has no value";
+        }
+      }
+    }
+    return null;
+  }
+
+  private static List<String> concat(List<String> first, List<String> second) {
+    List<String> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
+  }
+
+  // ------------------------------------------------------------------ commit
+
+  /** A record's state while the batch is decided. */
+  private static final class Working {
+    final Table table;
+    final String id;
+    boolean exists;
+    boolean deleted;
+    long seq;
+    final Map<String, Object> values = new LinkedHashMap<>();
+    final RecordVersions.Builder versions;
+
+    /** The sequence this batch gave the record, or 0. */
+    long newSeq;
+
+    Working(Table table, String id, StoredRecord stored) {
+      this.table = table;
+      this.id = id;
+      if (stored == null) {
+        versions = RecordVersions.newBuilder();
+      } else {
+        exists = true;
+        deleted = stored.deleted();
+        seq = stored.seq();
+        values.putAll(stored.values());
+        versions = stored.versions().toBuilder();
+      }
+    }
+
+    /** Whether something other than {@code device} changed the record after {@code baseSeq}. */
+    boolean changedByOthersAfter(long baseSeq, String device) {
+      if (versions.hasRow() && concurrent(versions.getRow(), baseSeq, device)) {
+        return true;
+      }
+      for (FieldVersion version : versions.getFieldsMap().values()) {
+        if (concurrent(version, baseSeq, device)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static boolean concurrent(FieldVersion version, long baseSeq, String device) {
+      return version.getSeq() > baseSeq && !version.getDevice().equals(device);
+    }
+  }
+
+  private final class Commit {
+    private final WriteTransaction transaction;
+    private final TokenClaims token;
+    private final String batchId;
+    private final List<Prepared> prepared;
+    private final Map<String, Working> records = new HashMap<>();
+    private final long now;
+
+    Commit(
+        WriteTransaction transaction, TokenClaims token, String batchId, List<Prepared> prepared) {
+      this.transaction = transaction;
+      this.token = token;
+      this.batchId = batchId;
+      this.prepared = prepared;
+      this.now = clock.wallMillis();
+    }
+
+    PushResponse run() {
+      load();
+      List<Prepared> accepted = new ArrayList<>();
+      for (Prepared change : prepared) {
+        if (change.rejection == null) {
+          accepted.add(change);
+        }
+      }
+      List<Prepared> sorted = order.sort(accepted, ADAPTER);
+      Map<Integer, Decision> decisions = new HashMap<>();
+      for (Prepared change : sorted) {
+        decisions.put(change.index, change.isDelete() ? delete(change) : upsert(change));
+      }
+      for (Working record : records.values()) {
+        if (record.newSeq != 0) {
+          transaction.save(
+              new StoredRecord(
+                  record.table.name(),
+                  record.id,
+                  record.newSeq,
+                  record.deleted,
+                  record.values,
+                  record.versions.build()));
+        }
+      }
+      PushResponse.Builder response = PushResponse.newBuilder().setBatchId(batchId);
+      int applied = 0;
+      int merged = 0;
+      int rejected = 0;
+      int parked = 0;
+      for (Prepared change : prepared) {
+        Decision decision =
+            change.rejection != null
+                ? new Decision(ChangeStatus.REJECTED, change.rejection, List.of(), 0, true)
+                : decisions.get(change.index);
+        ChangeResult.Builder result =
+            ChangeResult.newBuilder().setIndex(change.index).setStatus(decision.status);
+        if (decision.reason != null) {
+          result.setReason(decision.reason);
+        }
+        result.addAllParkedColumns(decision.parkedColumns);
+        Working record = change.id == null ? null : records.get(key(change.table, change.id));
+        if (decision.includeRecord && record != null) {
+          result.setServerRecord(serverRecord(record));
+        }
+        response.addResults(result);
+        switch (decision.status) {
+          case APPLIED -> applied++;
+          case MERGED -> merged++;
+          case PARKED -> parked++;
+          default -> rejected++;
+        }
+        transaction.journal(
+            new JournalEntry(
+                decision.seq,
+                change.table == null ? change.change.getTable() : change.table.name(),
+                change.id == null ? change.change.getRecordId() : change.id,
+                opName(change.change),
+                fieldsJson(change.change),
+                change.hlc,
+                token.device(),
+                batchId,
+                decision.journalOutcome()));
+      }
+      response
+          .setApplied(applied)
+          .setMerged(merged)
+          .setRejected(rejected)
+          .setParked(parked)
+          .setSequence(transaction.sequence())
+          .setServerHlc(clock.now());
+      PushResponse built = response.build();
+      transaction.recordBatch(token.device(), batchId, built.toByteArray());
+      return built;
+    }
+
+    private void load() {
+      Map<Table, List<String>> ids = new LinkedHashMap<>();
+      for (Prepared change : prepared) {
+        if (change.table != null && change.id != null) {
+          ids.computeIfAbsent(change.table, unused -> new ArrayList<>()).add(change.id);
+        }
+      }
+      for (Map.Entry<Table, List<String>> entry : ids.entrySet()) {
+        Table table = entry.getKey();
+        Map<String, StoredRecord> stored = transaction.load(table.name(), entry.getValue());
+        for (String id : entry.getValue()) {
+          records.computeIfAbsent(key(table, id), unused -> new Working(table, id, stored.get(id)));
+        }
+      }
+    }
+
+    private long sequenceFor(Working record) {
+      if (record.newSeq == 0) {
+        record.newSeq = transaction.nextSequence();
+        record.seq = record.newSeq;
+      }
+      return record.newSeq;
+    }
+
+    private FieldVersion version(Working record, long hlc) {
+      return FieldVersion.newBuilder()
+          .setSeq(sequenceFor(record))
+          .setHlc(hlc)
+          .setDevice(token.device())
+          .build();
+    }
+
+    private Decision delete(Prepared change) {
+      Working record = records.get(key(change.table, change.id));
+      if (!record.exists || record.deleted) {
+        return new Decision(ChangeStatus.APPLIED, null, List.of(), 0, false);
+      }
+      long baseSeq = change.change.getBaseSeq();
+      if (change.table.onDelete() == DeleteRule.UPDATE_WINS
+          && record.changedByOthersAfter(baseSeq, token.device())) {
+        return new Decision(
+            ChangeStatus.MERGED,
+            "table '"
+                + change.table.name()
+                + "', record '"
+                + change.id
+                + "': updated on the server after sequence "
+                + baseSeq
+                + " and on_delete is update_wins, so the record stays",
+            List.of(),
+            0,
+            true);
+      }
+      record.deleted = true;
+      record.versions.setRow(version(record, change.hlc));
+      return new Decision(ChangeStatus.APPLIED, null, List.of(), record.newSeq, false);
+    }
+
+    private Decision upsert(Prepared change) {
+      Working record = records.get(key(change.table, change.id));
+      Table table = change.table;
+      String where = "table '" + table.name() + "', record '" + change.id + "'";
+      long baseSeq = change.change.getBaseSeq();
+      boolean changed = false;
+      boolean merged = false;
+      boolean includeRecord = false;
+      String reason = null;
+      if (!record.exists) {
+        if (change.change.getOp() == Op.OP_UPDATE) {
+          return new Decision(
+              ChangeStatus.REJECTED,
+              where + ": update of a record the server does not have; send it as OP_INSERT",
+              List.of(),
+              0,
+              true);
+        }
+        record.exists = true;
+        record.deleted = false;
+        record.values.put(table.primaryKey().name(), change.id);
+        record.versions.setRow(version(record, change.hlc));
+        changed = true;
+      } else if (record.deleted) {
+        boolean resurrect =
+            table.onDelete() == DeleteRule.UPDATE_WINS
+                || (change.change.getOp() == Op.OP_INSERT && baseSeq >= record.seq);
+        if (!resurrect) {
+          return new Decision(
+              ChangeStatus.MERGED,
+              where
+                  + ": deleted on the server and on_delete is delete_wins; the edit was not applied",
+              List.of(),
+              0,
+              true);
+        }
+        record.deleted = false;
+        record.values.put(table.primaryKey().name(), change.id);
+        record.versions.setRow(version(record, change.hlc));
+        changed = true;
+        includeRecord = true; // the restored record carries fields the edit did not send
+      }
+      List<String> parkedColumns = new ArrayList<>();
+      for (PreparedField field : change.fields) {
+        Column column = field.column();
+        String name = column.name();
+        FieldVersion current = record.versions.getFieldsMap().get(name);
+        FieldState state =
+            current == null
+                ? FieldState.ABSENT
+                : FieldState.of(
+                    record.values.get(name),
+                    current.getHlc(),
+                    current.getDevice(),
+                    current.getSeq());
+        ConflictRule rule = table.ruleFor(column);
+        long delta = field.delta();
+        if (rule == ConflictRule.SUM
+            && !state.exists()
+            && delta == 0
+            && field.value() instanceof Long whole) {
+          delta = whole;
+        }
+        long fieldBase = baseSeq;
+        if (current != null && current.getDevice().equals(token.device())) {
+          fieldBase = Math.max(fieldBase, current.getSeq());
+        }
+        FieldEdit edit =
+            new FieldEdit(
+                field.value(),
+                field.hlc(),
+                token.device(),
+                fieldBase,
+                delta,
+                field.added(),
+                field.removed());
+        Verdict verdict;
+        try {
+          verdict = rule.strategy().resolve(state, edit);
+        } catch (ArithmeticException e) {
+          merged = true;
+          reason =
+              where
+                  + ", column '"
+                  + name
+                  + "': the sum overflows a 64-bit integer; kept "
+                  + "the server's value";
+          continue;
+        }
+        if (verdict instanceof Verdict.Take take) {
+          Object value = column.type().coerce(take.value());
+          if (!state.exists() || !Objects.equals(value, state.value())) {
+            record.values.put(name, value);
+            record.versions.putFields(name, version(record, field.hlc()));
+            changed = true;
+          }
+          if (!Objects.equals(value, field.value())) {
+            merged = true;
+          } else if (!Objects.equals(field.sent(), field.value())) {
+            includeRecord = true;
+          }
+        } else if (verdict instanceof Verdict.Review review) {
+          transaction.park(
+              new ReviewItem(
+                  0,
+                  table.name(),
+                  change.id,
+                  name,
+                  state.value(),
+                  field.value(),
+                  baseSeq,
+                  state.hlc(),
+                  state.device(),
+                  field.hlc(),
+                  token.device(),
+                  review.reason(),
+                  now,
+                  "open",
+                  null));
+          parkedColumns.add(name);
+        } else if (!Objects.equals(state.value(), field.value())) {
+          merged = true; // kept the server's value
+        }
+      }
+      ChangeStatus status =
+          !parkedColumns.isEmpty()
+              ? ChangeStatus.PARKED
+              : merged ? ChangeStatus.MERGED : ChangeStatus.APPLIED;
+      if (status == ChangeStatus.PARKED) {
+        reason = where + ": concurrent edits of " + parkedColumns + " went to the review queue";
+      }
+      return new Decision(
+          status,
+          reason,
+          parkedColumns,
+          changed ? record.newSeq : 0,
+          includeRecord || status != ChangeStatus.APPLIED);
+    }
+  }
+
+  /** How one change was decided. */
+  private record Decision(
+      ChangeStatus status,
+      String reason,
+      List<String> parkedColumns,
+      long seq,
+      boolean includeRecord) {
+    String journalOutcome() {
+      return switch (status) {
+        case APPLIED -> "applied";
+        case MERGED -> seq == 0 ? "kept" : "merged";
+        case PARKED -> "parked";
+        default -> "rejected";
+      };
+    }
+  }
+
+  static io.fieldsync.wire.Record serverRecord(Working record) {
+    io.fieldsync.wire.Record.Builder builder =
+        io.fieldsync.wire.Record.newBuilder()
+            .setTable(record.table.name())
+            .setRecordId(record.id)
+            .setSeq(record.seq);
+    if (!record.exists) {
+      return builder.setAbsent(true).build();
+    }
+    if (record.deleted) {
+      return builder.setDeleted(true).build();
+    }
+    for (Column column : record.table.columns().values()) {
+      FieldVersion version = record.versions.getFieldsMap().get(column.name());
+      builder.addFields(
+          io.fieldsync.wire.Field.newBuilder()
+              .setColumn(column.name())
+              .setValue(Values.toWire(record.values.get(column.name())))
+              .setHlc(version == null ? 0 : version.getHlc()));
+    }
+    return builder.build();
+  }
+
+  private static String key(Table table, String id) {
+    return table.name() + '\u0000' + id;
+  }
+
+  private static String opName(Change change) {
+    return switch (change.getOp()) {
+      case OP_INSERT -> "insert";
+      case OP_UPDATE -> "update";
+      case OP_DELETE -> "delete";
+      default -> "unknown(" + change.getOpValue() + ")";
+    };
+  }
+
+  /** The fields as the device sent them, as JSON for the journal. */
+  private static String fieldsJson(Change change) {
+    if (change.getFieldsCount() == 0) {
+      return null;
+    }
+    JsonObject fields = new JsonObject();
+    for (FieldChange field : change.getFieldsList()) {
+      JsonObject entry = new JsonObject();
+      Object value;
+      try {
+        value = Values.fromWire(field.getValue());
+      } catch (RuntimeException e) {
+        value = null;
+      }
+      if (value instanceof Number number) {
+        entry.addProperty("value", number);
+      } else if (value instanceof Boolean flag) {
+        entry.addProperty("value", flag);
+      } else if (value != null) {
+        entry.addProperty("value", value.toString());
+      } else {
+        entry.add("value", com.google.gson.JsonNull.INSTANCE);
+      }
+      entry.addProperty("hlc", field.getHlc());
+      if (field.getDelta() != 0) {
+        entry.addProperty("delta", field.getDelta());
+      }
+      if (field.getAddedCount() > 0) {
+        JsonArray added = new JsonArray();
+        field.getAddedList().forEach(added::add);
+        entry.add("added", added);
+      }
+      if (field.getRemovedCount() > 0) {
+        JsonArray removed = new JsonArray();
+        field.getRemovedList().forEach(removed::add);
+        entry.add("removed", removed);
+      }
+      fields.add(field.getColumn().toLowerCase(Locale.ROOT), entry);
+    }
+    return fields.toString();
+  }
+
+  private static final ForeignKeyOrder.Adapter<Prepared> ADAPTER =
+      new ForeignKeyOrder.Adapter<>() {
+        @Override
+        public String table(Prepared item) {
+          return item.table.name();
+        }
+
+        @Override
+        public String recordId(Prepared item) {
+          return item.id;
+        }
+
+        @Override
+        public boolean isDelete(Prepared item) {
+          return item.isDelete();
+        }
+
+        @Override
+        public Object value(Prepared item, String column) {
+          return item.valuesByColumn.get(column);
+        }
+      };
+}

@@ -1,0 +1,72 @@
+package io.fieldsync.server;
+
+import io.fieldsync.clock.Hlc;
+import io.fieldsync.clock.HybridClock;
+import java.util.function.LongSupplier;
+
+/**
+ * The server's hybrid logical clock with a skew guard. A device whose wall clock runs far ahead
+ * would otherwise win every {@code lww} conflict until real time caught up; so a received stamp
+ * whose wall part is more than the tolerance ahead of the server's wall clock is capped to (server
+ * wall + tolerance) before it is used or merged, and counted. Thread-safe.
+ */
+final class ServerClock {
+  private final HybridClock clock;
+  private final LongSupplier wallClock;
+  private final long toleranceMillis;
+
+  ServerClock(LongSupplier wallClock, long toleranceMillis) {
+    this.clock = new HybridClock(wallClock);
+    this.wallClock = wallClock;
+    this.toleranceMillis = toleranceMillis;
+  }
+
+  /** Counts the stamps one request had capped. Not thread-safe; one per request. */
+  static final class Guard {
+    private final ServerClock owner;
+    private final long limitMillis;
+    private int capped;
+    private long maxAheadMillis;
+
+    private Guard(ServerClock owner, long nowMillis) {
+      this.owner = owner;
+      this.limitMillis = nowMillis + owner.toleranceMillis;
+    }
+
+    /** The stamp to use for {@code hlc}: itself, or capped; merged into the server clock. */
+    long admit(long hlc) {
+      if (hlc == 0) {
+        return 0;
+      }
+      long wall = Hlc.wallMillis(hlc);
+      long admitted = hlc;
+      if (hlc < 0 || wall > limitMillis) {
+        capped++;
+        maxAheadMillis = Math.max(maxAheadMillis, wall - (limitMillis - owner.toleranceMillis));
+        admitted = Hlc.of(Math.max(0, limitMillis), hlc < 0 ? 0 : Hlc.counter(hlc));
+      }
+      owner.clock.observe(admitted);
+      return admitted;
+    }
+
+    int capped() {
+      return capped;
+    }
+
+    long maxAheadMillis() {
+      return maxAheadMillis;
+    }
+  }
+
+  Guard guard() {
+    return new Guard(this, wallClock.getAsLong());
+  }
+
+  long now() {
+    return clock.now();
+  }
+
+  long wallMillis() {
+    return wallClock.getAsLong();
+  }
+}

@@ -1,0 +1,193 @@
+package io.fieldsync.server;
+
+import io.fieldsync.schema.Schema;
+import io.fieldsync.store.SyncStore;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Everything a {@link SyncServer} needs, immutable once built. Start from {@link #builder}.
+ *
+ * @param host the interface to bind; {@code 127.0.0.1} by default
+ * @param port the TCP port; 0 picks a free one ({@link SyncServer#port()} tells which)
+ * @param store the store to serve (the server migrates it to {@code schema} on start but does not
+ *     close it)
+ * @param storeLocation how to name the store in logs, e.g. {@code sqlite:sync.db}
+ * @param secret the HS256 key tokens are signed with, at least 32 bytes
+ * @param maxBodyBytes the largest request body accepted, compressed and decompressed
+ * @param clockSkewToleranceMillis how far ahead of the server's wall clock a device stamp may be
+ *     before it is capped
+ * @param defaultPullLimit records per pull page when the request names none
+ * @param maxPullLimit the cap on records per pull page
+ * @param wallClock the server's wall clock in epoch milliseconds
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    SyncStore store,
+    String storeLocation,
+    Schema schema,
+    byte[] secret,
+    int maxBodyBytes,
+    long clockSkewToleranceMillis,
+    int defaultPullLimit,
+    int maxPullLimit,
+    LongSupplier wallClock) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8787;
+  public static final int DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+  public static final long DEFAULT_CLOCK_SKEW_TOLERANCE_MILLIS = 60_000;
+  public static final int DEFAULT_PULL_LIMIT = 1000;
+  public static final int MAX_PULL_LIMIT = 10_000;
+
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(schema, "schema");
+    Objects.requireNonNull(secret, "secret");
+    Objects.requireNonNull(wallClock, "wallClock");
+    storeLocation = storeLocation == null ? store.name() : storeLocation;
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be 0..65535, found " + port);
+    }
+    if (secret.length < TokenService.MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException(
+          "secret must be at least "
+              + TokenService.MIN_SECRET_BYTES
+              + " bytes, found "
+              + secret.length);
+    }
+    if (maxBodyBytes < 1024) {
+      throw new IllegalArgumentException(
+          "maxBodyBytes must be at least 1024, found " + maxBodyBytes);
+    }
+    if (clockSkewToleranceMillis < 0) {
+      throw new IllegalArgumentException(
+          "clockSkewToleranceMillis must not be negative, found " + clockSkewToleranceMillis);
+    }
+    if (defaultPullLimit < 1 || maxPullLimit < defaultPullLimit) {
+      throw new IllegalArgumentException(
+          "pull limits must satisfy 1 <= default <= max, found default "
+              + defaultPullLimit
+              + " and max "
+              + maxPullLimit);
+    }
+    secret = secret.clone();
+  }
+
+  @Override
+  public byte[] secret() {
+    return secret.clone();
+  }
+
+  /** A builder with every default: 127.0.0.1:8787, 16 MiB bodies, 60 s skew, system clock. */
+  public static Builder builder(SyncStore store, Schema schema, byte[] secret) {
+    return new Builder(store, schema, secret);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return this == other;
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(this);
+  }
+
+  @Override
+  public String toString() {
+    return "ServerConfig["
+        + host
+        + ":"
+        + port
+        + ", store="
+        + storeLocation
+        + ", schema=v"
+        + schema.version()
+        + ", maxBodyBytes="
+        + maxBodyBytes
+        + ", clockSkewToleranceMillis="
+        + clockSkewToleranceMillis
+        + ", secret=("
+        + secret.length
+        + " bytes)]";
+  }
+
+  /** Collects settings for a {@link ServerConfig}. Not thread-safe. */
+  public static final class Builder {
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+    private final SyncStore store;
+    private String storeLocation;
+    private final Schema schema;
+    private final byte[] secret;
+    private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private long clockSkewToleranceMillis = DEFAULT_CLOCK_SKEW_TOLERANCE_MILLIS;
+    private int defaultPullLimit = DEFAULT_PULL_LIMIT;
+    private int maxPullLimit = MAX_PULL_LIMIT;
+    private LongSupplier wallClock = System::currentTimeMillis;
+
+    private Builder(SyncStore store, Schema schema, byte[] secret) {
+      this.store = store;
+      this.schema = schema;
+      this.secret = Arrays.copyOf(secret, secret.length);
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder storeLocation(String storeLocation) {
+      this.storeLocation = storeLocation;
+      return this;
+    }
+
+    public Builder maxBodyBytes(int maxBodyBytes) {
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    public Builder clockSkewToleranceMillis(long clockSkewToleranceMillis) {
+      this.clockSkewToleranceMillis = clockSkewToleranceMillis;
+      return this;
+    }
+
+    public Builder pullLimits(int defaultPullLimit, int maxPullLimit) {
+      this.defaultPullLimit = defaultPullLimit;
+      this.maxPullLimit = maxPullLimit;
+      return this;
+    }
+
+    public Builder wallClock(LongSupplier wallClock) {
+      this.wallClock = wallClock;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the setting and the bad value
+     */
+    public ServerConfig build() {
+      return new ServerConfig(
+          host,
+          port,
+          store,
+          storeLocation,
+          schema,
+          secret,
+          maxBodyBytes,
+          clockSkewToleranceMillis,
+          defaultPullLimit,
+          maxPullLimit,
+          wallClock);
+    }
+  }
+}

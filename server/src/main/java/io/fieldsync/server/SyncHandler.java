@@ -1,0 +1,325 @@
+package io.fieldsync.server;
+
+import com.google.gson.JsonObject;
+import com.google.protobuf.Message;
+import io.fieldsync.AuthException;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.StorageException;
+import io.fieldsync.schema.SchemaCodec;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.SchemaResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes the v1 endpoints (see docs/protocol.md): authenticates, negotiates the format, bounds the
+ * body, and maps every failure to a JSON error with the documented status. Row contents are never
+ * logged.
+ */
+final class SyncHandler extends Handler.Abstract {
+  private static final Logger log = LoggerFactory.getLogger(SyncHandler.class);
+  private static final String REVIEW_PREFIX = "/v1/review/";
+
+  private final ServerConfig config;
+  private final TokenService tokens;
+  private final PushService pushes;
+  private final PullService pulls;
+  private final ReviewService reviews;
+  private final ServerClock clock;
+  private final ServerMetrics metrics;
+
+  SyncHandler(
+      ServerConfig config,
+      TokenService tokens,
+      PushService pushes,
+      PullService pulls,
+      ReviewService reviews,
+      ServerClock clock,
+      ServerMetrics metrics) {
+    this.config = config;
+    this.tokens = tokens;
+    this.pushes = pushes;
+    this.pulls = pulls;
+    this.reviews = reviews;
+    this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  /** A response body with its headers. */
+  private record Reply(int status, String contentType, String contentEncoding, byte[] body) {
+    static Reply json(String json) {
+      return new Reply(
+          200, MessageCodec.JSON + "; charset=utf-8", null, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Reply message(Message message, MessageCodec.Format format) {
+      return new Reply(
+          200,
+          MessageCodec.contentType(format),
+          format == MessageCodec.Format.PROTOBUF ? "zstd" : null,
+          MessageCodec.write(message, format));
+    }
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    long started = System.nanoTime();
+    String method = request.getMethod();
+    String path = Request.getPathInContext(request);
+    Reply reply;
+    try {
+      reply = route(request, method, path, started);
+    } catch (HttpFailure e) {
+      reply = error(method, path, e.status(), e.error(), e.getMessage(), null);
+    } catch (ProtocolException e) {
+      reply = error(method, path, 400, "bad_request", e.getMessage(), null);
+    } catch (AuthException e) {
+      reply = error(method, path, 401, "unauthorized", e.getMessage(), null);
+    } catch (StorageException e) {
+      reply =
+          error(
+              method, path, 503, "unavailable", "the store is busy or unreachable; retry later", e);
+    } catch (RuntimeException | IOException e) {
+      reply = error(method, path, 500, "internal", "internal server error; see the server log", e);
+    }
+    response.setStatus(reply.status());
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
+    if (reply.contentEncoding() != null) {
+      response.getHeaders().put(HttpHeader.CONTENT_ENCODING, reply.contentEncoding());
+    }
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.write(true, ByteBuffer.wrap(reply.body()), callback);
+    return true;
+  }
+
+  private Reply route(Request request, String method, String path, long started)
+      throws IOException {
+    switch (path) {
+      case "/v1/health" -> {
+        requireMethod(method, "GET");
+        return Reply.json("{\"status\":\"ok\"}");
+      }
+      case "/v1/schema" -> {
+        requireMethod(method, "GET");
+        TokenClaims token = authenticate(request);
+        SchemaResponse schema =
+            SchemaResponse.newBuilder()
+                .setSchema(SchemaCodec.toWire(config.schema()))
+                .setTenant(token.tenant())
+                .setDevice(token.device())
+                .setServerHlc(clock.now())
+                .setSequence(config.store().currentSequence(token.tenant()))
+                .build();
+        return Reply.message(schema, responseFormat(request, MessageCodec.Format.JSON));
+      }
+      case "/v1/push" -> {
+        requireMethod(method, "POST");
+        TokenClaims token = authenticate(request);
+        MessageCodec.Format format = requestFormat(request);
+        PushRequest push = readBody(request, PushRequest.getDefaultInstance(), format);
+        PushService.Outcome outcome = pushes.push(token, push);
+        PushResponse result = outcome.response();
+        metrics.push(
+            result.getReplayed(),
+            result.getApplied(),
+            result.getMerged(),
+            result.getRejected(),
+            result.getParked());
+        if (outcome.skewCapped() > 0) {
+          metrics.clockSkewCapped(outcome.skewCapped());
+          log.warn(
+              "capped {} HLC stamps from tenant={} device={} up to {} ms ahead of the server clock"
+                  + " (tolerance {} ms; total capped {})",
+              outcome.skewCapped(),
+              token.tenant(),
+              token.device(),
+              outcome.maxAheadMillis(),
+              config.clockSkewToleranceMillis(),
+              metrics.clockSkewCapped());
+        }
+        log.info(
+            "push tenant={} device={} batch={} changes={} applied={} merged={} rejected={}"
+                + " parked={} sequence={} replayed={} in {} ms",
+            token.tenant(),
+            token.device(),
+            MessageCodec.abbreviate(push.getBatchId()),
+            push.getChangesCount(),
+            result.getApplied(),
+            result.getMerged(),
+            result.getRejected(),
+            result.getParked(),
+            result.getSequence(),
+            result.getReplayed(),
+            elapsedMillis(started));
+        return Reply.message(result, responseFormat(request, format));
+      }
+      case "/v1/pull" -> {
+        requireMethod(method, "POST");
+        TokenClaims token = authenticate(request);
+        MessageCodec.Format format = requestFormat(request);
+        PullRequest pull = readBody(request, PullRequest.getDefaultInstance(), format);
+        PullResponse result = pulls.pull(token, pull);
+        metrics.pull(result.getRecordsCount());
+        log.info(
+            "pull tenant={} device={} cursor={} records={} next_cursor={} has_more={} in {} ms",
+            token.tenant(),
+            token.device(),
+            pull.getCursor(),
+            result.getRecordsCount(),
+            result.getNextCursor(),
+            result.getHasMore(),
+            elapsedMillis(started));
+        return Reply.message(result, responseFormat(request, format));
+      }
+      case "/v1/review" -> {
+        requireMethod(method, "GET");
+        TokenClaims token = authenticate(request);
+        Fields query = Request.extractQueryParameters(request);
+        boolean all = "true".equalsIgnoreCase(query.getValue("all"));
+        return Reply.json(reviews.list(token, all));
+      }
+      default -> {
+        if (path.startsWith(REVIEW_PREFIX) && path.endsWith("/resolve")) {
+          requireMethod(method, "POST");
+          TokenClaims token = authenticate(request);
+          String idText =
+              path.substring(REVIEW_PREFIX.length(), path.length() - "/resolve".length());
+          long id;
+          try {
+            id = Long.parseLong(idText);
+          } catch (NumberFormatException e) {
+            throw HttpFailure.notFound(
+                "no such path "
+                    + MessageCodec.abbreviate(path)
+                    + ": the review id must be a"
+                    + " number");
+          }
+          if (requestFormat(request) != MessageCodec.Format.JSON) {
+            throw HttpFailure.unsupportedMediaType(
+                "resolving a review item takes application/json");
+          }
+          byte[] body = readRaw(request);
+          if (MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING))) {
+            body = MessageCodec.decompress(body, config.maxBodyBytes());
+          }
+          String result = reviews.resolve(token, id, new String(body, StandardCharsets.UTF_8));
+          log.info(
+              "review resolve tenant={} device={} item={} in {} ms",
+              token.tenant(),
+              token.device(),
+              id,
+              elapsedMillis(started));
+          return Reply.json(result);
+        }
+        throw HttpFailure.notFound(
+            "no such path "
+                + MessageCodec.abbreviate(path)
+                + "; the API has /v1/health, /v1/schema, /v1/push, /v1/pull and /v1/review");
+      }
+    }
+  }
+
+  private static void requireMethod(String method, String allowed) {
+    if (!allowed.equals(method)) {
+      throw HttpFailure.methodNotAllowed(
+          "method " + MessageCodec.abbreviate(method) + " is not allowed here; use " + allowed);
+    }
+  }
+
+  private TokenClaims authenticate(Request request) {
+    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (header == null || header.isBlank()) {
+      throw new AuthException("missing bearer token; send Authorization: Bearer <token>");
+    }
+    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw new AuthException("the Authorization header must be 'Bearer <token>'");
+    }
+    return tokens.verify(header.substring(7).trim());
+  }
+
+  private static MessageCodec.Format requestFormat(Request request) {
+    return MessageCodec.requestFormat(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+  }
+
+  private static MessageCodec.Format responseFormat(
+      Request request, MessageCodec.Format requestFormat) {
+    return MessageCodec.responseFormat(request.getHeaders().get(HttpHeader.ACCEPT), requestFormat);
+  }
+
+  private <T extends Message> T readBody(Request request, T prototype, MessageCodec.Format format)
+      throws IOException {
+    boolean zstd = MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING));
+    byte[] body = readRaw(request);
+    return MessageCodec.read(prototype, format, zstd, body, config.maxBodyBytes());
+  }
+
+  /** Reads the body, refusing more than the limit without reading it all. */
+  private byte[] readRaw(Request request) throws IOException {
+    int limit = config.maxBodyBytes();
+    long declared = request.getLength();
+    if (declared > limit) {
+      throw HttpFailure.tooLarge(
+          "body of " + declared + " bytes exceeds the limit of " + limit + " bytes");
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] body = in.readNBytes(limit + 1);
+      if (body.length > limit) {
+        throw HttpFailure.tooLarge("body exceeds the limit of " + limit + " bytes");
+      }
+      return body;
+    }
+  }
+
+  private Reply error(
+      String method, String path, int status, String error, String message, Throwable cause) {
+    metrics.error();
+    String where = method + " " + MessageCodec.abbreviate(path);
+    if (status >= 500) {
+      log.error("{} failed: {} {}: {}", where, status, error, message, cause);
+    } else {
+      log.info("{} refused: {} {}: {}", where, status, error, message);
+    }
+    JsonObject body = new JsonObject();
+    body.addProperty("error", error);
+    body.addProperty("message", message);
+    return new Reply(
+        status,
+        MessageCodec.JSON + "; charset=utf-8",
+        null,
+        (body + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long elapsedMillis(long started) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+  }
+
+  static String codeFor(int status) {
+    return switch (status) {
+      case 400 -> "bad_request";
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 409 -> "conflict";
+      case 413 -> "too_large";
+      case 415 -> "unsupported_media_type";
+      case 503 -> "unavailable";
+      default -> status >= 500 ? "internal" : "http_" + status;
+    };
+  }
+}

@@ -1,0 +1,177 @@
+package io.fieldsync.server;
+
+import io.fieldsync.ConfigException;
+import io.fieldsync.StorageException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fieldsync sync server: the v1 HTTP API of docs/protocol.md on Jetty, over one {@link
+ * io.fieldsync.store.SyncStore}.
+ *
+ * <pre>{@code
+ * ServerConfig config = ServerConfig.builder(store, schema, secret).port(0).build();
+ * try (SyncServer server = SyncServer.start(config)) {
+ *   URI base = server.uri();   // http://127.0.0.1:PORT
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} stops the HTTP server; the store stays open (its owner closes
+ * it).
+ */
+public final class SyncServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SyncServer.class);
+
+  private final ServerConfig config;
+  private final Server jetty;
+  private final ServerConnector connector;
+  private final ServerMetrics metrics;
+  private final TokenService tokens;
+
+  private SyncServer(
+      ServerConfig config,
+      Server jetty,
+      ServerConnector connector,
+      ServerMetrics metrics,
+      TokenService tokens) {
+    this.config = config;
+    this.jetty = jetty;
+    this.connector = connector;
+    this.metrics = metrics;
+    this.tokens = tokens;
+  }
+
+  /**
+   * Migrates the store to the configured schema and starts serving.
+   *
+   * @throws ConfigException when the store cannot be migrated or the port cannot be bound
+   * @throws StorageException when the store fails
+   */
+  public static SyncServer start(ServerConfig config) {
+    config.store().migrate(config.schema());
+    ServerMetrics metrics = new ServerMetrics();
+    ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
+    TokenService tokens = new TokenService(config.secret(), config.wallClock());
+    SyncHandler handler =
+        new SyncHandler(
+            config,
+            tokens,
+            new PushService(config.store(), config.schema(), clock),
+            new PullService(
+                config.store(),
+                config.schema(),
+                clock,
+                config.defaultPullLimit(),
+                config.maxPullLimit()),
+            new ReviewService(config.store(), config.schema(), clock),
+            clock,
+            metrics);
+
+    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+    threads.setName("fieldsync-http");
+    Server jetty = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(true);
+    ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    jetty.addConnector(connector);
+    jetty.setHandler(handler);
+    jetty.setErrorHandler(new JsonErrorHandler());
+    jetty.setStopTimeout(5_000);
+    try {
+      jetty.start();
+    } catch (Exception e) {
+      try {
+        jetty.stop();
+      } catch (Exception stop) {
+        e.addSuppressed(stop);
+      }
+      throw new ConfigException(
+          "cannot start the server on "
+              + config.host()
+              + ":"
+              + config.port()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    SyncServer server = new SyncServer(config, jetty, connector, metrics, tokens);
+    log.info(
+        "fieldsync server listening on {} store={} schema=v{} tables={} clock-skew-tolerance={}ms"
+            + " max-body={}B",
+        server.uri(),
+        config.storeLocation(),
+        config.schema().version(),
+        config.schema().tables().keySet(),
+        config.clockSkewToleranceMillis(),
+        config.maxBodyBytes());
+    return server;
+  }
+
+  /** The bound port (the real one when the configured port was 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The base URI, e.g. {@code http://127.0.0.1:8787}; endpoints are under {@code /v1}. */
+  public URI uri() {
+    String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+    return URI.create("http://" + host + ":" + port());
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /** The token service of this server's secret and clock. */
+  public TokenService tokens() {
+    return tokens;
+  }
+
+  /** Stops accepting requests and waits briefly for those in flight. Idempotent. */
+  @Override
+  public void close() {
+    try {
+      jetty.stop();
+      log.info("fieldsync server on port {} stopped", connector.getLocalPort());
+    } catch (Exception e) {
+      log.warn("stopping the HTTP server failed: {}", e.toString());
+    }
+  }
+
+  /** Errors Jetty raises itself (bad request lines, oversized headers) as protocol JSON. */
+  private static final class JsonErrorHandler extends ErrorHandler {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      int status = response.getStatus() <= 0 ? 500 : response.getStatus();
+      String body =
+          "{\"error\":\""
+              + SyncHandler.codeFor(status)
+              + "\",\"message\":\"HTTP "
+              + status
+              + " for a request the server could not parse\"}\n";
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+      response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+      return true;
+    }
+  }
+}

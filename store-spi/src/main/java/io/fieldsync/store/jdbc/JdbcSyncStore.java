@@ -1,0 +1,496 @@
+package io.fieldsync.store.jdbc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.fieldsync.StorageException;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.PullPage;
+import io.fieldsync.store.ReviewItem;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.store.SyncStore;
+import io.fieldsync.store.WriteWork;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.Record;
+import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.Value;
+import io.fieldsync.wire.Values;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The sync store over JDBC, shared by every SQL backend: a backend supplies a {@link Dialect} and
+ * its connections ({@link #acquireWriter}, {@link #acquireReader}).
+ *
+ * <p>Layout: user data lives in one real table per schema table, named as in the schema, with a
+ * {@code _tenant} column and primary key ({@code _tenant}, key). Sync metadata lives beside it:
+ * {@code _fs_records} (per record: sequence, tombstone flag, field versions, last values of a
+ * tombstone), {@code _fs_sequence} (one counter row per tenant), {@code _fs_journal}, {@code
+ * _fs_batches}, {@code _fs_review} and {@code _fs_columns} (the schema the tables were migrated
+ * to). Every query is keyed by tenant.
+ *
+ * <p>Thread-safe: writes go through {@link #acquireWriter}; each write transaction first locks the
+ * tenant's sequence row, which serialises the tenant's writers so sequences commit in order.
+ */
+public abstract class JdbcSyncStore implements SyncStore {
+  static final int IN_CHUNK = 500;
+
+  private final Dialect dialect;
+  private volatile Schema schema;
+
+  protected JdbcSyncStore(Dialect dialect) {
+    this.dialect = dialect;
+  }
+
+  /** A connection for one write transaction; may block until one is free. */
+  protected abstract Connection acquireWriter() throws SQLException;
+
+  /** Returns a writer; {@code broken} when it failed and should not be reused. */
+  protected abstract void releaseWriter(Connection connection, boolean broken);
+
+  /** A connection for one read transaction. */
+  protected abstract Connection acquireReader() throws SQLException;
+
+  protected abstract void releaseReader(Connection connection, boolean broken);
+
+  /** Where the store lives, for messages (a file, a database URL without password). */
+  protected abstract String location();
+
+  public final Dialect dialect() {
+    return dialect;
+  }
+
+  @Override
+  public String name() {
+    return dialect.name();
+  }
+
+  /** The schema the store was last migrated to. */
+  protected final Schema schema() {
+    Schema current = schema;
+    if (current == null) {
+      throw new IllegalStateException("call migrate(schema) before using the store");
+    }
+    return current;
+  }
+
+  // ---------------------------------------------------------------- migration
+
+  @Override
+  public void migrate(Schema target) {
+    Connection connection = writer();
+    boolean broken = false;
+    try {
+      dialect.beginWrite(connection);
+      try {
+        new Migration(dialect, connection, location()).run(target);
+        dialect.commit(connection);
+      } catch (RuntimeException | SQLException e) {
+        dialect.rollback(connection);
+        throw e;
+      }
+      schema = target;
+    } catch (SQLException e) {
+      broken = true;
+      throw failure("migrating the schema", e);
+    } finally {
+      releaseWriter(connection, broken);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public <T> T write(String tenant, WriteWork<T> work) {
+    requireTenant(tenant);
+    Schema current = schema();
+    Connection connection = writer();
+    boolean broken = false;
+    try {
+      dialect.beginWrite(connection);
+      JdbcWriteTransaction transaction = null;
+      try {
+        long sequence = dialect.lockSequence(connection, tenant);
+        transaction = new JdbcWriteTransaction(this, connection, current, tenant, sequence);
+        T result = work.run(transaction);
+        transaction.finish();
+        dialect.commit(connection);
+        return result;
+      } catch (RuntimeException | SQLException e) {
+        try {
+          dialect.rollback(connection);
+        } catch (SQLException rollback) {
+          broken = true;
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      } finally {
+        if (transaction != null) {
+          transaction.close();
+        }
+      }
+    } catch (SQLException e) {
+      throw failure("writing for tenant '" + tenant + "'", e);
+    } finally {
+      releaseWriter(connection, broken);
+    }
+  }
+
+  private Connection writer() {
+    try {
+      return acquireWriter();
+    } catch (SQLException e) {
+      throw failure("opening a write connection", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Work done inside one consistent read transaction. */
+  protected interface ReadWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /** Runs {@code work} in one read-only snapshot transaction. */
+  protected final <T> T read(String what, ReadWork<T> work) {
+    Connection connection;
+    try {
+      connection = acquireReader();
+    } catch (SQLException e) {
+      throw failure("opening a read connection", e);
+    }
+    boolean broken = false;
+    try {
+      dialect.beginRead(connection);
+      try {
+        T result = work.run(connection);
+        dialect.commit(connection);
+        return result;
+      } catch (RuntimeException | SQLException e) {
+        try {
+          dialect.rollback(connection);
+        } catch (SQLException rollback) {
+          broken = true;
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      broken = true;
+      throw failure(what, e);
+    } finally {
+      releaseReader(connection, broken);
+    }
+  }
+
+  @Override
+  public PullPage pull(String tenant, long cursor, int limit) {
+    requireTenant(tenant);
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, found " + limit);
+    }
+    Schema current = schema();
+    return read(
+        "pulling for tenant '" + tenant + "'",
+        connection -> {
+          List<RecordRow> rows = new ArrayList<>();
+          try (PreparedStatement statement =
+              connection.prepareStatement(
+                  "SELECT tbl, rid, seq, deleted, versions, tombstone FROM _fs_records"
+                      + " WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+            statement.setString(1, tenant);
+            statement.setLong(2, cursor);
+            statement.setInt(3, limit);
+            try (ResultSet result = statement.executeQuery()) {
+              while (result.next()) {
+                rows.add(
+                    new RecordRow(
+                        result.getString(1),
+                        result.getString(2),
+                        result.getLong(3),
+                        result.getInt(4) != 0,
+                        result.getBytes(5),
+                        result.getBytes(6)));
+              }
+            }
+          }
+          Map<String, List<String>> liveIds = new LinkedHashMap<>();
+          for (RecordRow row : rows) {
+            if (!row.deleted() && current.table(row.table()) != null) {
+              liveIds.computeIfAbsent(row.table(), unused -> new ArrayList<>()).add(row.id());
+            }
+          }
+          Map<String, Map<String, StoredRecord>> loaded = new LinkedHashMap<>();
+          for (Map.Entry<String, List<String>> entry : liveIds.entrySet()) {
+            Table table = current.table(entry.getKey());
+            loaded.put(
+                entry.getKey(), loadRecords(connection, null, tenant, table, entry.getValue()));
+          }
+          List<StoredRecord> records = new ArrayList<>(rows.size());
+          for (RecordRow row : rows) {
+            Table table = current.table(row.table());
+            if (table == null) {
+              continue; // a table the schema no longer has: nothing a device could apply
+            }
+            StoredRecord record =
+                row.deleted()
+                    ? toRecord(table, row, Map.of())
+                    : loaded.get(row.table()).get(row.id());
+            if (record != null) {
+              records.add(record);
+            }
+          }
+          return new PullPage(records, readSequence(connection, tenant));
+        });
+  }
+
+  @Override
+  public long currentSequence(String tenant) {
+    requireTenant(tenant);
+    return read("reading the sequence of tenant '" + tenant + "'", c -> readSequence(c, tenant));
+  }
+
+  @Override
+  public Optional<byte[]> batchOutcome(String tenant, String device, String batchId) {
+    requireTenant(tenant);
+    return read(
+        "reading batch '" + batchId + "'",
+        connection -> readBatchOutcome(connection, tenant, device, batchId));
+  }
+
+  @Override
+  public List<ReviewItem> reviewItems(String tenant, boolean all) {
+    requireTenant(tenant);
+    return read(
+        "reading the review queue of tenant '" + tenant + "'",
+        connection -> {
+          String sql =
+              ReviewRows.SELECT
+                  + " WHERE tenant = ?"
+                  + (all ? "" : " AND status = 'open'")
+                  + " ORDER BY id";
+          try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, tenant);
+            return ReviewRows.readAll(statement);
+          }
+        });
+  }
+
+  @Override
+  public Optional<ReviewItem> reviewItem(String tenant, long id) {
+    requireTenant(tenant);
+    return read(
+        "reading review item " + id,
+        connection -> {
+          try (PreparedStatement statement =
+              connection.prepareStatement(ReviewRows.SELECT + " WHERE tenant = ? AND id = ?")) {
+            statement.setString(1, tenant);
+            statement.setLong(2, id);
+            return ReviewRows.readAll(statement).stream().findFirst();
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------- shared helpers
+
+  static long readSequence(Connection connection, String tenant) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement("SELECT value FROM _fs_sequence WHERE tenant = ?")) {
+      statement.setString(1, tenant);
+      try (ResultSet result = statement.executeQuery()) {
+        return result.next() ? result.getLong(1) : 0L;
+      }
+    }
+  }
+
+  static Optional<byte[]> readBatchOutcome(
+      Connection connection, String tenant, String device, String batchId) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT outcome FROM _fs_batches WHERE tenant = ? AND device = ? AND batch_id = ?")) {
+      statement.setString(1, tenant);
+      statement.setString(2, device);
+      statement.setString(3, batchId);
+      try (ResultSet result = statement.executeQuery()) {
+        return result.next() ? Optional.of(result.getBytes(1)) : Optional.empty();
+      }
+    }
+  }
+
+  /** One row of {@code _fs_records}. */
+  record RecordRow(
+      String table, String id, long seq, boolean deleted, byte[] versions, byte[] tombstone) {}
+
+  /** Statement source: the transaction's cache, or one-off statements when null. */
+  interface Statements {
+    PreparedStatement prepare(String sql) throws SQLException;
+  }
+
+  /**
+   * Loads records of one table by id, live or tombstoned, in chunks of {@value #IN_CHUNK} ids per
+   * query.
+   */
+  final Map<String, StoredRecord> loadRecords(
+      Connection connection,
+      Statements statements,
+      String tenant,
+      Table table,
+      Collection<String> ids)
+      throws SQLException {
+    Map<String, StoredRecord> result = new LinkedHashMap<>();
+    List<String> unique = new ArrayList<>(new LinkedHashSet<>(ids));
+    List<Column> columns = table.dataColumns();
+    for (int start = 0; start < unique.size(); start += IN_CHUNK) {
+      List<String> chunk = unique.subList(start, Math.min(unique.size(), start + IN_CHUNK));
+      String sql = loadSql(table, columns, chunk.size());
+      PreparedStatement statement =
+          statements == null ? connection.prepareStatement(sql) : statements.prepare(sql);
+      try {
+        statement.setString(1, tenant);
+        statement.setString(2, table.name());
+        for (int i = 0; i < chunk.size(); i++) {
+          statement.setString(3 + i, chunk.get(i));
+        }
+        try (ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            RecordRow row =
+                new RecordRow(
+                    table.name(),
+                    rows.getString(1),
+                    rows.getLong(2),
+                    rows.getInt(3) != 0,
+                    rows.getBytes(4),
+                    rows.getBytes(5));
+            Map<String, Object> values = new LinkedHashMap<>();
+            if (!row.deleted()) {
+              values.put(table.primaryKey().name(), table.primaryKey().type().coerce(row.id()));
+              for (int i = 0; i < columns.size(); i++) {
+                Column column = columns.get(i);
+                values.put(column.name(), dialect.read(rows, 6 + i, column.type()));
+              }
+            }
+            result.put(row.id(), toRecord(table, row, values));
+          }
+        }
+      } finally {
+        if (statements == null) {
+          statement.close();
+        }
+      }
+    }
+    return result;
+  }
+
+  private String loadSql(Table table, List<Column> columns, int idCount) {
+    StringBuilder sql =
+        new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
+    for (Column column : columns) {
+      sql.append(", t.").append(dialect.quote(column.name()));
+    }
+    sql.append(" FROM _fs_records r LEFT JOIN ")
+        .append(dialect.quote(table.name()))
+        .append(" t ON t._tenant = r.tenant AND t.")
+        .append(dialect.quote(table.primaryKey().name()))
+        .append(" = ")
+        .append(dialect.keyFromText("r.rid", table.primaryKey().type()))
+        .append(" WHERE r.tenant = ? AND r.tbl = ? AND r.rid IN (");
+    for (int i = 0; i < idCount; i++) {
+      sql.append(i == 0 ? "?" : ", ?");
+    }
+    return sql.append(')').toString();
+  }
+
+  private StoredRecord toRecord(Table table, RecordRow row, Map<String, Object> liveValues) {
+    RecordVersions versions;
+    try {
+      versions = RecordVersions.parseFrom(row.versions());
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException(
+          "corrupt field versions of "
+              + table.name()
+              + " record '"
+              + row.id()
+              + "' in "
+              + location()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    Map<String, Object> values = liveValues;
+    if (row.deleted()) {
+      values = decodeValues(table, row.id(), row.tombstone());
+    }
+    return new StoredRecord(table.name(), row.id(), row.seq(), row.deleted(), values, versions);
+  }
+
+  static byte[] encodeValues(Map<String, Object> values) {
+    Record.Builder record = Record.newBuilder();
+    for (Map.Entry<String, Object> entry : values.entrySet()) {
+      record.addFields(
+          Field.newBuilder().setColumn(entry.getKey()).setValue(Values.toWire(entry.getValue())));
+    }
+    return record.build().toByteArray();
+  }
+
+  private Map<String, Object> decodeValues(Table table, String id, byte[] bytes) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    if (bytes == null) {
+      return values;
+    }
+    try {
+      for (Field field : Record.parseFrom(bytes).getFieldsList()) {
+        Column column = table.column(field.getColumn());
+        if (column != null) {
+          values.put(column.name(), column.type().coerce(Values.fromWire(field.getValue())));
+        }
+      }
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new StorageException(
+          "corrupt tombstone of " + table.name() + " record '" + id + "' in " + location(), e);
+    }
+    return values;
+  }
+
+  static byte[] encodeValue(Object value) {
+    return Values.toWire(value).toByteArray();
+  }
+
+  static Object decodeValue(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      return Values.fromWire(Value.parseFrom(bytes));
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException("corrupt review queue value: " + e.getMessage(), e);
+    }
+  }
+
+  final StorageException failure(String what, SQLException e) {
+    String message =
+        dialect.name()
+            + " store "
+            + location()
+            + ": failed "
+            + what
+            + ": "
+            + e.getMessage()
+            + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")");
+    return new StorageException(message, e);
+  }
+
+  private static void requireTenant(String tenant) {
+    if (tenant == null || tenant.isEmpty()) {
+      throw new IllegalArgumentException("tenant must not be empty");
+    }
+  }
+}

@@ -1,0 +1,233 @@
+package io.fieldsync.store.jdbc;
+
+import io.fieldsync.ConfigException;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Creates the metadata tables and migrates the user tables to a schema, additively: new tables and
+ * new nullable columns are added; anything else that differs from {@code _fs_columns} (the schema
+ * the tables were made for) is refused before any change, naming the table and column.
+ */
+final class Migration {
+  private final Dialect dialect;
+  private final Connection connection;
+  private final String location;
+
+  Migration(Dialect dialect, Connection connection, String location) {
+    this.dialect = dialect;
+    this.connection = connection;
+    this.location = location;
+  }
+
+  /** The stored shape of one column. */
+  private record StoredColumn(String type, boolean primaryKey, boolean required) {}
+
+  void run(Schema schema) throws SQLException {
+    createMetadata();
+    Map<String, Map<String, StoredColumn>> stored = storedColumns();
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, Map<String, StoredColumn>> entry : stored.entrySet()) {
+      Table table = schema.table(entry.getKey());
+      if (table == null) {
+        problems.add(
+            "table '"
+                + entry.getKey()
+                + "' is stored but missing from schema v"
+                + schema.version()
+                + " (removing a table is not an additive change)");
+        continue;
+      }
+      for (Map.Entry<String, StoredColumn> column : entry.getValue().entrySet()) {
+        Column wanted = table.column(column.getKey());
+        String where = "table '" + table.name() + "', column '" + column.getKey() + "'";
+        StoredColumn have = column.getValue();
+        if (wanted == null) {
+          problems.add(
+              where
+                  + " is stored but missing from the schema (removing a column is not"
+                  + " an additive change)");
+        } else if (!wanted.type().schemaName().equals(have.type())) {
+          problems.add(
+              where
+                  + " is stored as "
+                  + have.type()
+                  + " but the schema says "
+                  + wanted.type().schemaName());
+        } else if (wanted.primaryKey() != have.primaryKey()) {
+          problems.add(where + ": the primary key cannot change");
+        } else if (wanted.required() && !have.required()) {
+          problems.add(where + " became required; existing rows may hold null");
+        }
+      }
+      for (Column column : table.columns().values()) {
+        if (!entry.getValue().containsKey(column.name()) && column.required()) {
+          problems.add(
+              "table '"
+                  + table.name()
+                  + "', column '"
+                  + column.name()
+                  + "' is new and required; existing rows would hold null (add it as optional)");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(
+          "cannot migrate "
+              + dialect.name()
+              + " store "
+              + location
+              + " to schema v"
+              + schema.version()
+              + ": "
+              + String.join("; ", problems));
+    }
+    for (Table table : schema.tables().values()) {
+      Map<String, StoredColumn> have = stored.get(table.name());
+      if (have == null) {
+        createTable(table);
+      } else {
+        for (Column column : table.columns().values()) {
+          if (!have.containsKey(column.name())) {
+            dialect.execute(
+                connection,
+                "ALTER TABLE "
+                    + dialect.quote(table.name())
+                    + " ADD COLUMN "
+                    + dialect.quote(column.name())
+                    + " "
+                    + dialect.columnType(column.type()));
+            remember(table, column);
+          }
+        }
+      }
+    }
+  }
+
+  private void createMetadata() throws SQLException {
+    String blob = dialect.blobType();
+    String bigint = dialect.bigintType();
+    for (String sql :
+        List.of(
+            "CREATE TABLE IF NOT EXISTS _fs_sequence (tenant TEXT PRIMARY KEY, value "
+                + bigint
+                + " NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS _fs_records (tenant TEXT NOT NULL, tbl TEXT NOT NULL,"
+                + " rid TEXT NOT NULL, seq "
+                + bigint
+                + " NOT NULL, deleted SMALLINT NOT NULL,"
+                + " versions "
+                + blob
+                + " NOT NULL, tombstone "
+                + blob
+                + ","
+                + " PRIMARY KEY (tenant, tbl, rid))",
+            "CREATE INDEX IF NOT EXISTS _fs_records_by_seq ON _fs_records (tenant, seq)",
+            "CREATE TABLE IF NOT EXISTS _fs_journal ("
+                + dialect.autoIdColumn()
+                + ","
+                + " tenant TEXT NOT NULL, seq "
+                + bigint
+                + " NOT NULL, tbl TEXT NOT NULL,"
+                + " rid TEXT NOT NULL, op TEXT NOT NULL, fields TEXT, hlc "
+                + bigint
+                + " NOT NULL,"
+                + " device TEXT NOT NULL, batch_id TEXT, outcome TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS _fs_journal_by_record ON _fs_journal (tenant, tbl, rid)",
+            "CREATE TABLE IF NOT EXISTS _fs_batches (tenant TEXT NOT NULL, device TEXT NOT NULL,"
+                + " batch_id TEXT NOT NULL, outcome "
+                + blob
+                + " NOT NULL,"
+                + " PRIMARY KEY (tenant, device, batch_id))",
+            "CREATE TABLE IF NOT EXISTS _fs_review ("
+                + dialect.autoIdColumn()
+                + ","
+                + " tenant TEXT NOT NULL, tbl TEXT NOT NULL, rid TEXT NOT NULL, col TEXT,"
+                + " server_value "
+                + blob
+                + ", device_value "
+                + blob
+                + ", base_seq "
+                + bigint
+                + " NOT NULL, server_hlc "
+                + bigint
+                + " NOT NULL, server_device TEXT,"
+                + " device_hlc "
+                + bigint
+                + " NOT NULL, device TEXT, reason TEXT,"
+                + " created_at "
+                + bigint
+                + " NOT NULL, status TEXT NOT NULL, resolution TEXT,"
+                + " resolved_at "
+                + bigint
+                + ")",
+            "CREATE INDEX IF NOT EXISTS _fs_review_by_tenant ON _fs_review (tenant, status, id)",
+            "CREATE TABLE IF NOT EXISTS _fs_columns (tbl TEXT NOT NULL, col TEXT NOT NULL,"
+                + " type TEXT NOT NULL, primary_key SMALLINT NOT NULL, required SMALLINT NOT NULL,"
+                + " PRIMARY KEY (tbl, col))")) {
+      dialect.execute(connection, sql);
+    }
+  }
+
+  private Map<String, Map<String, StoredColumn>> storedColumns() throws SQLException {
+    Map<String, Map<String, StoredColumn>> result = new LinkedHashMap<>();
+    try (PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT tbl, col, type, primary_key, required FROM _fs_columns ORDER BY tbl, col");
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        result
+            .computeIfAbsent(rows.getString(1), unused -> new LinkedHashMap<>())
+            .put(
+                rows.getString(2),
+                new StoredColumn(rows.getString(3), rows.getInt(4) != 0, rows.getInt(5) != 0));
+      }
+    }
+    return result;
+  }
+
+  private void createTable(Table table) throws SQLException {
+    StringBuilder sql =
+        new StringBuilder("CREATE TABLE IF NOT EXISTS ")
+            .append(dialect.quote(table.name()))
+            .append(" (_tenant TEXT NOT NULL");
+    for (Column column : table.columns().values()) {
+      sql.append(", ")
+          .append(dialect.quote(column.name()))
+          .append(' ')
+          .append(dialect.columnType(column.type()));
+      if (column.primaryKey()) {
+        sql.append(" NOT NULL");
+      }
+    }
+    sql.append(", PRIMARY KEY (_tenant, ")
+        .append(dialect.quote(table.primaryKey().name()))
+        .append("))");
+    dialect.execute(connection, sql.toString());
+    for (Column column : table.columns().values()) {
+      remember(table, column);
+    }
+  }
+
+  private void remember(Table table, Column column) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "INSERT INTO _fs_columns (tbl, col, type, primary_key, required) VALUES (?, ?, ?, ?, ?)")) {
+      statement.setString(1, table.name());
+      statement.setString(2, column.name());
+      statement.setString(3, column.type().schemaName());
+      statement.setInt(4, column.primaryKey() ? 1 : 0);
+      statement.setInt(5, column.required() ? 1 : 0);
+      statement.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.fieldsync.store.sqlite;
+
+import io.fieldsync.schema.ColumnType;
+import io.fieldsync.store.jdbc.Dialect;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * SQLite: transactions are begun and ended with plain statements (the driver's own {@code
+ * setAutoCommit(false)} would hold a transaction open between uses), writes take the database lock
+ * up front ({@code BEGIN IMMEDIATE}), and a deferred {@code BEGIN} on a reader gives one WAL
+ * snapshot for every read of a pull.
+ */
+final class SqliteDialect implements Dialect {
+  static final SqliteDialect INSTANCE = new SqliteDialect();
+
+  private SqliteDialect() {}
+
+  @Override
+  public String name() {
+    return "sqlite";
+  }
+
+  @Override
+  public String columnType(ColumnType type) {
+    return type.sqliteType();
+  }
+
+  @Override
+  public String blobType() {
+    return "BLOB";
+  }
+
+  @Override
+  public String bigintType() {
+    return "INTEGER";
+  }
+
+  @Override
+  public String autoIdColumn() {
+    return "id INTEGER PRIMARY KEY AUTOINCREMENT";
+  }
+
+  @Override
+  public void beginWrite(Connection connection) throws SQLException {
+    execute(connection, "BEGIN IMMEDIATE");
+  }
+
+  @Override
+  public void beginRead(Connection connection) throws SQLException {
+    execute(connection, "BEGIN DEFERRED");
+  }
+
+  @Override
+  public void commit(Connection connection) throws SQLException {
+    execute(connection, "COMMIT");
+  }
+
+  @Override
+  public void rollback(Connection connection) throws SQLException {
+    if (!connection.isClosed()) {
+      try {
+        execute(connection, "ROLLBACK");
+      } catch (SQLException e) {
+        if (e.getMessage() == null || !e.getMessage().contains("no transaction is active")) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean isTransient(SQLException failure) {
+    String message = String.valueOf(failure.getMessage());
+    return message.contains("SQLITE_BUSY") || message.contains("SQLITE_LOCKED");
+  }
+}

@@ -1,0 +1,193 @@
+package io.fieldsync.store.sqlite;
+
+import io.fieldsync.StorageException;
+import io.fieldsync.store.StoreOptions;
+import io.fieldsync.store.jdbc.JdbcSyncStore;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The embedded server store: one SQLite file in WAL mode. One writer connection, used by one
+ * transaction at a time (SQLite allows one writer anyway); up to {@link StoreOptions#poolSize()}
+ * reader connections for pulls, which read in parallel with the writer.
+ *
+ * <p>Thread-safe.
+ */
+public final class SqliteStore extends JdbcSyncStore {
+  private final Path file;
+  private final SQLiteDataSource writerSource;
+  private final SQLiteDataSource readerSource;
+  private final ReentrantLock writerLock = new ReentrantLock(true);
+  private final BlockingQueue<Connection> idleReaders;
+  private final int maxReaders;
+  private final int busyTimeoutMillis;
+  private int openReaders;
+  private Connection writer;
+  private volatile boolean closed;
+
+  /**
+   * Opens (creating when missing) the database file.
+   *
+   * @throws StorageException when the file cannot be opened
+   */
+  public SqliteStore(Path file, StoreOptions options) {
+    super(SqliteDialect.INSTANCE);
+    this.file = file.toAbsolutePath();
+    this.maxReaders = options.poolSize();
+    this.busyTimeoutMillis = options.busyTimeoutMillis();
+    this.idleReaders = new ArrayBlockingQueue<>(maxReaders);
+    this.writerSource = source(options);
+    this.readerSource = source(options);
+    try {
+      writer = writerSource.getConnection();
+    } catch (SQLException e) {
+      throw new StorageException(
+          "cannot open SQLite database " + this.file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private SQLiteDataSource source(StoreOptions options) {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+    config.setBusyTimeout(options.busyTimeoutMillis());
+    config.enforceForeignKeys(false);
+    SQLiteDataSource source = new SQLiteDataSource(config);
+    source.setUrl("jdbc:sqlite:" + file);
+    return source;
+  }
+
+  /** The database file. */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  protected String location() {
+    return file.toString();
+  }
+
+  @Override
+  protected Connection acquireWriter() throws SQLException {
+    try {
+      if (!writerLock.tryLock(busyTimeoutMillis, TimeUnit.MILLISECONDS)) {
+        throw new StorageException(
+            "sqlite store " + file + ": the writer stayed busy for " + busyTimeoutMillis + " ms");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException("interrupted while waiting for the sqlite writer", e);
+    }
+    if (closed) {
+      writerLock.unlock();
+      throw new StorageException("sqlite store " + file + " is closed");
+    }
+    if (writer == null || writer.isClosed()) {
+      try {
+        writer = writerSource.getConnection();
+      } catch (SQLException e) {
+        writerLock.unlock();
+        throw e;
+      }
+    }
+    return writer;
+  }
+
+  @Override
+  protected void releaseWriter(Connection connection, boolean broken) {
+    try {
+      if (broken) {
+        closeQuietly(connection);
+        writer = null;
+      }
+    } finally {
+      writerLock.unlock();
+    }
+  }
+
+  @Override
+  protected Connection acquireReader() throws SQLException {
+    if (closed) {
+      throw new StorageException("sqlite store " + file + " is closed");
+    }
+    Connection idle = idleReaders.poll();
+    if (idle != null) {
+      return idle;
+    }
+    synchronized (this) {
+      if (openReaders < maxReaders) {
+        Connection opened = readerSource.getConnection();
+        openReaders++;
+        return opened;
+      }
+    }
+    try {
+      Connection waited = idleReaders.poll(busyTimeoutMillis, TimeUnit.MILLISECONDS);
+      if (waited == null) {
+        throw new StorageException(
+            "sqlite store "
+                + file
+                + ": all "
+                + maxReaders
+                + " readers stayed busy for "
+                + busyTimeoutMillis
+                + " ms");
+      }
+      return waited;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException("interrupted while waiting for a sqlite reader", e);
+    }
+  }
+
+  @Override
+  protected void releaseReader(Connection connection, boolean broken) {
+    if (broken || closed || !idleReaders.offer(connection)) {
+      closeQuietly(connection);
+      synchronized (this) {
+        openReaders--;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Connection idle;
+    while ((idle = idleReaders.poll()) != null) {
+      closeQuietly(idle);
+    }
+    writerLock.lock();
+    try {
+      if (writer != null) {
+        closeQuietly(writer);
+        writer = null;
+      }
+    } finally {
+      writerLock.unlock();
+    }
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException ignored) {
+      // the connection is being discarded; a failure to close it changes nothing
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "sqlite:" + file;
+  }
+}
