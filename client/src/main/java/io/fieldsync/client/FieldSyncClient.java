@@ -1,0 +1,549 @@
+package io.fieldsync.client;
+
+import io.fieldsync.ConfigException;
+import io.fieldsync.StorageException;
+import io.fieldsync.SyncException;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.SchemaCodec;
+import io.fieldsync.wire.SchemaResponse;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A device's local fieldsync database and its link to the server.
+ *
+ * <p>The application reads and writes its tables with plain SQL through {@link #connection()} (or
+ * any other SQLite connection to the same file, even the {@code sqlite3} shell): triggers record
+ * every change in an outbox. {@link #syncNow()} pushes the outbox and pulls what the server has.
+ *
+ * <pre>{@code
+ * try (FieldSyncClient client =
+ *     FieldSyncClient.init(Path.of("survey.db"), URI.create("https://sync.example.org"), token)) {
+ *   try (Connection db = client.connection()) {
+ *     db.createStatement().execute("INSERT INTO households (id, region) VALUES ('…', 'north')");
+ *   }
+ *   SyncResult result = client.syncNow();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: every method may be called from any thread; at most one sync cycle runs at a time
+ * per client ({@link #syncNow()} waits for a running cycle). Only one client instance should sync a
+ * given database file at a time.
+ */
+public final class FieldSyncClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FieldSyncClient.class);
+
+  private final Path database;
+  private final Transport transport;
+  private final Clock clock;
+  private final Connection engineConnection;
+  private final SyncEngine engine;
+  private final ReentrantLock syncLock = new ReentrantLock();
+  private final List<SyncListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile Schema schema;
+  private volatile boolean schemaChecked;
+  private volatile boolean closed;
+  private volatile SyncResult lastResult;
+  private volatile String lastError;
+
+  private FieldSyncClient(
+      Path database,
+      Connection engineConnection,
+      Schema schema,
+      String tenant,
+      Transport transport,
+      Clock clock,
+      RandomGenerator random,
+      SyncEngine.Settings settings,
+      boolean schemaChecked) {
+    this.database = database;
+    this.engineConnection = engineConnection;
+    this.schema = schema;
+    this.transport = transport;
+    this.clock = clock;
+    this.schemaChecked = schemaChecked;
+    this.engine =
+        new SyncEngine(
+            engineConnection,
+            schema,
+            tenant,
+            transport,
+            clock,
+            random,
+            settings,
+            new SyncEngine.Events() {
+              @Override
+              public void conflict(String table, String recordId, String column) {
+                notifyListeners(listener -> listener.conflict(table, recordId, column));
+              }
+
+              @Override
+              public void rejected(RejectedChange change) {
+                notifyListeners(listener -> listener.rejected(change));
+              }
+            });
+  }
+
+  /**
+   * Creates a device database: downloads the schema from the server, creates the tables, the
+   * capture triggers and the sync state. The device id and tenant come from the server's answer for
+   * the token.
+   *
+   * @param database the SQLite file to create (its directory must exist)
+   * @param server the server's base URL
+   * @param token the device's bearer token; it is stored in the database for {@link #open(Path)}
+   * @throws ConfigException when the database is already initialized
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   * @throws io.fieldsync.AuthException when the server refuses the token
+   * @throws StorageException when the database cannot be written
+   */
+  public static FieldSyncClient init(Path database, URI server, String token) {
+    return builder(database).server(server).token(token).initialize();
+  }
+
+  /**
+   * Opens a database made by {@link #init}, with the server URL and token stored in it.
+   *
+   * @throws ConfigException when the file is missing or not a fieldsync device database
+   * @throws StorageException when the database cannot be read
+   */
+  public static FieldSyncClient open(Path database) {
+    return builder(database).open();
+  }
+
+  /** A builder for the less common settings: transport, clock, randomness, batch sizes. */
+  public static Builder builder(Path database) {
+    return new Builder(database);
+  }
+
+  /**
+   * A new JDBC connection to the local database for the application's own SQL; the caller closes
+   * it. Writes through it (or any other connection) are captured by triggers. Foreign keys are not
+   * enforced locally (pulled pages may bring a child before its parent) and the busy timeout is 10
+   * s.
+   *
+   * @throws StorageException when the database cannot be opened
+   */
+  public Connection connection() {
+    ensureOpen();
+    return LocalStore.connect(database, false);
+  }
+
+  /**
+   * Runs one sync cycle now: push the outbox (resending an unacknowledged batch first), then pull
+   * every page the server has. Waits for a cycle already running on another thread. The first cycle
+   * of a client instance also checks the server's schema and migrates additive changes.
+   *
+   * @return what the cycle did
+   * @throws io.fieldsync.TransportException when the network failed; retrying later is safe
+   * @throws io.fieldsync.AuthException when the token is refused
+   * @throws io.fieldsync.ProtocolException when the server refused a request or answered garbage
+   * @throws StorageException when the local database failed
+   * @throws ConfigException when the server's schema changed in a way a device cannot migrate
+   */
+  public SyncResult syncNow() {
+    syncLock.lock();
+    try {
+      ensureOpen();
+      notifyListeners(SyncListener::syncStarted);
+      try {
+        if (!schemaChecked) {
+          refreshSchemaLocked();
+        }
+        SyncResult result = engine.cycle();
+        Instant now = clock.instant();
+        LocalStore.transaction(
+            engineConnection,
+            c -> {
+              LocalStore.putMeta(c, LocalStore.META_LAST_SYNC_AT, now.toEpochMilli());
+              return null;
+            });
+        lastResult = result;
+        lastError = null;
+        LOG.debug(
+            "sync of {} finished: pushed {}, rejected {}, pulled {}, cursor {}, {} ms",
+            database,
+            result.pushed(),
+            result.rejected(),
+            result.pulled(),
+            result.cursor(),
+            result.duration().toMillis());
+        notifyListeners(listener -> listener.syncFinished(result));
+        return result;
+      } catch (SyncException e) {
+        lastError = e.getMessage();
+        LOG.debug(
+            "sync of {} failed (retriable: {}): {}", database, e.isRetriable(), e.getMessage());
+        notifyListeners(listener -> listener.syncFailed(e));
+        throw e;
+      }
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  /**
+   * Downloads the server's schema and, when its version is newer, migrates the local tables and
+   * triggers (new tables, new columns). Waits for a running sync cycle.
+   *
+   * @return the schema in use afterwards
+   * @throws ConfigException when the change is not additive
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   */
+  public Schema refreshSchema() {
+    syncLock.lock();
+    try {
+      ensureOpen();
+      refreshSchemaLocked();
+      return schema;
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  private void refreshSchemaLocked() {
+    SchemaResponse response = transport.schema();
+    Schema remote = SchemaCodec.fromWire(response.getSchema());
+    Schema local = schema;
+    if (remote.version() > local.version()) {
+      try {
+        LocalStore.migrate(engineConnection, local, remote, response.getSchema());
+      } catch (SQLException e) {
+        throw LocalStore.storage(e);
+      }
+      LOG.info(
+          "migrated {} from schema version {} to {}", database, local.version(), remote.version());
+      schema = remote;
+      engine.useSchema(remote);
+    } else if (remote.version() < local.version()) {
+      LOG.warn(
+          "server schema version {} is older than the local version {}; keeping the local one",
+          remote.version(),
+          local.version());
+    }
+    schemaChecked = true;
+  }
+
+  /** The schema the local database follows. Thread-safe. */
+  public Schema schema() {
+    return schema;
+  }
+
+  /**
+   * A snapshot of the sync state, read from the database.
+   *
+   * @throws StorageException when the database cannot be read
+   */
+  public SyncStatus status() {
+    ensureOpen();
+    try (Connection c = LocalStore.connect(database, false)) {
+      LocalStore.State state = LocalStore.state(c);
+      Object lastSync = LocalStore.meta(c, LocalStore.META_LAST_SYNC_AT);
+      return new SyncStatus(
+          state.device(),
+          LocalStore.metaText(c, LocalStore.META_TENANT),
+          schema.version(),
+          state.cursor(),
+          LocalStore.count(c, "_fs_changelog"),
+          LocalStore.count(c, "_fs_rejected"),
+          lastResult,
+          lastSync instanceof Long millis ? Instant.ofEpochMilli(millis) : null,
+          lastError);
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    }
+  }
+
+  /**
+   * Changes the server refused, oldest first. They stay until the application deletes them from
+   * {@code _fs_rejected}.
+   *
+   * @throws StorageException when the database cannot be read
+   */
+  public List<RejectedChange> rejected() {
+    ensureOpen();
+    List<RejectedChange> result = new ArrayList<>();
+    try (Connection c = LocalStore.connect(database, false);
+        PreparedStatement select =
+            c.prepareStatement(
+                "SELECT id, tbl, rid, op, vals, reason, batch_id, at FROM _fs_rejected ORDER BY id");
+        ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        result.add(
+            new RejectedChange(
+                rows.getLong(1),
+                rows.getString(2),
+                rows.getString(3),
+                rows.getString(4),
+                rows.getString(5),
+                rows.getString(6),
+                rows.getString(7),
+                Instant.ofEpochMilli(rows.getLong(8))));
+      }
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    }
+    return result;
+  }
+
+  /** Adds a listener for sync events. Thread-safe. */
+  public void addListener(SyncListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public void removeListener(SyncListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** Waits for a running cycle, then closes the client's own connection. Idempotent. */
+  @Override
+  public void close() {
+    syncLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      engineConnection.close();
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("client for " + database + " is closed");
+    }
+  }
+
+  private void notifyListeners(java.util.function.Consumer<SyncListener> event) {
+    for (SyncListener listener : listeners) {
+      try {
+        event.accept(listener);
+      } catch (RuntimeException e) {
+        LOG.warn("sync listener {} failed", listener, e);
+      }
+    }
+  }
+
+  /**
+   * Settings for {@link FieldSyncClient}. Defaults: the server URL and token stored in the
+   * database, an {@link HttpTransport} with 10 s connect and 60 s request timeouts, the system UTC
+   * clock, batch ids from a {@link SecureRandom}, 500 records per push batch, 1000 per pull page.
+   * Not thread-safe.
+   */
+  public static final class Builder {
+    private final Path database;
+    private URI server;
+    private String token;
+    private Transport transport;
+    private Clock clock = Clock.systemUTC();
+    private RandomGenerator random;
+    private int batchSize = 500;
+    private int pullPageSize = 1000;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(60);
+
+    private Builder(Path database) {
+      this.database = Objects.requireNonNull(database, "database");
+    }
+
+    /** The server's base URL; overrides the one stored in the database. */
+    public Builder server(URI server) {
+      this.server = Objects.requireNonNull(server, "server");
+      return this;
+    }
+
+    /** The bearer token; overrides (and on open, does not replace) the stored one. */
+    public Builder token(String token) {
+      this.token = Objects.requireNonNull(token, "token");
+      return this;
+    }
+
+    /** A transport to use instead of HTTP (tests, the testkit's faulty transports). */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /** The wall clock for timestamps the library keeps (not for HLCs, which SQL makes). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Batch ids from a generator seeded with {@code seed}, for reproducible tests. Batch ids stay
+     * unique per device anyway (they also carry the batch's log position).
+     */
+    public Builder seed(long seed) {
+      this.random = new SplittableRandom(seed);
+      return this;
+    }
+
+    public Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** Most records per push request (default 500). */
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Records per pull page asked of the server (default 1000; the server caps it). */
+    public Builder pullPageSize(int pullPageSize) {
+      this.pullPageSize = pullPageSize;
+      return this;
+    }
+
+    public Builder timeouts(Duration connect, Duration request) {
+      this.connectTimeout = Objects.requireNonNull(connect, "connect");
+      this.requestTimeout = Objects.requireNonNull(request, "request");
+      return this;
+    }
+
+    /**
+     * Creates and initializes the device database from the server's schema.
+     *
+     * @throws ConfigException when the database is already initialized, or neither a server URL and
+     *     token nor a transport were given
+     * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+     * @throws io.fieldsync.AuthException when the server refuses the token
+     * @throws StorageException when the database cannot be written
+     */
+    public FieldSyncClient initialize() {
+      SyncEngine.Settings settings = new SyncEngine.Settings(batchSize, pullPageSize);
+      Transport chosen = transport;
+      if (chosen == null) {
+        if (server == null || token == null) {
+          throw new ConfigException("initialize needs a server URL and a token, or a transport");
+        }
+        chosen = new HttpTransport(server, token, connectTimeout, requestTimeout);
+      }
+      Connection connection = LocalStore.connect(database, true);
+      try {
+        if (LocalStore.isInitialized(connection)) {
+          throw new ConfigException(
+              database + " is already a fieldsync device database; open it instead");
+        }
+        SchemaResponse response = chosen.schema();
+        Schema schema = SchemaCodec.fromWire(response.getSchema());
+        if (response.getDevice().isEmpty()) {
+          throw new io.fieldsync.ProtocolException(
+              "schema response names no device; the token must be a device token");
+        }
+        LocalStore.initialize(
+            connection,
+            response.getSchema(),
+            schema,
+            response.getTenant(),
+            response.getDevice(),
+            response.getServerHlc(),
+            server == null ? null : server.toString(),
+            token);
+        return new FieldSyncClient(
+            database,
+            connection,
+            schema,
+            response.getTenant(),
+            chosen,
+            clock,
+            random(),
+            settings,
+            true);
+      } catch (SQLException e) {
+        close(connection);
+        throw LocalStore.storage(e);
+      } catch (RuntimeException e) {
+        close(connection);
+        throw e;
+      }
+    }
+
+    /**
+     * Opens an initialized device database.
+     *
+     * @throws ConfigException when the file is missing or not initialized, or no server URL and
+     *     token are stored or given
+     * @throws StorageException when the database cannot be read
+     */
+    public FieldSyncClient open() {
+      SyncEngine.Settings settings = new SyncEngine.Settings(batchSize, pullPageSize);
+      if (!Files.isRegularFile(database)) {
+        throw new ConfigException(
+            "no device database at " + database + "; create one with FieldSyncClient.init");
+      }
+      Connection connection = LocalStore.connect(database, true);
+      try {
+        if (!LocalStore.isInitialized(connection)) {
+          throw new ConfigException(
+              database
+                  + " is not a fieldsync device database; create one with FieldSyncClient.init");
+        }
+        Schema schema = LocalStore.schema(connection);
+        Transport chosen = transport;
+        if (chosen == null) {
+          String url =
+              server != null ? server.toString() : LocalStore.metaText(connection, "server_url");
+          String bearer = token != null ? token : LocalStore.metaText(connection, "token");
+          if (url == null || bearer == null) {
+            throw new ConfigException(
+                database + " stores no server URL and token; pass them to the builder");
+          }
+          chosen = new HttpTransport(URI.create(url), bearer, connectTimeout, requestTimeout);
+        }
+        return new FieldSyncClient(
+            database,
+            connection,
+            schema,
+            LocalStore.metaText(connection, LocalStore.META_TENANT),
+            chosen,
+            clock,
+            random(),
+            settings,
+            false);
+      } catch (SQLException e) {
+        close(connection);
+        throw LocalStore.storage(e);
+      } catch (RuntimeException e) {
+        close(connection);
+        throw e;
+      }
+    }
+
+    private RandomGenerator random() {
+      return random != null ? random : new SecureRandom();
+    }
+
+    private static void close(Connection connection) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        LOG.debug("closing {} failed", connection, e);
+      }
+    }
+  }
+}

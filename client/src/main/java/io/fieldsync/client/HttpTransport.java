@@ -1,0 +1,193 @@
+package io.fieldsync.client;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import io.fieldsync.AuthException;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.TransportException;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.WireCodec;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The sync protocol over HTTP with the JDK's {@link HttpClient}: zstd-compressed protobuf bodies
+ * and a bearer token.
+ *
+ * <p>Failures map to what the caller can do: a refused or cut connection, a timeout, a 5xx, 408 or
+ * 429 is a {@link TransportException} (retriable); 401 is an {@link AuthException}; any other
+ * status is a {@link ProtocolException} carrying the server's message. Thread-safe.
+ */
+public final class HttpTransport implements Transport {
+  /** The largest decompressed response accepted. */
+  private static final int MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+  private final String base;
+  private final String token;
+  private final Duration requestTimeout;
+  private final HttpClient client;
+
+  /** A transport with a 10 s connect timeout and a 60 s request timeout. */
+  public HttpTransport(URI server, String token) {
+    this(server, token, Duration.ofSeconds(10), Duration.ofSeconds(60));
+  }
+
+  /**
+   * @param server the server's base URL, such as {@code http://sync.example.org:8080}
+   * @param token the bearer token the server issued for this device
+   */
+  public HttpTransport(URI server, String token, Duration connectTimeout, Duration requestTimeout) {
+    Objects.requireNonNull(server, "server");
+    this.token = Objects.requireNonNull(token, "token");
+    this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+    String text = server.toString();
+    this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    this.client =
+        HttpClient.newBuilder()
+            .connectTimeout(Objects.requireNonNull(connectTimeout, "connectTimeout"))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+  }
+
+  @Override
+  public SchemaResponse schema() {
+    return send("GET", "/v1/schema", null, SchemaResponse.parser());
+  }
+
+  @Override
+  public PushResponse push(PushRequest request) {
+    return send("POST", "/v1/push", request, PushResponse.parser());
+  }
+
+  @Override
+  public PullResponse pull(PullRequest request) {
+    return send("POST", "/v1/pull", request, PullResponse.parser());
+  }
+
+  private <T extends Message> T send(String method, String path, Message body, Parser<T> parser) {
+    String where = method + " " + base + path;
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(requestTimeout)
+            .header("Authorization", "Bearer " + token)
+            .header("Accept", WireCodec.PROTOBUF);
+    if (body == null) {
+      request.GET();
+    } else {
+      request
+          .header("Content-Type", WireCodec.PROTOBUF)
+          .header("Content-Encoding", WireCodec.ZSTD)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(WireCodec.encode(body)));
+    }
+    HttpResponse<byte[]> response;
+    try {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (HttpTimeoutException e) {
+      throw new TransportException(
+          where + " timed out after " + requestTimeout.toMillis() + " ms", e);
+    } catch (IOException e) {
+      throw new TransportException(where + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransportException(where + " was interrupted", e);
+    }
+    int status = response.statusCode();
+    byte[] bytes = response.body() == null ? new byte[0] : response.body();
+    if (status == 200) {
+      String type = response.headers().firstValue("Content-Type").orElse("");
+      if (!type.isEmpty() && !type.startsWith(WireCodec.PROTOBUF)) {
+        throw new ProtocolException(
+            where + " answered with Content-Type '" + type + "', expected " + WireCodec.PROTOBUF);
+      }
+      String encoding = response.headers().firstValue("Content-Encoding").orElse("");
+      return encoding.equalsIgnoreCase(WireCodec.ZSTD)
+          ? WireCodec.decode(parser, bytes, MAX_RESPONSE_BYTES)
+          : WireCodec.parse(parser, bytes);
+    }
+    String message = where + " returned " + status + ": " + errorMessage(bytes);
+    if (status == 401) {
+      throw new AuthException(message);
+    }
+    if (status >= 500 || status == 408 || status == 429) {
+      throw new TransportException(message);
+    }
+    throw new ProtocolException(message);
+  }
+
+  /**
+   * The {@code message} of the server's JSON error body ({@code {"error": ..., "message": ...}}),
+   * or a short excerpt of the body when it has none.
+   */
+  static String errorMessage(byte[] body) {
+    String text = new String(body, StandardCharsets.UTF_8);
+    for (String key : new String[] {"\"message\"", "\"error\""}) {
+      int at = text.indexOf(key);
+      if (at < 0) {
+        continue;
+      }
+      int colon = text.indexOf(':', at + key.length());
+      int quote = colon < 0 ? -1 : text.indexOf('"', colon + 1);
+      if (quote < 0) {
+        continue;
+      }
+      String value = jsonString(text, quote + 1);
+      if (value != null) {
+        return value;
+      }
+    }
+    String trimmed = text.strip();
+    if (trimmed.isEmpty()) {
+      return "(empty body)";
+    }
+    return trimmed.length() <= 200 ? trimmed : trimmed.substring(0, 197) + "...";
+  }
+
+  private static String jsonString(String text, int from) {
+    StringBuilder result = new StringBuilder();
+    for (int i = from; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"') {
+        return result.toString();
+      }
+      if (c != '\\') {
+        result.append(c);
+        continue;
+      }
+      if (++i >= text.length()) {
+        return null;
+      }
+      char escaped = text.charAt(i);
+      switch (escaped) {
+        case 'n' -> result.append('\n');
+        case 't' -> result.append('\t');
+        case 'r' -> result.append('\r');
+        case 'b' -> result.append('\b');
+        case 'f' -> result.append('\f');
+        case 'u' -> {
+          if (i + 4 >= text.length()) {
+            return null;
+          }
+          try {
+            result.append((char) Integer.parseInt(text.substring(i + 1, i + 5), 16));
+          } catch (NumberFormatException e) {
+            return null;
+          }
+          i += 4;
+        }
+        default -> result.append(escaped);
+      }
+    }
+    return null;
+  }
+}

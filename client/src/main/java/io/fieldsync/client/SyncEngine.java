@@ -1,0 +1,501 @@
+package io.fieldsync.client;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.StorageException;
+import io.fieldsync.client.Outbox.Pending;
+import io.fieldsync.client.Outbox.RecordKey;
+import io.fieldsync.order.ForeignKeyOrder;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.ChangeResult;
+import io.fieldsync.wire.ChangeStatus;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.Record;
+import io.fieldsync.wire.Values;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.random.RandomGenerator;
+
+/**
+ * One device's sync cycle: push the outbox, then pull what the server has.
+ *
+ * <h2>Push, exactly once</h2>
+ *
+ * The outbox is consolidated up to a log id chosen so that the batch holds every row of each of its
+ * records, at most {@code batchSize} records. Before anything is sent, the encoded request and that
+ * log id are stored in {@code _fs_inflight}: if the response is lost (timeout, crash, cut
+ * connection), the next attempt resends the stored request byte for byte, with the same batch id,
+ * and the server answers with the outcome it recorded, so a counter increment is never applied
+ * twice. The response is acknowledged in one local transaction: the log rows up to the batch's log
+ * id go, the inflight row goes, the server clock is merged, refused changes are kept in {@code
+ * _fs_rejected}, and every record the server returned is written back with capture off (pending
+ * newer edits stay on top, see {@link Applier}).
+ *
+ * <h2>Pull</h2>
+ *
+ * Pages from the stored cursor until {@code has_more} is false; each page is applied, in
+ * foreign-key order, in one local transaction together with its new cursor, so a crash leaves the
+ * device at a page boundary and the page is simply fetched again.
+ *
+ * <p>Not thread-safe: the client runs one cycle at a time on its own connection.
+ */
+final class SyncEngine {
+  /** System property: halt the JVM after this many rows of a pulled page (crash tests only). */
+  static final String HALT_PROPERTY = "fieldsync.fault.haltAfterAppliedRows";
+
+  /** Receives what a cycle finds, after the transaction that found it has committed. */
+  interface Events extends Applier.ConflictSink {
+    void rejected(RejectedChange change);
+  }
+
+  record Settings(int batchSize, int pullPageSize) {
+    Settings {
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batchSize must be 1 or more, found " + batchSize);
+      }
+      if (pullPageSize < 1) {
+        throw new IllegalArgumentException("pullPageSize must be 1 or more, found " + pullPageSize);
+      }
+    }
+  }
+
+  private final Connection connection;
+  private final Transport transport;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final Settings settings;
+  private final Events events;
+  private final String tenant;
+  private Schema schema;
+  private Applier applier;
+  private ForeignKeyOrder order;
+
+  private int pushed;
+  private int applied;
+  private int merged;
+  private int rejected;
+  private int parked;
+  private int pulled;
+  private int conflicts;
+
+  SyncEngine(
+      Connection connection,
+      Schema schema,
+      String tenant,
+      Transport transport,
+      Clock clock,
+      RandomGenerator random,
+      Settings settings,
+      Events events) {
+    this.connection = connection;
+    this.tenant = tenant == null ? "" : tenant;
+    this.transport = transport;
+    this.clock = clock;
+    this.random = random;
+    this.settings = settings;
+    this.events = events;
+    useSchema(schema);
+  }
+
+  void useSchema(Schema schema) {
+    this.schema = schema;
+    this.applier = new Applier(schema);
+    this.order = new ForeignKeyOrder(schema);
+  }
+
+  /** Push then pull. */
+  SyncResult cycle() {
+    long started = clock.millis();
+    pushed = applied = merged = rejected = parked = pulled = conflicts = 0;
+    push();
+    long cursor = pull();
+    return new SyncResult(
+        pushed,
+        applied,
+        merged,
+        rejected,
+        parked,
+        pulled,
+        conflicts,
+        cursor,
+        Duration.ofMillis(Math.max(0, clock.millis() - started)));
+  }
+
+  /** Pushes batches until the outbox rows present at the start have all been acknowledged. */
+  void push() {
+    long upTo = read(Outbox::maxId);
+    while (true) {
+      Inflight inflight = read(SyncEngine::inflight);
+      PushRequest request;
+      long end;
+      if (inflight != null) {
+        end = inflight.maxLogId();
+        try {
+          request = PushRequest.parseFrom(inflight.request());
+        } catch (InvalidProtocolBufferException e) {
+          throw new StorageException(
+              "inflight batch " + inflight.batchId() + " in _fs_inflight is corrupt", e);
+        }
+      } else {
+        long batchEnd = read(c -> Outbox.batchEnd(c, upTo, settings.batchSize()));
+        if (batchEnd == 0) {
+          return;
+        }
+        end = batchEnd;
+        request = prepare(end);
+        if (request == null) {
+          continue;
+        }
+      }
+      PushResponse response = transport.push(request);
+      if (!response.getBatchId().isEmpty() && !response.getBatchId().equals(request.getBatchId())) {
+        throw new ProtocolException(
+            "push of batch "
+                + request.getBatchId()
+                + " was answered for batch "
+                + response.getBatchId());
+      }
+      acknowledge(request, end, response);
+    }
+  }
+
+  record Inflight(String batchId, long maxLogId, byte[] request) {}
+
+  private static Inflight inflight(Connection c) throws SQLException {
+    try (PreparedStatement select =
+            c.prepareStatement("SELECT batch_id, max_log_id, request FROM _fs_inflight");
+        ResultSet rows = select.executeQuery()) {
+      return rows.next()
+          ? new Inflight(rows.getString(1), rows.getLong(2), rows.getBytes(3))
+          : null;
+    }
+  }
+
+  /**
+   * Consolidates the log up to {@code end} and stores the batch as inflight; null when the rows
+   * cancelled out (they are deleted).
+   */
+  private PushRequest prepare(long end) {
+    return LocalStore.transaction(
+        connection,
+        c -> {
+          Map<RecordKey, Pending> pending = Outbox.upTo(c, end);
+          List<Change> changes = new ArrayList<>();
+          for (Pending record : pending.values()) {
+            Change change = record.toChange(schema.table(record.key.table()));
+            if (change != null) {
+              changes.add(change);
+            }
+          }
+          if (changes.isEmpty()) {
+            try (PreparedStatement delete =
+                c.prepareStatement("DELETE FROM _fs_changelog WHERE id <= ?")) {
+              delete.setLong(1, end);
+              delete.executeUpdate();
+            }
+            return null;
+          }
+          PushRequest.Builder request =
+              PushRequest.newBuilder()
+                  .setBatchId(batchId(end).toString())
+                  .setSchemaVersion(schema.version())
+                  .addAllChanges(changes)
+                  .setDeviceHlc(LocalStore.state(c).hlc());
+          if (!tenant.isEmpty()) {
+            request.setTenant(tenant);
+          }
+          PushRequest built = request.build();
+          try (PreparedStatement insert =
+              c.prepareStatement(
+                  "INSERT INTO _fs_inflight (id, batch_id, max_log_id, request, created_at)"
+                      + " VALUES (1, ?, ?, ?, ?)")) {
+            insert.setString(1, built.getBatchId());
+            insert.setLong(2, end);
+            insert.setBytes(3, built.toByteArray());
+            insert.setLong(4, clock.millis());
+            insert.executeUpdate();
+          }
+          return built;
+        });
+  }
+
+  /**
+   * A version-4 UUID from the injected generator. The low bits also carry the batch's last log id,
+   * which never repeats on a device (AUTOINCREMENT), so even a fixed test seed cannot make a device
+   * reuse a batch id and be answered with an old outcome.
+   */
+  private UUID batchId(long end) {
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = ((random.nextLong() & 0xFFFF_0000_0000_0000L) ^ (end & 0x0000_FFFF_FFFF_FFFFL));
+    low = (low & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+    return new UUID(high, low);
+  }
+
+  private void acknowledge(PushRequest request, long end, PushResponse response) {
+    List<RejectedChange> refused = new ArrayList<>();
+    List<String[]> found = new ArrayList<>();
+    int[] counts = new int[5];
+    LocalStore.transaction(
+        connection,
+        c -> {
+          execute(c, "DELETE FROM _fs_changelog WHERE id <= ?", end);
+          execute(c, "DELETE FROM _fs_inflight");
+          execute(
+              c,
+              "UPDATE _fs_state SET hlc = MAX(hlc, ?), capture = 0 WHERE id = 1",
+              response.getServerHlc());
+          Set<RecordKey> pendingKeys = Outbox.pendingKeys(c);
+          Instant now = clock.instant();
+          for (ChangeResult result : response.getResultsList()) {
+            int index = result.getIndex();
+            if (index < 0 || index >= request.getChangesCount()) {
+              throw new ProtocolException(
+                  "push response for batch "
+                      + request.getBatchId()
+                      + " names change "
+                      + index
+                      + ", but the batch has "
+                      + request.getChangesCount());
+            }
+            Change change = request.getChanges(index);
+            ChangeStatus status = result.getStatus();
+            switch (status) {
+              case APPLIED -> counts[0]++;
+              case MERGED -> counts[1]++;
+              case REJECTED -> {
+                counts[2]++;
+                refused.add(reject(c, request.getBatchId(), change, result.getReason(), now));
+              }
+              case PARKED -> counts[3]++;
+              default -> {}
+            }
+            if (result.hasServerRecord()) {
+              Record record = result.getServerRecord();
+              if (record.getTable().isEmpty() || record.getRecordId().isEmpty()) {
+                record =
+                    record.toBuilder()
+                        .setTable(change.getTable())
+                        .setRecordId(change.getRecordId())
+                        .build();
+              }
+              counts[4] +=
+                  applier.apply(
+                      c,
+                      record,
+                      pendingKeys,
+                      (table, id, column) -> found.add(new String[] {table, id, column}));
+            }
+          }
+          execute(c, "UPDATE _fs_state SET capture = 1 WHERE id = 1");
+          return null;
+        });
+    pushed += request.getChangesCount();
+    applied += counts[0];
+    merged += counts[1];
+    rejected += counts[2];
+    parked += counts[3];
+    conflicts += counts[4];
+    refused.forEach(events::rejected);
+    found.forEach(item -> events.conflict(item[0], item[1], item[2]));
+  }
+
+  private static RejectedChange reject(
+      Connection c, String batchId, Change change, String reason, Instant now) throws SQLException {
+    String op =
+        switch (change.getOp()) {
+          case OP_INSERT -> "INSERT";
+          case OP_DELETE -> "DELETE";
+          default -> "UPDATE";
+        };
+    String values = valuesJson(change);
+    String why = reason.isEmpty() ? "rejected by the server (no reason given)" : reason;
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT INTO _fs_rejected (tbl, rid, op, vals, reason, batch_id, at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      insert.setString(1, change.getTable());
+      insert.setString(2, change.getRecordId());
+      insert.setString(3, op);
+      insert.setString(4, values);
+      insert.setString(5, why);
+      insert.setString(6, batchId);
+      insert.setLong(7, now.toEpochMilli());
+      insert.executeUpdate();
+    }
+    long id;
+    try (PreparedStatement select = c.prepareStatement("SELECT last_insert_rowid()");
+        ResultSet rows = select.executeQuery()) {
+      rows.next();
+      id = rows.getLong(1);
+    }
+    return new RejectedChange(
+        id, change.getTable(), change.getRecordId(), op, values, why, batchId, now);
+  }
+
+  /** The change's fields as a JSON object, for people reading {@code _fs_rejected}. */
+  static String valuesJson(Change change) {
+    StringBuilder json = new StringBuilder("{");
+    for (FieldChange field : change.getFieldsList()) {
+      if (json.length() > 1) {
+        json.append(',');
+      }
+      appendString(json, field.getColumn());
+      json.append(':');
+      Object value = Values.fromWire(field.getValue());
+      if (value == null) {
+        json.append("null");
+      } else if (value instanceof String text) {
+        appendString(json, text);
+      } else if (value instanceof Double number && (number.isNaN() || number.isInfinite())) {
+        appendString(json, number.toString());
+      } else {
+        json.append(value);
+      }
+    }
+    return json.append('}').toString();
+  }
+
+  private static void appendString(StringBuilder json, String text) {
+    json.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"' -> json.append("\\\"");
+        case '\\' -> json.append("\\\\");
+        case '\n' -> json.append("\\n");
+        case '\r' -> json.append("\\r");
+        case '\t' -> json.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            json.append(String.format("\\u%04x", (int) c));
+          } else {
+            json.append(c);
+          }
+        }
+      }
+    }
+    json.append('"');
+  }
+
+  /** Pulls pages until the server has no more; returns the cursor reached. */
+  long pull() {
+    long cursor = read(c -> LocalStore.state(c).cursor());
+    while (true) {
+      PullResponse page =
+          transport.pull(
+              PullRequest.newBuilder()
+                  .setCursor(cursor)
+                  .setLimit(settings.pullPageSize())
+                  .setSchemaVersion(schema.version())
+                  .build());
+      long next =
+          page.getRecordsCount() == 0 && page.getNextCursor() == 0 ? cursor : page.getNextCursor();
+      applyPage(page, next);
+      pulled += page.getRecordsCount();
+      if (!page.getHasMore()) {
+        return next;
+      }
+      if (next == cursor && page.getRecordsCount() == 0) {
+        throw new ProtocolException(
+            "pull from cursor " + cursor + " said has_more but returned nothing and no new cursor");
+      }
+      cursor = next;
+    }
+  }
+
+  private void applyPage(PullResponse page, long nextCursor) {
+    int haltAfter = Integer.getInteger(HALT_PROPERTY, 0);
+    List<String[]> found = new ArrayList<>();
+    int pageConflicts =
+        LocalStore.transaction(
+            connection,
+            c -> {
+              execute(
+                  c,
+                  "UPDATE _fs_state SET hlc = MAX(hlc, ?), capture = 0 WHERE id = 1",
+                  page.getServerHlc());
+              Set<RecordKey> pendingKeys = Outbox.pendingKeys(c);
+              List<Record> records = order.sort(page.getRecordsList(), RECORDS);
+              int written = 0;
+              int total = 0;
+              for (Record record : records) {
+                total +=
+                    applier.apply(
+                        c,
+                        record,
+                        pendingKeys,
+                        (table, id, column) -> found.add(new String[] {table, id, column}));
+                written++;
+                if (haltAfter > 0 && written >= haltAfter) {
+                  // Test hook: die like a killed process, mid-transaction, without cleanup.
+                  Runtime.getRuntime().halt(77);
+                }
+              }
+              execute(c, "UPDATE _fs_state SET cursor = ?, capture = 1 WHERE id = 1", nextCursor);
+              return total;
+            });
+    conflicts += pageConflicts;
+    found.forEach(item -> events.conflict(item[0], item[1], item[2]));
+  }
+
+  private static final ForeignKeyOrder.Adapter<Record> RECORDS =
+      new ForeignKeyOrder.Adapter<>() {
+        @Override
+        public String table(Record item) {
+          return item.getTable();
+        }
+
+        @Override
+        public String recordId(Record item) {
+          return item.getRecordId();
+        }
+
+        @Override
+        public boolean isDelete(Record item) {
+          return item.getDeleted() || item.getAbsent();
+        }
+
+        @Override
+        public Object value(Record item, String column) {
+          for (Field field : item.getFieldsList()) {
+            if (field.getColumn().equals(column)) {
+              return Values.fromWire(field.getValue());
+            }
+          }
+          return null;
+        }
+      };
+
+  private <T> T read(LocalStore.Work<T> work) {
+    try {
+      return work.run(connection);
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    }
+  }
+
+  private static void execute(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement statement = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        statement.setObject(i + 1, args[i]);
+      }
+      statement.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.fieldsync.client;
+
+import io.fieldsync.SyncException;
+
+/**
+ * Hears what sync cycles do. Methods run on the thread that runs the cycle, after the local
+ * transaction they report on has committed; they should return quickly. An exception thrown by a
+ * listener is logged and otherwise ignored.
+ */
+public interface SyncListener {
+
+  default void syncStarted() {}
+
+  default void syncFinished(SyncResult result) {}
+
+  default void syncFailed(SyncException error) {}
+
+  /** A pulled or returned server value met a pending local edit of the same field. */
+  default void conflict(String table, String recordId, String column) {}
+
+  /** The server refused a pushed change. */
+  default void rejected(RejectedChange change) {}
+}
