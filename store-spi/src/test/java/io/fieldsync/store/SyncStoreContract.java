@@ -1,0 +1,491 @@
+package io.fieldsync.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fieldsync.ConfigException;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.SchemaLoader;
+import io.fieldsync.wire.FieldVersion;
+import io.fieldsync.wire.RecordVersions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The behaviour every {@link SyncStore} backend promises. A backend's test extends this class and
+ * opens a fresh, empty store in {@link #openStore}; {@link #reopenStore} must open the same
+ * database again (for migration tests).
+ */
+public abstract class SyncStoreContract {
+  protected static final String TENANT = "acme";
+  protected static final String OTHER_TENANT = "globex";
+
+  protected static final Schema SCHEMA_V1 =
+      SchemaLoader.parse(
+          """
+          version: 1
+          tables:
+            households:
+              columns:
+                id:        { type: uuid, primary_key: true }
+                region:    { type: text, required: true }
+                head_name: { type: text }
+                visits:    { type: integer, conflict: sum }
+                active:    { type: boolean }
+                score:     { type: real }
+                seen_at:   { type: timestamp }
+                tags:      { type: json, conflict: union }
+            visits:
+              columns:
+                id:           { type: uuid, primary_key: true }
+                household_id: { type: uuid, references: households }
+                note:         { type: text }
+          """);
+
+  protected static final Schema SCHEMA_V2 =
+      SchemaLoader.parse(
+          """
+          version: 2
+          tables:
+            households:
+              columns:
+                id:        { type: uuid, primary_key: true }
+                region:    { type: text, required: true }
+                head_name: { type: text }
+                visits:    { type: integer, conflict: sum }
+                active:    { type: boolean }
+                score:     { type: real }
+                seen_at:   { type: timestamp }
+                tags:      { type: json, conflict: union }
+                phone:     { type: text }
+            visits:
+              columns:
+                id:           { type: uuid, primary_key: true }
+                household_id: { type: uuid, references: households }
+                note:         { type: text }
+            crops:
+              columns:
+                id:    { type: text, primary_key: true }
+                yield: { type: real }
+          """);
+
+  @TempDir protected Path dir;
+  protected SyncStore store;
+
+  /** Opens a new, empty store of the backend under test. */
+  protected abstract SyncStore openStore(Path dir);
+
+  /** Opens the database {@link #openStore} opened, again. */
+  protected abstract SyncStore reopenStore(Path dir);
+
+  @BeforeEach
+  void open() {
+    store = openStore(dir);
+    store.migrate(SCHEMA_V1);
+  }
+
+  @AfterEach
+  void close() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  protected static String uuid(int n) {
+    return String.format("00000000-0000-7000-8000-%012d", n);
+  }
+
+  protected static StoredRecord household(String id, long seq, String region, long visits) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("id", id);
+    values.put("region", region);
+    values.put("head_name", "Ada");
+    values.put("visits", visits);
+    values.put("active", true);
+    values.put("score", 2.5);
+    values.put("seen_at", "2026-11-22T10:15:30Z");
+    values.put("tags", "[\"a\"]");
+    RecordVersions.Builder versions = RecordVersions.newBuilder();
+    versions.setRow(FieldVersion.newBuilder().setSeq(seq).setHlc(seq * 65536).setDevice("d1"));
+    for (String column : values.keySet()) {
+      if (!column.equals("id")) {
+        versions.putFields(
+            column,
+            FieldVersion.newBuilder().setSeq(seq).setHlc(seq * 65536).setDevice("d1").build());
+      }
+    }
+    return new StoredRecord("households", id, seq, false, values, versions.build());
+  }
+
+  private long saveHousehold(String tenant, int n, String region) {
+    return store.write(
+        tenant,
+        transaction -> {
+          long seq = transaction.nextSequence();
+          transaction.save(household(uuid(n), seq, region, n));
+          return seq;
+        });
+  }
+
+  @Test
+  void sequenceStartsAtZeroAndGrowsByOneWithoutGaps() {
+    assertThat(store.currentSequence(TENANT)).isZero();
+    List<Long> seen = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      seen.add(
+          store.write(
+              TENANT,
+              transaction -> {
+                long first = transaction.nextSequence();
+                long second = transaction.nextSequence();
+                assertThat(transaction.sequence()).isEqualTo(second);
+                return first * 100 + second;
+              }));
+    }
+    assertThat(seen).containsExactly(102L, 304L, 506L, 708L, 910L);
+    assertThat(store.currentSequence(TENANT)).isEqualTo(10);
+  }
+
+  @Test
+  void failedWriteRollsBackItsSequenceAndRecords() {
+    saveHousehold(TENANT, 1, "north");
+    assertThatThrownBy(
+            () ->
+                store.write(
+                    TENANT,
+                    transaction -> {
+                      long seq = transaction.nextSequence();
+                      transaction.save(household(uuid(2), seq, "south", 2));
+                      throw new IllegalStateException("boom");
+                    }))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("boom");
+    assertThat(store.currentSequence(TENANT)).isEqualTo(1);
+    assertThat(store.pull(TENANT, 0, 100).records()).hasSize(1);
+    assertThat(saveHousehold(TENANT, 3, "east")).isEqualTo(2);
+  }
+
+  @Test
+  void concurrentWritersGetDistinctGapFreeSequences() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Long>> futures = new ArrayList<>();
+      for (int i = 1; i <= 40; i++) {
+        int n = i;
+        futures.add(pool.submit(() -> saveHousehold(TENANT, n, "north")));
+      }
+      List<Long> sequences = new ArrayList<>();
+      for (Future<Long> future : futures) {
+        sequences.add(future.get(30, TimeUnit.SECONDS));
+      }
+      assertThat(sequences).doesNotHaveDuplicates().hasSize(40);
+      assertThat(sequences).allMatch(seq -> seq >= 1 && seq <= 40);
+    } finally {
+      pool.shutdownNow();
+    }
+    PullPage page = store.pull(TENANT, 0, 1000);
+    assertThat(page.sequence()).isEqualTo(40);
+    assertThat(page.records()).extracting(StoredRecord::seq).isSorted().hasSize(40);
+  }
+
+  @Test
+  void savedRecordLoadsBackWithCanonicalValuesAndVersions() {
+    StoredRecord saved = household(uuid(1), 1, "north", 7);
+    store.write(
+        TENANT,
+        transaction -> {
+          transaction.nextSequence();
+          transaction.save(saved);
+          return null;
+        });
+    StoredRecord loaded =
+        store.write(
+            TENANT, transaction -> transaction.load("households", List.of(uuid(1))).get(uuid(1)));
+    assertThat(loaded.values()).isEqualTo(saved.values());
+    assertThat(loaded.versions()).isEqualTo(saved.versions());
+    assertThat(loaded.seq()).isEqualTo(1);
+    assertThat(loaded.deleted()).isFalse();
+  }
+
+  @Test
+  void loadReturnsOnlyKnownIdsAndManyAtOnce() {
+    store.write(
+        TENANT,
+        transaction -> {
+          for (int i = 1; i <= 1200; i++) {
+            transaction.save(household(uuid(i), transaction.nextSequence(), "north", i));
+          }
+          return null;
+        });
+    List<String> ids = new ArrayList<>();
+    for (int i = 1; i <= 1300; i++) {
+      ids.add(uuid(i));
+    }
+    Map<String, StoredRecord> loaded =
+        store.write(TENANT, transaction -> transaction.load("households", ids));
+    assertThat(loaded).hasSize(1200).containsKey(uuid(1200)).doesNotContainKey(uuid(1201));
+    assertThat(loaded.get(uuid(640)).values().get("visits")).isEqualTo(640L);
+  }
+
+  @Test
+  void tenantsNeverSeeEachOthersRecords() {
+    saveHousehold(TENANT, 1, "north");
+    saveHousehold(OTHER_TENANT, 2, "south");
+    saveHousehold(OTHER_TENANT, 3, "south");
+    assertThat(store.pull(TENANT, 0, 100).records())
+        .extracting(StoredRecord::id)
+        .containsExactly(uuid(1));
+    assertThat(store.pull(OTHER_TENANT, 0, 100).records())
+        .extracting(StoredRecord::id)
+        .containsExactly(uuid(2), uuid(3));
+    assertThat(store.currentSequence(TENANT)).isEqualTo(1);
+    assertThat(store.currentSequence(OTHER_TENANT)).isEqualTo(2);
+    Map<String, StoredRecord> foreign =
+        store.write(TENANT, transaction -> transaction.load("households", List.of(uuid(2))));
+    assertThat(foreign).isEmpty();
+  }
+
+  @Test
+  void sameRecordIdInTwoTenantsIsTwoRecords() {
+    saveHousehold(TENANT, 1, "north");
+    saveHousehold(OTHER_TENANT, 1, "south");
+    assertThat(store.pull(TENANT, 0, 10).records().get(0).values().get("region"))
+        .isEqualTo("north");
+    assertThat(store.pull(OTHER_TENANT, 0, 10).records().get(0).values().get("region"))
+        .isEqualTo("south");
+  }
+
+  @Test
+  void pullPagesAscendBySequenceAboveTheCursor() {
+    for (int i = 1; i <= 5; i++) {
+      saveHousehold(TENANT, i, "north");
+    }
+    PullPage first = store.pull(TENANT, 0, 2);
+    assertThat(first.records()).extracting(StoredRecord::seq).containsExactly(1L, 2L);
+    assertThat(first.sequence()).isEqualTo(5);
+    PullPage rest = store.pull(TENANT, 2, 100);
+    assertThat(rest.records()).extracting(StoredRecord::seq).containsExactly(3L, 4L, 5L);
+    assertThat(store.pull(TENANT, 5, 100).records()).isEmpty();
+  }
+
+  @Test
+  void deleteKeepsATombstoneWithTheLastValues() {
+    saveHousehold(TENANT, 1, "north");
+    store.write(
+        TENANT,
+        transaction -> {
+          StoredRecord live = transaction.load("households", List.of(uuid(1))).get(uuid(1));
+          long seq = transaction.nextSequence();
+          transaction.save(
+              new StoredRecord("households", live.id(), seq, true, live.values(), live.versions()));
+          return null;
+        });
+    PullPage page = store.pull(TENANT, 0, 100);
+    assertThat(page.records()).hasSize(1);
+    StoredRecord tombstone = page.records().get(0);
+    assertThat(tombstone.deleted()).isTrue();
+    assertThat(tombstone.seq()).isEqualTo(2);
+    StoredRecord loaded =
+        store.write(
+            TENANT, transaction -> transaction.load("households", List.of(uuid(1))).get(uuid(1)));
+    assertThat(loaded.deleted()).isTrue();
+    assertThat(loaded.values()).containsEntry("region", "north").containsEntry("visits", 1L);
+  }
+
+  @Test
+  void tombstonedRecordCanBeRestored() {
+    saveHousehold(TENANT, 1, "north");
+    store.write(
+        TENANT,
+        transaction -> {
+          StoredRecord live = transaction.load("households", List.of(uuid(1))).get(uuid(1));
+          transaction.save(
+              new StoredRecord(
+                  "households",
+                  live.id(),
+                  transaction.nextSequence(),
+                  true,
+                  live.values(),
+                  live.versions()));
+          StoredRecord dead = transaction.load("households", List.of(uuid(1))).get(uuid(1));
+          transaction.save(
+              new StoredRecord(
+                  "households",
+                  dead.id(),
+                  transaction.nextSequence(),
+                  false,
+                  dead.values(),
+                  dead.versions()));
+          return null;
+        });
+    StoredRecord record = store.pull(TENANT, 0, 10).records().get(0);
+    assertThat(record.deleted()).isFalse();
+    assertThat(record.seq()).isEqualTo(3);
+    assertThat(record.values()).containsEntry("region", "north");
+  }
+
+  @Test
+  void batchOutcomeIsRecordedPerTenantAndDevice() {
+    assertThat(store.batchOutcome(TENANT, "d1", "b1")).isEmpty();
+    store.write(
+        TENANT,
+        transaction -> {
+          transaction.recordBatch("d1", "b1", new byte[] {1, 2, 3});
+          return null;
+        });
+    assertThat(store.batchOutcome(TENANT, "d1", "b1")).hasValue(new byte[] {1, 2, 3});
+    assertThat(store.batchOutcome(TENANT, "d2", "b1")).isEmpty();
+    assertThat(store.batchOutcome(OTHER_TENANT, "d1", "b1")).isEmpty();
+    Optional<byte[]> inside =
+        store.write(TENANT, transaction -> transaction.batchOutcome("d1", "b1"));
+    assertThat(inside).hasValue(new byte[] {1, 2, 3});
+  }
+
+  @Test
+  void journalWritesCommitWithTheTransaction() {
+    store.write(
+        TENANT,
+        transaction -> {
+          long seq = transaction.nextSequence();
+          transaction.save(household(uuid(1), seq, "north", 1));
+          transaction.journal(
+              new JournalEntry(
+                  seq, "households", uuid(1), "insert", "{}", 65536, "d1", "b1", "applied"));
+          return null;
+        });
+    assertThat(store.currentSequence(TENANT)).isEqualTo(1);
+  }
+
+  @Test
+  void reviewItemsAreParkedListedAndResolvedPerTenant() {
+    long id =
+        store.write(
+            TENANT,
+            transaction ->
+                transaction.park(
+                    new ReviewItem(
+                        0,
+                        "households",
+                        uuid(1),
+                        "head_name",
+                        "Ada",
+                        "Grace",
+                        3,
+                        65536,
+                        "d1",
+                        131072,
+                        "d2",
+                        "concurrent edit of a manual column",
+                        1_700_000_000_000L,
+                        "open",
+                        null)));
+    assertThat(id).isPositive();
+    List<ReviewItem> open = store.reviewItems(TENANT, false);
+    assertThat(open).hasSize(1);
+    ReviewItem item = open.get(0);
+    assertThat(item.id()).isEqualTo(id);
+    assertThat(item.serverValue()).isEqualTo("Ada");
+    assertThat(item.deviceValue()).isEqualTo("Grace");
+    assertThat(item.status()).isEqualTo("open");
+    assertThat(item.resolution()).isNull();
+    assertThat(store.reviewItems(OTHER_TENANT, true)).isEmpty();
+    assertThat(store.reviewItem(OTHER_TENANT, id)).isEmpty();
+
+    boolean byOtherTenant =
+        store.write(OTHER_TENANT, transaction -> transaction.resolveReview(id, "set", 5));
+    boolean first =
+        store.write(TENANT, transaction -> transaction.resolveReview(id, "keep_server", 5));
+    boolean second = store.write(TENANT, transaction -> transaction.resolveReview(id, "set", 6));
+    assertThat(byOtherTenant).isFalse();
+    assertThat(first).isTrue();
+    assertThat(second).isFalse();
+    assertThat(store.reviewItems(TENANT, false)).isEmpty();
+    assertThat(store.reviewItems(TENANT, true))
+        .singleElement()
+        .satisfies(
+            resolved -> {
+              assertThat(resolved.status()).isEqualTo("resolved");
+              assertThat(resolved.resolution()).isEqualTo("keep_server");
+            });
+  }
+
+  @Test
+  void additiveMigrationKeepsDataAndAddsTablesAndColumns() {
+    saveHousehold(TENANT, 1, "north");
+    store.close();
+    store = reopenStore(dir);
+    store.migrate(SCHEMA_V2);
+    StoredRecord kept = store.pull(TENANT, 0, 10).records().get(0);
+    assertThat(kept.values()).containsEntry("region", "north").containsEntry("phone", null);
+    store.write(
+        TENANT,
+        transaction -> {
+          Map<String, Object> values = new LinkedHashMap<>(kept.values());
+          values.put("phone", "+254 700 000 000");
+          transaction.save(
+              new StoredRecord(
+                  "households",
+                  kept.id(),
+                  transaction.nextSequence(),
+                  false,
+                  values,
+                  kept.versions()));
+          transaction.save(
+              new StoredRecord(
+                  "crops",
+                  "maize",
+                  transaction.nextSequence(),
+                  false,
+                  Map.of("id", "maize", "yield", 1.5),
+                  RecordVersions.getDefaultInstance()));
+          return null;
+        });
+    assertThat(store.pull(TENANT, 1, 10).records())
+        .extracting(record -> record.values().get("phone") + "/" + record.values().get("yield"))
+        .containsExactly("+254 700 000 000/null", "null/1.5");
+    store.migrate(SCHEMA_V2); // idempotent
+  }
+
+  @Test
+  void incompatibleMigrationIsRefusedNamingTableAndColumn() {
+    Schema retyped =
+        SchemaLoader.parse(
+            """
+            version: 2
+            tables:
+              households:
+                columns:
+                  id:        { type: uuid, primary_key: true }
+                  region:    { type: text, required: true }
+                  head_name: { type: text }
+                  visits:    { type: real }
+                  active:    { type: boolean }
+                  score:     { type: real }
+                  seen_at:   { type: timestamp }
+                  tags:      { type: json, conflict: union }
+              visits:
+                columns:
+                  id:           { type: uuid, primary_key: true }
+                  household_id: { type: uuid, references: households }
+                  note:         { type: text }
+            """);
+    assertThatThrownBy(() -> store.migrate(retyped))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("table 'households', column 'visits' is stored as integer")
+        .hasMessageContaining("the schema says real");
+    saveHousehold(TENANT, 1, "north");
+    assertThat(store.pull(TENANT, 0, 10).records()).hasSize(1);
+  }
+}
