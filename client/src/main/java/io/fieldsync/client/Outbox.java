@@ -315,19 +315,19 @@ final class Outbox {
                 + " AND j.type IN ('integer', 'real')"
                 + " UNION ALL SELECT c.id, 'a', u.key, "
                 + ELEMENT_JSON
-                + ", e.id"
+                + ", u.id * 4294967296 + e.id"
                 + from
                 + "json_each(c.extra) AS u, json_each(u.value, '$.a') AS e WHERE "
                 + filter
                 + " AND u.type = 'object'"
                 + " UNION ALL SELECT c.id, 'r', u.key, "
                 + ELEMENT_JSON
-                + ", e.id"
+                + ", u.id * 4294967296 + e.id"
                 + from
                 + "json_each(c.extra) AS u, json_each(u.value, '$.r') AS e WHERE "
                 + filter
                 + " AND u.type = 'object'"
-                + " ORDER BY 1, 2, 3, 5")) {
+                + " ORDER BY 1, 2, 5")) {
       bind(select, first, second);
       try (ResultSet result = select.executeQuery()) {
         while (result.next()) {

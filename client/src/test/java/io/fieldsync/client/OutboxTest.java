@@ -1,0 +1,158 @@
+package io.fieldsync.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.Op;
+import io.fieldsync.wire.Values;
+import java.sql.Connection;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class OutboxTest extends ClientFixture {
+
+  @BeforeEach
+  void setUp() {
+    init();
+  }
+
+  @Test
+  void insertThenDeleteOfANeverPushedRecordCancelsOut() throws Exception {
+    sql(
+        "INSERT INTO households (id, region) VALUES ('" + H1 + "', 'n')",
+        "UPDATE households SET region = 's'",
+        "DELETE FROM households");
+
+    assertThat(pending("households", H1).cancelled()).isTrue();
+    assertThat(change("households", H1)).isNull();
+  }
+
+  @Test
+  void insertThenUpdatesIsOneInsertWithEveryColumnAtItsLastValue() throws Exception {
+    sql(
+        "INSERT INTO households (id, region, head_name) VALUES ('" + H1 + "', 'n', 'Ada')",
+        "UPDATE households SET head_name = 'Grace'",
+        "UPDATE households SET head_name = 'Hopper', active = 1");
+
+    Change change = change("households", H1);
+    assertThat(change.getOp()).isEqualTo(Op.OP_INSERT);
+    assertThat(change.getFieldsList())
+        .extracting(FieldChange::getColumn)
+        .containsExactly("region", "head_name", "visits", "tags", "score", "active", "notes");
+    assertThat(value(change, "head_name")).isEqualTo("Hopper");
+    assertThat(value(change, "active")).isEqualTo(true);
+  }
+
+  @Test
+  void repeatedUpdatesKeepTheLastValueWithItsLastHlc() throws Exception {
+    pulledRow();
+    sql(
+        "UPDATE households SET head_name = 'a'",
+        "UPDATE households SET head_name = 'b', score = 2",
+        "UPDATE households SET head_name = 'c'");
+
+    Change change = change("households", H1);
+    assertThat(change.getOp()).isEqualTo(Op.OP_UPDATE);
+    assertThat(change.getFieldsList())
+        .extracting(FieldChange::getColumn)
+        .containsExactly("head_name", "score");
+    assertThat(value(change, "head_name")).isEqualTo("c");
+    assertThat(value(change, "score")).isEqualTo(2.0);
+    FieldChange headName = field(change, "head_name");
+    FieldChange score = field(change, "score");
+    assertThat(headName.getHlc()).isGreaterThan(score.getHlc());
+    assertThat(change.getHlc()).isEqualTo(headName.getHlc());
+  }
+
+  @Test
+  void sumIncrementsAddUp() throws Exception {
+    pulledRow();
+    sql(
+        "UPDATE households SET visits = visits + 1",
+        "UPDATE households SET visits = visits + 1",
+        "UPDATE households SET visits = visits + 3");
+
+    FieldChange visits = field(change("households", H1), "visits");
+    assertThat(visits.getDelta()).isEqualTo(5);
+    assertThat(Values.fromWire(visits.getValue())).isEqualTo(15L);
+  }
+
+  @Test
+  void unionAdditionsAndRemovalsComposeInOrder() throws Exception {
+    pulledRow();
+    sql(
+        "UPDATE households SET tags = '[\"x\",\"a\",\"b\"]'",
+        "UPDATE households SET tags = '[\"x\",\"b\",\"c\"]'",
+        "UPDATE households SET tags = '[\"b\",\"c\",\"a\"]'");
+
+    FieldChange tags = field(change("households", H1), "tags");
+    assertThat(tags.getAddedList()).containsExactlyInAnyOrder("\"b\"", "\"c\"", "\"a\"");
+    assertThat(tags.getRemovedList()).containsExactly("\"x\"");
+    assertThat(Values.fromWire(tags.getValue())).isEqualTo("[\"b\",\"c\",\"a\"]");
+  }
+
+  @Test
+  void aDeleteAfterUpdatesIsOneDelete() throws Exception {
+    pulledRow();
+    sql("UPDATE households SET head_name = 'x'", "DELETE FROM households");
+
+    Change change = change("households", H1);
+    assertThat(change.getOp()).isEqualTo(Op.OP_DELETE);
+    assertThat(change.getFieldsList()).isEmpty();
+  }
+
+  @Test
+  void baseSeqIsTheOldestBaseOfTheRecordsEdits() throws Exception {
+    pulledRow();
+    sql("UPDATE _fs_state SET cursor = 7", "UPDATE households SET head_name = 'a'");
+    sql("UPDATE _fs_state SET cursor = 9", "UPDATE households SET score = 1.5");
+
+    assertThat(change("households", H1).getBaseSeq()).isEqualTo(7);
+  }
+
+  @Test
+  void batchEndKeepsEveryRowOfARecordInOneBatch() throws Exception {
+    sql(
+        "INSERT INTO households (id, region) VALUES ('a', 'n')",
+        "INSERT INTO households (id, region) VALUES ('b', 'n')",
+        "UPDATE households SET region = 's' WHERE id = 'a'",
+        "INSERT INTO households (id, region) VALUES ('c', 'n')");
+
+    try (Connection c = client.connection()) {
+      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 2)).isEqualTo(3);
+      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 1)).isEqualTo(1);
+      assertThat(Outbox.batchEnd(c, 2, 5)).isEqualTo(2);
+    }
+  }
+
+  /** A row as if pulled from the server: written with capture off, so nothing is pending. */
+  private void pulledRow() throws Exception {
+    try (Connection c = client.connection()) {
+      c.setAutoCommit(false);
+      c.createStatement().execute("UPDATE _fs_state SET capture = 0");
+      c.createStatement()
+          .execute(
+              "INSERT INTO households (id, region, visits, tags) VALUES ('"
+                  + H1
+                  + "', 'n', 10, '[\"x\"]')");
+      c.createStatement().execute("UPDATE _fs_state SET capture = 1");
+      c.commit();
+    }
+  }
+
+  private Change change(String table, String id) throws Exception {
+    return pending(table, id).toChange(client.schema().table(table));
+  }
+
+  private static FieldChange field(Change change, String column) {
+    return change.getFieldsList().stream()
+        .filter(field -> field.getColumn().equals(column))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static Object value(Change change, String column) {
+    return Values.fromWire(field(change, column).getValue());
+  }
+}
