@@ -150,9 +150,10 @@ public final class SyncServer implements AutoCloseable {
   /** Stops accepting requests and waits briefly for those in flight. Idempotent. */
   @Override
   public void close() {
+    int port = connector.getLocalPort();
     try {
       jetty.stop();
-      log.info("fieldsync server on port {} stopped", connector.getLocalPort());
+      log.info("fieldsync server on port {} stopped", port);
     } catch (Exception e) {
       log.warn("stopping the HTTP server failed: {}", e.toString());
     }

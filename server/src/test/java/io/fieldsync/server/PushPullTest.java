@@ -1,0 +1,547 @@
+package io.fieldsync.server;
+
+import static io.fieldsync.server.ServerHarness.batch;
+import static io.fieldsync.server.ServerHarness.field;
+import static io.fieldsync.server.ServerHarness.hlc;
+import static io.fieldsync.server.ServerHarness.insertHousehold;
+import static io.fieldsync.server.ServerHarness.update;
+import static io.fieldsync.server.ServerHarness.uuid;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.util.JsonFormat;
+import io.fieldsync.clock.Hlc;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.ChangeStatus;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.Op;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.Record;
+import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.Values;
+import io.fieldsync.wire.WireCodec;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PushPullTest {
+  @TempDir Path dir;
+  ServerHarness harness;
+  long t = ServerHarness.START_MILLIS;
+
+  @BeforeEach
+  void start() {
+    harness = new ServerHarness(dir);
+  }
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  private static Map<String, Object> fields(Record record) {
+    Map<String, Object> result = new LinkedHashMap<>();
+    for (Field field : record.getFieldsList()) {
+      result.put(field.getColumn(), Values.fromWire(field.getValue()));
+    }
+    return result;
+  }
+
+  @Test
+  void healthNeedsNoToken() throws Exception {
+    HttpResponse<String> response = harness.get("/v1/health", null);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("{\"status\":\"ok\"}");
+  }
+
+  @Test
+  void schemaNamesTheTokensTenantAndDevice() throws Exception {
+    harness.push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
+    HttpResponse<String> response = harness.get("/v1/schema", harness.token("d1"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("application/json; charset=utf-8");
+    SchemaResponse.Builder schema = SchemaResponse.newBuilder();
+    JsonFormat.parser().merge(response.body(), schema);
+    assertThat(schema.getTenant()).isEqualTo("acme");
+    assertThat(schema.getDevice()).isEqualTo("d1");
+    assertThat(schema.getSequence()).isEqualTo(1);
+    assertThat(schema.getSchema().getVersion()).isEqualTo(3);
+    assertThat(schema.getSchema().getTablesList())
+        .extracting(t -> t.getName())
+        .containsExactly("households", "visits");
+    assertThat(Hlc.wallMillis(schema.getServerHlc())).isEqualTo(ServerHarness.START_MILLIS);
+  }
+
+  @Test
+  void pushedInsertIsPulledByAnotherDeviceWithAllFields() throws Exception {
+    PushResponse pushed = harness.push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
+    assertThat(pushed.getApplied()).isEqualTo(1);
+    assertThat(pushed.getSequence()).isEqualTo(1);
+    assertThat(pushed.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
+    assertThat(pushed.getResults(0).hasServerRecord()).isFalse();
+
+    PullResponse pulled = harness.pull("d2", 0, 0);
+    assertThat(pulled.getRecordsList()).hasSize(1);
+    Record record = pulled.getRecords(0);
+    assertThat(record.getTable()).isEqualTo("households");
+    assertThat(record.getRecordId()).isEqualTo(uuid(1));
+    assertThat(record.getSeq()).isEqualTo(1);
+    assertThat(fields(record))
+        .containsEntry("id", uuid(1))
+        .containsEntry("region", "north")
+        .containsEntry("head_name", "Ada")
+        .containsEntry("visits", 0L);
+    assertThat(pulled.getNextCursor()).isEqualTo(1);
+    assertThat(pulled.getHasMore()).isFalse();
+    assertThat(pulled.getSequence()).isEqualTo(1);
+  }
+
+  @Test
+  void pullAboveACursorCarriesOnlyTheFieldsChangedAfterIt() throws Exception {
+    harness.push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
+    harness.push(
+        "d1",
+        batch(
+            "b2",
+            update("households", uuid(1), 1, hlc(t + 1), field("head_name", "Grace", hlc(t + 1)))));
+    PullResponse pulled = harness.pull("d2", 1, 0);
+    assertThat(pulled.getRecordsList())
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(fields(record))
+                  .containsOnlyKeys("head_name")
+                  .containsEntry("head_name", "Grace");
+              assertThat(record.getFields(0).getHlc()).isEqualTo(hlc(t + 1));
+            });
+    assertThat(pulled.getNextCursor()).isEqualTo(2);
+  }
+
+  @Test
+  void protobufRoundTripWithZstd() throws Exception {
+    byte[] body =
+        WireCodec.encode(
+            batch("b1", insertHousehold(1, "north", hlc(t)), insertHousehold(2, "south", hlc(t))));
+    HttpResponse<byte[]> response =
+        harness.sendBytes(
+            HttpRequest.newBuilder(harness.uri("/v1/push"))
+                .header("Authorization", "Bearer " + harness.token("d1"))
+                .header("Content-Type", WireCodec.PROTOBUF)
+                .header("Content-Encoding", "zstd")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue(WireCodec.PROTOBUF);
+    assertThat(response.headers().firstValue("Content-Encoding")).hasValue("zstd");
+    PushResponse pushed = WireCodec.decode(PushResponse.parser(), response.body(), 1 << 20);
+    assertThat(pushed.getApplied()).isEqualTo(2);
+
+    HttpResponse<byte[]> pull =
+        harness.sendBytes(
+            HttpRequest.newBuilder(harness.uri("/v1/pull"))
+                .header("Authorization", "Bearer " + harness.token("d2"))
+                .header("Content-Type", "application/json")
+                .header("Accept", WireCodec.PROTOBUF)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cursor\": 0}"))
+                .build());
+    assertThat(pull.statusCode()).isEqualTo(200);
+    PullResponse pulled = WireCodec.decode(PullResponse.parser(), pull.body(), 1 << 20);
+    assertThat(pulled.getRecordsList())
+        .extracting(Record::getRecordId)
+        .containsExactly(uuid(1), uuid(2));
+  }
+
+  @Test
+  void replayedBatchChangesNothingAndReturnsTheRecordedOutcome() throws Exception {
+    Change change = update("households", uuid(1), 0, hlc(t + 5), field("visits", 3L, hlc(t + 5)));
+    change = change.toBuilder().setFields(0, change.getFields(0).toBuilder().setDelta(3)).build();
+    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    PushResponse first = harness.push("d1", batch("b1", change));
+    String before = harness.snapshot();
+    PushResponse again = harness.push("d1", batch("b1", change));
+    assertThat(again.getReplayed()).isTrue();
+    assertThat(again.toBuilder().setReplayed(false).build()).isEqualTo(first);
+    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(fields(harness.pull("d2", 0, 0).getRecords(0))).containsEntry("visits", 3L);
+    // the same batch id from another device is another batch
+    assertThat(harness.push("d2", batch("b1", change)).getReplayed()).isFalse();
+    assertThat(harness.server.metrics().replayedPushes()).isEqualTo(1);
+  }
+
+  private static Change increment(int n, long base, long hlc, long delta, long deviceTotal) {
+    return update(
+        "households",
+        uuid(n),
+        base,
+        hlc,
+        FieldChange.newBuilder()
+            .setColumn("visits")
+            .setValue(Values.toWire(deviceTotal))
+            .setDelta(delta)
+            .setHlc(hlc)
+            .build());
+  }
+
+  @Test
+  void sumDeltasFromThreeDevicesAddUp() throws Exception {
+    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    PushResponse one = harness.push("d1", batch("b1", increment(1, 1, hlc(t + 1), 2, 2)));
+    PushResponse two = harness.push("d2", batch("b1", increment(1, 1, hlc(t + 2), 5, 5)));
+    PushResponse three = harness.push("d3", batch("b1", increment(1, 1, hlc(t + 3), 1, 1)));
+    assertThat(one.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
+    assertThat(two.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
+    assertThat(fields(two.getResults(0).getServerRecord())).containsEntry("visits", 7L);
+    assertThat(fields(three.getResults(0).getServerRecord())).containsEntry("visits", 8L);
+    assertThat(fields(harness.pull("d4", 0, 0).getRecords(0))).containsEntry("visits", 8L);
+  }
+
+  @Test
+  void lastWriterWinsByHlcAndTheLoserGetsTheServerRecord() throws Exception {
+    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    PushResponse later =
+        harness.push(
+            "d2",
+            batch(
+                "b1",
+                update(
+                    "households",
+                    uuid(1),
+                    1,
+                    hlc(t + 20),
+                    field("head_name", "Late", hlc(t + 20)))));
+    PushResponse earlier =
+        harness.push(
+            "d1",
+            batch(
+                "b1",
+                update(
+                    "households",
+                    uuid(1),
+                    1,
+                    hlc(t + 10),
+                    field("head_name", "Early", hlc(t + 10)))));
+    assertThat(later.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
+    assertThat(earlier.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
+    assertThat(fields(earlier.getResults(0).getServerRecord())).containsEntry("head_name", "Late");
+    assertThat(earlier.getSequence()).isEqualTo(2); // the losing edit took no sequence
+  }
+
+  @Test
+  void serverWinsKeepsTheServerValueAgainstAConcurrentEditOnly() throws Exception {
+    Change insert =
+        insertHousehold(1, "north", hlc(t)).toBuilder()
+            .addFields(field("status", "new", hlc(t)))
+            .build();
+    harness.push("d1", batch("b0", insert));
+    harness.push(
+        "d1",
+        batch(
+            "b1",
+            update("households", uuid(1), 1, hlc(t + 1), field("status", "visited", hlc(t + 1)))));
+    PushResponse concurrent =
+        harness.push(
+            "d2",
+            batch(
+                "b1",
+                update(
+                    "households", uuid(1), 1, hlc(t + 9), field("status", "closed", hlc(t + 9)))));
+    assertThat(concurrent.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
+    assertThat(fields(concurrent.getResults(0).getServerRecord()))
+        .containsEntry("status", "visited");
+    PushResponse informed =
+        harness.push(
+            "d2",
+            batch(
+                "b2",
+                update(
+                    "households", uuid(1), 2, hlc(t + 9), field("status", "closed", hlc(t + 9)))));
+    assertThat(informed.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
+  }
+
+  @Test
+  void manualConflictParksAndAnAdminResolutionSyncsToEveryDevice() throws Exception {
+    Change insert =
+        insertHousehold(1, "north", hlc(t)).toBuilder()
+            .addFields(field("notes", "first", hlc(t)))
+            .build();
+    harness.push("d1", batch("b0", insert));
+    harness.push(
+        "d1",
+        batch(
+            "b1",
+            update("households", uuid(1), 1, hlc(t + 1), field("notes", "mine", hlc(t + 1)))));
+    PushResponse parked =
+        harness.push(
+            "d2",
+            batch(
+                "b1",
+                update(
+                    "households", uuid(1), 1, hlc(t + 2), field("notes", "theirs", hlc(t + 2)))));
+    assertThat(parked.getParked()).isEqualTo(1);
+    assertThat(parked.getResults(0).getStatus()).isEqualTo(ChangeStatus.PARKED);
+    assertThat(parked.getResults(0).getParkedColumnsList()).containsExactly("notes");
+    assertThat(fields(parked.getResults(0).getServerRecord())).containsEntry("notes", "mine");
+
+    HttpResponse<String> denied = harness.get("/v1/review", harness.token("d1"));
+    assertThat(denied.statusCode()).isEqualTo(403);
+    assertThat(denied.body())
+        .contains("\"forbidden\"")
+        .contains(
+            "the review queue needs a token with role 'admin'; this token has role 'surveyor'");
+
+    HttpResponse<String> listed = harness.get("/v1/review", harness.adminToken());
+    assertThat(listed.statusCode()).isEqualTo(200);
+    JsonObject item =
+        JsonParser.parseString(listed.body())
+            .getAsJsonObject()
+            .getAsJsonArray("items")
+            .get(0)
+            .getAsJsonObject();
+    assertThat(item.get("column").getAsString()).isEqualTo("notes");
+    assertThat(item.get("server_value").getAsString()).isEqualTo("mine");
+    assertThat(item.get("device_value").getAsString()).isEqualTo("theirs");
+    long id = item.get("id").getAsLong();
+
+    HttpResponse<String> resolved =
+        harness.postJson(
+            "/v1/review/" + id + "/resolve", harness.adminToken(), "{\"action\":\"take_device\"}");
+    assertThat(resolved.statusCode()).isEqualTo(200);
+    assertThat(resolved.body())
+        .isEqualTo(
+            "{\"id\":"
+                + id
+                + ",\"status\":\"resolved\",\"resolution\":\"take_device\",\"sequence\":3}");
+    PullResponse pulled = harness.pull("d1", 2, 0);
+    assertThat(fields(pulled.getRecords(0)))
+        .containsOnlyKeys("notes")
+        .containsEntry("notes", "theirs");
+
+    HttpResponse<String> twice =
+        harness.postJson(
+            "/v1/review/" + id + "/resolve", harness.adminToken(), "{\"action\":\"keep_server\"}");
+    assertThat(twice.statusCode()).isEqualTo(409);
+    assertThat(twice.body())
+        .isEqualTo(
+            "{\"error\":\"conflict\",\"message\":\"review item "
+                + id
+                + " is already resolved\"}\n");
+    assertThat(harness.get("/v1/review?all=true", harness.adminToken()).body())
+        .contains("\"resolution\":\"take_device\"");
+    assertThat(harness.get("/v1/review", harness.adminToken()).body()).isEqualTo("{\"items\":[]}");
+  }
+
+  @Test
+  void unionAndMaxMergeConcurrentEdits() throws Exception {
+    Change insert =
+        insertHousehold(1, "north", hlc(t)).toBuilder()
+            .addFields(field("tags", "[\"a\"]", hlc(t)))
+            .addFields(field("temperature", 36.5, hlc(t)))
+            .build();
+    harness.push("d1", batch("b0", insert));
+    FieldChange addB =
+        FieldChange.newBuilder()
+            .setColumn("tags")
+            .setValue(Values.toWire("[\"a\",\"b\"]"))
+            .addAdded("\"b\"")
+            .setHlc(hlc(t + 1))
+            .build();
+    FieldChange addC =
+        FieldChange.newBuilder()
+            .setColumn("tags")
+            .setValue(Values.toWire("[\"a\",\"c\"]"))
+            .addAdded("\"c\"")
+            .setHlc(hlc(t + 2))
+            .build();
+    harness.push(
+        "d1",
+        batch(
+            "b1",
+            update(
+                "households",
+                uuid(1),
+                1,
+                hlc(t + 1),
+                addB,
+                field("temperature", 38.0, hlc(t + 1)))));
+    PushResponse second =
+        harness.push(
+            "d2",
+            batch(
+                "b1",
+                update(
+                    "households",
+                    uuid(1),
+                    1,
+                    hlc(t + 2),
+                    addC,
+                    field("temperature", 37.0, hlc(t + 2)))));
+    assertThat(second.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
+    assertThat(fields(second.getResults(0).getServerRecord()))
+        .containsEntry("tags", "[\"a\",\"b\",\"c\"]")
+        .containsEntry("temperature", 38.0);
+  }
+
+  @Test
+  void timestampsAreStoredCanonicallyAndTheDeviceIsTold() throws Exception {
+    Change insert =
+        insertHousehold(1, "north", hlc(t)).toBuilder()
+            .addFields(field("seen_at", "2026-11-22T12:15:30+02:00", hlc(t)))
+            .build();
+    PushResponse pushed = harness.push("d1", batch("b0", insert));
+    assertThat(pushed.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
+    assertThat(fields(pushed.getResults(0).getServerRecord()))
+        .containsEntry("seen_at", "2026-11-22T10:15:30Z");
+  }
+
+  private static Change delete(String table, int n, long base, long hlc) {
+    return Change.newBuilder()
+        .setTable(table)
+        .setRecordId(uuid(n))
+        .setOp(Op.OP_DELETE)
+        .setBaseSeq(base)
+        .setHlc(hlc)
+        .build();
+  }
+
+  @Test
+  void deleteWinsOverAConcurrentUpdateAndPullsAsATombstone() throws Exception {
+    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    harness.push("d1", batch("b1", delete("households", 1, 1, hlc(t + 1))));
+    PushResponse update =
+        harness.push(
+            "d2",
+            batch(
+                "b1",
+                update(
+                    "households", uuid(1), 1, hlc(t + 5), field("head_name", "Zed", hlc(t + 5)))));
+    assertThat(update.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
+    assertThat(update.getResults(0).getServerRecord().getDeleted()).isTrue();
+    assertThat(update.getResults(0).getReason())
+        .isEqualTo(
+            "table 'households', record '"
+                + uuid(1)
+                + "': deleted on the server and on_delete is delete_wins; the edit was not applied");
+    PullResponse pulled = harness.pull("d3", 0, 0);
+    assertThat(pulled.getRecordsList())
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.getDeleted()).isTrue();
+              assertThat(record.getFieldsList()).isEmpty();
+            });
+  }
+
+  private static Change insertVisit(int n, int household, long hlc) {
+    return Change.newBuilder()
+        .setTable("visits")
+        .setRecordId(uuid(n))
+        .setOp(Op.OP_INSERT)
+        .setHlc(hlc)
+        .addFields(field("household_id", uuid(household), hlc))
+        .addFields(field("note", "first", hlc))
+        .build();
+  }
+
+  @Test
+  void updateWinsResurrectsAConcurrentlyDeletedRecord() throws Exception {
+    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t)), insertVisit(2, 1, hlc(t))));
+    harness.push("d1", batch("b1", delete("visits", 2, 2, hlc(t + 1))));
+    PushResponse update =
+        harness.push(
+            "d2",
+            batch(
+                "b1",
+                update("visits", uuid(2), 2, hlc(t + 2), field("note", "still here", hlc(t + 2)))));
+    assertThat(update.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
+    assertThat(fields(update.getResults(0).getServerRecord()))
+        .containsEntry("household_id", uuid(1))
+        .containsEntry("note", "still here");
+    PullResponse pulled = harness.pull("d1", 3, 0);
+    assertThat(fields(pulled.getRecords(0))).containsKeys("id", "household_id", "note");
+
+    // a delete concurrent with an update it had not seen: the record stays
+    harness.push(
+        "d2",
+        batch("b2", update("visits", uuid(2), 4, hlc(t + 3), field("note", "again", hlc(t + 3)))));
+    PushResponse lateDelete = harness.push("d1", batch("b2", delete("visits", 2, 4, hlc(t + 4))));
+    assertThat(lateDelete.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
+    assertThat(lateDelete.getResults(0).getServerRecord().getDeleted()).isFalse();
+  }
+
+  @Test
+  void pullPagesParentsBeforeChildrenAndNeverSkips() throws Exception {
+    // children pushed first in the batch: the server orders them after their parents
+    harness.push(
+        "d1",
+        batch(
+            "b0",
+            insertVisit(10, 1, hlc(t)),
+            insertVisit(11, 2, hlc(t)),
+            insertHousehold(1, "north", hlc(t)),
+            insertHousehold(2, "north", hlc(t))));
+    PullResponse all = harness.pull("d2", 0, 0);
+    assertThat(all.getRecordsList())
+        .extracting(Record::getTable)
+        .containsExactly("households", "households", "visits", "visits");
+    PullResponse first = harness.pull("d2", 0, 3);
+    assertThat(first.getRecordsCount()).isEqualTo(3);
+    assertThat(first.getHasMore()).isTrue();
+    assertThat(first.getNextCursor()).isEqualTo(3);
+    PullResponse rest = harness.pull("d2", first.getNextCursor(), 3);
+    assertThat(rest.getRecordsCount()).isEqualTo(1);
+    assertThat(rest.getHasMore()).isFalse();
+    assertThat(rest.getNextCursor()).isEqualTo(4);
+    assertThat(harness.pull("d2", 99, 0).getNextCursor()).isEqualTo(99);
+  }
+
+  @Test
+  void anotherTenantsTokenSeesNothing() throws Exception {
+    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    String foreign =
+        harness.tokens.mint("globex", "d9", null, null, null, java.time.Duration.ofHours(1));
+    HttpResponse<String> response =
+        harness.postJson("/v1/pull", foreign, ServerHarness.json(PullRequest.newBuilder().build()));
+    assertThat(response.statusCode()).isEqualTo(200);
+    PullResponse.Builder pulled = PullResponse.newBuilder();
+    JsonFormat.parser().merge(response.body(), pulled);
+    assertThat(pulled.getRecordsList()).isEmpty();
+    assertThat(pulled.getSequence()).isZero();
+  }
+
+  @Test
+  void aStampFarInTheFutureIsCappedAndCounted() throws Exception {
+    long future = hlc(t + 3_600_000);
+    PushResponse pushed = harness.push("d1", batch("b0", insertHousehold(1, "north", future)));
+    assertThat(pushed.getApplied()).isEqualTo(1);
+    assertThat(harness.server.metrics().clockSkewCapped()).isEqualTo(4); // change + 3 fields
+    Record record = harness.pull("d2", 0, 0).getRecords(0);
+    assertThat(record.getFields(1).getHlc()).isEqualTo(Hlc.of(t + 60_000, 0));
+    assertThat(Hlc.wallMillis(pushed.getServerHlc())).isEqualTo(t + 60_000);
+    // a later honest edit from another device within the tolerance still orders after the capped
+    // one
+    harness.wall.set(t + 61_000);
+    PushResponse honest =
+        harness.push(
+            "d2",
+            batch(
+                "b1",
+                update(
+                    "households",
+                    uuid(1),
+                    1,
+                    hlc(t + 61_000),
+                    field("head_name", "Now", hlc(t + 61_000)))));
+    assertThat(honest.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
+  }
+}
