@@ -1,0 +1,116 @@
+package io.fieldsync.cli;
+
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.SchemaLoader;
+import io.fieldsync.server.ServerConfig;
+import io.fieldsync.server.SyncServer;
+import io.fieldsync.store.StoreOptions;
+import io.fieldsync.store.SyncStore;
+import io.fieldsync.store.SyncStores;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = "Runs the sync server until stopped (Ctrl-C stops it cleanly).")
+final class ServerCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--db",
+      defaultValue = "fieldsync.db",
+      description =
+          "Store: a SQLite file, or postgresql://host:port/db?user=…&password=… (default:"
+              + " ${DEFAULT-VALUE})")
+  String db;
+
+  @Option(
+      names = "--schema",
+      defaultValue = "schema.yaml",
+      description = "Schema file (default: ${DEFAULT-VALUE})")
+  Path schema;
+
+  @Option(
+      names = "--host",
+      defaultValue = ServerConfig.DEFAULT_HOST,
+      description = "Address to bind (default: ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(
+      names = "--port",
+      defaultValue = "" + ServerConfig.DEFAULT_PORT,
+      description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(
+      names = "--secret-file",
+      defaultValue = Secrets.DEFAULT_FILE,
+      description =
+          "Token signing secret, created if missing; env FIELDSYNC_SECRET overrides (default:"
+              + " ${DEFAULT-VALUE})")
+  Path secretFile;
+
+  @Option(
+      names = "--max-clock-skew",
+      defaultValue = "60s",
+      converter = Durations.class,
+      description =
+          "Device stamps further ahead of the server clock are capped (default: ${DEFAULT-VALUE})")
+  Duration maxClockSkew;
+
+  @Option(
+      names = "--max-body",
+      defaultValue = "" + ServerConfig.DEFAULT_MAX_BODY_BYTES,
+      description = "Largest request body in bytes, compressed or not (default: ${DEFAULT-VALUE})")
+  int maxBody;
+
+  @Option(
+      names = "--pool-size",
+      defaultValue = "8",
+      description = "Store connections (default: ${DEFAULT-VALUE})")
+  int poolSize;
+
+  @Option(
+      names = "--busy-timeout",
+      defaultValue = "10000",
+      description = "Milliseconds a write waits for a lock (default: ${DEFAULT-VALUE})")
+  int busyTimeout;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Schema loaded = SchemaLoader.load(schema);
+    byte[] secret = Secrets.load(secretFile, true);
+    SyncStore store = SyncStores.open(db, new StoreOptions(poolSize, busyTimeout));
+    SyncServer server;
+    try {
+      server =
+          SyncServer.start(
+              ServerConfig.builder(store, loaded, secret)
+                  .host(host)
+                  .port(port)
+                  .storeLocation(db)
+                  .maxBodyBytes(maxBody)
+                  .clockSkewToleranceMillis(maxClockSkew.toMillis())
+                  .build());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  store.close();
+                  stopped.countDown();
+                },
+                "fieldsync-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}
