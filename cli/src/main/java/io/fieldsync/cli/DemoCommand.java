@@ -1,17 +1,21 @@
 package io.fieldsync.cli;
 
+import com.google.gson.JsonObject;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.RejectedChange;
 import io.fieldsync.client.SyncListener;
 import io.fieldsync.client.SyncResult;
+import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import io.fieldsync.schema.Table;
 import io.fieldsync.server.ServerConfig;
 import io.fieldsync.server.SyncServer;
 import io.fieldsync.server.TokenService;
+import io.fieldsync.store.PullPage;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoreOptions;
+import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;
 import java.io.IOException;
@@ -30,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,11 +68,20 @@ final class DemoCommand implements Callable<Integer> {
       description = "Schema file (default: the built-in field-survey example)")
   Path schemaFile;
 
+  @Option(names = "--verbose", description = "Show the server's log lines too")
+  boolean verbose;
+
   private PrintWriter out;
+  private java.net.URI serverUri;
+  private TokenService tokens;
 
   @Override
   public Integer call() throws IOException, SQLException {
     out = spec.commandLine().getOut();
+    if (!verbose) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.fieldsync"))
+          .setLevel(ch.qos.logback.classic.Level.WARN);
+    }
     Path work =
         dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("fieldsync-demo");
     Schema schema = schemaFile != null ? SchemaLoader.load(schemaFile) : builtInSchema();
@@ -93,6 +107,8 @@ final class DemoCommand implements Callable<Integer> {
           devices.add(device);
           say("device    %-13s %s", name, work.resolve(name + ".db"));
         }
+        serverUri = server.uri();
+        this.tokens = tokens;
         return run(schema, store, devices);
       } finally {
         for (FieldSyncClient device : devices) {
@@ -229,12 +245,25 @@ final class DemoCommand implements Callable<Integer> {
           item.device(),
           item.deviceValue());
     }
-    if (!open.isEmpty()) {
-      say("  (in production: fieldsync review resolve %d --take-device)", open.get(0).id());
+    ReviewClient reviews =
+        new ReviewClient(
+            serverUri,
+            tokens.mint(
+                TENANT, "coordinator", "coordinator", "admin", List.of(), Duration.ofHours(1)));
+    for (ReviewItem item : open) {
+      JsonObject action = new JsonObject();
+      action.addProperty("action", "take_device");
+      reviews.resolve(item.id(), action);
+      say(
+          "  resolved #%d: take the device's value (same as: fieldsync review resolve %d"
+              + " --take-device)",
+          item.id(), item.id());
     }
     for (FieldSyncClient device : devices) {
       sync(device);
     }
+
+    say("  notes now    %s", rows(amina, "households").get(h1).get("notes"));
 
     title("6. Final check");
     return check(schema, store, devices);
@@ -242,32 +271,72 @@ final class DemoCommand implements Callable<Integer> {
 
   private int check(Schema schema, SyncStore store, List<FieldSyncClient> devices)
       throws SQLException {
-    Map<String, Map<String, Map<String, Object>>> reference = null;
+    Map<String, Map<String, Map<String, Object>>> server = serverRows(schema, store);
+    int total = server.values().stream().mapToInt(Map::size).sum();
+    say("  server        %d rows, sequence %d", total, store.currentSequence(TENANT));
     boolean identical = true;
-    int total = 0;
     for (FieldSyncClient device : devices) {
       Map<String, Map<String, Map<String, Object>>> replica = new LinkedHashMap<>();
       for (Table table : schema.tables().values()) {
-        replica.put(table.name(), rows(device, table.name()));
+        replica.put(table.name(), canonical(table, rows(device, table.name())));
       }
-      int count = replica.values().stream().mapToInt(Map::size).sum();
+      boolean same = replica.equals(server);
+      identical &= same;
       say(
-          "  %-13s %d rows, outbox %d, cursor %d",
-          device.status().device(), count, device.status().pending(), device.status().cursor());
-      if (reference == null) {
-        reference = replica;
-        total = count;
-      } else if (!reference.equals(replica)) {
-        identical = false;
-      }
+          "  %-13s %d rows, outbox %d, cursor %d — %s",
+          device.status().device(),
+          replica.values().stream().mapToInt(Map::size).sum(),
+          device.status().pending(),
+          device.status().cursor(),
+          same ? "same as the server" : "DIFFERS from the server");
     }
-    say("  server        sequence %d", store.currentSequence(TENANT));
     if (identical) {
-      say("✔ every replica is identical (%d rows on each of %d devices)", total, devices.size());
+      say(
+          "✔ every replica is identical: %d devices and the server hold the same %d rows",
+          devices.size(), total);
       return 0;
     }
     say("✘ replicas differ");
     return 1;
+  }
+
+  private static Map<String, Map<String, Map<String, Object>>> serverRows(
+      Schema schema, SyncStore store) {
+    Map<String, Map<String, Map<String, Object>>> result = new LinkedHashMap<>();
+    for (Table table : schema.tables().values()) {
+      result.put(table.name(), new TreeMap<>());
+    }
+    long cursor = 0;
+    while (true) {
+      PullPage page = store.pull(TENANT, cursor, 1000);
+      for (StoredRecord record : page.records()) {
+        if (!record.deleted()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (String column : schema.requireTable(record.table()).columns().keySet()) {
+            row.put(column, record.values().get(column));
+          }
+          result.get(record.table()).put(record.id(), row);
+        }
+        cursor = record.seq();
+      }
+      if (page.records().size() < 1000) {
+        return result;
+      }
+    }
+  }
+
+  private static Map<String, Map<String, Object>> canonical(
+      Table table, Map<String, Map<String, Object>> rows) {
+    Map<String, Map<String, Object>> result = new TreeMap<>();
+    rows.forEach(
+        (id, row) -> {
+          Map<String, Object> values = new LinkedHashMap<>();
+          for (Column column : table.columns().values()) {
+            values.put(column.name(), column.type().coerce(row.get(column.name())));
+          }
+          result.put(id, values);
+        });
+    return result;
   }
 
   private SyncListener reporter(String device) {

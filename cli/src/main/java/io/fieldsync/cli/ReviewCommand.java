@@ -4,16 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.fieldsync.AuthException;
-import io.fieldsync.ProtocolException;
-import io.fieldsync.TransportException;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -48,40 +40,8 @@ final class ReviewCommand implements Runnable {
         description = "Token with role admin; default: env FIELDSYNC_TOKEN")
     String token;
 
-    JsonElement send(HttpRequest.Builder request) {
-      if (token == null || token.isBlank()) {
-        throw new AuthException(
-            "the review queue needs an admin token: pass --token or set FIELDSYNC_TOKEN (fieldsync"
-                + " token create --role admin …)");
-      }
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-      try {
-        HttpResponse<String> response =
-            http.send(
-                request
-                    .header("Authorization", "Bearer " + token)
-                    .header("Accept", "application/json")
-                    .timeout(Duration.ofSeconds(30))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        JsonElement body = JsonParser.parseString(response.body());
-        if (response.statusCode() / 100 != 2) {
-          String message =
-              body.isJsonObject() && body.getAsJsonObject().has("message")
-                  ? body.getAsJsonObject().get("message").getAsString()
-                  : response.body();
-          if (response.statusCode() == 401 || response.statusCode() == 403) {
-            throw new AuthException("server refused (" + response.statusCode() + "): " + message);
-          }
-          throw new ProtocolException("server answered " + response.statusCode() + ": " + message);
-        }
-        return body;
-      } catch (IOException e) {
-        throw new TransportException("cannot reach " + server + ": " + e.getMessage(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new TransportException("interrupted while talking to " + server, e);
-      }
+    ReviewClient client() {
+      return new ReviewClient(server, token);
     }
   }
 
@@ -100,11 +60,7 @@ final class ReviewCommand implements Runnable {
 
     @Override
     public Integer call() {
-      JsonElement body =
-          connection.send(
-              HttpRequest.newBuilder(
-                      connection.server.resolve("/v1/review" + (all ? "?all=true" : "")))
-                  .GET());
+      JsonElement body = connection.client().list(all);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.println(body);
@@ -193,11 +149,7 @@ final class ReviewCommand implements Runnable {
               "--set takes a JSON value (quote text: '\"new text\"'), found " + action.set);
         }
       }
-      JsonElement body =
-          connection.send(
-              HttpRequest.newBuilder(connection.server.resolve("/v1/review/" + id + "/resolve"))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(request.toString())));
+      JsonElement body = connection.client().resolve(id, request);
       spec.commandLine().getOut().println("resolved: " + body);
       return 0;
     }
