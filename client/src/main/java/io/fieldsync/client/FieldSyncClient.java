@@ -494,14 +494,17 @@ public final class FieldSyncClient implements AutoCloseable {
       SyncEngine.Settings settings = new SyncEngine.Settings(batchSize, pullPageSize);
       if (!Files.isRegularFile(database)) {
         throw new ConfigException(
-            "no device database at " + database + "; create one with FieldSyncClient.init");
+            "no device database at "
+                + database
+                + "; create one with `fieldsync client init` (FieldSyncClient.init)");
       }
       Connection connection = LocalStore.connect(database, true);
       try {
         if (!LocalStore.isInitialized(connection)) {
           throw new ConfigException(
               database
-                  + " is not a fieldsync device database; create one with FieldSyncClient.init");
+                  + " is not a fieldsync device database; create one with `fieldsync client init`"
+                  + " (FieldSyncClient.init)");
         }
         Schema schema = LocalStore.schema(connection);
         Transport chosen = transport;

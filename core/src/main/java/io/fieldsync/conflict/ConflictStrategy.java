@@ -38,9 +38,15 @@ public interface ConflictStrategy {
         edit.isConcurrentWith(current) ? Verdict.KEEP : Verdict.take(edit.value());
   }
 
-  /** Counters: the edit's increment is added to the current total; never a conflict. */
+  /**
+   * Counters: the edit's increment is added to the current total; never a conflict. A zero
+   * increment changes nothing (an empty counter of a new record stays empty).
+   */
   static ConflictStrategy sum() {
     return (current, edit) -> {
+      if (edit.delta() == 0) {
+        return current.exists() ? Verdict.KEEP : Verdict.take(edit.value());
+      }
       long base = current.value() instanceof Long total ? total : 0L;
       return Verdict.take(Math.addExact(base, edit.delta()));
     };

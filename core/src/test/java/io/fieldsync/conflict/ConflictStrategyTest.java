@@ -72,6 +72,18 @@ class ConflictStrategyTest {
             new FieldEdit(3L, EARLY, "d1", 0, 3, List.of(), List.of()),
             take(3L)),
         Arguments.of(
+            "sum: a new record's empty counter stays empty",
+            ConflictRule.SUM,
+            FieldState.ABSENT,
+            FieldEdit.of(null, EARLY, "d1", 0),
+            take(null)),
+        Arguments.of(
+            "sum: a zero increment keeps the total",
+            ConflictRule.SUM,
+            server(7L, LATE),
+            FieldEdit.of(7L, EARLY, "d1", 5),
+            Verdict.KEEP),
+        Arguments.of(
             "max: larger value wins regardless of stamps",
             ConflictRule.MAX,
             server(38.5, LATE),
