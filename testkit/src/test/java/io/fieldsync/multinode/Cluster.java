@@ -46,12 +46,18 @@ final class Cluster implements AutoCloseable {
   final List<SyncStore> stores;
   final List<SyncServer> servers = new ArrayList<>();
 
+  /** Taken at start: a stopped server no longer knows its port. */
+  private final List<URI> uris = new ArrayList<>();
+
   /** Starts one node per store; the cluster closes the stores. */
   Cluster(List<SyncStore> stores) {
     this.stores = List.copyOf(stores);
     try {
       for (SyncStore store : stores) {
-        servers.add(SyncServer.start(ServerConfig.builder(store, SCHEMA, SECRET).port(0).build()));
+        SyncServer server =
+            SyncServer.start(ServerConfig.builder(store, SCHEMA, SECRET).port(0).build());
+        servers.add(server);
+        uris.add(server.uri());
       }
     } catch (RuntimeException e) {
       close();
@@ -64,7 +70,7 @@ final class Cluster implements AutoCloseable {
   }
 
   URI uri(int node) {
-    return servers.get(node).uri();
+    return uris.get(node);
   }
 
   String token(String device) {
