@@ -92,7 +92,7 @@ final class ServerCommand implements Callable<Integer> {
               ServerConfig.builder(store, loaded, secret)
                   .host(host)
                   .port(port)
-                  .storeLocation(db)
+                  .storeLocation(redacted(db))
                   .maxBodyBytes(maxBody)
                   .clockSkewToleranceMillis(maxClockSkew.toMillis())
                   .build());
@@ -112,5 +112,15 @@ final class ServerCommand implements Callable<Integer> {
                 "fieldsync-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The location as logs may show it: a password in the URL ({@code password=…} or {@code
+   * //user:password@host}) is replaced by {@code ***}.
+   */
+  static String redacted(String location) {
+    return location
+        .replaceAll("(?i)(password=)[^&;]*", "$1***")
+        .replaceAll("^([a-zA-Z:]+//[^/@:]*):[^/@]*@", "$1:***@");
   }
 }

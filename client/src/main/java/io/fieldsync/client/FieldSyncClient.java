@@ -355,7 +355,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public static final class Builder {
     private final Path database;
-    private URI server;
+    private List<URI> servers;
     private String token;
     private Transport transport;
     private Clock clock = Clock.systemUTC();
@@ -369,9 +369,24 @@ public final class FieldSyncClient implements AutoCloseable {
       this.database = Objects.requireNonNull(database, "database");
     }
 
-    /** The server's base URL; overrides the one stored in the database. */
+    /** The server's base URL; overrides the one(s) stored in the database. */
     public Builder server(URI server) {
-      this.server = Objects.requireNonNull(server, "server");
+      this.servers = List.of(Objects.requireNonNull(server, "server"));
+      return this;
+    }
+
+    /**
+     * Several server nodes of one deployment (stateless nodes on one database): each call goes to
+     * one node and moves to the next when it cannot be reached ({@link FailoverTransport}). A
+     * device's cursor is valid on every node. Overrides the URLs stored in the database; at {@link
+     * #initialize()} the list is stored for later {@link #open()}s.
+     */
+    public Builder servers(List<URI> servers) {
+      Objects.requireNonNull(servers, "servers");
+      if (servers.isEmpty()) {
+        throw new IllegalArgumentException("servers needs at least one server URL");
+      }
+      this.servers = List.copyOf(servers);
       return this;
     }
 
@@ -438,10 +453,10 @@ public final class FieldSyncClient implements AutoCloseable {
       SyncEngine.Settings settings = new SyncEngine.Settings(batchSize, pullPageSize);
       Transport chosen = transport;
       if (chosen == null) {
-        if (server == null || token == null) {
+        if (servers == null || token == null) {
           throw new ConfigException("initialize needs a server URL and a token, or a transport");
         }
-        chosen = new HttpTransport(server, token, connectTimeout, requestTimeout);
+        chosen = http(servers, token);
       }
       Connection connection = LocalStore.connect(database, true);
       try {
@@ -462,8 +477,19 @@ public final class FieldSyncClient implements AutoCloseable {
             response.getTenant(),
             response.getDevice(),
             response.getServerHlc(),
-            server == null ? null : server.toString(),
+            servers == null ? null : servers.get(0).toString(),
             token);
+        if (servers != null && servers.size() > 1) {
+          // server_url keeps the first node, so readers that know only one URL still work; a crash
+          // before this commit leaves a device that syncs through that node alone.
+          List<URI> all = servers;
+          LocalStore.transaction(
+              connection,
+              c -> {
+                LocalStore.putMeta(c, LocalStore.META_SERVERS, joinUrls(all));
+                return null;
+              });
+        }
         return new FieldSyncClient(
             database,
             connection,
@@ -509,14 +535,14 @@ public final class FieldSyncClient implements AutoCloseable {
         Schema schema = LocalStore.schema(connection);
         Transport chosen = transport;
         if (chosen == null) {
-          String url =
-              server != null ? server.toString() : LocalStore.metaText(connection, "server_url");
-          String bearer = token != null ? token : LocalStore.metaText(connection, "token");
-          if (url == null || bearer == null) {
+          List<URI> urls = servers != null ? servers : storedUrls(connection);
+          String bearer =
+              token != null ? token : LocalStore.metaText(connection, LocalStore.META_TOKEN);
+          if (urls.isEmpty() || bearer == null) {
             throw new ConfigException(
                 database + " stores no server URL and token; pass them to the builder");
           }
-          chosen = new HttpTransport(URI.create(url), bearer, connectTimeout, requestTimeout);
+          chosen = http(urls, bearer);
         }
         return new FieldSyncClient(
             database,
@@ -535,6 +561,37 @@ public final class FieldSyncClient implements AutoCloseable {
         close(connection);
         throw e;
       }
+    }
+
+    private Transport http(List<URI> urls, String bearer) {
+      return urls.size() == 1
+          ? new HttpTransport(urls.get(0), bearer, connectTimeout, requestTimeout)
+          : FailoverTransport.http(urls, bearer, connectTimeout, requestTimeout);
+    }
+
+    /** The node list stored at init, else the single server URL, else nothing. */
+    private static List<URI> storedUrls(Connection connection) throws SQLException {
+      String several = LocalStore.metaText(connection, LocalStore.META_SERVERS);
+      String one = LocalStore.metaText(connection, LocalStore.META_SERVER);
+      List<URI> urls = new ArrayList<>();
+      if (several != null && !several.isBlank()) {
+        for (String line : several.split("\n")) {
+          if (!line.isBlank()) {
+            urls.add(URI.create(line.strip()));
+          }
+        }
+      } else if (one != null) {
+        urls.add(URI.create(one));
+      }
+      return urls;
+    }
+
+    private static String joinUrls(List<URI> urls) {
+      StringBuilder text = new StringBuilder();
+      for (URI url : urls) {
+        text.append(text.length() == 0 ? "" : "\n").append(url);
+      }
+      return text.toString();
     }
 
     private RandomGenerator random() {

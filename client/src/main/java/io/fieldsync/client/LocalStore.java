@@ -23,6 +23,10 @@ import org.sqlite.SQLiteConfig;
 final class LocalStore {
   static final String META_SERVER = "server_url";
   static final String META_TOKEN = "token";
+
+  /** Several server nodes, one URL a line, when the device was initialized with a list. */
+  static final String META_SERVERS = "server_urls";
+
   static final String META_TENANT = "tenant";
   static final String META_SCHEMA = "schema";
   static final String META_SCHEMA_VERSION = "schema_version";

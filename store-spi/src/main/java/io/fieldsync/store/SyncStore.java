@@ -53,6 +53,19 @@ public interface SyncStore extends AutoCloseable {
   /** One review queue item by id. */
   Optional<ReviewItem> reviewItem(String tenant, long id);
 
+  /**
+   * Calls {@code listener} after every commit that allocated sequences for any tenant: on SQLite
+   * for this store's own commits, on PostgreSQL for commits of every node on the database ({@code
+   * LISTEN/NOTIFY}). Optional capability: a backend that cannot tell throws {@link
+   * UnsupportedOperationException}, and callers fall back to polling {@link #currentSequence}.
+   *
+   * @return a registration that stops the notifications when closed
+   */
+  default CommitListener.Registration onCommit(CommitListener listener) {
+    throw new UnsupportedOperationException(
+        "the " + name() + " store cannot notify commits; poll currentSequence instead");
+  }
+
   @Override
   void close();
 }

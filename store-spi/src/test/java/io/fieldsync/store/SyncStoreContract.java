@@ -488,4 +488,38 @@ public abstract class SyncStoreContract {
     saveHousehold(TENANT, 1, "north");
     assertThat(store.pull(TENANT, 0, 10).records()).hasSize(1);
   }
+
+  @Test
+  void commitListenersHearEveryCommitThatAllocatedSequencesAndStopWhenClosed() throws Exception {
+    java.util.concurrent.BlockingQueue<String> heard =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    try (CommitListener.Registration registration =
+        store.onCommit((tenant, seq) -> heard.add(tenant + ":" + seq))) {
+      saveHousehold(TENANT, 1, "north");
+      store.write(TENANT, transaction -> transaction.batchOutcome("d1", "b1")); // allocates none
+      assertThatThrownBy(
+              () ->
+                  store.write(
+                      TENANT,
+                      transaction -> {
+                        transaction.save(household(uuid(2), transaction.nextSequence(), "x", 1));
+                        throw new IllegalStateException("rolled back");
+                      }))
+          .hasMessage("rolled back");
+      saveHousehold(OTHER_TENANT, 2, "south");
+      saveHousehold(TENANT, 3, "east");
+      List<String> events = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        String event = heard.poll(10, TimeUnit.SECONDS);
+        assertThat(event)
+            .as("notification %d of 3 within 10 s (got %s)", i + 1, events)
+            .isNotNull();
+        events.add(event);
+      }
+      assertThat(events).containsExactly(TENANT + ":1", OTHER_TENANT + ":1", TENANT + ":2");
+    }
+    heard.clear();
+    saveHousehold(TENANT, 4, "west");
+    assertThat(heard.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
 }

@@ -5,6 +5,7 @@ import io.fieldsync.StorageException;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
+import io.fieldsync.store.CommitListener;
 import io.fieldsync.store.PullPage;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
@@ -25,7 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sync store over JDBC, shared by every SQL backend: a backend supplies a {@link Dialect} and
@@ -43,9 +48,11 @@ import java.util.Optional;
  */
 public abstract class JdbcSyncStore implements SyncStore {
   static final int IN_CHUNK = 500;
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcSyncStore.class);
 
   private final Dialect dialect;
   private volatile Schema schema;
+  private final List<CommitListener> commitListeners = new CopyOnWriteArrayList<>();
 
   protected JdbcSyncStore(Dialect dialect) {
     this.dialect = dialect;
@@ -123,7 +130,14 @@ public abstract class JdbcSyncStore implements SyncStore {
         transaction = new JdbcWriteTransaction(this, connection, current, tenant, sequence);
         T result = work.run(transaction);
         transaction.finish();
+        long committed = transaction.sequence();
+        if (committed != sequence) {
+          beforeCommit(connection, tenant, committed);
+        }
         dialect.commit(connection);
+        if (committed != sequence) {
+          afterCommit(tenant, committed);
+        }
         return result;
       } catch (RuntimeException | SQLException e) {
         try {
@@ -143,6 +157,47 @@ public abstract class JdbcSyncStore implements SyncStore {
     } finally {
       releaseWriter(connection, broken);
     }
+  }
+
+  // ---------------------------------------------------------------- commit notifications
+
+  /**
+   * Runs inside a write transaction that allocated sequences, just before it commits; a backend
+   * that announces commits to other nodes does it here so the announcement commits with the data.
+   */
+  protected void beforeCommit(Connection connection, String tenant, long sequence)
+      throws SQLException {}
+
+  /**
+   * Runs after a write transaction that allocated sequences has committed. The default tells this
+   * store's {@link #onCommit} listeners; a backend whose listeners hear every node's commits from
+   * the database instead overrides it to do nothing.
+   */
+  protected void afterCommit(String tenant, long sequence) {
+    notifyCommitted(tenant, sequence);
+  }
+
+  /** Tells every registered listener; a listener that throws is logged and skipped. */
+  protected final void notifyCommitted(String tenant, long sequence) {
+    for (CommitListener listener : commitListeners) {
+      try {
+        listener.committed(tenant, sequence);
+      } catch (RuntimeException e) {
+        LOG.warn("commit listener {} failed for tenant '{}'", listener, tenant, e);
+      }
+    }
+  }
+
+  /** Whether any {@link #onCommit} registration is open. */
+  protected final boolean hasCommitListeners() {
+    return !commitListeners.isEmpty();
+  }
+
+  @Override
+  public CommitListener.Registration onCommit(CommitListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    commitListeners.add(listener);
+    return () -> commitListeners.remove(listener);
   }
 
   private Connection writer() {

@@ -264,7 +264,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
     PreparedStatement queued = pending.get(target);
     if (queued != statement) {
       if (queued != null) {
-        queued.executeBatch();
+        executeBatch(queued);
       }
       pending.put(target, statement);
     }
@@ -273,8 +273,28 @@ final class JdbcWriteTransaction implements WriteTransaction {
 
   private void flush() throws SQLException {
     for (PreparedStatement statement : pending.values()) {
-      statement.executeBatch();
+      executeBatch(statement);
     }
     pending.clear();
+  }
+
+  /**
+   * pgjdbc (42.7) throws an {@link AssertionError} ("getAutoCommit() should not throw") from {@code
+   * executeBatch} when the session dies under a running batch (a killed backend, a cut connection).
+   * That is a lost connection, so it becomes the SQLException of one (SQLState 08006): the write
+   * fails retriably and the connection is discarded, instead of the error escaping as a server bug.
+   */
+  private void executeBatch(PreparedStatement statement) throws SQLException {
+    try {
+      statement.executeBatch();
+    } catch (AssertionError e) {
+      // (a pooled connection's isClosed() says whether the pool handle is closed, not the
+      // session: ask the session itself)
+      if (connection.isValid(1)) {
+        throw e;
+      }
+      throw new SQLException(
+          "the database connection was lost during a batch: " + e.getMessage(), "08006", e);
+    }
   }
 }

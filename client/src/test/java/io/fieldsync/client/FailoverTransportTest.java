@@ -1,0 +1,199 @@
+package io.fieldsync.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fieldsync.AuthException;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.TransportException;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.SchemaResponse;
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FailoverTransportTest {
+
+  /** A node that records what it was sent and answers (or fails) as told. */
+  static final class Node implements Transport {
+    final String name;
+    final List<Object> received = new ArrayList<>();
+    Supplier<RuntimeException> failure;
+
+    Node(String name) {
+      this.name = name;
+    }
+
+    private void maybeFail() {
+      if (failure != null) {
+        throw failure.get();
+      }
+    }
+
+    @Override
+    public SchemaResponse schema() {
+      received.add("schema");
+      maybeFail();
+      return SchemaResponse.newBuilder().setDevice(name).build();
+    }
+
+    @Override
+    public PushResponse push(PushRequest request) {
+      received.add(request);
+      maybeFail();
+      return PushResponse.newBuilder().setBatchId(request.getBatchId()).build();
+    }
+
+    @Override
+    public PullResponse pull(PullRequest request) {
+      received.add(request);
+      maybeFail();
+      return PullResponse.newBuilder().setNextCursor(request.getCursor()).build();
+    }
+  }
+
+  private final Node a = new Node("a");
+  private final Node b = new Node("b");
+  private final Node c = new Node("c");
+  private final FailoverTransport transport =
+      new FailoverTransport(List.of(a, b, c), List.of("http://a", "http://b", "http://c"));
+
+  @Test
+  void unreachableNodeIsSkippedWithTheSameRequestAndTheNextOneStaysCurrent() {
+    a.failure = () -> new TransportException("POST http://a/v1/push failed: refused");
+    PushRequest push = PushRequest.newBuilder().setBatchId("batch-1").build();
+
+    assertThat(transport.push(push).getBatchId()).isEqualTo("batch-1");
+
+    assertThat(a.received).containsExactly(push);
+    assertThat(b.received).singleElement().isSameAs(push);
+    assertThat(c.received).isEmpty();
+    assertThat(transport.current()).isEqualTo(1);
+    PullRequest pull = PullRequest.newBuilder().setCursor(7).build();
+    assertThat(transport.pull(pull).getNextCursor()).isEqualTo(7);
+    assertThat(a.received).hasSize(1);
+    assertThat(b.received).containsExactly(push, pull);
+  }
+
+  @Test
+  void afterTheLastNodeItWrapsAroundToTheFirst() {
+    a.failure = () -> new TransportException("down");
+    transport.schema(); // moves to b
+    a.failure = null;
+    b.failure = () -> new TransportException("b down");
+    c.failure = () -> new TransportException("c down");
+
+    assertThat(transport.schema().getDevice()).isEqualTo("a");
+    assertThat(transport.current()).isZero();
+    assertThat(b.received).hasSize(2);
+    assertThat(c.received).hasSize(1);
+  }
+
+  @Test
+  void whenEveryNodeFailsTheErrorNamesThemAllAndStaysRetriable() {
+    a.failure = () -> new TransportException("a refused");
+    b.failure = () -> new TransportException("b refused");
+    c.failure = () -> new TransportException("c refused");
+
+    assertThatThrownBy(() -> transport.pull(PullRequest.newBuilder().setCursor(3).build()))
+        .isInstanceOf(TransportException.class)
+        .hasMessage("pull from cursor 3 failed on every server node (http://a, http://b, http://c)")
+        .satisfies(
+            e -> {
+              assertThat(((TransportException) e).isRetriable()).isTrue();
+              assertThat(e.getCause()).hasMessage("a refused");
+              assertThat(e.getSuppressed())
+                  .extracting(Throwable::getMessage)
+                  .containsExactly("b refused", "c refused");
+            });
+    assertThat(transport.current()).isZero();
+  }
+
+  @Test
+  void refusalsAnotherNodeWouldRepeatAreThrownAtOnce() {
+    a.failure = () -> new AuthException("GET http://a/v1/schema returned 401: token expired");
+    assertThatThrownBy(transport::schema)
+        .isInstanceOf(AuthException.class)
+        .hasMessage("GET http://a/v1/schema returned 401: token expired");
+    a.failure = () -> new ProtocolException("POST http://a/v1/push returned 400: bad batch");
+    assertThatThrownBy(() -> transport.push(PushRequest.getDefaultInstance()))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessage("POST http://a/v1/push returned 400: bad batch");
+    assertThat(b.received).isEmpty();
+    assertThat(c.received).isEmpty();
+  }
+
+  @Test
+  void constructorRefusesNoNodesAndMismatchedNames() {
+    assertThatThrownBy(() -> new FailoverTransport(List.of(), List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a failover transport needs at least one node");
+    assertThatThrownBy(() -> new FailoverTransport(List.of(a, b), List.of("http://a")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("2 nodes but 1 names; give one name per node");
+  }
+
+  @Test
+  void builderRefusesAnEmptyServerList(@TempDir Path dir) {
+    assertThatThrownBy(() -> FieldSyncClient.builder(dir.resolve("d.db")).servers(List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("servers needs at least one server URL");
+  }
+
+  @Test
+  void serverListGivenAtInitIsStoredAndUsedOnOpen(@TempDir Path dir) throws Exception {
+    // Nothing listens on port 9 (discard) of loopback: both nodes are unreachable, so init fails
+    // after trying each, and the message names both.
+    Path db = dir.resolve("device.db");
+    List<URI> nodes = List.of(URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:19"));
+    assertThatThrownBy(
+            () ->
+                FieldSyncClient.builder(db)
+                    .servers(nodes)
+                    .token("t")
+                    .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))
+                    .initialize())
+        .isInstanceOf(TransportException.class)
+        .hasMessage("schema failed on every server node (http://127.0.0.1:9, http://127.0.0.1:19)");
+
+    FakeServer server = new FakeServer();
+    try (FieldSyncClient client =
+        FieldSyncClient.builder(dir.resolve("stored.db"))
+            .servers(nodes)
+            .token("t")
+            .transport(server)
+            .initialize()) {
+      assertThat(client.status().device()).isEqualTo(FakeServer.DEVICE);
+    }
+    try (Connection connection = LocalStore.connect(dir.resolve("stored.db"), false);
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT key, value FROM _fs_meta WHERE key IN ('server_url', 'server_urls')"
+                    + " ORDER BY key")) {
+      assertThat(rows.next()).isTrue();
+      assertThat(rows.getString(2)).isEqualTo("http://127.0.0.1:9");
+      assertThat(rows.next()).isTrue();
+      assertThat(rows.getString(2)).isEqualTo("http://127.0.0.1:9\nhttp://127.0.0.1:19");
+    }
+    try (FieldSyncClient reopened =
+        FieldSyncClient.builder(dir.resolve("stored.db"))
+            .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))
+            .open()) {
+      assertThatThrownBy(reopened::syncNow)
+          .isInstanceOf(TransportException.class)
+          .hasMessageStartingWith("schema failed on every server node (http://127.0.0.1:9,");
+    }
+  }
+}

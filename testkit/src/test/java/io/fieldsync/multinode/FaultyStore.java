@@ -1,0 +1,150 @@
+package io.fieldsync.multinode;
+
+import io.fieldsync.schema.Schema;
+import io.fieldsync.store.CommitListener;
+import io.fieldsync.store.JournalEntry;
+import io.fieldsync.store.PullPage;
+import io.fieldsync.store.ReviewItem;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.store.SyncStore;
+import io.fieldsync.store.WriteTransaction;
+import io.fieldsync.store.WriteWork;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A store that forwards everything to a real one, and when armed runs a fault (killing the node's
+ * database session) inside the next write transaction after it has saved a number of records, then
+ * lets the transaction carry on into the dead session, like a node whose connection died mid-batch.
+ */
+final class FaultyStore implements SyncStore {
+  private final SyncStore store;
+  private final AtomicInteger savesBeforeFault = new AtomicInteger(-1);
+  private volatile Runnable fault;
+  final AtomicInteger faults = new AtomicInteger();
+
+  FaultyStore(SyncStore store) {
+    this.store = store;
+  }
+
+  /** Runs {@code fault} in the next write after it has saved {@code saves} records. */
+  void arm(int saves, Runnable fault) {
+    this.fault = fault;
+    savesBeforeFault.set(saves);
+  }
+
+  @Override
+  public String name() {
+    return store.name();
+  }
+
+  @Override
+  public void migrate(Schema schema) {
+    store.migrate(schema);
+  }
+
+  @Override
+  public <T> T write(String tenant, WriteWork<T> work) {
+    return store.write(tenant, transaction -> work.run(new Faulty(transaction)));
+  }
+
+  @Override
+  public PullPage pull(String tenant, long cursor, int limit) {
+    return store.pull(tenant, cursor, limit);
+  }
+
+  @Override
+  public long currentSequence(String tenant) {
+    return store.currentSequence(tenant);
+  }
+
+  @Override
+  public Optional<byte[]> batchOutcome(String tenant, String device, String batchId) {
+    return store.batchOutcome(tenant, device, batchId);
+  }
+
+  @Override
+  public List<ReviewItem> reviewItems(String tenant, boolean all) {
+    return store.reviewItems(tenant, all);
+  }
+
+  @Override
+  public Optional<ReviewItem> reviewItem(String tenant, long id) {
+    return store.reviewItem(tenant, id);
+  }
+
+  @Override
+  public CommitListener.Registration onCommit(CommitListener listener) {
+    return store.onCommit(listener);
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+
+  private final class Faulty implements WriteTransaction {
+    private final WriteTransaction transaction;
+
+    Faulty(WriteTransaction transaction) {
+      this.transaction = transaction;
+    }
+
+    @Override
+    public String tenant() {
+      return transaction.tenant();
+    }
+
+    @Override
+    public long nextSequence() {
+      return transaction.nextSequence();
+    }
+
+    @Override
+    public long sequence() {
+      return transaction.sequence();
+    }
+
+    @Override
+    public Optional<byte[]> batchOutcome(String device, String batchId) {
+      return transaction.batchOutcome(device, batchId);
+    }
+
+    @Override
+    public Map<String, StoredRecord> load(String table, Collection<String> ids) {
+      return transaction.load(table, ids);
+    }
+
+    @Override
+    public void save(StoredRecord record) {
+      transaction.save(record);
+      if (savesBeforeFault.get() > 0 && savesBeforeFault.decrementAndGet() == 0) {
+        faults.incrementAndGet();
+        fault.run();
+      }
+    }
+
+    @Override
+    public void journal(JournalEntry entry) {
+      transaction.journal(entry);
+    }
+
+    @Override
+    public void recordBatch(String device, String batchId, byte[] outcome) {
+      transaction.recordBatch(device, batchId, outcome);
+    }
+
+    @Override
+    public long park(ReviewItem item) {
+      return transaction.park(item);
+    }
+
+    @Override
+    public boolean resolveReview(long id, String resolution, long resolvedAtMillis) {
+      return transaction.resolveReview(id, resolution, resolvedAtMillis);
+    }
+  }
+}
