@@ -364,6 +364,15 @@ public final class Workload {
           "device-a pushed " + pushed.pushed() + " changes, expected " + options.edits());
     }
     verify(b, expected);
+    // A floor no encoding of these edits can beat by much: just the edited records' ids,
+    // zstd-compressed at the codec's level (the rest of each change is table, column, value,
+    // stamp).
+    StringBuilder ids = new StringBuilder();
+    expected.keySet().forEach(id -> ids.append(id).append('\n'));
+    long idsFloor =
+        com.github.luben.zstd.Zstd.compress(ids.toString().getBytes(StandardCharsets.UTF_8), 3)
+            .length;
+    results.add("incremental_ids_only_zstd_bytes", "bytes", store, records, 1, null, idsFloor);
     long pushBytes = pushUp + pushDown;
     long pullBytes = pullUp + pullDown;
     Results.Target kb = new Results.Target("<= 25,000 B", v -> v <= 25_000);
