@@ -549,14 +549,8 @@ public final class Workload {
       Path plainFile = servers.dir.resolve("plain.db");
       try (Connection synced = device.client().connection();
           Connection plain = DriverManager.getConnection("jdbc:sqlite:" + plainFile)) {
-        try (Statement ddl = plain.createStatement();
-            Statement read = synced.createStatement();
-            ResultSet tables =
-                read.executeQuery(
-                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name ="
-                        + " 'measurements'")) {
-          tables.next();
-          ddl.execute(tables.getString(1));
+        try (Statement ddl = plain.createStatement()) {
+          ddl.execute(createSql(synced));
         }
         List<Dataset.Row> measurements = new ArrayList<>(rows);
         for (long b = 0; measurements.size() < rows; b++) {
@@ -565,6 +559,32 @@ public final class Workload {
               measurements.add(row);
             }
           }
+        }
+        // The floor of any trigger-based capture: one AFTER INSERT/UPDATE trigger that only
+        // appends the row as JSON to an indexed log (no clock, no stash, no sequence table).
+        Path floorFile = servers.dir.resolve("floor.db");
+        double floorInsert;
+        double floorUpdate;
+        try (Connection floor = DriverManager.getConnection("jdbc:sqlite:" + floorFile);
+            Statement ddl = floor.createStatement()) {
+          ddl.execute(createSql(synced));
+          ddl.execute(
+              "CREATE TABLE log (id INTEGER PRIMARY KEY, tbl TEXT, rid TEXT, op TEXT, vals TEXT)");
+          ddl.execute("CREATE INDEX log_record ON log (tbl, rid)");
+          String json =
+              "json_object('visit_id', NEW.visit_id, 'kind', NEW.kind, 'value', NEW.value,"
+                  + " 'max_value', NEW.max_value, 'unit', NEW.unit, 'taken_at', NEW.taken_at)";
+          ddl.execute(
+              "CREATE TRIGGER log_ins AFTER INSERT ON measurements BEGIN INSERT INTO log (tbl,"
+                  + " rid, op, vals) VALUES ('measurements', NEW.id, 'I', "
+                  + json
+                  + "); END");
+          ddl.execute(
+              "CREATE TRIGGER log_upd AFTER UPDATE ON measurements BEGIN INSERT INTO log (tbl,"
+                  + " rid, op, vals) VALUES ('measurements', NEW.id, 'U', json_object('value',"
+                  + " NEW.value)); END");
+          floorInsert = insertRate(floor, measurements);
+          floorUpdate = updateRate(floor, measurements);
         }
         double plainInsert = insertRate(plain, measurements);
         double syncedInsert = insertRate(synced, measurements);
@@ -586,6 +606,22 @@ public final class Workload {
             ratio,
             plainInsert / syncedInsert);
         results.add(
+            "capture_floor_insert_overhead",
+            "x plain",
+            store,
+            records,
+            1,
+            null,
+            plainInsert / floorInsert);
+        results.add(
+            "capture_floor_update_overhead",
+            "x plain",
+            store,
+            records,
+            1,
+            null,
+            plainUpdate / floorUpdate);
+        results.add(
             "capture_update_overhead",
             "x plain",
             store,
@@ -595,14 +631,27 @@ public final class Workload {
             plainUpdate / syncedUpdate);
         log.printf(
             "  capture: inserts %,.0f/s synced vs %,.0f/s plain (%.2fx), updates %,.0f/s vs %,.0f/s"
-                + " (%.2fx)%n",
+                + " (%.2fx); a minimal log trigger costs %.2fx and %.2fx%n",
             syncedInsert,
             plainInsert,
             plainInsert / syncedInsert,
             syncedUpdate,
             plainUpdate,
-            plainUpdate / syncedUpdate);
+            plainUpdate / syncedUpdate,
+            plainInsert / floorInsert,
+            plainUpdate / floorUpdate);
       }
+    }
+  }
+
+  /** The device's CREATE TABLE statement of the measurements table. */
+  private static String createSql(Connection synced) throws SQLException {
+    try (Statement read = synced.createStatement();
+        ResultSet tables =
+            read.executeQuery(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'measurements'")) {
+      tables.next();
+      return tables.getString(1);
     }
   }
 
