@@ -349,9 +349,11 @@ public final class Workload {
       }
       connection.commit();
     }
+    long requestsBefore = a.transport().requests();
     long up = currentServers.meter.up();
     long down = currentServers.meter.down();
     SyncResult pushed = a.client().syncNow();
+    long pushRequests = a.transport().requests() - requestsBefore;
     long pushUp = currentServers.meter.up() - up;
     long pushDown = currentServers.meter.down() - down;
     up = currentServers.meter.up();
@@ -400,8 +402,7 @@ public final class Workload {
         1,
         tenth,
         pullBytes / (double) baseline);
-    results.add(
-        "incremental_push_requests", "requests", store, records, 1, null, a.transport().requests());
+    results.add("incremental_push_requests", "requests", store, records, 1, null, pushRequests);
     log.printf(
         "  %,d one-field edits: push %,d B (req %,d / resp %,d), pull %,d B (req %,d / resp %,d),"
             + " full-record JSON %,d B each way%n",
