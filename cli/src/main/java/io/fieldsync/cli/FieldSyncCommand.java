@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       TokenCommand.class,
       ReviewCommand.class,
       DemoCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class FieldSyncCommand implements Runnable {

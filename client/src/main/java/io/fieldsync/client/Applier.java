@@ -16,7 +16,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +45,44 @@ final class Applier {
 
   private final Schema schema;
 
+  /**
+   * Prepared upserts and deletes by SQL text, for the one connection the engine applies on.
+   * Preparing is the expensive part of a row write here: SQLite compiles the table's capture
+   * triggers into every INSERT/UPDATE/DELETE it prepares, so a fresh statement per pulled row cost
+   * more than the write itself.
+   */
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+  private Connection owner;
+
   Applier(Schema schema) {
     this.schema = schema;
+  }
+
+  private PreparedStatement statement(Connection connection, String sql) throws SQLException {
+    if (connection != owner) {
+      close();
+      owner = connection;
+    }
+    PreparedStatement statement = statements.get(sql);
+    if (statement == null) {
+      statement = connection.prepareStatement(sql);
+      statements.put(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Closes the cached statements (the schema changed, or the client is closing). */
+  void close() {
+    for (PreparedStatement statement : statements.values()) {
+      try {
+        statement.close();
+      } catch (SQLException e) {
+        LOG.debug("closing a cached statement failed: {}", e.toString());
+      }
+    }
+    statements.clear();
+    owner = null;
   }
 
   /**
@@ -68,12 +106,12 @@ final class Applier {
     String primaryKey = Sql.id(table.primaryKey().name());
     if (record.getDeleted() || record.getAbsent()) {
       if (pending == null || pending.deleted()) {
-        try (PreparedStatement delete =
-            connection.prepareStatement(
-                "DELETE FROM " + Sql.id(table.name()) + " WHERE " + primaryKey + " = ?")) {
-          delete.setString(1, record.getRecordId());
-          delete.executeUpdate();
-        }
+        PreparedStatement delete =
+            statement(
+                connection,
+                "DELETE FROM " + Sql.id(table.name()) + " WHERE " + primaryKey + " = ?");
+        delete.setString(1, record.getRecordId());
+        delete.executeUpdate();
       }
       return 0;
     }
@@ -125,7 +163,7 @@ final class Applier {
     }
   }
 
-  private static void upsert(
+  private void upsert(
       Connection connection,
       Table table,
       String recordId,
@@ -164,13 +202,12 @@ final class Applier {
           .append(") DO UPDATE SET ")
           .append(updates);
     }
-    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
-      statement.setString(1, recordId);
-      for (int i = 0; i < values.size(); i++) {
-        statement.setObject(i + 2, toSqlite(values.get(i)));
-      }
-      statement.executeUpdate();
+    PreparedStatement statement = statement(connection, sql.toString());
+    statement.setString(1, recordId);
+    for (int i = 0; i < values.size(); i++) {
+      statement.setObject(i + 2, toSqlite(values.get(i)));
     }
+    statement.executeUpdate();
   }
 
   static Object toSqlite(Object value) {

@@ -115,6 +115,9 @@ final class SyncEngine {
 
   void useSchema(Schema schema) {
     this.schema = schema;
+    if (applier != null) {
+      applier.close();
+    }
     this.applier = new Applier(schema);
     this.order = new ForeignKeyOrder(schema);
   }

@@ -156,8 +156,13 @@ public final class ForeignKeyOrder {
         }
       }
     }
-    Comparator<Integer> byFirstMember =
-        Comparator.comparing(c -> found.get(c).stream().min(order).orElseThrow(), order);
+    // Each component's first member, found once: computing it inside the comparator made every
+    // heap comparison walk the component, which dominated pulls of thousands of records.
+    int[] firstMember = new int[count];
+    for (int c = 0; c < count; c++) {
+      firstMember[c] = found.get(c).stream().min(order).orElseThrow();
+    }
+    Comparator<Integer> byFirstMember = (x, y) -> order.compare(firstMember[x], firstMember[y]);
     PriorityQueue<Integer> ready = new PriorityQueue<>(byFirstMember);
     for (int c = 0; c < count; c++) {
       if (pending[c] == 0) {

@@ -1,0 +1,97 @@
+package io.fieldsync.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a benchmark run measures.
+ *
+ * @param records server data set sizes (records), one full scenario set each
+ * @param devices concurrent pushing devices, one push-throughput measurement each
+ * @param repeat how many times every measurement is repeated (median and spread over them)
+ * @param stores server stores to run against: {@code sqlite}, {@code postgres}
+ * @param postgresUrl the PostgreSQL location; without it the postgres store is skipped
+ * @param edits one-field edits in the incremental-sync measurement
+ * @param pushRecords records pushed in total per push-throughput measurement
+ * @param captureRows rows inserted and updated per capture-overhead measurement (capped at the data
+ *     set size)
+ * @param convergenceSamples writes timed from device A to device B
+ * @param docs the Markdown report to update, or null for none
+ * @param jmh whether to run the JMH micro-benchmarks too
+ * @param command the command line, quoted in the report
+ */
+public record BenchOptions(
+    boolean quick,
+    List<Long> records,
+    List<Integer> devices,
+    int repeat,
+    Path out,
+    long seed,
+    List<String> stores,
+    String postgresUrl,
+    int edits,
+    int pushRecords,
+    int captureRows,
+    int convergenceSamples,
+    Path docs,
+    boolean jmh,
+    String command) {
+
+  public BenchOptions {
+    records = List.copyOf(records);
+    devices = List.copyOf(devices);
+    stores = List.copyOf(stores);
+    if (records.isEmpty() || records.stream().anyMatch(n -> n < Dataset.BLOCK)) {
+      throw new IllegalArgumentException(
+          "records must list sizes of at least " + Dataset.BLOCK + ", found " + records);
+    }
+    if (devices.isEmpty() || devices.stream().anyMatch(n -> n < 1)) {
+      throw new IllegalArgumentException("devices must list counts of 1 or more, found " + devices);
+    }
+    if (repeat < 1) {
+      throw new IllegalArgumentException("repeat must be 1 or more, found " + repeat);
+    }
+    for (String store : stores) {
+      if (!store.equals("sqlite") && !store.equals("postgres")) {
+        throw new IllegalArgumentException(
+            "store must be sqlite or postgres, found '" + store + "'");
+      }
+    }
+    long smallest = records.stream().mapToLong(Long::longValue).min().orElseThrow();
+    if (edits < 1 || edits > smallest) {
+      throw new IllegalArgumentException(
+          "edits must be between 1 and the smallest data set (" + smallest + "), found " + edits);
+    }
+    if (pushRecords < devices.stream().mapToInt(Integer::intValue).max().orElseThrow()) {
+      throw new IllegalArgumentException(
+          "push records (" + pushRecords + ") must be at least the largest device count");
+    }
+    if (captureRows < 1 || convergenceSamples < 1) {
+      throw new IllegalArgumentException(
+          "capture rows and convergence samples must be 1 or more, found "
+              + captureRows
+              + " and "
+              + convergenceSamples);
+    }
+  }
+
+  /** The smoke-check sizes: the whole run takes well under two minutes. */
+  public static BenchOptions quick(Path out, long seed, Path docs, String command) {
+    return new BenchOptions(
+        true,
+        List.of(2_000L, 10_000L),
+        List.of(1, 10),
+        2,
+        out,
+        seed,
+        List.of("sqlite"),
+        null,
+        1_000,
+        5_000,
+        5_000,
+        5,
+        docs,
+        false,
+        command);
+  }
+}

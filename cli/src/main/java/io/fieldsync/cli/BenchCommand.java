@@ -1,0 +1,111 @@
+package io.fieldsync.cli;
+
+import io.fieldsync.bench.BenchOptions;
+import io.fieldsync.bench.Workload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fieldsync bench}: the end-to-end workload driver and its report. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the benchmark workload: a real server on loopback HTTP, real device databases, a"
+          + " seeded field-survey data set. Writes JSON to --out and updates docs/benchmarks.md."
+    })
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--quick", description = "Small sizes, finishes in under two minutes.")
+  boolean quick;
+
+  @Option(
+      names = "--records",
+      split = ",",
+      description = "Server data set sizes (default: 10000,100000,1000000).")
+  List<Long> records;
+
+  @Option(names = "--devices", split = ",", description = "Pushing devices (default: 1,10,100).")
+  List<Integer> devices;
+
+  @Option(names = "--repeat", description = "Repetitions of every measurement (default: 3).")
+  Integer repeat;
+
+  @Option(names = "--out", description = "Directory for the JSON reports (default: bench-results).")
+  Path out = Path.of("bench-results");
+
+  @Option(names = "--seed", description = "Data set seed (default: 1).")
+  long seed = 1;
+
+  @Option(
+      names = "--store",
+      split = ",",
+      description = "Server stores: sqlite, postgres (postgres needs --postgres-url).")
+  List<String> stores = List.of("sqlite");
+
+  @Option(names = "--postgres-url", description = "PostgreSQL location for --store postgres.")
+  String postgresUrl;
+
+  @Option(names = "--edits", description = "One-field edits in the incremental sync (1000).")
+  int edits = 1_000;
+
+  @Option(names = "--push-records", description = "Records pushed per push measurement.")
+  Integer pushRecords;
+
+  @Option(names = "--capture-rows", description = "Rows per capture-overhead measurement.")
+  Integer captureRows;
+
+  @Option(
+      names = "--docs",
+      description =
+          "Markdown report to update (default: docs/benchmarks.md when a docs directory exists;"
+              + " 'none' to skip).")
+  String docs;
+
+  @Option(names = "--jmh", description = "Also run the JMH micro-benchmarks (codec, merge).")
+  boolean jmh;
+
+  @Override
+  public Integer call() throws Exception {
+    Path markdown;
+    if ("none".equals(docs)) {
+      markdown = null;
+    } else if (docs != null) {
+      markdown = Path.of(docs);
+    } else {
+      markdown = Files.isDirectory(Path.of("docs")) ? Path.of("docs", "benchmarks.md") : null;
+    }
+    String command = "fieldsync bench " + String.join(" ", commandLine());
+    BenchOptions defaults = BenchOptions.quick(out, seed, markdown, command.strip());
+    BenchOptions options =
+        new BenchOptions(
+            quick,
+            records != null
+                ? records
+                : quick ? defaults.records() : List.of(10_000L, 100_000L, 1_000_000L),
+            devices != null ? devices : quick ? defaults.devices() : List.of(1, 10, 100),
+            repeat != null ? repeat : quick ? defaults.repeat() : 3,
+            out,
+            seed,
+            stores,
+            postgresUrl,
+            edits,
+            pushRecords != null ? pushRecords : quick ? defaults.pushRecords() : 50_000,
+            captureRows != null ? captureRows : quick ? defaults.captureRows() : 50_000,
+            quick ? defaults.convergenceSamples() : 20,
+            markdown,
+            jmh,
+            command.strip());
+    new Workload(options, System.out, Clock.systemUTC()).run();
+    return 0;
+  }
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  private List<String> commandLine() {
+    return spec.commandLine().getParseResult().originalArgs();
+  }
+}
