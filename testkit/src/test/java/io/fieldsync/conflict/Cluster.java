@@ -63,7 +63,9 @@ final class Cluster implements AutoCloseable {
   }
 
   String token(String device, String role) {
-    return server.tokens().mint(TENANT, device, "user-" + device, role, List.of(), Duration.ofDays(1));
+    return server
+        .tokens()
+        .mint(TENANT, device, "user-" + device, role, List.of(), Duration.ofDays(1));
   }
 
   String adminToken() {
