@@ -1,12 +1,14 @@
 package io.fieldsync.cli;
 
 import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.ParkedEdit;
 import io.fieldsync.client.RejectedChange;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.SyncStatus;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -142,6 +144,18 @@ final class ClientCommand implements Runnable {
         out.printf(
             "  rejected %s %s %s at %s: %s%n",
             change.op(), change.table(), change.recordId(), change.at(), change.reason());
+      }
+      List<ParkedEdit> parked = client.parked();
+      out.printf("parked      %d%n", parked.size());
+      for (ParkedEdit edit : parked) {
+        out.printf(
+            "  parked %s %s %s = %s at %s: %s%n",
+            edit.table(),
+            edit.recordId(),
+            edit.column() == null ? "(record)" : edit.column(),
+            edit.deviceValue(),
+            edit.at(),
+            edit.reason());
       }
     }
   }

@@ -77,7 +77,8 @@ final class ReviewCommand implements Runnable {
       for (JsonElement element : items) {
         JsonObject item = element.getAsJsonObject();
         out.printf(
-            "#%s %s %s.%s[%s] %s%n    server: %s (device %s)%n    device: %s (device %s)%n"
+            "#%s %s %s.%s[%s] %s%n    server: %s (device %s, hlc %s)%n"
+                + "    device: %s (device %s, hlc %s, based on sequence %s)%n"
                 + "    reason: %s, parked %s%n",
             text(item, "id"),
             text(item, "status"),
@@ -89,8 +90,11 @@ final class ReviewCommand implements Runnable {
                 : "",
             item.get("server_value"),
             text(item, "server_device"),
+            text(item, "server_hlc"),
             item.get("device_value"),
             text(item, "device"),
+            text(item, "device_hlc"),
+            text(item, "base_seq"),
             text(item, "reason"),
             text(item, "created_at"));
       }

@@ -305,6 +305,21 @@ public final class FieldSyncClient implements AutoCloseable {
     return result;
   }
 
+  /**
+   * This device's edits that the server parked in its review queue, oldest first. An entry goes
+   * away when a pull brings the server's resolution of it.
+   *
+   * @throws StorageException when the database cannot be read
+   */
+  public List<ParkedEdit> parked() {
+    ensureOpen();
+    try (Connection c = LocalStore.connect(database, false)) {
+      return ParkedEdits.list(c);
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    }
+  }
+
   /** Adds a listener for sync events. Thread-safe. */
   public void addListener(SyncListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));

@@ -56,7 +56,8 @@ final class LocalSchema {
               + " tbl TEXT NOT NULL, rid TEXT, op TEXT NOT NULL, vals TEXT, reason TEXT NOT NULL,"
               + " batch_id TEXT NOT NULL, at INTEGER NOT NULL)",
           "CREATE TABLE IF NOT EXISTS _fs_replaced (tbl TEXT NOT NULL, rid TEXT, vals TEXT NOT NULL)",
-          "CREATE INDEX IF NOT EXISTS _fs_replaced_record ON _fs_replaced (tbl, rid)");
+          "CREATE INDEX IF NOT EXISTS _fs_replaced_record ON _fs_replaced (tbl, rid)",
+          ParkedEdits.DDL);
 
   private LocalSchema() {}
 

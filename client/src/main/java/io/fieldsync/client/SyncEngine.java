@@ -285,7 +285,10 @@ final class SyncEngine {
                 counts[2]++;
                 refused.add(reject(c, request.getBatchId(), change, result.getReason(), now));
               }
-              case PARKED -> counts[3]++;
+              case PARKED -> {
+                counts[3]++;
+                ParkedEdits.record(c, change, result, response, now);
+              }
               default -> {}
             }
             if (result.hasServerRecord()) {
@@ -450,6 +453,7 @@ final class SyncEngine {
                   Runtime.getRuntime().halt(77);
                 }
               }
+              ParkedEdits.settle(c, records);
               execute(c, "UPDATE _fs_state SET cursor = ?, capture = 1 WHERE id = 1", nextCursor);
               return total;
             });

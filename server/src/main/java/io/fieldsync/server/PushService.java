@@ -13,6 +13,7 @@ import io.fieldsync.order.ForeignKeyOrder;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.ConflictRule;
 import io.fieldsync.schema.DeleteRule;
+import io.fieldsync.schema.ParentDeleteRule;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
 import io.fieldsync.store.JournalEntry;
@@ -350,6 +351,11 @@ final class PushService {
     private final String batchId;
     private final List<Prepared> prepared;
     private final Map<String, Working> records = new HashMap<>();
+
+    /** Records this batch deletes: a child written earlier in the batch treats them as deleted. */
+    private final Set<String> deletesInBatch = new HashSet<>();
+
+    private final ParentRules parentRules = new ParentRules();
     private final long now;
 
     Commit(
@@ -367,6 +373,9 @@ final class PushService {
       for (Prepared change : prepared) {
         if (change.rejection == null) {
           accepted.add(change);
+          if (change.isDelete()) {
+            deletesInBatch.add(key(change.table, change.id));
+          }
         }
       }
       List<Prepared> sorted = order.sort(accepted, ADAPTER);
@@ -444,6 +453,33 @@ final class PushService {
           ids.computeIfAbsent(change.table, unused -> new ArrayList<>()).add(change.id);
         }
       }
+      loadAll(ids);
+      // The parents the batch's records point at, in bulk, for the on_parent_delete rules.
+      Map<Table, List<String>> parents = new LinkedHashMap<>();
+      for (Prepared change : prepared) {
+        if (change.table == null || change.id == null || change.isDelete()) {
+          continue;
+        }
+        Working record = records.get(key(change.table, change.id));
+        for (Column foreignKey : change.table.foreignKeys()) {
+          Table parentTable = schema.table(foreignKey.references());
+          Object reference =
+              change.valuesByColumn.containsKey(foreignKey.name())
+                  ? change.valuesByColumn.get(foreignKey.name())
+                  : record.values.get(foreignKey.name());
+          if (parentTable != null
+              && reference != null
+              && !records.containsKey(key(parentTable, reference.toString()))) {
+            parents
+                .computeIfAbsent(parentTable, unused -> new ArrayList<>())
+                .add(reference.toString());
+          }
+        }
+      }
+      loadAll(parents);
+    }
+
+    private void loadAll(Map<Table, List<String>> ids) {
       for (Map.Entry<Table, List<String>> entry : ids.entrySet()) {
         Table table = entry.getKey();
         Map<String, StoredRecord> stored = transaction.load(table.name(), entry.getValue());
@@ -490,6 +526,10 @@ final class PushService {
             0,
             true);
       }
+      Decision kept = parentRules.childrenOf(change, record);
+      if (kept != null) {
+        return kept;
+      }
       record.deleted = true;
       record.versions.setRow(version(record, change.hlc));
       return new Decision(ChangeStatus.APPLIED, null, List.of(), record.newSeq, false);
@@ -500,6 +540,10 @@ final class PushService {
       Table table = change.table;
       String where = "table '" + table.name() + "', record '" + change.id + "'";
       long baseSeq = change.change.getBaseSeq();
+      Decision orphan = parentRules.parentsOf(change, record);
+      if (orphan != null) {
+        return orphan;
+      }
       boolean changed = false;
       boolean merged = false;
       boolean includeRecord = false;
@@ -633,16 +677,329 @@ final class PushService {
           changed ? record.newSeq : 0,
           includeRecord || status != ChangeStatus.APPLIED);
     }
+
+    /** The working state of any record, loading it on first use (parents, children). */
+    private Working working(Table table, String id) {
+      return records.computeIfAbsent(
+          key(table, id),
+          unused -> new Working(table, id, transaction.load(table.name(), List.of(id)).get(id)));
+    }
+
+    /**
+     * The {@code on_parent_delete} rules, in both directions.
+     *
+     * <p>A child written while its parent is deleted (a tombstone on the server, or deleted later
+     * in this batch): {@code cascade} stores the child as a tombstone (the device's values stay in
+     * the journal and the tombstone), {@code restore_parent} brings the parent back from its
+     * tombstone and applies the child, {@code review} parks the whole child record.
+     *
+     * <p>A parent deleted while the server holds live children: any child under {@code
+     * restore_parent} keeps the parent (the delete is not applied), else any child under {@code
+     * review} parks the delete, else ({@code cascade}) the children are deleted with it. Either
+     * order of the two devices' syncs thus ends with the same rows.
+     */
+    private final class ParentRules {
+
+      /** Applies the rule of a child whose parent is deleted; null when no parent is deleted. */
+      Decision parentsOf(Prepared change, Working record) {
+        Table table = change.table;
+        for (Column foreignKey : table.foreignKeys()) {
+          Table parentTable = schema.table(foreignKey.references());
+          Object reference =
+              change.valuesByColumn.containsKey(foreignKey.name())
+                  ? change.valuesByColumn.get(foreignKey.name())
+                  : record.exists ? record.values.get(foreignKey.name()) : null;
+          if (parentTable == null || reference == null) {
+            continue;
+          }
+          String parentId = reference.toString();
+          if (parentTable == table && parentId.equals(change.id)) {
+            continue;
+          }
+          Working parent = working(parentTable, parentId);
+          boolean tombstone = parent.exists && parent.deleted;
+          boolean deletedLater =
+              !tombstone && parent.exists && deletesInBatch.contains(key(parentTable, parentId));
+          if (!tombstone && !deletedLater) {
+            continue;
+          }
+          String why =
+              "table '"
+                  + table.name()
+                  + "', record '"
+                  + change.id
+                  + "': its parent '"
+                  + parentTable.name()
+                  + "' record '"
+                  + parentId
+                  + "' (column '"
+                  + foreignKey.name()
+                  + "') was deleted";
+          switch (foreignKey.onParentDelete()) {
+            case CASCADE -> {
+              return cascadeChild(change, record, why);
+            }
+            case REVIEW -> {
+              return parkChild(change, record, parent, why);
+            }
+            case RESTORE_PARENT -> {
+              if (tombstone) {
+                restore(parent, change.hlc);
+              }
+              // deleted later in this batch: the delete finds this child live and keeps the parent
+            }
+          }
+        }
+        return null;
+      }
+
+      private Decision cascadeChild(Prepared change, Working record, String why) {
+        String reason = why + " and on_parent_delete is cascade, so the child was deleted too";
+        if (record.exists && record.deleted) {
+          return new Decision(ChangeStatus.MERGED, reason, List.of(), 0, true);
+        }
+        if (!record.exists) {
+          // The tombstone keeps the device's values as well as the journal does.
+          record.exists = true;
+          record.values.put(change.table.primaryKey().name(), change.id);
+          for (PreparedField field : change.fields) {
+            record.values.put(field.column().name(), field.value());
+          }
+        }
+        record.deleted = true;
+        record.versions.setRow(version(record, change.hlc));
+        return new Decision(
+            ChangeStatus.MERGED, reason, List.of(), record.newSeq, true, "cascaded");
+      }
+
+      private Decision parkChild(Prepared change, Working record, Working parent, String why) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (PreparedField field : change.fields) {
+          fields.put(field.column().name(), field.value());
+        }
+        String reason = why + " and on_parent_delete is review";
+        FieldVersion deletion = parent.versions.hasRow() ? parent.versions.getRow() : null;
+        transaction.park(
+            new ReviewItem(
+                0,
+                change.table.name(),
+                change.id,
+                null,
+                record.exists && !record.deleted ? valuesJson(record.values) : null,
+                valuesJson(fields),
+                change.change.getBaseSeq(),
+                deletion == null ? 0 : deletion.getHlc(),
+                deletion == null ? null : deletion.getDevice(),
+                change.hlc,
+                token.device(),
+                reason,
+                now,
+                "open",
+                null));
+        return new Decision(
+            ChangeStatus.PARKED,
+            reason + "; the record went to the review queue",
+            List.of(),
+            0,
+            true);
+      }
+
+      private void restore(Working parent, long hlc) {
+        parent.deleted = false;
+        parent.versions.setRow(version(parent, hlc));
+        transaction.journal(
+            new JournalEntry(
+                parent.newSeq,
+                parent.table.name(),
+                parent.id,
+                "restore",
+                null,
+                hlc,
+                token.device(),
+                batchId,
+                "restored"));
+      }
+
+      /** Applies the rules of a deleted parent's live children; null when the delete proceeds. */
+      Decision childrenOf(Prepared change, Working parent) {
+        List<Child> children = liveChildren(parent);
+        if (children.isEmpty()) {
+          return null;
+        }
+        String where = "table '" + parent.table.name() + "', record '" + parent.id + "'";
+        List<String> keeping = describe(children, ParentDeleteRule.RESTORE_PARENT);
+        if (!keeping.isEmpty()) {
+          return new Decision(
+              ChangeStatus.MERGED,
+              where
+                  + ": live children "
+                  + keeping
+                  + " have on_parent_delete restore_parent, so the record stays",
+              List.of(),
+              0,
+              true);
+        }
+        List<String> reviewing = describe(children, ParentDeleteRule.REVIEW);
+        if (!reviewing.isEmpty()) {
+          Working first = children.get(0).record();
+          for (Child child : children) {
+            if (child.foreignKey().onParentDelete() == ParentDeleteRule.REVIEW) {
+              first = child.record();
+              break;
+            }
+          }
+          FieldVersion latest = first.versions.hasRow() ? first.versions.getRow() : null;
+          String reason =
+              where
+                  + ": a delete of a record with live children "
+                  + reviewing
+                  + " whose on_parent_delete is review";
+          transaction.park(
+              new ReviewItem(
+                  0,
+                  parent.table.name(),
+                  parent.id,
+                  null,
+                  valuesJson(parent.values),
+                  null,
+                  change.change.getBaseSeq(),
+                  latest == null ? 0 : latest.getHlc(),
+                  latest == null ? null : latest.getDevice(),
+                  change.hlc,
+                  token.device(),
+                  reason,
+                  now,
+                  "open",
+                  null));
+          return new Decision(
+              ChangeStatus.PARKED,
+              reason + "; the delete went to the review queue",
+              List.of(),
+              0,
+              true);
+        }
+        cascade(children, change.hlc, new HashSet<>(Set.of(key(parent.table, parent.id))));
+        return null;
+      }
+
+      private void cascade(List<Child> children, long hlc, Set<String> visited) {
+        for (Child child : children) {
+          Working record = child.record();
+          if (!visited.add(key(record.table, record.id)) || record.deleted) {
+            continue;
+          }
+          record.deleted = true;
+          record.versions.setRow(version(record, hlc));
+          transaction.journal(
+              new JournalEntry(
+                  record.newSeq,
+                  record.table.name(),
+                  record.id,
+                  "delete",
+                  null,
+                  hlc,
+                  token.device(),
+                  batchId,
+                  "cascaded"));
+          List<Child> grandchildren = new ArrayList<>();
+          for (Child grandchild : liveChildren(record)) {
+            if (grandchild.foreignKey().onParentDelete() == ParentDeleteRule.CASCADE) {
+              grandchildren.add(grandchild);
+            }
+          }
+          cascade(grandchildren, hlc, visited);
+        }
+      }
+
+      private static List<String> describe(List<Child> children, ParentDeleteRule rule) {
+        List<String> result = new ArrayList<>();
+        for (Child child : children) {
+          if (child.foreignKey().onParentDelete() == rule) {
+            result.add(child.record().table.name() + " '" + child.record().id + "'");
+          }
+        }
+        return result;
+      }
+
+      /** Live records pointing at {@code parent}, as this batch has left them so far. */
+      private List<Child> liveChildren(Working parent) {
+        List<Child> result = new ArrayList<>();
+        for (Table table : schema.tables().values()) {
+          for (Column foreignKey : table.foreignKeys()) {
+            if (!foreignKey.references().equals(parent.table.name())) {
+              continue;
+            }
+            Set<String> ids =
+                new java.util.LinkedHashSet<>(
+                    transaction.liveChildren(table.name(), foreignKey.name(), parent.id));
+            for (Working candidate : List.copyOf(records.values())) {
+              if (candidate.table == table) {
+                ids.add(candidate.id);
+              }
+            }
+            for (String id : ids) {
+              Working child = working(table, id);
+              boolean self = table == parent.table && id.equals(parent.id);
+              if (!self
+                  && child.exists
+                  && !child.deleted
+                  && parent.id.equals(String.valueOf(child.values.get(foreignKey.name())))) {
+                result.add(new Child(foreignKey, child));
+              }
+            }
+          }
+        }
+        return result;
+      }
+    }
   }
 
-  /** How one change was decided. */
+  /** A live record pointing at a parent through one of its foreign keys. */
+  private record Child(Column foreignKey, Working record) {}
+
+  /** Values as a JSON object, for review items that hold a whole record. */
+  static String valuesJson(Map<String, Object> values) {
+    JsonObject json = new JsonObject();
+    for (Map.Entry<String, Object> entry : values.entrySet()) {
+      Object value = entry.getValue();
+      if (value instanceof Number number) {
+        json.addProperty(entry.getKey(), number);
+      } else if (value instanceof Boolean flag) {
+        json.addProperty(entry.getKey(), flag);
+      } else if (value != null) {
+        json.addProperty(entry.getKey(), value.toString());
+      } else {
+        json.add(entry.getKey(), com.google.gson.JsonNull.INSTANCE);
+      }
+    }
+    return json.toString();
+  }
+
+  /**
+   * How one change was decided.
+   *
+   * @param outcome the journal outcome when the status alone does not say it (cascaded), or null
+   */
   private record Decision(
       ChangeStatus status,
       String reason,
       List<String> parkedColumns,
       long seq,
-      boolean includeRecord) {
+      boolean includeRecord,
+      String outcome) {
+    Decision(
+        ChangeStatus status,
+        String reason,
+        List<String> parkedColumns,
+        long seq,
+        boolean includeRecord) {
+      this(status, reason, parkedColumns, seq, includeRecord, null);
+    }
+
     String journalOutcome() {
+      if (outcome != null) {
+        return outcome;
+      }
       return switch (status) {
         case APPLIED -> "applied";
         case MERGED -> seq == 0 ? "kept" : "merged";

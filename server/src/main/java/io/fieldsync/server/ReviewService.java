@@ -14,11 +14,15 @@ import io.fieldsync.store.JournalEntry;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
+import io.fieldsync.store.WriteTransaction;
 import io.fieldsync.wire.FieldVersion;
+import io.fieldsync.wire.RecordVersions;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -87,6 +91,21 @@ final class ReviewService {
             .orElseThrow(() -> HttpFailure.notFound("review item " + id + " not found"));
     Table table = schema.table(item.table());
     Column column = table == null || item.column() == null ? null : table.column(item.column());
+    if (table == null) {
+      throw HttpFailure.badRequest(
+          "review item " + id + " is of table '" + item.table() + "', which the schema lacks");
+    }
+    if (item.column() == null) {
+      if (action.equals("set")) {
+        throw HttpFailure.badRequest(
+            "review item "
+                + id
+                + " holds a whole record of '"
+                + item.table()
+                + "'; resolve it with keep_server or take_device");
+      }
+      return resolveRecord(token, item, table, action);
+    }
     Object value = null;
     if (!action.equals("keep_server")) {
       if (column == null) {
@@ -124,64 +143,258 @@ final class ReviewService {
               if (!transaction.resolveReview(id, action, now)) {
                 throw HttpFailure.conflict("review item " + id + " is already resolved");
               }
-              long seq = 0;
               long hlc = clock.now();
-              if (column != null && !action.equals("keep_server")) {
-                Optional<StoredRecord> stored =
-                    Optional.ofNullable(
-                        transaction
-                            .load(table.name(), java.util.List.of(item.recordId()))
-                            .get(item.recordId()));
-                if (stored.isEmpty() || stored.get().deleted()) {
-                  throw HttpFailure.conflict(
-                      "table '"
-                          + table.name()
-                          + "', record '"
-                          + item.recordId()
-                          + "' was deleted; resolve the item with keep_server");
-                }
-                StoredRecord record = stored.get();
-                Map<String, Object> values = new java.util.LinkedHashMap<>(record.values());
-                values.put(column.name(), chosen);
-                seq = transaction.nextSequence();
-                transaction.save(
-                    new StoredRecord(
-                        table.name(),
-                        record.id(),
-                        seq,
-                        false,
-                        values,
-                        record.versions().toBuilder()
-                            .putFields(
-                                column.name(),
-                                FieldVersion.newBuilder()
-                                    .setSeq(seq)
-                                    .setHlc(hlc)
-                                    .setDevice(token.device())
-                                    .build())
-                            .build()));
+              StoredRecord record =
+                  column == null
+                      ? null
+                      : transaction
+                          .load(table.name(), List.of(item.recordId()))
+                          .get(item.recordId());
+              boolean gone = record == null || record.deleted();
+              if (gone && !action.equals("keep_server")) {
+                throw HttpFailure.conflict(
+                    "table '"
+                        + table.name()
+                        + "', record '"
+                        + item.recordId()
+                        + "' was deleted; resolve the item with keep_server");
               }
-              JsonObject fields = new JsonObject();
-              fields.add(item.column() == null ? "record" : item.column(), toJson(chosen));
-              transaction.journal(
-                  new JournalEntry(
+              if (gone) {
+                return journalResolution(transaction, item, action, null, 0, hlc, token);
+              }
+              // keep_server rewrites the kept value too: the resolution is an ordinary change
+              // that every device pulls, and the parking device learns its edit is settled.
+              Map<String, Object> values = new LinkedHashMap<>(record.values());
+              Object written = action.equals("keep_server") ? values.get(column.name()) : chosen;
+              values.put(column.name(), written);
+              long seq = transaction.nextSequence();
+              transaction.save(
+                  new StoredRecord(
+                      table.name(),
+                      record.id(),
                       seq,
-                      item.table(),
-                      item.recordId(),
-                      "resolve",
-                      fields.toString(),
-                      hlc,
-                      token.device(),
-                      null,
-                      "review_" + action));
-              return transaction.sequence();
+                      false,
+                      values,
+                      record.versions().toBuilder()
+                          .putFields(column.name(), version(seq, hlc, token))
+                          .build()));
+              return journalResolution(transaction, item, action, written, seq, hlc, token);
             });
+    return resolved(id, action, sequence);
+  }
+
+  private static String resolved(long id, String action, long sequence) {
     JsonObject result = new JsonObject();
     result.addProperty("id", id);
     result.addProperty("status", "resolved");
     result.addProperty("resolution", action);
     result.addProperty("sequence", sequence);
     return result.toString();
+  }
+
+  private static FieldVersion version(long seq, long hlc, TokenClaims token) {
+    return FieldVersion.newBuilder().setSeq(seq).setHlc(hlc).setDevice(token.device()).build();
+  }
+
+  private static long journalResolution(
+      WriteTransaction transaction,
+      ReviewItem item,
+      String action,
+      Object written,
+      long seq,
+      long hlc,
+      TokenClaims token) {
+    JsonObject fields = new JsonObject();
+    if (item.column() != null) {
+      fields.add(item.column(), toJson(written));
+    } else if (written instanceof String json) {
+      fields.add("record", JsonParser.parseString(json));
+    }
+    transaction.journal(
+        new JournalEntry(
+            seq,
+            item.table(),
+            item.recordId(),
+            "resolve",
+            fields.size() == 0 ? null : fields.toString(),
+            hlc,
+            token.device(),
+            null,
+            "review_" + action));
+    return transaction.sequence();
+  }
+
+  /**
+   * Resolves an item that holds a whole record (column null).
+   *
+   * <p>A parked child (its parent was deleted; device value = the child's fields as JSON): {@code
+   * take_device} writes the child with the device's fields and brings back any parent that is a
+   * tombstone; {@code keep_server} leaves the parent deleted and writes the child as a tombstone
+   * (keeping the device's fields in it), so the parking device drops its copy.
+   *
+   * <p>A parked parent delete (device value null; the record had live children): {@code
+   * take_device} deletes the record and its live children (a person decided; the tombstones and the
+   * journal keep their values); {@code keep_server} keeps it and rewrites it at a new sequence, so
+   * the deleting device gets it back.
+   *
+   * <p>Every outcome writes at a new sequence: every device pulls the resolution.
+   */
+  private String resolveRecord(TokenClaims token, ReviewItem item, Table table, String action) {
+    boolean parkedDelete = item.deviceValue() == null;
+    Map<String, Object> deviceFields = new LinkedHashMap<>();
+    if (!parkedDelete) {
+      JsonObject json;
+      try {
+        json = JsonParser.parseString(item.deviceValue().toString()).getAsJsonObject();
+      } catch (RuntimeException e) {
+        throw HttpFailure.badRequest(
+            "review item " + item.id() + " holds no JSON object of fields: " + e.getMessage());
+      }
+      for (Map.Entry<String, JsonElement> entry : json.entrySet()) {
+        Column column = table.column(entry.getKey());
+        if (column == null || column.primaryKey()) {
+          continue; // a column the schema no longer has
+        }
+        try {
+          deviceFields.put(column.name(), column.type().coerce(fromJson(entry.getValue())));
+        } catch (IllegalArgumentException e) {
+          throw HttpFailure.badRequest(
+              "table '" + item.table() + "', column '" + column.name() + "': " + e.getMessage());
+        }
+      }
+    }
+    long sequence =
+        store.write(
+            token.tenant(),
+            transaction -> {
+              if (!transaction.resolveReview(item.id(), action, clock.wallMillis())) {
+                throw HttpFailure.conflict("review item " + item.id() + " is already resolved");
+              }
+              long hlc = clock.now();
+              String id = item.recordId();
+              StoredRecord stored = transaction.load(table.name(), List.of(id)).get(id);
+              boolean take = action.equals("take_device");
+              Map<String, Object> values = new LinkedHashMap<>();
+              if (stored != null) {
+                values.putAll(stored.values());
+              }
+              values.put(table.primaryKey().name(), id);
+              RecordVersions.Builder versions =
+                  stored == null ? RecordVersions.newBuilder() : stored.versions().toBuilder();
+              long seq = transaction.nextSequence();
+              boolean deleted;
+              if (parkedDelete) {
+                deleted = take;
+                if (take) {
+                  for (StoredRecord child : liveChildren(transaction, table, id)) {
+                    long childSeq = transaction.nextSequence();
+                    transaction.save(
+                        new StoredRecord(
+                            child.table(),
+                            child.id(),
+                            childSeq,
+                            true,
+                            child.values(),
+                            child.versions().toBuilder()
+                                .setRow(version(childSeq, hlc, token))
+                                .build()));
+                    transaction.journal(
+                        new JournalEntry(
+                            childSeq,
+                            child.table(),
+                            child.id(),
+                            "delete",
+                            null,
+                            hlc,
+                            token.device(),
+                            null,
+                            "cascaded"));
+                  }
+                }
+              } else if (take) {
+                deleted = false;
+                for (Map.Entry<String, Object> field : deviceFields.entrySet()) {
+                  values.put(field.getKey(), field.getValue());
+                  versions.putFields(field.getKey(), version(seq, hlc, token));
+                }
+                restoreParents(transaction, table, values, hlc, token);
+              } else {
+                // keep_server: the parent stays deleted; a child the server never had becomes a
+                // tombstone holding the device's fields.
+                deleted = stored == null || stored.deleted();
+                if (stored == null) {
+                  values.putAll(deviceFields);
+                }
+              }
+              versions.setRow(version(seq, hlc, token));
+              transaction.save(
+                  new StoredRecord(table.name(), id, seq, deleted, values, versions.build()));
+              return journalResolution(
+                  transaction,
+                  item,
+                  action,
+                  parkedDelete ? null : PushService.valuesJson(deviceFields),
+                  seq,
+                  hlc,
+                  token);
+            });
+    return resolved(item.id(), action, sequence);
+  }
+
+  private void restoreParents(
+      WriteTransaction transaction,
+      Table table,
+      Map<String, Object> values,
+      long hlc,
+      TokenClaims token) {
+    for (Column foreignKey : table.foreignKeys()) {
+      Object reference = values.get(foreignKey.name());
+      Table parentTable = schema.table(foreignKey.references());
+      if (reference == null || parentTable == null) {
+        continue;
+      }
+      String parentId = reference.toString();
+      StoredRecord parent = transaction.load(parentTable.name(), List.of(parentId)).get(parentId);
+      if (parent == null || !parent.deleted()) {
+        continue;
+      }
+      long seq = transaction.nextSequence();
+      transaction.save(
+          new StoredRecord(
+              parentTable.name(),
+              parentId,
+              seq,
+              false,
+              parent.values(),
+              parent.versions().toBuilder().setRow(version(seq, hlc, token)).build()));
+      transaction.journal(
+          new JournalEntry(
+              seq,
+              parentTable.name(),
+              parentId,
+              "restore",
+              null,
+              hlc,
+              token.device(),
+              null,
+              "restored"));
+    }
+  }
+
+  private List<StoredRecord> liveChildren(WriteTransaction transaction, Table parent, String id) {
+    List<StoredRecord> result = new ArrayList<>();
+    for (Table table : schema.tables().values()) {
+      for (Column foreignKey : table.foreignKeys()) {
+        if (!foreignKey.references().equals(parent.name())) {
+          continue;
+        }
+        List<String> ids =
+            new ArrayList<>(transaction.liveChildren(table.name(), foreignKey.name(), id));
+        ids.remove(table == parent ? id : null);
+        result.addAll(transaction.load(table.name(), ids).values());
+      }
+    }
+    return result;
   }
 
   private static void requireAdmin(TokenClaims token) {

@@ -1,6 +1,7 @@
 package io.fieldsync.store;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -35,6 +36,18 @@ public interface WriteTransaction {
    * tombstone (with the last values) in the metadata.
    */
   void save(StoredRecord record);
+
+  /**
+   * Ids of the live records of {@code table} whose {@code column} holds {@code parentId}: the
+   * children a delete of that parent would leave behind. Sees what this transaction has saved.
+   *
+   * @throws UnsupportedOperationException when the backend cannot answer; the server then cannot
+   *     apply {@code on_parent_delete} rules to deletes
+   */
+  default List<String> liveChildren(String table, String column, Object parentId) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " cannot list the children of a record (table '" + table + "')");
+  }
 
   void journal(JournalEntry entry);
 

@@ -304,6 +304,46 @@ public abstract class SyncStoreContract {
     assertThat(loaded.values()).containsEntry("region", "north").containsEntry("visits", 1L);
   }
 
+  private static StoredRecord visit(String id, long seq, String householdId, boolean deleted) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("id", id);
+    values.put("household_id", householdId);
+    values.put("note", "n");
+    return new StoredRecord("visits", id, seq, deleted, values, null);
+  }
+
+  @Test
+  void liveChildrenListsLiveRecordsPointingAtTheParentInThisTenantOnly() {
+    saveHousehold(TENANT, 1, "north");
+    saveHousehold(TENANT, 2, "north");
+    store.write(
+        TENANT,
+        transaction -> {
+          transaction.save(visit(uuid(11), transaction.nextSequence(), uuid(1), false));
+          transaction.save(visit(uuid(12), transaction.nextSequence(), uuid(1), false));
+          transaction.save(visit(uuid(13), transaction.nextSequence(), uuid(2), false));
+          transaction.save(visit(uuid(14), transaction.nextSequence(), uuid(1), true));
+          // Saved in this transaction and not yet committed: still seen.
+          assertThat(transaction.liveChildren("visits", "household_id", uuid(1)))
+              .containsExactlyInAnyOrder(uuid(11), uuid(12));
+          return null;
+        });
+    store.write(
+        OTHER_TENANT,
+        transaction -> {
+          transaction.save(visit(uuid(15), transaction.nextSequence(), uuid(1), false));
+          return null;
+        });
+    assertThat(
+            store.<List<String>>write(
+                TENANT, transaction -> transaction.liveChildren("visits", "household_id", uuid(1))))
+        .containsExactlyInAnyOrder(uuid(11), uuid(12));
+    assertThat(
+            store.<List<String>>write(
+                TENANT, transaction -> transaction.liveChildren("visits", "household_id", uuid(3))))
+        .isEmpty();
+  }
+
   @Test
   void tombstonedRecordCanBeRestored() {
     saveHousehold(TENANT, 1, "north");

@@ -158,6 +158,41 @@ final class JdbcWriteTransaction implements WriteTransaction {
   }
 
   @Override
+  public List<String> liveChildren(String tableName, String columnName, Object parentId) {
+    Table table = schema.requireTable(tableName);
+    Column column = table.column(columnName);
+    if (column == null) {
+      throw new IllegalArgumentException(
+          "table '" + tableName + "' has no column '" + columnName + "'");
+    }
+    Column key = table.primaryKey();
+    try {
+      flush();
+      PreparedStatement select =
+          prepare(
+              "SELECT "
+                  + dialect.quote(key.name())
+                  + " FROM "
+                  + dialect.quote(table.name())
+                  + " WHERE _tenant = ? AND "
+                  + dialect.quote(column.name())
+                  + " = ?");
+      select.setString(1, tenant);
+      dialect.bind(select, 2, column.type(), column.type().coerce(parentId));
+      List<String> ids = new ArrayList<>();
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          ids.add(String.valueOf(key.type().coerce(rows.getString(1))));
+        }
+      }
+      return ids;
+    } catch (SQLException e) {
+      throw store.failure(
+          "listing the records of '" + tableName + "' whose '" + columnName + "' is the parent", e);
+    }
+  }
+
+  @Override
   public void journal(JournalEntry entry) {
     try {
       PreparedStatement insert = queue("_fs_journal", journalInsert);

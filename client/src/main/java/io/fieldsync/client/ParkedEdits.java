@@ -1,0 +1,180 @@
+package io.fieldsync.client;
+
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.ChangeResult;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.Record;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The device's own edits that the server parked for review, in {@code _fs_parked}.
+ *
+ * <p>An entry is written when a push answer says {@code PARKED}: one per column in {@code
+ * parked_columns}, or one for the whole record when the list is empty. It remembers the tenant's
+ * sequence after that push and, for a column, the field's stamp in the record the server returned.
+ * A pulled record settles it once it carries a later sequence and (for a column) a different stamp
+ * for the field: the server rewrote the field after the park, which a resolution always does (even
+ * {@code keep_server} rewrites the kept value).
+ */
+final class ParkedEdits {
+  static final String DDL =
+      "CREATE TABLE IF NOT EXISTS _fs_parked (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          + " tbl TEXT NOT NULL, rid TEXT NOT NULL, col TEXT, device_value TEXT,"
+          + " reason TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,"
+          + " field_hlc INTEGER NOT NULL)";
+
+  private ParkedEdits() {}
+
+  /** Records what a {@code PARKED} result parked. */
+  static void record(
+      Connection c, Change change, ChangeResult result, PushResponse response, Instant now)
+      throws SQLException {
+    execute(c, DDL);
+    String reason =
+        result.getReason().isEmpty()
+            ? "parked by the server (no reason given)"
+            : result.getReason();
+    if (result.getParkedColumnsCount() == 0) {
+      String fields = change.getFieldsCount() == 0 ? null : SyncEngine.valuesJson(change);
+      insert(c, change, null, fields, reason, now, response.getSequence(), 0);
+      return;
+    }
+    for (String column : result.getParkedColumnsList()) {
+      String value = null;
+      for (FieldChange field : change.getFieldsList()) {
+        if (field.getColumn().equals(column)) {
+          String json =
+              SyncEngine.valuesJson(change.toBuilder().clearFields().addFields(field).build());
+          // {"column":value} → value
+          value = json.substring(json.indexOf(':') + 1, json.length() - 1);
+        }
+      }
+      long fieldHlc = 0;
+      for (Field field : result.getServerRecord().getFieldsList()) {
+        if (field.getColumn().equals(column)) {
+          fieldHlc = field.getHlc();
+        }
+      }
+      insert(c, change, column, value, reason, now, response.getSequence(), fieldHlc);
+    }
+  }
+
+  private static void insert(
+      Connection c,
+      Change change,
+      String column,
+      String value,
+      String reason,
+      Instant now,
+      long seq,
+      long fieldHlc)
+      throws SQLException {
+    try (PreparedStatement delete =
+        c.prepareStatement("DELETE FROM _fs_parked WHERE tbl = ? AND rid = ? AND col IS ?")) {
+      delete.setString(1, change.getTable());
+      delete.setString(2, change.getRecordId());
+      delete.setString(3, column);
+      delete.executeUpdate();
+    }
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT INTO _fs_parked (tbl, rid, col, device_value, reason, at, seq, field_hlc)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      insert.setString(1, change.getTable());
+      insert.setString(2, change.getRecordId());
+      insert.setString(3, column);
+      insert.setString(4, value);
+      insert.setString(5, reason);
+      insert.setLong(6, now.toEpochMilli());
+      insert.setLong(7, seq);
+      insert.setLong(8, fieldHlc);
+      insert.executeUpdate();
+    }
+  }
+
+  /** Removes the entries that pulled records settle. */
+  static void settle(Connection c, List<Record> records) throws SQLException {
+    execute(c, DDL);
+    try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM _fs_parked");
+        ResultSet rows = count.executeQuery()) {
+      if (!rows.next() || rows.getLong(1) == 0) {
+        return;
+      }
+    }
+    try (PreparedStatement select =
+            c.prepareStatement(
+                "SELECT id, col, seq, field_hlc FROM _fs_parked WHERE tbl = ? AND rid = ?");
+        PreparedStatement delete = c.prepareStatement("DELETE FROM _fs_parked WHERE id = ?")) {
+      for (Record record : records) {
+        select.setString(1, record.getTable());
+        select.setString(2, record.getRecordId());
+        List<Long> settled = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            String column = rows.getString(2);
+            if (record.getSeq() <= rows.getLong(3)) {
+              continue;
+            }
+            if (column == null || record.getDeleted() || record.getAbsent()) {
+              settled.add(rows.getLong(1));
+              continue;
+            }
+            for (Field field : record.getFieldsList()) {
+              if (field.getColumn().equals(column) && field.getHlc() != rows.getLong(4)) {
+                settled.add(rows.getLong(1));
+              }
+            }
+          }
+        }
+        for (long id : settled) {
+          delete.setLong(1, id);
+          delete.executeUpdate();
+        }
+      }
+    }
+  }
+
+  /** Every entry, oldest first; empty for a database that never had one. */
+  static List<ParkedEdit> list(Connection c) throws SQLException {
+    List<ParkedEdit> result = new ArrayList<>();
+    try (PreparedStatement exists =
+            c.prepareStatement(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_fs_parked'");
+        ResultSet found = exists.executeQuery()) {
+      if (!found.next()) {
+        return result;
+      }
+    }
+    try (PreparedStatement select =
+            c.prepareStatement(
+                "SELECT id, tbl, rid, col, device_value, reason, at FROM _fs_parked ORDER BY id");
+        ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        result.add(
+            new ParkedEdit(
+                rows.getLong(1),
+                rows.getString(2),
+                rows.getString(3),
+                rows.getString(4),
+                rows.getString(5),
+                rows.getString(6),
+                Instant.ofEpochMilli(rows.getLong(7))));
+      }
+    }
+    return result;
+  }
+
+  private static void execute(Connection c, String sql) throws SQLException {
+    try (PreparedStatement statement = c.prepareStatement(sql)) {
+      statement.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package io.fieldsync.conflict;
+
+import static io.fieldsync.conflict.Cluster.exec;
+import static io.fieldsync.conflict.Cluster.rows;
+import static io.fieldsync.conflict.Cluster.sync;
+import static io.fieldsync.conflict.Cluster.syncAll;
+import static io.fieldsync.conflict.Cluster.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.ParkedEdit;
+import io.fieldsync.client.SyncResult;
+import io.fieldsync.schema.ConflictRule;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every conflict strategy end to end: devices edit offline, sync over HTTP, and converge. */
+class StrategyEndToEndTest {
+  static final String SCHEMA =
+      """
+      version: 1
+      tables:
+        households:
+          conflict: lww
+          columns:
+            id:           { type: uuid, primary_key: true }
+            head_name:    { type: text }
+            region:       { type: text }
+            visit_count:  { type: integer, conflict: sum }
+            participants: { type: json, conflict: union }
+            notes:        { type: text, conflict: manual }
+            status:       { type: text, conflict: server_wins }
+            max_temp:     { type: real, conflict: max }
+            min_temp:     { type: real, conflict: min }
+      """;
+
+  static final String HOUSE = "01890000-0000-7000-8000-000000000001";
+  static final String OTHER = "01890000-0000-7000-8000-000000000002";
+
+  @TempDir Path dir;
+  Cluster cluster;
+  FieldSyncClient a;
+  FieldSyncClient b;
+  FieldSyncClient c;
+
+  @BeforeEach
+  void start() {
+    cluster = new Cluster(dir, SCHEMA);
+    a = cluster.device("device-a");
+    b = cluster.device("device-b");
+    c = cluster.device("device-c");
+    exec(
+        a,
+        "INSERT INTO households (id, head_name, region, visit_count, participants, notes, status,"
+            + " max_temp, min_temp) VALUES (?, 'Amina', 'north', 0, '[\"ana\"]', 'start', 'new',"
+            + " 37.0, 37.0)",
+        HOUSE);
+    syncAll(a, b, c);
+  }
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(ConflictRule.class)
+  void concurrentEditsFollowTheColumnsStrategy(ConflictRule rule) throws Exception {
+    switch (rule) {
+      case LWW -> laterStampWinsWhicheverDeviceSyncsLast();
+      case SERVER_WINS -> serverValueStaysAgainstAConcurrentEdit();
+      case SUM -> visitCounterIncrementedOnThreeOfflineDevicesAddsThree();
+      case MAX -> largerValueWins();
+      case MIN -> smallerValueWins();
+      case UNION -> participantsAddedOnTwoDevicesBothSurvive();
+      case MANUAL -> criticalFieldEditedOnTwoDevicesGoesToReview();
+    }
+    assertConverged();
+  }
+
+  private void laterStampWinsWhicheverDeviceSyncsLast() {
+    exec(a, "UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
+    long stampOfA = ((Number) value(a, "SELECT max(hlc) FROM _fs_changelog")).longValue();
+    // B edits after A in HLC order (what a later wall clock gives), then syncs first.
+    exec(b, "UPDATE _fs_state SET hlc = max(hlc, ?)", stampOfA);
+    exec(b, "UPDATE households SET head_name = 'Amani' WHERE id = ?", HOUSE);
+    syncAll(b, a, b, c);
+    assertThat(value(c, "SELECT head_name FROM households")).isEqualTo("Amani");
+  }
+
+  private void serverValueStaysAgainstAConcurrentEdit() {
+    exec(a, "UPDATE households SET status = 'visited' WHERE id = ?", HOUSE);
+    exec(b, "UPDATE households SET status = 'refused' WHERE id = ?", HOUSE);
+    syncAll(a, b);
+    assertThat(value(b, "SELECT status FROM households")).isEqualTo("visited");
+    // An edit made after seeing the server's value is not a conflict and applies.
+    exec(b, "UPDATE households SET status = 'closed' WHERE id = ?", HOUSE);
+    syncAll(b, a, c);
+    assertThat(value(a, "SELECT status FROM households")).isEqualTo("closed");
+    assertThat(
+            cluster.serverRows(
+                "SELECT outcome FROM _fs_journal WHERE device = 'device-b' AND fields LIKE"
+                    + " '%refused%'"))
+        .as("the losing edit is kept in the journal")
+        .containsExactly(java.util.Map.of("outcome", "kept"));
+  }
+
+  private void visitCounterIncrementedOnThreeOfflineDevicesAddsThree() {
+    for (FieldSyncClient device : List.of(a, b, c)) {
+      exec(device, "UPDATE households SET visit_count = visit_count + 1 WHERE id = ?", HOUSE);
+    }
+    syncAll(c, a, b, c, a);
+    for (FieldSyncClient device : List.of(a, b, c)) {
+      assertThat(value(device, "SELECT visit_count FROM households")).isEqualTo(3);
+    }
+  }
+
+  private void largerValueWins() {
+    exec(a, "UPDATE households SET max_temp = 38.5 WHERE id = ?", HOUSE);
+    exec(b, "UPDATE households SET max_temp = 37.5 WHERE id = ?", HOUSE);
+    syncAll(a, b, a, c);
+    assertThat(value(b, "SELECT max_temp FROM households")).isEqualTo(38.5);
+  }
+
+  private void smallerValueWins() {
+    exec(a, "UPDATE households SET min_temp = 36.1 WHERE id = ?", HOUSE);
+    exec(b, "UPDATE households SET min_temp = 36.6 WHERE id = ?", HOUSE);
+    syncAll(a, b, a, c);
+    assertThat(value(b, "SELECT min_temp FROM households")).isEqualTo(36.1);
+  }
+
+  private void participantsAddedOnTwoDevicesBothSurvive() {
+    exec(a, "UPDATE households SET participants = '[\"ana\",\"ben\"]' WHERE id = ?", HOUSE);
+    exec(b, "UPDATE households SET participants = '[\"ana\",\"cy\"]' WHERE id = ?", HOUSE);
+    syncAll(a, b, a, c);
+    assertThat(elements(c)).containsExactlyInAnyOrder("\"ana\"", "\"ben\"", "\"cy\"");
+  }
+
+  private void criticalFieldEditedOnTwoDevicesGoesToReview() throws Exception {
+    exec(a, "UPDATE households SET notes = 'dog bites' WHERE id = ?", HOUSE);
+    exec(b, "UPDATE households SET notes = 'no dog' WHERE id = ?", HOUSE);
+    exec(
+        b,
+        "INSERT INTO households (id, head_name, region, visit_count) VALUES (?, 'Bo', 'south', 0)",
+        OTHER);
+    sync(a);
+    SyncResult result = b.syncNow();
+    assertThat(result.parked()).isEqualTo(1);
+    // The new record's empty participants come back as [], so it counts as merged.
+    assertThat(result.applied() + result.merged())
+        .as("the batch's other change still applies")
+        .isEqualTo(1);
+    assertThat(result.rejected()).isZero();
+    syncAll(a, c);
+    assertThat(value(c, "SELECT head_name FROM households WHERE id = ?", OTHER)).isEqualTo("Bo");
+    assertThat(value(b, "SELECT notes FROM households WHERE id = ?", HOUSE)).isEqualTo("dog bites");
+    JsonObject item = Cluster.only(cluster.reviewItems());
+    assertThat(item.get("table").getAsString()).isEqualTo("households");
+    assertThat(item.get("record_id").getAsString()).isEqualTo(HOUSE);
+    assertThat(item.get("column").getAsString()).isEqualTo("notes");
+    assertThat(item.get("server_value").getAsString()).isEqualTo("dog bites");
+    assertThat(item.get("device_value").getAsString()).isEqualTo("no dog");
+    assertThat(item.get("server_device").getAsString()).isEqualTo("device-a");
+    assertThat(item.get("device").getAsString()).isEqualTo("device-b");
+    List<ParkedEdit> parked = b.parked();
+    assertThat(parked).hasSize(1);
+    assertThat(parked.get(0).table()).isEqualTo("households");
+    assertThat(parked.get(0).recordId()).isEqualTo(HOUSE);
+    assertThat(parked.get(0).column()).isEqualTo("notes");
+    assertThat(parked.get(0).deviceValue()).isEqualTo("\"no dog\"");
+    assertThat(parked.get(0).reason()).contains("households", HOUSE, "notes");
+  }
+
+  @Test
+  void concurrentEditsOfDifferentFieldsOfOneRecordBothSurvive() {
+    exec(a, "UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
+    exec(b, "UPDATE households SET region = 'south' WHERE id = ?", HOUSE);
+    syncAll(a, b, a, c);
+    assertThat(rows(c, "households").get(0))
+        .containsEntry("head_name", "Amira")
+        .containsEntry("region", "south");
+    assertConverged();
+  }
+
+  @Test
+  void aRemovalRemovesOnlyWhatTheRemoverHadSeen() {
+    exec(b, "UPDATE households SET participants = '[\"ana\",\"ed\"]' WHERE id = ?", HOUSE);
+    sync(b);
+    // A has not seen "ed": clearing the list removes only "ana".
+    exec(a, "UPDATE households SET participants = '[]' WHERE id = ?", HOUSE);
+    syncAll(a, b, c);
+    assertThat(elements(c)).containsExactly("\"ed\"");
+    assertConverged();
+  }
+
+  private static Set<String> elements(FieldSyncClient device) {
+    Set<String> result = new HashSet<>();
+    String json = (String) value(device, "SELECT participants FROM households WHERE id = ?", HOUSE);
+    JsonParser.parseString(json).getAsJsonArray().forEach(e -> result.add(e.toString()));
+    return result;
+  }
+
+  private void assertConverged() {
+    syncAll(a, b, c);
+    List<java.util.Map<String, Object>> server =
+        cluster.serverRows("SELECT * FROM households ORDER BY 1");
+    for (FieldSyncClient device : List.of(a, b, c)) {
+      assertThat(rows(device, "households")).isEqualTo(server);
+    }
+  }
+}
