@@ -69,6 +69,10 @@ public interface ConflictStrategy {
    */
   static ConflictStrategy union() {
     return (current, edit) -> {
+      if (edit.value() == null && edit.added().isEmpty() && edit.removed().isEmpty()) {
+        // An empty set column of a new record stays empty rather than becoming [].
+        return current.exists() ? Verdict.KEEP : Verdict.take(null);
+      }
       Set<String> result = new LinkedHashSet<>(elements(current.value()));
       if (edit.added().isEmpty() && edit.removed().isEmpty()) {
         result.addAll(elements(edit.value()));

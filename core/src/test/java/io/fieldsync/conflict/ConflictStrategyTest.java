@@ -114,6 +114,10 @@ class ConflictStrategyTest {
             new FieldEdit("[]", EARLY, "d1", 5, 0, List.of(), List.of("\"ana\"")),
             take("[\"ben\"]")),
         Arguments.of(
+            "union: a new record's empty set stays empty",
+            ConflictRule.UNION, FieldState.ABSENT, FieldEdit.of(null, EARLY, "d1", 0),
+            take(null)),
+        Arguments.of(
             "manual: concurrent different value goes to review",
             ConflictRule.MANUAL,
             server("roof leaks", EARLY),
