@@ -15,8 +15,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -42,6 +45,9 @@ final class SyncHandler extends Handler.Abstract {
   private final ReviewService reviews;
   private final ServerClock clock;
   private final ServerMetrics metrics;
+
+  /** Connections with a request being handled; the others are idle and can close at shutdown. */
+  private final Set<Connection> handling = ConcurrentHashMap.newKeySet();
 
   SyncHandler(
       ServerConfig config,
@@ -76,8 +82,24 @@ final class SyncHandler extends Handler.Abstract {
     }
   }
 
+  /** Whether a request on this connection is being handled or its response is being written. */
+  boolean isHandling(Connection connection) {
+    return handling.contains(connection);
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
+    Connection connection = request.getConnectionMetaData().getConnection();
+    handling.add(connection);
+    try {
+      return respond(request, response, Callback.from(callback, () -> handling.remove(connection)));
+    } catch (RuntimeException | Error e) {
+      handling.remove(connection);
+      throw e;
+    }
+  }
+
+  private boolean respond(Request request, Response response, Callback callback) {
     long started = System.nanoTime();
     String method = request.getMethod();
     String path = Request.getPathInContext(request);
