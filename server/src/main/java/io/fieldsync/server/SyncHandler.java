@@ -11,6 +11,7 @@ import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.SchemaResponse;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -304,6 +305,12 @@ final class SyncHandler extends Handler.Abstract {
         throw HttpFailure.tooLarge("body exceeds the limit of " + limit + " bytes");
       }
       return body;
+    } catch (EOFException e) {
+      // The client closed before sending the whole body: its fault, not the server's (was a 500).
+      throw HttpFailure.badRequest(
+          "body ended early: the connection closed before the "
+              + (declared >= 0 ? declared + " declared bytes" : "end of the chunked body")
+              + " arrived");
     }
   }
 
