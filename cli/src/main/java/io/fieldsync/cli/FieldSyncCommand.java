@@ -1,6 +1,7 @@
 package io.fieldsync.cli;
 
 import io.fieldsync.SyncException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,7 +34,23 @@ public final class FieldSyncCommand implements Runnable {
 
   /** Runs the command and returns its exit code: 0 ok, 1 failed, 2 bad usage. */
   public static int execute(String... args) {
+    return execute(null, null, args);
+  }
+
+  /**
+   * Runs the command with its output and error text going to the given writers (null: standard
+   * output and standard error), for embedding and tests.
+   *
+   * @return the exit code: 0 ok, 1 failed, 2 bad usage
+   */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
     CommandLine commandLine = new CommandLine(new FieldSyncCommand());
+    if (out != null) {
+      commandLine.setOut(out);
+    }
+    if (err != null) {
+      commandLine.setErr(err);
+    }
     commandLine.setExecutionExceptionHandler(
         (exception, line, parseResult) -> {
           line.getErr().println("fieldsync: " + describe(exception));

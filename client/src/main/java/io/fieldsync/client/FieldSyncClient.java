@@ -222,6 +222,7 @@ public final class FieldSyncClient implements AutoCloseable {
 
   private void refreshSchemaLocked() {
     SchemaResponse response = transport.schema();
+    checkIdentity(response);
     Schema remote = SchemaCodec.fromWire(response.getSchema());
     Schema local = schema;
     if (remote.version() > local.version()) {
@@ -241,6 +242,41 @@ public final class FieldSyncClient implements AutoCloseable {
           local.version());
     }
     schemaChecked = true;
+  }
+
+  /**
+   * Refuses a token issued for another tenant or device than the database's: its pulls would mix
+   * another tenant's rows and sequence into this database, and the server would attribute this
+   * device's edits to another device.
+   */
+  private void checkIdentity(SchemaResponse response) {
+    String tenant;
+    String device;
+    try {
+      tenant = LocalStore.metaText(engineConnection, LocalStore.META_TENANT);
+      device = LocalStore.state(engineConnection).device();
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    }
+    if (!Objects.equals(nullToEmpty(tenant), response.getTenant())
+        || !Objects.equals(device, response.getDevice())) {
+      throw new ConfigException(
+          "the token is for tenant '"
+              + response.getTenant()
+              + "', device '"
+              + response.getDevice()
+              + "', but "
+              + database
+              + " belongs to tenant '"
+              + nullToEmpty(tenant)
+              + "', device '"
+              + device
+              + "'; use a token minted for this device");
+    }
+  }
+
+  private static String nullToEmpty(String text) {
+    return text == null ? "" : text;
   }
 
   /** The schema the local database follows. Thread-safe. */

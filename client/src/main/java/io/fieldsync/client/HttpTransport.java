@@ -12,11 +12,13 @@ import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.SchemaResponse;
 import io.fieldsync.wire.WireCodec;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -97,7 +99,7 @@ public final class HttpTransport implements Transport {
       throw new TransportException(
           where + " timed out after " + requestTimeout.toMillis() + " ms", e);
     } catch (IOException e) {
-      throw new TransportException(where + " failed: " + e, e);
+      throw new TransportException(where + " failed: " + describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException(where + " was interrupted", e);
@@ -123,6 +125,24 @@ public final class HttpTransport implements Transport {
       throw new TransportException(message);
     }
     throw new ProtocolException(message);
+  }
+
+  /**
+   * What went wrong, in words: the JDK client reports a refused connection or an unknown host as a
+   * {@link ConnectException} without a message, which used to print as just its class name.
+   */
+  static String describe(IOException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root instanceof UnresolvedAddressException) {
+      return "cannot resolve the host name";
+    }
+    if (e instanceof ConnectException && e.getMessage() == null) {
+      return "connection refused";
+    }
+    return e.toString();
   }
 
   /**

@@ -120,7 +120,7 @@ class HttpTransportTest {
 
     assertThatThrownBy(transport::schema)
         .isInstanceOf(TransportException.class)
-        .hasMessageStartingWith("GET http://127.0.0.1:" + port + "/v1/schema failed: ");
+        .hasMessage("GET http://127.0.0.1:" + port + "/v1/schema failed: connection refused");
   }
 
   @Test

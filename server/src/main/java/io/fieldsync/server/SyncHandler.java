@@ -11,12 +11,16 @@ import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.SchemaResponse;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -42,6 +46,9 @@ final class SyncHandler extends Handler.Abstract {
   private final ReviewService reviews;
   private final ServerClock clock;
   private final ServerMetrics metrics;
+
+  /** Connections with a request being handled; the others are idle and can close at shutdown. */
+  private final Set<Connection> handling = ConcurrentHashMap.newKeySet();
 
   SyncHandler(
       ServerConfig config,
@@ -76,8 +83,24 @@ final class SyncHandler extends Handler.Abstract {
     }
   }
 
+  /** Whether a request on this connection is being handled or its response is being written. */
+  boolean isHandling(Connection connection) {
+    return handling.contains(connection);
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
+    Connection connection = request.getConnectionMetaData().getConnection();
+    handling.add(connection);
+    try {
+      return respond(request, response, Callback.from(callback, () -> handling.remove(connection)));
+    } catch (RuntimeException | Error e) {
+      handling.remove(connection);
+      throw e;
+    }
+  }
+
+  private boolean respond(Request request, Response response, Callback callback) {
     long started = System.nanoTime();
     String method = request.getMethod();
     String path = Request.getPathInContext(request);
@@ -282,6 +305,12 @@ final class SyncHandler extends Handler.Abstract {
         throw HttpFailure.tooLarge("body exceeds the limit of " + limit + " bytes");
       }
       return body;
+    } catch (EOFException e) {
+      // The client closed before sending the whole body: its fault, not the server's (was a 500).
+      throw HttpFailure.badRequest(
+          "body ended early: the connection closed before the "
+              + (declared >= 0 ? declared + " declared bytes" : "end of the chunked body")
+              + " arrived");
     }
   }
 

@@ -5,7 +5,9 @@ import io.fieldsync.StorageException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -40,18 +42,21 @@ public final class SyncServer implements AutoCloseable {
   private final ServerConnector connector;
   private final ServerMetrics metrics;
   private final TokenService tokens;
+  private final SyncHandler handler;
 
   private SyncServer(
       ServerConfig config,
       Server jetty,
       ServerConnector connector,
       ServerMetrics metrics,
-      TokenService tokens) {
+      TokenService tokens,
+      SyncHandler handler) {
     this.config = config;
     this.jetty = jetty;
     this.connector = connector;
     this.metrics = metrics;
     this.tokens = tokens;
+    this.handler = handler;
   }
 
   /**
@@ -110,7 +115,7 @@ public final class SyncServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    SyncServer server = new SyncServer(config, jetty, connector, metrics, tokens);
+    SyncServer server = new SyncServer(config, jetty, connector, metrics, tokens, handler);
     log.info(
         "fieldsync server listening on {} store={} schema=v{} tables={} clock-skew-tolerance={}ms"
             + " max-body={}B",
@@ -152,10 +157,41 @@ public final class SyncServer implements AutoCloseable {
   public void close() {
     int port = connector.getLocalPort();
     try {
+      closeIdleConnections();
       jetty.stop();
       log.info("fieldsync server on port {} stopped", port);
     } catch (Exception e) {
       log.warn("stopping the HTTP server failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * A graceful Jetty stop lowers every open connection's idle timeout to 1 s and waits for it to
+   * expire: each kept-alive device connection (the JDK client keeps them open) cost a second and
+   * ended in an "Idle timeout expired" failure. Instead, stop accepting, close connections as soon
+   * as no request is being handled on them, and give requests in flight up to the stop timeout.
+   */
+  private void closeIdleConnections() {
+    connector.setAccepting(false);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(jetty.getStopTimeout());
+    while (true) {
+      boolean busy = false;
+      for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+        if (handler.isHandling(endPoint.getConnection())) {
+          busy = true;
+        } else {
+          endPoint.close();
+        }
+      }
+      if (!busy || System.nanoTime() > deadline) {
+        return;
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
