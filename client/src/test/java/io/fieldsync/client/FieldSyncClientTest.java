@@ -58,7 +58,10 @@ class FieldSyncClientTest extends ClientFixture {
   void openingAMissingDatabaseIsRefused() {
     assertThatThrownBy(() -> FieldSyncClient.open(db()))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("no device database at " + db() + "; create one with `fieldsync client init` (FieldSyncClient.init)");
+        .hasMessage(
+            "no device database at "
+                + db()
+                + "; create one with `fieldsync client init` (FieldSyncClient.init)");
   }
 
   @Test

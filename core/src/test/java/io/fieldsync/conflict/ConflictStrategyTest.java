@@ -115,7 +115,9 @@ class ConflictStrategyTest {
             take("[\"ben\"]")),
         Arguments.of(
             "union: a new record's empty set stays empty",
-            ConflictRule.UNION, FieldState.ABSENT, FieldEdit.of(null, EARLY, "d1", 0),
+            ConflictRule.UNION,
+            FieldState.ABSENT,
+            FieldEdit.of(null, EARLY, "d1", 0),
             take(null)),
         Arguments.of(
             "manual: concurrent different value goes to review",
