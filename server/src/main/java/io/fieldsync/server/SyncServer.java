@@ -5,6 +5,10 @@ import io.fieldsync.StorageException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -15,6 +19,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,23 +40,31 @@ import org.slf4j.LoggerFactory;
 public final class SyncServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncServer.class);
 
+  /** A live socket with no traffic this long is closed; devices ping well within it. */
+  static final Duration LIVE_IDLE_TIMEOUT = Duration.ofMinutes(2);
+
   private final ServerConfig config;
   private final Server jetty;
   private final ServerConnector connector;
   private final ServerMetrics metrics;
   private final TokenService tokens;
+  private final LiveChannel live;
+  private final ScheduledExecutorService purger;
 
   private SyncServer(
       ServerConfig config,
       Server jetty,
       ServerConnector connector,
       ServerMetrics metrics,
-      TokenService tokens) {
+      TokenService tokens,
+      LiveChannel live) {
     this.config = config;
     this.jetty = jetty;
     this.connector = connector;
     this.metrics = metrics;
     this.tokens = tokens;
+    this.live = live;
+    this.purger = config.purgeIntervalMillis() > 0 ? startPurger() : null;
   }
 
   /**
@@ -90,7 +103,17 @@ public final class SyncServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     jetty.addConnector(connector);
-    jetty.setHandler(handler);
+    LiveChannel live = new LiveChannel(tokens, config.store());
+    handler.attach(live, new RecoveryService(config.store(), config.schema(), clock));
+    WebSocketUpgradeHandler upgrades =
+        WebSocketUpgradeHandler.from(
+            jetty,
+            container -> {
+              container.setIdleTimeout(LIVE_IDLE_TIMEOUT);
+              container.addMapping("/v1/live", live);
+            });
+    upgrades.setHandler(handler);
+    jetty.setHandler(upgrades);
     jetty.setErrorHandler(new JsonErrorHandler());
     jetty.setStopTimeout(5_000);
     try {
@@ -110,7 +133,7 @@ public final class SyncServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    SyncServer server = new SyncServer(config, jetty, connector, metrics, tokens);
+    SyncServer server = new SyncServer(config, jetty, connector, metrics, tokens, live);
     log.info(
         "fieldsync server listening on {} store={} schema=v{} tables={} clock-skew-tolerance={}ms"
             + " max-body={}B",
@@ -147,9 +170,65 @@ public final class SyncServer implements AutoCloseable {
     return tokens;
   }
 
+  /**
+   * Where commits are announced to live devices. The server calls it after its own pushes and
+   * review resolutions; a store that hears other nodes' commits can call it too.
+   */
+  public CommitNotifier commitNotifier() {
+    return live;
+  }
+
+  /** Devices holding a live channel to this node now. */
+  public int liveDevices() {
+    return live.connected();
+  }
+
+  /**
+   * Removes tombstones older than the configured horizon now (the server also does it every
+   * purge interval).
+   *
+   * @return how many were removed
+   * @throws StorageException when the store fails
+   */
+  public long purgeTombstones() {
+    long removed =
+        config.store().purgeTombstones(config.wallClock().getAsLong(), config.tombstoneHorizonMillis());
+    if (removed > 0) {
+      log.info(
+          "purged {} tombstones older than {} ms", removed, config.tombstoneHorizonMillis());
+    }
+    return removed;
+  }
+
+  private ScheduledExecutorService startPurger() {
+    ScheduledExecutorService executor =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "fieldsync-purge");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long interval = config.purgeIntervalMillis();
+    executor.scheduleWithFixedDelay(
+        () -> {
+          try {
+            purgeTombstones();
+          } catch (RuntimeException e) {
+            log.warn("purging tombstones failed; retrying in {} ms: {}", interval, e.toString());
+          }
+        },
+        interval,
+        interval,
+        TimeUnit.MILLISECONDS);
+    return executor;
+  }
+
   /** Stops accepting requests and waits briefly for those in flight. Idempotent. */
   @Override
   public void close() {
+    if (purger != null) {
+      purger.shutdownNow();
+    }
     int port = connector.getLocalPort();
     try {
       jetty.stop();
