@@ -87,7 +87,9 @@ public final class HttpTransport implements Transport {
     try {
       HttpResponse<Void> response =
           client.send(
-              HttpRequest.newBuilder(URI.create(base + "/v1/health")).timeout(connectTimeout).build(),
+              HttpRequest.newBuilder(URI.create(base + "/v1/health"))
+                  .timeout(connectTimeout)
+                  .build(),
               HttpResponse.BodyHandlers.discarding());
       if (response.statusCode() != 200) {
         throw new TransportException(where + " returned " + response.statusCode());

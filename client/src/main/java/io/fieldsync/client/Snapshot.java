@@ -111,8 +111,8 @@ final class Snapshot {
 
   /**
    * Records where the snapshot starts: the server's sequence now (tombstones at or below it delete
-   * records this snapshot never delivers) and an estimate of its size (the live record counts,
-   * when the transport can verify; else the sequence, an upper bound).
+   * records this snapshot never delivers) and an estimate of its size (the live record counts, when
+   * the transport can verify; else the sequence, an upper bound).
    */
   private void start() {
     long sequence = transport.schema().getSequence();

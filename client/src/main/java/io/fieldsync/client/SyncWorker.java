@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>at start;
  *   <li>a debounce after a local write from any connection: it polls {@code _fs_changelog}'s
- *       AUTOINCREMENT counter in {@code sqlite_sequence} (one indexed read; the library's own
- *       pulls write with capture off and never move it);
+ *       AUTOINCREMENT counter in {@code sqlite_sequence} (one indexed read; the library's own pulls
+ *       write with capture off and never move it);
  *   <li>at once when the live channel pokes it with a sequence above its cursor;
  *   <li>every {@link WorkerOptions#interval()} otherwise.
  * </ul>
@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * {@link WorkerEvent.Stuck}.
  *
  * <p>Cycles go through {@link FieldSyncClient#syncNow()}, so they never overlap with an
- * application's own {@code syncNow()}. The worker records its last error and the server sequence
- * it heard of in {@code _fs_meta} ({@code worker_last_error}, {@code worker_server_sequence}) for
+ * application's own {@code syncNow()}. The worker records its last error and the server sequence it
+ * heard of in {@code _fs_meta} ({@code worker_last_error}, {@code worker_server_sequence}) for
  * {@code fieldsync client status}. Thread-safe.
  */
 public final class SyncWorker implements AutoCloseable {
@@ -143,9 +143,7 @@ public final class SyncWorker implements AutoCloseable {
         stopReason);
   }
 
-  /**
-   * Asks for a cycle now (as a poke would). Thread-safe.
-   */
+  /** Asks for a cycle now (as a poke would). Thread-safe. */
   public void syncSoon() {
     synchronized (monitor) {
       pokedSequence = Long.MAX_VALUE;
@@ -255,14 +253,17 @@ public final class SyncWorker implements AutoCloseable {
             liveFailures = 0;
             nextPingAt = now().plus(options.livePing());
           } catch (io.fieldsync.AuthException e) {
-            reason = e.getMessage();
+            lastError = e.getMessage();
+            remember(watch, e.getMessage());
+            reason = e.getClass().getSimpleName() + ": " + e.getMessage();
             fatal = true;
             break;
           } catch (SyncException e) {
             liveFailures++;
             Duration delay = backoff(liveFailures);
             nextLiveAttemptAt = now().plus(delay);
-            LOG.debug("live channel to {} failed, next try in {}: {}", database, delay, e.getMessage());
+            LOG.debug(
+                "live channel to {} failed, next try in {}: {}", database, delay, e.getMessage());
           }
         }
         if (!now.isBefore(nextPingAt)) {

@@ -30,12 +30,12 @@ import java.util.TreeMap;
  * Compares the device's rows with the server's by checksums of id ranges and repairs the records
  * that differ (docs/recovery.md).
  *
- * <p>Round 1 asks for every table's count and checksum (depth 0): if all match, the device is
- * clean after one request. Each later round asks, for every range that differed, either its 16
- * sub-ranges or, once the range holds at most {@value #LIST_AT} records on both sides, the list of
- * its records with their hashes. Records whose hashes differ, or that exist on one side only, are
- * fetched with {@code POST /v1/records} and written with capture off — except those with pending
- * local edits, which are reported and left to the next push.
+ * <p>Round 1 asks for every table's count and checksum (depth 0): if all match, the device is clean
+ * after one request. Each later round asks, for every range that differed, either its 16 sub-ranges
+ * or, once the range holds at most {@value #LIST_AT} records on both sides, the list of its records
+ * with their hashes. Records whose hashes differ, or that exist on one side only, are fetched with
+ * {@code POST /v1/records} and written with capture off — except those with pending local edits,
+ * which are reported and left to the next push.
  */
 final class Verifier {
   /** A range this small on both sides is listed instead of split. */
@@ -100,7 +100,8 @@ final class Verifier {
           continue;
         }
         if (range.getList()) {
-          Set<String> ids = differing.computeIfAbsent(range.getTable(), unused -> new LinkedHashSet<>());
+          Set<String> ids =
+              differing.computeIfAbsent(range.getTable(), unused -> new LinkedHashSet<>());
           Map<String, Long> theirs = new HashMap<>();
           for (RecordHash record : remote.getRecordsList()) {
             theirs.put(record.getRecordId(), record.getHash());
@@ -249,7 +250,11 @@ final class Verifier {
                 continue;
               }
               boolean existed = exists(c, table, id);
-              applier.apply(c, record.toBuilder().setTable(table.name()).build(), Set.of(), (t, r, col) -> {});
+              applier.apply(
+                  c,
+                  record.toBuilder().setTable(table.name()).build(),
+                  Set.of(),
+                  (t, r, col) -> {});
               VerifyReport.Action action =
                   record.getDeleted() || record.getAbsent()
                       ? VerifyReport.Action.DELETED

@@ -77,19 +77,34 @@ public record WorkerOptions(
 
   public WorkerOptions withDebounce(Duration value) {
     return new WorkerOptions(
-        value, writePoll, interval, minBackoff, maxBackoff, stuckAfter, live, livePing, clock,
+        value,
+        writePoll,
+        interval,
+        minBackoff,
+        maxBackoff,
+        stuckAfter,
+        live,
+        livePing,
+        clock,
         seed);
   }
 
   public WorkerOptions withWritePoll(Duration value) {
     return new WorkerOptions(
-        debounce, value, interval, minBackoff, maxBackoff, stuckAfter, live, livePing, clock,
-        seed);
+        debounce, value, interval, minBackoff, maxBackoff, stuckAfter, live, livePing, clock, seed);
   }
 
   public WorkerOptions withInterval(Duration value) {
     return new WorkerOptions(
-        debounce, writePoll, value, minBackoff, maxBackoff, stuckAfter, live, livePing, clock,
+        debounce,
+        writePoll,
+        value,
+        minBackoff,
+        maxBackoff,
+        stuckAfter,
+        live,
+        livePing,
+        clock,
         seed);
   }
 
@@ -105,19 +120,43 @@ public record WorkerOptions(
 
   public WorkerOptions withLive(boolean value) {
     return new WorkerOptions(
-        debounce, writePoll, interval, minBackoff, maxBackoff, stuckAfter, value, livePing, clock,
+        debounce,
+        writePoll,
+        interval,
+        minBackoff,
+        maxBackoff,
+        stuckAfter,
+        value,
+        livePing,
+        clock,
         seed);
   }
 
   public WorkerOptions withClock(Clock value) {
     return new WorkerOptions(
-        debounce, writePoll, interval, minBackoff, maxBackoff, stuckAfter, live, livePing, value,
+        debounce,
+        writePoll,
+        interval,
+        minBackoff,
+        maxBackoff,
+        stuckAfter,
+        live,
+        livePing,
+        value,
         seed);
   }
 
   public WorkerOptions withSeed(long value) {
     return new WorkerOptions(
-        debounce, writePoll, interval, minBackoff, maxBackoff, stuckAfter, live, livePing, clock,
+        debounce,
+        writePoll,
+        interval,
+        minBackoff,
+        maxBackoff,
+        stuckAfter,
+        live,
+        livePing,
+        clock,
         value);
   }
 }

@@ -18,8 +18,8 @@ import java.util.Map;
  *       records whose id hash has {@code p} in its top {@code 4 * d} bits.
  *   <li>{@link #recordHash}: the first 8 bytes (big-endian) of SHA-256 over the id and then every
  *       other column of the table in schema order, each as a 4-byte big-endian length followed by
- *       the bytes ({@code id}: UTF-8; a column: its wire {@link Value} encoded as protobuf, empty for
- *       NULL).
+ *       the bytes ({@code id}: UTF-8; a column: its wire {@link Value} encoded as protobuf, empty
+ *       for NULL).
  *   <li>A range's checksum is the sum of its record hashes modulo 2^64, with the count beside it.
  * </ul>
  *

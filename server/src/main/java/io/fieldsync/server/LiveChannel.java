@@ -1,6 +1,7 @@
 package io.fieldsync.server;
 
 import io.fieldsync.AuthException;
+import io.fieldsync.server.internal.LiveEndpoint;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -58,7 +59,7 @@ final class LiveChannel implements WebSocketCreator, CommitNotifier {
       response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
       return null;
     }
-    return new Endpoint(token);
+    return new LiveEndpoint(session -> opened(token, session), session -> closed(token, session));
   }
 
   /** Pokes every live device of the tenant. */
@@ -89,47 +90,33 @@ final class LiveChannel implements WebSocketCreator, CommitNotifier {
     return "{\"sequence\":" + sequence + "}";
   }
 
-  private final class Endpoint extends Session.Listener.AbstractAutoDemanding {
-    private final TokenClaims token;
-
-    Endpoint(TokenClaims token) {
-      this.token = token;
-    }
-
-    @Override
-    public void onWebSocketOpen(Session session) {
-      super.onWebSocketOpen(session);
-      sessions.compute(
+  private void opened(TokenClaims token, Session session) {
+    sessions.compute(
+        token.tenant(),
+        (tenant, open) -> {
+          Set<Session> result = open == null ? ConcurrentHashMap.newKeySet() : open;
+          result.add(session);
+          return result;
+        });
+    log.debug("live device={} tenant={} connected", token.device(), token.tenant());
+    // The device may have missed commits between its last pull and now: tell it where we are.
+    try {
+      session.sendText(poke(store.currentSequence(token.tenant())), Callback.NOOP);
+    } catch (RuntimeException e) {
+      log.warn(
+          "reading the sequence of tenant={} for a live device failed: {}",
           token.tenant(),
-          (tenant, open) -> {
-            Set<Session> result = open == null ? ConcurrentHashMap.newKeySet() : open;
-            result.add(session);
-            return result;
-          });
-      log.debug("live device={} tenant={} connected", token.device(), token.tenant());
-      // The device may have missed commits between its last pull and now: tell it where we are.
-      try {
-        session.sendText(poke(store.currentSequence(token.tenant())), Callback.NOOP);
-      } catch (RuntimeException e) {
-        log.warn("reading the sequence of tenant={} for a live device failed: {}", token.tenant(), e.toString());
-      }
+          e.toString());
     }
+  }
 
-    @Override
-    public void onWebSocketClose(int statusCode, String reason) {
-      Session session = getSession();
-      sessions.computeIfPresent(
-          token.tenant(),
-          (tenant, open) -> {
-            open.remove(session);
-            return open.isEmpty() ? null : open;
-          });
-      log.debug(
-          "live device={} tenant={} disconnected: {} {}",
-          token.device(),
-          token.tenant(),
-          statusCode,
-          reason);
-    }
+  private void closed(TokenClaims token, Session session) {
+    sessions.computeIfPresent(
+        token.tenant(),
+        (tenant, open) -> {
+          open.remove(session);
+          return open.isEmpty() ? null : open;
+        });
+    log.debug("live device={} tenant={} disconnected", token.device(), token.tenant());
   }
 }

@@ -184,18 +184,19 @@ public final class SyncServer implements AutoCloseable {
   }
 
   /**
-   * Removes tombstones older than the configured horizon now (the server also does it every
-   * purge interval).
+   * Removes tombstones older than the configured horizon now (the server also does it every purge
+   * interval).
    *
    * @return how many were removed
    * @throws StorageException when the store fails
    */
   public long purgeTombstones() {
     long removed =
-        config.store().purgeTombstones(config.wallClock().getAsLong(), config.tombstoneHorizonMillis());
+        config
+            .store()
+            .purgeTombstones(config.wallClock().getAsLong(), config.tombstoneHorizonMillis());
     if (removed > 0) {
-      log.info(
-          "purged {} tombstones older than {} ms", removed, config.tombstoneHorizonMillis());
+      log.info("purged {} tombstones older than {} ms", removed, config.tombstoneHorizonMillis());
     }
     return removed;
   }

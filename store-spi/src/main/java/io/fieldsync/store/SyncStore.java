@@ -90,8 +90,8 @@ public interface SyncStore extends AutoCloseable {
 
   /**
    * Streams every live record of one table of the tenant to {@code sink}, in one consistent
-   * snapshot, values only ({@link StoredRecord#seq()} 0, no versions). Used to compute
-   * verification checksums; the sink must not call back into the store.
+   * snapshot, values only ({@link StoredRecord#seq()} 0, no versions). Used to compute verification
+   * checksums; the sink must not call back into the store.
    *
    * @throws UnsupportedOperationException when the backend cannot scan
    */

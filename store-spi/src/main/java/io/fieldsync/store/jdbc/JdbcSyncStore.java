@@ -315,7 +315,8 @@ public abstract class JdbcSyncStore implements SyncStore {
             connection -> {
               List<String> result = new ArrayList<>();
               try (PreparedStatement statement =
-                      connection.prepareStatement("SELECT tenant FROM _fs_sequence ORDER BY tenant");
+                      connection.prepareStatement(
+                          "SELECT tenant FROM _fs_sequence ORDER BY tenant");
                   ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                   result.add(rows.getString(1));
@@ -388,7 +389,10 @@ public abstract class JdbcSyncStore implements SyncStore {
                     tenant)
                 == 0) {
               update(
-                  connection, "INSERT INTO _fs_purged (tenant, seq) VALUES (?, ?)", tenant, highest);
+                  connection,
+                  "INSERT INTO _fs_purged (tenant, seq) VALUES (?, ?)",
+                  tenant,
+                  highest);
             }
           }
           // Older marks can never be the newest mark past the horizon again.
@@ -430,7 +434,8 @@ public abstract class JdbcSyncStore implements SyncStore {
   }
 
   @Override
-  public Map<String, StoredRecord> records(String tenant, String tableName, Collection<String> ids) {
+  public Map<String, StoredRecord> records(
+      String tenant, String tableName, Collection<String> ids) {
     requireTenant(tenant);
     Table table = schema().table(tableName);
     if (table == null) {
@@ -467,7 +472,8 @@ public abstract class JdbcSyncStore implements SyncStore {
                 Map<String, Object> values = new LinkedHashMap<>();
                 values.put(key.name(), id);
                 for (int i = 0; i < columns.size(); i++) {
-                  values.put(columns.get(i).name(), dialect.read(rows, 2 + i, columns.get(i).type()));
+                  values.put(
+                      columns.get(i).name(), dialect.read(rows, 2 + i, columns.get(i).type()));
                 }
                 sink.accept(
                     new StoredRecord(table.name(), String.valueOf(id), 0, false, values, null));
@@ -488,8 +494,7 @@ public abstract class JdbcSyncStore implements SyncStore {
     }
   }
 
-  private static int update(Connection connection, String sql, Object... args)
-      throws SQLException {
+  private static int update(Connection connection, String sql, Object... args) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       bind(statement, args);
       return statement.executeUpdate();
