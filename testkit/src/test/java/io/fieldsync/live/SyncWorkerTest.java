@@ -65,8 +65,9 @@ class SyncWorkerTest extends LiveFixture {
     assertThat(status.nextRetryAt()).isNull();
     assertThat(status.pending()).isZero();
     assertThat(events.has(WorkerEvent.Online.class)).isTrue();
-    int online = events.all.indexOf(events.of(WorkerEvent.Online.class).get(0));
-    assertThat(events.all.subList(online, events.all.size()))
+    List<WorkerEvent> seen = List.copyOf(events.all);
+    int online = seen.indexOf(events.of(WorkerEvent.Online.class).get(0));
+    assertThat(seen.subList(online, seen.size()))
         .anySatisfy(event -> assertThat(event).isInstanceOf(WorkerEvent.Synced.class));
   }
 
