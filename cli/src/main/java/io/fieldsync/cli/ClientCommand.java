@@ -19,7 +19,14 @@ import picocli.CommandLine.Spec;
     name = "client",
     mixinStandardHelpOptions = true,
     description = "A field device's local database.",
-    subcommands = {ClientCommand.Init.class, ClientCommand.Sync.class, ClientCommand.Status.class})
+    subcommands = {
+      ClientCommand.Init.class,
+      ClientCommand.Sync.class,
+      ClientCommand.Status.class,
+      ClientRunCommand.class,
+      ClientResyncCommand.class,
+      ClientVerifyCommand.class
+    })
 final class ClientCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -140,6 +147,7 @@ final class ClientCommand implements Runnable {
       if (status.lastError() != null) {
         out.printf("last error  %s%n", status.lastError());
       }
+      ClientRunCommand.printWorker(client.workerStatus(), out);
       for (RejectedChange change : client.rejected()) {
         out.printf(
             "  rejected %s %s %s at %s: %s%n",

@@ -80,6 +80,22 @@ final class ServerCommand implements Callable<Integer> {
       description = "Milliseconds a write waits for a lock (default: ${DEFAULT-VALUE})")
   int busyTimeout;
 
+  @Option(
+      names = "--tombstone-horizon",
+      defaultValue = "30d",
+      converter = Durations.class,
+      description =
+          "Tombstones older than this are purged; devices further behind resync (default:"
+              + " ${DEFAULT-VALUE})")
+  Duration tombstoneHorizon;
+
+  @Option(
+      names = "--purge-interval",
+      defaultValue = "1h",
+      converter = Durations.class,
+      description = "How often tombstones are purged (default: ${DEFAULT-VALUE})")
+  Duration purgeInterval;
+
   @Override
   public Integer call() throws InterruptedException {
     Schema loaded = SchemaLoader.load(schema);
@@ -95,6 +111,8 @@ final class ServerCommand implements Callable<Integer> {
                   .storeLocation(redacted(db))
                   .maxBodyBytes(maxBody)
                   .clockSkewToleranceMillis(maxClockSkew.toMillis())
+                  .tombstoneHorizonMillis(tombstoneHorizon.toMillis())
+                  .purgeIntervalMillis(purgeInterval.toMillis())
                   .build());
     } catch (RuntimeException e) {
       store.close();

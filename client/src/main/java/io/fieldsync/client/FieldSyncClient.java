@@ -63,6 +63,8 @@ public final class FieldSyncClient implements AutoCloseable {
   private volatile boolean closed;
   private volatile SyncResult lastResult;
   private volatile String lastError;
+  private final SyncEngine.Settings settings;
+  private volatile SyncWorker worker;
 
   private FieldSyncClient(
       Path database,
@@ -80,6 +82,7 @@ public final class FieldSyncClient implements AutoCloseable {
     this.transport = transport;
     this.clock = clock;
     this.schemaChecked = schemaChecked;
+    this.settings = settings;
     this.engine =
         new SyncEngine(
             engineConnection,
@@ -168,7 +171,7 @@ public final class FieldSyncClient implements AutoCloseable {
         if (!schemaChecked) {
           refreshSchemaLocked();
         }
-        SyncResult result = engine.cycle();
+        SyncResult result = cycleOrResync();
         Instant now = clock.instant();
         LocalStore.transaction(
             engineConnection,
@@ -365,9 +368,175 @@ public final class FieldSyncClient implements AutoCloseable {
     listeners.remove(listener);
   }
 
-  /** Waits for a running cycle, then closes the client's own connection. Idempotent. */
+  // ---------------------------------------------------------------- always-on sync (issue 5)
+
+  /** A cycle, or a resync when a snapshot is unfinished or the server requires one. */
+  private SyncResult cycleOrResync() {
+    if (snapshotInProgress()) {
+      resyncLocked("continuing an interrupted snapshot");
+      return engine.cycle();
+    }
+    try {
+      return engine.cycle();
+    } catch (ResyncRequiredException e) {
+      LOG.info("{}: resync required: {}", database, e.getMessage());
+      resyncLocked(e.getMessage());
+      return engine.cycle();
+    }
+  }
+
+  private boolean snapshotInProgress() {
+    try {
+      return Snapshot.inProgress(engineConnection);
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    }
+  }
+
+  private ResyncResult resyncLocked(String reason) {
+    notifyListeners(listener -> listener.resyncStarted(reason));
+    engine.push();
+    Snapshot.Outcome outcome =
+        new Snapshot(engineConnection, schema, transport, settings.pullPageSize())
+            .run(
+                (done, total, finished) ->
+                    notifyListeners(listener -> listener.snapshotProgress(done, total, finished)));
+    LOG.info(
+        "resync of {} finished: {} records, {} pages, {} local rows removed, cursor {}",
+        database,
+        outcome.records(),
+        outcome.pages(),
+        outcome.removed(),
+        outcome.cursor());
+    return new ResyncResult(
+        outcome.records(), outcome.pages(), outcome.removed(), outcome.cursor());
+  }
+
+  /**
+   * Rebuilds the device's view from a paged snapshot of the server: pushes the outbox first (so
+   * pending edits survive), pulls every live record page by page (resuming an interrupted snapshot
+   * where it stopped), deletes local rows the server no longer has unless they have pending edits,
+   * and sets the cursor. {@link #syncNow()} does this by itself when the server answers "resync
+   * required" or a snapshot was interrupted. Progress goes to {@link
+   * SyncListener#snapshotProgress}. Waits for a running cycle.
+   *
+   * @throws io.fieldsync.TransportException when the network failed; calling again resumes
+   * @throws io.fieldsync.AuthException when the token is refused
+   * @throws StorageException when the local database failed
+   */
+  public ResyncResult resync() {
+    syncLock.lock();
+    try {
+      ensureOpen();
+      if (!schemaChecked) {
+        refreshSchemaLocked();
+      }
+      return resyncLocked(
+          snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  /**
+   * Checks that the device's rows match the server's and repairs those that differ: runs a sync
+   * cycle, compares per-table checksums in one request, narrows mismatches down by id ranges, and
+   * rewrites only the differing records from the server (never one with pending local edits). See
+   * docs/recovery.md. Waits for a running cycle.
+   *
+   * @throws io.fieldsync.TransportException when the network failed (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   * @throws io.fieldsync.ProtocolException when the server cannot verify
+   * @throws StorageException when the local database failed
+   */
+  public VerifyReport verify() {
+    syncLock.lock();
+    try {
+      ensureOpen();
+      if (!schemaChecked) {
+        refreshSchemaLocked();
+      }
+      cycleOrResync();
+      VerifyReport report = new Verifier(engineConnection, schema, transport).run();
+      LOG.info(
+          "verify of {}: {} records compared in {} requests, {} repaired, {} skipped (pending)",
+          database,
+          report.records(),
+          report.requests(),
+          report.repaired().size(),
+          report.skipped().size());
+      return report;
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  /**
+   * Starts a background worker that keeps this device in sync (see {@link SyncWorker}); {@link
+   * #close()} stops it.
+   *
+   * @throws IllegalStateException when a worker is already running
+   */
+  public synchronized SyncWorker startWorker(WorkerOptions options) {
+    ensureOpen();
+    if (worker != null && worker.status().state() != SyncWorker.State.STOPPED) {
+      throw new IllegalStateException("a worker is already running for " + database);
+    }
+    SyncWorker started = new SyncWorker(this, database, transport, options);
+    worker = started;
+    started.start();
+    return started;
+  }
+
+  /**
+   * The worker's status: the running worker's own, or else what the last worker on this database
+   * recorded (state {@code STOPPED}, last error, the server sequence it heard of and so the lag).
+   *
+   * @throws StorageException when the database cannot be read
+   */
+  public WorkerStatus workerStatus() {
+    SyncWorker running = worker;
+    if (running != null && running.status().state() == SyncWorker.State.RUNNING) {
+      return running.status();
+    }
+    ensureOpen();
+    try (Connection c = LocalStore.connect(database, false)) {
+      long cursor = LocalStore.state(c).cursor();
+      Object heard = LocalStore.meta(c, SyncWorker.META_SERVER_SEQUENCE);
+      long sequence = Math.max(cursor, heard instanceof Long number ? number : 0L);
+      Object lastSync = LocalStore.meta(c, LocalStore.META_LAST_SYNC_AT);
+      return new WorkerStatus(
+          SyncWorker.State.STOPPED,
+          false,
+          false,
+          false,
+          LocalStore.count(c, "_fs_changelog"),
+          cursor,
+          sequence,
+          sequence - cursor,
+          lastSync instanceof Long millis ? Instant.ofEpochMilli(millis) : null,
+          LocalStore.metaText(c, SyncWorker.META_LAST_ERROR),
+          0,
+          null,
+          false,
+          running == null ? null : running.status().stopReason());
+    } catch (SQLException e) {
+      throw LocalStore.storage(e);
+    }
+  }
+
+  /** The worker started by {@link #startWorker}, or null. */
+  public SyncWorker worker() {
+    return worker;
+  }
+
+  /** Stops the worker (if any), waits for a running cycle, then closes the client. Idempotent. */
   @Override
   public void close() {
+    SyncWorker running = worker;
+    if (running != null) {
+      running.close();
+    }
     syncLock.lock();
     try {
       if (closed) {

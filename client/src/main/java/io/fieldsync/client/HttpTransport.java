@@ -9,7 +9,11 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
 import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
 import io.fieldsync.wire.WireCodec;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -37,6 +41,7 @@ public final class HttpTransport implements Transport {
 
   private final String base;
   private final String token;
+  private final Duration connectTimeout;
   private final Duration requestTimeout;
   private final HttpClient client;
 
@@ -53,6 +58,7 @@ public final class HttpTransport implements Transport {
     Objects.requireNonNull(server, "server");
     this.token = Objects.requireNonNull(token, "token");
     this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
     String text = server.toString();
     this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     this.client =
@@ -75,6 +81,46 @@ public final class HttpTransport implements Transport {
   @Override
   public PullResponse pull(PullRequest request) {
     return send("POST", "/v1/pull", request, PullResponse.parser());
+  }
+
+  @Override
+  public void health() {
+    String where = "GET " + base + "/v1/health";
+    try {
+      HttpResponse<Void> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "/v1/health"))
+                  .timeout(connectTimeout)
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      if (response.statusCode() != 200) {
+        throw new TransportException(where + " returned " + response.statusCode());
+      }
+    } catch (HttpTimeoutException e) {
+      throw new TransportException(
+          where + " timed out after " + connectTimeout.toMillis() + " ms", e);
+    } catch (IOException e) {
+      throw new TransportException(where + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransportException(where + " was interrupted", e);
+    }
+  }
+
+  @Override
+  public VerifyResponse verify(VerifyRequest request) {
+    return send("POST", "/v1/verify", request, VerifyResponse.parser());
+  }
+
+  @Override
+  public RecordsResponse records(RecordsRequest request) {
+    return send("POST", "/v1/records", request, RecordsResponse.parser());
+  }
+
+  @Override
+  public LiveSocket live(LiveSocket.Listener listener) {
+    String ws = base.replaceFirst("^http", "ws") + "/v1/live";
+    return HttpLiveSocket.open(client, URI.create(ws), token, connectTimeout, listener);
   }
 
   private <T extends Message> T send(String method, String path, Message body, Parser<T> parser) {
@@ -120,6 +166,9 @@ public final class HttpTransport implements Transport {
     String message = where + " returned " + status + ": " + errorMessage(bytes);
     if (status == 401) {
       throw new AuthException(message);
+    }
+    if (status == 410) {
+      throw new ResyncRequiredException(message);
     }
     if (status >= 500 || status == 408 || status == 429) {
       throw new TransportException(message);

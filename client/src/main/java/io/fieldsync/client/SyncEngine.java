@@ -461,6 +461,11 @@ final class SyncEngine {
     found.forEach(item -> events.conflict(item[0], item[1], item[2]));
   }
 
+  /** How the foreign-key order reads a pulled record (shared with {@link Snapshot}). */
+  static ForeignKeyOrder.Adapter<Record> recordAdapter() {
+    return RECORDS;
+  }
+
   private static final ForeignKeyOrder.Adapter<Record> RECORDS =
       new ForeignKeyOrder.Adapter<>() {
         @Override

@@ -20,4 +20,13 @@ public interface SyncListener {
 
   /** The server refused a pushed change. */
   default void rejected(RejectedChange change) {}
+
+  /** A resync (snapshot) starts or resumes; {@code reason} says why. */
+  default void resyncStarted(String reason) {}
+
+  /**
+   * A snapshot page was applied: {@code done} records of about {@code totalEstimate}; {@code
+   * finished} on the last call of a snapshot.
+   */
+  default void snapshotProgress(long done, long totalEstimate, boolean finished) {}
 }

@@ -1,10 +1,15 @@
 package io.fieldsync.client;
 
+import io.fieldsync.ProtocolException;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
 import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
 
 /**
  * How a device reaches the server: the three calls of the sync protocol ({@code docs/protocol.md}).
@@ -43,4 +48,44 @@ public interface Transport {
    * @throws io.fieldsync.ProtocolException when the server refuses the request or answers garbage
    */
   PullResponse pull(PullRequest request);
+
+  // ---------------------------------------------------------------- optional (always-on sync)
+
+  /**
+   * {@code GET /v1/health}: returns when the server answers. The default asks for the schema.
+   *
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   */
+  default void health() {
+    schema();
+  }
+
+  /**
+   * {@code POST /v1/verify}: checksums of id ranges (docs/recovery.md).
+   *
+   * @throws ProtocolException when the transport cannot verify
+   */
+  default VerifyResponse verify(VerifyRequest request) {
+    throw new ProtocolException(getClass().getSimpleName() + " cannot verify");
+  }
+
+  /**
+   * {@code POST /v1/records}: the server's current state of records by id.
+   *
+   * @throws ProtocolException when the transport cannot fetch records
+   */
+  default RecordsResponse records(RecordsRequest request) {
+    throw new ProtocolException(getClass().getSimpleName() + " cannot fetch records");
+  }
+
+  /**
+   * Opens the live channel ({@code GET /v1/live}), waiting until it is open.
+   *
+   * @return the open channel, or null when this transport has none (the worker then polls)
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   */
+  default LiveSocket live(LiveSocket.Listener listener) {
+    return null;
+  }
 }

@@ -41,6 +41,11 @@ final class HttpFailure extends RuntimeException {
     return new HttpFailure(409, "conflict", message);
   }
 
+  /** 410: the device's cursor is older than the tombstone horizon; it must take a snapshot. */
+  static HttpFailure resyncRequired(String message) {
+    return new HttpFailure(410, "resync_required", message);
+  }
+
   static HttpFailure tooLarge(String message) {
     return new HttpFailure(413, "too_large", message);
   }

@@ -48,13 +48,18 @@ final class PullService {
       throw HttpFailure.badRequest("limit must not be negative, found " + request.getLimit());
     }
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
+    requireWithinHorizon(token, request);
     PullPage page = store.pull(token.tenant(), cursor, limit);
     List<Record> records = new ArrayList<>(page.records().size());
     long lastSeq = cursor;
     for (StoredRecord stored : page.records()) {
       lastSeq = Math.max(lastSeq, stored.seq());
       Table table = schema.table(stored.table());
-      if (table != null) {
+      boolean unseenTombstone =
+          request.getSnapshot()
+              && stored.deleted()
+              && stored.seq() <= request.getSnapshotSequence();
+      if (table != null && !unseenTombstone) {
         records.add(toWire(table, stored, cursor));
       }
     }
@@ -67,6 +72,27 @@ final class PullService {
         .setSequence(page.sequence())
         .setServerHlc(clock.now())
         .build();
+  }
+
+  /**
+   * A cursor below the highest purged tombstone may have missed deletes that no pull can deliver
+   * any more: the device must take a snapshot. Cursor 0 (a new device) and snapshot pulls need no
+   * tombstones.
+   */
+  private void requireWithinHorizon(TokenClaims token, PullRequest request) {
+    long cursor = request.getCursor();
+    if (request.getSnapshot() || cursor == 0) {
+      return;
+    }
+    long purged = store.purgedThrough(token.tenant());
+    if (cursor < purged) {
+      throw HttpFailure.resyncRequired(
+          "cursor "
+              + cursor
+              + " is older than the tombstone horizon: deletes up to sequence "
+              + purged
+              + " were purged; resync the device (take a snapshot)");
+    }
   }
 
   static Record toWire(Table table, StoredRecord stored, long cursor) {

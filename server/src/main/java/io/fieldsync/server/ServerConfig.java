@@ -21,6 +21,10 @@ import java.util.function.LongSupplier;
  * @param defaultPullLimit records per pull page when the request names none
  * @param maxPullLimit the cap on records per pull page
  * @param wallClock the server's wall clock in epoch milliseconds
+ * @param tombstoneHorizonMillis how long tombstones are kept before the purge removes them; a
+ *     device whose cursor is older must resync (default 30 days)
+ * @param purgeIntervalMillis how often the server runs the purge; 0 never (tests call {@link
+ *     SyncServer#purgeTombstones()}); default 1 hour
  */
 public record ServerConfig(
     String host,
@@ -33,7 +37,9 @@ public record ServerConfig(
     long clockSkewToleranceMillis,
     int defaultPullLimit,
     int maxPullLimit,
-    LongSupplier wallClock) {
+    LongSupplier wallClock,
+    long tombstoneHorizonMillis,
+    long purgeIntervalMillis) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
@@ -41,6 +47,8 @@ public record ServerConfig(
   public static final long DEFAULT_CLOCK_SKEW_TOLERANCE_MILLIS = 60_000;
   public static final int DEFAULT_PULL_LIMIT = 1000;
   public static final int MAX_PULL_LIMIT = 10_000;
+  public static final long DEFAULT_TOMBSTONE_HORIZON_MILLIS = 30L * 24 * 60 * 60 * 1000;
+  public static final long DEFAULT_PURGE_INTERVAL_MILLIS = 60L * 60 * 1000;
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -73,6 +81,14 @@ public record ServerConfig(
               + defaultPullLimit
               + " and max "
               + maxPullLimit);
+    }
+    if (tombstoneHorizonMillis < 0) {
+      throw new IllegalArgumentException(
+          "tombstoneHorizonMillis must not be negative, found " + tombstoneHorizonMillis);
+    }
+    if (purgeIntervalMillis < 0) {
+      throw new IllegalArgumentException(
+          "purgeIntervalMillis must not be negative, found " + purgeIntervalMillis);
     }
     secret = secret.clone();
   }
@@ -129,6 +145,8 @@ public record ServerConfig(
     private int defaultPullLimit = DEFAULT_PULL_LIMIT;
     private int maxPullLimit = MAX_PULL_LIMIT;
     private LongSupplier wallClock = System::currentTimeMillis;
+    private long tombstoneHorizonMillis = DEFAULT_TOMBSTONE_HORIZON_MILLIS;
+    private long purgeIntervalMillis = DEFAULT_PURGE_INTERVAL_MILLIS;
 
     private Builder(SyncStore store, Schema schema, byte[] secret) {
       this.store = store;
@@ -172,6 +190,18 @@ public record ServerConfig(
       return this;
     }
 
+    /** How long tombstones are kept (default 30 days). */
+    public Builder tombstoneHorizonMillis(long tombstoneHorizonMillis) {
+      this.tombstoneHorizonMillis = tombstoneHorizonMillis;
+      return this;
+    }
+
+    /** How often the purge runs (default 1 hour; 0 = only when called). */
+    public Builder purgeIntervalMillis(long purgeIntervalMillis) {
+      this.purgeIntervalMillis = purgeIntervalMillis;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the setting and the bad value
      */
@@ -187,7 +217,9 @@ public record ServerConfig(
           clockSkewToleranceMillis,
           defaultPullLimit,
           maxPullLimit,
-          wallClock);
+          wallClock,
+          tombstoneHorizonMillis,
+          purgeIntervalMillis);
     }
   }
 }

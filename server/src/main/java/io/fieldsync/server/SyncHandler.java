@@ -10,7 +10,9 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
 import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,6 +67,15 @@ final class SyncHandler extends Handler.Abstract {
     this.reviews = reviews;
     this.clock = clock;
     this.metrics = metrics;
+  }
+
+  // Live channel and recovery endpoints, attached by SyncServer after construction.
+  private volatile CommitNotifier commits = CommitNotifier.NONE;
+  private volatile RecoveryService recovery;
+
+  void attach(CommitNotifier commits, RecoveryService recovery) {
+    this.commits = commits;
+    this.recovery = recovery;
   }
 
   /** A response body with its headers. */
@@ -157,6 +168,9 @@ final class SyncHandler extends Handler.Abstract {
         PushRequest push = readBody(request, PushRequest.getDefaultInstance(), format);
         PushService.Outcome outcome = pushes.push(token, push);
         PushResponse result = outcome.response();
+        if (!result.getReplayed()) {
+          commits.committed(token.tenant(), result.getSequence());
+        }
         metrics.push(
             result.getReplayed(),
             result.getApplied(),
@@ -209,6 +223,26 @@ final class SyncHandler extends Handler.Abstract {
             elapsedMillis(started));
         return Reply.message(result, responseFormat(request, format));
       }
+      case "/v1/live" -> {
+        requireMethod(method, "GET");
+        authenticate(request);
+        throw HttpFailure.badRequest(
+            "/v1/live is a WebSocket endpoint: send GET with Upgrade: websocket");
+      }
+      case "/v1/verify" -> {
+        requireMethod(method, "POST");
+        TokenClaims token = authenticate(request);
+        MessageCodec.Format format = requestFormat(request);
+        VerifyRequest verify = readBody(request, VerifyRequest.getDefaultInstance(), format);
+        return Reply.message(recovery.verify(token, verify), responseFormat(request, format));
+      }
+      case "/v1/records" -> {
+        requireMethod(method, "POST");
+        TokenClaims token = authenticate(request);
+        MessageCodec.Format format = requestFormat(request);
+        RecordsRequest records = readBody(request, RecordsRequest.getDefaultInstance(), format);
+        return Reply.message(recovery.records(token, records), responseFormat(request, format));
+      }
       case "/v1/review" -> {
         requireMethod(method, "GET");
         TokenClaims token = authenticate(request);
@@ -241,6 +275,7 @@ final class SyncHandler extends Handler.Abstract {
             body = MessageCodec.decompress(body, config.maxBodyBytes());
           }
           String result = reviews.resolve(token, id, new String(body, StandardCharsets.UTF_8));
+          commits.committed(token.tenant(), config.store().currentSequence(token.tenant()));
           log.info(
               "review resolve tenant={} device={} item={} in {} ms",
               token.tenant(),
@@ -345,6 +380,7 @@ final class SyncHandler extends Handler.Abstract {
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 409 -> "conflict";
+      case 410 -> "resync_required";
       case 413 -> "too_large";
       case 415 -> "unsupported_media_type";
       case 503 -> "unavailable";

@@ -2,9 +2,14 @@ package io.fieldsync.server;
 
 import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
+import io.fieldsync.store.CommitListener;
+import io.fieldsync.store.SyncStore;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EndPoint;
@@ -17,6 +22,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +43,18 @@ import org.slf4j.LoggerFactory;
 public final class SyncServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncServer.class);
 
+  /** A live socket with no traffic this long is closed; devices ping well within it. */
+  static final Duration LIVE_IDLE_TIMEOUT = Duration.ofMinutes(2);
+
   private final ServerConfig config;
   private final Server jetty;
   private final ServerConnector connector;
   private final ServerMetrics metrics;
   private final TokenService tokens;
   private final SyncHandler handler;
+  private final LiveChannel live;
+  private final CommitListener.Registration commits;
+  private final ScheduledExecutorService purger;
 
   private SyncServer(
       ServerConfig config,
@@ -50,13 +62,18 @@ public final class SyncServer implements AutoCloseable {
       ServerConnector connector,
       ServerMetrics metrics,
       TokenService tokens,
-      SyncHandler handler) {
+      SyncHandler handler,
+      LiveChannel live,
+      CommitListener.Registration commits) {
     this.config = config;
     this.jetty = jetty;
     this.connector = connector;
     this.metrics = metrics;
     this.tokens = tokens;
     this.handler = handler;
+    this.live = live;
+    this.commits = commits;
+    this.purger = config.purgeIntervalMillis() > 0 ? startPurger() : null;
   }
 
   /**
@@ -95,7 +112,22 @@ public final class SyncServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     jetty.addConnector(connector);
-    jetty.setHandler(handler);
+    LiveChannel live = new LiveChannel(tokens, config.store());
+    // Prefer the store's commit notifications: on PostgreSQL they carry commits of every node, so
+    // a device connected here hears pushes that went through another node.
+    CommitListener.Registration commits = listenForCommits(config.store(), live);
+    handler.attach(
+        commits == null ? live : CommitNotifier.NONE,
+        new RecoveryService(config.store(), config.schema(), clock));
+    WebSocketUpgradeHandler upgrades =
+        WebSocketUpgradeHandler.from(
+            jetty,
+            container -> {
+              container.setIdleTimeout(LIVE_IDLE_TIMEOUT);
+              container.addMapping("/v1/live", live);
+            });
+    upgrades.setHandler(handler);
+    jetty.setHandler(upgrades);
     jetty.setErrorHandler(new JsonErrorHandler());
     jetty.setStopTimeout(5_000);
     try {
@@ -115,7 +147,8 @@ public final class SyncServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    SyncServer server = new SyncServer(config, jetty, connector, metrics, tokens, handler);
+    SyncServer server =
+        new SyncServer(config, jetty, connector, metrics, tokens, handler, live, commits);
     log.info(
         "fieldsync server listening on {} store={} schema=v{} tables={} clock-skew-tolerance={}ms"
             + " max-body={}B",
@@ -126,6 +159,15 @@ public final class SyncServer implements AutoCloseable {
         config.clockSkewToleranceMillis(),
         config.maxBodyBytes());
     return server;
+  }
+
+  /** The store's commit notifications feeding the live channel, or null when it has none. */
+  private static CommitListener.Registration listenForCommits(SyncStore store, LiveChannel live) {
+    try {
+      return store.onCommit(live::committed);
+    } catch (UnsupportedOperationException e) {
+      return null;
+    }
   }
 
   /** The bound port (the real one when the configured port was 0). */
@@ -152,9 +194,69 @@ public final class SyncServer implements AutoCloseable {
     return tokens;
   }
 
+  /**
+   * Where commits are announced to live devices. The server calls it after its own pushes and
+   * review resolutions; a store that hears other nodes' commits can call it too.
+   */
+  public CommitNotifier commitNotifier() {
+    return live;
+  }
+
+  /** Devices holding a live channel to this node now. */
+  public int liveDevices() {
+    return live.connected();
+  }
+
+  /**
+   * Removes tombstones older than the configured horizon now (the server also does it every purge
+   * interval).
+   *
+   * @return how many were removed
+   * @throws StorageException when the store fails
+   */
+  public long purgeTombstones() {
+    long removed =
+        config
+            .store()
+            .purgeTombstones(config.wallClock().getAsLong(), config.tombstoneHorizonMillis());
+    if (removed > 0) {
+      log.info("purged {} tombstones older than {} ms", removed, config.tombstoneHorizonMillis());
+    }
+    return removed;
+  }
+
+  private ScheduledExecutorService startPurger() {
+    ScheduledExecutorService executor =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "fieldsync-purge");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long interval = config.purgeIntervalMillis();
+    executor.scheduleWithFixedDelay(
+        () -> {
+          try {
+            purgeTombstones();
+          } catch (RuntimeException e) {
+            log.warn("purging tombstones failed; retrying in {} ms: {}", interval, e.toString());
+          }
+        },
+        interval,
+        interval,
+        TimeUnit.MILLISECONDS);
+    return executor;
+  }
+
   /** Stops accepting requests and waits briefly for those in flight. Idempotent. */
   @Override
   public void close() {
+    if (purger != null) {
+      purger.shutdownNow();
+    }
+    if (commits != null) {
+      commits.close();
+    }
     int port = connector.getLocalPort();
     try {
       closeIdleConnections();

@@ -1,8 +1,11 @@
 package io.fieldsync.store;
 
 import io.fieldsync.schema.Schema;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Where the server keeps user data and sync metadata. One implementation per backend, found through
@@ -64,6 +67,49 @@ public interface SyncStore extends AutoCloseable {
   default CommitListener.Registration onCommit(CommitListener listener) {
     throw new UnsupportedOperationException(
         "the " + name() + " store cannot notify commits; poll currentSequence instead");
+  }
+
+  // ---------------------------------------------------------------- recovery (optional)
+
+  /**
+   * Removes the tombstones of every tenant that were committed at least {@code horizonMillis}
+   * before {@code nowMillis}, and remembers per tenant the highest sequence of a removed tombstone
+   * ({@link #purgedThrough}). Commit times are known to the granularity of purge runs: each run
+   * records a mark (tenant, sequence, time), and a later run removes the tombstones up to the
+   * newest mark at least the horizon old. Safe to run on several nodes at once.
+   *
+   * @return the number of tombstones removed
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  default long purgeTombstones(long nowMillis, long horizonMillis) {
+    return 0;
+  }
+
+  /**
+   * The highest sequence of a tombstone {@link #purgeTombstones} removed from the tenant, 0 when
+   * none was: a device whose cursor is below it may have missed a delete and must resync.
+   */
+  default long purgedThrough(String tenant) {
+    return 0;
+  }
+
+  /**
+   * The stored records (live or tombstoned) of a table with the given ids, read in one consistent
+   * snapshot; ids the store has never seen, or whose tombstone was purged, are absent.
+   */
+  default Map<String, StoredRecord> records(String tenant, String table, Collection<String> ids) {
+    return write(tenant, transaction -> transaction.load(table, ids));
+  }
+
+  /**
+   * Streams every live record of one table of the tenant to {@code sink}, in one consistent
+   * snapshot, values only ({@link StoredRecord#seq()} 0, no versions). Used to compute verification
+   * checksums; the sink must not call back into the store.
+   *
+   * @throws UnsupportedOperationException when the backend cannot scan
+   */
+  default void scanLive(String tenant, String table, Consumer<StoredRecord> sink) {
+    throw new UnsupportedOperationException(name() + " store cannot scan tables");
   }
 
   @Override

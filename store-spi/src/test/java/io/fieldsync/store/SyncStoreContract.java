@@ -562,4 +562,76 @@ public abstract class SyncStoreContract {
     saveHousehold(TENANT, 4, "west");
     assertThat(heard.poll(300, TimeUnit.MILLISECONDS)).isNull();
   }
+
+  private void deleteHousehold(String tenant, int n) {
+    store.write(
+        tenant,
+        transaction -> {
+          StoredRecord live = transaction.load("households", List.of(uuid(n))).get(uuid(n));
+          long seq = transaction.nextSequence();
+          transaction.save(
+              new StoredRecord("households", live.id(), seq, true, live.values(), live.versions()));
+          return null;
+        });
+  }
+
+  @Test
+  void purgeRemovesOnlyTombstonesOlderThanTheHorizonAndRemembersTheHighestSequence() {
+    saveHousehold(TENANT, 1, "north"); // seq 1
+    saveHousehold(TENANT, 2, "north"); // seq 2
+    deleteHousehold(TENANT, 1); // seq 3
+    saveHousehold(OTHER_TENANT, 1, "south");
+    deleteHousehold(OTHER_TENANT, 1);
+    long day = 86_400_000L;
+
+    // The first run only marks where each tenant's sequence stood at time 0.
+    assertThat(store.purgeTombstones(0, day)).isZero();
+    assertThat(store.purgedThrough(TENANT)).isZero();
+    deleteHousehold(TENANT, 2); // seq 4, committed after the mark
+
+    // A day later the tombstone at seq 3 is past the horizon; the one at seq 4 is not yet known
+    // to be (no mark older than a day covers it).
+    assertThat(store.purgeTombstones(day, day)).isEqualTo(2); // one per tenant
+    assertThat(store.purgedThrough(TENANT)).isEqualTo(3);
+    assertThat(store.purgedThrough(OTHER_TENANT)).isEqualTo(2);
+    assertThat(store.pull(TENANT, 0, 100).records())
+        .extracting(StoredRecord::seq)
+        .containsExactly(4L);
+    assertThat(store.records(TENANT, "households", List.of(uuid(1), uuid(2))))
+        .containsOnlyKeys(uuid(2));
+
+    // Two days later the second mark (seq 4, time `day`) is past the horizon too.
+    assertThat(store.purgeTombstones(2 * day, day)).isEqualTo(1);
+    assertThat(store.purgedThrough(TENANT)).isEqualTo(4);
+    assertThat(store.pull(TENANT, 0, 100).records()).isEmpty();
+    assertThat(store.currentSequence(TENANT)).isEqualTo(4);
+  }
+
+  @Test
+  void recordsReadsByIdAndScanLiveStreamsOnlyLiveRowsOfOneTenant() {
+    saveHousehold(TENANT, 1, "north");
+    saveHousehold(TENANT, 2, "south");
+    saveHousehold(TENANT, 3, "east");
+    deleteHousehold(TENANT, 3);
+    saveHousehold(OTHER_TENANT, 4, "west");
+
+    Map<String, StoredRecord> byId =
+        store.records(TENANT, "households", List.of(uuid(1), uuid(3), uuid(4)));
+    assertThat(byId).containsOnlyKeys(uuid(1), uuid(3));
+    assertThat(byId.get(uuid(1)).values()).containsEntry("region", "north");
+    assertThat(byId.get(uuid(3)).deleted()).isTrue();
+
+    List<StoredRecord> scanned = new ArrayList<>();
+    store.scanLive(TENANT, "households", scanned::add);
+    assertThat(scanned).extracting(StoredRecord::id).containsExactlyInAnyOrder(uuid(1), uuid(2));
+    StoredRecord first =
+        scanned.stream().filter(record -> record.id().equals(uuid(1))).findFirst().orElseThrow();
+    assertThat(first.values())
+        .containsEntry("id", uuid(1))
+        .containsEntry("region", "north")
+        .containsEntry("visits", 1L)
+        .containsEntry("active", true)
+        .containsEntry("score", 2.5)
+        .containsEntry("tags", "[\"a\"]");
+  }
 }

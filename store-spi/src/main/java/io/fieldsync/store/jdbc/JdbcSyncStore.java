@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -353,6 +354,216 @@ public abstract class JdbcSyncStore implements SyncStore {
             return ReviewRows.readAll(statement).stream().findFirst();
           }
         });
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  @Override
+  public long purgeTombstones(long nowMillis, long horizonMillis) {
+    if (horizonMillis < 0) {
+      throw new IllegalArgumentException(
+          "horizonMillis must not be negative, found " + horizonMillis);
+    }
+    List<String> tenants =
+        read(
+            "listing tenants",
+            connection -> {
+              List<String> result = new ArrayList<>();
+              try (PreparedStatement statement =
+                      connection.prepareStatement(
+                          "SELECT tenant FROM _fs_sequence ORDER BY tenant");
+                  ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                  result.add(rows.getString(1));
+                }
+              }
+              return result;
+            });
+    long removed = 0;
+    for (String tenant : tenants) {
+      removed += purgeTenant(tenant, nowMillis, horizonMillis);
+    }
+    return removed;
+  }
+
+  /**
+   * One tenant's purge, under the tenant's sequence lock so no writer commits a tombstone between
+   * the mark and the delete.
+   */
+  private long purgeTenant(String tenant, long nowMillis, long horizonMillis) {
+    Connection connection = writer();
+    boolean broken = false;
+    try {
+      dialect.beginWrite(connection);
+      try {
+        long sequence = dialect.lockSequence(connection, tenant);
+        if (queryLong(
+                connection,
+                "SELECT count(*) FROM _fs_purge_marks WHERE tenant = ? AND seq = ?",
+                tenant,
+                sequence)
+            == 0) {
+          update(
+              connection,
+              "INSERT INTO _fs_purge_marks (tenant, seq, at) VALUES (?, ?, ?)",
+              tenant,
+              sequence,
+              nowMillis);
+        }
+        long cutoff =
+            queryLong(
+                connection,
+                "SELECT coalesce(max(seq), -1) FROM _fs_purge_marks WHERE tenant = ? AND at <= ?",
+                tenant,
+                nowMillis - horizonMillis);
+        long removed = 0;
+        if (cutoff >= 0) {
+          long highest =
+              queryLong(
+                  connection,
+                  "SELECT coalesce(max(seq), 0) FROM _fs_records"
+                      + " WHERE tenant = ? AND deleted = 1 AND seq <= ?",
+                  tenant,
+                  cutoff);
+          if (highest > 0) {
+            removed =
+                update(
+                    connection,
+                    "DELETE FROM _fs_records WHERE tenant = ? AND deleted = 1 AND seq <= ?",
+                    tenant,
+                    cutoff);
+            long before =
+                queryLong(
+                    connection,
+                    "SELECT coalesce(max(seq), 0) FROM _fs_purged WHERE tenant = ?",
+                    tenant);
+            if (update(
+                    connection,
+                    "UPDATE _fs_purged SET seq = ? WHERE tenant = ?",
+                    Math.max(before, highest),
+                    tenant)
+                == 0) {
+              update(
+                  connection,
+                  "INSERT INTO _fs_purged (tenant, seq) VALUES (?, ?)",
+                  tenant,
+                  highest);
+            }
+          }
+          // Older marks can never be the newest mark past the horizon again.
+          update(
+              connection,
+              "DELETE FROM _fs_purge_marks WHERE tenant = ? AND seq < ?",
+              tenant,
+              cutoff);
+        }
+        dialect.commit(connection);
+        return removed;
+      } catch (RuntimeException | SQLException e) {
+        try {
+          dialect.rollback(connection);
+        } catch (SQLException rollback) {
+          broken = true;
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      broken = true;
+      throw failure("purging tombstones of tenant '" + tenant + "'", e);
+    } finally {
+      releaseWriter(connection, broken);
+    }
+  }
+
+  @Override
+  public long purgedThrough(String tenant) {
+    requireTenant(tenant);
+    return read(
+        "reading the purge horizon of tenant '" + tenant + "'",
+        connection ->
+            queryLong(
+                connection,
+                "SELECT coalesce(max(seq), 0) FROM _fs_purged WHERE tenant = ?",
+                tenant));
+  }
+
+  @Override
+  public Map<String, StoredRecord> records(
+      String tenant, String tableName, Collection<String> ids) {
+    requireTenant(tenant);
+    Table table = schema().table(tableName);
+    if (table == null) {
+      throw new IllegalArgumentException("no table '" + tableName + "' in the schema");
+    }
+    return read(
+        "loading " + ids.size() + " records of '" + tableName + "'",
+        connection -> loadRecords(connection, null, tenant, table, ids));
+  }
+
+  @Override
+  public void scanLive(String tenant, String tableName, Consumer<StoredRecord> sink) {
+    requireTenant(tenant);
+    Table table = schema().table(tableName);
+    if (table == null) {
+      throw new IllegalArgumentException("no table '" + tableName + "' in the schema");
+    }
+    Column key = table.primaryKey();
+    List<Column> columns = table.dataColumns();
+    StringBuilder sql = new StringBuilder("SELECT ").append(dialect.quote(key.name()));
+    for (Column column : columns) {
+      sql.append(", ").append(dialect.quote(column.name()));
+    }
+    sql.append(" FROM ").append(dialect.quote(table.name())).append(" WHERE _tenant = ?");
+    read(
+        "scanning '" + tableName + "' of tenant '" + tenant + "'",
+        connection -> {
+          try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+            statement.setFetchSize(1000);
+            statement.setString(1, tenant);
+            try (ResultSet rows = statement.executeQuery()) {
+              while (rows.next()) {
+                Object id = dialect.read(rows, 1, key.type());
+                Map<String, Object> values = new LinkedHashMap<>();
+                values.put(key.name(), id);
+                for (int i = 0; i < columns.size(); i++) {
+                  values.put(
+                      columns.get(i).name(), dialect.read(rows, 2 + i, columns.get(i).type()));
+                }
+                sink.accept(
+                    new StoredRecord(table.name(), String.valueOf(id), 0, false, values, null));
+              }
+            }
+          }
+          return null;
+        });
+  }
+
+  private static long queryLong(Connection connection, String sql, Object... args)
+      throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, args);
+      try (ResultSet rows = statement.executeQuery()) {
+        return rows.next() ? rows.getLong(1) : 0L;
+      }
+    }
+  }
+
+  private static int update(Connection connection, String sql, Object... args) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, args);
+      return statement.executeUpdate();
+    }
+  }
+
+  private static void bind(PreparedStatement statement, Object... args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i] instanceof String text) {
+        statement.setString(i + 1, text);
+      } else {
+        statement.setLong(i + 1, (Long) args[i]);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- shared helpers

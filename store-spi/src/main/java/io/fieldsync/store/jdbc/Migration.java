@@ -171,6 +171,14 @@ final class Migration {
                 + bigint
                 + ")",
             "CREATE INDEX IF NOT EXISTS _fs_review_by_tenant ON _fs_review (tenant, status, id)",
+            "CREATE TABLE IF NOT EXISTS _fs_purged (tenant TEXT PRIMARY KEY, seq "
+                + bigint
+                + " NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS _fs_purge_marks (tenant TEXT NOT NULL, seq "
+                + bigint
+                + " NOT NULL, at "
+                + bigint
+                + " NOT NULL, PRIMARY KEY (tenant, seq))",
             "CREATE TABLE IF NOT EXISTS _fs_columns (tbl TEXT NOT NULL, col TEXT NOT NULL,"
                 + " type TEXT NOT NULL, primary_key SMALLINT NOT NULL, required SMALLINT NOT NULL,"
                 + " PRIMARY KEY (tbl, col))")) {

@@ -1,0 +1,541 @@
+package io.fieldsync.client;
+
+import io.fieldsync.SyncException;
+import io.fieldsync.TransportException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a device in sync by itself, on one background thread ({@code fieldsync-worker}).
+ *
+ * <h2>When it syncs</h2>
+ *
+ * <ul>
+ *   <li>at start;
+ *   <li>a debounce after a local write from any connection: it polls {@code _fs_changelog}'s
+ *       AUTOINCREMENT counter in {@code sqlite_sequence} (one indexed read; the library's own pulls
+ *       write with capture off and never move it);
+ *   <li>at once when the live channel pokes it with a sequence above its cursor;
+ *   <li>every {@link WorkerOptions#interval()} otherwise.
+ * </ul>
+ *
+ * <h2>When it fails</h2>
+ *
+ * A retriable {@link SyncException} (network, timeout, 5xx, busy database) schedules the next
+ * attempt after an exponential backoff with "equal jitter" from a seeded generator: {@code d =
+ * min(max, min·2^(n-1))}, wait {@code d/2 + uniform(0, d/2)}; a success resets it. A network
+ * failure marks the server offline; while offline each attempt first asks {@code GET /v1/health}
+ * and syncs as soon as it answers. A fatal error (a refused or expired token, a schema the device
+ * cannot migrate, a request the server refuses) stops the worker with the reason: retrying cannot
+ * help. No success for {@link WorkerOptions#stuckAfter()} while the server answers is reported as
+ * {@link WorkerEvent.Stuck}.
+ *
+ * <p>Cycles go through {@link FieldSyncClient#syncNow()}, so they never overlap with an
+ * application's own {@code syncNow()}. The worker records its last error and the server sequence it
+ * heard of in {@code _fs_meta} ({@code worker_last_error}, {@code worker_server_sequence}) for
+ * {@code fieldsync client status}. Thread-safe.
+ */
+public final class SyncWorker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
+
+  static final String META_LAST_ERROR = "worker_last_error";
+  static final String META_SERVER_SEQUENCE = "worker_server_sequence";
+
+  /** Whether the worker runs. */
+  public enum State {
+    RUNNING,
+    STOPPED
+  }
+
+  private final FieldSyncClient client;
+  private final Path database;
+  private final Transport transport;
+  private final WorkerOptions options;
+  private final RandomGenerator random;
+  private final List<WorkerListener> listeners = new CopyOnWriteArrayList<>();
+  private final Object monitor = new Object();
+  private final Thread thread;
+  private final SyncListener progress;
+
+  // Guarded by monitor (written by the worker thread, pokes and close()).
+  private boolean running = true;
+  private long pokedSequence;
+  private LiveSocket liveSocket;
+
+  // Read by status() from any thread.
+  private volatile boolean online = true;
+  private volatile boolean syncing;
+  private volatile long pending;
+  private volatile long cursor;
+  private volatile long serverSequence;
+  private volatile Instant lastSuccessAt;
+  private volatile String lastError;
+  private volatile int failures;
+  private volatile Instant nextRetryAt;
+  private volatile boolean stuck;
+  private volatile String stopReason;
+
+  SyncWorker(FieldSyncClient client, Path database, Transport transport, WorkerOptions options) {
+    this.client = client;
+    this.database = database;
+    this.transport = transport;
+    this.options = Objects.requireNonNull(options, "options");
+    this.random = new SplittableRandom(options.seed());
+    this.thread = new Thread(this::loop, "fieldsync-worker");
+    this.thread.setDaemon(true);
+    this.progress =
+        new SyncListener() {
+          @Override
+          public void snapshotProgress(long done, long totalEstimate, boolean finished) {
+            emit(new WorkerEvent.SnapshotProgress(done, totalEstimate, finished));
+          }
+        };
+  }
+
+  void start() {
+    client.addListener(progress);
+    thread.start();
+  }
+
+  /** Adds a listener. Thread-safe. */
+  public void addListener(WorkerListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public void removeListener(WorkerListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** The worker's state now. Thread-safe. */
+  public WorkerStatus status() {
+    boolean live;
+    synchronized (monitor) {
+      live = liveSocket != null && liveSocket.isOpen();
+    }
+    long heard = Math.max(serverSequence, cursor);
+    return new WorkerStatus(
+        thread.isAlive() || stopReason == null ? State.RUNNING : State.STOPPED,
+        online,
+        syncing,
+        live,
+        pending,
+        cursor,
+        heard,
+        Math.max(0, heard - cursor),
+        lastSuccessAt,
+        lastError,
+        failures,
+        nextRetryAt,
+        stuck,
+        stopReason);
+  }
+
+  /** Asks for a cycle now (as a poke would). Thread-safe. */
+  public void syncSoon() {
+    synchronized (monitor) {
+      pokedSequence = Long.MAX_VALUE;
+      monitor.notifyAll();
+    }
+  }
+
+  /** Stops the worker, waiting for a running cycle to end. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (monitor) {
+      if (!running) {
+        return;
+      }
+      running = false;
+      monitor.notifyAll();
+    }
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+        if (thread.isAlive()) {
+          thread.interrupt();
+          thread.join(TimeUnit.SECONDS.toMillis(5));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private void loop() {
+    String reason = "closed";
+    boolean fatal = false;
+    Instant started = now();
+    Instant dueAt = started; // sync at start
+    String dueTrigger = "start";
+    Instant firstWriteAt = null;
+    Instant nextPeriodicAt = started.plus(options.interval());
+    Instant nextLiveAttemptAt = started;
+    Instant nextPingAt = started.plus(options.livePing());
+    int liveFailures = 0;
+    try (Connection watch = LocalStore.connect(database, false)) {
+      long writeMark = writeMark(watch);
+      pending = count(watch);
+      cursor = LocalStore.state(watch).cursor();
+      while (isRunning()) {
+        Instant now = now();
+        // Local writes from any connection.
+        long mark = writeMark(watch);
+        if (mark != writeMark) {
+          writeMark = mark;
+          if (firstWriteAt == null) {
+            firstWriteAt = now;
+          }
+          Instant debounced = now.plus(options.debounce());
+          Instant latest = firstWriteAt.plus(options.debounce().multipliedBy(5));
+          Instant at = debounced.isAfter(latest) ? latest : debounced;
+          if (dueAt == null || dueAt.isAfter(at) || "write".equals(dueTrigger)) {
+            dueAt = at;
+            dueTrigger = "write";
+          }
+        }
+        long poked;
+        synchronized (monitor) {
+          poked = pokedSequence;
+        }
+        if (poked > cursor && (dueAt == null || dueAt.isAfter(now))) {
+          dueAt = now;
+          dueTrigger = "poke";
+        }
+        if (!now.isBefore(nextPeriodicAt) && dueAt == null) {
+          dueAt = now;
+          dueTrigger = "interval";
+        }
+
+        boolean attempt;
+        String trigger;
+        if (nextRetryAt != null) {
+          attempt = !now.isBefore(nextRetryAt);
+          trigger = online ? "retry" : "reconnect";
+        } else {
+          attempt = dueAt != null && !now.isBefore(dueAt);
+          trigger = dueTrigger;
+        }
+        if (attempt) {
+          if (!online && !probe()) {
+            continue; // probe() scheduled the next attempt
+          }
+          firstWriteAt = null;
+          dueAt = null;
+          String fatalReason = cycle(trigger, watch);
+          if (fatalReason != null) {
+            reason = fatalReason;
+            fatal = true;
+            break;
+          }
+          nextPeriodicAt = now().plus(options.interval());
+          continue;
+        }
+
+        // The live channel, while the server answers.
+        if (options.live() && online && !now.isBefore(nextLiveAttemptAt) && !liveOpen()) {
+          try {
+            openLive();
+            liveFailures = 0;
+            nextPingAt = now().plus(options.livePing());
+          } catch (io.fieldsync.AuthException e) {
+            lastError = e.getMessage();
+            remember(watch, e.getMessage());
+            reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+            fatal = true;
+            break;
+          } catch (SyncException e) {
+            liveFailures++;
+            Duration delay = backoff(liveFailures);
+            nextLiveAttemptAt = now().plus(delay);
+            LOG.debug(
+                "live channel to {} failed, next try in {}: {}", database, delay, e.getMessage());
+          }
+        }
+        if (!now.isBefore(nextPingAt)) {
+          synchronized (monitor) {
+            if (liveSocket != null) {
+              liveSocket.ping();
+            }
+          }
+          nextPingAt = now.plus(options.livePing());
+        }
+
+        checkStuck(started);
+        Instant wake = now.plus(options.writePoll());
+        for (Instant candidate : new Instant[] {dueAt, nextRetryAt, nextPeriodicAt}) {
+          if (candidate != null && candidate.isBefore(wake)) {
+            wake = candidate;
+          }
+        }
+        sleepUntil(wake);
+      }
+    } catch (SQLException e) {
+      reason = "local database failed: " + e.getMessage();
+      fatal = true;
+    } catch (SyncException e) {
+      reason = e.getMessage();
+      fatal = true;
+    } catch (RuntimeException e) {
+      LOG.error("sync worker of {} failed", database, e);
+      reason = "worker failed: " + e;
+      fatal = true;
+    } finally {
+      synchronized (monitor) {
+        running = false;
+        if (liveSocket != null) {
+          liveSocket.close();
+          liveSocket = null;
+        }
+      }
+      client.removeListener(progress);
+      stopReason = reason;
+      syncing = false;
+      if (fatal) {
+        LOG.warn("sync worker of {} stopped: {}", database, reason);
+      }
+      emit(new WorkerEvent.Stopped(reason, fatal));
+    }
+  }
+
+  /** One cycle; returns the fatal reason when the worker must stop, else null. */
+  private String cycle(String trigger, Connection watch) {
+    syncing = true;
+    emit(new WorkerEvent.Syncing(trigger));
+    try {
+      SyncResult result = client.syncNow();
+      Instant now = now();
+      failures = 0;
+      nextRetryAt = null;
+      lastSuccessAt = now;
+      lastError = null;
+      stuck = false;
+      cursor = result.cursor();
+      serverSequence = Math.max(serverSequence, result.cursor());
+      if (!online) {
+        online = true;
+        emit(new WorkerEvent.Online());
+      }
+      pending = safeCount(watch);
+      remember(watch, null);
+      emit(new WorkerEvent.Synced(result, pending, Math.max(0, serverSequence - cursor)));
+      return null;
+    } catch (SyncException e) {
+      if (!e.isRetriable()) {
+        lastError = e.getMessage();
+        remember(watch, e.getMessage());
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+      }
+      if (e instanceof TransportException && online) {
+        online = false;
+        closeLive();
+        emit(new WorkerEvent.Offline(e.getMessage()));
+      }
+      fail(e.getMessage());
+      remember(watch, e.getMessage());
+      return null;
+    } finally {
+      syncing = false;
+    }
+  }
+
+  /** While offline: whether the server answers now; schedules the next attempt when not. */
+  private boolean probe() {
+    try {
+      transport.health();
+      online = true;
+      emit(new WorkerEvent.Online());
+      return true;
+    } catch (SyncException e) {
+      fail("server unreachable: " + e.getMessage());
+      return false;
+    }
+  }
+
+  private void fail(String message) {
+    failures++;
+    lastError = message;
+    Duration delay = backoff(failures);
+    Instant at = now().plus(delay);
+    nextRetryAt = at;
+    emit(new WorkerEvent.Failed(message, failures, delay, at));
+  }
+
+  /** Equal jitter: half the capped exponential delay, plus a uniform share of the other half. */
+  Duration backoff(int attempt) {
+    long min = options.minBackoff().toMillis();
+    long max = options.maxBackoff().toMillis();
+    long delay = min;
+    for (int i = 1; i < attempt && delay < max; i++) {
+      delay *= 2;
+    }
+    delay = Math.min(delay, max);
+    long half = delay / 2;
+    return Duration.ofMillis(half + random.nextLong(delay - half + 1));
+  }
+
+  private void checkStuck(Instant started) {
+    if (!online || stuck) {
+      return;
+    }
+    Instant since = lastSuccessAt == null ? started : lastSuccessAt;
+    Duration elapsed = Duration.between(since, now());
+    if (elapsed.compareTo(options.stuckAfter()) >= 0 && failures > 0) {
+      stuck = true;
+      LOG.warn("sync of {} is stuck: no success for {}: {}", database, elapsed, lastError);
+      emit(new WorkerEvent.Stuck(elapsed, lastError));
+    }
+  }
+
+  // ---------------------------------------------------------------- live channel
+
+  private boolean liveOpen() {
+    synchronized (monitor) {
+      return liveSocket != null && liveSocket.isOpen();
+    }
+  }
+
+  private void openLive() {
+    LiveSocket socket =
+        transport.live(
+            new LiveSocket.Listener() {
+              @Override
+              public void poked(long sequence) {
+                serverSequence = Math.max(serverSequence, sequence);
+                emit(new WorkerEvent.Poked(sequence));
+                synchronized (monitor) {
+                  pokedSequence = Math.max(pokedSequence, sequence);
+                  monitor.notifyAll();
+                }
+              }
+
+              @Override
+              public void closed(String reason) {
+                emit(new WorkerEvent.LiveDisconnected(reason));
+                synchronized (monitor) {
+                  monitor.notifyAll();
+                }
+              }
+            });
+    if (socket == null) {
+      // No live channel behind this transport: stay on the interval.
+      synchronized (monitor) {
+        liveSocket = NO_LIVE;
+      }
+      return;
+    }
+    synchronized (monitor) {
+      if (!running) {
+        socket.close();
+        return;
+      }
+      liveSocket = socket;
+    }
+    emit(new WorkerEvent.LiveConnected());
+  }
+
+  private void closeLive() {
+    synchronized (monitor) {
+      if (liveSocket != null) {
+        liveSocket.close();
+        liveSocket = null;
+      }
+    }
+  }
+
+  /** Stands for "this transport has no live channel" so the worker stops asking. */
+  private static final LiveSocket NO_LIVE =
+      new LiveSocket() {
+        @Override
+        public void ping() {}
+
+        @Override
+        public boolean isOpen() {
+          return true;
+        }
+
+        @Override
+        public void close() {}
+      };
+
+  // ---------------------------------------------------------------- helpers
+
+  private boolean isRunning() {
+    synchronized (monitor) {
+      return running;
+    }
+  }
+
+  private void sleepUntil(Instant wake) {
+    long millis = Math.max(1, Duration.between(now(), wake).toMillis());
+    synchronized (monitor) {
+      if (!running || pokedSequence > cursor) {
+        return;
+      }
+      try {
+        monitor.wait(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running = false;
+      }
+    }
+  }
+
+  private Instant now() {
+    return options.clock().instant();
+  }
+
+  private void emit(WorkerEvent event) {
+    for (WorkerListener listener : listeners) {
+      try {
+        listener.event(event);
+      } catch (RuntimeException e) {
+        LOG.warn("worker listener {} failed", listener, e);
+      }
+    }
+  }
+
+  private static long writeMark(Connection c) throws SQLException {
+    try (PreparedStatement select =
+            c.prepareStatement("SELECT seq FROM sqlite_sequence WHERE name = '_fs_changelog'");
+        ResultSet rows = select.executeQuery()) {
+      return rows.next() ? rows.getLong(1) : 0L;
+    }
+  }
+
+  private static long count(Connection c) throws SQLException {
+    return LocalStore.count(c, "_fs_changelog");
+  }
+
+  private long safeCount(Connection c) {
+    try {
+      return count(c);
+    } catch (SQLException e) {
+      return pending;
+    }
+  }
+
+  /** Keeps the last error and the heard sequence for {@code fieldsync client status}. */
+  private void remember(Connection c, String error) {
+    try {
+      LocalStore.putMeta(c, META_LAST_ERROR, error);
+      LocalStore.putMeta(c, META_SERVER_SEQUENCE, Math.max(serverSequence, cursor));
+    } catch (SQLException e) {
+      LOG.debug("recording worker status in {} failed: {}", database, e.getMessage());
+    }
+  }
+}

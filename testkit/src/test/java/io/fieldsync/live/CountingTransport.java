@@ -1,0 +1,67 @@
+package io.fieldsync.live;
+
+import io.fieldsync.TransportException;
+import io.fieldsync.client.LiveSocket;
+import io.fieldsync.client.Transport;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
+import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Records the pulls it forwards, and fails every pull after the first {@code pullsAllowed}. */
+final class CountingTransport implements Transport {
+  private final Transport delegate;
+  final List<PullRequest> pulls = new CopyOnWriteArrayList<>();
+  volatile int pullsAllowed = Integer.MAX_VALUE;
+
+  CountingTransport(Transport delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public SchemaResponse schema() {
+    return delegate.schema();
+  }
+
+  @Override
+  public PushResponse push(PushRequest request) {
+    return delegate.push(request);
+  }
+
+  @Override
+  public PullResponse pull(PullRequest request) {
+    if (pulls.size() >= pullsAllowed) {
+      throw new TransportException(
+          "fault: pull from cursor " + request.getCursor() + " cut after " + pullsAllowed);
+    }
+    pulls.add(request);
+    return delegate.pull(request);
+  }
+
+  @Override
+  public void health() {
+    delegate.health();
+  }
+
+  @Override
+  public VerifyResponse verify(VerifyRequest request) {
+    return delegate.verify(request);
+  }
+
+  @Override
+  public RecordsResponse records(RecordsRequest request) {
+    return delegate.records(request);
+  }
+
+  @Override
+  public LiveSocket live(LiveSocket.Listener listener) {
+    return delegate.live(listener);
+  }
+}

@@ -1,0 +1,72 @@
+package io.fieldsync.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.VerifyReport;
+import io.fieldsync.client.VerifyReport.Action;
+import io.fieldsync.client.VerifyReport.Repair;
+import io.fieldsync.store.StoredRecord;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class VerifyTest extends LiveFixture {
+
+  @Test
+  void cleanDeviceIsReportedCleanAfterOneVerifyRequest() throws Exception {
+    startServer();
+    FieldSyncClient a = device("a");
+    for (int n = 1; n <= 5; n++) {
+      insertHousehold(a, n, "h" + n);
+    }
+    a.syncNow();
+
+    VerifyReport report = a.verify();
+
+    assertThat(report.clean()).isTrue();
+    assertThat(report.records()).isEqualTo(5);
+    assertThat(report.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void verifyFindsAndRepairsRowsChangedBehindTheLibrarysBack() throws Exception {
+    startServer();
+    FieldSyncClient a = device("a");
+    for (int n = 1; n <= 300; n++) {
+      insertHousehold(a, n, "h" + n);
+    }
+    a.syncNow();
+    sql(
+        a,
+        "UPDATE _fs_state SET capture = 0",
+        "UPDATE households SET head_name = 'tampered' WHERE id = '" + uuid(5) + "'",
+        "DELETE FROM households WHERE id = '" + uuid(6) + "'",
+        "UPDATE households SET score = 'not a number' WHERE id = '" + uuid(7) + "'",
+        "INSERT INTO households (id, region) VALUES ('" + uuid(999) + "', 'ghost')",
+        "UPDATE _fs_state SET capture = 1");
+
+    VerifyReport report = a.verify();
+
+    assertThat(report.clean()).isFalse();
+    assertThat(report.repaired())
+        .containsExactlyInAnyOrder(
+            new Repair("households", uuid(5), Action.UPDATED),
+            new Repair("households", uuid(6), Action.RESTORED),
+            new Repair("households", uuid(7), Action.UPDATED),
+            new Repair("households", uuid(999), Action.DELETED));
+    assertThat(report.skipped()).isEmpty();
+    assertThat(report.requests()).isGreaterThan(2);
+    assertThat(scalar(a, "SELECT head_name FROM households WHERE id = '" + uuid(5) + "'"))
+        .isEqualTo("h5");
+    assertThat(scalar(a, "SELECT score FROM households WHERE id = '" + uuid(7) + "'"))
+        .isEqualTo(2.5);
+    assertThat(count(a, "households")).isEqualTo(300);
+    assertThat(a.status().pending()).isZero(); // repairs are not captured as edits
+    StoredRecord six = store.records(TENANT, "households", List.of(uuid(6))).get(uuid(6));
+    assertThat(six.deleted()).isFalse();
+
+    VerifyReport again = a.verify();
+    assertThat(again.clean()).isTrue();
+    assertThat(again.requests()).isEqualTo(1);
+  }
+}
