@@ -48,8 +48,10 @@ final class ClientCommand implements Runnable {
     @Option(
         names = "--server",
         required = true,
-        description = "Server URL, e.g. http://127.0.0.1:8787")
-    URI server;
+        description =
+            "Server URL, e.g. http://127.0.0.1:8787; repeat to give several nodes to fail over"
+                + " between")
+    java.util.List<URI> servers;
 
     @Option(
         names = "--token",
@@ -59,7 +61,8 @@ final class ClientCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (FieldSyncClient client = FieldSyncClient.init(db, server, token)) {
+      try (FieldSyncClient client =
+          FieldSyncClient.builder(db).servers(servers).token(token).initialize()) {
         SyncStatus status = client.status();
         spec.commandLine()
             .getOut()

@@ -20,7 +20,8 @@ class DemoCommandTest {
         .contains("rejected households")
         .contains("visit_count  5   (sum: 2 + three offline visits)")
         .contains("household 3  deleted (delete_wins)")
-        .contains("✔ every replica is identical (")
+        .contains("notes now    roof still leaking")
+        .contains("✔ every replica is identical: 3 devices and the server hold the same 4 rows")
         .doesNotContain("replicas differ");
     assertThat(run.err()).doesNotContain("Exception");
     assertThat(dir.resolve("server.db")).isRegularFile();
