@@ -2,6 +2,8 @@ package io.fieldsync.bench;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a benchmark run measures.
@@ -18,6 +20,7 @@ import java.util.List;
  * @param convergenceSamples writes timed from device A to device B
  * @param docs the Markdown report to update, or null for none
  * @param jmh whether to run the JMH micro-benchmarks too
+ * @param only the scenarios to run ({@link #SCENARIOS}); empty for all of them
  * @param command the command line, quoted in the report
  */
 public record BenchOptions(
@@ -35,9 +38,25 @@ public record BenchOptions(
     int convergenceSamples,
     Path docs,
     boolean jmh,
+    Set<String> only,
     String command) {
 
+  /** The scenarios {@code --only} can pick. */
+  public static final Set<String> SCENARIOS =
+      Set.of("snapshot", "incremental", "noop", "convergence", "capture", "push");
+
   public BenchOptions {
+    only = Set.copyOf(only);
+    for (String scenario : only) {
+      if (!SCENARIOS.contains(scenario)) {
+        throw new IllegalArgumentException(
+            "only must name scenarios of "
+                + new TreeSet<>(SCENARIOS)
+                + ", found '"
+                + scenario
+                + "'");
+      }
+    }
     records = List.copyOf(records);
     devices = List.copyOf(devices);
     stores = List.copyOf(stores);
@@ -75,6 +94,11 @@ public record BenchOptions(
     }
   }
 
+  /** Whether this run measures {@code scenario}. */
+  public boolean runs(String scenario) {
+    return only.isEmpty() || only.contains(scenario);
+  }
+
   /** The smoke-check sizes: the whole run takes well under two minutes. */
   public static BenchOptions quick(Path out, long seed, Path docs, String command) {
     return new BenchOptions(
@@ -92,6 +116,7 @@ public record BenchOptions(
         5,
         docs,
         false,
+        Set.of(),
         command);
   }
 }

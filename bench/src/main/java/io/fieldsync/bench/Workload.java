@@ -136,24 +136,41 @@ public final class Workload {
       currentServers = servers;
       Dataset data = new Dataset(options.seed() + repeat);
       long blocks = Dataset.blocks(records);
-      long seeded = seed(servers, data, blocks, storeName, records);
+      boolean devices =
+          options.runs("snapshot")
+              || options.runs("incremental")
+              || options.runs("noop")
+              || options.runs("convergence");
+      long seeded =
+          devices || options.runs("push") ? seed(servers, data, blocks, storeName, records) : 0;
 
-      Device a = servers.device("device-a");
-      Device b = servers.device("device-b");
-      try (a;
-          b) {
-        snapshot(a, storeName, records, seeded);
-        snapshot(b, storeName, records, seeded);
-        incremental(a, b, data, blocks, storeName, records, repeat);
-        noop(b, storeName, records);
-        convergence(a, b, storeName, records);
+      if (devices) {
+        Device a = servers.device("device-a");
+        Device b = servers.device("device-b");
+        try (a;
+            b) {
+          // Later scenarios need both devices holding the data set, so they always take it.
+          snapshot(a, storeName, records, seeded);
+          snapshot(b, storeName, records, seeded);
+          if (options.runs("incremental")) {
+            incremental(a, b, data, blocks, storeName, records, repeat);
+          }
+          if (options.runs("noop")) {
+            noop(b, storeName, records);
+          }
+          if (options.runs("convergence")) {
+            convergence(a, b, storeName, records);
+          }
+        }
       }
-      if (storeName.equals("sqlite") || repeat == 1) {
+      if (options.runs("capture") && (storeName.equals("sqlite") || repeat == 1)) {
         capture(servers, data, storeName, records);
       }
-      long nextBlock = blocks;
-      for (int devices : options.devices()) {
-        nextBlock = pushThroughput(servers, data, nextBlock, devices, storeName, records);
+      if (options.runs("push")) {
+        long nextBlock = blocks;
+        for (int count : options.devices()) {
+          nextBlock = pushThroughput(servers, data, nextBlock, count, storeName, records);
+        }
       }
     }
   }

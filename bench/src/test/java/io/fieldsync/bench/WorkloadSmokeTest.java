@@ -60,6 +60,7 @@ class WorkloadSmokeTest {
             2,
             docs,
             false,
+            Set.of(),
             "fieldsync bench (smoke test)");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Workload workload =

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,6 +69,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--jmh", description = "Also run the JMH micro-benchmarks (codec, merge).")
   boolean jmh;
 
+  @Option(
+      names = "--only",
+      split = ",",
+      description =
+          "Run only these scenarios: snapshot, incremental, noop, convergence, capture, push"
+              + " (default: all).")
+  Set<String> only = Set.of();
+
   @Override
   public Integer call() throws Exception {
     Path markdown;
@@ -98,6 +107,7 @@ final class BenchCommand implements Callable<Integer> {
             quick ? defaults.convergenceSamples() : 20,
             markdown,
             jmh,
+            only,
             command.strip());
     new Workload(options, System.out, Clock.systemUTC()).run();
     return 0;
