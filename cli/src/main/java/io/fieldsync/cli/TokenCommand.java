@@ -40,7 +40,11 @@ final class TokenCommand implements Runnable {
     @Option(names = "--role", description = "Role, e.g. admin for the review queue (optional)")
     String role;
 
-    @Option(names = "--scope", description = "Scope value; repeat for several (optional)")
+    @Option(
+        names = "--scope",
+        description =
+            "Row scope, column:value (region:north) or a bare value; repeat for several."
+                + " None: the token sees the whole tenant.")
     List<String> scopes;
 
     @Option(

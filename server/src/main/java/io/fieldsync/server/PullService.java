@@ -50,6 +50,7 @@ final class PullService {
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
     requireWithinHorizon(token, request);
     PullPage page = store.pull(token.tenant(), cursor, limit);
+    RowScope scope = RowScope.of(token);
     List<Record> records = new ArrayList<>(page.records().size());
     long lastSeq = cursor;
     for (StoredRecord stored : page.records()) {
@@ -59,8 +60,17 @@ final class PullService {
           request.getSnapshot()
               && stored.deleted()
               && stored.seq() <= request.getSnapshotSequence();
-      if (table != null && !unseenTombstone) {
+      if (table == null || unseenTombstone) {
+        continue;
+      }
+      if (stored.deleted() || !scope.restricts(table)) {
         records.add(toWire(table, stored, cursor));
+      } else if (scope.admits(table, stored.values())) {
+        // A record whose scope changed may have just entered the device's rows: send all of it.
+        boolean whole = RowScope.scopeChangedAfter(table, stored, cursor);
+        records.add(toWire(table, stored, whole ? 0 : cursor));
+      } else if (cursor > 0 && RowScope.scopeChangedAfter(table, stored, cursor)) {
+        records.add(evicted(table, stored));
       }
     }
     boolean hasMore = page.records().size() >= limit;
@@ -93,6 +103,17 @@ final class PullService {
               + purged
               + " were purged; resync the device (take a snapshot)");
     }
+  }
+
+  /** The removal of a record that left the puller's scopes: no values travel. */
+  static Record evicted(Table table, StoredRecord stored) {
+    return Record.newBuilder()
+        .setTable(table.name())
+        .setRecordId(stored.id())
+        .setSeq(stored.seq())
+        .setDeleted(true)
+        .setEvicted(true)
+        .build();
   }
 
   static Record toWire(Table table, StoredRecord stored, long cursor) {

@@ -142,6 +142,9 @@ final class PushService {
     long hlc;
     String rejection;
 
+    /** Rejected for a record outside the device's scopes: its server state must not travel. */
+    boolean hidden;
+
     Prepared(int index, Change change, Table table, String id) {
       this.index = index;
       this.change = change;
@@ -369,6 +372,12 @@ final class PushService {
 
     PushResponse run() {
       load();
+      RowScope scope = RowScope.of(token);
+      for (Prepared change : prepared) {
+        if (change.rejection == null && scope.restricts(change.table)) {
+          change.rejection = outsideScope(scope, change);
+        }
+      }
       List<Prepared> accepted = new ArrayList<>();
       for (Prepared change : prepared) {
         if (change.rejection == null) {
@@ -413,7 +422,7 @@ final class PushService {
         result.addAllParkedColumns(decision.parkedColumns);
         Working record = change.id == null ? null : records.get(key(change.table, change.id));
         if (decision.includeRecord && record != null) {
-          result.setServerRecord(serverRecord(record));
+          result.setServerRecord(change.hidden ? absentRecord(record) : serverRecord(record));
         }
         response.addResults(result);
         switch (decision.status) {
@@ -444,6 +453,35 @@ final class PushService {
       PushResponse built = response.build();
       transaction.recordBatch(token.device(), batchId, built.toByteArray());
       return built;
+    }
+
+    /**
+     * Why a change touches rows the token may not write, or null: the record as stored and, when
+     * the change sets it, the new scope value must both be among the token's scopes.
+     */
+    private String outsideScope(RowScope scope, Prepared change) {
+      Working current = records.get(key(change.table, change.id));
+      boolean live = current != null && current.exists && !current.deleted;
+      String where = "table '" + change.table.name() + "', record '" + change.id + "'";
+      if (live && !scope.admits(change.table, current.values)) {
+        change.hidden = true;
+        return where + ": the record is outside the device's scopes " + scope.describe();
+      }
+      String column = change.table.scope();
+      if (change.isDelete() || (live && !change.valuesByColumn.containsKey(column))) {
+        return null;
+      }
+      Object value = change.valuesByColumn.get(column);
+      if (scope.admitsValue(change.table, value)) {
+        return null;
+      }
+      return where
+          + ", column '"
+          + column
+          + "': "
+          + (value == null ? "no value" : "'" + MessageCodec.abbreviate(value.toString()) + "'")
+          + " is not one of the device's scopes "
+          + scope.describe();
     }
 
     private void load() {
@@ -1030,6 +1068,15 @@ final class PushService {
               .setHlc(version == null ? 0 : version.getHlc()));
     }
     return builder.build();
+  }
+
+  /** A record the device may not see, as it sees it: absent. */
+  private static io.fieldsync.wire.Record absentRecord(Working record) {
+    return io.fieldsync.wire.Record.newBuilder()
+        .setTable(record.table.name())
+        .setRecordId(record.id)
+        .setAbsent(true)
+        .build();
   }
 
   private static String key(Table table, String id) {

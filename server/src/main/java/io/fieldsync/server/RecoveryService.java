@@ -88,6 +88,7 @@ final class RecoveryService {
           .put(range.getPrefix(), sum);
     }
     long sequence = store.currentSequence(token.tenant());
+    RowScope scope = RowScope.of(token);
     int[] listed = {0};
     for (Map.Entry<String, Map<Integer, Map<Long, Sum>>> entry : byTable.entrySet()) {
       Table table = schema.table(entry.getKey());
@@ -96,6 +97,9 @@ final class RecoveryService {
           token.tenant(),
           table.name(),
           record -> {
+            if (!scope.admits(table, record.values())) {
+              return; // not the device's row: it must not hold it, so it is not compared
+            }
             long idHash = RecordHashes.idHash(record.id());
             long hash = 0;
             boolean hashed = false;
@@ -158,8 +162,12 @@ final class RecoveryService {
         store.records(token.tenant(), table.name(), request.getRecordIdsList());
     RecordsResponse.Builder response =
         RecordsResponse.newBuilder().setSequence(sequence).setServerHlc(clock.now());
+    RowScope scope = RowScope.of(token);
     for (String id : request.getRecordIdsList()) {
       StoredRecord stored = found.get(id);
+      if (stored != null && !stored.deleted() && !scope.admits(table, stored.values())) {
+        stored = null; // outside the device's scopes: as far as it may know, there is none
+      }
       response.addRecords(
           stored == null
               ? Record.newBuilder().setTable(table.name()).setRecordId(id).setAbsent(true).build()

@@ -129,6 +129,13 @@ public final class TestServer implements AutoCloseable {
         .mint(tenant, device, "user-" + device, "surveyor", List.of(), Duration.ofDays(1));
   }
 
+  /** A day-long device token of tenant {@link #TENANT} limited to row scopes. */
+  public String scopedToken(String device, List<String> scopes) {
+    return server
+        .tokens()
+        .mint(TENANT, device, "user-" + device, "surveyor", scopes, Duration.ofDays(1));
+  }
+
   /** A day-long token with the {@code admin} role (the review queue). */
   public String adminToken(String tenant) {
     return server.tokens().mint(tenant, "console", "admin", "admin", List.of(), Duration.ofDays(1));

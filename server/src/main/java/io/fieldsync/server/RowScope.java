@@ -1,0 +1,65 @@
+package io.fieldsync.server;
+
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.wire.FieldVersion;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which rows of its tenant a token may receive and write. A scope is {@code column:value} (rows of
+ * the tables whose scope column is {@code column} and holds {@code value}) or a bare {@code value}
+ * (that value in any table's scope column). A token with scopes sees, of a table that names a scope
+ * column, only the rows one of its scopes admits; tables without a scope column, and every table
+ * for a token without scopes (a tenant-wide token), are not restricted. Values compare by their
+ * text form, so an integer scope column matches the scope {@code "team:7"}.
+ *
+ * @param values the token's scopes; empty for a tenant-wide token
+ */
+record RowScope(Set<String> values) {
+
+  RowScope {
+    values = Set.copyOf(values);
+  }
+
+  static RowScope of(TokenClaims token) {
+    return new RowScope(Set.copyOf(token.scopes()));
+  }
+
+  /** Whether the token's rows of {@code table} are a subset of the tenant's. */
+  boolean restricts(Table table) {
+    return !values.isEmpty() && table.scope() != null;
+  }
+
+  /** Whether a row of {@code table} with these values is the token's. */
+  boolean admits(Table table, Map<String, Object> row) {
+    return !restricts(table) || admitsValue(table, row.get(table.scope()));
+  }
+
+  /** Whether a value of the table's scope column is among the token's scopes (null never is). */
+  boolean admitsValue(Table table, Object value) {
+    if (value == null) {
+      return false;
+    }
+    String text = value.toString();
+    return values.contains(table.scope() + ":" + text) || values.contains(text);
+  }
+
+  /**
+   * Whether the record's scope column changed after {@code cursor}: it may have entered or left the
+   * token's rows since then, so a device at that cursor needs the whole record, or its removal.
+   */
+  static boolean scopeChangedAfter(Table table, StoredRecord record, long cursor) {
+    if (record.versions().hasRow() && record.versions().getRow().getSeq() > cursor) {
+      return true;
+    }
+    FieldVersion version = record.versions().getFieldsMap().get(table.scope());
+    return version == null || version.getSeq() > cursor;
+  }
+
+  /** For messages: the scopes, sorted. */
+  String describe() {
+    return new TreeSet<>(values).toString();
+  }
+}
