@@ -43,7 +43,7 @@ public record BenchOptions(
 
   /** The scenarios {@code --only} can pick. */
   public static final Set<String> SCENARIOS =
-      Set.of("snapshot", "incremental", "noop", "convergence", "capture", "push");
+      Set.of("snapshot", "incremental", "noop", "convergence", "live", "capture", "push");
 
   public BenchOptions {
     only = Set.copyOf(only);

@@ -1,5 +1,6 @@
 package io.fieldsync.bench;
 
+import io.fieldsync.client.LiveSocket;
 import io.fieldsync.client.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
@@ -39,5 +40,15 @@ final class CountingTransport implements Transport {
   public PullResponse pull(PullRequest request) {
     pulls.incrementAndGet();
     return delegate.pull(request);
+  }
+
+  @Override
+  public void health() {
+    delegate.health();
+  }
+
+  @Override
+  public LiveSocket live(LiveSocket.Listener listener) {
+    return delegate.live(listener);
   }
 }

@@ -140,7 +140,8 @@ public final class Workload {
           options.runs("snapshot")
               || options.runs("incremental")
               || options.runs("noop")
-              || options.runs("convergence");
+              || options.runs("convergence")
+              || options.runs("live");
       long seeded =
           devices || options.runs("push") ? seed(servers, data, blocks, storeName, records) : 0;
 
@@ -160,6 +161,11 @@ public final class Workload {
           }
           if (options.runs("convergence")) {
             convergence(a, b, storeName, records);
+          }
+          if (options.runs("live")) {
+            LiveScenario live = new LiveScenario(options, results, log, clock);
+            live.latency(a.client(), b.client(), storeName, records);
+            live.idleMemory(server, servers::token, dir, storeName, records);
           }
         }
       }

@@ -51,7 +51,7 @@ class BenchOptionsTest {
     assertThatThrownBy(() -> withOnly(Set.of("snapshots")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "only must name scenarios of [capture, convergence, incremental, noop, push,"
+            "only must name scenarios of [capture, convergence, incremental, live, noop, push,"
                 + " snapshot], found 'snapshots'");
   }
 }

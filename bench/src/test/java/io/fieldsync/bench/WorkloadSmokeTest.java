@@ -35,6 +35,9 @@ class WorkloadSmokeTest {
           "noop_requests",
           "noop_ms",
           "convergence_ms",
+          "live_convergence_ms",
+          "live_idle_heap_bytes_per_device",
+          "live_idle_threads_per_device",
           "capture_insert_overhead",
           "capture_update_overhead",
           "push_field_changes_per_s");

@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
       names = "--only",
       split = ",",
       description =
-          "Run only these scenarios: snapshot, incremental, noop, convergence, capture, push"
+          "Run only these scenarios: snapshot, incremental, noop, convergence, live, capture, push"
               + " (default: all).")
   Set<String> only = Set.of();
 

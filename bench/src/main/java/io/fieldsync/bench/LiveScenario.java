@@ -1,0 +1,190 @@
+package io.fieldsync.bench;
+
+import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.SyncWorker;
+import io.fieldsync.client.WorkerOptions;
+import io.fieldsync.server.SyncServer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * The live channel as users get it: devices run the background worker with its default settings
+ * (live channel on, 100 ms write poll, 200 ms debounce), and nobody calls sync. Measures how long a
+ * write on one device takes to appear on another, and what the server pays per idle connected
+ * device (heap and threads, with the idle devices in a separate JVM so their memory is not
+ * counted).
+ */
+final class LiveScenario {
+  private final BenchOptions options;
+  private final Results results;
+  private final PrintStream log;
+  private final Clock clock;
+
+  LiveScenario(BenchOptions options, Results results, PrintStream log, Clock clock) {
+    this.options = options;
+    this.results = results;
+    this.log = log;
+    this.clock = clock;
+  }
+
+  /** Write on A, wait until B's database shows it; both only run their workers. */
+  void latency(FieldSyncClient a, FieldSyncClient b, String store, long records) throws Exception {
+    WorkerOptions settings = WorkerOptions.defaults().withSeed(options.seed());
+    try (SyncWorker workerA = a.startWorker(settings);
+        SyncWorker workerB = b.startWorker(settings.withSeed(options.seed() + 1))) {
+      await(
+          "both devices holding a live channel",
+          () -> workerA.status().live() && workerB.status().live(),
+          Duration.ofSeconds(30));
+      SplittableRandom random = new SplittableRandom(options.seed() + 11);
+      List<Double> samples = new ArrayList<>();
+      try (Connection writer = a.connection();
+          Connection reader = b.connection();
+          PreparedStatement insert =
+              writer.prepareStatement(
+                  "INSERT INTO households (id, region, head_name) VALUES (?, 'north', 'live')");
+          PreparedStatement probe =
+              reader.prepareStatement("SELECT 1 FROM households WHERE id = ?")) {
+        for (int i = 0; i < options.convergenceSamples(); i++) {
+          String id = Dataset.uuid7(clock.millis(), random);
+          insert.setString(1, id);
+          insert.executeUpdate();
+          long started = System.nanoTime();
+          probe.setString(1, id);
+          await(
+              "household " + id + " written on device-a to reach device-b",
+              () -> {
+                try (ResultSet rows = probe.executeQuery()) {
+                  return rows.next();
+                } catch (java.sql.SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Duration.ofSeconds(60));
+          double millis = (System.nanoTime() - started) / 1e6;
+          samples.add(millis);
+          results.add(
+              "live_convergence_ms",
+              "ms",
+              store,
+              records,
+              2,
+              new Results.Target("< 1,000", v -> v < 1_000),
+              millis);
+          Thread.sleep(50 + random.nextInt(50));
+        }
+      }
+      log.printf(
+          "  live channel: write on A visible on B in %s ms (worker defaults)%n",
+          samples.stream().map(v -> String.format("%.0f", v)).toList());
+    }
+  }
+
+  /**
+   * Opens {@code count} idle live channels from another JVM and measures the server JVM's heap
+   * (after GC) and thread count before and after.
+   */
+  void idleMemory(
+      SyncServer server, Function<String, String> token, Path dir, String store, long records)
+      throws Exception {
+    int count = options.quick() ? 200 : 1_000;
+    Path tokens = dir.resolve("live-tokens.txt");
+    List<String> lines = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      lines.add(token.apply("idle-" + i));
+    }
+    Files.write(tokens, lines, StandardCharsets.UTF_8);
+    int connectedBefore = server.liveDevices();
+    long heapBefore = heapAfterGc();
+    int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+    URI live = URI.create(server.uri().toString().replaceFirst("^http", "ws")).resolve("/v1/live");
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                IdleLiveDevices.class.getName(),
+                live.toString(),
+                tokens.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    OutputStream stdin = child.getOutputStream();
+    try (BufferedReader stdout =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line = stdout.readLine();
+      if (line == null || !line.equals("open " + count)) {
+        throw new IllegalStateException(
+            "the idle-device process said '" + line + "', expected 'open " + count + "'");
+      }
+      await(
+          count + " idle live devices on the server",
+          () -> server.liveDevices() >= connectedBefore + count,
+          Duration.ofSeconds(60));
+      long heapAfter = heapAfterGc();
+      int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
+      double perDevice = (double) (heapAfter - heapBefore) / count;
+      results.add(
+          "live_idle_heap_bytes_per_device", "bytes", store, records, count, null, perDevice);
+      // Threads that appear are Jetty pool threads started by the burst of upgrades; an idle
+      // socket holds none, so the ratio falls as the device count grows.
+      results.add(
+          "live_idle_threads_per_device",
+          "threads",
+          store,
+          records,
+          count,
+          new Results.Target("<= 0.05 (no thread per device)", v -> v <= 0.05),
+          (double) (threadsAfter - threadsBefore) / count);
+      log.printf(
+          "  %,d idle live devices: %,.0f heap bytes each on the server, %d threads added%n",
+          count, perDevice, threadsAfter - threadsBefore);
+    } finally {
+      stdin.close(); // the child's signal to let its sockets go
+      if (!child.waitFor(30, TimeUnit.SECONDS)) {
+        child.destroyForcibly();
+      }
+    }
+    await(
+        "the idle live devices to disconnect",
+        () -> server.liveDevices() <= connectedBefore,
+        Duration.ofSeconds(60));
+  }
+
+  private static long heapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static void await(String what, BooleanSupplier done, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + timeout + " waiting for " + what);
+      }
+      Thread.sleep(1);
+    }
+  }
+}
