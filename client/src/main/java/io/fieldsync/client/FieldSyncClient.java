@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +55,7 @@ public final class FieldSyncClient implements AutoCloseable {
   private final Clock clock;
   private final Connection engineConnection;
   private final SyncEngine engine;
-  private final ReentrantLock syncLock = new ReentrantLock();
+  private final CycleLock cycle;
   private final List<SyncListener> listeners = new CopyOnWriteArrayList<>();
   private volatile Schema schema;
   private volatile boolean schemaChecked;
@@ -75,8 +74,10 @@ public final class FieldSyncClient implements AutoCloseable {
       Clock clock,
       RandomGenerator random,
       SyncEngine.Settings settings,
-      boolean schemaChecked) {
+      boolean schemaChecked,
+      Duration lockWait) {
     this.database = database;
+    this.cycle = new CycleLock(database, lockWait);
     this.engineConnection = engineConnection;
     this.schema = schema;
     this.transport = transport;
@@ -163,7 +164,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws ConfigException when the server's schema changed in a way a device cannot migrate
    */
   public SyncResult syncNow() {
-    syncLock.lock();
+    cycle.lock();
     try {
       ensureOpen();
       notifyListeners(SyncListener::syncStarted);
@@ -199,7 +200,7 @@ public final class FieldSyncClient implements AutoCloseable {
         throw e;
       }
     } finally {
-      syncLock.unlock();
+      cycle.unlock();
     }
   }
 
@@ -213,13 +214,13 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws io.fieldsync.AuthException when the token is refused
    */
   public Schema refreshSchema() {
-    syncLock.lock();
+    cycle.lock();
     try {
       ensureOpen();
       refreshSchemaLocked();
       return schema;
     } finally {
-      syncLock.unlock();
+      cycle.unlock();
     }
   }
 
@@ -425,7 +426,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws StorageException when the local database failed
    */
   public ResyncResult resync() {
-    syncLock.lock();
+    cycle.lock();
     try {
       ensureOpen();
       if (!schemaChecked) {
@@ -434,7 +435,7 @@ public final class FieldSyncClient implements AutoCloseable {
       return resyncLocked(
           snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
     } finally {
-      syncLock.unlock();
+      cycle.unlock();
     }
   }
 
@@ -450,7 +451,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws StorageException when the local database failed
    */
   public VerifyReport verify() {
-    syncLock.lock();
+    cycle.lock();
     try {
       ensureOpen();
       if (!schemaChecked) {
@@ -467,7 +468,7 @@ public final class FieldSyncClient implements AutoCloseable {
           report.skipped().size());
       return report;
     } finally {
-      syncLock.unlock();
+      cycle.unlock();
     }
   }
 
@@ -537,17 +538,18 @@ public final class FieldSyncClient implements AutoCloseable {
     if (running != null) {
       running.close();
     }
-    syncLock.lock();
+    cycle.local().lock();
     try {
       if (closed) {
         return;
       }
       closed = true;
+      cycle.close();
       engineConnection.close();
     } catch (SQLException e) {
       throw LocalStore.storage(e);
     } finally {
-      syncLock.unlock();
+      cycle.local().unlock();
     }
   }
 
@@ -584,6 +586,7 @@ public final class FieldSyncClient implements AutoCloseable {
     private int pullPageSize = 1000;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(60);
+    private Duration lockWait = Duration.ofSeconds(60);
 
     private Builder(Path database) {
       this.database = Objects.requireNonNull(database, "database");
@@ -654,6 +657,19 @@ public final class FieldSyncClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a sync cycle waits for another one on the same database (another thread, client or
+     * process) to finish before it fails with a retriable error (default 60 s).
+     */
+    public Builder lockWait(Duration lockWait) {
+      Objects.requireNonNull(lockWait, "lockWait");
+      if (lockWait.isNegative()) {
+        throw new IllegalArgumentException("lockWait must not be negative, found " + lockWait);
+      }
+      this.lockWait = lockWait;
+      return this;
+    }
+
     public Builder timeouts(Duration connect, Duration request) {
       this.connectTimeout = Objects.requireNonNull(connect, "connect");
       this.requestTimeout = Objects.requireNonNull(request, "request");
@@ -719,7 +735,8 @@ public final class FieldSyncClient implements AutoCloseable {
             clock,
             random(),
             settings,
-            true);
+            true,
+            lockWait);
       } catch (SQLException e) {
         close(connection);
         throw LocalStore.storage(e);
@@ -773,7 +790,8 @@ public final class FieldSyncClient implements AutoCloseable {
             clock,
             random(),
             settings,
-            false);
+            false,
+            lockWait);
       } catch (SQLException e) {
         close(connection);
         throw LocalStore.storage(e);
