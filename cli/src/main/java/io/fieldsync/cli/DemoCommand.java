@@ -245,8 +245,8 @@ final class DemoCommand implements Callable<Integer> {
           item.device(),
           item.deviceValue());
     }
-    ReviewClient reviews =
-        new ReviewClient(
+    AdminClient reviews =
+        new AdminClient(
             serverUri,
             tokens.mint(
                 TENANT, "coordinator", "coordinator", "admin", List.of(), Duration.ofHours(1)));

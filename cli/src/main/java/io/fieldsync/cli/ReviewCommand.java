@@ -40,8 +40,8 @@ final class ReviewCommand implements Runnable {
         description = "Token with role admin; default: env FIELDSYNC_TOKEN")
     String token;
 
-    ReviewClient client() {
-      return new ReviewClient(server, token);
+    AdminClient client() {
+      return new AdminClient(server, token);
     }
   }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
     name = "token",
     mixinStandardHelpOptions = true,
     description = "Device tokens.",
-    subcommands = {TokenCommand.Create.class})
+    subcommands = {TokenCommand.Create.class, TokenCommand.Revoke.class})
 final class TokenCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -65,6 +65,37 @@ final class TokenCommand implements Runnable {
     public Integer call() {
       TokenService tokens = new TokenService(Secrets.load(secretFile, false));
       spec.commandLine().getOut().println(tokens.mint(tenant, device, user, role, scopes, ttl));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description =
+          "Refuses every token of a device issued until now, on every server node (within 2 s);"
+              + " a token minted afterwards enrolls the device again.")
+  static final class Revoke implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--device", required = true, description = "Device id whose tokens to refuse")
+    String device;
+
+    @picocli.CommandLine.ArgGroup(exclusive = false)
+    ReviewCommand.Connection connection = new ReviewCommand.Connection();
+
+    @Override
+    public Integer call() {
+      com.google.gson.JsonObject answer = connection.client().revoke(device).getAsJsonObject();
+      spec.commandLine()
+          .getOut()
+          .println(
+              "revoked the tokens of device "
+                  + answer.get("device").getAsString()
+                  + " (tenant "
+                  + answer.get("tenant").getAsString()
+                  + ") issued up to "
+                  + answer.get("issued_up_to").getAsString());
       return 0;
     }
   }

@@ -243,6 +243,26 @@ final class SyncHandler extends Handler.Abstract {
         RecordsRequest records = readBody(request, RecordsRequest.getDefaultInstance(), format);
         return Reply.message(recovery.records(token, records), responseFormat(request, format));
       }
+      case "/v1/admin/revoke" -> {
+        requireMethod(method, "POST");
+        TokenClaims token = authenticate(request);
+        if (requestFormat(request) != MessageCodec.Format.JSON) {
+          throw HttpFailure.unsupportedMediaType("revoking a device takes application/json");
+        }
+        byte[] body = readRaw(request);
+        if (MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING))) {
+          body = MessageCodec.decompress(body, config.maxBodyBytes());
+        }
+        String result =
+            tokens.revocations().revoke(token, new String(body, StandardCharsets.UTF_8));
+        log.info(
+            "revoke tenant={} by device={}: {} in {} ms",
+            token.tenant(),
+            token.device(),
+            result,
+            elapsedMillis(started));
+        return Reply.json(result);
+      }
       case "/v1/review" -> {
         requireMethod(method, "GET");
         TokenClaims token = authenticate(request);

@@ -86,7 +86,11 @@ public final class SyncServer implements AutoCloseable {
     config.store().migrate(config.schema());
     ServerMetrics metrics = new ServerMetrics();
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
-    TokenService tokens = new TokenService(config.secret(), config.wallClock());
+    TokenService tokens =
+        new TokenService(
+            config.secret(),
+            config.wallClock(),
+            new Revocations(config.store(), config.wallClock()));
     SyncHandler handler =
         new SyncHandler(
             config,

@@ -57,7 +57,15 @@ public final class TokenService {
    * @param wallClock epoch milliseconds, for {@code iat} and expiry checks
    * @throws ConfigException when the secret is too short
    */
+  private final Revocations revocations;
+
   public TokenService(byte[] secret, LongSupplier wallClock) {
+    this(secret, wallClock, null);
+  }
+
+  /** A service that also refuses the tokens {@code revocations} says were revoked. */
+  TokenService(byte[] secret, LongSupplier wallClock, Revocations revocations) {
+    this.revocations = revocations;
     if (secret == null || secret.length < MIN_SECRET_BYTES) {
       throw new ConfigException(
           "the token secret must be at least "
@@ -141,6 +149,7 @@ public final class TokenService {
       throw new AuthException("missing bearer token; send Authorization: Bearer <token>");
     }
     DecodedJWT jwt;
+    TokenClaims claims;
     try {
       jwt = verifier.verify(token);
     } catch (TokenExpiredException e) {
@@ -159,17 +168,27 @@ public final class TokenService {
           jwt.getClaim(SCOPES).isMissing() ? List.of() : jwt.getClaim(SCOPES).asList(String.class);
       Instant issued = jwt.getIssuedAtAsInstant();
       Instant expires = jwt.getExpiresAtAsInstant();
-      return new TokenClaims(
-          jwt.getClaim(TENANT).asString(),
-          jwt.getClaim(DEVICE).asString(),
-          jwt.getSubject(),
-          jwt.getClaim(ROLE).asString(),
-          scopes,
-          issued == null ? expires.minusSeconds(1) : issued,
-          expires);
+      claims =
+          new TokenClaims(
+              jwt.getClaim(TENANT).asString(),
+              jwt.getClaim(DEVICE).asString(),
+              jwt.getSubject(),
+              jwt.getClaim(ROLE).asString(),
+              scopes,
+              issued == null ? expires.minusSeconds(1) : issued,
+              expires);
     } catch (IllegalArgumentException | JWTDecodeException | NullPointerException e) {
       throw new AuthException("token claims are malformed: " + e.getMessage());
     }
+    if (revocations != null) {
+      revocations.check(claims);
+    }
+    return claims;
+  }
+
+  /** Where revocations are kept, or null for a service that only checks signatures. */
+  Revocations revocations() {
+    return revocations;
   }
 
   /**

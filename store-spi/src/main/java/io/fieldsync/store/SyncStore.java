@@ -112,6 +112,25 @@ public interface SyncStore extends AutoCloseable {
     throw new UnsupportedOperationException(name() + " store cannot scan tables");
   }
 
+  // ---------------------------------------------------------------- token revocation (optional)
+
+  /**
+   * Revokes the device's tokens issued at or before {@code issuedUpToSeconds} (epoch seconds, the
+   * tokens' {@code iat}); a later call can only move the line forward. Tokens minted afterwards
+   * work again (re-enrolling the device).
+   *
+   * @throws UnsupportedOperationException when the backend cannot
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  default void revokeDevice(String tenant, String device, long issuedUpToSeconds) {
+    throw new UnsupportedOperationException(name() + " store cannot revoke tokens");
+  }
+
+  /** Per revoked device of the tenant: its tokens issued at or before this epoch second. */
+  default Map<String, Long> revokedDevices(String tenant) {
+    return Map.of();
+  }
+
   @Override
   void close();
 }

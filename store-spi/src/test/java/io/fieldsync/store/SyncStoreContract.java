@@ -140,6 +140,22 @@ public abstract class SyncStoreContract {
   }
 
   @Test
+  void revokedDevicesArePerTenantAndTheLineOnlyMovesForward() {
+    assertThat(store.revokedDevices(TENANT)).isEmpty();
+    store.revokeDevice(TENANT, "tablet-7", 1_000);
+    store.revokeDevice(TENANT, "tablet-8", 2_000);
+    store.revokeDevice(TENANT, "tablet-7", 500);
+    assertThat(store.revokedDevices(TENANT))
+        .containsExactly(Map.entry("tablet-7", 1_000L), Map.entry("tablet-8", 2_000L));
+    store.revokeDevice(TENANT, "tablet-7", 3_000);
+    assertThat(store.revokedDevices(TENANT)).containsEntry("tablet-7", 3_000L);
+    assertThat(store.revokedDevices(OTHER_TENANT)).isEmpty();
+    store.close();
+    store = reopenStore(dir);
+    assertThat(store.revokedDevices(TENANT)).containsEntry("tablet-7", 3_000L).hasSize(2);
+  }
+
+  @Test
   void sequenceStartsAtZeroAndGrowsByOneWithoutGaps() {
     assertThat(store.currentSequence(TENANT)).isZero();
     List<Long> seen = new ArrayList<>();

@@ -8,6 +8,9 @@ import io.fieldsync.client.WorkerEvent;
 import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
 import io.fieldsync.server.ServerConfig;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -96,5 +99,35 @@ class SyncWorkerTest extends LiveFixture {
     await("the stopped state", () -> worker.status().state() == SyncWorker.State.STOPPED);
     assertThat(worker.status().stopReason()).isEqualTo(stopped.reason());
     assertThat(device.workerStatus().lastError()).contains("401");
+  }
+
+  @Test
+  void workerStopsWithTheReasonWhenAnAdminRevokesItsDevice() throws Exception {
+    startServer();
+    FieldSyncClient device = device("a");
+    Events events = new Events();
+    SyncWorker worker = device.startWorker(options());
+    worker.addListener(events.all::add);
+    await("the first sync", () -> worker.status().lastSuccessAt() != null);
+
+    String admin =
+        server.tokens().mint(TENANT, "console", null, "admin", List.of(), Duration.ofHours(1));
+    HttpResponse<String> revoked =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.uri().resolve("/v1/admin/revoke"))
+                    .header("Authorization", "Bearer " + admin)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"device\":\"a\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+    insertHousehold(device, 1, "Ada");
+
+    await("the worker to stop", () -> events.has(WorkerEvent.Stopped.class));
+    WorkerEvent.Stopped stopped = events.of(WorkerEvent.Stopped.class).get(0);
+    assertThat(stopped.fatal()).isTrue();
+    assertThat(stopped.reason()).contains("401").contains("the tokens of device 'a' issued up to");
+    assertThat(device.status().pending()).as("the write waits in the outbox").isEqualTo(1);
   }
 }

@@ -50,7 +50,13 @@ final class PostgresStore extends JdbcSyncStore {
   static final List<MetadataMigrations.Step> STEPS =
       List.of(
           new MetadataMigrations.Step(
-              1, "baseline: metadata tables of the shared JDBC engine", List.of()));
+              1, "baseline: metadata tables of the shared JDBC engine", List.of()),
+          new MetadataMigrations.Step(
+              2,
+              "_fs_revoked: devices whose older tokens are refused",
+              List.of(
+                  "CREATE TABLE IF NOT EXISTS _fs_revoked (tenant TEXT NOT NULL, device TEXT NOT"
+                      + " NULL, issued_up_to BIGINT NOT NULL, PRIMARY KEY (tenant, device))")));
 
   private final PostgresLocation location;
   private final HikariDataSource pool;

@@ -566,6 +566,79 @@ public abstract class JdbcSyncStore implements SyncStore {
     }
   }
 
+  // ---------------------------------------------------------------- token revocation
+
+  @Override
+  public void revokeDevice(String tenant, String device, long issuedUpToSeconds) {
+    requireTenant(tenant);
+    Connection connection = writer();
+    boolean broken = false;
+    try {
+      dialect.beginWrite(connection);
+      try {
+        // A later revocation never moves the line back: tokens refused stay refused.
+        if (update(
+                connection,
+                "UPDATE _fs_revoked SET issued_up_to = ? WHERE tenant = ? AND device = ?"
+                    + " AND issued_up_to < ?",
+                issuedUpToSeconds,
+                tenant,
+                device,
+                issuedUpToSeconds)
+            == 0) {
+          if (queryLong(
+                  connection,
+                  "SELECT count(*) FROM _fs_revoked WHERE tenant = ? AND device = ?",
+                  tenant,
+                  device)
+              == 0) {
+            update(
+                connection,
+                "INSERT INTO _fs_revoked (tenant, device, issued_up_to) VALUES (?, ?, ?)",
+                tenant,
+                device,
+                issuedUpToSeconds);
+          }
+        }
+        dialect.commit(connection);
+      } catch (RuntimeException | SQLException e) {
+        try {
+          dialect.rollback(connection);
+        } catch (SQLException rollback) {
+          broken = true;
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      broken = true;
+      throw failure("revoking the tokens of device '" + device + "'", e);
+    } finally {
+      releaseWriter(connection, broken);
+    }
+  }
+
+  @Override
+  public Map<String, Long> revokedDevices(String tenant) {
+    requireTenant(tenant);
+    return read(
+        "reading the revoked devices of tenant '" + tenant + "'",
+        connection -> {
+          Map<String, Long> result = new LinkedHashMap<>();
+          try (PreparedStatement statement =
+              connection.prepareStatement(
+                  "SELECT device, issued_up_to FROM _fs_revoked WHERE tenant = ? ORDER BY device")) {
+            statement.setString(1, tenant);
+            try (ResultSet rows = statement.executeQuery()) {
+              while (rows.next()) {
+                result.put(rows.getString(1), rows.getLong(2));
+              }
+            }
+          }
+          return result;
+        });
+  }
+
   // ---------------------------------------------------------------- shared helpers
 
   static long readSequence(Connection connection, String tenant) throws SQLException {

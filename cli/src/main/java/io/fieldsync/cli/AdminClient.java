@@ -13,17 +13,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Talks to the server's review queue endpoints with an admin token. */
-final class ReviewClient {
+/** Talks to the server's admin endpoints (review queue, token revocation) with an admin token. */
+final class AdminClient {
   private final URI server;
   private final String token;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  ReviewClient(URI server, String token) {
+  AdminClient(URI server, String token) {
     if (token == null || token.isBlank()) {
       throw new AuthException(
-          "the review queue needs an admin token: pass --token or set FIELDSYNC_TOKEN (fieldsync"
+          "this command needs an admin token: pass --token or set FIELDSYNC_TOKEN (fieldsync"
               + " token create --role admin …)");
     }
     this.server = server;
@@ -41,6 +41,16 @@ final class ReviewClient {
         HttpRequest.newBuilder(server.resolve("/v1/review/" + id + "/resolve"))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(action.toString())));
+  }
+
+  /** Refuses the device's tokens issued until now. */
+  JsonElement revoke(String device) {
+    JsonObject body = new JsonObject();
+    body.addProperty("device", device);
+    return send(
+        HttpRequest.newBuilder(server.resolve("/v1/admin/revoke"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
   }
 
   private JsonElement send(HttpRequest.Builder request) {
