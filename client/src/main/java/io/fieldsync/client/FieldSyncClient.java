@@ -381,6 +381,9 @@ public final class FieldSyncClient implements AutoCloseable {
       return engine.cycle();
     } catch (ResyncRequiredException e) {
       LOG.info("{}: resync required: {}", database, e.getMessage());
+      if (e.lastDeviceBatch() > 0) {
+        engine.continueAfter(e.lastDeviceBatch());
+      }
       resyncLocked(e.getMessage());
       return engine.cycle();
     }
@@ -396,7 +399,15 @@ public final class FieldSyncClient implements AutoCloseable {
 
   private ResyncResult resyncLocked(String reason) {
     notifyListeners(listener -> listener.resyncStarted(reason));
-    engine.push();
+    try {
+      engine.push();
+    } catch (ResyncRequiredException e) {
+      if (e.lastDeviceBatch() == 0) {
+        throw e;
+      }
+      engine.continueAfter(e.lastDeviceBatch());
+      engine.push();
+    }
     Snapshot.Outcome outcome =
         new Snapshot(engineConnection, schema, transport, settings.pullPageSize())
             .run(

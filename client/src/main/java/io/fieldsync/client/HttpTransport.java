@@ -168,7 +168,7 @@ public final class HttpTransport implements Transport {
       throw new AuthException(message);
     }
     if (status == 410) {
-      throw new ResyncRequiredException(message);
+      throw new ResyncRequiredException(message, lastDeviceBatch(bytes));
     }
     if (status >= 500 || status == 408 || status == 429) {
       throw new TransportException(message);
@@ -198,6 +198,16 @@ public final class HttpTransport implements Transport {
    * The {@code message} of the server's JSON error body ({@code {"error": ..., "message": ...}}),
    * or a short excerpt of the body when it has none.
    */
+  private static final java.util.regex.Pattern LAST_DEVICE_BATCH =
+      java.util.regex.Pattern.compile("\"last_device_batch\"\\s*:\\s*(\\d{1,18})");
+
+  /** The {@code last_device_batch} of a 410 body, 0 when it has none. */
+  static long lastDeviceBatch(byte[] body) {
+    java.util.regex.Matcher found =
+        LAST_DEVICE_BATCH.matcher(new String(body, StandardCharsets.UTF_8));
+    return found.find() ? Long.parseLong(found.group(1)) : 0;
+  }
+
   static String errorMessage(byte[] body) {
     String text = new String(body, StandardCharsets.UTF_8);
     for (String key : new String[] {"\"message\"", "\"error\""}) {

@@ -32,6 +32,9 @@ final class LocalStore {
   static final String META_SCHEMA_VERSION = "schema_version";
   static final String META_LAST_SYNC_AT = "last_sync_at";
 
+  /** Batches this database has made (PushRequest.device_batch of the last one). */
+  static final String META_DEVICE_BATCHES = "device_batches";
+
   static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
   /** The sync state row. */
@@ -229,6 +232,11 @@ final class LocalStore {
         return rows.next() ? Outbox.normalize(rows.getObject(1)) : null;
       }
     }
+  }
+
+  static long metaLong(Connection connection, String key) throws SQLException {
+    Object value = meta(connection, key);
+    return value instanceof Number number ? number.longValue() : 0;
   }
 
   static String metaText(Connection connection, String key) throws SQLException {

@@ -180,6 +180,24 @@ final class SyncEngine {
 
   record Inflight(String batchId, long maxLogId, byte[] request) {}
 
+  /**
+   * The server says this database is older than the device's history: batch numbers up to {@code
+   * lastCommitted} are taken. The refused inflight batch never committed (a committed one is
+   * answered by its recorded outcome first), so it is dropped and its log rows go out again in a
+   * batch numbered after the server's.
+   */
+  void continueAfter(long lastCommitted) {
+    LocalStore.transaction(
+        connection,
+        c -> {
+          if (LocalStore.metaLong(c, LocalStore.META_DEVICE_BATCHES) < lastCommitted) {
+            LocalStore.putMeta(c, LocalStore.META_DEVICE_BATCHES, lastCommitted);
+          }
+          execute(c, "DELETE FROM _fs_inflight");
+          return null;
+        });
+  }
+
   private static Inflight inflight(Connection c) throws SQLException {
     try (PreparedStatement select =
             c.prepareStatement("SELECT batch_id, max_log_id, request FROM _fs_inflight");
@@ -214,9 +232,12 @@ final class SyncEngine {
             }
             return null;
           }
+          long number = LocalStore.metaLong(c, LocalStore.META_DEVICE_BATCHES) + 1;
+          LocalStore.putMeta(c, LocalStore.META_DEVICE_BATCHES, number);
           PushRequest.Builder request =
               PushRequest.newBuilder()
-                  .setBatchId(batchId(end).toString())
+                  .setBatchId(batchId(number).toString())
+                  .setDeviceBatch(number)
                   .setSchemaVersion(schema.version())
                   .addAllChanges(changes)
                   .setDeviceHlc(LocalStore.state(c).hlc());
@@ -239,13 +260,13 @@ final class SyncEngine {
   }
 
   /**
-   * A version-4 UUID from the injected generator. The low bits also carry the batch's last log id,
-   * which never repeats on a device (AUTOINCREMENT), so even a fixed test seed cannot make a device
-   * reuse a batch id and be answered with an old outcome.
+   * A version-4 UUID from the injected generator. The low bits also carry the database's batch
+   * number, which never repeats in a database, so even a fixed test seed cannot make a device reuse
+   * a batch id and be answered with an old outcome.
    */
-  private UUID batchId(long end) {
+  private UUID batchId(long number) {
     long high = (random.nextLong() & ~0xF000L) | 0x4000L;
-    long low = ((random.nextLong() & 0xFFFF_0000_0000_0000L) ^ (end & 0x0000_FFFF_FFFF_FFFFL));
+    long low = ((random.nextLong() & 0xFFFF_0000_0000_0000L) ^ (number & 0x0000_FFFF_FFFF_FFFFL));
     low = (low & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(high, low);
   }

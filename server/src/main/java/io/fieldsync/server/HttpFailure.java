@@ -6,11 +6,22 @@ final class HttpFailure extends RuntimeException {
 
   private final int status;
   private final String error;
+  private final long lastDeviceBatch;
 
   HttpFailure(int status, String error, String message) {
+    this(status, error, message, 0);
+  }
+
+  private HttpFailure(int status, String error, String message, long lastDeviceBatch) {
     super(message, null, false, false);
     this.status = status;
     this.error = error;
+    this.lastDeviceBatch = lastDeviceBatch;
+  }
+
+  /** For a device database older than its history: the device's last committed batch, else 0. */
+  long lastDeviceBatch() {
+    return lastDeviceBatch;
   }
 
   int status() {
@@ -44,6 +55,11 @@ final class HttpFailure extends RuntimeException {
   /** 410: the device's cursor is older than the tombstone horizon; it must take a snapshot. */
   static HttpFailure resyncRequired(String message) {
     return new HttpFailure(410, "resync_required", message);
+  }
+
+  /** 410: the device database is older than batches the server committed from it. */
+  static HttpFailure restoredDatabase(String message, long lastDeviceBatch) {
+    return new HttpFailure(410, "resync_required", message, lastDeviceBatch);
   }
 
   static HttpFailure tooLarge(String message) {

@@ -94,6 +94,7 @@ final class PushService {
     if (recorded.isPresent()) {
       return new Outcome(replay(recorded.get(), batchId), 0, 0);
     }
+    requireCurrentDatabase(token, request);
     ServerClock.Guard guard = clock.guard();
     guard.admit(request.getDeviceHlc());
     List<Prepared> prepared = prepare(token, request, guard);
@@ -105,9 +106,40 @@ final class PushService {
               if (raced.isPresent()) {
                 return replay(raced.get(), batchId);
               }
+              if (request.getDeviceBatch() > 0) {
+                transaction.recordDeviceBatch(token.device(), request.getDeviceBatch());
+              }
               return new Commit(transaction, token, batchId, prepared).run();
             });
     return new Outcome(response, guard.capped(), guard.maxAheadMillis());
+  }
+
+  /**
+   * A device database counts its batches; one that sends a number the server has already committed
+   * for the device is older than its own history (restored from a backup, or a copy), so what it
+   * believes it has and has not pushed is stale: it must resync, pushing its outbox first.
+   */
+  private void requireCurrentDatabase(TokenClaims token, PushRequest request) {
+    long number = request.getDeviceBatch();
+    if (number < 0) {
+      throw HttpFailure.badRequest("device_batch must not be negative, found " + number);
+    }
+    if (number == 0) {
+      return;
+    }
+    long last = store.lastDeviceBatch(token.tenant(), token.device());
+    if (number <= last) {
+      throw HttpFailure.restoredDatabase(
+          "device '"
+              + token.device()
+              + "' sent batch number "
+              + number
+              + " but the server already committed its batch "
+              + last
+              + ": this database is older than the device's history (restored from a backup, or"
+              + " a copy); resync it (its outbox is pushed first)",
+          last);
+    }
   }
 
   private static PushResponse replay(byte[] recorded, String batchId) {

@@ -92,6 +92,16 @@ final class SyncHandler extends Handler.Abstract {
           format == MessageCodec.Format.PROTOBUF ? "zstd" : null,
           MessageCodec.write(message, format));
     }
+
+    /** This JSON error with one more number field. */
+    Reply withField(String name, long value) {
+      JsonObject json =
+          com.google.gson.JsonParser.parseString(new String(body, StandardCharsets.UTF_8))
+              .getAsJsonObject();
+      json.addProperty(name, value);
+      return new Reply(
+          status, contentType, contentEncoding, (json + "\n").getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   /** Whether a request on this connection is being handled or its response is being written. */
@@ -120,6 +130,9 @@ final class SyncHandler extends Handler.Abstract {
       reply = route(request, method, path, started);
     } catch (HttpFailure e) {
       reply = error(method, path, e.status(), e.error(), e.getMessage(), null);
+      if (e.lastDeviceBatch() > 0) {
+        reply = reply.withField("last_device_batch", e.lastDeviceBatch());
+      }
     } catch (ProtocolException e) {
       reply = error(method, path, 400, "bad_request", e.getMessage(), null);
     } catch (AuthException e) {

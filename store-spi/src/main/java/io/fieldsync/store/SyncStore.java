@@ -112,6 +112,14 @@ public interface SyncStore extends AutoCloseable {
     throw new UnsupportedOperationException(name() + " store cannot scan tables");
   }
 
+  /**
+   * The highest {@code device_batch} number committed for the device ({@link
+   * WriteTransaction#recordDeviceBatch}), 0 when none was.
+   */
+  default long lastDeviceBatch(String tenant, String device) {
+    return 0;
+  }
+
   // ---------------------------------------------------------------- token revocation (optional)
 
   /**

@@ -58,4 +58,10 @@ public interface WriteTransaction {
 
   /** Marks an open review item resolved; false when it was not open. */
   boolean resolveReview(long id, String resolution, long resolvedAtMillis);
+
+  /**
+   * Raises the device's highest committed batch number to {@code number} (never lowers it), in this
+   * transaction. Optional: a backend that does not track it ignores the call.
+   */
+  default void recordDeviceBatch(String device, long number) {}
 }

@@ -140,6 +140,35 @@ public abstract class SyncStoreContract {
   }
 
   @Test
+  void deviceBatchNumbersOnlyRiseAndRollBackWithTheirTransaction() {
+    assertThat(store.lastDeviceBatch(TENANT, "tablet-7")).isZero();
+    store.write(
+        TENANT,
+        transaction -> {
+          transaction.recordDeviceBatch("tablet-7", 3);
+          return null;
+        });
+    store.write(
+        TENANT,
+        transaction -> {
+          transaction.recordDeviceBatch("tablet-7", 2);
+          return null;
+        });
+    assertThatThrownBy(
+            () ->
+                store.write(
+                    TENANT,
+                    transaction -> {
+                      transaction.recordDeviceBatch("tablet-7", 9);
+                      throw new IllegalStateException("the batch failed");
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(store.lastDeviceBatch(TENANT, "tablet-7")).isEqualTo(3);
+    assertThat(store.lastDeviceBatch(OTHER_TENANT, "tablet-7")).isZero();
+    assertThat(store.lastDeviceBatch(TENANT, "tablet-8")).isZero();
+  }
+
+  @Test
   void revokedDevicesArePerTenantAndTheLineOnlyMovesForward() {
     assertThat(store.revokedDevices(TENANT)).isEmpty();
     store.revokeDevice(TENANT, "tablet-7", 1_000);

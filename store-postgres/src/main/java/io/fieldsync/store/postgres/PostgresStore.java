@@ -56,7 +56,13 @@ final class PostgresStore extends JdbcSyncStore {
               "_fs_revoked: devices whose older tokens are refused",
               List.of(
                   "CREATE TABLE IF NOT EXISTS _fs_revoked (tenant TEXT NOT NULL, device TEXT NOT"
-                      + " NULL, issued_up_to BIGINT NOT NULL, PRIMARY KEY (tenant, device))")));
+                      + " NULL, issued_up_to BIGINT NOT NULL, PRIMARY KEY (tenant, device))")),
+          new MetadataMigrations.Step(
+              3,
+              "_fs_devices: each device's highest committed batch number",
+              List.of(
+                  "CREATE TABLE IF NOT EXISTS _fs_devices (tenant TEXT NOT NULL, device TEXT NOT"
+                      + " NULL, last_batch BIGINT NOT NULL, PRIMARY KEY (tenant, device))")));
 
   private final PostgresLocation location;
   private final HikariDataSource pool;

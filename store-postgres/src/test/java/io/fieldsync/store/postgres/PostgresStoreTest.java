@@ -222,7 +222,7 @@ class PostgresStoreTest {
           return null;
         });
     assertThat(second.currentSequence("acme")).isEqualTo(2);
-    assertThat(query("SELECT version FROM _fs_migrations")).containsExactly("1", "2");
+    assertThat(query("SELECT version FROM _fs_migrations")).containsExactly("1", "2", "3");
   }
 
   @Test

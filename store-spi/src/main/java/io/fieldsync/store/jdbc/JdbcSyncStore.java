@@ -566,6 +566,19 @@ public abstract class JdbcSyncStore implements SyncStore {
     }
   }
 
+  @Override
+  public long lastDeviceBatch(String tenant, String device) {
+    requireTenant(tenant);
+    return read(
+        "reading the last batch of device '" + device + "'",
+        connection ->
+            queryLong(
+                connection,
+                "SELECT coalesce(max(last_batch), 0) FROM _fs_devices WHERE tenant = ? AND device = ?",
+                tenant,
+                device));
+  }
+
   // ---------------------------------------------------------------- token revocation
 
   @Override

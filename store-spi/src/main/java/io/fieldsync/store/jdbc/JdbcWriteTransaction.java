@@ -213,6 +213,34 @@ final class JdbcWriteTransaction implements WriteTransaction {
   }
 
   @Override
+  public void recordDeviceBatch(String device, long number) {
+    try {
+      PreparedStatement raise =
+          prepare(
+              "UPDATE _fs_devices SET last_batch = ? WHERE tenant = ? AND device = ?"
+                  + " AND last_batch < ?");
+      raise.setLong(1, number);
+      raise.setString(2, tenant);
+      raise.setString(3, device);
+      raise.setLong(4, number);
+      if (raise.executeUpdate() == 0) {
+        PreparedStatement insert =
+            prepare(
+                "INSERT INTO _fs_devices (tenant, device, last_batch) SELECT ?, ?, ? WHERE NOT"
+                    + " EXISTS (SELECT 1 FROM _fs_devices WHERE tenant = ? AND device = ?)");
+        insert.setString(1, tenant);
+        insert.setString(2, device);
+        insert.setLong(3, number);
+        insert.setString(4, tenant);
+        insert.setString(5, device);
+        insert.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw store.failure("recording the batch number of device '" + device + "'", e);
+    }
+  }
+
+  @Override
   public void recordBatch(String device, String batchId, byte[] outcome) {
     try {
       PreparedStatement insert = queue("_fs_batches", batchInsert);

@@ -179,6 +179,10 @@ final class Migration {
                 + " NOT NULL, at "
                 + bigint
                 + " NOT NULL, PRIMARY KEY (tenant, seq))",
+            "CREATE TABLE IF NOT EXISTS _fs_devices (tenant TEXT NOT NULL, device TEXT NOT NULL,"
+                + " last_batch "
+                + bigint
+                + " NOT NULL, PRIMARY KEY (tenant, device))",
             "CREATE TABLE IF NOT EXISTS _fs_revoked (tenant TEXT NOT NULL, device TEXT NOT NULL,"
                 + " issued_up_to "
                 + bigint
