@@ -391,89 +391,72 @@ public abstract class JdbcSyncStore implements SyncStore {
    * the mark and the delete.
    */
   private long purgeTenant(String tenant, long nowMillis, long horizonMillis) {
-    Connection connection = writer();
-    boolean broken = false;
-    try {
-      dialect.beginWrite(connection);
-      try {
-        long sequence = dialect.lockSequence(connection, tenant);
-        if (queryLong(
+    return maintenance(
+        "purging tombstones of tenant '" + tenant + "'",
+        connection -> {
+          long sequence = dialect.lockSequence(connection, tenant);
+          if (queryLong(
+                  connection,
+                  "SELECT count(*) FROM _fs_purge_marks WHERE tenant = ? AND seq = ?",
+                  tenant,
+                  sequence)
+              == 0) {
+            update(
                 connection,
-                "SELECT count(*) FROM _fs_purge_marks WHERE tenant = ? AND seq = ?",
+                "INSERT INTO _fs_purge_marks (tenant, seq, at) VALUES (?, ?, ?)",
                 tenant,
-                sequence)
-            == 0) {
-          update(
-              connection,
-              "INSERT INTO _fs_purge_marks (tenant, seq, at) VALUES (?, ?, ?)",
-              tenant,
-              sequence,
-              nowMillis);
-        }
-        long cutoff =
-            queryLong(
-                connection,
-                "SELECT coalesce(max(seq), -1) FROM _fs_purge_marks WHERE tenant = ? AND at <= ?",
-                tenant,
-                nowMillis - horizonMillis);
-        long removed = 0;
-        if (cutoff >= 0) {
-          long highest =
+                sequence,
+                nowMillis);
+          }
+          long cutoff =
               queryLong(
                   connection,
-                  "SELECT coalesce(max(seq), 0) FROM _fs_records"
-                      + " WHERE tenant = ? AND deleted = 1 AND seq <= ?",
+                  "SELECT coalesce(max(seq), -1) FROM _fs_purge_marks WHERE tenant = ? AND at <= ?",
                   tenant,
-                  cutoff);
-          if (highest > 0) {
-            removed =
-                update(
-                    connection,
-                    "DELETE FROM _fs_records WHERE tenant = ? AND deleted = 1 AND seq <= ?",
-                    tenant,
-                    cutoff);
-            long before =
+                  nowMillis - horizonMillis);
+          long removed = 0;
+          if (cutoff >= 0) {
+            long highest =
                 queryLong(
                     connection,
-                    "SELECT coalesce(max(seq), 0) FROM _fs_purged WHERE tenant = ?",
-                    tenant);
-            if (update(
+                    "SELECT coalesce(max(seq), 0) FROM _fs_records"
+                        + " WHERE tenant = ? AND deleted = 1 AND seq <= ?",
+                    tenant,
+                    cutoff);
+            if (highest > 0) {
+              removed =
+                  update(
+                      connection,
+                      "DELETE FROM _fs_records WHERE tenant = ? AND deleted = 1 AND seq <= ?",
+                      tenant,
+                      cutoff);
+              long before =
+                  queryLong(
+                      connection,
+                      "SELECT coalesce(max(seq), 0) FROM _fs_purged WHERE tenant = ?",
+                      tenant);
+              if (update(
+                      connection,
+                      "UPDATE _fs_purged SET seq = ? WHERE tenant = ?",
+                      Math.max(before, highest),
+                      tenant)
+                  == 0) {
+                update(
                     connection,
-                    "UPDATE _fs_purged SET seq = ? WHERE tenant = ?",
-                    Math.max(before, highest),
-                    tenant)
-                == 0) {
-              update(
-                  connection,
-                  "INSERT INTO _fs_purged (tenant, seq) VALUES (?, ?)",
-                  tenant,
-                  highest);
+                    "INSERT INTO _fs_purged (tenant, seq) VALUES (?, ?)",
+                    tenant,
+                    highest);
+              }
             }
+            // Older marks can never be the newest mark past the horizon again.
+            update(
+                connection,
+                "DELETE FROM _fs_purge_marks WHERE tenant = ? AND seq < ?",
+                tenant,
+                cutoff);
           }
-          // Older marks can never be the newest mark past the horizon again.
-          update(
-              connection,
-              "DELETE FROM _fs_purge_marks WHERE tenant = ? AND seq < ?",
-              tenant,
-              cutoff);
-        }
-        dialect.commit(connection);
-        return removed;
-      } catch (RuntimeException | SQLException e) {
-        try {
-          dialect.rollback(connection);
-        } catch (SQLException rollback) {
-          broken = true;
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      }
-    } catch (SQLException e) {
-      broken = true;
-      throw failure("purging tombstones of tenant '" + tenant + "'", e);
-    } finally {
-      releaseWriter(connection, broken);
-    }
+          return removed;
+        });
   }
 
   @Override
@@ -584,51 +567,35 @@ public abstract class JdbcSyncStore implements SyncStore {
   @Override
   public void revokeDevice(String tenant, String device, long issuedUpToSeconds) {
     requireTenant(tenant);
-    Connection connection = writer();
-    boolean broken = false;
-    try {
-      dialect.beginWrite(connection);
-      try {
-        // A later revocation never moves the line back: tokens refused stay refused.
-        if (update(
-                connection,
-                "UPDATE _fs_revoked SET issued_up_to = ? WHERE tenant = ? AND device = ?"
-                    + " AND issued_up_to < ?",
-                issuedUpToSeconds,
-                tenant,
-                device,
-                issuedUpToSeconds)
-            == 0) {
-          if (queryLong(
+    maintenance(
+        "revoking the tokens of device '" + device + "'",
+        connection -> {
+          // A later revocation never moves the line back: tokens refused stay refused.
+          if (update(
                   connection,
-                  "SELECT count(*) FROM _fs_revoked WHERE tenant = ? AND device = ?",
+                  "UPDATE _fs_revoked SET issued_up_to = ? WHERE tenant = ? AND device = ?"
+                      + " AND issued_up_to < ?",
+                  issuedUpToSeconds,
                   tenant,
-                  device)
+                  device,
+                  issuedUpToSeconds)
               == 0) {
-            update(
-                connection,
-                "INSERT INTO _fs_revoked (tenant, device, issued_up_to) VALUES (?, ?, ?)",
-                tenant,
-                device,
-                issuedUpToSeconds);
+            if (queryLong(
+                    connection,
+                    "SELECT count(*) FROM _fs_revoked WHERE tenant = ? AND device = ?",
+                    tenant,
+                    device)
+                == 0) {
+              update(
+                  connection,
+                  "INSERT INTO _fs_revoked (tenant, device, issued_up_to) VALUES (?, ?, ?)",
+                  tenant,
+                  device,
+                  issuedUpToSeconds);
+            }
           }
-        }
-        dialect.commit(connection);
-      } catch (RuntimeException | SQLException e) {
-        try {
-          dialect.rollback(connection);
-        } catch (SQLException rollback) {
-          broken = true;
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      }
-    } catch (SQLException e) {
-      broken = true;
-      throw failure("revoking the tokens of device '" + device + "'", e);
-    } finally {
-      releaseWriter(connection, broken);
-    }
+          return null;
+        });
   }
 
   @Override
@@ -650,6 +617,33 @@ public abstract class JdbcSyncStore implements SyncStore {
           }
           return result;
         });
+  }
+
+  /** Runs {@code work} in one write transaction of its own (maintenance, not a push). */
+  private <T> T maintenance(String what, ReadWork<T> work) {
+    Connection connection = writer();
+    boolean broken = false;
+    try {
+      dialect.beginWrite(connection);
+      try {
+        T result = work.run(connection);
+        dialect.commit(connection);
+        return result;
+      } catch (RuntimeException | SQLException e) {
+        try {
+          dialect.rollback(connection);
+        } catch (SQLException rollback) {
+          broken = true;
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      broken = true;
+      throw failure(what, e);
+    } finally {
+      releaseWriter(connection, broken);
+    }
   }
 
   // ---------------------------------------------------------------- shared helpers
