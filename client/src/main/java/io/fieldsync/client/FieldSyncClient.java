@@ -453,8 +453,8 @@ public final class FieldSyncClient implements AutoCloseable {
   /**
    * Checks that the device's rows match the server's and repairs those that differ: runs a sync
    * cycle, compares per-table checksums in one request, narrows mismatches down by id ranges, and
-   * rewrites only the differing records from the server (never one with pending local edits). See
-   * docs/recovery.md. Waits for a running cycle.
+   * rewrites only the differing records from the server; pending local edits are never overwritten
+   * (they stay on top, as in a pull). See docs/recovery.md. Waits for a running cycle.
    *
    * @throws io.fieldsync.TransportException when the network failed (retriable)
    * @throws io.fieldsync.AuthException when the token is refused

@@ -34,8 +34,8 @@ import java.util.TreeMap;
  * after one request. Each later round asks, for every range that differed, either its 16 sub-ranges
  * or, once the range holds at most {@value #LIST_AT} records on both sides, the list of its records
  * with their hashes. Records whose hashes differ, or that exist on one side only, are fetched with
- * {@code POST /v1/records} and written with capture off — except those with pending local edits,
- * which are reported and left to the next push.
+ * {@code POST /v1/records} and written with capture off; a record with pending local edits keeps
+ * them on top, as in a pull, and is reported as skipped: the next push settles those fields.
  */
 final class Verifier {
   /** A range this small on both sides is listed instead of split. */
@@ -245,16 +245,17 @@ final class Verifier {
             Set<RecordKey> pending = Outbox.pendingKeys(c);
             for (Record record : response.getRecordsList()) {
               String id = record.getRecordId();
+              Record full = record.toBuilder().setTable(table.name()).build();
               if (pending.contains(new RecordKey(table.name(), id))) {
+                // As a pull would: the pending edits stay on top and the other fields take the
+                // server's values. Otherwise a field changed behind the library's back that the
+                // outbox does not carry would stay wrong after the push (issue 5).
+                applier.apply(c, full, pending, (t, r, col) -> {});
                 skipped.add(new VerifyReport.Repair(table.name(), id, VerifyReport.Action.PENDING));
                 continue;
               }
               boolean existed = exists(c, table, id);
-              applier.apply(
-                  c,
-                  record.toBuilder().setTable(table.name()).build(),
-                  Set.of(),
-                  (t, r, col) -> {});
+              applier.apply(c, full, Set.of(), (t, r, col) -> {});
               VerifyReport.Action action =
                   record.getDeleted() || record.getAbsent()
                       ? VerifyReport.Action.DELETED

@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param records local records compared (all tables)
  * @param requests verify and records requests sent
  * @param repaired records rewritten to the server's state
- * @param skipped differing records left alone because they have pending local edits (they are
- *     pushed, and the server's answer settles them)
+ * @param skipped differing records with pending local edits: those edits are kept on top of the
+ *     server's values (as in a pull) and pushed next, and the server's answer settles them
  */
 public record VerifyReport(
     long records, int requests, List<Repair> repaired, List<Repair> skipped) {
@@ -41,7 +41,7 @@ public record VerifyReport(
     RESTORED,
     /** The local row does not exist on the server and was deleted. */
     DELETED,
-    /** Left alone: pending local edits. */
+    /** Not fully repaired: pending local edits are kept on top of the server's values. */
     PENDING
   }
 }

@@ -1,10 +1,8 @@
 package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -182,8 +180,7 @@ class CaptureTest extends ClientFixture {
 
   @Test
   void writesFromTheSqlite3ShellAreCaptured() throws Exception {
-    Path shell = Path.of("/usr/bin/sqlite3");
-    assumeThat(Files.isExecutable(shell)).as("sqlite3 shell at " + shell).isTrue();
+    Path shell = Sqlite3Shell.require();
     String script =
         "INSERT INTO households (id, region, score) VALUES ('"
             + H1

@@ -15,11 +15,15 @@ import io.fieldsync.wire.VerifyResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Records the pulls it forwards, and fails every pull after the first {@code pullsAllowed}. */
+/**
+ * Records the pulls it forwards, fails every pull after the first {@code pullsAllowed}, and runs
+ * {@code beforeRecords} before forwarding a records request (verify's repair fetch).
+ */
 final class CountingTransport implements Transport {
   private final Transport delegate;
   final List<PullRequest> pulls = new CopyOnWriteArrayList<>();
   volatile int pullsAllowed = Integer.MAX_VALUE;
+  volatile Runnable beforeRecords = () -> {};
 
   CountingTransport(Transport delegate) {
     this.delegate = delegate;
@@ -57,6 +61,7 @@ final class CountingTransport implements Transport {
 
   @Override
   public RecordsResponse records(RecordsRequest request) {
+    beforeRecords.run();
     return delegate.records(request);
   }
 

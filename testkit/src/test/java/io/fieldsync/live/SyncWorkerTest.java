@@ -68,10 +68,17 @@ class SyncWorkerTest extends LiveFixture {
     assertThat(status.nextRetryAt()).isNull();
     assertThat(status.pending()).isZero();
     assertThat(events.has(WorkerEvent.Online.class)).isTrue();
-    List<WorkerEvent> seen = List.copyOf(events.all);
-    int online = seen.indexOf(events.of(WorkerEvent.Online.class).get(0));
-    assertThat(seen.subList(online, seen.size()))
-        .anySatisfy(event -> assertThat(event).isInstanceOf(WorkerEvent.Synced.class));
+    // The worker updates its status before it emits Synced: wait for the event, not just the
+    // status (this raced and failed once in a full verify).
+    await(
+        "a Synced event after Online",
+        () -> {
+          List<WorkerEvent> seen = List.copyOf(events.all);
+          int online = seen.indexOf(events.of(WorkerEvent.Online.class).get(0));
+          return seen.subList(online, seen.size()).stream()
+              .anyMatch(WorkerEvent.Synced.class::isInstance);
+        },
+        () -> "events: " + events.all);
   }
 
   @Test

@@ -3,10 +3,15 @@ package io.fieldsync.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.VerifyReport;
 import io.fieldsync.client.VerifyReport.Action;
 import io.fieldsync.client.VerifyReport.Repair;
 import io.fieldsync.store.StoredRecord;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -68,5 +73,59 @@ class VerifyTest extends LiveFixture {
     VerifyReport again = a.verify();
     assertThat(again.clean()).isTrue();
     assertThat(again.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void verifyKeepsThePendingEditOfARowChangedBehindItsBackAndTheNextSyncConvergesIt()
+      throws Exception {
+    startServer();
+    CountingTransport network = new CountingTransport(new HttpTransport(server.uri(), token("a")));
+    FieldSyncClient a =
+        FieldSyncClient.builder(dir.resolve("a.db")).transport(network).initialize();
+    closing.add(a);
+    for (int n = 1; n <= 20; n++) {
+      insertHousehold(a, n, "h" + n);
+    }
+    a.syncNow();
+    String five = uuid(5);
+    sql(
+        a,
+        "UPDATE _fs_state SET capture = 0",
+        "UPDATE households SET head_name = 'tampered', score = 0.5 WHERE id = '" + five + "'",
+        "UPDATE _fs_state SET capture = 1");
+    // verify() syncs first, so the app's edit must land after that cycle: while verify fetches the
+    // differing record, through the app's own connection, with capture on.
+    network.beforeRecords =
+        () -> {
+          network.beforeRecords = () -> {};
+          try (Connection app = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("a.db"));
+              Statement statement = app.createStatement()) {
+            statement.executeUpdate("UPDATE households SET score = 9.5 WHERE id = '" + five + "'");
+          } catch (SQLException e) {
+            throw new IllegalStateException(e);
+          }
+        };
+
+    VerifyReport report = a.verify();
+
+    assertThat(report.clean()).isFalse();
+    assertThat(report.skipped()).containsExactly(new Repair("households", five, Action.PENDING));
+    assertThat(report.repaired()).isEmpty();
+    assertThat(scalar(a, "SELECT score FROM households WHERE id = '" + five + "'")).isEqualTo(9.5);
+    // Regression (issue 5): the field the outbox does not carry kept its tampered value, so the
+    // push below could not settle it and the row stayed divergent until another verify.
+    assertThat(scalar(a, "SELECT head_name FROM households WHERE id = '" + five + "'"))
+        .isEqualTo("h5");
+    assertThat(a.status().pending()).as("the pending edit is still in the outbox").isEqualTo(1);
+
+    a.syncNow();
+
+    assertThat(a.status().pending()).isZero();
+    StoredRecord stored = store.records(TENANT, "households", List.of(five)).get(five);
+    assertThat(stored.values()).containsEntry("score", 9.5).containsEntry("head_name", "h5");
+    assertThat(
+            scalar(a, "SELECT head_name || '|' || score FROM households WHERE id = '" + five + "'"))
+        .isEqualTo("h5|9.5");
+    assertThat(a.verify().clean()).as("verify after the sync").isTrue();
   }
 }

@@ -1,8 +1,8 @@
 package io.fieldsync.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.fieldsync.client.Sqlite3Shell;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** Writes made without the library (another JDBC connection, the sqlite3 shell) are synced. */
 class CaptureSyncTest extends EndToEndFixture {
-  private static final Path SQLITE3 = Path.of("/usr/bin/sqlite3");
-
   @Test
   void aWriteThroughAPlainJdbcConnectionIsCapturedAndSynced() throws Exception {
     TestDevice writer = device("tablet-writer");
@@ -44,7 +42,7 @@ class CaptureSyncTest extends EndToEndFixture {
 
   @Test
   void aWriteThroughTheSqlite3ShellIsCapturedAndSynced() throws Exception {
-    assumeTrue(Files.isExecutable(SQLITE3), "no sqlite3 shell at " + SQLITE3);
+    Path sqlite3 = Sqlite3Shell.require();
     TestDevice writer = device("tablet-writer");
     TestDevice reader = device("tablet-reader");
     String h1 = uuid(1);
@@ -64,7 +62,7 @@ class CaptureSyncTest extends EndToEndFixture {
             + "', '2026-11-21T08:15:00Z');\n";
     Path log = dir.resolve("sqlite3.log");
     Process shell =
-        new ProcessBuilder(SQLITE3.toString(), writer.database().toString())
+        new ProcessBuilder(sqlite3.toString(), writer.database().toString())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();

@@ -3,6 +3,8 @@ package io.fieldsync.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -11,25 +13,47 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A server on loopback over a SQLite file and the devices a test makes; all closed after. */
+/**
+ * A server on loopback and the devices a test makes; all closed after. The server's store is a
+ * SQLite file; a {@code Postgres...Test} subclass of a test class runs the same tests on a fresh
+ * PostgreSQL database by overriding {@link #backend()}.
+ */
 abstract class EndToEndFixture {
   @TempDir Path dir;
+  ServerBackend backend;
   TestServer server;
   final List<TestDevice> devices = new ArrayList<>();
 
+  /** The server's store for one test; called once before each test. */
+  ServerBackend backend() {
+    return ServerBackend.sqlite();
+  }
+
   @BeforeEach
   void startServer() {
-    server = TestServer.start(dir);
+    backend = backend();
+    server = backend.start(dir);
   }
 
   @AfterEach
   void stopAll() {
-    for (TestDevice device : devices) {
-      device.close();
+    try {
+      for (TestDevice device : devices) {
+        device.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+    } finally {
+      if (backend != null) {
+        backend.close();
+      }
     }
-    if (server != null) {
-      server.close();
-    }
+  }
+
+  /** A plain JDBC connection to the server's database (SQLite file or PostgreSQL). */
+  Connection serverDatabase() throws SQLException {
+    return backend.connect(server);
   }
 
   TestDevice device(String name) {

@@ -21,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -292,7 +291,7 @@ class HostileRequestTest extends EndToEndFixture {
     StringBuilder text = new StringBuilder();
     text.append("sequence=").append(server.sequence(TestServer.TENANT)).append('\n');
     text.append(serverRows());
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + server.storeFile());
+    try (Connection connection = serverDatabase();
         Statement sql = connection.createStatement()) {
       for (String table : List.of("_fs_journal", "_fs_batches", "_fs_records", "_fs_review")) {
         try (ResultSet rows = sql.executeQuery("SELECT count(*) FROM " + table)) {

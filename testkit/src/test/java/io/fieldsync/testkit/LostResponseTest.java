@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldsync.TransportException;
 import io.fieldsync.testkit.FaultyTransport.Fault;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
@@ -53,9 +52,9 @@ class LostResponseTest extends EndToEndFixture {
         .containsSubsequence(Fault.DROP_RESPONSE, Fault.DUPLICATE);
   }
 
-  /** The device's journal rows and batch outcomes in the server's SQLite file. */
+  /** The device's journal rows and batch outcomes in the server's database. */
   private String journal(String device) throws Exception {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + server.storeFile());
+    try (Connection connection = serverDatabase();
         Statement sql = connection.createStatement()) {
       String journal;
       try (ResultSet rows =

@@ -1,0 +1,9 @@
+package io.fieldsync.testkit;
+
+/** {@link CrashDuringPullTest} with the server's store on a fresh PostgreSQL database per test. */
+class PostgresCrashDuringPullTest extends CrashDuringPullTest {
+  @Override
+  ServerBackend backend() {
+    return ServerBackend.postgres(getClass().getSimpleName());
+  }
+}

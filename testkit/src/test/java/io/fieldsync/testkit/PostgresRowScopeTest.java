@@ -1,0 +1,9 @@
+package io.fieldsync.testkit;
+
+/** {@link RowScopeTest} with the server's store on a fresh PostgreSQL database per test. */
+class PostgresRowScopeTest extends RowScopeTest {
+  @Override
+  ServerBackend backend() {
+    return ServerBackend.postgres(getClass().getSimpleName());
+  }
+}
