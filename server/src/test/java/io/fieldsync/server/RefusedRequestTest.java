@@ -195,6 +195,18 @@ class RefusedRequestTest {
   }
 
   @Test
+  void cursorAheadOfTheSequenceRequiresAResync() throws Exception {
+    // Regression: was accepted with next_cursor 999999, so the device skipped every change.
+    assertRefused(
+        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"999999\"}"),
+        410,
+        "resync_required",
+        "cursor 999999 is ahead of the server's sequence 1: the server was restored from an older"
+            + " backup or the device synced with another server; resync the device (take a"
+            + " snapshot)");
+  }
+
+  @Test
   void wrongContentTypeIsUnsupported() throws Exception {
     assertRefused(
         harness.postBytes(
