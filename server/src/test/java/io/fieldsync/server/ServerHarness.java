@@ -77,8 +77,12 @@ final class ServerHarness implements AutoCloseable {
 
   /** A harness whose server configuration {@code configure} adjusts before the start. */
   ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure) {
+    this(dir, configure, StoreOptions.DEFAULTS);
+  }
+
+  ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure, StoreOptions options) {
     dbFile = dir.resolve("server.db");
-    store = new SqliteStore(dbFile, StoreOptions.DEFAULTS);
+    store = new SqliteStore(dbFile, options);
     ServerConfig.Builder config =
         ServerConfig.builder(store, SCHEMA, SECRET)
             .port(0)
