@@ -139,7 +139,10 @@ final class MessageCodec {
     } catch (RuntimeException e) {
       // the JSON parser reports some malformed input as unchecked exceptions
       throw new ProtocolException(
-          "body is not valid JSON (" + raw.length + " bytes): " + withoutClassNames(e.getMessage()));
+          "body is not valid JSON ("
+              + raw.length
+              + " bytes): "
+              + withoutClassNames(e.getMessage()));
     }
     return (T) builder.build();
   }

@@ -232,8 +232,7 @@ class RefusedRequestTest {
   void currentOlderAndUnspecifiedSchemaVersionsAreAccepted() throws Exception {
     for (int version : new int[] {0, 1, 3}) {
       HttpResponse<String> response =
-          harness.postJson(
-              "/v1/pull", harness.token("d1"), "{\"schemaVersion\":" + version + "}");
+          harness.postJson("/v1/pull", harness.token("d1"), "{\"schemaVersion\":" + version + "}");
       assertThat(response.statusCode()).as("schema_version " + version).isEqualTo(200);
     }
     PushResponse pushed =
@@ -249,9 +248,7 @@ class RefusedRequestTest {
   void negativeSnapshotSequenceIsRefused() throws Exception {
     assertRefused(
         harness.postJson(
-            "/v1/pull",
-            harness.token("d1"),
-            "{\"snapshot\":true,\"snapshotSequence\":\"-5\"}"),
+            "/v1/pull", harness.token("d1"), "{\"snapshot\":true,\"snapshotSequence\":\"-5\"}"),
         400,
         "bad_request",
         "snapshot_sequence must not be negative, found -5");
@@ -299,6 +296,17 @@ class RefusedRequestTest {
           .doesNotContain("Exception")
           .doesNotContain("See https://");
     }
+  }
+
+  @Test
+  void malformedReviewResolutionNamesNoJavaClasses() throws Exception {
+    HttpResponse<String> response =
+        harness.postJson("/v1/review/1/resolve", harness.adminToken(), "{\"action\": ]");
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body())
+        .startsWith("{\"error\":\"bad_request\",\"message\":\"body is not valid JSON: ")
+        .doesNotContain("Exception")
+        .doesNotContain("com.google");
   }
 
   @Test

@@ -107,8 +107,7 @@ class ServerLimitsTest {
 
   @Test
   void busyStoreIsUnavailable() throws Exception {
-    harness =
-        new ServerHarness(dir, config -> {}, new StoreOptions(2, 100));
+    harness = new ServerHarness(dir, config -> {}, new StoreOptions(2, 100));
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + harness.dbFile);
         Statement statement = c.createStatement()) {
       statement.execute("BEGIN EXCLUSIVE");

@@ -9,12 +9,13 @@ import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.ResyncRequiredException;
 import io.fieldsync.client.ResyncResult;
 import io.fieldsync.client.SyncListener;
-import io.fieldsync.wire.PullRequest;
 import io.fieldsync.server.ServerConfig;
+import io.fieldsync.wire.PullRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,11 +145,7 @@ class ResyncTest extends LiveFixture {
     }
     a.syncNow(); // seq 1..3
     b.syncNow();
-    Path backup = dir.resolve("backup.db");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("server.db"));
-        Statement statement = c.createStatement()) {
-      statement.execute("VACUUM INTO '" + backup + "'");
-    }
+    Path backup = backup();
     insertHousehold(a, 4, "h4");
     insertHousehold(a, 5, "h5");
     sql(a, "UPDATE households SET head_name = 'lost in the restore' WHERE id = '" + uuid(1) + "'");
@@ -156,14 +153,7 @@ class ResyncTest extends LiveFixture {
     b.syncNow();
     assertThat(b.status().cursor()).isEqualTo(6);
 
-    server.close();
-    store.close();
-    for (String suffix : List.of("", "-wal", "-shm")) {
-      Files.deleteIfExists(dir.resolve("server.db" + suffix));
-    }
-    Files.copy(backup, dir.resolve("server.db"));
-    store = null;
-    startServer(port, SECRET, ServerConfig.DEFAULT_TOMBSTONE_HORIZON_MILLIS);
+    restore(backup, port);
     assertThat(store.currentSequence(TENANT)).isEqualTo(3);
 
     assertThatThrownBy(
@@ -215,6 +205,69 @@ class ResyncTest extends LiveFixture {
       assertThat(device.status().cursor()).isEqualTo(5);
       assertThat(device.status().pending()).isZero();
     }
+  }
+
+  @Test
+  void snapshotInterruptedWhileTheServerWasRestoredStartsAgain() throws Exception {
+    startServer();
+    int port = server.port();
+    FieldSyncClient a = device("a");
+    for (int n = 1; n <= 3; n++) {
+      insertHousehold(a, n, "h" + n);
+    }
+    a.syncNow(); // seq 1..3
+    Path backup = backup();
+    for (int n = 4; n <= 10; n++) {
+      insertHousehold(a, n, "h" + n);
+    }
+    a.syncNow(); // seq 4..10
+    CountingTransport transport =
+        new CountingTransport(new HttpTransport(server.uri(), token("b")));
+    FieldSyncClient b =
+        FieldSyncClient.builder(dir.resolve("b.db"))
+            .server(server.uri())
+            .token(token("b"))
+            .transport(transport)
+            .pullPageSize(3)
+            .initialize();
+    closing.add(b);
+    transport.pullsAllowed = 2;
+    assertThatThrownBy(b::resync).isInstanceOf(TransportException.class);
+    assertThat(scalar(b, "SELECT value FROM _fs_meta WHERE key = 'snapshot_cursor'")).isEqualTo(6);
+
+    restore(backup, port);
+    transport.pulls.clear();
+    transport.pullsAllowed = Integer.MAX_VALUE;
+    ResyncResult result = b.resync();
+
+    assertThat(transport.pulls).extracting(PullRequest::getCursor).containsExactly(6L, 0L, 3L);
+    assertThat(result.records()).isEqualTo(3);
+    assertThat(result.cursor()).isEqualTo(3);
+    assertThat(ids(b)).containsExactly(uuid(1), uuid(2), uuid(3));
+    assertThat(b.status().cursor()).isEqualTo(3);
+    assertThat(scalar(b, "SELECT count(*) FROM _fs_meta WHERE key LIKE 'snapshot_%'")).isEqualTo(0);
+  }
+
+  /** A consistent copy of the server's database file, as a backup tool would take it. */
+  private Path backup() throws SQLException {
+    Path backup = dir.resolve("backup.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("server.db"));
+        Statement statement = c.createStatement()) {
+      statement.execute("VACUUM INTO '" + backup + "'");
+    }
+    return backup;
+  }
+
+  /** Stops the server, puts the backup in place of its database and starts it on the same port. */
+  private void restore(Path backup, int port) throws Exception {
+    server.close();
+    store.close();
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      Files.deleteIfExists(dir.resolve("server.db" + suffix));
+    }
+    Files.copy(backup, dir.resolve("server.db"));
+    store = null;
+    startServer(port, SECRET, ServerConfig.DEFAULT_TOMBSTONE_HORIZON_MILLIS);
   }
 
   private static List<String> ids(FieldSyncClient client) throws Exception {
