@@ -66,7 +66,13 @@ public final class FieldSyncCommand implements Runnable {
     if (exception instanceof java.io.IOException) {
       return "I/O error: " + exception.getMessage();
     }
-    return exception.getClass().getSimpleName() + ": " + exception.getMessage();
+    if (exception instanceof java.io.UncheckedIOException unchecked) {
+      return "I/O error: " + unchecked.getCause().getMessage();
+    }
+    // A bug: say so in words (the class name told users nothing).
+    return "unexpected internal error"
+        + (exception.getMessage() == null ? "" : ": " + exception.getMessage())
+        + "; please report it";
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -96,6 +96,20 @@ final class ServerCommand implements Callable<Integer> {
       description = "How often tombstones are purged (default: ${DEFAULT-VALUE})")
   Duration purgeInterval;
 
+  @Option(
+      names = "--max-batch-changes",
+      defaultValue = "" + ServerConfig.DEFAULT_MAX_BATCH_CHANGES,
+      description = "Most changes one push may carry (default: ${DEFAULT-VALUE})")
+  int maxBatchChanges;
+
+  @Option(
+      names = "--body-read-timeout",
+      defaultValue = "30s",
+      converter = Durations.class,
+      description =
+          "A request body that stalls this long is answered 408 (default: ${DEFAULT-VALUE})")
+  Duration bodyReadTimeout;
+
   @Override
   public Integer call() throws InterruptedException {
     Schema loaded = SchemaLoader.load(schema);
@@ -113,6 +127,8 @@ final class ServerCommand implements Callable<Integer> {
                   .clockSkewToleranceMillis(maxClockSkew.toMillis())
                   .tombstoneHorizonMillis(tombstoneHorizon.toMillis())
                   .purgeIntervalMillis(purgeInterval.toMillis())
+                  .maxBatchChanges(maxBatchChanges)
+                  .bodyReadTimeoutMillis(bodyReadTimeout.toMillis())
                   .build());
     } catch (RuntimeException e) {
       store.close();

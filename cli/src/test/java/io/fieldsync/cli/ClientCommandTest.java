@@ -48,6 +48,43 @@ class ClientCommandTest {
   }
 
   @Test
+  void serverRefusesADeviceDatabaseAtStart() throws Exception {
+    // Regression: the server adopted the device file and every push failed with a 503.
+    Path db = dir.resolve("sync.db");
+    CommandRun init =
+        CommandRun.of(
+            "client",
+            "init",
+            "--db",
+            db.toString(),
+            "--server",
+            server.uri().toString(),
+            "--token",
+            mintToken("tablet"));
+    assertThat(init.exitCode()).as("%s", init).isZero();
+
+    CommandRun run =
+        CommandRun.of(
+            "server",
+            "--db",
+            db.toString(),
+            "--schema",
+            TestServer.exampleSchemaFile().toString(),
+            "--port",
+            "0",
+            "--secret-file",
+            server.secretFile().toString());
+
+    assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            "fieldsync: "
+                + db
+                + " is a fieldsync device database (it has _fs_state), not a server store; give"
+                + " the server a database of its own\n");
+  }
+
+  @Test
   void tokenCreateThenClientInitSyncAndStatus() throws Exception {
     Path db = dir.resolve("cli-device.db");
     String token = mintToken("cli-device");

@@ -15,17 +15,21 @@ import io.fieldsync.wire.SchemaResponse;
 import io.fieldsync.wire.VerifyRequest;
 import io.fieldsync.wire.VerifyResponse;
 import io.fieldsync.wire.WireCodec;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import javax.net.ssl.SSLException;
 
 /**
  * The sync protocol over HTTP with the JDK's {@link HttpClient}: zstd-compressed protobuf bodies
@@ -191,7 +195,21 @@ public final class HttpTransport implements Transport {
     if (e instanceof ConnectException && e.getMessage() == null) {
       return "connection refused";
     }
-    return e.toString();
+    // Say what happened, not which Java class reported it (e.toString() showed the class).
+    if (e instanceof HttpConnectTimeoutException) {
+      return "connecting timed out";
+    }
+    if (e instanceof EOFException || root instanceof EOFException) {
+      return "the connection closed before the response was complete";
+    }
+    if (root instanceof ClosedChannelException) {
+      return "the connection closed";
+    }
+    if (e instanceof SSLException) {
+      return "TLS failed: " + e.getMessage();
+    }
+    String message = e.getMessage() != null ? e.getMessage() : root.getMessage();
+    return message != null ? message : "the connection failed without a reason";
   }
 
   /**

@@ -81,15 +81,30 @@ final class Snapshot {
     long total = metaLong(META_TOTAL);
     long pages = 0;
     while (true) {
-      PullResponse page =
-          transport.pull(
-              PullRequest.newBuilder()
-                  .setCursor(cursor)
-                  .setLimit(pageSize)
-                  .setSchemaVersion(schema.version())
-                  .setSnapshot(true)
-                  .setSnapshotSequence(since)
-                  .build());
+      PullResponse page;
+      try {
+        page =
+            transport.pull(
+                PullRequest.newBuilder()
+                    .setCursor(cursor)
+                    .setLimit(pageSize)
+                    .setSchemaVersion(schema.version())
+                    .setSnapshot(true)
+                    .setSnapshotSequence(since)
+                    .build());
+      } catch (ResyncRequiredException e) {
+        if (cursor == 0) {
+          throw e;
+        }
+        // The server went back (restored from an older backup) while the snapshot was
+        // interrupted: its cursor is ahead of the server now, so start the snapshot again.
+        start();
+        cursor = 0;
+        since = metaLong(META_SEQUENCE);
+        done = 0;
+        total = metaLong(META_TOTAL);
+        continue;
+      }
       pages++;
       long next = Math.max(cursor, page.getNextCursor());
       done += page.getRecordsCount();

@@ -1,5 +1,10 @@
 package io.fieldsync.client;
 
+import io.fieldsync.AuthException;
+import io.fieldsync.ConfigException;
+import io.fieldsync.ConflictException;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.StorageException;
 import io.fieldsync.SyncException;
 import io.fieldsync.TransportException;
 import java.nio.file.Path;
@@ -252,10 +257,10 @@ public final class SyncWorker implements AutoCloseable {
             openLive();
             liveFailures = 0;
             nextPingAt = now().plus(options.livePing());
-          } catch (io.fieldsync.AuthException e) {
+          } catch (AuthException e) {
             lastError = e.getMessage();
             remember(watch, e.getMessage());
-            reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+            reason = stopReason(e);
             fatal = true;
             break;
           } catch (SyncException e) {
@@ -312,6 +317,25 @@ public final class SyncWorker implements AutoCloseable {
     }
   }
 
+  /** Why a failure stops the worker, in words a person reads (no Java class names). */
+  static String stopReason(SyncException e) {
+    String kind;
+    if (e instanceof AuthException) {
+      kind = "not authorized";
+    } else if (e instanceof ConfigException) {
+      kind = "configuration problem";
+    } else if (e instanceof ConflictException) {
+      kind = "conflict";
+    } else if (e instanceof StorageException) {
+      kind = "local database failed";
+    } else if (e instanceof ProtocolException) {
+      kind = "refused";
+    } else {
+      kind = "failed";
+    }
+    return kind + ": " + e.getMessage();
+  }
+
   /** One cycle; returns the fatal reason when the worker must stop, else null. */
   private String cycle(String trigger, Connection watch) {
     syncing = true;
@@ -338,7 +362,7 @@ public final class SyncWorker implements AutoCloseable {
       if (!e.isRetriable()) {
         lastError = e.getMessage();
         remember(watch, e.getMessage());
-        return e.getClass().getSimpleName() + ": " + e.getMessage();
+        return stopReason(e);
       }
       if (e instanceof TransportException && online) {
         online = false;

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.DuplicateKeyException;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
@@ -48,7 +49,24 @@ public final class SchemaLoader {
   static Schema parse(Reader reader, String source) {
     Object document;
     try {
-      document = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+      LoaderOptions options = new LoaderOptions();
+      // A key defined twice (a column, a table) would silently keep the last definition.
+      options.setAllowDuplicateKeys(false);
+      document = new Yaml(new SafeConstructor(options)).load(reader);
+    } catch (DuplicateKeyException e) {
+      throw new ConfigException(
+          source
+              + ": "
+              + "duplicate key '"
+              + e.getProblem().replace("found duplicate key ", "")
+              + "' at line "
+              + (e.getProblemMark().getLine() + 1)
+              + ", column "
+              + (e.getProblemMark().getColumn() + 1)
+              + " (in the mapping that starts at line "
+              + (e.getContextMark().getLine() + 1)
+              + "); define each table, column and setting once",
+          e);
     } catch (YAMLException e) {
       throw new ConfigException(source + ": not valid YAML: " + e.getMessage(), e);
     }

@@ -36,6 +36,48 @@ class SchemaLoaderTest {
   }
 
   @Test
+  void columnDefinedTwiceIsRefusedWithKeyAndLine() {
+    // Regression: the second definition silently replaced the first.
+    String yaml =
+        """
+        version: 1
+        tables:
+          households:
+            columns:
+              id:     { type: uuid, primary_key: true }
+              region: { type: text, required: true }
+              region: { type: integer }
+        """;
+
+    assertThatThrownBy(() -> SchemaLoader.parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "schema: duplicate key 'region' at line 7, column 7 (in the mapping that starts at line"
+                + " 5); define each table, column and setting once");
+  }
+
+  @Test
+  void tableDefinedTwiceIsRefusedWithKeyAndLine() {
+    String yaml =
+        """
+        version: 1
+        tables:
+          households:
+            columns:
+              id: { type: uuid, primary_key: true }
+          households:
+            columns:
+              id: { type: text, primary_key: true }
+        """;
+
+    assertThatThrownBy(() -> SchemaLoader.parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "schema: duplicate key 'households' at line 6, column 3 (in the mapping that starts at"
+                + " line 3); define each table, column and setting once");
+  }
+
+  @Test
   void unknownReferenceNamesTableAndColumn() {
     String yaml =
         """

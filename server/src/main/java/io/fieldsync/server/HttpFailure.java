@@ -48,6 +48,11 @@ final class HttpFailure extends RuntimeException {
     return new HttpFailure(405, "method_not_allowed", message);
   }
 
+  /** 408: the request body stalled longer than the body read timeout. */
+  static HttpFailure requestTimeout(String message) {
+    return new HttpFailure(408, "request_timeout", message);
+  }
+
   static HttpFailure conflict(String message) {
     return new HttpFailure(409, "conflict", message);
   }

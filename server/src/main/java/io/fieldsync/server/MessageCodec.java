@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads request bodies and writes responses in the two formats of the protocol: zstd protobuf and
@@ -102,6 +103,9 @@ final class MessageCodec {
   @SuppressWarnings("unchecked")
   static <T extends Message> T read(
       T prototype, Format format, boolean zstd, byte[] body, int maxBytes) {
+    if (zstd) {
+      requireZstdAsDeclared(body, format);
+    }
     byte[] raw = zstd || format == Format.PROTOBUF ? decompress(body, maxBytes) : body;
     if (format == Format.PROTOBUF) {
       T message =
@@ -131,22 +135,55 @@ final class MessageCodec {
               + " ("
               + raw.length
               + " bytes): "
-              + e.getMessage());
+              + withoutClassNames(e.getMessage()));
     } catch (RuntimeException e) {
       // the JSON parser reports some malformed input as unchecked exceptions
       throw new ProtocolException(
-          "body is not valid JSON (" + raw.length + " bytes): " + e.getMessage());
+          "body is not valid JSON ("
+              + raw.length
+              + " bytes): "
+              + withoutClassNames(e.getMessage()));
     }
     return (T) builder.build();
   }
 
+  /**
+   * A JSON body sent with Content-Encoding: zstd that is not zstd (typically plain JSON with a
+   * copied header) gets a message about the header rather than a generic "not zstd".
+   */
+  static void requireZstdAsDeclared(byte[] body, Format format) {
+    if (format == Format.JSON && !isZstd(body)) {
+      throw new ProtocolException(
+          "the request says Content-Encoding: zstd but the JSON body ("
+              + body.length
+              + " bytes) is not zstd-compressed; send it without Content-Encoding, or compress it"
+              + " with zstd");
+    }
+  }
+
+  private static boolean isZstd(byte[] body) {
+    return body.length >= 4
+        && (body[0] & 0xFF) == 0x28
+        && (body[1] & 0xFF) == 0xB5
+        && (body[2] & 0xFF) == 0x2F
+        && (body[3] & 0xFF) == 0xFD;
+  }
+
+  private static final Pattern CLASS_NAME =
+      Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ");
+
+  private static final Pattern TROUBLESHOOTING_LINK = Pattern.compile("\\s*See https?://\\S+");
+
+  /** Parser messages sometimes start with the class name of an inner exception; users need not. */
+  static String withoutClassNames(String message) {
+    return message == null
+        ? "no detail"
+        : TROUBLESHOOTING_LINK.matcher(CLASS_NAME.matcher(message).replaceAll("")).replaceAll("");
+  }
+
   /** Decompresses a zstd body, refusing one that is not zstd or expands past the limit. */
   static byte[] decompress(byte[] body, int maxBytes) {
-    if (body.length < 4
-        || (body[0] & 0xFF) != 0x28
-        || (body[1] & 0xFF) != 0xB5
-        || (body[2] & 0xFF) != 0x2F
-        || (body[3] & 0xFF) != 0xFD) {
+    if (!isZstd(body)) {
       throw new ProtocolException(
           "body is not zstd-compressed (" + body.length + " bytes); send Content-Encoding: zstd");
     }

@@ -50,6 +50,7 @@ final class PullService {
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
     requireWithinHorizon(token, request);
     PullPage page = store.pull(token.tenant(), cursor, limit);
+    requireNotAhead(cursor, page.sequence());
     RowScope scope = RowScope.of(token);
     List<Record> records = new ArrayList<>(page.records().size());
     long lastSeq = cursor;
@@ -102,6 +103,22 @@ final class PullService {
               + " is older than the tombstone horizon: deletes up to sequence "
               + purged
               + " were purged; resync the device (take a snapshot)");
+    }
+  }
+
+  /**
+   * A cursor past the tenant's sequence was given by another server or by this one before it was
+   * restored from an older backup: pulling from it would skip every change up to it.
+   */
+  private static void requireNotAhead(long cursor, long sequence) {
+    if (cursor > sequence) {
+      throw HttpFailure.resyncRequired(
+          "cursor "
+              + cursor
+              + " is ahead of the server's sequence "
+              + sequence
+              + ": the server was restored from an older backup or the device synced with another"
+              + " server; resync the device (take a snapshot)");
     }
   }
 

@@ -65,7 +65,8 @@ final class ReviewService {
       }
       request = parsed.getAsJsonObject();
     } catch (JsonParseException e) {
-      throw HttpFailure.badRequest("body is not valid JSON: " + e.getMessage());
+      throw HttpFailure.badRequest(
+          "body is not valid JSON: " + MessageCodec.withoutClassNames(e.getMessage()));
     }
     for (String key : request.keySet()) {
       if (!key.equals("action") && !key.equals("value")) {
@@ -248,7 +249,10 @@ final class ReviewService {
         json = JsonParser.parseString(item.deviceValue().toString()).getAsJsonObject();
       } catch (RuntimeException e) {
         throw HttpFailure.badRequest(
-            "review item " + item.id() + " holds no JSON object of fields: " + e.getMessage());
+            "review item "
+                + item.id()
+                + " holds no JSON object of fields: "
+                + MessageCodec.withoutClassNames(e.getMessage()));
       }
       for (Map.Entry<String, JsonElement> entry : json.entrySet()) {
         Column column = table.column(entry.getKey());

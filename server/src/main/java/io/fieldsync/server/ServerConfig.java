@@ -25,6 +25,9 @@ import java.util.function.LongSupplier;
  *     device whose cursor is older must resync (default 30 days)
  * @param purgeIntervalMillis how often the server runs the purge; 0 never (tests call {@link
  *     SyncServer#purgeTombstones()}); default 1 hour
+ * @param maxBatchChanges the most changes one push may carry (default 10,000; devices send 500)
+ * @param bodyReadTimeoutMillis how long a request body may stall before the server answers 408
+ *     (default 30 s)
  */
 public record ServerConfig(
     String host,
@@ -39,7 +42,9 @@ public record ServerConfig(
     int maxPullLimit,
     LongSupplier wallClock,
     long tombstoneHorizonMillis,
-    long purgeIntervalMillis) {
+    long purgeIntervalMillis,
+    int maxBatchChanges,
+    long bodyReadTimeoutMillis) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
@@ -49,6 +54,8 @@ public record ServerConfig(
   public static final int MAX_PULL_LIMIT = 10_000;
   public static final long DEFAULT_TOMBSTONE_HORIZON_MILLIS = 30L * 24 * 60 * 60 * 1000;
   public static final long DEFAULT_PURGE_INTERVAL_MILLIS = 60L * 60 * 1000;
+  public static final int DEFAULT_MAX_BATCH_CHANGES = 10_000;
+  public static final long DEFAULT_BODY_READ_TIMEOUT_MILLIS = 30_000;
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -89,6 +96,14 @@ public record ServerConfig(
     if (purgeIntervalMillis < 0) {
       throw new IllegalArgumentException(
           "purgeIntervalMillis must not be negative, found " + purgeIntervalMillis);
+    }
+    if (maxBatchChanges < 1) {
+      throw new IllegalArgumentException(
+          "maxBatchChanges must be at least 1, found " + maxBatchChanges);
+    }
+    if (bodyReadTimeoutMillis < 1) {
+      throw new IllegalArgumentException(
+          "bodyReadTimeoutMillis must be at least 1, found " + bodyReadTimeoutMillis);
     }
     secret = secret.clone();
   }
@@ -147,6 +162,8 @@ public record ServerConfig(
     private LongSupplier wallClock = System::currentTimeMillis;
     private long tombstoneHorizonMillis = DEFAULT_TOMBSTONE_HORIZON_MILLIS;
     private long purgeIntervalMillis = DEFAULT_PURGE_INTERVAL_MILLIS;
+    private int maxBatchChanges = DEFAULT_MAX_BATCH_CHANGES;
+    private long bodyReadTimeoutMillis = DEFAULT_BODY_READ_TIMEOUT_MILLIS;
 
     private Builder(SyncStore store, Schema schema, byte[] secret) {
       this.store = store;
@@ -202,6 +219,18 @@ public record ServerConfig(
       return this;
     }
 
+    /** The most changes one push may carry (default 10,000). */
+    public Builder maxBatchChanges(int maxBatchChanges) {
+      this.maxBatchChanges = maxBatchChanges;
+      return this;
+    }
+
+    /** How long a request body may stall before the server answers 408 (default 30 s). */
+    public Builder bodyReadTimeoutMillis(long bodyReadTimeoutMillis) {
+      this.bodyReadTimeoutMillis = bodyReadTimeoutMillis;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the setting and the bad value
      */
@@ -219,7 +248,9 @@ public record ServerConfig(
           maxPullLimit,
           wallClock,
           tombstoneHorizonMillis,
-          purgeIntervalMillis);
+          purgeIntervalMillis,
+          maxBatchChanges,
+          bodyReadTimeoutMillis);
     }
   }
 }

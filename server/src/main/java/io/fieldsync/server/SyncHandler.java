@@ -13,6 +13,7 @@ import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.RecordsRequest;
 import io.fieldsync.wire.SchemaResponse;
 import io.fieldsync.wire.VerifyRequest;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,9 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -139,8 +142,21 @@ final class SyncHandler extends Handler.Abstract {
       reply = error(method, path, 401, "unauthorized", e.getMessage(), null);
     } catch (StorageException e) {
       reply =
-          error(
-              method, path, 503, "unavailable", "the store is busy or unreachable; retry later", e);
+          e.isRetriable()
+              ? error(
+                  method,
+                  path,
+                  503,
+                  "unavailable",
+                  "the store is busy or unreachable; retry later",
+                  e)
+              : error(
+                  method,
+                  path,
+                  500,
+                  "internal",
+                  "the store failed in a way retrying will not fix; see the server log",
+                  e);
     } catch (RuntimeException | IOException e) {
       reply = error(method, path, 500, "internal", "internal server error; see the server log", e);
     }
@@ -179,6 +195,7 @@ final class SyncHandler extends Handler.Abstract {
         TokenClaims token = authenticate(request);
         MessageCodec.Format format = requestFormat(request);
         PushRequest push = readBody(request, PushRequest.getDefaultInstance(), format);
+        checkPush(push);
         PushService.Outcome outcome = pushes.push(token, push);
         PushResponse result = outcome.response();
         if (!result.getReplayed()) {
@@ -223,6 +240,7 @@ final class SyncHandler extends Handler.Abstract {
         TokenClaims token = authenticate(request);
         MessageCodec.Format format = requestFormat(request);
         PullRequest pull = readBody(request, PullRequest.getDefaultInstance(), format);
+        checkPull(pull);
         PullResponse result = pulls.pull(token, pull);
         metrics.pull(result.getRecordsCount());
         log.info(
@@ -280,7 +298,7 @@ final class SyncHandler extends Handler.Abstract {
         requireMethod(method, "GET");
         TokenClaims token = authenticate(request);
         Fields query = Request.extractQueryParameters(request);
-        boolean all = "true".equalsIgnoreCase(query.getValue("all"));
+        boolean all = booleanParameter(query, "all");
         return Reply.json(reviews.list(token, all));
       }
       default -> {
@@ -305,6 +323,7 @@ final class SyncHandler extends Handler.Abstract {
           }
           byte[] body = readRaw(request);
           if (MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING))) {
+            MessageCodec.requireZstdAsDeclared(body, MessageCodec.Format.JSON);
             body = MessageCodec.decompress(body, config.maxBodyBytes());
           }
           String result = reviews.resolve(token, id, new String(body, StandardCharsets.UTF_8));
@@ -320,9 +339,62 @@ final class SyncHandler extends Handler.Abstract {
         throw HttpFailure.notFound(
             "no such path "
                 + MessageCodec.abbreviate(path)
-                + "; the API has /v1/health, /v1/schema, /v1/push, /v1/pull and /v1/review");
+                + "; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST /v1/pull,"
+                + " GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET /v1/review"
+                + " and POST /v1/review/{id}/resolve");
       }
     }
+  }
+
+  /** Request checks at the edge, before any work: each names the field and the value. */
+  private void checkPush(PushRequest push) {
+    checkSchemaVersion("push", push.getSchemaVersion());
+    if (push.getChangesCount() > config.maxBatchChanges()) {
+      throw HttpFailure.badRequest(
+          "push carries "
+              + push.getChangesCount()
+              + " changes, more than the server's limit of "
+              + config.maxBatchChanges()
+              + " per batch; split it into smaller batches");
+    }
+  }
+
+  private void checkPull(PullRequest pull) {
+    checkSchemaVersion("pull", pull.getSchemaVersion());
+    if (pull.getSnapshotSequence() < 0) {
+      throw HttpFailure.badRequest(
+          "snapshot_sequence must not be negative, found " + pull.getSnapshotSequence());
+    }
+  }
+
+  /** 0 means unspecified; an older version is fine because schema changes are additive. */
+  private void checkSchemaVersion(String what, int version) {
+    int served = config.schema().version();
+    if (version > served) {
+      throw HttpFailure.badRequest(
+          what
+              + " schema_version "
+              + version
+              + " is newer than the server's schema version "
+              + served
+              + "; the device's schema came from another server or a newer schema file");
+    }
+  }
+
+  private static boolean booleanParameter(Fields query, String name) {
+    String value = query.getValue(name);
+    if (value == null || value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    if (value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    throw HttpFailure.badRequest(
+        "query parameter '"
+            + name
+            + "' must be true or false, found '"
+            + MessageCodec.abbreviate(value)
+            + "'");
   }
 
   private static void requireMethod(String method, String allowed) {
@@ -359,7 +431,10 @@ final class SyncHandler extends Handler.Abstract {
     return MessageCodec.read(prototype, format, zstd, body, config.maxBodyBytes());
   }
 
-  /** Reads the body, refusing more than the limit without reading it all. */
+  /**
+   * Reads the body, refusing more than the limit without reading it all. While it reads, the
+   * connection's idle timeout is the body read timeout, so a stalled body fails fast with a 408.
+   */
   private byte[] readRaw(Request request) throws IOException {
     int limit = config.maxBodyBytes();
     long declared = request.getLength();
@@ -367,19 +442,54 @@ final class SyncHandler extends Handler.Abstract {
       throw HttpFailure.tooLarge(
           "body of " + declared + " bytes exceeds the limit of " + limit + " bytes");
     }
+    EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+    long idleTimeout = endPoint.getIdleTimeout();
+    endPoint.setIdleTimeout(config.bodyReadTimeoutMillis());
+    ByteArrayOutputStream body =
+        new ByteArrayOutputStream(declared > 0 ? (int) declared : 8 * 1024);
     try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] body = in.readNBytes(limit + 1);
-      if (body.length > limit) {
-        throw HttpFailure.tooLarge("body exceeds the limit of " + limit + " bytes");
+      byte[] buffer = new byte[16 * 1024];
+      int read;
+      while ((read = in.read(buffer)) != -1) {
+        body.write(buffer, 0, read);
+        if (body.size() > limit) {
+          throw HttpFailure.tooLarge("body exceeds the limit of " + limit + " bytes");
+        }
       }
-      return body;
+      return body.toByteArray();
     } catch (EOFException e) {
       // The client closed before sending the whole body: its fault, not the server's (was a 500).
       throw HttpFailure.badRequest(
           "body ended early: the connection closed before the "
               + (declared >= 0 ? declared + " declared bytes" : "end of the chunked body")
               + " arrived");
+    } catch (IOException e) {
+      if (!causedByTimeout(e)) {
+        throw e;
+      }
+      // Was a 500 with a stack trace after Jetty's idle timeout.
+      throw HttpFailure.requestTimeout(
+          "request body stalled: "
+              + body.size()
+              + (declared >= 0 ? " of " + declared : "")
+              + " bytes arrived, then nothing for "
+              + durationText(config.bodyReadTimeoutMillis()));
+    } finally {
+      endPoint.setIdleTimeout(idleTimeout);
     }
+  }
+
+  private static boolean causedByTimeout(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String durationText(long millis) {
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   private Reply error(
@@ -413,6 +523,7 @@ final class SyncHandler extends Handler.Abstract {
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 409 -> "conflict";
+      case 408 -> "request_timeout";
       case 410 -> "resync_required";
       case 413 -> "too_large";
       case 415 -> "unsupported_media_type";

@@ -502,7 +502,10 @@ class PushPullTest {
     assertThat(rest.getRecordsCount()).isEqualTo(1);
     assertThat(rest.getHasMore()).isFalse();
     assertThat(rest.getNextCursor()).isEqualTo(4);
-    assertThat(harness.pull("d2", 99, 0).getNextCursor()).isEqualTo(99);
+    // A cursor ahead of the sequence is refused: it came back as next_cursor 99 and hid changes.
+    assertThat(
+            harness.postJson("/v1/pull", harness.token("d2"), "{\"cursor\":\"99\"}").statusCode())
+        .isEqualTo(410);
   }
 
   @Test

@@ -195,6 +195,121 @@ class RefusedRequestTest {
   }
 
   @Test
+  void cursorAheadOfTheSequenceRequiresAResync() throws Exception {
+    // Regression: was accepted with next_cursor 999999, so the device skipped every change.
+    assertRefused(
+        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"999999\"}"),
+        410,
+        "resync_required",
+        "cursor 999999 is ahead of the server's sequence 1: the server was restored from an older"
+            + " backup or the device synced with another server; resync the device (take a"
+            + " snapshot)");
+  }
+
+  @Test
+  void schemaVersionNewerThanTheServersIsRefused() throws Exception {
+    assertRefused(
+        harness.postJson(
+            "/v1/push",
+            harness.token("d1"),
+            ServerHarness.json(
+                batch("b1", insertHousehold(2, "north", hlc(t))).toBuilder()
+                    .setSchemaVersion(4)
+                    .build())),
+        400,
+        "bad_request",
+        "push schema_version 4 is newer than the server's schema version 3; the device's schema"
+            + " came from another server or a newer schema file");
+    assertRefused(
+        harness.postJson("/v1/pull", harness.token("d1"), "{\"schemaVersion\":7}"),
+        400,
+        "bad_request",
+        "pull schema_version 7 is newer than the server's schema version 3; the device's schema"
+            + " came from another server or a newer schema file");
+  }
+
+  @Test
+  void currentOlderAndUnspecifiedSchemaVersionsAreAccepted() throws Exception {
+    for (int version : new int[] {0, 1, 3}) {
+      HttpResponse<String> response =
+          harness.postJson("/v1/pull", harness.token("d1"), "{\"schemaVersion\":" + version + "}");
+      assertThat(response.statusCode()).as("schema_version " + version).isEqualTo(200);
+    }
+    PushResponse pushed =
+        harness.push(
+            "d1",
+            batch("b1", insertHousehold(2, "north", hlc(t))).toBuilder()
+                .setSchemaVersion(2)
+                .build());
+    assertThat(pushed.getApplied()).isEqualTo(1);
+  }
+
+  @Test
+  void negativeSnapshotSequenceIsRefused() throws Exception {
+    assertRefused(
+        harness.postJson(
+            "/v1/pull", harness.token("d1"), "{\"snapshot\":true,\"snapshotSequence\":\"-5\"}"),
+        400,
+        "bad_request",
+        "snapshot_sequence must not be negative, found -5");
+  }
+
+  @Test
+  void reviewAllTakesOnlyTrueOrFalse() throws Exception {
+    assertRefused(
+        harness.get("/v1/review?all=maybe", harness.adminToken()),
+        400,
+        "bad_request",
+        "query parameter 'all' must be true or false, found 'maybe'");
+    assertThat(harness.get("/v1/review?all=false", harness.adminToken()).statusCode())
+        .isEqualTo(200);
+    assertThat(harness.get("/v1/review?all=true", harness.adminToken()).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void jsonBodyMarkedZstdGetsAMessageAboutTheHeader() throws Exception {
+    HttpResponse<String> response =
+        harness.send(
+            HttpRequest.newBuilder(harness.uri("/v1/pull"))
+                .header("Authorization", "Bearer " + harness.token("d1"))
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", "zstd")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cursor\":\"0\"}"))
+                .build());
+    assertRefused(
+        response,
+        400,
+        "bad_request",
+        "the request says Content-Encoding: zstd but the JSON body (14 bytes) is not"
+            + " zstd-compressed; send it without Content-Encoding, or compress it with zstd");
+  }
+
+  @Test
+  void malformedJsonMessagesNameNoJavaClasses() throws Exception {
+    for (String body : List.of("{\"batchId\":", "{\"batchId\" 1}", "[1,", "{\"changes\":[{]}")) {
+      HttpResponse<String> response = harness.postJson("/v1/push", harness.token("d1"), body);
+      assertThat(response.statusCode()).as(body).isEqualTo(400);
+      assertThat(response.body())
+          .as(body)
+          .doesNotContainPattern("[a-z]+\\.[a-z]+\\.[A-Za-z.]*[A-Z]")
+          .doesNotContain("Exception")
+          .doesNotContain("See https://");
+    }
+  }
+
+  @Test
+  void malformedReviewResolutionNamesNoJavaClasses() throws Exception {
+    HttpResponse<String> response =
+        harness.postJson("/v1/review/1/resolve", harness.adminToken(), "{\"action\": ]");
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body())
+        .startsWith("{\"error\":\"bad_request\",\"message\":\"body is not valid JSON: ")
+        .doesNotContain("Exception")
+        .doesNotContain("com.google");
+  }
+
+  @Test
   void wrongContentTypeIsUnsupported() throws Exception {
     assertRefused(
         harness.postBytes(
@@ -279,7 +394,9 @@ class RefusedRequestTest {
         harness.get("/v2/push", harness.token("d1")),
         404,
         "not_found",
-        "no such path /v2/push; the API has /v1/health, /v1/schema, /v1/push, /v1/pull and /v1/review");
+        "no such path /v2/push; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST"
+            + " /v1/pull, GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET"
+            + " /v1/review and POST /v1/review/{id}/resolve");
     assertRefused(
         harness.get("/v1/push", harness.token("d1")),
         405,

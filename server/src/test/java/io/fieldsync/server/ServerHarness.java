@@ -28,6 +28,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /** A real server on loopback over a real SQLite file, with a manual wall clock. */
 final class ServerHarness implements AutoCloseable {
@@ -71,15 +72,24 @@ final class ServerHarness implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   ServerHarness(Path dir) {
+    this(dir, config -> {});
+  }
+
+  /** A harness whose server configuration {@code configure} adjusts before the start. */
+  ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure) {
+    this(dir, configure, StoreOptions.DEFAULTS);
+  }
+
+  ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure, StoreOptions options) {
     dbFile = dir.resolve("server.db");
-    store = new SqliteStore(dbFile, StoreOptions.DEFAULTS);
-    server =
-        SyncServer.start(
-            ServerConfig.builder(store, SCHEMA, SECRET)
-                .port(0)
-                .storeLocation("sqlite:" + dbFile)
-                .wallClock(wall::get)
-                .build());
+    store = new SqliteStore(dbFile, options);
+    ServerConfig.Builder config =
+        ServerConfig.builder(store, SCHEMA, SECRET)
+            .port(0)
+            .storeLocation("sqlite:" + dbFile)
+            .wallClock(wall::get);
+    configure.accept(config);
+    server = SyncServer.start(config.build());
     tokens = new TokenService(SECRET, wall::get);
   }
 

@@ -102,7 +102,7 @@ class SyncWorkerTest extends LiveFixture {
     await("the worker to stop", () -> events.has(WorkerEvent.Stopped.class));
     WorkerEvent.Stopped stopped = events.of(WorkerEvent.Stopped.class).get(0);
     assertThat(stopped.fatal()).isTrue();
-    assertThat(stopped.reason()).contains("AuthException").contains("401");
+    assertThat(stopped.reason()).startsWith("not authorized: ").contains("returned 401");
     await("the stopped state", () -> worker.status().state() == SyncWorker.State.STOPPED);
     assertThat(worker.status().stopReason()).isEqualTo(stopped.reason());
     assertThat(device.workerStatus().lastError()).contains("401");

@@ -3,6 +3,7 @@ package io.fieldsync.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
@@ -101,6 +102,56 @@ class PostgresStoreTest {
           transaction.save(record("samples", id, transaction.nextSequence(), values));
           return null;
         });
+  }
+
+  @Test
+  void tableNotCreatedByFieldsyncIsRefused() throws Exception {
+    // Regression: adopted with CREATE TABLE IF NOT EXISTS; every push then failed with a 503.
+    try (Connection connection = database.connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE samples (id uuid PRIMARY KEY, label text)");
+    }
+    SyncStore store = SyncStores.open(database.location(), new StoreOptions(4, 5_000));
+    stores.add(store);
+    assertThatThrownBy(() -> store.migrate(SchemaLoader.parse(SCHEMA_V1)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "postgresql store "
+                + database.host()
+                + ":"
+                + database.port()
+                + "/"
+                + database.name()
+                + ": table 'samples' exists but was not created by fieldsync (it has no _tenant"
+                + " column); use another database or drop it");
+    assertThat(tables()).doesNotContain("_fs_records", "_fs_columns");
+  }
+
+  @Test
+  void tablesOfAnotherPostgresSchemaDoNotCount() throws Exception {
+    try (Connection connection = database.connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE SCHEMA legacy");
+      statement.execute("CREATE TABLE legacy.samples (id uuid PRIMARY KEY, label text)");
+    }
+    SyncStore store = open(SCHEMA_V1);
+    save(store, "acme", ID, Map.of("label", "kept"));
+    assertThat(store.currentSequence("acme")).isEqualTo(1);
+  }
+
+  private List<String> tables() throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (Connection connection = database.connect();
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                    + " ORDER BY table_name")) {
+      while (rows.next()) {
+        names.add(rows.getString(1));
+      }
+    }
+    return names;
   }
 
   @Test

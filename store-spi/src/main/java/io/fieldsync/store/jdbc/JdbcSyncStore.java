@@ -205,7 +205,7 @@ public abstract class JdbcSyncStore implements SyncStore {
     try {
       return acquireWriter();
     } catch (SQLException e) {
-      throw failure("opening a write connection", e);
+      throw failure("opening a write connection", e, true);
     }
   }
 
@@ -222,7 +222,7 @@ public abstract class JdbcSyncStore implements SyncStore {
     try {
       connection = acquireReader();
     } catch (SQLException e) {
-      throw failure("opening a read connection", e);
+      throw failure("opening a read connection", e, true);
     }
     boolean broken = false;
     try {
@@ -822,6 +822,11 @@ public abstract class JdbcSyncStore implements SyncStore {
   }
 
   final StorageException failure(String what, SQLException e) {
+    return failure(what, e, dialect.isTransient(e));
+  }
+
+  /** A failure to report; retriable when the database was busy or unreachable. */
+  final StorageException failure(String what, SQLException e, boolean retriable) {
     String message =
         dialect.name()
             + " store "
@@ -831,7 +836,7 @@ public abstract class JdbcSyncStore implements SyncStore {
             + ": "
             + e.getMessage()
             + (e.getSQLState() == null ? "" : " (SQLState " + e.getSQLState() + ")");
-    return new StorageException(message, e);
+    return new StorageException(message, e, retriable);
   }
 
   private static void requireTenant(String tenant) {

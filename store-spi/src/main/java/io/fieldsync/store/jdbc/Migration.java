@@ -5,13 +5,17 @@ import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Creates the metadata tables and migrates the user tables to a schema, additively: new tables and
@@ -33,8 +37,11 @@ final class Migration {
   private record StoredColumn(String type, boolean primaryKey, boolean required) {}
 
   void run(Schema schema) throws SQLException {
+    Set<String> existing = existingTables();
+    Map<String, Map<String, StoredColumn>> stored =
+        existing.contains("_fs_columns") ? storedColumns() : new LinkedHashMap<>();
+    refuseForeignDatabase(schema, existing, stored);
     createMetadata();
-    Map<String, Map<String, StoredColumn>> stored = storedColumns();
     List<String> problems = new ArrayList<>();
     for (Map.Entry<String, Map<String, StoredColumn>> entry : stored.entrySet()) {
       Table table = schema.table(entry.getKey());
@@ -111,6 +118,70 @@ final class Migration {
         }
       }
     }
+  }
+
+  /**
+   * A database that is not a server store (a device database, or one with a table of a schema
+   * table's name that fieldsync did not create) would be adopted as is by CREATE TABLE IF NOT
+   * EXISTS, and every push would then fail on a missing column: refuse it before any change.
+   */
+  private void refuseForeignDatabase(
+      Schema schema, Set<String> existing, Map<String, Map<String, StoredColumn>> stored)
+      throws SQLException {
+    if (existing.contains("_fs_state")) {
+      throw new ConfigException(
+          location
+              + " is a fieldsync device database (it has _fs_state), not a server store; give the"
+              + " server a database of its own");
+    }
+    for (Table table : schema.tables().values()) {
+      if (!existing.contains(table.name()) || stored.containsKey(table.name())) {
+        continue;
+      }
+      String why =
+          columnsOf(table.name()).contains("_tenant")
+              ? "_fs_columns has no record of it"
+              : "it has no _tenant column";
+      throw new ConfigException(
+          dialect.name()
+              + " store "
+              + location
+              + ": table '"
+              + table.name()
+              + "' exists but was not created by fieldsync ("
+              + why
+              + "); use another database or drop it");
+    }
+  }
+
+  /** Tables and views of the connection's current schema, by exact name. */
+  private Set<String> existingTables() throws SQLException {
+    Set<String> names = new HashSet<>();
+    DatabaseMetaData metaData = connection.getMetaData();
+    try (ResultSet rows =
+        metaData.getTables(
+            connection.getCatalog(),
+            connection.getSchema(),
+            "%",
+            new String[] {"TABLE", "VIEW", "PARTITIONED TABLE", "FOREIGN TABLE"})) {
+      while (rows.next()) {
+        names.add(rows.getString("TABLE_NAME"));
+      }
+    }
+    return names;
+  }
+
+  private Set<String> columnsOf(String table) throws SQLException {
+    Set<String> columns = new HashSet<>();
+    try (PreparedStatement statement =
+            connection.prepareStatement("SELECT * FROM " + dialect.quote(table) + " WHERE 1 = 0");
+        ResultSet rows = statement.executeQuery()) {
+      ResultSetMetaData metaData = rows.getMetaData();
+      for (int column = 1; column <= metaData.getColumnCount(); column++) {
+        columns.add(metaData.getColumnName(column));
+      }
+    }
+    return columns;
   }
 
   private void createMetadata() throws SQLException {

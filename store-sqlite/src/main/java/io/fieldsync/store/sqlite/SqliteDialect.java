@@ -69,9 +69,14 @@ final class SqliteDialect implements Dialect {
     }
   }
 
+  /** Locked, or a disk that is full, failing or gone: all may clear without a code change. */
   @Override
   public boolean isTransient(SQLException failure) {
     String message = String.valueOf(failure.getMessage());
-    return message.contains("SQLITE_BUSY") || message.contains("SQLITE_LOCKED");
+    return message.contains("SQLITE_BUSY")
+        || message.contains("SQLITE_LOCKED")
+        || message.contains("SQLITE_FULL")
+        || message.contains("SQLITE_IOERR")
+        || message.contains("SQLITE_CANTOPEN");
   }
 }

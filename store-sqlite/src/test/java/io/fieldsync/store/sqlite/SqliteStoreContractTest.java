@@ -1,7 +1,9 @@
 package io.fieldsync.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldsync.ConfigException;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStoreContract;
@@ -11,6 +13,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SqliteStoreContractTest extends SyncStoreContract {
@@ -48,6 +52,90 @@ class SqliteStoreContractTest extends SyncStoreContract {
       assertThat(rows.getString(6)).isEqualTo("integer");
       assertThat(rows.next()).isFalse();
     }
+  }
+
+  @Test
+  void deviceDatabaseIsRefusedUntouched() throws Exception {
+    // Regression: adopted with CREATE TABLE IF NOT EXISTS; every push then failed with a 503.
+    Path device = dir.resolve("sync.db");
+    execute(
+        device,
+        "CREATE TABLE _fs_state (id INTEGER PRIMARY KEY, cursor INTEGER, capture INTEGER)",
+        "CREATE TABLE households (id TEXT PRIMARY KEY, region TEXT)");
+    try (SyncStore other = new SqliteStore(device, StoreOptions.DEFAULTS)) {
+      assertThatThrownBy(() -> other.migrate(SCHEMA_V1))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(
+              device
+                  + " is a fieldsync device database (it has _fs_state), not a server store; give"
+                  + " the server a database of its own");
+    }
+    assertThat(tables(device)).containsExactly("_fs_state", "households");
+  }
+
+  @Test
+  void tableNotCreatedByFieldsyncIsRefusedUntouched() throws Exception {
+    Path foreign = dir.resolve("foreign.db");
+    execute(foreign, "CREATE TABLE households (id TEXT PRIMARY KEY, name TEXT)");
+    try (SyncStore other = new SqliteStore(foreign, StoreOptions.DEFAULTS)) {
+      assertThatThrownBy(() -> other.migrate(SCHEMA_V1))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(
+              "sqlite store "
+                  + foreign
+                  + ": table 'households' exists but was not created by fieldsync (it has no"
+                  + " _tenant column); use another database or drop it");
+    }
+    assertThat(tables(foreign)).containsExactly("households");
+  }
+
+  @Test
+  void tableWithATenantColumnButUnknownToTheStoreIsRefused() throws Exception {
+    Path foreign = dir.resolve("foreign.db");
+    execute(foreign, "CREATE TABLE visits (_tenant TEXT, id TEXT, PRIMARY KEY (_tenant, id))");
+    try (SyncStore other = new SqliteStore(foreign, StoreOptions.DEFAULTS)) {
+      assertThatThrownBy(() -> other.migrate(SCHEMA_V1))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(
+              "sqlite store "
+                  + foreign
+                  + ": table 'visits' exists but was not created by fieldsync (_fs_columns has"
+                  + " no record of it); use another database or drop it");
+    }
+  }
+
+  @Test
+  void unrelatedTablesDoNotStopTheMigration() throws Exception {
+    Path shared = dir.resolve("shared.db");
+    execute(shared, "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, line TEXT)");
+    try (SyncStore other = new SqliteStore(shared, StoreOptions.DEFAULTS)) {
+      other.migrate(SCHEMA_V1);
+      other.migrate(SCHEMA_V2);
+    }
+    assertThat(tables(shared)).contains("audit_log", "households", "crops", "_fs_records");
+  }
+
+  private static void execute(Path file, String... statements) throws Exception {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  private static List<String> tables(Path file) throws Exception {
+    List<String> names = new ArrayList<>();
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+      while (rows.next()) {
+        names.add(rows.getString(1));
+      }
+    }
+    return names;
   }
 
   @Test
