@@ -128,7 +128,7 @@ final class Applier {
       }
       Object server = Outbox.canonical(column, Values.fromWire(field.getValue()));
       Object shown = server;
-      FieldEdit edit = pending == null ? null : pending.edit(column);
+      FieldEdit edit = pending == null ? null : pending.edit(table, column);
       if (edit != null) {
         ConflictRule rule = table.ruleFor(column);
         FieldState state = FieldState.of(server, field.getHlc(), "", record.getSeq());

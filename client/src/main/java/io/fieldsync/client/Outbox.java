@@ -68,6 +68,38 @@ final class Outbox {
 
     final Set<String> added = new LinkedHashSet<>();
     final Set<String> removed = new LinkedHashSet<>();
+
+    /** Every value written since the record's last delete: max/min push their extreme. */
+    final List<Object> written = new ArrayList<>();
+
+    /**
+     * The value to push: the last one written, except that a {@code max} or {@code min} column
+     * pushes the largest or smallest of all its pending writes, as the server would have kept had
+     * the device synced between them (so the outcome does not depend on when devices sync).
+     */
+    Object pushed(Column column, ConflictRule rule) {
+      int sign = rule == ConflictRule.MAX ? 1 : rule == ConflictRule.MIN ? -1 : 0;
+      if (sign == 0 || column == null) {
+        return canonical(column, value);
+      }
+      Object best = null;
+      for (Object raw : written) {
+        Object candidate = canonical(column, raw);
+        if (candidate instanceof Comparable<?>
+            && (best == null || compare(candidate, best) * sign > 0)) {
+          best = candidate;
+        }
+      }
+      return best == null ? canonical(column, value) : best;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compare(Object a, Object b) {
+      if (!a.getClass().equals(b.getClass())) {
+        return 0; // a value of another type than the column's (an uncoercible write): not ranked
+      }
+      return ((Comparable) a).compareTo(b);
+    }
   }
 
   /** The consolidated pending change of one record. */
@@ -109,6 +141,7 @@ final class Outbox {
       for (Map.Entry<String, Object> entry : row.values.entrySet()) {
         PendingField field = fields.computeIfAbsent(entry.getKey(), unused -> new PendingField());
         field.value = entry.getValue();
+        field.written.add(entry.getValue());
         field.hlc = row.hlc;
         field.device = row.device;
         field.base = Math.min(field.base, row.base);
@@ -145,13 +178,13 @@ final class Outbox {
     }
 
     /** The pending edit of a column as the shared conflict strategies take it. */
-    FieldEdit edit(Column column) {
+    FieldEdit edit(Table table, Column column) {
       PendingField field = fields.get(column.name());
       if (field == null) {
         return null;
       }
       return new FieldEdit(
-          canonical(column, field.value),
+          field.pushed(column, table.ruleFor(column)),
           field.hlc,
           field.device,
           field.base,
@@ -179,12 +212,12 @@ final class Outbox {
       for (Map.Entry<String, PendingField> entry : fields.entrySet()) {
         PendingField field = entry.getValue();
         Column column = table == null ? null : table.column(entry.getKey());
+        ConflictRule rule = column == null ? null : table.ruleFor(column);
         FieldChange.Builder wire =
             FieldChange.newBuilder()
                 .setColumn(entry.getKey())
-                .setValue(Values.toWire(canonical(column, field.value)))
+                .setValue(Values.toWire(field.pushed(column, rule)))
                 .setHlc(field.hlc);
-        ConflictRule rule = column == null ? null : table.ruleFor(column);
         if (rule == ConflictRule.SUM) {
           wire.setDelta(field.delta);
         } else if (rule == ConflictRule.UNION && !field.whole) {

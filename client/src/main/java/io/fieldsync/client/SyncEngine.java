@@ -6,12 +6,16 @@ import io.fieldsync.StorageException;
 import io.fieldsync.client.Outbox.Pending;
 import io.fieldsync.client.Outbox.RecordKey;
 import io.fieldsync.order.ForeignKeyOrder;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.ConflictRule;
 import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeResult;
 import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Field;
 import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
@@ -26,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -286,6 +291,7 @@ final class SyncEngine {
               response.getServerHlc());
           Set<RecordKey> pendingKeys = Outbox.pendingKeys(c);
           Instant now = clock.instant();
+          Set<Integer> answered = new HashSet<>();
           for (ChangeResult result : response.getResultsList()) {
             int index = result.getIndex();
             if (index < 0 || index >= request.getChangesCount()) {
@@ -328,6 +334,15 @@ final class SyncEngine {
                       pendingKeys,
                       (table, id, column) -> found.add(new String[] {table, id, column}));
             }
+            answered.add(index);
+          }
+          for (int index = 0; index < request.getChangesCount(); index++) {
+            if (!answered.contains(index)) {
+              Record extremes = pushedExtremes(request.getChanges(index));
+              if (extremes != null) {
+                applier.apply(c, extremes, pendingKeys, (table, id, column) -> {});
+              }
+            }
           }
           execute(c, "UPDATE _fs_state SET capture = 1 WHERE id = 1");
           return null;
@@ -340,6 +355,37 @@ final class SyncEngine {
     conflicts += counts[4];
     refused.forEach(events::rejected);
     found.forEach(item -> events.conflict(item[0], item[1], item[2]));
+  }
+
+  /**
+   * The {@code max}/{@code min} fields of a change the server applied as sent, as a record to write
+   * back: the device pushed the extreme of its pending writes, which may differ from the last value
+   * its row shows. Null when the change has none.
+   */
+  private Record pushedExtremes(Change change) {
+    Table table = schema.table(change.getTable());
+    if (table == null || change.getOp() == Op.OP_DELETE) {
+      return null;
+    }
+    Record.Builder record = null;
+    for (FieldChange field : change.getFieldsList()) {
+      Column column = table.column(field.getColumn());
+      if (column == null) {
+        continue;
+      }
+      ConflictRule rule = table.ruleFor(column);
+      if (rule == ConflictRule.MAX || rule == ConflictRule.MIN) {
+        if (record == null) {
+          record = Record.newBuilder().setTable(table.name()).setRecordId(change.getRecordId());
+        }
+        record.addFields(
+            Field.newBuilder()
+                .setColumn(column.name())
+                .setValue(field.getValue())
+                .setHlc(field.getHlc()));
+      }
+    }
+    return record == null ? null : record.build();
   }
 
   private static RejectedChange reject(

@@ -201,6 +201,28 @@ class StrategyEndToEndTest {
     assertConverged();
   }
 
+  /**
+   * Regression (ConvergencePropertyTest seed 2911907859057): a device that wrote 60 and then 55 to
+   * a max column before syncing pushed only 55, so the outcome depended on whether it had synced in
+   * between. It now pushes the largest pending write and shows it.
+   */
+  @Test
+  void maxAndMinKeepTheExtremeOfEveryPendingWriteWhenTheDeviceSyncs() {
+    exec(a, "UPDATE households SET max_temp = 40.0, min_temp = 30.0 WHERE id = ?", HOUSE);
+    exec(a, "UPDATE households SET max_temp = 38.5, min_temp = 35.0 WHERE id = ?", HOUSE);
+    exec(b, "UPDATE households SET max_temp = 39.0, min_temp = 33.0 WHERE id = ?", HOUSE);
+    syncAll(a);
+    assertThat(rows(a, "households").get(0))
+        .as("the device shows what it pushed")
+        .containsEntry("max_temp", 40.0)
+        .containsEntry("min_temp", 30.0);
+    syncAll(b, a, c);
+    assertThat(rows(c, "households").get(0))
+        .containsEntry("max_temp", 40.0)
+        .containsEntry("min_temp", 30.0);
+    assertConverged();
+  }
+
   private static Set<String> elements(FieldSyncClient device) {
     Set<String> result = new HashSet<>();
     String json = (String) value(device, "SELECT participants FROM households WHERE id = ?", HOUSE);
