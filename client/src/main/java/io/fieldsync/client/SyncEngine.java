@@ -214,9 +214,13 @@ final class SyncEngine {
             }
             return null;
           }
+          long newestStamp = 0;
+          for (Pending record : pending.values()) {
+            newestStamp = Math.max(newestStamp, record.hlc);
+          }
           PushRequest.Builder request =
               PushRequest.newBuilder()
-                  .setBatchId(batchId(end).toString())
+                  .setBatchId(batchId(newestStamp).toString())
                   .setSchemaVersion(schema.version())
                   .addAllChanges(changes)
                   .setDeviceHlc(LocalStore.state(c).hlc());
@@ -239,13 +243,14 @@ final class SyncEngine {
   }
 
   /**
-   * A version-4 UUID from the injected generator. The low bits also carry the batch's last log id,
-   * which never repeats on a device (AUTOINCREMENT), so even a fixed test seed cannot make a device
-   * reuse a batch id and be answered with an old outcome.
+   * A version-4 UUID from the injected generator. The low bits also carry the batch's newest
+   * capture stamp, which never repeats on a device (log ids may, once the log is drained), so even
+   * a fixed test seed cannot make a device reuse a batch id and be answered with an old outcome.
    */
-  private UUID batchId(long end) {
+  private UUID batchId(long stamp) {
     long high = (random.nextLong() & ~0xF000L) | 0x4000L;
-    long low = ((random.nextLong() & 0xFFFF_0000_0000_0000L) ^ (end & 0x0000_FFFF_FFFF_FFFFL));
+    // Stamps stay below 2^62, so the variant bits below never cut into them.
+    long low = random.nextLong() ^ stamp;
     low = (low & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(high, low);
   }
