@@ -53,7 +53,8 @@ final class LocalSchema {
    */
   static final List<String> CHANGELOG_EXTRAS =
       List.of(
-          "CREATE INDEX IF NOT EXISTS _fs_changelog_record ON _fs_changelog (tbl, rid)",
+          // By record id alone: a smaller key to maintain per capture, as selective as (tbl, rid).
+          "CREATE INDEX IF NOT EXISTS _fs_changelog_rid ON _fs_changelog (rid)",
           "CREATE TRIGGER IF NOT EXISTS _fs_changelog_drained AFTER DELETE ON _fs_changelog WHEN"
               + " NOT EXISTS (SELECT 1 FROM _fs_changelog WHERE id > OLD.id) BEGIN UPDATE _fs_state"
               + " SET drained = max(drained, OLD.hlc), hlc = max(hlc, OLD.hlc); END");
@@ -224,14 +225,7 @@ final class LocalSchema {
                     + "), "
                     + allValues(table, column -> "NEW." + Sql.id(column.name()))
                     + ")",
-                "CASE WHEN EXISTS ("
-                    + stashed
-                    + ") THEN (SELECT "
-                    + changedExtra(table, fromStash)
-                    + fromStashRow
-                    + ") ELSE "
-                    + insertExtra(table, "NEW")
-                    + " END")
+                replacementOrInsertExtra(table, stashed, fromStash, fromStashRow))
             + "DELETE FROM _fs_replaced WHERE tbl = "
             + tbl
             + " AND rid IS NEW."
@@ -328,6 +322,23 @@ final class LocalSchema {
         "'I'",
         allValues(table, column -> row + "." + Sql.id(column.name())),
         insertExtra(table, row));
+  }
+
+  private static String replacementOrInsertExtra(
+      Table table, String stashed, Function<Column, String> fromStash, String fromStashRow) {
+    String replaced = changedExtra(table, fromStash);
+    String inserted = insertExtra(table, "NEW");
+    if (replaced.equals("NULL") && inserted.equals("NULL")) {
+      return "NULL";
+    }
+    return "CASE WHEN EXISTS ("
+        + stashed
+        + ") THEN (SELECT "
+        + replaced
+        + fromStashRow
+        + ") ELSE "
+        + inserted
+        + " END";
   }
 
   /** The whole value of each {@code sum} column counts as its increment. */

@@ -75,6 +75,9 @@ class LayoutUpgradeTest extends ClientFixture {
 
     assertThat(scalar("SELECT sql FROM sqlite_master WHERE name = '_fs_changelog'").toString())
         .doesNotContain("AUTOINCREMENT");
+    assertThat(query("SELECT name FROM sqlite_master WHERE tbl_name = '_fs_changelog'"))
+        .extracting(row -> row.get("name"))
+        .containsExactlyInAnyOrder("_fs_changelog", "_fs_changelog_rid", "_fs_changelog_drained");
     assertThat(scalar("SELECT value FROM _fs_meta WHERE key = 'layout'"))
         .isEqualTo(LocalSchema.LAYOUT);
     sql("INSERT INTO households (id, region) VALUES ('" + H2 + "', 's')");
