@@ -166,15 +166,14 @@ final class LocalSchema {
     String stashed = "SELECT 1 FROM _fs_replaced WHERE tbl = " + tbl + " AND rid IS NEW." + key;
 
     // Only an INSERT over an existing row (OR REPLACE) needs the old row, and only a stash left
-    // by an insert that did not happen (OR IGNORE, UPSERT) needs clearing: most inserts skip this.
+    // by an insert that did not happen (OR IGNORE, UPSERT) needs clearing: most inserts skip this
+    // after two index probes (tested before the capture flag, which is almost always on).
     result.add(
         "CREATE TRIGGER "
             + triggerName(table, "stash")
             + " BEFORE INSERT ON "
             + name
-            + " WHEN "
-            + Sql.CAPTURE_ON
-            + " AND (EXISTS (SELECT 1 FROM "
+            + " WHEN (EXISTS (SELECT 1 FROM "
             + name
             + " WHERE "
             + key
@@ -182,7 +181,9 @@ final class LocalSchema {
             + key
             + ") OR EXISTS ("
             + stashed
-            + ")) BEGIN DELETE FROM _fs_replaced WHERE tbl = "
+            + ")) AND "
+            + Sql.CAPTURE_ON
+            + " BEGIN DELETE FROM _fs_replaced WHERE tbl = "
             + tbl
             + " AND rid IS NEW."
             + key
