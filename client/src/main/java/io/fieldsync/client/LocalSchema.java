@@ -36,6 +36,11 @@ import java.util.function.Function;
  *
  * {@code extra} holds, per changed {@code sum} column, the increment (new − old), and per changed
  * {@code union} column the elements added ({@code a}) and removed ({@code r}).
+ *
+ * <p>A capture writes its log row and nothing else. The stamp is computed, not kept: above the
+ * log's last row and above {@code _fs_state.hlc}, which holds merged server HLCs and, via {@code
+ * _fs_changelog_drained}, the stamp of the last row an ack removed; so stamps strictly increase for
+ * as long as the database lives, while log ids increase only among the rows present.
  */
 final class LocalSchema {
 
@@ -48,8 +53,8 @@ final class LocalSchema {
           + " NULL, base INTEGER NOT NULL)";
 
   /**
-   * The log's indexes and its drain trigger. Deleting the last row (an ack that empties the outbox)
-   * keeps its id and stamp in {@code _fs_state}, so ids and stamps never go back.
+   * The log's index and its drain trigger: deleting the last row (an ack that empties the outbox)
+   * keeps its stamp in {@code _fs_state}, so the next stamp is still higher.
    */
   static final List<String> CHANGELOG_EXTRAS =
       List.of(
