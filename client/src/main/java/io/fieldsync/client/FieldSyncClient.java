@@ -781,6 +781,7 @@ public final class FieldSyncClient implements AutoCloseable {
                   + " (FieldSyncClient.init)");
         }
         Schema schema = LocalStore.schema(connection);
+        LocalStore.upgrade(connection, schema);
         Transport chosen = transport;
         if (chosen == null) {
           List<URI> urls = servers != null ? servers : storedUrls(connection);

@@ -36,19 +36,52 @@ import java.util.function.Function;
  *
  * {@code extra} holds, per changed {@code sum} column, the increment (new − old), and per changed
  * {@code union} column the elements added ({@code a}) and removed ({@code r}).
+ *
+ * <p>A capture writes its log row and nothing else. The stamp is computed, not kept: above the
+ * log's last row and above {@code _fs_state.hlc}, which holds merged server HLCs and, via {@code
+ * _fs_changelog_drained}, the stamp of the last row an ack removed; so stamps strictly increase for
+ * as long as the database lives, while log ids increase only among the rows present.
  */
 final class LocalSchema {
+
+  /** The layout version of the internal tables and triggers, kept in {@code _fs_meta}. */
+  static final long LAYOUT = 2;
+
+  static final String CHANGELOG_DDL =
+      "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid"
+          + " TEXT, op TEXT NOT NULL, vals TEXT, extra TEXT, hlc INTEGER NOT NULL, device TEXT NOT"
+          + " NULL, base INTEGER NOT NULL)";
+
+  /**
+   * The log's index and its drain trigger: deleting the last row (an ack that empties the outbox)
+   * keeps its stamp in {@code _fs_state}, so the next stamp is still higher.
+   */
+  static final List<String> CHANGELOG_EXTRAS =
+      List.of(
+          // By record id alone: a smaller key to maintain per capture, as selective as (tbl, rid).
+          "CREATE INDEX IF NOT EXISTS _fs_changelog_rid ON _fs_changelog (rid)",
+          "CREATE TRIGGER IF NOT EXISTS _fs_changelog_drained AFTER DELETE ON _fs_changelog WHEN"
+              + " NOT EXISTS (SELECT 1 FROM _fs_changelog WHERE id > OLD.id) BEGIN UPDATE _fs_state"
+              + " SET drained = max(drained, OLD.hlc), hlc = max(hlc, OLD.hlc); END");
+
+  /**
+   * A replacement that changed no column leaves an empty update as the log's last row when its
+   * stash is deleted; no such row outlives its statement, so clearing an older stash finds none.
+   */
+  static final String REPLACED_TRIGGER =
+      "CREATE TRIGGER IF NOT EXISTS _fs_replaced_used AFTER DELETE ON _fs_replaced BEGIN DELETE"
+          + " FROM _fs_changelog WHERE id = (SELECT max(id) FROM _fs_changelog) AND tbl = OLD.tbl"
+          + " AND rid IS OLD.rid AND op = 'U' AND vals = '{}'; END";
 
   static final List<String> INTERNAL_DDL =
       List.of(
           "CREATE TABLE IF NOT EXISTS _fs_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
               + " hlc INTEGER NOT NULL, device TEXT NOT NULL, capture INTEGER NOT NULL DEFAULT 1,"
-              + " cursor INTEGER NOT NULL DEFAULT 0)",
+              + " cursor INTEGER NOT NULL DEFAULT 0, drained INTEGER NOT NULL DEFAULT 0)",
           "CREATE TABLE IF NOT EXISTS _fs_meta (key TEXT PRIMARY KEY, value)",
-          "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-              + " tbl TEXT NOT NULL, rid TEXT, op TEXT NOT NULL, vals TEXT, extra TEXT,"
-              + " hlc INTEGER NOT NULL, device TEXT NOT NULL, base INTEGER NOT NULL)",
-          "CREATE INDEX IF NOT EXISTS _fs_changelog_record ON _fs_changelog (tbl, rid)",
+          CHANGELOG_DDL,
+          CHANGELOG_EXTRAS.get(0),
+          CHANGELOG_EXTRAS.get(1),
           "CREATE TABLE IF NOT EXISTS _fs_inflight (id INTEGER PRIMARY KEY CHECK (id = 1),"
               + " batch_id TEXT NOT NULL, max_log_id INTEGER NOT NULL, request BLOB NOT NULL,"
               + " created_at INTEGER NOT NULL)",
@@ -57,7 +90,36 @@ final class LocalSchema {
               + " batch_id TEXT NOT NULL, at INTEGER NOT NULL)",
           "CREATE TABLE IF NOT EXISTS _fs_replaced (tbl TEXT NOT NULL, rid TEXT, vals TEXT NOT NULL)",
           "CREATE INDEX IF NOT EXISTS _fs_replaced_record ON _fs_replaced (tbl, rid)",
+          REPLACED_TRIGGER,
           ParkedEdits.DDL);
+
+  /**
+   * Brings a database of layout 1 (AUTOINCREMENT log, the clock bumped in {@code _fs_state} by
+   * every capture) to this layout: pending log rows keep their ids, stamps and order.
+   */
+  static List<String> upgradeFromLayout1(Schema schema) {
+    List<String> result = new ArrayList<>();
+    // Every trigger naming the log goes first: a rename would rewrite them to the old table.
+    for (Table table : schema.tables().values()) {
+      result.addAll(dropTriggers(table));
+    }
+    result.add("DROP TRIGGER IF EXISTS _fs_replaced_used");
+    result.add("DROP TRIGGER IF EXISTS _fs_changelog_drained");
+    result.add("ALTER TABLE _fs_state ADD COLUMN drained INTEGER NOT NULL DEFAULT 0");
+    result.add("ALTER TABLE _fs_changelog RENAME TO _fs_changelog_layout1");
+    result.add("DROP INDEX IF EXISTS _fs_changelog_record");
+    result.add(CHANGELOG_DDL);
+    result.add(
+        "INSERT INTO _fs_changelog (id, tbl, rid, op, vals, extra, hlc, device, base) SELECT id,"
+            + " tbl, rid, op, vals, extra, hlc, device, base FROM _fs_changelog_layout1 ORDER BY id");
+    result.add("DROP TABLE _fs_changelog_layout1");
+    result.addAll(CHANGELOG_EXTRAS);
+    result.add(REPLACED_TRIGGER);
+    for (Table table : schema.tables().values()) {
+      result.addAll(createTriggers(table));
+    }
+    return result;
+  }
 
   private LocalSchema() {}
 
@@ -108,12 +170,23 @@ final class LocalSchema {
     String key = Sql.id(table.primaryKey().name());
     String stashed = "SELECT 1 FROM _fs_replaced WHERE tbl = " + tbl + " AND rid IS NEW." + key;
 
+    // Only an INSERT over an existing row (OR REPLACE) needs the old row, and only a stash left
+    // by an insert that did not happen (OR IGNORE, UPSERT) needs clearing: most inserts skip this
+    // after two index probes (tested before the capture flag, which is almost always on).
     result.add(
         "CREATE TRIGGER "
             + triggerName(table, "stash")
             + " BEFORE INSERT ON "
             + name
-            + " WHEN "
+            + " WHEN (EXISTS (SELECT 1 FROM "
+            + name
+            + " WHERE "
+            + key
+            + " = NEW."
+            + key
+            + ") OR EXISTS ("
+            + stashed
+            + ")) AND "
             + Sql.CAPTURE_ON
             + " BEGIN DELETE FROM _fs_replaced WHERE tbl = "
             + tbl
@@ -133,8 +206,13 @@ final class LocalSchema {
             + key
             + "; END");
 
+    // One trigger logs both a plain insert (op I, every column) and a replacement (op U, the
+    // columns changed against the stash): statements within a trigger run in order, triggers
+    // have no order.
     Function<Column, String> fromStash =
         column -> "json_extract(s.vals, " + Sql.literal("$." + column.name()) + ")";
+    String fromStashRow =
+        " FROM _fs_replaced AS s WHERE s.tbl = " + tbl + " AND s.rid IS NEW." + key;
     result.add(
         "CREATE TRIGGER "
             + triggerName(table, "ins")
@@ -143,21 +221,18 @@ final class LocalSchema {
             + " WHEN "
             + Sql.CAPTURE_ON
             + " BEGIN "
-            + bumpClock()
-            + logInsert(table, "NEW", " WHERE NOT EXISTS (" + stashed + ")")
-            + "INSERT INTO _fs_changelog (tbl, rid, op, vals, extra, hlc, device, base) SELECT "
-            + tbl
-            + ", NEW."
-            + key
-            + ", 'U', c.vals, c.extra, st.hlc, st.device, st.cursor FROM _fs_state AS st, (SELECT "
-            + changedValues(table, fromStash)
-            + " AS vals, "
-            + changedExtra(table, fromStash)
-            + " AS extra FROM _fs_replaced AS s WHERE s.tbl = "
-            + tbl
-            + " AND s.rid IS NEW."
-            + key
-            + ") AS c WHERE c.vals <> '{}'; DELETE FROM _fs_replaced WHERE tbl = "
+            + append(
+                table,
+                "NEW." + key,
+                "CASE WHEN EXISTS (" + stashed + ") THEN 'U' ELSE 'I' END",
+                "coalesce((SELECT "
+                    + changedValues(table, fromStash)
+                    + fromStashRow
+                    + "), "
+                    + allValues(table, column -> "NEW." + Sql.id(column.name()))
+                    + ")",
+                replacementOrInsertExtra(table, stashed, fromStash, fromStashRow))
+            + "DELETE FROM _fs_replaced WHERE tbl = "
             + tbl
             + " AND rid IS NEW."
             + key
@@ -165,12 +240,12 @@ final class LocalSchema {
 
     List<Column> data = table.dataColumns();
     if (!data.isEmpty()) {
+      Function<Column, String> fromOld = column -> "OLD." + Sql.id(column.name());
       List<String> anyChanged = new ArrayList<>();
       for (Column column : data) {
         String col = Sql.id(column.name());
         anyChanged.add("OLD." + col + " IS NOT NEW." + col);
       }
-      Function<Column, String> fromOld = column -> "OLD." + Sql.id(column.name());
       result.add(
           "CREATE TRIGGER "
               + triggerName(table, "upd")
@@ -185,22 +260,22 @@ final class LocalSchema {
               + " AND ("
               + String.join(" OR ", anyChanged)
               + ") BEGIN "
-              + bumpClock()
-              + "INSERT INTO _fs_changelog (tbl, rid, op, vals, extra, hlc, device, base) SELECT "
-              + tbl
-              + ", NEW."
-              + key
-              + ", 'U', "
-              + changedValues(table, fromOld)
-              + ", "
-              + changedExtra(table, fromOld)
-              + ", hlc, device, cursor FROM _fs_state; END");
+              + append(
+                  table,
+                  "NEW." + key,
+                  "'U'",
+                  changedValues(table, fromOld),
+                  changedExtra(table, fromOld))
+              + "END");
     }
 
+    // UPDATE OF: statements that do not set the key never even run this trigger.
     result.add(
         "CREATE TRIGGER "
             + triggerName(table, "rekey")
-            + " AFTER UPDATE ON "
+            + " AFTER UPDATE OF "
+            + key
+            + " ON "
             + name
             + " WHEN "
             + Sql.CAPTURE_ON
@@ -209,10 +284,8 @@ final class LocalSchema {
             + " IS NOT NEW."
             + key
             + " BEGIN "
-            + bumpClock()
             + logDelete(table)
-            + bumpClock()
-            + logInsert(table, "NEW", "")
+            + logInsert(table, "NEW")
             + "END");
 
     result.add(
@@ -223,18 +296,59 @@ final class LocalSchema {
             + " WHEN "
             + Sql.CAPTURE_ON
             + " BEGIN "
-            + bumpClock()
             + logDelete(table)
             + "END");
     return result;
   }
 
-  private static String bumpClock() {
-    return "UPDATE _fs_state SET hlc = " + Sql.NEXT_HLC + "; ";
+  /**
+   * One statement appending a log row. It is an INSERT of VALUES because an INSERT whose SELECT
+   * reads the log would be staged through a temporary table by SQLite.
+   */
+  private static String append(Table table, String rid, String op, String vals, String extra) {
+    return "INSERT INTO _fs_changelog (tbl, rid, op, vals, extra, hlc, device, base) VALUES ("
+        + Sql.literal(table.name())
+        + ", "
+        + rid
+        + ", "
+        + op
+        + ", "
+        + vals
+        + ", "
+        + extra
+        + ", "
+        + Sql.NEXT_HLC
+        + ", (SELECT device FROM _fs_state), (SELECT cursor FROM _fs_state)); ";
   }
 
-  private static String logInsert(Table table, String row, String where) {
-    String key = Sql.id(table.primaryKey().name());
+  private static String logInsert(Table table, String row) {
+    return append(
+        table,
+        row + "." + Sql.id(table.primaryKey().name()),
+        "'I'",
+        allValues(table, column -> row + "." + Sql.id(column.name())),
+        insertExtra(table, row));
+  }
+
+  private static String replacementOrInsertExtra(
+      Table table, String stashed, Function<Column, String> fromStash, String fromStashRow) {
+    String replaced = changedExtra(table, fromStash);
+    String inserted = insertExtra(table, "NEW");
+    if (replaced.equals("NULL") && inserted.equals("NULL")) {
+      return "NULL";
+    }
+    return "CASE WHEN EXISTS ("
+        + stashed
+        + ") THEN (SELECT "
+        + replaced
+        + fromStashRow
+        + ") ELSE "
+        + inserted
+        + " END";
+  }
+
+  /** The whole value of each {@code sum} column counts as its increment. */
+  private static String insertExtra(Table table, String row) {
     List<String[]> deltas = new ArrayList<>();
     for (Column column : table.dataColumns()) {
       if (table.ruleFor(column) == ConflictRule.SUM) {
@@ -242,44 +356,47 @@ final class LocalSchema {
             new String[] {column.name(), "coalesce(" + row + "." + Sql.id(column.name()) + ", 0)"});
       }
     }
-    return "INSERT INTO _fs_changelog (tbl, rid, op, vals, extra, hlc, device, base) SELECT "
-        + Sql.literal(table.name())
-        + ", "
-        + row
-        + "."
-        + key
-        + ", 'I', "
-        + allValues(table, column -> row + "." + Sql.id(column.name()))
-        + ", "
-        + (deltas.isEmpty() ? "NULL" : Sql.jsonObject(deltas))
-        + ", hlc, device, cursor FROM _fs_state"
-        + where
-        + "; ";
+    return deltas.isEmpty() ? "NULL" : Sql.jsonObject(deltas);
   }
 
   private static String logDelete(Table table) {
-    return "INSERT INTO _fs_changelog (tbl, rid, op, vals, extra, hlc, device, base) SELECT "
-        + Sql.literal(table.name())
-        + ", OLD."
-        + Sql.id(table.primaryKey().name())
-        + ", 'D', NULL, NULL, hlc, device, cursor FROM _fs_state; ";
+    return append(table, "OLD." + Sql.id(table.primaryKey().name()), "'D'", "NULL", "NULL");
   }
 
+  /**
+   * The JSON object text of every data column, built by concatenation (cheaper than JSON
+   * functions).
+   */
   private static String allValues(Table table, Function<Column, String> value) {
-    List<String[]> pairs = new ArrayList<>();
+    List<String> pieces = new ArrayList<>();
     for (Column column : table.dataColumns()) {
-      pairs.add(new String[] {column.name(), Sql.jsonValue(value.apply(column))});
+      String member = (pieces.isEmpty() ? "" : ",") + Sql.jsonKey(column.name());
+      pieces.add(Sql.literal(member) + " || " + jsonValue(column, value.apply(column)));
     }
-    return Sql.jsonObject(pairs);
+    return "'{' || " + Sql.concat(pieces) + " || '}'";
   }
 
-  /** JSON object of the columns whose new value differs from {@code old}. */
+  /** JSON object text of the columns whose new value differs from {@code old}. */
   private static String changedValues(Table table, Function<Column, String> old) {
-    List<String> removals = new ArrayList<>();
+    List<String> pieces = new ArrayList<>();
     for (Column column : table.dataColumns()) {
-      removals.add(Sql.removeWhen(unchanged(column, old), column.name()));
+      pieces.add(
+          "CASE WHEN "
+              + unchanged(column, old)
+              + " THEN '' ELSE "
+              + Sql.literal("," + Sql.jsonKey(column.name()))
+              + " || "
+              + jsonValue(column, "NEW." + Sql.id(column.name()))
+              + " END");
     }
-    return Sql.jsonRemove(allValues(table, column -> "NEW." + Sql.id(column.name())), removals);
+    return "'{' || substr(" + Sql.concat(pieces) + ", 2) || '}'";
+  }
+
+  /** A TEXT column converts any number written to it into text, so it never holds a real. */
+  private static String jsonValue(Column column, String expr) {
+    return column.type().sqliteType().equals("TEXT")
+        ? Sql.jsonTextValue(expr)
+        : Sql.jsonValue(expr);
   }
 
   /** Sum increments and union additions/removals of the changed columns, or NULL. */

@@ -35,6 +35,9 @@ final class LocalStore {
   /** Batches this database has made (PushRequest.device_batch of the last one). */
   static final String META_DEVICE_BATCHES = "device_batches";
 
+  /** The layout of the internal tables and triggers; absent means layout 1. */
+  static final String META_LAYOUT = "layout";
+
   static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
   /** The sync state row. */
@@ -132,6 +135,22 @@ final class LocalStore {
           putMeta(c, META_TENANT, tenant);
           putMeta(c, META_SCHEMA, def.toByteArray());
           putMeta(c, META_SCHEMA_VERSION, (long) schema.version());
+          putMeta(c, META_LAYOUT, LocalSchema.LAYOUT);
+          return null;
+        });
+  }
+
+  /** Brings a database made by an older library to the current layout, in one transaction. */
+  static void upgrade(Connection connection, Schema schema) throws SQLException {
+    Object layout = meta(connection, META_LAYOUT);
+    if (layout instanceof Long version && version >= LocalSchema.LAYOUT) {
+      return;
+    }
+    transaction(
+        connection,
+        c -> {
+          execute(c, LocalSchema.upgradeFromLayout1(schema));
+          putMeta(c, META_LAYOUT, LocalSchema.LAYOUT);
           return null;
         });
   }
@@ -218,7 +237,10 @@ final class LocalStore {
 
   static State state(Connection connection) throws SQLException {
     try (PreparedStatement select =
-            connection.prepareStatement("SELECT hlc, device, cursor FROM _fs_state WHERE id = 1");
+            connection.prepareStatement(
+                // The clock's last stamp is the newer of the log's last row and the merged floor.
+                "SELECT max(hlc, coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT"
+                    + " 1), 0)), device, cursor FROM _fs_state WHERE id = 1");
         ResultSet rows = select.executeQuery()) {
       return rows.next() ? new State(rows.getLong(1), rows.getString(2), rows.getLong(3)) : null;
     }

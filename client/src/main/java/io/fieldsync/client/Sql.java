@@ -12,9 +12,15 @@ final class Sql {
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,62}");
 
-  /** The next HLC, computed in SQL exactly as {@code io.fieldsync.clock.HybridClock#now()}. */
+  /**
+   * The next HLC, computed in SQL as {@code io.fieldsync.clock.HybridClock#now()} does but without
+   * a write: above the log's last row and above {@code _fs_state.hlc}, which holds merged HLCs and
+   * the stamp of the last row drained from the log.
+   */
   static final String NEXT_HLC =
-      "MAX(hlc + 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) * 65536)";
+      "max(coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1), 0) + 1,"
+          + " (SELECT hlc FROM _fs_state) + 1,"
+          + " CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) * 65536)";
 
   static final String CAPTURE_ON = "(SELECT capture FROM _fs_state) = 1";
 
@@ -45,24 +51,58 @@ final class Sql {
   }
 
   /**
-   * A SQL value as it should go into a JSON log object. Reals are printed with 17 significant
-   * digits because {@code json_object} prints only 15 and would lose precision; blobs (which JSON
-   * cannot hold) are logged as hex text so a stray blob never fails the application's write.
+   * A SQL value as JSON text for a log object. Reals are printed with 17 significant digits because
+   * {@code json_quote} (like {@code json_object}) prints only 15 and would lose precision; blobs
+   * (which JSON cannot hold) are logged as hex text so a stray blob never fails the application's
+   * write.
    */
   static String jsonValue(String expr) {
     return "CASE typeof("
         + expr
         + ") WHEN 'real' THEN CASE WHEN abs("
         + expr
-        + ") <= 1.7976931348623157e308 THEN json(printf('%!.17g', "
+        + ") <= 1.7976931348623157e308 THEN printf('%!.17g', "
         + expr
-        + ")) ELSE "
+        + ") ELSE json_quote("
         + expr
-        + " END WHEN 'blob' THEN hex("
+        + ") END WHEN 'blob' THEN json_quote(hex("
         + expr
-        + ") ELSE "
+        + ")) ELSE json_quote("
         + expr
-        + " END";
+        + ") END";
+  }
+
+  /** {@link #jsonValue} of a value that cannot be a real. */
+  static String jsonTextValue(String expr) {
+    return "CASE WHEN typeof("
+        + expr
+        + ") = 'blob' THEN json_quote(hex("
+        + expr
+        + ")) ELSE json_quote("
+        + expr
+        + ") END";
+  }
+
+  /** {@code "name":} of an identifier, which needs no JSON escaping. */
+  static String jsonKey(String name) {
+    checkIdentifier(name);
+    return '"' + name + "\":";
+  }
+
+  /** {@code a || b || ...}, parenthesised in groups to keep the expression tree shallow. */
+  static String concat(List<String> pieces) {
+    StringBuilder sql = new StringBuilder();
+    for (int from = 0; from < pieces.size(); from += MAX_PAIRS_PER_CALL) {
+      if (from > 0) {
+        sql.append(" || ");
+      }
+      sql.append('(')
+          .append(
+              String.join(
+                  " || ", pieces.subList(from, Math.min(from + MAX_PAIRS_PER_CALL, pieces.size()))))
+          .append(')');
+    }
+    return sql.toString();
   }
 
   /** {@code json_object} over any number of key/value pairs (keys are identifiers). */

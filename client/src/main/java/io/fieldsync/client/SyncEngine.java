@@ -239,9 +239,13 @@ final class SyncEngine {
           }
           long number = LocalStore.metaLong(c, LocalStore.META_DEVICE_BATCHES) + 1;
           LocalStore.putMeta(c, LocalStore.META_DEVICE_BATCHES, number);
+          long newestStamp = 0;
+          for (Pending record : pending.values()) {
+            newestStamp = Math.max(newestStamp, record.hlc);
+          }
           PushRequest.Builder request =
               PushRequest.newBuilder()
-                  .setBatchId(batchId(number).toString())
+                  .setBatchId(batchId(number, newestStamp).toString())
                   .setDeviceBatch(number)
                   .setSchemaVersion(schema.version())
                   .addAllChanges(changes)
@@ -265,12 +269,13 @@ final class SyncEngine {
   }
 
   /**
-   * A version-4 UUID from the injected generator. The low bits also carry the database's batch
-   * number, which never repeats in a database, so even a fixed test seed cannot make a device reuse
-   * a batch id and be answered with an old outcome.
+   * A version-4 UUID from the injected generator, mixed with the database's batch number (never
+   * repeats in a database) and the batch's newest capture stamp (never repeats on a device, even in
+   * a database restored from a backup), so even a fixed test seed cannot make a device reuse a
+   * batch id and be answered with an old outcome.
    */
-  private UUID batchId(long number) {
-    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+  private UUID batchId(long number, long stamp) {
+    long high = ((random.nextLong() ^ stamp) & ~0xF000L) | 0x4000L;
     long low = ((random.nextLong() & 0xFFFF_0000_0000_0000L) ^ (number & 0x0000_FFFF_FFFF_FFFFL));
     low = (low & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(high, low);

@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>at start;
- *   <li>a debounce after a local write from any connection: it polls {@code _fs_changelog}'s
- *       AUTOINCREMENT counter in {@code sqlite_sequence} (one indexed read; the library's own pulls
- *       write with capture off and never move it);
+ *   <li>a debounce after a local write from any connection: it polls the newest capture stamp (the
+ *       log's last row, or {@code _fs_state.drained} once acks emptied the log; two indexed reads;
+ *       the library's own pulls write with capture off and never move it);
  *   <li>at once when the live channel pokes it with a sequence above its cursor;
  *   <li>every {@link WorkerOptions#interval()} otherwise.
  * </ul>
@@ -535,7 +535,9 @@ public final class SyncWorker implements AutoCloseable {
 
   private static long writeMark(Connection c) throws SQLException {
     try (PreparedStatement select =
-            c.prepareStatement("SELECT seq FROM sqlite_sequence WHERE name = '_fs_changelog'");
+            c.prepareStatement(
+                "SELECT max(coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1), 0),"
+                    + " drained) FROM _fs_state");
         ResultSet rows = select.executeQuery()) {
       return rows.next() ? rows.getLong(1) : 0L;
     }

@@ -115,6 +115,61 @@ class CaptureTest extends ClientFixture {
   }
 
   @Test
+  void insertOrReplaceWithTheSameValuesLogsNothingAndLeavesNoStash() throws Exception {
+    sql(
+        "INSERT INTO households (id, region, visits) VALUES ('" + H1 + "', 'n', 2)",
+        "INSERT OR REPLACE INTO households (id, region, visits) VALUES ('" + H1 + "', 'n', 2)");
+
+    assertThat(log()).extracting(row -> row.get("op")).containsExactly("I");
+    assertThat(scalar("SELECT count(*) FROM _fs_replaced")).isEqualTo(0L);
+  }
+
+  @Test
+  void multiRowInsertOrReplaceLogsInsertsForNewRowsAndUpdatesForReplacedOnes() throws Exception {
+    sql(
+        "INSERT INTO households (id, region) VALUES ('" + H1 + "', 'n')",
+        "INSERT OR REPLACE INTO households (id, region) VALUES ('"
+            + H2
+            + "', 's'), ('"
+            + H1
+            + "', 'e')");
+
+    assertThat(log())
+        .extracting(row -> row.get("op") + ":" + row.get("rid") + ":" + row.get("vals"))
+        .containsExactly(
+            "I:"
+                + H1
+                + ":{\"region\":\"n\",\"head_name\":null,\"visits\":null,\"tags\":null,"
+                + "\"score\":null,\"active\":null,\"notes\":null}",
+            "I:"
+                + H2
+                + ":{\"region\":\"s\",\"head_name\":null,\"visits\":null,\"tags\":null,"
+                + "\"score\":null,\"active\":null,\"notes\":null}",
+            "U:" + H1 + ":{\"region\":\"e\"}");
+    assertThat(scalar("SELECT count(*) FROM _fs_replaced")).isEqualTo(0L);
+  }
+
+  @Test
+  void aStashLeftByAnUpsertDoesNotTurnALaterFreshInsertIntoAnUpdate() throws Exception {
+    sql(
+        "INSERT INTO households (id, region) VALUES ('" + H1 + "', 'n')",
+        "INSERT INTO households (id, region) VALUES ('" + H1 + "', 's') ON CONFLICT DO NOTHING");
+    try (Connection c = client.connection();
+        Statement statement = c.createStatement()) {
+      // As a pull applies a server delete: capture off, so no trigger sees it.
+      c.setAutoCommit(false);
+      statement.execute("UPDATE _fs_state SET capture = 0");
+      statement.execute("DELETE FROM households");
+      statement.execute("UPDATE _fs_state SET capture = 1");
+      c.commit();
+    }
+    sql("INSERT INTO households (id, region) VALUES ('" + H1 + "', 'w')");
+
+    assertThat(log()).extracting(row -> row.get("op")).containsExactly("I", "I");
+    assertThat(scalar("SELECT count(*) FROM _fs_replaced")).isEqualTo(0L);
+  }
+
+  @Test
   void upsertDoUpdateLogsUpdateOfChangedColumns() throws Exception {
     sql(
         "INSERT INTO households (id, region, head_name) VALUES ('" + H1 + "', 'n', 'Ada')",
@@ -221,7 +276,9 @@ class CaptureTest extends ClientFixture {
     List<Long> stamps = log().stream().map(row -> (Long) row.get("hlc")).toList();
     assertThat(stamps).hasSize(200).isSorted().doesNotHaveDuplicates();
     assertThat(io.fieldsync.clock.Hlc.wallMillis(stamps.get(0))).isBetween(before - 5, after + 5);
-    assertThat((Long) scalar("SELECT hlc FROM _fs_state")).isEqualTo(stamps.get(199));
+    try (Connection c = client.connection()) {
+      assertThat(LocalStore.state(c).hlc()).isEqualTo(stamps.get(199));
+    }
   }
 
   @Test
@@ -231,6 +288,86 @@ class CaptureTest extends ClientFixture {
     sql("INSERT INTO households (id, region) VALUES ('" + H1 + "', 'n')");
 
     assertThat(log().get(0)).containsEntry("hlc", future + 1);
+  }
+
+  @Test
+  void stampsIncreaseAcrossStatementsOfOneTransactionAndAKeyChange() throws Exception {
+    try (Connection c = client.connection();
+        Statement statement = c.createStatement()) {
+      c.setAutoCommit(false);
+      statement.execute(
+          "INSERT INTO households (id, region) VALUES ('a', 'n'), ('b', 'n'), ('c', 'n')");
+      statement.execute("UPDATE households SET region = 's'");
+      statement.execute("UPDATE households SET id = 'd' WHERE id = 'a'");
+      statement.execute("INSERT OR REPLACE INTO households (id, region) VALUES ('b', 'e')");
+      statement.execute("DELETE FROM households");
+      c.commit();
+    }
+
+    List<Map<String, Object>> log = log();
+    assertThat(log).hasSize(12);
+    assertThat(log.stream().map(row -> (Long) row.get("hlc")).toList())
+        .isSorted()
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
+  void stampsStayAboveTheLastDrainedRowAfterTheOutboxEmpties() throws Exception {
+    // Above the wall clock, so only the drained row's stamp can keep the next one higher.
+    long future = io.fieldsync.clock.Hlc.of(System.currentTimeMillis() + 3_600_000L, 0);
+    sql(
+        "UPDATE _fs_state SET hlc = " + future,
+        "INSERT INTO households (id, region) VALUES ('a', 'n'), ('b', 'n'), ('c', 'n')");
+    long last = (Long) scalar("SELECT max(hlc) FROM _fs_changelog");
+    assertThat(last).isEqualTo(future + 3);
+
+    sql("DELETE FROM _fs_changelog WHERE id <= (SELECT max(id) FROM _fs_changelog)");
+    sql("INSERT INTO households (id, region) VALUES ('d', 'n')");
+
+    assertThat(log())
+        .singleElement()
+        .satisfies(row -> assertThat(row).containsEntry("hlc", last + 1));
+    try (Connection c = client.connection()) {
+      assertThat(LocalStore.state(c).hlc()).isEqualTo(last + 1);
+    }
+  }
+
+  @Test
+  void stampsAfterASyncThatEmptiedTheOutboxAreHigherThanEveryPushedOne() throws Exception {
+    long future = io.fieldsync.clock.Hlc.of(System.currentTimeMillis() + 3_600_000L, 0);
+    sql(
+        "UPDATE _fs_state SET hlc = " + future,
+        "INSERT INTO households (id, region) VALUES ('" + H1 + "', 'n')",
+        "UPDATE households SET region = 's'");
+    client.syncNow();
+    assertThat(log()).isEmpty();
+    long pushed = server.pushes.get(0).getChanges(0).getHlc();
+    assertThat(pushed).isEqualTo(future + 2);
+
+    sql("UPDATE households SET region = 'w'");
+
+    assertThat((Long) log().get(0).get("hlc")).isEqualTo(pushed + 1);
+  }
+
+  @Test
+  void theWriteMarkMovesOnCapturesOnlyNotOnDrainsOrMerges() throws Exception {
+    sql("INSERT INTO households (id, region) VALUES ('" + H1 + "', 'n')");
+    long mark = writeMark();
+    assertThat(mark).isEqualTo((Long) scalar("SELECT max(hlc) FROM _fs_changelog"));
+
+    client.syncNow();
+    sql("UPDATE _fs_state SET hlc = hlc + 1000000");
+    assertThat(writeMark()).isEqualTo(mark);
+
+    sql("UPDATE households SET region = 's'");
+    assertThat(writeMark()).isGreaterThan(mark);
+  }
+
+  private long writeMark() throws Exception {
+    return (Long)
+        scalar(
+            "SELECT max(coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1), 0),"
+                + " drained) FROM _fs_state");
   }
 
   /**

@@ -187,7 +187,7 @@ class SyncEngineTest extends ClientFixture {
           throw new TransportException("offline (fake)");
         };
     sql("UPDATE households SET head_name = 'Local', visits = visits + 2, region = 'mine'");
-    long localHlc = (Long) scalar("SELECT hlc FROM _fs_state");
+    long localHlc = (Long) scalar("SELECT max(hlc) FROM _fs_changelog");
     assertThatThrownBy(client::syncNow).isInstanceOf(TransportException.class);
     // The server meanwhile: an older head_name edit, a newer region edit, 5 more visits.
     server.page(
