@@ -308,14 +308,20 @@ final class SyncEngine {
                       (table, id, column) -> found.add(new String[] {table, id, column}));
             }
           }
+          // From here on the database holds every write of this device up to the response's
+          // sequence (its own values, or the server's where they differ): pulls may leave them out.
+          long acked = Math.max(ownAckedSequence(c), response.getSequence());
+          LocalStore.putMeta(c, LocalStore.META_OWN_ACKED_SEQUENCE, acked);
           execute(c, "UPDATE _fs_state SET capture = 1 WHERE id = 1");
           return null;
         });
     pushed += request.getChangesCount();
-    applied += counts[0];
-    merged += counts[1];
-    rejected += counts[2];
-    parked += counts[3];
+    // The server lists no result for a change applied as sent: take the totals it reports (a
+    // response recorded before that still lists them, and its totals agree).
+    applied += Math.max(response.getApplied(), counts[0]);
+    merged += Math.max(response.getMerged(), counts[1]);
+    rejected += Math.max(response.getRejected(), counts[2]);
+    parked += Math.max(response.getParked(), counts[3]);
     conflicts += counts[4];
     refused.forEach(events::rejected);
     found.forEach(item -> events.conflict(item[0], item[1], item[2]));
@@ -399,9 +405,16 @@ final class SyncEngine {
     json.append('"');
   }
 
+  /** The highest push-response sequence this database has acknowledged (0 for none). */
+  static long ownAckedSequence(Connection c) throws SQLException {
+    Object value = LocalStore.meta(c, LocalStore.META_OWN_ACKED_SEQUENCE);
+    return value instanceof Number number ? number.longValue() : 0;
+  }
+
   /** Pulls pages until the server has no more; returns the cursor reached. */
   long pull() {
     long cursor = read(c -> LocalStore.state(c).cursor());
+    long acked = read(SyncEngine::ownAckedSequence);
     while (true) {
       PullResponse page =
           transport.pull(
@@ -409,6 +422,7 @@ final class SyncEngine {
                   .setCursor(cursor)
                   .setLimit(settings.pullPageSize())
                   .setSchemaVersion(schema.version())
+                  .setOwnAckedSequence(acked)
                   .build());
       long next =
           page.getRecordsCount() == 0 && page.getNextCursor() == 0 ? cursor : page.getNextCursor();

@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.fieldsync.ProtocolException;
+import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.WireCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -107,7 +108,7 @@ final class MessageCodec {
       T message =
           WireCodec.parse((com.google.protobuf.Parser<T>) prototype.getParserForType(), raw);
       requireNoUnknownFields(message, message.getDescriptorForType().getName());
-      return message;
+      return Packing.unpack(message);
     }
     String text;
     try {
@@ -137,7 +138,7 @@ final class MessageCodec {
       throw new ProtocolException(
           "body is not valid JSON (" + raw.length + " bytes): " + e.getMessage());
     }
-    return (T) builder.build();
+    return Packing.unpack((T) builder.build());
   }
 
   /** Decompresses a zstd body, refusing one that is not zstd or expands past the limit. */

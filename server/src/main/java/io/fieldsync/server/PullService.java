@@ -47,6 +47,13 @@ final class PullService {
     if (request.getLimit() < 0) {
       throw HttpFailure.badRequest("limit must not be negative, found " + request.getLimit());
     }
+    if (request.getOwnAckedSequence() < 0) {
+      throw HttpFailure.badRequest(
+          "own_acked_sequence must not be negative, found " + request.getOwnAckedSequence());
+    }
+    // A snapshot replaces the device's rows with what it delivers: it must deliver everything.
+    Echo echo =
+        request.getSnapshot() ? Echo.NONE : new Echo(token.device(), request.getOwnAckedSequence());
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
     requireWithinHorizon(token, request);
     PullPage page = store.pull(token.tenant(), cursor, limit);
@@ -60,7 +67,10 @@ final class PullService {
               && stored.deleted()
               && stored.seq() <= request.getSnapshotSequence();
       if (table != null && !unseenTombstone) {
-        records.add(toWire(table, stored, cursor));
+        Record record = toWire(table, stored, cursor, echo);
+        if (record != null) {
+          records.add(record);
+        }
       }
     }
     boolean hasMore = page.records().size() >= limit;
@@ -95,17 +105,71 @@ final class PullService {
     }
   }
 
+  /**
+   * Which writes the pulling device already holds: those it made itself in batches whose push
+   * response it has acknowledged, that is with a version of its device at or below {@code acked}
+   * (the highest {@code PushResponse.sequence} its database has stored). A database that is new or
+   * restored from a backup sends 0 or its older value, and so gets its own writes back.
+   *
+   * <p>Only field versions and record creations count. Tombstones are always sent: a delete's
+   * cascade stamps the children's tombstones with the pushing device, which never saw them.
+   * Merged field values are safe: a push whose stored value differs from the one sent answers with
+   * the record ({@code server_record}), which the device writes in the same transaction that
+   * stores the acknowledgement.
+   */
+  record Echo(String device, long acked) {
+    static final Echo NONE = new Echo("", 0);
+
+    boolean own(FieldVersion version) {
+      return version != null
+          && version.getSeq() <= acked
+          && acked > 0
+          && version.getDevice().equals(device);
+    }
+
+    /**
+     * Whether the device created the record, in one acknowledged batch: the creation and at least
+     * one field carry that batch's sequence and no field is older. A restore (a parent brought back
+     * for a child, an update of a tombstone) keeps older fields, so it is sent whole.
+     */
+    boolean created(RecordVersions versions) {
+      if (!versions.hasRow() || !own(versions.getRow())) {
+        return false;
+      }
+      long created = versions.getRow().getSeq();
+      boolean atCreation = false;
+      for (FieldVersion version : versions.getFieldsMap().values()) {
+        if (version.getSeq() < created) {
+          return false;
+        }
+        atCreation |= version.getSeq() == created;
+      }
+      return atCreation;
+    }
+  }
+
   static Record toWire(Table table, StoredRecord stored, long cursor) {
+    return toWire(table, stored, cursor, Echo.NONE);
+  }
+
+  /** The record as a pull after {@code cursor} sends it; null when the device holds all of it. */
+  static Record toWire(Table table, StoredRecord stored, long cursor, Echo echo) {
     Record.Builder record =
         Record.newBuilder().setTable(table.name()).setRecordId(stored.id()).setSeq(stored.seq());
     if (stored.deleted()) {
       return record.setDeleted(true).build();
     }
     RecordVersions versions = stored.versions();
-    boolean whole = !versions.hasRow() || versions.getRow().getSeq() > cursor;
+    boolean whole =
+        (!versions.hasRow() || versions.getRow().getSeq() > cursor) && !echo.created(versions);
+    boolean held = false;
     for (Column column : table.columns().values()) {
       FieldVersion version = versions.getFieldsMap().get(column.name());
       boolean send = whole || (version != null && version.getSeq() > cursor);
+      if (send && !whole && echo.own(version)) {
+        held = true;
+        continue;
+      }
       if (send && stored.values().containsKey(column.name())) {
         record.addFields(
             Field.newBuilder()
@@ -114,7 +178,7 @@ final class PullService {
                 .setHlc(version == null ? 0 : version.getHlc()));
       }
     }
-    return record.build();
+    return held && record.getFieldsCount() == 0 ? null : record.build();
   }
 
   static final ForeignKeyOrder.Adapter<Record> ADAPTER =

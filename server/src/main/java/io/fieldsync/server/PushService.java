@@ -415,7 +415,9 @@ final class PushService {
         if (decision.includeRecord && record != null) {
           result.setServerRecord(serverRecord(record));
         }
-        response.addResults(result);
+        if (decision.status != ChangeStatus.APPLIED || result.hasServerRecord()) {
+          response.addResults(result); // `applied` counts the others: no bytes for "as sent"
+        }
         switch (decision.status) {
           case APPLIED -> applied++;
           case MERGED -> merged++;

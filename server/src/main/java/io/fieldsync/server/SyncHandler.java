@@ -6,6 +6,7 @@ import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.StorageException;
 import io.fieldsync.schema.SchemaCodec;
+import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
@@ -221,7 +222,9 @@ final class SyncHandler extends Handler.Abstract {
             result.getNextCursor(),
             result.getHasMore(),
             elapsedMillis(started));
-        return Reply.message(result, responseFormat(request, format));
+        MessageCodec.Format answer = responseFormat(request, format);
+        boolean packed = pull.getPacked() && answer == MessageCodec.Format.PROTOBUF;
+        return Reply.message(packed ? Packing.pack(result) : result, answer);
       }
       case "/v1/live" -> {
         requireMethod(method, "GET");
