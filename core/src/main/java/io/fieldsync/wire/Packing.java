@@ -11,10 +11,10 @@ import java.util.UUID;
 
 /**
  * The packed form of the binary wire ({@link PackedChanges}, {@link PackedRecords}): the records of
- * a {@link PullResponse} or the changes of a {@link PushRequest} laid out in columns, ids as 16-byte
- * UUIDs, names as indexes, stamps and sequences as differences. The content is exactly the same;
- * the layout only lets zstd find what repeats. Codecs {@link #pack} before encoding and {@link
- * #unpack} after decoding, so no other code sees the packed fields. Thread-safe (stateless).
+ * a {@link PullResponse} or the changes of a {@link PushRequest} laid out in columns, ids as
+ * 16-byte UUIDs, names as indexes, stamps and sequences as differences. The content is exactly the
+ * same; the layout only lets zstd find what repeats. Codecs {@link #pack} before encoding and
+ * {@link #unpack} after decoding, so no other code sees the packed fields. Thread-safe (stateless).
  */
 public final class Packing {
   /** The largest decimal scale of a packed real: value = digits / 10^scale. */
@@ -45,7 +45,8 @@ public final class Packing {
     long hlc = 0;
     long baseSeq = 0;
     for (Change change : request.getChangesList()) {
-      packed.addTables(names.of(change.getTable()));
+      Names.Table table = names.of(change.getTable());
+      packed.addTables(table.index);
       ids.add(change.getRecordId());
       packed.addOps(change.getOpValue());
       packed.addHlcs(change.getHlc() - hlc);
@@ -54,7 +55,7 @@ public final class Packing {
       baseSeq = change.getBaseSeq();
       packed.addFieldCounts(change.getFieldsCount());
       for (FieldChange field : change.getFieldsList()) {
-        packed.addColumns(names.of(field.getColumn()));
+        packed.addColumns(table.column(field.getColumn()));
         packed.addHlcs(field.getHlc() - hlc);
         hlc = field.getHlc();
         values.add(field.getValue());
@@ -65,7 +66,7 @@ public final class Packing {
         packed.addAllElements(field.getRemovedList());
       }
     }
-    packed.addAllNames(names.list).setIds(ids.build()).setValues(values.build());
+    packed.addAllNames(names.build()).setIds(ids.build()).setValues(values.build());
     return request.toBuilder().clearChanges().setPacked(packed).build();
   }
 
@@ -81,20 +82,21 @@ public final class Packing {
     long seq = 0;
     long hlc = 0;
     for (Record record : response.getRecordsList()) {
-      packed.addTables(names.of(record.getTable()));
+      Names.Table table = names.of(record.getTable());
+      packed.addTables(table.index);
       ids.add(record.getRecordId());
       packed.addFlags((record.getDeleted() ? 1 : 0) | (record.getAbsent() ? 2 : 0));
       packed.addSeqs(record.getSeq() - seq);
       seq = record.getSeq();
       packed.addFieldCounts(record.getFieldsCount());
       for (Field field : record.getFieldsList()) {
-        packed.addColumns(names.of(field.getColumn()));
+        packed.addColumns(table.column(field.getColumn()));
         packed.addHlcs(field.getHlc() - hlc);
         hlc = field.getHlc();
         values.add(field.getValue());
       }
     }
-    packed.addAllNames(names.list).setIds(ids.build()).setValues(values.build());
+    packed.addAllNames(names.build()).setIds(ids.build()).setValues(values.build());
     return response.toBuilder().clearRecords().setPacked(packed).build();
   }
 
@@ -141,7 +143,7 @@ public final class Packing {
     requireCount(where, "elements", packed.getElementsCount(), elements);
     List<String> ids = ids(where, packed.getIds(), count);
     ValuesIn values = new ValuesIn(where, packed.getValues(), fields);
-    List<String> names = packed.getNamesList();
+    List<PackedTable> names = packed.getNamesList();
     List<Change> changes = new ArrayList<>(count);
     int field = 0;
     int hlcAt = 0;
@@ -151,9 +153,10 @@ public final class Packing {
     for (int i = 0; i < count; i++) {
       hlc += packed.getHlcs(hlcAt++);
       baseSeq += packed.getBaseSeqs(i);
+      PackedTable table = table(where, names, packed.getTables(i));
       Change.Builder change =
           Change.newBuilder()
-              .setTable(name(where, "tables", names, packed.getTables(i)))
+              .setTable(table.getName())
               .setRecordId(ids.get(i))
               .setOpValue(packed.getOps(i))
               .setHlc(hlc)
@@ -164,7 +167,7 @@ public final class Packing {
         int removed = packed.getRemovedCounts(field);
         change.addFields(
             FieldChange.newBuilder()
-                .setColumn(name(where, "columns", names, packed.getColumns(field)))
+                .setColumn(column(where, table, packed.getColumns(field)))
                 .setValue(values.next())
                 .setHlc(hlc)
                 .setDelta(packed.getDeltas(field))
@@ -196,7 +199,7 @@ public final class Packing {
     requireCount(where, "hlcs", packed.getHlcsCount(), fields);
     List<String> ids = ids(where, packed.getIds(), count);
     ValuesIn values = new ValuesIn(where, packed.getValues(), fields);
-    List<String> names = packed.getNamesList();
+    List<PackedTable> names = packed.getNamesList();
     List<Record> records = new ArrayList<>(count);
     int field = 0;
     long seq = 0;
@@ -208,9 +211,10 @@ public final class Packing {
             where + ".flags[" + i + "] is " + Integer.toUnsignedString(flags) + "; only bits 0-1");
       }
       seq += packed.getSeqs(i);
+      PackedTable table = table(where, names, packed.getTables(i));
       Record.Builder record =
           Record.newBuilder()
-              .setTable(name(where, "tables", names, packed.getTables(i)))
+              .setTable(table.getName())
               .setRecordId(ids.get(i))
               .setDeleted((flags & 1) != 0)
               .setAbsent((flags & 2) != 0)
@@ -219,7 +223,7 @@ public final class Packing {
         hlc += packed.getHlcs(field);
         record.addFields(
             Field.newBuilder()
-                .setColumn(name(where, "columns", names, packed.getColumns(field)))
+                .setColumn(column(where, table, packed.getColumns(field)))
                 .setValue(values.next())
                 .setHlc(hlc));
       }
@@ -246,18 +250,30 @@ public final class Packing {
     return (int) total;
   }
 
-  private static String name(String where, String list, List<String> names, int index) {
+  private static PackedTable table(String where, List<PackedTable> names, int index) {
     if (index < 0 || index >= names.size()) {
       throw new ProtocolException(
           where
-              + "."
-              + list
-              + " refers to name "
+              + ".tables refers to table "
               + Integer.toUnsignedString(index)
               + ", but names has "
               + names.size());
     }
     return names.get(index);
+  }
+
+  private static String column(String where, PackedTable table, int index) {
+    if (index < 0 || index >= table.getColumnsCount()) {
+      throw new ProtocolException(
+          where
+              + ".columns refers to column "
+              + Integer.toUnsignedString(index)
+              + " of table '"
+              + table.getName()
+              + "', which names "
+              + table.getColumnsCount());
+    }
+    return table.getColumns(index);
   }
 
   private static List<String> ids(String where, PackedIds packed, int count) {
@@ -298,19 +314,50 @@ public final class Packing {
     return ids;
   }
 
-  /** Names in order of first use. */
+  /** Tables, and each table's columns, in order of first use. */
   private static final class Names {
-    final Map<String, Integer> index = new HashMap<>();
-    final List<String> list = new ArrayList<>();
+    final Map<String, Table> tables = new HashMap<>();
+    final List<Table> list = new ArrayList<>();
 
-    int of(String name) {
-      Integer at = index.get(name);
-      if (at == null) {
-        at = list.size();
-        index.put(name, at);
-        list.add(name);
+    Table of(String name) {
+      Table table = tables.get(name);
+      if (table == null) {
+        table = new Table(name, list.size());
+        tables.put(name, table);
+        list.add(table);
       }
-      return at;
+      return table;
+    }
+
+    List<PackedTable> build() {
+      List<PackedTable> result = new ArrayList<>(list.size());
+      for (Table table : list) {
+        result.add(
+            PackedTable.newBuilder().setName(table.name).addAllColumns(table.columns).build());
+      }
+      return result;
+    }
+
+    static final class Table {
+      final String name;
+      final int index;
+      final Map<String, Integer> indexes = new HashMap<>();
+      final List<String> columns = new ArrayList<>();
+
+      Table(String name, int index) {
+        this.name = name;
+        this.index = index;
+      }
+
+      int column(String column) {
+        Integer at = indexes.get(column);
+        if (at == null) {
+          at = columns.size();
+          indexes.put(column, at);
+          columns.add(column);
+        }
+        return at;
+      }
     }
   }
 

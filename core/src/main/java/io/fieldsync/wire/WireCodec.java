@@ -23,10 +23,19 @@ public final class WireCodec {
   public static final String ZSTD = "zstd";
   private static final int LEVEL = 3;
 
+  /**
+   * Bodies up to this size (an incremental sync) take the stronger level: about 5% fewer bytes for
+   * about a millisecond. Larger ones (snapshot pages, bulk pushes) keep the fast level.
+   */
+  static final int SMALL_BODY = 64 * 1024;
+
+  private static final int SMALL_LEVEL = 15;
+
   private WireCodec() {}
 
   public static byte[] encode(Message message) {
-    return Zstd.compress(message.toByteArray(), LEVEL);
+    byte[] raw = message.toByteArray();
+    return Zstd.compress(raw, raw.length <= SMALL_BODY ? SMALL_LEVEL : LEVEL);
   }
 
   /**

@@ -112,10 +112,10 @@ final class PullService {
    * restored from a backup sends 0 or its older value, and so gets its own writes back.
    *
    * <p>Only field versions and record creations count. Tombstones are always sent: a delete's
-   * cascade stamps the children's tombstones with the pushing device, which never saw them.
-   * Merged field values are safe: a push whose stored value differs from the one sent answers with
-   * the record ({@code server_record}), which the device writes in the same transaction that
-   * stores the acknowledgement.
+   * cascade stamps the children's tombstones with the pushing device, which never saw them. Merged
+   * field values are safe: a push whose stored value differs from the one sent answers with the
+   * record ({@code server_record}), which the device writes in the same transaction that stores the
+   * acknowledgement.
    */
   record Echo(String device, long acked) {
     static final Echo NONE = new Echo("", 0);

@@ -137,7 +137,10 @@ final class SyncHandler extends Handler.Abstract {
     if (reply.contentEncoding() != null) {
       response.getHeaders().put(HttpHeader.CONTENT_ENCODING, reply.contentEncoding());
     }
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    if (!method.equals("POST")) {
+      // A cache never stores a POST response without explicit freshness: no bytes needed there.
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    }
     response.write(true, ByteBuffer.wrap(reply.body()), callback);
     return true;
   }
