@@ -32,8 +32,8 @@ final class LocalStore {
   static final String META_SCHEMA_VERSION = "schema_version";
   static final String META_LAST_SYNC_AT = "last_sync_at";
 
-  /** The highest {@code PushResponse.sequence} acknowledged (echo suppression, SyncEngine). */
-  static final String META_OWN_ACKED_SEQUENCE = "own_acked_sequence";
+  /** Write ranges of acknowledged pushes, for echo suppression (see SyncEngine). */
+  static final String META_OWN_WRITES = "own_writes";
 
   static final int BUSY_TIMEOUT_MILLIS = 10_000;
 

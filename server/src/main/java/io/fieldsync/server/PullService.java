@@ -13,6 +13,7 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,13 +48,8 @@ final class PullService {
     if (request.getLimit() < 0) {
       throw HttpFailure.badRequest("limit must not be negative, found " + request.getLimit());
     }
-    if (request.getOwnAckedSequence() < 0) {
-      throw HttpFailure.badRequest(
-          "own_acked_sequence must not be negative, found " + request.getOwnAckedSequence());
-    }
     // A snapshot replaces the device's rows with what it delivers: it must deliver everything.
-    Echo echo =
-        request.getSnapshot() ? Echo.NONE : new Echo(token.device(), request.getOwnAckedSequence());
+    Echo echo = request.getSnapshot() ? Echo.NONE : Echo.of(token.device(), request);
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
     requireWithinHorizon(token, request);
     PullPage page = store.pull(token.tenant(), cursor, limit);
@@ -105,26 +101,59 @@ final class PullService {
     }
   }
 
+  /** The most {@code own_writes} ranges a pull may name. */
+  static final int MAX_OWN_WRITES = 64;
+
   /**
-   * Which writes the pulling device already holds: those it made itself in batches whose push
-   * response it has acknowledged, that is with a version of its device at or below {@code acked}
-   * (the highest {@code PushResponse.sequence} its database has stored). A database that is new or
-   * restored from a backup sends 0 or its older value, and so gets its own writes back.
+   * Which writes the pulling device already holds: those its database made itself, that is with a
+   * version of the token's device at a sequence in one of the {@code PushResponse.written} ranges
+   * of the pushes this database has acknowledged. A database that is new, or restored from a
+   * backup, does not name the ranges of pushes it never made, even with the same device id, and so
+   * gets those writes back.
    *
    * <p>Only field versions and record creations count. Tombstones are always sent: a delete's
    * cascade stamps the children's tombstones with the pushing device, which never saw them. Merged
    * field values are safe: a push whose stored value differs from the one sent answers with the
    * record ({@code server_record}), which the device writes in the same transaction that stores the
-   * acknowledgement.
+   * range.
    */
-  record Echo(String device, long acked) {
-    static final Echo NONE = new Echo("", 0);
+  record Echo(String device, long[] ranges) {
+    static final Echo NONE = new Echo("", new long[0]);
+
+    static Echo of(String device, PullRequest request) {
+      int count = request.getOwnWritesCount();
+      if (count > MAX_OWN_WRITES) {
+        throw HttpFailure.badRequest(
+            "own_writes may name at most " + MAX_OWN_WRITES + " ranges, found " + count);
+      }
+      long[] ranges = new long[2 * count];
+      for (int i = 0; i < count; i++) {
+        SequenceRange range = request.getOwnWrites(i);
+        if (range.getFirst() < 1 || range.getLast() < range.getFirst()) {
+          throw HttpFailure.badRequest(
+              "own_writes["
+                  + i
+                  + "] must have 1 <= first <= last, found first "
+                  + range.getFirst()
+                  + " and last "
+                  + range.getLast());
+        }
+        ranges[2 * i] = range.getFirst();
+        ranges[2 * i + 1] = range.getLast();
+      }
+      return new Echo(device, ranges);
+    }
 
     boolean own(FieldVersion version) {
-      return version != null
-          && version.getSeq() <= acked
-          && acked > 0
-          && version.getDevice().equals(device);
+      if (version == null || ranges.length == 0 || !version.getDevice().equals(device)) {
+        return false;
+      }
+      for (int i = 0; i < ranges.length; i += 2) {
+        if (version.getSeq() >= ranges[i] && version.getSeq() <= ranges[i + 1]) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /**

@@ -30,6 +30,7 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -435,6 +436,17 @@ final class PushService {
                 token.device(),
                 batchId,
                 decision.journalOutcome()));
+      }
+      long first = Long.MAX_VALUE;
+      long last = 0;
+      for (Working record : records.values()) {
+        if (record.newSeq != 0) {
+          first = Math.min(first, record.newSeq);
+          last = Math.max(last, record.newSeq);
+        }
+      }
+      if (last > 0) {
+        response.setWritten(SequenceRange.newBuilder().setFirst(first).setLast(last));
       }
       response
           .setApplied(applied)
