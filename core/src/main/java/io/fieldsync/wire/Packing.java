@@ -117,6 +117,41 @@ public final class Packing {
     return message;
   }
 
+  /**
+   * Splits a packed message into the part holding the 16-byte ids and the rest; null when it has no
+   * such ids. The two serialized one after the other parse as the whole message (protobuf merges a
+   * repeated sub-message), so {@link WireCodec} can compress each on its own.
+   */
+  static Message[] splitUuids(Message message) {
+    if (message instanceof PullResponse response
+        && !response.getPacked().getIds().getUuids().isEmpty()) {
+      PackedIds ids = response.getPacked().getIds();
+      return new Message[] {
+        response.toBuilder()
+            .setPacked(response.getPacked().toBuilder().setIds(ids.toBuilder().clearUuids()))
+            .build(),
+        PullResponse.newBuilder()
+            .setPacked(
+                PackedRecords.newBuilder().setIds(PackedIds.newBuilder().setUuids(ids.getUuids())))
+            .build()
+      };
+    }
+    if (message instanceof PushRequest request
+        && !request.getPacked().getIds().getUuids().isEmpty()) {
+      PackedIds ids = request.getPacked().getIds();
+      return new Message[] {
+        request.toBuilder()
+            .setPacked(request.getPacked().toBuilder().setIds(ids.toBuilder().clearUuids()))
+            .build(),
+        PushRequest.newBuilder()
+            .setPacked(
+                PackedChanges.newBuilder().setIds(PackedIds.newBuilder().setUuids(ids.getUuids())))
+            .build()
+      };
+    }
+    return null;
+  }
+
   private static PushRequest unpack(PushRequest request) {
     String where = "PushRequest.packed";
     if (request.getChangesCount() > 0) {
