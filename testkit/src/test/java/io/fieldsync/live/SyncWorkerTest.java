@@ -65,6 +65,16 @@ class SyncWorkerTest extends LiveFixture {
     assertThat(status.nextRetryAt()).isNull();
     assertThat(status.pending()).isZero();
     assertThat(events.has(WorkerEvent.Online.class)).isTrue();
+    // failures() drops to 0 a little before Synced is emitted (the cycle still counts the outbox
+    // and writes its bookkeeping): wait for the event rather than race it.
+    await(
+        "a Synced event after coming back online",
+        () -> {
+          List<WorkerEvent> all = List.copyOf(events.all);
+          int at = all.indexOf(events.of(WorkerEvent.Online.class).get(0));
+          return all.subList(at, all.size()).stream()
+              .anyMatch(event -> event instanceof WorkerEvent.Synced);
+        });
     List<WorkerEvent> seen = List.copyOf(events.all);
     int online = seen.indexOf(events.of(WorkerEvent.Online.class).get(0));
     assertThat(seen.subList(online, seen.size()))
