@@ -67,6 +67,12 @@ public final class Packing {
       }
     }
     packed.addAllNames(names.build()).setIds(ids.build()).setValues(values.build());
+    if (allZero(packed.getDeltasList())) {
+      packed.clearDeltas();
+    }
+    if (allZero(packed.getAddedCountsList()) && allZero(packed.getRemovedCountsList())) {
+      packed.clearAddedCounts().clearRemovedCounts();
+    }
     return request.toBuilder().clearChanges().setPacked(packed).build();
   }
 
@@ -97,6 +103,9 @@ public final class Packing {
       }
     }
     packed.addAllNames(names.build()).setIds(ids.build()).setValues(values.build());
+    if (allZero(packed.getFlagsList())) {
+      packed.clearFlags();
+    }
     return response.toBuilder().clearRecords().setPacked(packed).build();
   }
 
@@ -166,14 +175,15 @@ public final class Packing {
     int fields = totalFields(where, packed.getFieldCountsList());
     requireCount(where, "columns", packed.getColumnsCount(), fields);
     requireCount(where, "hlcs", packed.getHlcsCount(), (long) count + fields);
-    requireCount(where, "deltas", packed.getDeltasCount(), fields);
-    requireCount(where, "added_counts", packed.getAddedCountsCount(), fields);
-    requireCount(where, "removed_counts", packed.getRemovedCountsCount(), fields);
+    requireCountOrNone(where, "deltas", packed.getDeltasCount(), fields);
+    requireCountOrNone(where, "added_counts", packed.getAddedCountsCount(), fields);
+    requireCountOrNone(where, "removed_counts", packed.getRemovedCountsCount(), fields);
     long elements = 0;
-    for (int i = 0; i < fields; i++) {
-      elements +=
-          Integer.toUnsignedLong(packed.getAddedCounts(i))
-              + Integer.toUnsignedLong(packed.getRemovedCounts(i));
+    for (int added : packed.getAddedCountsList()) {
+      elements += Integer.toUnsignedLong(added);
+    }
+    for (int removed : packed.getRemovedCountsList()) {
+      elements += Integer.toUnsignedLong(removed);
     }
     requireCount(where, "elements", packed.getElementsCount(), elements);
     List<String> ids = ids(where, packed.getIds(), count);
@@ -198,14 +208,14 @@ public final class Packing {
               .setBaseSeq(baseSeq);
       for (int f = 0; f < packed.getFieldCounts(i); f++, field++) {
         hlc += packed.getHlcs(hlcAt++);
-        int added = packed.getAddedCounts(field);
-        int removed = packed.getRemovedCounts(field);
+        int added = packed.getAddedCountsCount() == 0 ? 0 : packed.getAddedCounts(field);
+        int removed = packed.getRemovedCountsCount() == 0 ? 0 : packed.getRemovedCounts(field);
         change.addFields(
             FieldChange.newBuilder()
                 .setColumn(column(where, table, packed.getColumns(field)))
                 .setValue(values.next())
                 .setHlc(hlc)
-                .setDelta(packed.getDeltas(field))
+                .setDelta(packed.getDeltasCount() == 0 ? 0 : packed.getDeltas(field))
                 .addAllAdded(packed.getElementsList().subList(elementAt, elementAt + added))
                 .addAllRemoved(
                     packed
@@ -226,7 +236,7 @@ public final class Packing {
     }
     PackedRecords packed = response.getPacked();
     int count = packed.getTablesCount();
-    requireCount(where, "flags", packed.getFlagsCount(), count);
+    requireCountOrNone(where, "flags", packed.getFlagsCount(), count);
     requireCount(where, "seqs", packed.getSeqsCount(), count);
     requireCount(where, "field_counts", packed.getFieldCountsCount(), count);
     int fields = totalFields(where, packed.getFieldCountsList());
@@ -240,7 +250,7 @@ public final class Packing {
     long seq = 0;
     long hlc = 0;
     for (int i = 0; i < count; i++) {
-      int flags = packed.getFlags(i);
+      int flags = packed.getFlagsCount() == 0 ? 0 : packed.getFlags(i);
       if ((flags & ~3) != 0) {
         throw new ProtocolException(
             where + ".flags[" + i + "] is " + Integer.toUnsignedString(flags) + "; only bits 0-1");
@@ -272,6 +282,22 @@ public final class Packing {
       throw new ProtocolException(
           where + "." + list + " has " + found + " entries, expected " + expected);
     }
+  }
+
+  /** A list that would hold only zeros (or false) may be left empty. */
+  private static void requireCountOrNone(String where, String list, int found, long expected) {
+    if (found != 0) {
+      requireCount(where, list, found, expected);
+    }
+  }
+
+  private static boolean allZero(List<? extends Number> list) {
+    for (Number number : list) {
+      if (number.longValue() != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static int totalFields(String where, List<Integer> counts) {
@@ -312,7 +338,7 @@ public final class Packing {
   }
 
   private static List<String> ids(String where, PackedIds packed, int count) {
-    requireCount(where, "ids.is_text", packed.getIsTextCount(), count);
+    requireCountOrNone(where, "ids.is_text", packed.getIsTextCount(), count);
     int texts = 0;
     for (boolean isText : packed.getIsTextList()) {
       texts += isText ? 1 : 0;
@@ -333,7 +359,7 @@ public final class Packing {
     int uuid = 0;
     int text = 0;
     for (int i = 0; i < count; i++) {
-      if (packed.getIsText(i)) {
+      if (packed.getIsTextCount() > 0 && packed.getIsText(i)) {
         ids.add(packed.getTexts(text++));
         continue;
       }
@@ -423,6 +449,9 @@ public final class Packing {
           planes[k * uuidCount + i] = (byte) (high >>> (56 - 8 * k));
           planes[(k + 8) * uuidCount + i] = (byte) (low >>> (56 - 8 * k));
         }
+      }
+      if (ids.getTextsCount() == 0) {
+        ids.clearIsText();
       }
       return ids.setUuids(ByteString.copyFrom(planes)).build();
     }

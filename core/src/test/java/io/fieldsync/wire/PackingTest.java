@@ -264,6 +264,29 @@ class PackingTest {
   }
 
   @Test
+  void listsThatWouldHoldOnlyZerosAreLeftEmptyAndReadAsZeros() {
+    PullResponse live =
+        PullResponse.newBuilder()
+            .addRecords(pull().getRecords(0))
+            .addRecords(pull().getRecords(1))
+            .build();
+    PushRequest plain =
+        PushRequest.newBuilder().setBatchId("b-2").addChanges(push().getChanges(1)).build();
+
+    PackedRecords records = Packing.pack(live).getPacked();
+    PackedChanges changes = Packing.pack(plain).getPacked();
+
+    assertThat(records.getFlagsCount()).isZero();
+    assertThat(records.getIds().getIsTextCount()).isZero();
+    assertThat(changes.getDeltasCount()).isZero();
+    assertThat(changes.getAddedCountsCount()).isZero();
+    assertThat(changes.getRemovedCountsCount()).isZero();
+    assertThat(changes.getIds().getIsTextCount()).isEqualTo(1);
+    assertThat(Packing.unpack(Packing.pack(live))).isEqualTo(live);
+    assertThat(Packing.unpack(Packing.pack(plain))).isEqualTo(plain);
+  }
+
+  @Test
   void messagesWithoutRecordsOrChangesStayAsTheyAre() {
     PullResponse empty = PullResponse.newBuilder().setNextCursor(5).build();
     SchemaResponse other = SchemaResponse.newBuilder().setTenant("acme").build();
