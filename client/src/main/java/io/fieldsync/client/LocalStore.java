@@ -38,6 +38,9 @@ final class LocalStore {
   /** The layout of the internal tables and triggers; absent means layout 1. */
   static final String META_LAYOUT = "layout";
 
+  /** Write ranges of acknowledged pushes, for echo suppression (see SyncEngine). */
+  static final String META_OWN_WRITES = "own_writes";
+
   static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
   /** The sync state row. */

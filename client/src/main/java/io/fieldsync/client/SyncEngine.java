@@ -21,6 +21,7 @@ import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.Record;
+import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Values;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -349,14 +350,23 @@ final class SyncEngine {
               }
             }
           }
+          if (response.hasWritten()) {
+            // This database now holds what the batch wrote (its own values, or the server's
+            // where they differ, just applied): pulls may leave those writes out.
+            List<SequenceRange> writes = new ArrayList<>(ownWrites(c));
+            writes.add(response.getWritten());
+            storeOwnWrites(c, writes);
+          }
           execute(c, "UPDATE _fs_state SET capture = 1 WHERE id = 1");
           return null;
         });
     pushed += request.getChangesCount();
-    applied += counts[0];
-    merged += counts[1];
-    rejected += counts[2];
-    parked += counts[3];
+    // The server lists no result for a change applied as sent: take the totals it reports (a
+    // response recorded before that still lists them, and its totals agree).
+    applied += Math.max(response.getApplied(), counts[0]);
+    merged += Math.max(response.getMerged(), counts[1]);
+    rejected += Math.max(response.getRejected(), counts[2]);
+    parked += Math.max(response.getParked(), counts[3]);
     conflicts += counts[4];
     refused.forEach(events::rejected);
     found.forEach(item -> events.conflict(item[0], item[1], item[2]));
@@ -471,16 +481,69 @@ final class SyncEngine {
     json.append('"');
   }
 
+  /** The most own-write ranges kept; dropping the oldest only means receiving those writes. */
+  static final int MAX_OWN_WRITES = 64;
+
+  /**
+   * The {@code written} ranges of acknowledged pushes not yet pulled past, stored in {@code
+   * _fs_meta} as {@code first-last} pairs separated by commas.
+   */
+  static List<SequenceRange> ownWrites(Connection c) throws SQLException {
+    String text = LocalStore.metaText(c, LocalStore.META_OWN_WRITES);
+    List<SequenceRange> ranges = new ArrayList<>();
+    if (text == null || text.isEmpty()) {
+      return ranges;
+    }
+    for (String pair : text.split(",")) {
+      int dash = pair.indexOf('-');
+      try {
+        ranges.add(
+            SequenceRange.newBuilder()
+                .setFirst(Long.parseLong(pair.substring(0, dash)))
+                .setLast(Long.parseLong(pair.substring(dash + 1)))
+                .build());
+      } catch (NumberFormatException | IndexOutOfBoundsException e) {
+        throw new StorageException(
+            "_fs_meta " + LocalStore.META_OWN_WRITES + " is corrupt: '" + text + "'", e);
+      }
+    }
+    return ranges;
+  }
+
+  private static void storeOwnWrites(Connection c, List<SequenceRange> ranges) throws SQLException {
+    StringBuilder text = new StringBuilder();
+    for (SequenceRange range :
+        ranges.subList(Math.max(0, ranges.size() - MAX_OWN_WRITES), ranges.size())) {
+      if (text.length() > 0) {
+        text.append(',');
+      }
+      text.append(range.getFirst()).append('-').append(range.getLast());
+    }
+    LocalStore.putMeta(c, LocalStore.META_OWN_WRITES, text.toString());
+  }
+
+  /** Drops the ranges wholly at or below the cursor: a pull never sends those sequences again. */
+  private static void pruneOwnWrites(Connection c, long cursor) throws SQLException {
+    List<SequenceRange> ranges = ownWrites(c);
+    if (ranges.removeIf(range -> range.getLast() <= cursor)) {
+      storeOwnWrites(c, ranges);
+    }
+  }
+
   /** Pulls pages until the server has no more; returns the cursor reached. */
   long pull() {
     long cursor = read(c -> LocalStore.state(c).cursor());
+    List<SequenceRange> ownWrites = read(SyncEngine::ownWrites);
     while (true) {
+      long from = cursor;
+      ownWrites.removeIf(range -> range.getLast() <= from);
       PullResponse page =
           transport.pull(
               PullRequest.newBuilder()
                   .setCursor(cursor)
                   .setLimit(settings.pullPageSize())
                   .setSchemaVersion(schema.version())
+                  .addAllOwnWrites(ownWrites)
                   .build());
       long next =
           page.getRecordsCount() == 0 && page.getNextCursor() == 0 ? cursor : page.getNextCursor();
@@ -526,6 +589,7 @@ final class SyncEngine {
                 }
               }
               ParkedEdits.settle(c, records);
+              pruneOwnWrites(c, nextCursor);
               execute(c, "UPDATE _fs_state SET cursor = ?, capture = 1 WHERE id = 1", nextCursor);
               return total;
             });

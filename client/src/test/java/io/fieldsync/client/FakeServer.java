@@ -115,10 +115,12 @@ final class FakeServer implements Transport {
   static Function<PushRequest, PushResponse> rejecting(String recordId, String reason) {
     return request -> {
       PushResponse.Builder response = applyAll(request).toBuilder().clearResults();
+      int rejected = 0;
       for (int i = 0; i < request.getChangesCount(); i++) {
         Change change = request.getChanges(i);
         ChangeResult.Builder result = ChangeResult.newBuilder().setIndex(i);
         if (change.getRecordId().equals(recordId)) {
+          rejected++;
           result
               .setStatus(ChangeStatus.REJECTED)
               .setReason(reason)
@@ -132,7 +134,11 @@ final class FakeServer implements Transport {
         }
         response.addResults(result);
       }
-      return response.build();
+      // Totals as the real server reports them.
+      return response
+          .setApplied(request.getChangesCount() - rejected)
+          .setRejected(rejected)
+          .build();
     };
   }
 

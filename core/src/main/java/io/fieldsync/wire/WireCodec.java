@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 
 /**
  * Encodes protocol messages for devices: protobuf, compressed with zstd. Decoding is bounded so a
@@ -23,10 +24,40 @@ public final class WireCodec {
   public static final String ZSTD = "zstd";
   private static final int LEVEL = 3;
 
+  /**
+   * Bodies up to this size (an incremental sync) take the stronger level: about 5% fewer bytes for
+   * about a millisecond. Larger ones (snapshot pages, bulk pushes) keep the fast level.
+   */
+  static final int SMALL_BODY = 64 * 1024;
+
+  private static final int SMALL_LEVEL = 15;
+
   private WireCodec() {}
 
+  /**
+   * Serializes and compresses a message. The 16-byte ids of a packed message go in a zstd frame of
+   * their own after the rest: they are random bytes, and in one frame zstd's literal code would
+   * spend nearly 8 bits on every other byte too (digits, small numbers). A body of several frames
+   * is still one zstd stream (RFC 8878), decoded as the two parts one after the other.
+   */
   public static byte[] encode(Message message) {
-    return Zstd.compress(message.toByteArray(), LEVEL);
+    Message[] parts = Packing.splitUuids(message);
+    if (parts == null) {
+      byte[] raw = message.toByteArray();
+      return Zstd.compress(raw, level(raw.length));
+    }
+    byte[] rest = parts[0].toByteArray();
+    byte[] ids = parts[1].toByteArray();
+    int level = level(rest.length + ids.length);
+    byte[] first = Zstd.compress(rest, level);
+    byte[] second = Zstd.compress(ids, level);
+    byte[] body = Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, body, first.length, second.length);
+    return body;
+  }
+
+  private static int level(int rawBytes) {
+    return rawBytes <= SMALL_BODY ? SMALL_LEVEL : LEVEL;
   }
 
   /**

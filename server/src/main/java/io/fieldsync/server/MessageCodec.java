@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.fieldsync.ProtocolException;
+import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.WireCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -111,7 +112,7 @@ final class MessageCodec {
       T message =
           WireCodec.parse((com.google.protobuf.Parser<T>) prototype.getParserForType(), raw);
       requireNoUnknownFields(message, message.getDescriptorForType().getName());
-      return message;
+      return Packing.unpack(message);
     }
     String text;
     try {
@@ -144,7 +145,7 @@ final class MessageCodec {
               + " bytes): "
               + withoutClassNames(e.getMessage()));
     }
-    return (T) builder.build();
+    return Packing.unpack((T) builder.build());
   }
 
   /**

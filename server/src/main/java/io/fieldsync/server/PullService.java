@@ -13,6 +13,7 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,8 @@ final class PullService {
     if (request.getLimit() < 0) {
       throw HttpFailure.badRequest("limit must not be negative, found " + request.getLimit());
     }
+    // A snapshot replaces the device's rows with what it delivers: it must deliver everything.
+    Echo echo = request.getSnapshot() ? Echo.NONE : Echo.of(token.device(), request);
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
     requireWithinHorizon(token, request);
     PullPage page = store.pull(token.tenant(), cursor, limit);
@@ -64,14 +67,23 @@ final class PullService {
       if (table == null || unseenTombstone) {
         continue;
       }
+      Record record;
       if (stored.deleted() || !scope.restricts(table)) {
-        records.add(toWire(table, stored, cursor));
+        record = toWire(table, stored, cursor, echo);
       } else if (scope.admits(table, stored.values())) {
-        // A record whose scope changed may have just entered the device's rows: send all of it.
-        boolean whole = RowScope.scopeChangedAfter(table, stored, cursor);
-        records.add(toWire(table, stored, whole ? 0 : cursor));
+        // A record whose scope changed may have just entered the device's rows: send all of it,
+        // the device's own earlier writes too (it dropped its copy when the record left).
+        record =
+            RowScope.scopeChangedAfter(table, stored, cursor)
+                ? toWire(table, stored, 0, Echo.NONE)
+                : toWire(table, stored, cursor, echo);
       } else if (cursor > 0 && RowScope.scopeChangedAfter(table, stored, cursor)) {
-        records.add(evicted(table, stored));
+        record = evicted(table, stored);
+      } else {
+        record = null;
+      }
+      if (record != null) {
+        records.add(record);
       }
     }
     boolean hasMore = page.records().size() >= limit;
@@ -133,17 +145,104 @@ final class PullService {
         .build();
   }
 
+  /** The most {@code own_writes} ranges a pull may name. */
+  static final int MAX_OWN_WRITES = 64;
+
+  /**
+   * Which writes the pulling device already holds: those its database made itself, that is with a
+   * version of the token's device at a sequence in one of the {@code PushResponse.written} ranges
+   * of the pushes this database has acknowledged. A database that is new, or restored from a
+   * backup, does not name the ranges of pushes it never made, even with the same device id, and so
+   * gets those writes back.
+   *
+   * <p>Only field versions and record creations count. Tombstones are always sent: a delete's
+   * cascade stamps the children's tombstones with the pushing device, which never saw them. Merged
+   * field values are safe: a push whose stored value differs from the one sent answers with the
+   * record ({@code server_record}), which the device writes in the same transaction that stores the
+   * range.
+   */
+  record Echo(String device, long[] ranges) {
+    static final Echo NONE = new Echo("", new long[0]);
+
+    static Echo of(String device, PullRequest request) {
+      int count = request.getOwnWritesCount();
+      if (count > MAX_OWN_WRITES) {
+        throw HttpFailure.badRequest(
+            "own_writes may name at most " + MAX_OWN_WRITES + " ranges, found " + count);
+      }
+      long[] ranges = new long[2 * count];
+      for (int i = 0; i < count; i++) {
+        SequenceRange range = request.getOwnWrites(i);
+        if (range.getFirst() < 1 || range.getLast() < range.getFirst()) {
+          throw HttpFailure.badRequest(
+              "own_writes["
+                  + i
+                  + "] must have 1 <= first <= last, found first "
+                  + range.getFirst()
+                  + " and last "
+                  + range.getLast());
+        }
+        ranges[2 * i] = range.getFirst();
+        ranges[2 * i + 1] = range.getLast();
+      }
+      return new Echo(device, ranges);
+    }
+
+    boolean own(FieldVersion version) {
+      if (version == null || ranges.length == 0 || !version.getDevice().equals(device)) {
+        return false;
+      }
+      for (int i = 0; i < ranges.length; i += 2) {
+        if (version.getSeq() >= ranges[i] && version.getSeq() <= ranges[i + 1]) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * Whether the device created the record, in one acknowledged batch: the creation and at least
+     * one field carry that batch's sequence and no field is older. A restore (a parent brought back
+     * for a child, an update of a tombstone) keeps older fields, so it is sent whole.
+     */
+    boolean created(RecordVersions versions) {
+      if (!versions.hasRow() || !own(versions.getRow())) {
+        return false;
+      }
+      long created = versions.getRow().getSeq();
+      boolean atCreation = false;
+      for (FieldVersion version : versions.getFieldsMap().values()) {
+        if (version.getSeq() < created) {
+          return false;
+        }
+        atCreation |= version.getSeq() == created;
+      }
+      return atCreation;
+    }
+  }
+
   static Record toWire(Table table, StoredRecord stored, long cursor) {
+    return toWire(table, stored, cursor, Echo.NONE);
+  }
+
+  /** The record as a pull after {@code cursor} sends it; null when the device holds all of it. */
+  static Record toWire(Table table, StoredRecord stored, long cursor, Echo echo) {
     Record.Builder record =
         Record.newBuilder().setTable(table.name()).setRecordId(stored.id()).setSeq(stored.seq());
     if (stored.deleted()) {
       return record.setDeleted(true).build();
     }
     RecordVersions versions = stored.versions();
-    boolean whole = !versions.hasRow() || versions.getRow().getSeq() > cursor;
+    boolean whole =
+        (!versions.hasRow() || versions.getRow().getSeq() > cursor) && !echo.created(versions);
+    boolean held = false;
     for (Column column : table.columns().values()) {
       FieldVersion version = versions.getFieldsMap().get(column.name());
       boolean send = whole || (version != null && version.getSeq() > cursor);
+      if (send && !whole && echo.own(version)) {
+        held = true;
+        continue;
+      }
       if (send && stored.values().containsKey(column.name())) {
         record.addFields(
             Field.newBuilder()
@@ -152,7 +251,7 @@ final class PullService {
                 .setHlc(version == null ? 0 : version.getHlc()));
       }
     }
-    return record.build();
+    return held && record.getFieldsCount() == 0 ? null : record.build();
   }
 
   static final ForeignKeyOrder.Adapter<Record> ADAPTER =

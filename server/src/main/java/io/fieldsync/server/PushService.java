@@ -30,6 +30,7 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -456,7 +457,9 @@ final class PushService {
         if (decision.includeRecord && record != null) {
           result.setServerRecord(change.hidden ? absentRecord(record) : serverRecord(record));
         }
-        response.addResults(result);
+        if (decision.status != ChangeStatus.APPLIED || result.hasServerRecord()) {
+          response.addResults(result); // `applied` counts the others: no bytes for "as sent"
+        }
         switch (decision.status) {
           case APPLIED -> applied++;
           case MERGED -> merged++;
@@ -474,6 +477,17 @@ final class PushService {
                 token.device(),
                 batchId,
                 decision.journalOutcome()));
+      }
+      long first = Long.MAX_VALUE;
+      long last = 0;
+      for (Working record : records.values()) {
+        if (record.newSeq != 0) {
+          first = Math.min(first, record.newSeq);
+          last = Math.max(last, record.newSeq);
+        }
+      }
+      if (last > 0) {
+        response.setWritten(SequenceRange.newBuilder().setFirst(first).setLast(last));
       }
       response
           .setApplied(applied)

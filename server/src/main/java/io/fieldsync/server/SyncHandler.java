@@ -6,6 +6,7 @@ import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.StorageException;
 import io.fieldsync.schema.SchemaCodec;
+import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
@@ -165,7 +166,10 @@ final class SyncHandler extends Handler.Abstract {
     if (reply.contentEncoding() != null) {
       response.getHeaders().put(HttpHeader.CONTENT_ENCODING, reply.contentEncoding());
     }
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    if (!method.equals("POST")) {
+      // A cache never stores a POST response without explicit freshness: no bytes needed there.
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    }
     response.write(true, ByteBuffer.wrap(reply.body()), callback);
     return true;
   }
@@ -252,7 +256,9 @@ final class SyncHandler extends Handler.Abstract {
             result.getNextCursor(),
             result.getHasMore(),
             elapsedMillis(started));
-        return Reply.message(result, responseFormat(request, format));
+        MessageCodec.Format answer = responseFormat(request, format);
+        boolean packed = pull.getPacked() && answer == MessageCodec.Format.PROTOBUF;
+        return Reply.message(packed ? Packing.pack(result) : result, answer);
       }
       case "/v1/live" -> {
         requireMethod(method, "GET");

@@ -459,8 +459,7 @@ class RefusedRequestTest {
             "unknown table 'farms'; the schema (v3) has [households, visits]",
             "table 'households', record '"
                 + uuid(1)
-                + "', column 'region': required, but the change sets it to null",
-            "");
+                + "', column 'region': required, but the change sets it to null");
     assertThat(response.getResults(0).getStatus()).isEqualTo(ChangeStatus.REJECTED);
     assertThat(response.getResults(0).getServerRecord().getAbsent()).isTrue();
     assertThat(response.getResults(5).getServerRecord().getFieldsList()).isNotEmpty();

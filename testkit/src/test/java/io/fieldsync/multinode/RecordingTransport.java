@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Forwards to another transport and keeps what went through: the bytes of every push request sent
- * (answered or not) and the sequences of every record each pull returned, in order.
+ * (answered or not), the sequences each answered push wrote, and the sequences of every record each
+ * pull returned, in order.
  */
 final class RecordingTransport implements Transport {
   /** One pull: the cursor asked from, the record sequences returned and the next cursor. */
@@ -32,10 +33,21 @@ final class RecordingTransport implements Transport {
     return next.schema();
   }
 
+  /** The sequences of the answered pushes' written ranges (a pull leaves these writes out). */
+  final List<Long> written = Collections.synchronizedList(new ArrayList<>());
+
   @Override
   public PushResponse push(PushRequest request) {
     pushes.add(request.toByteArray());
-    return next.push(request);
+    PushResponse response = next.push(request);
+    if (response.hasWritten()) {
+      for (long seq = response.getWritten().getFirst();
+          seq <= response.getWritten().getLast();
+          seq++) {
+        written.add(seq);
+      }
+    }
+    return response;
   }
 
   @Override
