@@ -56,6 +56,9 @@ final class LocalStore {
     config.enforceForeignKeys(false);
     if (immediate) {
       config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+      // The engine never asks for generated keys; with them on, the driver runs an extra
+      // "SELECT last_insert_rowid()" after every INSERT it executes (each pulled row).
+      config.setGetGeneratedKeys(false);
     }
     try {
       return DriverManager.getConnection("jdbc:sqlite:" + database, config.toProperties());

@@ -80,33 +80,42 @@ final class Snapshot {
     long done = metaLong(META_DONE);
     long total = metaLong(META_TOTAL);
     long pages = 0;
-    while (true) {
-      PullResponse page =
-          transport.pull(
-              PullRequest.newBuilder()
-                  .setCursor(cursor)
-                  .setLimit(pageSize)
-                  .setSchemaVersion(schema.version())
-                  .setSnapshot(true)
-                  .setSnapshotSequence(since)
-                  .build());
-      pages++;
-      long next = Math.max(cursor, page.getNextCursor());
-      done += page.getRecordsCount();
-      total = Math.max(total, done);
-      apply(page, next, done, total);
-      if (!page.getHasMore()) {
-        long removed = finish(next);
-        progress.progress(done, done, true);
-        return new Outcome(done, pages, removed, next);
+    try (PageAhead ahead = new PageAhead(transport)) {
+      PullResponse page = ahead.take(pullRequest(cursor, since));
+      while (true) {
+        pages++;
+        long next = Math.max(cursor, page.getNextCursor());
+        boolean stuck = next == cursor && page.getRecordsCount() == 0;
+        if (page.getHasMore() && !stuck) {
+          ahead.prefetch(pullRequest(next, since));
+        }
+        done += page.getRecordsCount();
+        total = Math.max(total, done);
+        apply(page, next, done, total);
+        if (!page.getHasMore()) {
+          long removed = finish(next);
+          progress.progress(done, done, true);
+          return new Outcome(done, pages, removed, next);
+        }
+        progress.progress(done, total, false);
+        if (stuck) {
+          throw new ProtocolException(
+              "snapshot pull from cursor " + cursor + " said has_more but returned nothing");
+        }
+        cursor = next;
+        page = ahead.take(pullRequest(cursor, since));
       }
-      progress.progress(done, total, false);
-      if (next == cursor && page.getRecordsCount() == 0) {
-        throw new ProtocolException(
-            "snapshot pull from cursor " + cursor + " said has_more but returned nothing");
-      }
-      cursor = next;
     }
+  }
+
+  private PullRequest pullRequest(long cursor, long since) {
+    return PullRequest.newBuilder()
+        .setCursor(cursor)
+        .setLimit(pageSize)
+        .setSchemaVersion(schema.version())
+        .setSnapshot(true)
+        .setSnapshotSequence(since)
+        .build();
   }
 
   /**
@@ -161,13 +170,18 @@ final class Snapshot {
           try (PreparedStatement seen =
               c.prepareStatement(
                   "INSERT OR IGNORE INTO _fs_snapshot_seen (tbl, rid) VALUES (?, ?)")) {
-            for (Record record : records) {
-              applier.apply(c, record, pendingKeys, (table, id, column) -> {});
-              if (!record.getDeleted() && !record.getAbsent()) {
-                seen.setString(1, record.getTable());
-                seen.setString(2, record.getRecordId());
-                seen.addBatch();
+            try {
+              for (Record record : records) {
+                applier.stage(c, record, pendingKeys, (table, id, column) -> {});
+                if (!record.getDeleted() && !record.getAbsent()) {
+                  seen.setString(1, record.getTable());
+                  seen.setString(2, record.getRecordId());
+                  seen.addBatch();
+                }
               }
+              applier.flush();
+            } finally {
+              applier.discard();
             }
             seen.executeBatch();
           }

@@ -399,30 +399,46 @@ final class SyncEngine {
     json.append('"');
   }
 
-  /** Pulls pages until the server has no more; returns the cursor reached. */
+  /**
+   * Pulls pages until the server has no more; returns the cursor reached. The next page is fetched
+   * while the current one is applied (see {@link PageAhead}).
+   */
   long pull() {
     long cursor = read(c -> LocalStore.state(c).cursor());
-    while (true) {
-      PullResponse page =
-          transport.pull(
-              PullRequest.newBuilder()
-                  .setCursor(cursor)
-                  .setLimit(settings.pullPageSize())
-                  .setSchemaVersion(schema.version())
-                  .build());
-      long next =
-          page.getRecordsCount() == 0 && page.getNextCursor() == 0 ? cursor : page.getNextCursor();
-      applyPage(page, next);
-      pulled += page.getRecordsCount();
-      if (!page.getHasMore()) {
-        return next;
+    try (PageAhead pages = new PageAhead(transport)) {
+      PullResponse page = pages.take(pullRequest(cursor));
+      while (true) {
+        long next =
+            page.getRecordsCount() == 0 && page.getNextCursor() == 0
+                ? cursor
+                : page.getNextCursor();
+        boolean stuck = next == cursor && page.getRecordsCount() == 0;
+        if (page.getHasMore() && !stuck) {
+          pages.prefetch(pullRequest(next));
+        }
+        applyPage(page, next);
+        pulled += page.getRecordsCount();
+        if (!page.getHasMore()) {
+          return next;
+        }
+        if (stuck) {
+          throw new ProtocolException(
+              "pull from cursor "
+                  + cursor
+                  + " said has_more but returned nothing and no new cursor");
+        }
+        cursor = next;
+        page = pages.take(pullRequest(cursor));
       }
-      if (next == cursor && page.getRecordsCount() == 0) {
-        throw new ProtocolException(
-            "pull from cursor " + cursor + " said has_more but returned nothing and no new cursor");
-      }
-      cursor = next;
     }
+  }
+
+  private PullRequest pullRequest(long cursor) {
+    return PullRequest.newBuilder()
+        .setCursor(cursor)
+        .setLimit(settings.pullPageSize())
+        .setSchemaVersion(schema.version())
+        .build();
   }
 
   private void applyPage(PullResponse page, long nextCursor) {
@@ -440,18 +456,24 @@ final class SyncEngine {
               List<Record> records = order.sort(page.getRecordsList(), RECORDS);
               int written = 0;
               int total = 0;
-              for (Record record : records) {
-                total +=
-                    applier.apply(
-                        c,
-                        record,
-                        pendingKeys,
-                        (table, id, column) -> found.add(new String[] {table, id, column}));
-                written++;
-                if (haltAfter > 0 && written >= haltAfter) {
-                  // Test hook: die like a killed process, mid-transaction, without cleanup.
-                  Runtime.getRuntime().halt(77);
+              try {
+                for (Record record : records) {
+                  total +=
+                      applier.stage(
+                          c,
+                          record,
+                          pendingKeys,
+                          (table, id, column) -> found.add(new String[] {table, id, column}));
+                  written++;
+                  if (haltAfter > 0 && written >= haltAfter) {
+                    // Test hook: die like a killed process, mid-transaction, without cleanup.
+                    applier.flush();
+                    Runtime.getRuntime().halt(77);
+                  }
                 }
+                applier.flush();
+              } finally {
+                applier.discard();
               }
               ParkedEdits.settle(c, records);
               execute(c, "UPDATE _fs_state SET cursor = ?, capture = 1 WHERE id = 1", nextCursor);
