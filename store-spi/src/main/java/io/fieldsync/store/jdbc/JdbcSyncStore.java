@@ -276,9 +276,8 @@ public abstract class JdbcSyncStore implements SyncStore {
           }
           List<StoredRecord> records = new ArrayList<>();
           if (highest > cursor) {
-            VersionsReader versions = new VersionsReader();
             for (Table table : current.tables().values()) {
-              readRange(connection, tenant, table, cursor, highest, versions, records);
+              readRange(connection, tenant, table, cursor, highest, records);
             }
             // Tables not in the schema are not read: nothing a device could apply.
             records.sort(Comparator.comparingLong(StoredRecord::seq));
@@ -294,7 +293,6 @@ public abstract class JdbcSyncStore implements SyncStore {
       Table table,
       long after,
       long through,
-      VersionsReader versions,
       List<StoredRecord> sink)
       throws SQLException {
     List<Column> columns = table.dataColumns();
@@ -317,7 +315,7 @@ public abstract class JdbcSyncStore implements SyncStore {
       statement.setString(4, table.name());
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
-          sink.add(readJoined(rows, table, columns, versions));
+          sink.add(readJoined(rows, table, columns));
         }
       }
     }
@@ -327,8 +325,7 @@ public abstract class JdbcSyncStore implements SyncStore {
    * One row of {@code SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone, t.<data columns>}
    * (the user row joined to its metadata) as a stored record.
    */
-  private StoredRecord readJoined(
-      ResultSet rows, Table table, List<Column> columns, VersionsReader versions)
+  private StoredRecord readJoined(ResultSet rows, Table table, List<Column> columns)
       throws SQLException {
     RecordRow row =
         new RecordRow(
@@ -346,7 +343,7 @@ public abstract class JdbcSyncStore implements SyncStore {
         values.put(column.name(), dialect.read(rows, 6 + i, column.type()));
       }
     }
-    return toRecord(table, row, values, versions);
+    return toRecord(table, row, values);
   }
 
   @Override
@@ -655,7 +652,6 @@ public abstract class JdbcSyncStore implements SyncStore {
     Map<String, StoredRecord> result = new LinkedHashMap<>();
     List<String> unique = new ArrayList<>(new LinkedHashSet<>(ids));
     List<Column> columns = table.dataColumns();
-    VersionsReader versions = new VersionsReader();
     for (int start = 0; start < unique.size(); start += IN_CHUNK) {
       List<String> chunk = unique.subList(start, Math.min(unique.size(), start + IN_CHUNK));
       String sql = loadSql(table, columns, chunk.size());
@@ -669,7 +665,7 @@ public abstract class JdbcSyncStore implements SyncStore {
         }
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
-            StoredRecord record = readJoined(rows, table, columns, versions);
+            StoredRecord record = readJoined(rows, table, columns);
             result.put(record.id(), record);
           }
         }
@@ -701,11 +697,10 @@ public abstract class JdbcSyncStore implements SyncStore {
     return sql.append(')').toString();
   }
 
-  private StoredRecord toRecord(
-      Table table, RecordRow row, Map<String, Object> liveValues, VersionsReader reader) {
+  private StoredRecord toRecord(Table table, RecordRow row, Map<String, Object> liveValues) {
     RecordVersions versions;
     try {
-      versions = reader.read(row.versions());
+      versions = RecordVersions.parseFrom(row.versions());
     } catch (InvalidProtocolBufferException e) {
       throw new StorageException(
           "corrupt field versions of "
