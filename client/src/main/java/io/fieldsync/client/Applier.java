@@ -133,11 +133,21 @@ final class Applier {
     int conflicts = 0;
     Object[] values = new Object[writer.columns.length];
     BitSet present = new BitSet(writer.columns.length);
+    int expected = 0;
     for (Field field : record.getFieldsList()) {
-      Integer slot = writer.slots.get(field.getColumn());
-      if (slot == null) {
-        continue; // the primary key, or a column this schema does not have
+      // Fields usually come in declaration order: try the next column before the name lookup.
+      String name = field.getColumn();
+      int slot;
+      if (expected < writer.columns.length && writer.columns[expected].name().equals(name)) {
+        slot = expected;
+      } else {
+        Integer found = writer.slots.get(name);
+        if (found == null) {
+          continue; // the primary key, or a column this schema does not have
+        }
+        slot = found;
       }
+      expected = slot + 1;
       Column column = writer.columns[slot];
       Object server = shown(column, Values.fromWire(field.getValue()));
       Object shown = server;

@@ -80,7 +80,8 @@ final class Snapshot {
     long done = metaLong(META_DONE);
     long total = metaLong(META_TOTAL);
     long pages = 0;
-    try (PageAhead ahead = new PageAhead(transport)) {
+    try (LocalStore.RelaxedSync relaxed = LocalStore.relaxedSync(connection);
+        PageAhead ahead = new PageAhead(transport)) {
       PullResponse page = ahead.take(pullRequest(cursor, since));
       while (true) {
         pages++;

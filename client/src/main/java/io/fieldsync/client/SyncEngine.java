@@ -401,11 +401,13 @@ final class SyncEngine {
 
   /**
    * Pulls pages until the server has no more; returns the cursor reached. The next page is fetched
-   * while the current one is applied (see {@link PageAhead}).
+   * while the current one is applied (see {@link PageAhead}); page commits are not synced to disk
+   * one by one (a page lost to a power cut is pulled again, see {@link LocalStore#relaxedSync}).
    */
   long pull() {
     long cursor = read(c -> LocalStore.state(c).cursor());
-    try (PageAhead pages = new PageAhead(transport)) {
+    try (LocalStore.RelaxedSync relaxed = LocalStore.relaxedSync(connection);
+        PageAhead pages = new PageAhead(transport)) {
       PullResponse page = pages.take(pullRequest(cursor));
       while (true) {
         long next =
