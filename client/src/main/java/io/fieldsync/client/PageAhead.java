@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Fetches the next pull page on a background thread while the caller applies the current one, so
@@ -80,6 +81,10 @@ final class PageAhead implements AutoCloseable {
     }
   }
 
+  /**
+   * Cancels a fetch still ahead and waits until it has ended (an interrupt aborts an HTTP request
+   * at once), so no call of this loop can overlap the transport's next caller.
+   */
   @Override
   public void close() {
     if (ahead != null) {
@@ -89,7 +94,20 @@ final class PageAhead implements AutoCloseable {
     }
     if (executor != null) {
       executor.shutdownNow();
+      boolean interrupted = false;
+      while (true) {
+        try {
+          if (executor.awaitTermination(1, TimeUnit.MINUTES)) {
+            break;
+          }
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
       executor = null;
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }
