@@ -6,6 +6,7 @@ import io.fieldsync.conflict.FieldEdit;
 import io.fieldsync.conflict.FieldState;
 import io.fieldsync.conflict.Verdict;
 import io.fieldsync.schema.Column;
+import io.fieldsync.schema.ColumnType;
 import io.fieldsync.schema.ConflictRule;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
@@ -16,6 +17,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,12 +48,14 @@ final class Applier {
   private final Schema schema;
 
   /**
-   * Prepared upserts and deletes by SQL text, for the one connection the engine applies on.
-   * Preparing is the expensive part of a row write here: SQLite compiles the table's capture
-   * triggers into every INSERT/UPDATE/DELETE it prepares, so a fresh statement per pulled row cost
-   * more than the write itself.
+   * Per table: its prepared upserts (by the set of columns a record carries) and its delete, for
+   * the one connection the engine applies on. Preparing is the expensive part of a row write here:
+   * SQLite compiles the table's capture triggers into every INSERT/UPDATE/DELETE it prepares.
    */
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private final Map<String, Writer> writers = new HashMap<>();
+
+  /** The statement whose rows were added with {@code addBatch} and not executed yet, or null. */
+  private PreparedStatement batch;
 
   private Connection owner;
 
@@ -59,39 +63,48 @@ final class Applier {
     this.schema = schema;
   }
 
-  private PreparedStatement statement(Connection connection, String sql) throws SQLException {
+  private Writer writer(Connection connection, Table table) throws SQLException {
     if (connection != owner) {
       close();
       owner = connection;
     }
-    PreparedStatement statement = statements.get(sql);
-    if (statement == null) {
-      statement = connection.prepareStatement(sql);
-      statements.put(sql, statement);
+    Writer writer = writers.get(table.name());
+    if (writer == null) {
+      writer = new Writer(table);
+      writers.put(table.name(), writer);
     }
-    return statement;
+    return writer;
   }
 
   /** Closes the cached statements (the schema changed, or the client is closing). */
   void close() {
-    for (PreparedStatement statement : statements.values()) {
-      try {
-        statement.close();
-      } catch (SQLException e) {
-        LOG.debug("closing a cached statement failed: {}", e.toString());
-      }
+    discard();
+    for (Writer writer : writers.values()) {
+      writer.close();
     }
-    statements.clear();
+    writers.clear();
     owner = null;
   }
 
   /**
-   * Applies one record.
+   * Applies one record and writes it before returning.
    *
    * @param pendingKeys records that have rows in the outbox (read once per transaction)
    * @return the number of conflicting fields (concurrent server change under a pending edit)
    */
   int apply(Connection connection, Record record, Set<RecordKey> pendingKeys, ConflictSink sink)
+      throws SQLException {
+    int conflicts = stage(connection, record, pendingKeys, sink);
+    flush();
+    return conflicts;
+  }
+
+  /**
+   * Applies one record, possibly leaving its row write in a JDBC batch with the rows before it that
+   * use the same statement (rows run in the order staged). The caller must {@link #flush} before
+   * anything else reads or writes the tables, and before capture is switched back on.
+   */
+  int stage(Connection connection, Record record, Set<RecordKey> pendingKeys, ConflictSink sink)
       throws SQLException {
     Table table = schema.table(record.getTable());
     if (table == null) {
@@ -101,17 +114,16 @@ final class Applier {
           schema.version());
       return 0;
     }
-    RecordKey key = new RecordKey(table.name(), record.getRecordId());
-    Pending pending = pendingKeys.contains(key) ? Outbox.forRecord(connection, key) : null;
-    String primaryKey = Sql.id(table.primaryKey().name());
+    Writer writer = writer(connection, table);
+    RecordKey key =
+        pendingKeys.isEmpty() ? null : new RecordKey(table.name(), record.getRecordId());
+    Pending pending =
+        key != null && pendingKeys.contains(key) ? Outbox.forRecord(connection, key) : null;
     if (record.getDeleted() || record.getAbsent()) {
       if (pending == null || pending.deleted()) {
-        PreparedStatement delete =
-            statement(
-                connection,
-                "DELETE FROM " + Sql.id(table.name()) + " WHERE " + primaryKey + " = ?");
+        PreparedStatement delete = writer.delete(connection);
         delete.setString(1, record.getRecordId());
-        delete.executeUpdate();
+        add(delete);
       }
       return 0;
     }
@@ -119,14 +131,25 @@ final class Applier {
       return 0;
     }
     int conflicts = 0;
-    List<String> columns = new ArrayList<>();
-    List<Object> values = new ArrayList<>();
+    Object[] values = new Object[writer.columns.length];
+    BitSet present = new BitSet(writer.columns.length);
+    int expected = 0;
     for (Field field : record.getFieldsList()) {
-      Column column = table.column(field.getColumn());
-      if (column == null || column.primaryKey()) {
-        continue;
+      // Fields usually come in declaration order: try the next column before the name lookup.
+      String name = field.getColumn();
+      int slot;
+      if (expected < writer.columns.length && writer.columns[expected].name().equals(name)) {
+        slot = expected;
+      } else {
+        Integer found = writer.slots.get(name);
+        if (found == null) {
+          continue; // the primary key, or a column this schema does not have
+        }
+        slot = found;
       }
-      Object server = Outbox.canonical(column, Values.fromWire(field.getValue()));
+      expected = slot + 1;
+      Column column = writer.columns[slot];
+      Object server = shown(column, Values.fromWire(field.getValue()));
       Object shown = server;
       FieldEdit edit = pending == null ? null : pending.edit(table, column);
       if (edit != null) {
@@ -138,11 +161,68 @@ final class Applier {
           sink.conflict(table.name(), record.getRecordId(), column.name());
         }
       }
-      columns.add(column.name());
-      values.add(shown);
+      present.set(slot);
+      values[slot] = toSqlite(shown);
     }
-    upsert(connection, table, record.getRecordId(), columns, values);
+    PreparedStatement upsert = writer.upsert(connection, present);
+    upsert.setString(1, record.getRecordId());
+    int index = 2;
+    for (int slot = present.nextSetBit(0); slot >= 0; slot = present.nextSetBit(slot + 1)) {
+      upsert.setObject(index++, values[slot]);
+    }
+    add(upsert);
     return conflicts;
+  }
+
+  private void add(PreparedStatement statement) throws SQLException {
+    if (batch != statement) {
+      flush();
+    }
+    statement.addBatch();
+    batch = statement;
+  }
+
+  /** Writes the rows {@link #stage} left in a batch. */
+  void flush() throws SQLException {
+    PreparedStatement pending = batch;
+    if (pending != null) {
+      batch = null;
+      try {
+        pending.executeBatch();
+      } catch (SQLException | RuntimeException e) {
+        pending.clearBatch();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Drops rows staged and not flushed: the transaction they belonged to failed, and they must not
+   * be written by the next one. Does nothing after a {@link #flush}.
+   */
+  void discard() {
+    PreparedStatement pending = batch;
+    batch = null;
+    if (pending != null) {
+      try {
+        pending.clearBatch();
+      } catch (SQLException e) {
+        LOG.debug("clearing a statement batch failed: {}", e.toString());
+      }
+    }
+  }
+
+  /**
+   * The value to store for a server value: the column type's canonical form, or the raw value for
+   * the server to judge ({@link Outbox#canonical}). Text and JSON are stored as they come either
+   * way, so they skip the conversion (JSON would be parsed only to be validated).
+   */
+  private static Object shown(Column column, Object raw) {
+    ColumnType type = column.type();
+    if (type == ColumnType.TEXT || type == ColumnType.JSON) {
+      return raw;
+    }
+    return Outbox.canonical(column, raw);
   }
 
   private static Object resolve(
@@ -163,27 +243,64 @@ final class Applier {
     }
   }
 
-  private void upsert(
-      Connection connection,
-      Table table,
-      String recordId,
-      List<String> columns,
-      List<Object> values)
-      throws SQLException {
-    String primaryKey = Sql.id(table.primaryKey().name());
-    StringBuilder sql = new StringBuilder();
-    if (columns.isEmpty()) {
-      sql.append("INSERT OR IGNORE INTO ")
-          .append(Sql.id(table.name()))
-          .append(" (")
-          .append(primaryKey)
-          .append(") VALUES (?)");
-    } else {
+  /** One table's statements. */
+  private static final class Writer {
+    final Table table;
+
+    /** The data columns in declaration order; a record's fields bind in this order. */
+    final Column[] columns;
+
+    final Map<String, Integer> slots = new HashMap<>();
+    private final Map<BitSet, PreparedStatement> upserts = new HashMap<>();
+    private PreparedStatement delete;
+
+    Writer(Table table) {
+      this.table = table;
+      this.columns = table.dataColumns().toArray(new Column[0]);
+      for (int i = 0; i < columns.length; i++) {
+        slots.put(columns[i].name(), i);
+      }
+    }
+
+    PreparedStatement delete(Connection connection) throws SQLException {
+      if (delete == null) {
+        delete =
+            connection.prepareStatement(
+                "DELETE FROM "
+                    + Sql.id(table.name())
+                    + " WHERE "
+                    + Sql.id(table.primaryKey().name())
+                    + " = ?");
+      }
+      return delete;
+    }
+
+    /** The upsert of the primary key and the {@code present} columns, prepared once. */
+    PreparedStatement upsert(Connection connection, BitSet present) throws SQLException {
+      PreparedStatement statement = upserts.get(present);
+      if (statement == null) {
+        statement = connection.prepareStatement(upsertSql(present));
+        upserts.put((BitSet) present.clone(), statement);
+      }
+      return statement;
+    }
+
+    private String upsertSql(BitSet present) {
+      String primaryKey = Sql.id(table.primaryKey().name());
+      StringBuilder sql = new StringBuilder();
+      if (present.isEmpty()) {
+        return sql.append("INSERT OR IGNORE INTO ")
+            .append(Sql.id(table.name()))
+            .append(" (")
+            .append(primaryKey)
+            .append(") VALUES (?)")
+            .toString();
+      }
       StringBuilder names = new StringBuilder(primaryKey);
       StringBuilder marks = new StringBuilder("?");
       StringBuilder updates = new StringBuilder();
-      for (String column : columns) {
-        String name = Sql.id(column);
+      for (int slot = present.nextSetBit(0); slot >= 0; slot = present.nextSetBit(slot + 1)) {
+        String name = Sql.id(columns[slot].name());
         names.append(", ").append(name);
         marks.append(", ?");
         if (updates.length() > 0) {
@@ -191,7 +308,7 @@ final class Applier {
         }
         updates.append(name).append(" = excluded.").append(name);
       }
-      sql.append("INSERT INTO ")
+      return sql.append("INSERT INTO ")
           .append(Sql.id(table.name()))
           .append(" (")
           .append(names)
@@ -200,14 +317,25 @@ final class Applier {
           .append(") ON CONFLICT (")
           .append(primaryKey)
           .append(") DO UPDATE SET ")
-          .append(updates);
+          .append(updates)
+          .toString();
     }
-    PreparedStatement statement = statement(connection, sql.toString());
-    statement.setString(1, recordId);
-    for (int i = 0; i < values.size(); i++) {
-      statement.setObject(i + 2, toSqlite(values.get(i)));
+
+    void close() {
+      List<PreparedStatement> all = new ArrayList<>(upserts.values());
+      if (delete != null) {
+        all.add(delete);
+      }
+      for (PreparedStatement statement : all) {
+        try {
+          statement.close();
+        } catch (SQLException e) {
+          LOG.debug("closing a cached statement failed: {}", e.toString());
+        }
+      }
+      upserts.clear();
+      delete = null;
     }
-    statement.executeUpdate();
   }
 
   static Object toSqlite(Object value) {

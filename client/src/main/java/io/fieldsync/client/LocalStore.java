@@ -65,6 +65,9 @@ final class LocalStore {
     config.enforceForeignKeys(false);
     if (immediate) {
       config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+      // The engine never asks for generated keys; with them on, the driver runs an extra
+      // "SELECT last_insert_rowid()" after every INSERT it executes (each pulled row).
+      config.setGetGeneratedKeys(false);
     }
     try {
       return DriverManager.getConnection("jdbc:sqlite:" + database, config.toProperties());
@@ -91,6 +94,38 @@ final class LocalStore {
       } finally {
         connection.setAutoCommit(true);
       }
+    } catch (SQLException e) {
+      throw storage(e);
+    }
+  }
+
+  /** A lowered {@code PRAGMA synchronous}, restored by {@link #close}. */
+  record RelaxedSync(Connection connection, int previous) implements AutoCloseable {
+    @Override
+    public void close() {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("PRAGMA synchronous = " + previous);
+      } catch (SQLException e) {
+        throw storage(e);
+      }
+    }
+  }
+
+  /**
+   * Lowers {@code PRAGMA synchronous} to NORMAL until the handle is closed: in WAL mode commits
+   * stay atomic and survive a crash of the process, but are not synced to disk one by one, so a
+   * power cut may lose the last few. Only for transactions that are simply fetched again when lost:
+   * pulled pages, which commit together with their cursor. Never around a push (its inflight
+   * request must be on disk before the batch is sent). Call outside a transaction.
+   */
+  static RelaxedSync relaxedSync(Connection connection) {
+    try (Statement statement = connection.createStatement()) {
+      int previous;
+      try (ResultSet rows = statement.executeQuery("PRAGMA synchronous")) {
+        previous = rows.next() ? rows.getInt(1) : 2;
+      }
+      statement.execute("PRAGMA synchronous = NORMAL");
+      return new RelaxedSync(connection, previous);
     } catch (SQLException e) {
       throw storage(e);
     }

@@ -80,48 +80,60 @@ final class Snapshot {
     long done = metaLong(META_DONE);
     long total = metaLong(META_TOTAL);
     long pages = 0;
-    while (true) {
-      PullResponse page;
-      try {
-        page =
-            transport.pull(
-                PullRequest.newBuilder()
-                    .setCursor(cursor)
-                    .setLimit(pageSize)
-                    .setSchemaVersion(schema.version())
-                    .setSnapshot(true)
-                    .setSnapshotSequence(since)
-                    .build());
-      } catch (ResyncRequiredException e) {
-        if (cursor == 0) {
-          throw e;
+    try (LocalStore.RelaxedSync relaxed = LocalStore.relaxedSync(connection);
+        PageAhead ahead = new PageAhead(transport)) {
+      PullResponse page = null;
+      while (true) {
+        if (page == null) {
+          try {
+            page = ahead.take(pullRequest(cursor, since));
+          } catch (ResyncRequiredException e) {
+            if (cursor == 0) {
+              throw e;
+            }
+            // The server went back (restored from an older backup) while the snapshot was
+            // interrupted: its cursor is ahead of the server now, so start the snapshot again.
+            start();
+            cursor = 0;
+            since = metaLong(META_SEQUENCE);
+            done = 0;
+            total = metaLong(META_TOTAL);
+            continue;
+          }
         }
-        // The server went back (restored from an older backup) while the snapshot was
-        // interrupted: its cursor is ahead of the server now, so start the snapshot again.
-        start();
-        cursor = 0;
-        since = metaLong(META_SEQUENCE);
-        done = 0;
-        total = metaLong(META_TOTAL);
-        continue;
+        pages++;
+        long next = Math.max(cursor, page.getNextCursor());
+        boolean stuck = next == cursor && page.getRecordsCount() == 0;
+        if (page.getHasMore() && !stuck) {
+          ahead.prefetch(pullRequest(next, since));
+        }
+        done += page.getRecordsCount();
+        total = Math.max(total, done);
+        apply(page, next, done, total);
+        if (!page.getHasMore()) {
+          long removed = finish(next);
+          progress.progress(done, done, true);
+          return new Outcome(done, pages, removed, next);
+        }
+        progress.progress(done, total, false);
+        if (stuck) {
+          throw new ProtocolException(
+              "snapshot pull from cursor " + cursor + " said has_more but returned nothing");
+        }
+        cursor = next;
+        page = null;
       }
-      pages++;
-      long next = Math.max(cursor, page.getNextCursor());
-      done += page.getRecordsCount();
-      total = Math.max(total, done);
-      apply(page, next, done, total);
-      if (!page.getHasMore()) {
-        long removed = finish(next);
-        progress.progress(done, done, true);
-        return new Outcome(done, pages, removed, next);
-      }
-      progress.progress(done, total, false);
-      if (next == cursor && page.getRecordsCount() == 0) {
-        throw new ProtocolException(
-            "snapshot pull from cursor " + cursor + " said has_more but returned nothing");
-      }
-      cursor = next;
     }
+  }
+
+  private PullRequest pullRequest(long cursor, long since) {
+    return PullRequest.newBuilder()
+        .setCursor(cursor)
+        .setLimit(pageSize)
+        .setSchemaVersion(schema.version())
+        .setSnapshot(true)
+        .setSnapshotSequence(since)
+        .build();
   }
 
   /**
@@ -176,13 +188,18 @@ final class Snapshot {
           try (PreparedStatement seen =
               c.prepareStatement(
                   "INSERT OR IGNORE INTO _fs_snapshot_seen (tbl, rid) VALUES (?, ?)")) {
-            for (Record record : records) {
-              applier.apply(c, record, pendingKeys, (table, id, column) -> {});
-              if (!record.getDeleted() && !record.getAbsent()) {
-                seen.setString(1, record.getTable());
-                seen.setString(2, record.getRecordId());
-                seen.addBatch();
+            try {
+              for (Record record : records) {
+                applier.stage(c, record, pendingKeys, (table, id, column) -> {});
+                if (!record.getDeleted() && !record.getAbsent()) {
+                  seen.setString(1, record.getTable());
+                  seen.setString(2, record.getRecordId());
+                  seen.addBatch();
+                }
               }
+              applier.flush();
+            } finally {
+              applier.discard();
             }
             seen.executeBatch();
           }

@@ -530,34 +530,56 @@ final class SyncEngine {
     }
   }
 
-  /** Pulls pages until the server has no more; returns the cursor reached. */
+  /**
+   * Pulls pages until the server has no more; returns the cursor reached. The next page is fetched
+   * while the current one is applied (see {@link PageAhead}); page commits are not synced to disk
+   * one by one (a page lost to a power cut is pulled again, see {@link LocalStore#relaxedSync}).
+   */
   long pull() {
     long cursor = read(c -> LocalStore.state(c).cursor());
     List<SequenceRange> ownWrites = read(SyncEngine::ownWrites);
-    while (true) {
-      long from = cursor;
-      ownWrites.removeIf(range -> range.getLast() <= from);
-      PullResponse page =
-          transport.pull(
-              PullRequest.newBuilder()
-                  .setCursor(cursor)
-                  .setLimit(settings.pullPageSize())
-                  .setSchemaVersion(schema.version())
-                  .addAllOwnWrites(ownWrites)
-                  .build());
-      long next =
-          page.getRecordsCount() == 0 && page.getNextCursor() == 0 ? cursor : page.getNextCursor();
-      applyPage(page, next);
-      pulled += page.getRecordsCount();
-      if (!page.getHasMore()) {
-        return next;
+    try (LocalStore.RelaxedSync relaxed = LocalStore.relaxedSync(connection);
+        PageAhead pages = new PageAhead(transport)) {
+      PullResponse page = pages.take(pullRequest(cursor, ownWrites));
+      while (true) {
+        long next =
+            page.getRecordsCount() == 0 && page.getNextCursor() == 0
+                ? cursor
+                : page.getNextCursor();
+        boolean stuck = next == cursor && page.getRecordsCount() == 0;
+        if (page.getHasMore() && !stuck) {
+          pages.prefetch(pullRequest(next, ownWrites));
+        }
+        applyPage(page, next);
+        pulled += page.getRecordsCount();
+        if (!page.getHasMore()) {
+          return next;
+        }
+        if (stuck) {
+          throw new ProtocolException(
+              "pull from cursor "
+                  + cursor
+                  + " said has_more but returned nothing and no new cursor");
+        }
+        cursor = next;
+        page = pages.take(pullRequest(cursor, ownWrites));
       }
-      if (next == cursor && page.getRecordsCount() == 0) {
-        throw new ProtocolException(
-            "pull from cursor " + cursor + " said has_more but returned nothing and no new cursor");
-      }
-      cursor = next;
     }
+  }
+
+  /** A pull from {@code cursor} naming the own-write ranges a pull from there can still send. */
+  private PullRequest pullRequest(long cursor, List<SequenceRange> ownWrites) {
+    PullRequest.Builder request =
+        PullRequest.newBuilder()
+            .setCursor(cursor)
+            .setLimit(settings.pullPageSize())
+            .setSchemaVersion(schema.version());
+    for (SequenceRange range : ownWrites) {
+      if (range.getLast() > cursor) {
+        request.addOwnWrites(range);
+      }
+    }
+    return request.build();
   }
 
   private void applyPage(PullResponse page, long nextCursor) {
@@ -575,18 +597,24 @@ final class SyncEngine {
               List<Record> records = order.sort(page.getRecordsList(), RECORDS);
               int written = 0;
               int total = 0;
-              for (Record record : records) {
-                total +=
-                    applier.apply(
-                        c,
-                        record,
-                        pendingKeys,
-                        (table, id, column) -> found.add(new String[] {table, id, column}));
-                written++;
-                if (haltAfter > 0 && written >= haltAfter) {
-                  // Test hook: die like a killed process, mid-transaction, without cleanup.
-                  Runtime.getRuntime().halt(77);
+              try {
+                for (Record record : records) {
+                  total +=
+                      applier.stage(
+                          c,
+                          record,
+                          pendingKeys,
+                          (table, id, column) -> found.add(new String[] {table, id, column}));
+                  written++;
+                  if (haltAfter > 0 && written >= haltAfter) {
+                    // Test hook: die like a killed process, mid-transaction, without cleanup.
+                    applier.flush();
+                    Runtime.getRuntime().halt(77);
+                  }
                 }
+                applier.flush();
+              } finally {
+                applier.discard();
               }
               ParkedEdits.settle(c, records);
               pruneOwnWrites(c, nextCursor);

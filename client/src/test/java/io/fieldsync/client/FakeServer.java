@@ -64,6 +64,9 @@ final class FakeServer implements Transport {
   int loseNextPushResponses;
   int schemaCalls;
 
+  /** Pull requests numbered from 1 that fail before answering (the page stays queued). */
+  final java.util.Set<Integer> failingPulls = new java.util.HashSet<>();
+
   @Override
   public SchemaResponse schema() {
     schemaCalls++;
@@ -96,6 +99,9 @@ final class FakeServer implements Transport {
   @Override
   public PullResponse pull(PullRequest request) {
     pulls.add(request);
+    if (failingPulls.contains(pulls.size())) {
+      throw new TransportException("pull " + pulls.size() + " failed (fake)");
+    }
     PullResponse page = pages.poll();
     return page != null
         ? page

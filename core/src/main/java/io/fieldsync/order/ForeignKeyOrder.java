@@ -4,6 +4,7 @@ import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,25 +40,47 @@ public final class ForeignKeyOrder {
   private final Schema schema;
   private final Map<String, Integer> rank = new HashMap<>();
 
+  /**
+   * Whether every reference points at another table of the schema and the tables have no cycle:
+   * then every reference goes from a table to one of lower rank, so ordering by table rank (then
+   * position) is exactly what the general walk produces, without building the record graph.
+   */
+  private final boolean rankOrderSuffices;
+
   public ForeignKeyOrder(Schema schema) {
     this.schema = schema;
     Set<String> visiting = new HashSet<>();
+    boolean acyclic = true;
     for (Table table : schema.tables().values()) {
-      visit(table, visiting);
+      acyclic &= visit(table, visiting);
     }
+    boolean resolved = true;
+    for (Table table : schema.tables().values()) {
+      for (Column column : table.foreignKeys()) {
+        resolved &=
+            !column.references().equals(table.name()) && schema.table(column.references()) != null;
+      }
+    }
+    this.rankOrderSuffices = acyclic && resolved;
   }
 
-  private void visit(Table table, Set<String> visiting) {
-    if (rank.containsKey(table.name()) || !visiting.add(table.name())) {
-      return;
+  /** Ranks {@code table} after its parents; false when it meets a reference cycle. */
+  private boolean visit(Table table, Set<String> visiting) {
+    if (rank.containsKey(table.name())) {
+      return true;
     }
+    if (!visiting.add(table.name())) {
+      return false; // on the current path: a cycle
+    }
+    boolean acyclic = true;
     for (Column column : table.foreignKeys()) {
       Table parent = schema.table(column.references());
       if (parent != null) {
-        visit(parent, visiting);
+        acyclic &= visit(parent, visiting);
       }
     }
     rank.put(table.name(), rank.size());
+    return acyclic;
   }
 
   /** Tables with every parent before its children (cycles broken in declaration order). */
@@ -72,6 +95,48 @@ public final class ForeignKeyOrder {
   }
 
   public <T> List<T> sort(List<T> items, Adapter<T> adapter) {
+    return rankOrderSuffices ? sortByRank(items, adapter) : sortByReferences(items, adapter);
+  }
+
+  /**
+   * Upserts by table rank, then deletes by reverse rank, each stable: a primitive sort of {@code
+   * rank << 32 | position} keys.
+   */
+  <T> List<T> sortByRank(List<T> items, Adapter<T> adapter) {
+    int size = items.size();
+    long[] upserts = new long[size];
+    long[] deletes = new long[size];
+    int upsertCount = 0;
+    int deleteCount = 0;
+    String lastTable = null;
+    int lastRank = 0;
+    for (int i = 0; i < size; i++) {
+      T item = items.get(i);
+      String table = adapter.table(item);
+      if (!table.equals(lastTable)) {
+        lastTable = table;
+        lastRank = rank(table);
+      }
+      if (adapter.isDelete(item)) {
+        deletes[deleteCount++] = ((long) (Integer.MAX_VALUE - lastRank) << 32) | i;
+      } else {
+        upserts[upsertCount++] = ((long) lastRank << 32) | i;
+      }
+    }
+    Arrays.sort(upserts, 0, upsertCount);
+    Arrays.sort(deletes, 0, deleteCount);
+    List<T> result = new ArrayList<>(size);
+    for (int k = 0; k < upsertCount; k++) {
+      result.add(items.get((int) upserts[k]));
+    }
+    for (int k = 0; k < deleteCount; k++) {
+      result.add(items.get((int) deletes[k]));
+    }
+    return result;
+  }
+
+  /** The general order: along the references between the items themselves. */
+  <T> List<T> sortByReferences(List<T> items, Adapter<T> adapter) {
     List<Integer> upserts = new ArrayList<>();
     List<Integer> deletes = new ArrayList<>();
     Map<String, Integer> upsertIndex = new HashMap<>();

@@ -5,6 +5,7 @@ import com.google.gson.JsonParser;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -75,6 +76,9 @@ public enum ColumnType {
     switch (this) {
       case UUID:
         if (value instanceof String text) {
+          if (isCanonicalUuid(text)) {
+            return text;
+          }
           try {
             String canonical = java.util.UUID.fromString(text).toString();
             if (canonical.equalsIgnoreCase(text)) {
@@ -128,7 +132,7 @@ public enum ColumnType {
         throw mismatch(value);
       case TIMESTAMP:
         if (value instanceof String text) {
-          return canonicalInstant(text).toString();
+          return isCanonicalInstant(text) ? text : canonicalInstant(text).toString();
         }
         throw mismatch(value);
       case JSON:
@@ -148,6 +152,90 @@ public enum ColumnType {
 
   private static boolean isWhole(Double number) {
     return !number.isInfinite() && number == Math.rint(number) && Math.abs(number) < 0x1p53;
+  }
+
+  /**
+   * Whether {@code text} is already what {@code UUID.fromString(text).toString()} gives: 36
+   * characters, lowercase hex in 8-4-4-4-12 groups. Stored and pulled ids almost always are, and
+   * this check costs far less than the round trip.
+   */
+  static boolean isCanonicalUuid(String text) {
+    if (text.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = text.charAt(i);
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (c != '-') {
+          return false;
+        }
+      } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether {@code text} is already what {@code Instant.toString()} prints for it, so the parse and
+   * print of {@link #coerce} would return it unchanged: {@code yyyy-MM-ddTHH:mm:ssZ} with a year
+   * from 1000 to 9999, a valid date and time (no leap second), and a fraction of 3, 6 or 9 digits
+   * whose last group of three is not {@code 000} (Instant prints the shortest such group). Anything
+   * else takes the full parse. Timestamps are re-read on every pull, where parsing them was a
+   * measurable share of the work.
+   */
+  static boolean isCanonicalInstant(String text) {
+    int length = text.length();
+    if (length != 20 && length != 24 && length != 27 && length != 30) {
+      return false;
+    }
+    if (text.charAt(4) != '-'
+        || text.charAt(7) != '-'
+        || text.charAt(10) != 'T'
+        || text.charAt(13) != ':'
+        || text.charAt(16) != ':'
+        || text.charAt(length - 1) != 'Z') {
+      return false;
+    }
+    int year = digits(text, 0, 4);
+    int month = digits(text, 5, 2);
+    int day = digits(text, 8, 2);
+    int hour = digits(text, 11, 2);
+    int minute = digits(text, 14, 2);
+    int second = digits(text, 17, 2);
+    if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) {
+      return false;
+    }
+    if (minute < 0 || minute > 59 || second < 0 || second > 59) {
+      return false;
+    }
+    if (day > YearMonth.of(year, month).lengthOfMonth()) {
+      return false;
+    }
+    if (length == 20) {
+      return true;
+    }
+    if (text.charAt(19) != '.') {
+      return false;
+    }
+    int fraction = length - 21;
+    if (digits(text, 20, fraction) < 0) {
+      return false;
+    }
+    return digits(text, length - 4, 3) != 0;
+  }
+
+  /** The decimal number in {@code text[from, from + count)}, or -1 when it is not all digits. */
+  private static int digits(String text, int from, int count) {
+    int value = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   private static Instant canonicalInstant(String text) {

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class ForeignKeyOrderTest {
@@ -128,5 +131,36 @@ class ForeignKeyOrderTest {
 
     assertThat(once).containsExactlyInAnyOrder(team, person, lonePerson).isEqualTo(again);
     assertThat(once.indexOf(lonePerson)).isGreaterThan(once.indexOf(team));
+  }
+
+  @Test
+  void rankOrderOfAnAcyclicSchemaIsExactlyTheOrderAlongTheReferences() {
+    Schema schema = SchemaLoader.load(Path.of("../examples/field-survey/schema.yaml"));
+    ForeignKeyOrder order = new ForeignKeyOrder(schema);
+    String[] tables = {"households", "visits", "measurements", "unknown"};
+    String[] parentColumn = {null, "household_id", "visit_id", null};
+    for (long seed = 1; seed <= 200; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      int size = 1 + random.nextInt(60);
+      List<Item> items = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        int t = random.nextInt(tables.length);
+        String id = tables[t].charAt(0) + String.valueOf(random.nextInt(size));
+        if (random.nextInt(5) == 0) {
+          items.add(delete(tables[t], id));
+          continue;
+        }
+        Map<String, Object> values = new HashMap<>();
+        if (parentColumn[t] != null && random.nextInt(4) != 0) {
+          values.put(
+              parentColumn[t], tables[t - 1].charAt(0) + String.valueOf(random.nextInt(size)));
+        }
+        items.add(upsert(tables[t], id, values));
+      }
+
+      assertThat(order.sortByRank(items, ADAPTER))
+          .as("seed %d, items %s", seed, items)
+          .containsExactlyElementsOf(order.sortByReferences(items, ADAPTER));
+    }
   }
 }

@@ -326,6 +326,50 @@ public abstract class SyncStoreContract {
   }
 
   @Test
+  void pagesAcrossTablesAndTombstonesDeliverEveryRecordOnceInSequenceOrder() {
+    for (int n = 1; n <= 4; n++) {
+      int household = n;
+      saveHousehold(TENANT, household, "north");
+      store.write(
+          TENANT,
+          transaction -> {
+            transaction.save(
+                visit(uuid(100 + household), transaction.nextSequence(), uuid(household), false));
+            return null;
+          });
+    }
+    deleteHousehold(TENANT, 2);
+    saveHousehold(TENANT, 3, "south"); // moves household 3 to the newest sequence
+
+    PullPage whole = store.pull(TENANT, 0, 100);
+    List<String> paged = new ArrayList<>();
+    long cursor = 0;
+    for (PullPage page = store.pull(TENANT, cursor, 3);
+        !page.records().isEmpty();
+        page = store.pull(TENANT, cursor, 3)) {
+      assertThat(page.records()).hasSizeLessThanOrEqualTo(3);
+      for (StoredRecord record : page.records()) {
+        paged.add(record.table() + ":" + record.id() + "@" + record.seq());
+        cursor = record.seq();
+      }
+    }
+
+    assertThat(whole.records()).extracting(StoredRecord::seq).isSorted();
+    assertThat(whole.records())
+        .extracting(record -> record.table() + ":" + record.id() + "@" + record.seq())
+        .containsExactlyElementsOf(paged)
+        .hasSize(8);
+    StoredRecord tombstone =
+        whole.records().stream().filter(StoredRecord::deleted).findFirst().orElseThrow();
+    assertThat(tombstone.id()).isEqualTo(uuid(2));
+    assertThat(tombstone.values()).containsEntry("region", "north");
+    StoredRecord moved =
+        whole.records().stream().filter(r -> r.id().equals(uuid(3))).findFirst().orElseThrow();
+    assertThat(moved.values()).containsEntry("region", "south");
+    assertThat(whole.records().get(whole.records().size() - 1).id()).isEqualTo(uuid(3));
+  }
+
+  @Test
   void deleteKeepsATombstoneWithTheLastValues() {
     saveHousehold(TENANT, 1, "north");
     store.write(

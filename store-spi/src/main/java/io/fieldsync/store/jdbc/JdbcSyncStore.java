@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -258,55 +259,91 @@ public abstract class JdbcSyncStore implements SyncStore {
     return read(
         "pulling for tenant '" + tenant + "'",
         connection -> {
-          List<RecordRow> rows = new ArrayList<>();
+          // The page is the `limit` lowest sequences above the cursor: find the highest of them
+          // from the index alone, then read each table's records of that range in one pass that
+          // joins their rows, instead of reading the metadata first and the rows by id lists.
+          long highest;
           try (PreparedStatement statement =
               connection.prepareStatement(
-                  "SELECT tbl, rid, seq, deleted, versions, tombstone FROM _fs_records"
-                      + " WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+                  "SELECT max(seq) FROM (SELECT seq FROM _fs_records"
+                      + " WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?) AS page")) {
             statement.setString(1, tenant);
             statement.setLong(2, cursor);
             statement.setInt(3, limit);
             try (ResultSet result = statement.executeQuery()) {
-              while (result.next()) {
-                rows.add(
-                    new RecordRow(
-                        result.getString(1),
-                        result.getString(2),
-                        result.getLong(3),
-                        result.getInt(4) != 0,
-                        result.getBytes(5),
-                        result.getBytes(6)));
-              }
+              highest = result.next() ? result.getLong(1) : 0L;
             }
           }
-          Map<String, List<String>> liveIds = new LinkedHashMap<>();
-          for (RecordRow row : rows) {
-            if (!row.deleted() && current.table(row.table()) != null) {
-              liveIds.computeIfAbsent(row.table(), unused -> new ArrayList<>()).add(row.id());
+          List<StoredRecord> records = new ArrayList<>();
+          if (highest > cursor) {
+            for (Table table : current.tables().values()) {
+              readRange(connection, tenant, table, cursor, highest, records);
             }
-          }
-          Map<String, Map<String, StoredRecord>> loaded = new LinkedHashMap<>();
-          for (Map.Entry<String, List<String>> entry : liveIds.entrySet()) {
-            Table table = current.table(entry.getKey());
-            loaded.put(
-                entry.getKey(), loadRecords(connection, null, tenant, table, entry.getValue()));
-          }
-          List<StoredRecord> records = new ArrayList<>(rows.size());
-          for (RecordRow row : rows) {
-            Table table = current.table(row.table());
-            if (table == null) {
-              continue; // a table the schema no longer has: nothing a device could apply
-            }
-            StoredRecord record =
-                row.deleted()
-                    ? toRecord(table, row, Map.of())
-                    : loaded.get(row.table()).get(row.id());
-            if (record != null) {
-              records.add(record);
-            }
+            // Tables not in the schema are not read: nothing a device could apply.
+            records.sort(Comparator.comparingLong(StoredRecord::seq));
           }
           return new PullPage(records, readSequence(connection, tenant));
         });
+  }
+
+  /** Adds the records of {@code table} with sequences in {@code (after, through]}. */
+  private void readRange(
+      Connection connection,
+      String tenant,
+      Table table,
+      long after,
+      long through,
+      List<StoredRecord> sink)
+      throws SQLException {
+    List<Column> columns = table.dataColumns();
+    StringBuilder sql =
+        new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
+    for (Column column : columns) {
+      sql.append(", t.").append(dialect.quote(column.name()));
+    }
+    sql.append(" FROM _fs_records r LEFT JOIN ")
+        .append(dialect.quote(table.name()))
+        .append(" t ON t._tenant = r.tenant AND t.")
+        .append(dialect.quote(table.primaryKey().name()))
+        .append(" = ")
+        .append(dialect.keyFromText("r.rid", table.primaryKey().type()))
+        .append(" WHERE r.tenant = ? AND r.seq > ? AND r.seq <= ? AND r.tbl = ? ORDER BY r.seq");
+    try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+      statement.setString(1, tenant);
+      statement.setLong(2, after);
+      statement.setLong(3, through);
+      statement.setString(4, table.name());
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          sink.add(readJoined(rows, table, columns));
+        }
+      }
+    }
+  }
+
+  /**
+   * One row of {@code SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone, t.<data columns>}
+   * (the user row joined to its metadata) as a stored record.
+   */
+  private StoredRecord readJoined(ResultSet rows, Table table, List<Column> columns)
+      throws SQLException {
+    RecordRow row =
+        new RecordRow(
+            table.name(),
+            rows.getString(1),
+            rows.getLong(2),
+            rows.getInt(3) != 0,
+            rows.getBytes(4),
+            rows.getBytes(5));
+    Map<String, Object> values = new LinkedHashMap<>();
+    if (!row.deleted()) {
+      values.put(table.primaryKey().name(), table.primaryKey().type().coerce(row.id()));
+      for (int i = 0; i < columns.size(); i++) {
+        Column column = columns.get(i);
+        values.put(column.name(), dialect.read(rows, 6 + i, column.type()));
+      }
+    }
+    return toRecord(table, row, values);
   }
 
   @Override
@@ -708,23 +745,8 @@ public abstract class JdbcSyncStore implements SyncStore {
         }
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
-            RecordRow row =
-                new RecordRow(
-                    table.name(),
-                    rows.getString(1),
-                    rows.getLong(2),
-                    rows.getInt(3) != 0,
-                    rows.getBytes(4),
-                    rows.getBytes(5));
-            Map<String, Object> values = new LinkedHashMap<>();
-            if (!row.deleted()) {
-              values.put(table.primaryKey().name(), table.primaryKey().type().coerce(row.id()));
-              for (int i = 0; i < columns.size(); i++) {
-                Column column = columns.get(i);
-                values.put(column.name(), dialect.read(rows, 6 + i, column.type()));
-              }
-            }
-            result.put(row.id(), toRecord(table, row, values));
+            StoredRecord record = readJoined(rows, table, columns);
+            result.put(record.id(), record);
           }
         }
       } finally {
