@@ -75,6 +75,9 @@ public enum ColumnType {
     switch (this) {
       case UUID:
         if (value instanceof String text) {
+          if (isCanonicalUuid(text)) {
+            return text;
+          }
           try {
             String canonical = java.util.UUID.fromString(text).toString();
             if (canonical.equalsIgnoreCase(text)) {
@@ -128,7 +131,7 @@ public enum ColumnType {
         throw mismatch(value);
       case TIMESTAMP:
         if (value instanceof String text) {
-          return canonicalInstant(text).toString();
+          return isCanonicalInstant(text) ? text : canonicalInstant(text).toString();
         }
         throw mismatch(value);
       case JSON:
@@ -148,6 +151,89 @@ public enum ColumnType {
 
   private static boolean isWhole(Double number) {
     return !number.isInfinite() && number == Math.rint(number) && Math.abs(number) < 0x1p53;
+  }
+
+  /**
+   * Whether {@code text} is already what {@code UUID.toString()} prints (36 characters, lower-case
+   * hex, dashes at 8, 13, 18, 23): checked by hand because pushes and reads coerce every id.
+   */
+  private static boolean isCanonicalUuid(String text) {
+    if (text.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = text.charAt(i);
+      boolean ok =
+          i == 8 || i == 13 || i == 18 || i == 23
+              ? c == '-'
+              : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether {@code text} is already what {@code Instant.toString()} prints for a year 0000–9999
+   * ({@code 2026-11-22T10:15:30Z}, with 3, 6 or 9 fraction digits when the fraction needs them):
+   * checked by hand because {@code Instant.parse} dominates the cost of coercing a timestamp.
+   * Anything else (offsets, leap seconds, padded fractions) goes the long way.
+   */
+  static boolean isCanonicalInstant(String text) {
+    int length = text.length();
+    if (length != 20 && length != 24 && length != 27 && length != 30) {
+      return false;
+    }
+    if (text.charAt(4) != '-'
+        || text.charAt(7) != '-'
+        || text.charAt(10) != 'T'
+        || text.charAt(13) != ':'
+        || text.charAt(16) != ':'
+        || text.charAt(length - 1) != 'Z') {
+      return false;
+    }
+    int year = digits(text, 0, 4);
+    int month = digits(text, 5, 2);
+    int day = digits(text, 8, 2);
+    int hour = digits(text, 11, 2);
+    int minute = digits(text, 14, 2);
+    int second = digits(text, 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) {
+      return false;
+    }
+    if (minute < 0 || minute > 59 || second < 0 || second > 59) {
+      return false;
+    }
+    boolean leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if (day > java.time.Month.of(month).length(leap)) {
+      return false;
+    }
+    if (length == 20) {
+      return true;
+    }
+    if (text.charAt(19) != '.') {
+      return false;
+    }
+    int fractionDigits = length - 21;
+    if (digits(text, 20, fractionDigits) < 0) {
+      return false;
+    }
+    // toString prints the shortest of 3, 6, 9 digits that holds the fraction, and none for zero
+    return digits(text, length - 4, 3) != 0;
+  }
+
+  /** The number in {@code count} decimal digits at {@code start}, or -1 when one is no digit. */
+  private static int digits(String text, int start, int count) {
+    int value = 0;
+    for (int i = start; i < start + count; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   private static Instant canonicalInstant(String text) {

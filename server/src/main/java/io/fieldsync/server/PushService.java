@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonWriter;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.fieldsync.StorageException;
 import io.fieldsync.conflict.FieldEdit;
@@ -31,6 +33,9 @@ import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.RecordVersions;
 import io.fieldsync.wire.Values;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -97,6 +102,14 @@ final class PushService {
     ServerClock.Guard guard = clock.guard();
     guard.admit(request.getDeviceHlc());
     List<Prepared> prepared = prepare(token, request, guard);
+    // Everything that depends only on the request is done here, outside the store's writer.
+    List<Prepared> accepted = new ArrayList<>(prepared.size());
+    for (Prepared change : prepared) {
+      if (change.rejection == null) {
+        accepted.add(change);
+      }
+    }
+    List<Prepared> sorted = order.sort(accepted, ADAPTER);
     PushResponse response =
         store.write(
             token.tenant(),
@@ -105,7 +118,7 @@ final class PushService {
               if (raced.isPresent()) {
                 return replay(raced.get(), batchId);
               }
-              return new Commit(transaction, token, batchId, prepared).run();
+              return new Commit(transaction, token, batchId, prepared, sorted).run();
             });
     return new Outcome(response, guard.capped(), guard.maxAheadMillis());
   }
@@ -142,6 +155,9 @@ final class PushService {
     long hlc;
     String rejection;
 
+    /** The fields as the device sent them, as JSON for the journal. */
+    String fieldsJson;
+
     Prepared(int index, Change change, Table table, String id) {
       this.index = index;
       this.change = change;
@@ -173,6 +189,7 @@ final class PushService {
       prepared.hlc = guard.admit(change.getHlc());
       prepared.rejection =
           tenantMismatch != null ? tenantMismatch : check(prepared, change, table, guard);
+      prepared.fieldsJson = fieldsJson(change);
       result.add(prepared);
     }
     return result;
@@ -199,12 +216,6 @@ final class PushService {
           + ") has "
           + schema.tables().keySet();
     }
-    String where =
-        "table '"
-            + table.name()
-            + "', record '"
-            + MessageCodec.abbreviate(change.getRecordId())
-            + "'";
     if (change.getRecordId().isEmpty()) {
       return "table '" + table.name() + "': the change has no record_id";
     }
@@ -212,7 +223,7 @@ final class PushService {
       try {
         table.primaryKey().type().coerce(change.getRecordId());
       } catch (IllegalArgumentException e) {
-        return where
+        return where(table, change)
             + ", column '"
             + table.primaryKey().name()
             + "': bad record id: "
@@ -221,7 +232,7 @@ final class PushService {
     }
     Op op = change.getOp();
     if (op != Op.OP_INSERT && op != Op.OP_UPDATE && op != Op.OP_DELETE) {
-      return where
+      return where(table, change)
           + ": unknown op "
           + change.getOpValue()
           + " (expected OP_INSERT, OP_UPDATE or OP_DELETE)";
@@ -231,13 +242,14 @@ final class PushService {
     }
     Set<String> seen = new HashSet<>();
     for (FieldChange field : change.getFieldsList()) {
-      String columnWhere = where + ", column '" + MessageCodec.abbreviate(field.getColumn()) + "'";
       Column column = table.column(field.getColumn());
       if (column == null) {
-        return columnWhere + ": no such column; the table has " + table.columns().keySet();
+        return columnWhere(table, change, field)
+            + ": no such column; the table has "
+            + table.columns().keySet();
       }
       if (!seen.add(column.name())) {
-        return columnWhere + ": sent twice in one change";
+        return columnWhere(table, change, field) + ": sent twice in one change";
       }
       Object sent;
       Object value;
@@ -245,29 +257,32 @@ final class PushService {
         sent = Values.fromWire(field.getValue());
         value = column.type().coerce(sent);
       } catch (RuntimeException e) {
-        return columnWhere + ": " + e.getMessage();
+        return columnWhere(table, change, field) + ": " + e.getMessage();
       }
       if (column.primaryKey()) {
         if (!prepared.id.equals(value)) {
-          return columnWhere + ": the primary key value differs from record_id";
+          return columnWhere(table, change, field)
+              + ": the primary key value differs from record_id";
         }
         continue;
       }
       if (value == null && column.required()) {
-        return columnWhere + ": required, but the change sets it to null";
+        return columnWhere(table, change, field) + ": required, but the change sets it to null";
       }
-      for (String element : concat(field.getAddedList(), field.getRemovedList())) {
-        try {
-          JsonParser.parseString(element);
-        } catch (JsonParseException e) {
-          return columnWhere
-              + ": added/removed element is not JSON: '"
-              + MessageCodec.abbreviate(element)
-              + "'";
+      if (field.getAddedCount() > 0 || field.getRemovedCount() > 0) {
+        for (String element : concat(field.getAddedList(), field.getRemovedList())) {
+          try {
+            JsonParser.parseString(element);
+          } catch (JsonParseException e) {
+            return columnWhere(table, change, field)
+                + ": added/removed element is not JSON: '"
+                + MessageCodec.abbreviate(element)
+                + "'";
+          }
         }
       }
       if (field.getDelta() != 0 && table.ruleFor(column) != ConflictRule.SUM) {
-        return columnWhere + ": a delta is only allowed on sum columns";
+        return columnWhere(table, change, field) + ": a delta is only allowed on sum columns";
       }
       long hlc = field.getHlc() != 0 ? guard.admit(field.getHlc()) : prepared.hlc;
       PreparedField prepared1 =
@@ -285,11 +300,27 @@ final class PushService {
     if (op == Op.OP_INSERT) {
       for (Column column : table.dataColumns()) {
         if (column.required() && prepared.valuesByColumn.get(column.name()) == null) {
-          return where + ", column '" + column.name() + "': required, but the insert has no value";
+          return where(table, change)
+              + ", column '"
+              + column.name()
+              + "': required, but the insert has no value";
         }
       }
     }
     return null;
+  }
+
+  /** Where a rejected change is, for its reason (built only on rejection). */
+  private static String where(Table table, Change change) {
+    return "table '"
+        + table.name()
+        + "', record '"
+        + MessageCodec.abbreviate(change.getRecordId())
+        + "'";
+  }
+
+  private static String columnWhere(Table table, Change change, FieldChange field) {
+    return where(table, change) + ", column '" + MessageCodec.abbreviate(field.getColumn()) + "'";
   }
 
   private static List<String> concat(List<String> first, List<String> second) {
@@ -308,7 +339,11 @@ final class PushService {
     boolean deleted;
     long seq;
     final Map<String, Object> values = new LinkedHashMap<>();
-    final RecordVersions.Builder versions;
+
+    /** The record's row version and field versions: plain fields, built into a message once. */
+    FieldVersion row;
+
+    final Map<String, FieldVersion> fieldVersions = new LinkedHashMap<>();
 
     /** The sequence this batch gave the record, or 0. */
     long newSeq;
@@ -316,23 +351,23 @@ final class PushService {
     Working(Table table, String id, StoredRecord stored) {
       this.table = table;
       this.id = id;
-      if (stored == null) {
-        versions = RecordVersions.newBuilder();
-      } else {
+      if (stored != null) {
         exists = true;
         deleted = stored.deleted();
         seq = stored.seq();
         values.putAll(stored.values());
-        versions = stored.versions().toBuilder();
+        RecordVersions versions = stored.versions();
+        row = versions.hasRow() ? versions.getRow() : null;
+        fieldVersions.putAll(versions.getFieldsMap());
       }
     }
 
     /** Whether something other than {@code device} changed the record after {@code baseSeq}. */
     boolean changedByOthersAfter(long baseSeq, String device) {
-      if (versions.hasRow() && concurrent(versions.getRow(), baseSeq, device)) {
+      if (row != null && concurrent(row, baseSeq, device)) {
         return true;
       }
-      for (FieldVersion version : versions.getFieldsMap().values()) {
+      for (FieldVersion version : fieldVersions.values()) {
         if (concurrent(version, baseSeq, device)) {
           return true;
         }
@@ -343,6 +378,14 @@ final class PushService {
     private static boolean concurrent(FieldVersion version, long baseSeq, String device) {
       return version.getSeq() > baseSeq && !version.getDevice().equals(device);
     }
+
+    RecordVersions versions() {
+      RecordVersions.Builder builder = RecordVersions.newBuilder().putAllFields(fieldVersions);
+      if (row != null) {
+        builder.setRow(row);
+      }
+      return builder.build();
+    }
   }
 
   private final class Commit {
@@ -350,38 +393,45 @@ final class PushService {
     private final TokenClaims token;
     private final String batchId;
     private final List<Prepared> prepared;
-    private final Map<String, Working> records = new HashMap<>();
+
+    /** The accepted changes in foreign-key order. */
+    private final List<Prepared> sorted;
+
+    private final Map<Key, Working> records = new HashMap<>();
 
     /** Records this batch deletes: a child written earlier in the batch treats them as deleted. */
-    private final Set<String> deletesInBatch = new HashSet<>();
+    private final Set<Key> deletesInBatch = new HashSet<>();
 
     private final ParentRules parentRules = new ParentRules();
     private final long now;
 
     Commit(
-        WriteTransaction transaction, TokenClaims token, String batchId, List<Prepared> prepared) {
+        WriteTransaction transaction,
+        TokenClaims token,
+        String batchId,
+        List<Prepared> prepared,
+        List<Prepared> sorted) {
       this.transaction = transaction;
       this.token = token;
       this.batchId = batchId;
       this.prepared = prepared;
+      this.sorted = sorted;
       this.now = clock.wallMillis();
     }
 
     PushResponse run() {
       load();
-      List<Prepared> accepted = new ArrayList<>();
-      for (Prepared change : prepared) {
-        if (change.rejection == null) {
-          accepted.add(change);
-          if (change.isDelete()) {
-            deletesInBatch.add(key(change.table, change.id));
-          }
+      // (a change rejected after prepare keeps its place in the list and is skipped)
+      for (Prepared change : sorted) {
+        if (change.rejection == null && change.isDelete()) {
+          deletesInBatch.add(key(change.table, change.id));
         }
       }
-      List<Prepared> sorted = order.sort(accepted, ADAPTER);
       Map<Integer, Decision> decisions = new HashMap<>();
       for (Prepared change : sorted) {
-        decisions.put(change.index, change.isDelete() ? delete(change) : upsert(change));
+        if (change.rejection == null) {
+          decisions.put(change.index, change.isDelete() ? delete(change) : upsert(change));
+        }
       }
       for (Working record : records.values()) {
         if (record.newSeq != 0) {
@@ -392,7 +442,7 @@ final class PushService {
                   record.newSeq,
                   record.deleted,
                   record.values,
-                  record.versions.build()));
+                  record.versions()));
         }
       }
       PushResponse.Builder response = PushResponse.newBuilder().setBatchId(batchId);
@@ -428,7 +478,7 @@ final class PushService {
                 change.table == null ? change.change.getTable() : change.table.name(),
                 change.id == null ? change.change.getRecordId() : change.id,
                 opName(change.change),
-                fieldsJson(change.change),
+                change.fieldsJson,
                 change.hlc,
                 token.device(),
                 batchId,
@@ -531,14 +581,13 @@ final class PushService {
         return kept;
       }
       record.deleted = true;
-      record.versions.setRow(version(record, change.hlc));
+      record.row = version(record, change.hlc);
       return new Decision(ChangeStatus.APPLIED, null, List.of(), record.newSeq, false);
     }
 
     private Decision upsert(Prepared change) {
       Working record = records.get(key(change.table, change.id));
       Table table = change.table;
-      String where = "table '" + table.name() + "', record '" + change.id + "'";
       long baseSeq = change.change.getBaseSeq();
       Decision orphan = parentRules.parentsOf(change, record);
       if (orphan != null) {
@@ -552,7 +601,7 @@ final class PushService {
         if (change.change.getOp() == Op.OP_UPDATE) {
           return new Decision(
               ChangeStatus.REJECTED,
-              where + ": update of a record the server does not have; send it as OP_INSERT",
+              where(change) + ": update of a record the server does not have; send it as OP_INSERT",
               List.of(),
               0,
               true);
@@ -560,7 +609,7 @@ final class PushService {
         record.exists = true;
         record.deleted = false;
         record.values.put(table.primaryKey().name(), change.id);
-        record.versions.setRow(version(record, change.hlc));
+        record.row = version(record, change.hlc);
         changed = true;
       } else if (record.deleted) {
         boolean resurrect =
@@ -569,7 +618,7 @@ final class PushService {
         if (!resurrect) {
           return new Decision(
               ChangeStatus.MERGED,
-              where
+              where(change)
                   + ": deleted on the server and on_delete is delete_wins; the edit was not applied",
               List.of(),
               0,
@@ -577,7 +626,7 @@ final class PushService {
         }
         record.deleted = false;
         record.values.put(table.primaryKey().name(), change.id);
-        record.versions.setRow(version(record, change.hlc));
+        record.row = version(record, change.hlc);
         changed = true;
         includeRecord = true; // the restored record carries fields the edit did not send
       }
@@ -585,7 +634,7 @@ final class PushService {
       for (PreparedField field : change.fields) {
         Column column = field.column();
         String name = column.name();
-        FieldVersion current = record.versions.getFieldsMap().get(name);
+        FieldVersion current = record.fieldVersions.get(name);
         FieldState state =
             current == null
                 ? FieldState.ABSENT
@@ -621,7 +670,7 @@ final class PushService {
         } catch (ArithmeticException e) {
           merged = true;
           reason =
-              where
+              where(change)
                   + ", column '"
                   + name
                   + "': the sum overflows a 64-bit integer; kept "
@@ -629,10 +678,12 @@ final class PushService {
           continue;
         }
         if (verdict instanceof Verdict.Take take) {
-          Object value = column.type().coerce(take.value());
+          // A verdict taking the edit's own (already canonical) value needs no second coercion.
+          Object value =
+              take.value() == field.value() ? field.value() : column.type().coerce(take.value());
           if (!state.exists() || !Objects.equals(value, state.value())) {
             record.values.put(name, value);
-            record.versions.putFields(name, version(record, field.hlc()));
+            record.fieldVersions.put(name, version(record, field.hlc()));
             changed = true;
           }
           if (!Objects.equals(value, field.value())) {
@@ -668,7 +719,8 @@ final class PushService {
               ? ChangeStatus.PARKED
               : merged ? ChangeStatus.MERGED : ChangeStatus.APPLIED;
       if (status == ChangeStatus.PARKED) {
-        reason = where + ": concurrent edits of " + parkedColumns + " went to the review queue";
+        reason =
+            where(change) + ": concurrent edits of " + parkedColumns + " went to the review queue";
       }
       return new Decision(
           status,
@@ -676,6 +728,10 @@ final class PushService {
           parkedColumns,
           changed ? record.newSeq : 0,
           includeRecord || status != ChangeStatus.APPLIED);
+    }
+
+    private String where(Prepared change) {
+      return "table '" + change.table.name() + "', record '" + change.id + "'";
     }
 
     /** The working state of any record, loading it on first use (parents, children). */
@@ -767,7 +823,7 @@ final class PushService {
           }
         }
         record.deleted = true;
-        record.versions.setRow(version(record, change.hlc));
+        record.row = version(record, change.hlc);
         return new Decision(
             ChangeStatus.MERGED, reason, List.of(), record.newSeq, true, "cascaded");
       }
@@ -778,7 +834,7 @@ final class PushService {
           fields.put(field.column().name(), field.value());
         }
         String reason = why + " and on_parent_delete is review";
-        FieldVersion deletion = parent.versions.hasRow() ? parent.versions.getRow() : null;
+        FieldVersion deletion = parent.row;
         transaction.park(
             new ReviewItem(
                 0,
@@ -806,7 +862,7 @@ final class PushService {
 
       private void restore(Working parent, long hlc) {
         parent.deleted = false;
-        parent.versions.setRow(version(parent, hlc));
+        parent.row = version(parent, hlc);
         transaction.journal(
             new JournalEntry(
                 parent.newSeq,
@@ -848,7 +904,7 @@ final class PushService {
               break;
             }
           }
-          FieldVersion latest = first.versions.hasRow() ? first.versions.getRow() : null;
+          FieldVersion latest = first.row;
           String reason =
               where
                   + ": a delete of a record with live children "
@@ -882,14 +938,14 @@ final class PushService {
         return null;
       }
 
-      private void cascade(List<Child> children, long hlc, Set<String> visited) {
+      private void cascade(List<Child> children, long hlc, Set<Key> visited) {
         for (Child child : children) {
           Working record = child.record();
           if (!visited.add(key(record.table, record.id)) || record.deleted) {
             continue;
           }
           record.deleted = true;
-          record.versions.setRow(version(record, hlc));
+          record.row = version(record, hlc);
           transaction.journal(
               new JournalEntry(
                   record.newSeq,
@@ -1022,7 +1078,7 @@ final class PushService {
       return builder.setDeleted(true).build();
     }
     for (Column column : record.table.columns().values()) {
-      FieldVersion version = record.versions.getFieldsMap().get(column.name());
+      FieldVersion version = record.fieldVersions.get(column.name());
       builder.addFields(
           io.fieldsync.wire.Field.newBuilder()
               .setColumn(column.name())
@@ -1032,8 +1088,11 @@ final class PushService {
     return builder.build();
   }
 
-  private static String key(Table table, String id) {
-    return table.name() + '\u0000' + id;
+  /** A record of the batch: a map key that needs no string building. */
+  private record Key(String table, String id) {}
+
+  private static Key key(Table table, String id) {
+    return new Key(table.name(), id);
   }
 
   private static String opName(Change change) {
@@ -1045,20 +1104,83 @@ final class PushService {
     };
   }
 
-  /** The fields as the device sent them, as JSON for the journal. */
-  private static String fieldsJson(Change change) {
+  /**
+   * The fields as the device sent them, as JSON for the journal. Written with a streaming writer
+   * (the same text a Gson tree prints, without building the tree); a change naming a column twice
+   * (rejected) goes through the tree, which keeps one entry per name.
+   */
+  static String fieldsJson(Change change) {
     if (change.getFieldsCount() == 0) {
       return null;
     }
+    List<String> names = new ArrayList<>(change.getFieldsCount());
+    for (FieldChange field : change.getFieldsList()) {
+      String name = field.getColumn().toLowerCase(Locale.ROOT);
+      if (names.contains(name)) {
+        return fieldsJsonTree(change);
+      }
+      names.add(name);
+    }
+    StringWriter text = new StringWriter(64 * change.getFieldsCount());
+    try {
+      JsonWriter json = new JsonWriter(text);
+      json.setStrictness(Strictness.LENIENT);
+      json.beginObject();
+      for (int i = 0; i < change.getFieldsCount(); i++) {
+        FieldChange field = change.getFields(i);
+        json.name(names.get(i)).beginObject().name("value");
+        Object value = sentValue(field);
+        if (value instanceof Number number) {
+          json.value(number);
+        } else if (value instanceof Boolean flag) {
+          json.value(flag.booleanValue());
+        } else if (value != null) {
+          json.value(value.toString());
+        } else {
+          json.nullValue();
+        }
+        json.name("hlc").value(field.getHlc());
+        if (field.getDelta() != 0) {
+          json.name("delta").value(field.getDelta());
+        }
+        if (field.getAddedCount() > 0) {
+          json.name("added").beginArray();
+          for (String element : field.getAddedList()) {
+            json.value(element);
+          }
+          json.endArray();
+        }
+        if (field.getRemovedCount() > 0) {
+          json.name("removed").beginArray();
+          for (String element : field.getRemovedList()) {
+            json.value(element);
+          }
+          json.endArray();
+        }
+        json.endObject();
+      }
+      json.endObject();
+      json.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return text.toString();
+  }
+
+  private static Object sentValue(FieldChange field) {
+    try {
+      return Values.fromWire(field.getValue());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  // package-private for the test that holds the two forms to the same text
+  static String fieldsJsonTree(Change change) {
     JsonObject fields = new JsonObject();
     for (FieldChange field : change.getFieldsList()) {
       JsonObject entry = new JsonObject();
-      Object value;
-      try {
-        value = Values.fromWire(field.getValue());
-      } catch (RuntimeException e) {
-        value = null;
-      }
+      Object value = sentValue(field);
       if (value instanceof Number number) {
         entry.addProperty("value", number);
       } else if (value instanceof Boolean flag) {
