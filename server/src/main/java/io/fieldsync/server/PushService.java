@@ -71,11 +71,25 @@ final class PushService {
   private final ForeignKeyOrder order;
   private final ServerClock clock;
 
+  /** Per table, its column lists (the schema's are built on every call). */
+  private final Map<String, TableColumns> columns = new HashMap<>();
+
   PushService(SyncStore store, Schema schema, ServerClock clock) {
     this.store = store;
     this.schema = schema;
     this.order = new ForeignKeyOrder(schema);
     this.clock = clock;
+    for (Table table : schema.tables().values()) {
+      columns.put(
+          table.name(),
+          new TableColumns(List.copyOf(table.dataColumns()), List.copyOf(table.foreignKeys())));
+    }
+  }
+
+  private record TableColumns(List<Column> data, List<Column> foreignKeys) {}
+
+  private TableColumns columns(Table table) {
+    return columns.get(table.name());
   }
 
   /** The outcome of a push and how many device stamps were capped on the way. */
@@ -298,7 +312,7 @@ final class PushService {
       prepared.valuesByColumn.put(column.name(), value);
     }
     if (op == Op.OP_INSERT) {
-      for (Column column : table.dataColumns()) {
+      for (Column column : columns(table).data()) {
         if (column.required() && prepared.valuesByColumn.get(column.name()) == null) {
           return where(table, change)
               + ", column '"
@@ -511,7 +525,7 @@ final class PushService {
           continue;
         }
         Working record = records.get(key(change.table, change.id));
-        for (Column foreignKey : change.table.foreignKeys()) {
+        for (Column foreignKey : columns(change.table).foreignKeys()) {
           Table parentTable = schema.table(foreignKey.references());
           Object reference =
               change.valuesByColumn.containsKey(foreignKey.name())
@@ -759,7 +773,7 @@ final class PushService {
       /** Applies the rule of a child whose parent is deleted; null when no parent is deleted. */
       Decision parentsOf(Prepared change, Working record) {
         Table table = change.table;
-        for (Column foreignKey : table.foreignKeys()) {
+        for (Column foreignKey : columns(table).foreignKeys()) {
           Table parentTable = schema.table(foreignKey.references());
           Object reference =
               change.valuesByColumn.containsKey(foreignKey.name())
@@ -981,7 +995,7 @@ final class PushService {
       private List<Child> liveChildren(Working parent) {
         List<Child> result = new ArrayList<>();
         for (Table table : schema.tables().values()) {
-          for (Column foreignKey : table.foreignKeys()) {
+          for (Column foreignKey : columns(table).foreignKeys()) {
             if (!foreignKey.references().equals(parent.table.name())) {
               continue;
             }
