@@ -4,8 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonWriter;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.fieldsync.StorageException;
 import io.fieldsync.conflict.FieldEdit;
@@ -33,9 +31,6 @@ import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.RecordVersions;
 import io.fieldsync.wire.Values;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -441,10 +436,10 @@ final class PushService {
           deletesInBatch.add(key(change.table, change.id));
         }
       }
-      Map<Integer, Decision> decisions = new HashMap<>();
+      Decision[] decisions = new Decision[prepared.size()];
       for (Prepared change : sorted) {
         if (change.rejection == null) {
-          decisions.put(change.index, change.isDelete() ? delete(change) : upsert(change));
+          decisions[change.index] = change.isDelete() ? delete(change) : upsert(change);
         }
       }
       for (Working record : records.values()) {
@@ -468,7 +463,7 @@ final class PushService {
         Decision decision =
             change.rejection != null
                 ? new Decision(ChangeStatus.REJECTED, change.rejection, List.of(), 0, true)
-                : decisions.get(change.index);
+                : decisions[change.index];
         ChangeResult.Builder result =
             ChangeResult.newBuilder().setIndex(change.index).setStatus(decision.status);
         if (decision.reason != null) {
@@ -1119,66 +1114,99 @@ final class PushService {
   }
 
   /**
-   * The fields as the device sent them, as JSON for the journal. Written with a streaming writer
-   * (the same text a Gson tree prints, without building the tree); a change naming a column twice
-   * (rejected) goes through the tree, which keeps one entry per name.
+   * The fields as the device sent them, as JSON for the journal: the text a Gson tree of them
+   * prints (held to it by a test), written straight into one builder because every pushed change is
+   * journaled. A change naming a column twice (rejected) goes through the tree, which keeps one
+   * entry per name.
    */
   static String fieldsJson(Change change) {
-    if (change.getFieldsCount() == 0) {
+    int count = change.getFieldsCount();
+    if (count == 0) {
       return null;
     }
-    List<String> names = new ArrayList<>(change.getFieldsCount());
-    for (FieldChange field : change.getFieldsList()) {
-      String name = field.getColumn().toLowerCase(Locale.ROOT);
-      if (names.contains(name)) {
-        return fieldsJsonTree(change);
+    String[] names = new String[count];
+    for (int i = 0; i < count; i++) {
+      names[i] = change.getFields(i).getColumn().toLowerCase(Locale.ROOT);
+      for (int k = 0; k < i; k++) {
+        if (names[k].equals(names[i])) {
+          return fieldsJsonTree(change);
+        }
       }
-      names.add(name);
     }
-    StringWriter text = new StringWriter(64 * change.getFieldsCount());
-    try {
-      JsonWriter json = new JsonWriter(text);
-      json.setStrictness(Strictness.LENIENT);
-      json.beginObject();
-      for (int i = 0; i < change.getFieldsCount(); i++) {
-        FieldChange field = change.getFields(i);
-        json.name(names.get(i)).beginObject().name("value");
-        Object value = sentValue(field);
-        if (value instanceof Number number) {
-          json.value(number);
-        } else if (value instanceof Boolean flag) {
-          json.value(flag.booleanValue());
-        } else if (value != null) {
-          json.value(value.toString());
-        } else {
-          json.nullValue();
-        }
-        json.name("hlc").value(field.getHlc());
-        if (field.getDelta() != 0) {
-          json.name("delta").value(field.getDelta());
-        }
-        if (field.getAddedCount() > 0) {
-          json.name("added").beginArray();
-          for (String element : field.getAddedList()) {
-            json.value(element);
-          }
-          json.endArray();
-        }
-        if (field.getRemovedCount() > 0) {
-          json.name("removed").beginArray();
-          for (String element : field.getRemovedList()) {
-            json.value(element);
-          }
-          json.endArray();
-        }
-        json.endObject();
+    StringBuilder json = new StringBuilder(48 * count);
+    json.append('{');
+    for (int i = 0; i < count; i++) {
+      FieldChange field = change.getFields(i);
+      if (i > 0) {
+        json.append(',');
       }
-      json.endObject();
-      json.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a StringWriter does not fail
+      jsonString(json, names[i]).append(":{\"value\":");
+      Object value = sentValue(field);
+      if (value instanceof Number || value instanceof Boolean) {
+        json.append(value); // Gson prints numbers (NaN and infinities too) and booleans as is
+      } else if (value != null) {
+        jsonString(json, value.toString());
+      } else {
+        json.append("null");
+      }
+      json.append(",\"hlc\":").append(field.getHlc());
+      if (field.getDelta() != 0) {
+        json.append(",\"delta\":").append(field.getDelta());
+      }
+      jsonStrings(json, "added", field.getAddedList());
+      jsonStrings(json, "removed", field.getRemovedList());
+      json.append('}');
     }
-    return text.toString();
+    return json.append('}').toString();
+  }
+
+  private static void jsonStrings(StringBuilder json, String name, List<String> elements) {
+    if (elements.isEmpty()) {
+      return;
+    }
+    json.append(",\"").append(name).append("\":[");
+    for (int i = 0; i < elements.size(); i++) {
+      if (i > 0) {
+        json.append(',');
+      }
+      jsonString(json, elements.get(i));
+    }
+    json.append(']');
+  }
+
+  /** A JSON string escaped as Gson's JsonWriter escapes it (not HTML-safe). */
+  private static StringBuilder jsonString(StringBuilder json, String text) {
+    json.append('"');
+    int length = text.length();
+    int from = 0;
+    for (int i = 0; i < length; i++) {
+      char c = text.charAt(i);
+      String escape;
+      if (c < 0x20) {
+        escape =
+            switch (c) {
+              case '\t' -> "\\t";
+              case '\b' -> "\\b";
+              case '\n' -> "\\n";
+              case '\r' -> "\\r";
+              case '\f' -> "\\f";
+              default -> String.format(Locale.ROOT, "\\u%04x", (int) c);
+            };
+      } else if (c == '"') {
+        escape = "\\\"";
+      } else if (c == '\\') {
+        escape = "\\\\";
+      } else if (c == '\u2028') {
+        escape = "\\u2028";
+      } else if (c == '\u2029') {
+        escape = "\\u2029";
+      } else {
+        continue;
+      }
+      json.append(text, from, i).append(escape);
+      from = i + 1;
+    }
+    return json.append(text, from, length).append('"');
   }
 
   private static Object sentValue(FieldChange field) {
