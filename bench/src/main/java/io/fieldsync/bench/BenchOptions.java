@@ -12,7 +12,8 @@ import java.util.TreeSet;
  * @param devices concurrent pushing devices, one push-throughput measurement each
  * @param repeat how many times every measurement is repeated (median and spread over them)
  * @param stores server stores to run against: {@code sqlite}, {@code postgres}
- * @param postgresUrl the PostgreSQL location; without it the postgres store is skipped
+ * @param postgresUrl the PostgreSQL location; without it the postgres store runs on an embedded
+ *     PostgreSQL the driver starts
  * @param edits one-field edits in the incremental-sync measurement
  * @param pushRecords records pushed in total per push-throughput measurement
  * @param captureRows rows inserted and updated per capture-overhead measurement (capped at the data

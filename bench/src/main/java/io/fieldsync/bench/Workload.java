@@ -82,20 +82,31 @@ public final class Workload {
     Path work = Files.createTempDirectory("fieldsync-bench");
     try {
       for (String store : options.stores()) {
-        if (store.equals("postgres") && options.postgresUrl() == null) {
-          results.note(
-              "PostgreSQL store skipped: no --postgres-url given (only the SQLite store was"
-                  + " measured).");
-          continue;
+        BenchPostgres postgres = null;
+        if (store.equals("postgres")) {
+          postgres = BenchPostgres.start(options.postgresUrl());
+          log.println("PostgreSQL: " + postgres.description());
+          results.note("PostgreSQL store measured on " + postgres.description() + ".");
         }
-        for (int repeat = 1; repeat <= options.repeat(); repeat++) {
-          for (long records : options.records()) {
-            log.printf(
-                "[%s] repeat %d/%d, %,d records%n", store, repeat, options.repeat(), records);
-            Path dir = work.resolve(store + "-" + repeat + "-" + records);
-            Files.createDirectories(dir);
-            runOnce(store, dir, records, repeat);
-            deleteTree(dir);
+        try {
+          for (int repeat = 1; repeat <= options.repeat(); repeat++) {
+            for (long records : options.records()) {
+              log.printf(
+                  "[%s] repeat %d/%d, %,d records%n", store, repeat, options.repeat(), records);
+              Path dir = work.resolve(store + "-" + repeat + "-" + records);
+              Files.createDirectories(dir);
+              String location =
+                  postgres == null ? dir.resolve("server.db").toString() : postgres.newDatabase();
+              runOnce(store, location, dir, records, repeat);
+              if (postgres != null) {
+                postgres.dropDatabase(location);
+              }
+              deleteTree(dir);
+            }
+          }
+        } finally {
+          if (postgres != null) {
+            postgres.close();
           }
         }
       }
@@ -119,12 +130,10 @@ public final class Workload {
     return results;
   }
 
-  private void runOnce(String storeName, Path dir, long records, int repeat) throws Exception {
+  private void runOnce(String storeName, String location, Path dir, long records, int repeat)
+      throws Exception {
     String tenant = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-    SyncStore store =
-        storeName.equals("sqlite")
-            ? SyncStores.open(dir.resolve("server.db").toString(), StoreOptions.DEFAULTS)
-            : SyncStores.open(options.postgresUrl(), StoreOptions.DEFAULTS);
+    SyncStore store = SyncStores.open(location, StoreOptions.DEFAULTS);
     try (store;
         SyncServer server =
             SyncServer.start(

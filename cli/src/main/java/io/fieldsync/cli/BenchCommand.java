@@ -44,10 +44,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--store",
       split = ",",
-      description = "Server stores: sqlite, postgres (postgres needs --postgres-url).")
+      description =
+          "Server stores: sqlite, postgres (without --postgres-url, an embedded PostgreSQL is"
+              + " started).")
   List<String> stores = List.of("sqlite");
 
-  @Option(names = "--postgres-url", description = "PostgreSQL location for --store postgres.")
+  @Option(
+      names = "--postgres-url",
+      description = "PostgreSQL location for --store postgres; default: an embedded one.")
   String postgresUrl;
 
   @Option(names = "--edits", description = "One-field edits in the incremental sync (1000).")

@@ -4,9 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import io.fieldsync.clock.Hlc;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Decides one field: given the field's current state and an incoming edit, keep, take, merge or
@@ -73,17 +73,16 @@ public interface ConflictStrategy {
         // An empty set column of a new record stays empty rather than becoming [].
         return current.exists() ? Verdict.KEEP : Verdict.take(null);
       }
-      Set<String> result = new LinkedHashSet<>(elements(current.value()));
+      // elements by their canonical text, parsed once
+      Map<String, JsonElement> result = elements(current.value());
       if (edit.added().isEmpty() && edit.removed().isEmpty()) {
-        result.addAll(elements(edit.value()));
+        elements(edit.value()).forEach(result::putIfAbsent);
       } else {
-        result.addAll(canonical(edit.added()));
-        result.removeAll(canonical(edit.removed()));
+        canonical(edit.added()).forEach(result::putIfAbsent);
+        result.keySet().removeAll(canonical(edit.removed()).keySet());
       }
-      JsonArray array = new JsonArray();
-      for (String element : result) {
-        array.add(JsonParser.parseString(element));
-      }
+      JsonArray array = new JsonArray(result.size());
+      result.values().forEach(array::add);
       String merged = array.toString();
       return current.exists() && merged.equals(normalized(current.value()))
           ? Verdict.KEEP
@@ -114,25 +113,26 @@ public interface ConflictStrategy {
     return order * sign > 0 ? Verdict.take(edit.value()) : Verdict.KEEP;
   }
 
-  private static Set<String> elements(Object json) {
-    Set<String> result = new LinkedHashSet<>();
+  private static Map<String, JsonElement> elements(Object json) {
+    Map<String, JsonElement> result = new LinkedHashMap<>();
     if (json instanceof String text && !text.isBlank()) {
       JsonElement parsed = JsonParser.parseString(text);
       if (parsed.isJsonArray()) {
         for (JsonElement element : parsed.getAsJsonArray()) {
-          result.add(element.toString());
+          result.putIfAbsent(element.toString(), element);
         }
       } else if (!parsed.isJsonNull()) {
-        result.add(parsed.toString());
+        result.put(parsed.toString(), parsed);
       }
     }
     return result;
   }
 
-  private static Set<String> canonical(Iterable<String> elements) {
-    Set<String> result = new LinkedHashSet<>();
+  private static Map<String, JsonElement> canonical(Iterable<String> elements) {
+    Map<String, JsonElement> result = new LinkedHashMap<>();
     for (String element : elements) {
-      result.add(JsonParser.parseString(element).toString());
+      JsonElement parsed = JsonParser.parseString(element);
+      result.putIfAbsent(parsed.toString(), parsed);
     }
     return result;
   }

@@ -1,6 +1,7 @@
 package io.fieldsync.server;
 
 import com.github.luben.zstd.ZstdInputStream;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads request bodies and writes responses in the two formats of the protocol: zstd protobuf and
@@ -36,6 +38,10 @@ final class MessageCodec {
 
   private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser();
   private static final JsonFormat.Printer JSON_PRINTER = JsonFormat.printer();
+
+  /** The message-typed fields of each message type: the only ones that can nest unknown fields. */
+  private static final Map<Descriptor, List<FieldDescriptor>> MESSAGE_FIELDS =
+      new ConcurrentHashMap<>();
 
   private MessageCodec() {}
 
@@ -210,6 +216,40 @@ final class MessageCodec {
 
   /** Refuses binary messages carrying fields this server does not know, at any depth. */
   static void requireNoUnknownFields(Message message, String path) {
+    if (hasUnknownFields(message)) {
+      describeUnknownFields(message, path);
+    }
+  }
+
+  /** A walk that builds no paths and no field maps: pushes carry thousands of nested messages. */
+  private static boolean hasUnknownFields(Message message) {
+    if (!message.getUnknownFields().isEmpty()) {
+      return true;
+    }
+    List<FieldDescriptor> fields =
+        MESSAGE_FIELDS.computeIfAbsent(
+            message.getDescriptorForType(),
+            type ->
+                type.getFields().stream()
+                    .filter(field -> field.getJavaType() == FieldDescriptor.JavaType.MESSAGE)
+                    .toList());
+    for (FieldDescriptor field : fields) {
+      if (field.isRepeated()) {
+        int count = message.getRepeatedFieldCount(field);
+        for (int i = 0; i < count; i++) {
+          if (hasUnknownFields((Message) message.getRepeatedField(field, i))) {
+            return true;
+          }
+        }
+      } else if (message.hasField(field) && hasUnknownFields((Message) message.getField(field))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Throws naming the first unknown fields found and where they are. */
+  private static void describeUnknownFields(Message message, String path) {
     if (!message.getUnknownFields().asMap().isEmpty()) {
       throw new ProtocolException(
           "unknown field number(s) "
@@ -226,11 +266,11 @@ final class MessageCodec {
       if (field.isRepeated()) {
         List<?> items = (List<?>) entry.getValue();
         for (int i = 0; i < items.size(); i++) {
-          requireNoUnknownFields(
+          describeUnknownFields(
               (Message) items.get(i), path + "." + field.getName() + "[" + i + "]");
         }
       } else {
-        requireNoUnknownFields((Message) entry.getValue(), path + "." + field.getName());
+        describeUnknownFields((Message) entry.getValue(), path + "." + field.getName());
       }
     }
   }

@@ -67,11 +67,25 @@ final class PushService {
   private final ForeignKeyOrder order;
   private final ServerClock clock;
 
+  /** Per table, its column lists (the schema's are built on every call). */
+  private final Map<String, TableColumns> columns = new HashMap<>();
+
   PushService(SyncStore store, Schema schema, ServerClock clock) {
     this.store = store;
     this.schema = schema;
     this.order = new ForeignKeyOrder(schema);
     this.clock = clock;
+    for (Table table : schema.tables().values()) {
+      columns.put(
+          table.name(),
+          new TableColumns(List.copyOf(table.dataColumns()), List.copyOf(table.foreignKeys())));
+    }
+  }
+
+  private record TableColumns(List<Column> data, List<Column> foreignKeys) {}
+
+  private TableColumns columns(Table table) {
+    return columns.get(table.name());
   }
 
   /** The outcome of a push and how many device stamps were capped on the way. */
@@ -99,6 +113,14 @@ final class PushService {
     ServerClock.Guard guard = clock.guard();
     guard.admit(request.getDeviceHlc());
     List<Prepared> prepared = prepare(token, request, guard);
+    // Everything that depends only on the request is done here, outside the store's writer.
+    List<Prepared> accepted = new ArrayList<>(prepared.size());
+    for (Prepared change : prepared) {
+      if (change.rejection == null) {
+        accepted.add(change);
+      }
+    }
+    List<Prepared> sorted = order.sort(accepted, ADAPTER);
     PushResponse response =
         store.write(
             token.tenant(),
@@ -110,7 +132,7 @@ final class PushService {
               if (request.getDeviceBatch() > 0) {
                 transaction.recordDeviceBatch(token.device(), request.getDeviceBatch());
               }
-              return new Commit(transaction, token, batchId, prepared).run();
+              return new Commit(transaction, token, batchId, prepared, sorted).run();
             });
     return new Outcome(response, guard.capped(), guard.maxAheadMillis());
   }
@@ -178,6 +200,9 @@ final class PushService {
     /** Rejected for a record outside the device's scopes: its server state must not travel. */
     boolean hidden;
 
+    /** The fields as the device sent them, as JSON for the journal. */
+    String fieldsJson;
+
     Prepared(int index, Change change, Table table, String id) {
       this.index = index;
       this.change = change;
@@ -209,6 +234,7 @@ final class PushService {
       prepared.hlc = guard.admit(change.getHlc());
       prepared.rejection =
           tenantMismatch != null ? tenantMismatch : check(prepared, change, table, guard);
+      prepared.fieldsJson = fieldsJson(change);
       result.add(prepared);
     }
     return result;
@@ -235,12 +261,6 @@ final class PushService {
           + ") has "
           + schema.tables().keySet();
     }
-    String where =
-        "table '"
-            + table.name()
-            + "', record '"
-            + MessageCodec.abbreviate(change.getRecordId())
-            + "'";
     if (change.getRecordId().isEmpty()) {
       return "table '" + table.name() + "': the change has no record_id";
     }
@@ -248,7 +268,7 @@ final class PushService {
       try {
         table.primaryKey().type().coerce(change.getRecordId());
       } catch (IllegalArgumentException e) {
-        return where
+        return where(table, change)
             + ", column '"
             + table.primaryKey().name()
             + "': bad record id: "
@@ -257,7 +277,7 @@ final class PushService {
     }
     Op op = change.getOp();
     if (op != Op.OP_INSERT && op != Op.OP_UPDATE && op != Op.OP_DELETE) {
-      return where
+      return where(table, change)
           + ": unknown op "
           + change.getOpValue()
           + " (expected OP_INSERT, OP_UPDATE or OP_DELETE)";
@@ -267,13 +287,14 @@ final class PushService {
     }
     Set<String> seen = new HashSet<>();
     for (FieldChange field : change.getFieldsList()) {
-      String columnWhere = where + ", column '" + MessageCodec.abbreviate(field.getColumn()) + "'";
       Column column = table.column(field.getColumn());
       if (column == null) {
-        return columnWhere + ": no such column; the table has " + table.columns().keySet();
+        return columnWhere(table, change, field)
+            + ": no such column; the table has "
+            + table.columns().keySet();
       }
       if (!seen.add(column.name())) {
-        return columnWhere + ": sent twice in one change";
+        return columnWhere(table, change, field) + ": sent twice in one change";
       }
       Object sent;
       Object value;
@@ -281,29 +302,32 @@ final class PushService {
         sent = Values.fromWire(field.getValue());
         value = column.type().coerce(sent);
       } catch (RuntimeException e) {
-        return columnWhere + ": " + e.getMessage();
+        return columnWhere(table, change, field) + ": " + e.getMessage();
       }
       if (column.primaryKey()) {
         if (!prepared.id.equals(value)) {
-          return columnWhere + ": the primary key value differs from record_id";
+          return columnWhere(table, change, field)
+              + ": the primary key value differs from record_id";
         }
         continue;
       }
       if (value == null && column.required()) {
-        return columnWhere + ": required, but the change sets it to null";
+        return columnWhere(table, change, field) + ": required, but the change sets it to null";
       }
-      for (String element : concat(field.getAddedList(), field.getRemovedList())) {
-        try {
-          JsonParser.parseString(element);
-        } catch (JsonParseException e) {
-          return columnWhere
-              + ": added/removed element is not JSON: '"
-              + MessageCodec.abbreviate(element)
-              + "'";
+      if (field.getAddedCount() > 0 || field.getRemovedCount() > 0) {
+        for (String element : concat(field.getAddedList(), field.getRemovedList())) {
+          try {
+            JsonParser.parseString(element);
+          } catch (JsonParseException e) {
+            return columnWhere(table, change, field)
+                + ": added/removed element is not JSON: '"
+                + MessageCodec.abbreviate(element)
+                + "'";
+          }
         }
       }
       if (field.getDelta() != 0 && table.ruleFor(column) != ConflictRule.SUM) {
-        return columnWhere + ": a delta is only allowed on sum columns";
+        return columnWhere(table, change, field) + ": a delta is only allowed on sum columns";
       }
       long hlc = field.getHlc() != 0 ? guard.admit(field.getHlc()) : prepared.hlc;
       PreparedField prepared1 =
@@ -319,13 +343,29 @@ final class PushService {
       prepared.valuesByColumn.put(column.name(), value);
     }
     if (op == Op.OP_INSERT) {
-      for (Column column : table.dataColumns()) {
+      for (Column column : columns(table).data()) {
         if (column.required() && prepared.valuesByColumn.get(column.name()) == null) {
-          return where + ", column '" + column.name() + "': required, but the insert has no value";
+          return where(table, change)
+              + ", column '"
+              + column.name()
+              + "': required, but the insert has no value";
         }
       }
     }
     return null;
+  }
+
+  /** Where a rejected change is, for its reason (built only on rejection). */
+  private static String where(Table table, Change change) {
+    return "table '"
+        + table.name()
+        + "', record '"
+        + MessageCodec.abbreviate(change.getRecordId())
+        + "'";
+  }
+
+  private static String columnWhere(Table table, Change change, FieldChange field) {
+    return where(table, change) + ", column '" + MessageCodec.abbreviate(field.getColumn()) + "'";
   }
 
   private static List<String> concat(List<String> first, List<String> second) {
@@ -344,7 +384,11 @@ final class PushService {
     boolean deleted;
     long seq;
     final Map<String, Object> values = new LinkedHashMap<>();
-    final RecordVersions.Builder versions;
+
+    /** The record's row version and field versions: plain fields, built into a message once. */
+    FieldVersion row;
+
+    final Map<String, FieldVersion> fieldVersions = new LinkedHashMap<>();
 
     /** The sequence this batch gave the record, or 0. */
     long newSeq;
@@ -352,23 +396,23 @@ final class PushService {
     Working(Table table, String id, StoredRecord stored) {
       this.table = table;
       this.id = id;
-      if (stored == null) {
-        versions = RecordVersions.newBuilder();
-      } else {
+      if (stored != null) {
         exists = true;
         deleted = stored.deleted();
         seq = stored.seq();
         values.putAll(stored.values());
-        versions = stored.versions().toBuilder();
+        RecordVersions versions = stored.versions();
+        row = versions.hasRow() ? versions.getRow() : null;
+        fieldVersions.putAll(versions.getFieldsMap());
       }
     }
 
     /** Whether something other than {@code device} changed the record after {@code baseSeq}. */
     boolean changedByOthersAfter(long baseSeq, String device) {
-      if (versions.hasRow() && concurrent(versions.getRow(), baseSeq, device)) {
+      if (row != null && concurrent(row, baseSeq, device)) {
         return true;
       }
-      for (FieldVersion version : versions.getFieldsMap().values()) {
+      for (FieldVersion version : fieldVersions.values()) {
         if (concurrent(version, baseSeq, device)) {
           return true;
         }
@@ -379,6 +423,14 @@ final class PushService {
     private static boolean concurrent(FieldVersion version, long baseSeq, String device) {
       return version.getSeq() > baseSeq && !version.getDevice().equals(device);
     }
+
+    RecordVersions versions() {
+      RecordVersions.Builder builder = RecordVersions.newBuilder().putAllFields(fieldVersions);
+      if (row != null) {
+        builder.setRow(row);
+      }
+      return builder.build();
+    }
   }
 
   private final class Commit {
@@ -386,20 +438,29 @@ final class PushService {
     private final TokenClaims token;
     private final String batchId;
     private final List<Prepared> prepared;
-    private final Map<String, Working> records = new HashMap<>();
+
+    /** The accepted changes in foreign-key order. */
+    private final List<Prepared> sorted;
+
+    private final Map<Key, Working> records = new HashMap<>();
 
     /** Records this batch deletes: a child written earlier in the batch treats them as deleted. */
-    private final Set<String> deletesInBatch = new HashSet<>();
+    private final Set<Key> deletesInBatch = new HashSet<>();
 
     private final ParentRules parentRules = new ParentRules();
     private final long now;
 
     Commit(
-        WriteTransaction transaction, TokenClaims token, String batchId, List<Prepared> prepared) {
+        WriteTransaction transaction,
+        TokenClaims token,
+        String batchId,
+        List<Prepared> prepared,
+        List<Prepared> sorted) {
       this.transaction = transaction;
       this.token = token;
       this.batchId = batchId;
       this.prepared = prepared;
+      this.sorted = sorted;
       this.now = clock.wallMillis();
     }
 
@@ -411,19 +472,17 @@ final class PushService {
           change.rejection = outsideScope(scope, change);
         }
       }
-      List<Prepared> accepted = new ArrayList<>();
-      for (Prepared change : prepared) {
-        if (change.rejection == null) {
-          accepted.add(change);
-          if (change.isDelete()) {
-            deletesInBatch.add(key(change.table, change.id));
-          }
+      // (a change rejected after prepare keeps its place in the list and is skipped)
+      for (Prepared change : sorted) {
+        if (change.rejection == null && change.isDelete()) {
+          deletesInBatch.add(key(change.table, change.id));
         }
       }
-      List<Prepared> sorted = order.sort(accepted, ADAPTER);
-      Map<Integer, Decision> decisions = new HashMap<>();
+      Decision[] decisions = new Decision[prepared.size()];
       for (Prepared change : sorted) {
-        decisions.put(change.index, change.isDelete() ? delete(change) : upsert(change));
+        if (change.rejection == null) {
+          decisions[change.index] = change.isDelete() ? delete(change) : upsert(change);
+        }
       }
       for (Working record : records.values()) {
         if (record.newSeq != 0) {
@@ -434,7 +493,7 @@ final class PushService {
                   record.newSeq,
                   record.deleted,
                   record.values,
-                  record.versions.build()));
+                  record.versions()));
         }
       }
       PushResponse.Builder response = PushResponse.newBuilder().setBatchId(batchId);
@@ -446,7 +505,7 @@ final class PushService {
         Decision decision =
             change.rejection != null
                 ? new Decision(ChangeStatus.REJECTED, change.rejection, List.of(), 0, true)
-                : decisions.get(change.index);
+                : decisions[change.index];
         ChangeResult.Builder result =
             ChangeResult.newBuilder().setIndex(change.index).setStatus(decision.status);
         if (decision.reason != null) {
@@ -472,7 +531,7 @@ final class PushService {
                 change.table == null ? change.change.getTable() : change.table.name(),
                 change.id == null ? change.change.getRecordId() : change.id,
                 opName(change.change),
-                fieldsJson(change.change),
+                change.fieldsJson,
                 change.hlc,
                 token.device(),
                 batchId,
@@ -545,7 +604,7 @@ final class PushService {
           continue;
         }
         Working record = records.get(key(change.table, change.id));
-        for (Column foreignKey : change.table.foreignKeys()) {
+        for (Column foreignKey : columns(change.table).foreignKeys()) {
           Table parentTable = schema.table(foreignKey.references());
           Object reference =
               change.valuesByColumn.containsKey(foreignKey.name())
@@ -615,14 +674,13 @@ final class PushService {
         return kept;
       }
       record.deleted = true;
-      record.versions.setRow(version(record, change.hlc));
+      record.row = version(record, change.hlc);
       return new Decision(ChangeStatus.APPLIED, null, List.of(), record.newSeq, false);
     }
 
     private Decision upsert(Prepared change) {
       Working record = records.get(key(change.table, change.id));
       Table table = change.table;
-      String where = "table '" + table.name() + "', record '" + change.id + "'";
       long baseSeq = change.change.getBaseSeq();
       Decision orphan = parentRules.parentsOf(change, record);
       if (orphan != null) {
@@ -636,7 +694,7 @@ final class PushService {
         if (change.change.getOp() == Op.OP_UPDATE) {
           return new Decision(
               ChangeStatus.REJECTED,
-              where + ": update of a record the server does not have; send it as OP_INSERT",
+              where(change) + ": update of a record the server does not have; send it as OP_INSERT",
               List.of(),
               0,
               true);
@@ -644,7 +702,7 @@ final class PushService {
         record.exists = true;
         record.deleted = false;
         record.values.put(table.primaryKey().name(), change.id);
-        record.versions.setRow(version(record, change.hlc));
+        record.row = version(record, change.hlc);
         changed = true;
       } else if (record.deleted) {
         boolean resurrect =
@@ -653,7 +711,7 @@ final class PushService {
         if (!resurrect) {
           return new Decision(
               ChangeStatus.MERGED,
-              where
+              where(change)
                   + ": deleted on the server and on_delete is delete_wins; the edit was not applied",
               List.of(),
               0,
@@ -661,7 +719,7 @@ final class PushService {
         }
         record.deleted = false;
         record.values.put(table.primaryKey().name(), change.id);
-        record.versions.setRow(version(record, change.hlc));
+        record.row = version(record, change.hlc);
         changed = true;
         includeRecord = true; // the restored record carries fields the edit did not send
       }
@@ -669,7 +727,7 @@ final class PushService {
       for (PreparedField field : change.fields) {
         Column column = field.column();
         String name = column.name();
-        FieldVersion current = record.versions.getFieldsMap().get(name);
+        FieldVersion current = record.fieldVersions.get(name);
         FieldState state =
             current == null
                 ? FieldState.ABSENT
@@ -705,7 +763,7 @@ final class PushService {
         } catch (ArithmeticException e) {
           merged = true;
           reason =
-              where
+              where(change)
                   + ", column '"
                   + name
                   + "': the sum overflows a 64-bit integer; kept "
@@ -713,10 +771,12 @@ final class PushService {
           continue;
         }
         if (verdict instanceof Verdict.Take take) {
-          Object value = column.type().coerce(take.value());
+          // A verdict taking the edit's own (already canonical) value needs no second coercion.
+          Object value =
+              take.value() == field.value() ? field.value() : column.type().coerce(take.value());
           if (!state.exists() || !Objects.equals(value, state.value())) {
             record.values.put(name, value);
-            record.versions.putFields(name, version(record, field.hlc()));
+            record.fieldVersions.put(name, version(record, field.hlc()));
             changed = true;
           }
           if (!Objects.equals(value, field.value())) {
@@ -752,7 +812,8 @@ final class PushService {
               ? ChangeStatus.PARKED
               : merged ? ChangeStatus.MERGED : ChangeStatus.APPLIED;
       if (status == ChangeStatus.PARKED) {
-        reason = where + ": concurrent edits of " + parkedColumns + " went to the review queue";
+        reason =
+            where(change) + ": concurrent edits of " + parkedColumns + " went to the review queue";
       }
       return new Decision(
           status,
@@ -760,6 +821,10 @@ final class PushService {
           parkedColumns,
           changed ? record.newSeq : 0,
           includeRecord || status != ChangeStatus.APPLIED);
+    }
+
+    private String where(Prepared change) {
+      return "table '" + change.table.name() + "', record '" + change.id + "'";
     }
 
     /** The working state of any record, loading it on first use (parents, children). */
@@ -787,7 +852,7 @@ final class PushService {
       /** Applies the rule of a child whose parent is deleted; null when no parent is deleted. */
       Decision parentsOf(Prepared change, Working record) {
         Table table = change.table;
-        for (Column foreignKey : table.foreignKeys()) {
+        for (Column foreignKey : columns(table).foreignKeys()) {
           Table parentTable = schema.table(foreignKey.references());
           Object reference =
               change.valuesByColumn.containsKey(foreignKey.name())
@@ -851,7 +916,7 @@ final class PushService {
           }
         }
         record.deleted = true;
-        record.versions.setRow(version(record, change.hlc));
+        record.row = version(record, change.hlc);
         return new Decision(
             ChangeStatus.MERGED, reason, List.of(), record.newSeq, true, "cascaded");
       }
@@ -862,7 +927,7 @@ final class PushService {
           fields.put(field.column().name(), field.value());
         }
         String reason = why + " and on_parent_delete is review";
-        FieldVersion deletion = parent.versions.hasRow() ? parent.versions.getRow() : null;
+        FieldVersion deletion = parent.row;
         transaction.park(
             new ReviewItem(
                 0,
@@ -890,7 +955,7 @@ final class PushService {
 
       private void restore(Working parent, long hlc) {
         parent.deleted = false;
-        parent.versions.setRow(version(parent, hlc));
+        parent.row = version(parent, hlc);
         transaction.journal(
             new JournalEntry(
                 parent.newSeq,
@@ -932,7 +997,7 @@ final class PushService {
               break;
             }
           }
-          FieldVersion latest = first.versions.hasRow() ? first.versions.getRow() : null;
+          FieldVersion latest = first.row;
           String reason =
               where
                   + ": a delete of a record with live children "
@@ -966,14 +1031,14 @@ final class PushService {
         return null;
       }
 
-      private void cascade(List<Child> children, long hlc, Set<String> visited) {
+      private void cascade(List<Child> children, long hlc, Set<Key> visited) {
         for (Child child : children) {
           Working record = child.record();
           if (!visited.add(key(record.table, record.id)) || record.deleted) {
             continue;
           }
           record.deleted = true;
-          record.versions.setRow(version(record, hlc));
+          record.row = version(record, hlc);
           transaction.journal(
               new JournalEntry(
                   record.newSeq,
@@ -1009,7 +1074,7 @@ final class PushService {
       private List<Child> liveChildren(Working parent) {
         List<Child> result = new ArrayList<>();
         for (Table table : schema.tables().values()) {
-          for (Column foreignKey : table.foreignKeys()) {
+          for (Column foreignKey : columns(table).foreignKeys()) {
             if (!foreignKey.references().equals(parent.table.name())) {
               continue;
             }
@@ -1106,7 +1171,7 @@ final class PushService {
       return builder.setDeleted(true).build();
     }
     for (Column column : record.table.columns().values()) {
-      FieldVersion version = record.versions.getFieldsMap().get(column.name());
+      FieldVersion version = record.fieldVersions.get(column.name());
       builder.addFields(
           io.fieldsync.wire.Field.newBuilder()
               .setColumn(column.name())
@@ -1125,8 +1190,11 @@ final class PushService {
         .build();
   }
 
-  private static String key(Table table, String id) {
-    return table.name() + '\u0000' + id;
+  /** A record of the batch: a map key that needs no string building. */
+  private record Key(String table, String id) {}
+
+  private static Key key(Table table, String id) {
+    return new Key(table.name(), id);
   }
 
   private static String opName(Change change) {
@@ -1138,20 +1206,116 @@ final class PushService {
     };
   }
 
-  /** The fields as the device sent them, as JSON for the journal. */
-  private static String fieldsJson(Change change) {
-    if (change.getFieldsCount() == 0) {
+  /**
+   * The fields as the device sent them, as JSON for the journal: the text a Gson tree of them
+   * prints (held to it by a test), written straight into one builder because every pushed change is
+   * journaled. A change naming a column twice (rejected) goes through the tree, which keeps one
+   * entry per name.
+   */
+  static String fieldsJson(Change change) {
+    int count = change.getFieldsCount();
+    if (count == 0) {
       return null;
     }
+    String[] names = new String[count];
+    for (int i = 0; i < count; i++) {
+      names[i] = change.getFields(i).getColumn().toLowerCase(Locale.ROOT);
+      for (int k = 0; k < i; k++) {
+        if (names[k].equals(names[i])) {
+          return fieldsJsonTree(change);
+        }
+      }
+    }
+    StringBuilder json = new StringBuilder(48 * count);
+    json.append('{');
+    for (int i = 0; i < count; i++) {
+      FieldChange field = change.getFields(i);
+      if (i > 0) {
+        json.append(',');
+      }
+      jsonString(json, names[i]).append(":{\"value\":");
+      Object value = sentValue(field);
+      if (value instanceof Number || value instanceof Boolean) {
+        json.append(value); // Gson prints numbers (NaN and infinities too) and booleans as is
+      } else if (value != null) {
+        jsonString(json, value.toString());
+      } else {
+        json.append("null");
+      }
+      json.append(",\"hlc\":").append(field.getHlc());
+      if (field.getDelta() != 0) {
+        json.append(",\"delta\":").append(field.getDelta());
+      }
+      jsonStrings(json, "added", field.getAddedList());
+      jsonStrings(json, "removed", field.getRemovedList());
+      json.append('}');
+    }
+    return json.append('}').toString();
+  }
+
+  private static void jsonStrings(StringBuilder json, String name, List<String> elements) {
+    if (elements.isEmpty()) {
+      return;
+    }
+    json.append(",\"").append(name).append("\":[");
+    for (int i = 0; i < elements.size(); i++) {
+      if (i > 0) {
+        json.append(',');
+      }
+      jsonString(json, elements.get(i));
+    }
+    json.append(']');
+  }
+
+  /** A JSON string escaped as Gson's JsonWriter escapes it (not HTML-safe). */
+  private static StringBuilder jsonString(StringBuilder json, String text) {
+    json.append('"');
+    int length = text.length();
+    int from = 0;
+    for (int i = 0; i < length; i++) {
+      char c = text.charAt(i);
+      String escape;
+      if (c < 0x20) {
+        escape =
+            switch (c) {
+              case '\t' -> "\\t";
+              case '\b' -> "\\b";
+              case '\n' -> "\\n";
+              case '\r' -> "\\r";
+              case '\f' -> "\\f";
+              default -> String.format(Locale.ROOT, "\\u%04x", (int) c);
+            };
+      } else if (c == '"') {
+        escape = "\\\"";
+      } else if (c == '\\') {
+        escape = "\\\\";
+      } else if (c == '\u2028') {
+        escape = "\\u2028";
+      } else if (c == '\u2029') {
+        escape = "\\u2029";
+      } else {
+        continue;
+      }
+      json.append(text, from, i).append(escape);
+      from = i + 1;
+    }
+    return json.append(text, from, length).append('"');
+  }
+
+  private static Object sentValue(FieldChange field) {
+    try {
+      return Values.fromWire(field.getValue());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  // package-private for the test that holds the two forms to the same text
+  static String fieldsJsonTree(Change change) {
     JsonObject fields = new JsonObject();
     for (FieldChange field : change.getFieldsList()) {
       JsonObject entry = new JsonObject();
-      Object value;
-      try {
-        value = Values.fromWire(field.getValue());
-      } catch (RuntimeException e) {
-        value = null;
-      }
+      Object value = sentValue(field);
       if (value instanceof Number number) {
         entry.addProperty("value", number);
       } else if (value instanceof Boolean flag) {

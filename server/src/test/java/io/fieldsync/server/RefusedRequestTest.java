@@ -139,6 +139,32 @@ class RefusedRequestTest {
   }
 
   @Test
+  void binaryUnknownFieldsDeepInsideAValueAreRefused() throws Exception {
+    PushRequest request = batch("b1", insertHousehold(2, "north", hlc(t)));
+    Change change = request.getChanges(0);
+    Change sneaky =
+        change.toBuilder()
+            .setFields(
+                1,
+                change.getFields(1).toBuilder()
+                    .setValue(
+                        change.getFields(1).getValue().toBuilder()
+                            .setUnknownFields(
+                                UnknownFieldSet.newBuilder()
+                                    .addField(
+                                        42, UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+                                    .build())))
+            .build();
+    byte[] body = WireCodec.encode(request.toBuilder().setChanges(0, sneaky).build());
+    assertRefused(
+        pushProtobuf(body),
+        400,
+        "bad_request",
+        "unknown field number(s) [42] in PushRequest.changes[0].fields[1].value; the device and"
+            + " server disagree about the protocol");
+  }
+
+  @Test
   void jsonWithAnUnknownFieldIsRefused() throws Exception {
     HttpResponse<String> response =
         harness.postJson("/v1/push", harness.token("d1"), "{\"batchId\":\"b1\",\"sneaky\":1}");

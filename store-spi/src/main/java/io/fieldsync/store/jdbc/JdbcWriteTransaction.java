@@ -38,6 +38,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
   private final long committedSequence;
   private long sequence;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private final Map<String, TableWrites> tableWrites = new HashMap<>();
 
   /** Per target table, the statement with queued batch rows (at most one per target). */
   private final Map<String, PreparedStatement> pending = new LinkedHashMap<>();
@@ -107,32 +108,18 @@ final class JdbcWriteTransaction implements WriteTransaction {
   @Override
   public void save(StoredRecord record) {
     Table table = schema.requireTable(record.table());
+    TableWrites writes = tableWrites.computeIfAbsent(table.name(), unused -> writes(table));
     try {
-      List<Column> columns = new ArrayList<>(table.columns().values());
       if (record.deleted()) {
-        PreparedStatement delete =
-            queue(
-                table.name(),
-                "DELETE FROM "
-                    + dialect.quote(table.name())
-                    + " WHERE _tenant = ? AND "
-                    + dialect.quote(table.primaryKey().name())
-                    + " = ?");
+        PreparedStatement delete = queue(table.name(), writes.delete());
         delete.setString(1, tenant);
         ColumnType keyType = table.primaryKey().type();
         dialect.bind(delete, 2, keyType, keyType.coerce(record.id()));
         delete.addBatch();
       } else {
-        List<String> names = new ArrayList<>(columns.size() + 1);
-        names.add("_tenant");
-        for (Column column : columns) {
-          names.add(column.name());
-        }
-        PreparedStatement upsert =
-            queue(
-                table.name(),
-                dialect.upsert(table.name(), List.of("_tenant", table.primaryKey().name()), names));
+        PreparedStatement upsert = queue(table.name(), writes.upsert());
         upsert.setString(1, tenant);
+        List<Column> columns = writes.columns();
         for (int i = 0; i < columns.size(); i++) {
           Column column = columns.get(i);
           Object value =
@@ -155,6 +142,26 @@ final class JdbcWriteTransaction implements WriteTransaction {
     } catch (SQLException e) {
       throw store.failure("saving " + table.name() + " record '" + record.id() + "'", e);
     }
+  }
+
+  /** The write statements of one user table, built once per transaction. */
+  private record TableWrites(List<Column> columns, String upsert, String delete) {}
+
+  private TableWrites writes(Table table) {
+    List<Column> columns = List.copyOf(table.columns().values());
+    List<String> names = new ArrayList<>(columns.size() + 1);
+    names.add("_tenant");
+    for (Column column : columns) {
+      names.add(column.name());
+    }
+    return new TableWrites(
+        columns,
+        dialect.upsert(table.name(), List.of("_tenant", table.primaryKey().name()), names),
+        "DELETE FROM "
+            + dialect.quote(table.name())
+            + " WHERE _tenant = ? AND "
+            + dialect.quote(table.primaryKey().name())
+            + " = ?");
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.fieldsync.store.jdbc.JdbcSyncStore;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,9 @@ import org.sqlite.SQLiteDataSource;
  * <p>Thread-safe.
  */
 public final class SqliteStore extends JdbcSyncStore {
+  /** WAL pages (4 KiB each) after which a commit checkpoints: about 40 MiB. */
+  static final int CHECKPOINT_PAGES = 10_000;
+
   private final Path file;
   private final SQLiteDataSource writerSource;
   private final SQLiteDataSource readerSource;
@@ -46,7 +50,7 @@ public final class SqliteStore extends JdbcSyncStore {
     this.writerSource = source(options);
     this.readerSource = source(options);
     try {
-      writer = writerSource.getConnection();
+      writer = openWriter();
     } catch (SQLException e) {
       throw new StorageException(
           "cannot open SQLite database " + this.file + ": " + e.getMessage(), e);
@@ -62,6 +66,23 @@ public final class SqliteStore extends JdbcSyncStore {
     SQLiteDataSource source = new SQLiteDataSource(config);
     source.setUrl("jdbc:sqlite:" + file);
     return source;
+  }
+
+  /**
+   * The writer connection. Its automatic checkpoint waits for {@value #CHECKPOINT_PAGES} WAL pages
+   * instead of SQLite's 1,000: the checkpoint runs inside a commit, under the writer lock, and
+   * copies only the last version of each page, so pushes that rewrite the same index pages in every
+   * commit cost less, and it syncs the file (synchronous=NORMAL) ten times less often.
+   */
+  private Connection openWriter() throws SQLException {
+    Connection connection = writerSource.getConnection();
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA wal_autocheckpoint = " + CHECKPOINT_PAGES);
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
   }
 
   /** The database file. */
@@ -91,7 +112,7 @@ public final class SqliteStore extends JdbcSyncStore {
     }
     if (writer == null || writer.isClosed()) {
       try {
-        writer = writerSource.getConnection();
+        writer = openWriter();
       } catch (SQLException e) {
         writerLock.unlock();
         throw e;
