@@ -144,15 +144,16 @@ final class LiveScenario {
       double perDevice = (double) (heapAfter - heapBefore) / count;
       results.add(
           "live_idle_heap_bytes_per_device", "bytes", store, records, count, null, perDevice);
-      // Threads that appear are Jetty pool threads started by the burst of upgrades; an idle
-      // socket holds none, so the ratio falls as the device count grows.
+      // Threads that appear are Jetty pool threads (at most 64) started by the burst of upgrades,
+      // and the pool may shrink meanwhile; an idle socket holds none. One thread per device would
+      // be 1.0.
       results.add(
           "live_idle_threads_per_device",
           "threads",
           store,
           records,
           count,
-          new Results.Target("<= 0.05 (no thread per device)", v -> v <= 0.05),
+          new Results.Target("<= 0.1 (no thread per device)", v -> v <= 0.1),
           (double) (threadsAfter - threadsBefore) / count);
       log.printf(
           "  %,d idle live devices: %,.0f heap bytes each on the server, %d threads added%n",
