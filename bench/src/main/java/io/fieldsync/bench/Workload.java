@@ -277,6 +277,21 @@ public final class Workload {
     return clock.millis() << 16;
   }
 
+  private static final int PUSH_ATTEMPTS = 10;
+
+  /** Pushes the driver retried after a retriable failure (reported with push throughput). */
+  private final java.util.concurrent.atomic.AtomicLong retriedPushes =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting to retry a push", e);
+    }
+  }
+
   private void push(HttpTransport transport, List<Change> changes, SplittableRandom batchIds) {
     UUID batchId;
     synchronized (batchIds) {
@@ -289,7 +304,20 @@ public final class Workload {
             .addAllChanges(changes)
             .setDeviceHlc(hlc())
             .build();
-    PushResponse response = transport.push(request);
+    PushResponse response = null;
+    for (int attempt = 1; response == null; attempt++) {
+      try {
+        response = transport.push(request);
+      } catch (io.fieldsync.TransportException e) {
+        // A busy store answers 503; a device retries the same batch id, and so does the driver
+        // (the retry is replayed or applied once, and its time counts).
+        if (attempt == PUSH_ATTEMPTS) {
+          throw e;
+        }
+        retriedPushes.incrementAndGet();
+        sleepQuietly(50L * attempt);
+      }
+    }
     if (response.getApplied() != changes.size()) {
       throw new IllegalStateException(
           "the server applied "
@@ -794,12 +822,15 @@ public final class Workload {
                   return null;
                 }));
       }
+      long retriedBefore = retriedPushes.get();
       long started = System.nanoTime();
       start.countDown();
       for (Future<?> future : done) {
         future.get();
       }
       double seconds = (System.nanoTime() - started) / 1e9;
+      long retried = retriedPushes.get() - retriedBefore;
+      results.add("push_retried_requests", "requests", store, records, devices, null, retried);
       results.add(
           "push_field_changes_per_s",
           "field changes/s",
@@ -809,8 +840,9 @@ public final class Workload {
           store.equals("sqlite") ? new Results.Target(">= 50,000", v -> v >= 50_000) : null,
           fields / seconds);
       log.printf(
-          "  push, %d devices: %,d field changes in %.2f s (%,.0f/s)%n",
-          devices, fields, seconds, fields / seconds);
+          "  push, %d devices: %,d field changes in %.2f s (%,.0f/s), %d requests retried after"
+              + " a retriable failure%n",
+          devices, fields, seconds, fields / seconds, retried);
     } finally {
       pool.shutdownNow();
     }

@@ -68,6 +68,11 @@ final class DemoCommand implements Callable<Integer> {
       description = "Schema file (default: the built-in field-survey example)")
   Path schemaFile;
 
+  @Option(
+      names = "--port",
+      description = "Port of the demo's server on 127.0.0.1 (default: 0, any free port)")
+  int port;
+
   @Option(names = "--verbose", description = "Show the server's log lines too")
   boolean verbose;
 
@@ -92,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
     try (SyncStore store =
             SyncStores.open(work.resolve("server.db").toString(), StoreOptions.DEFAULTS);
         SyncServer server =
-            SyncServer.start(ServerConfig.builder(store, schema, secret).port(0).build())) {
+            SyncServer.start(ServerConfig.builder(store, schema, secret).port(port).build())) {
       say(
           "server    %s on SQLite %s, schema v%d %s",
           server.uri(), work.resolve("server.db"), schema.version(), schema.tables().keySet());

@@ -502,7 +502,16 @@ final class SyncHandler extends Handler.Abstract {
       String method, String path, int status, String error, String message, Throwable cause) {
     metrics.error();
     String where = method + " " + MessageCodec.abbreviate(path);
-    if (status >= 500) {
+    if (status == 503) {
+      // Retriable (a busy or unreachable store): one line with the store's reason, no trace.
+      log.warn(
+          "{} failed: {} {}: {} ({})",
+          where,
+          status,
+          error,
+          message,
+          cause == null ? "no cause" : cause.getMessage());
+    } else if (status >= 500) {
       log.error("{} failed: {} {}: {}", where, status, error, message, cause);
     } else {
       log.info("{} refused: {} {}: {}", where, status, error, message);
