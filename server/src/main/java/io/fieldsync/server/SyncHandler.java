@@ -162,6 +162,11 @@ final class SyncHandler extends Handler.Abstract {
       reply = error(method, path, 500, "internal", "internal server error; see the server log", e);
     }
     response.setStatus(reply.status());
+    if (reply.status() >= 400) {
+      // The request's body may be unread (a refused token is answered before it is read): say so
+      // instead of letting the client reuse a connection the server is about to drop.
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
     if (reply.contentEncoding() != null) {
       response.getHeaders().put(HttpHeader.CONTENT_ENCODING, reply.contentEncoding());

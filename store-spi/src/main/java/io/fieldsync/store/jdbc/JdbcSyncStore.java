@@ -225,9 +225,26 @@ public abstract class JdbcSyncStore implements SyncStore {
     } catch (SQLException e) {
       throw failure("opening a read connection", e, true);
     }
-    boolean broken = false;
+    boolean[] broken = {false};
     try {
-      dialect.beginRead(connection);
+      return inTransaction(connection, false, what, work, broken);
+    } finally {
+      releaseReader(connection, broken[0]);
+    }
+  }
+
+  /**
+   * Runs {@code work} between begin and commit on {@code connection}, rolling back when it fails;
+   * sets {@code broken[0]} when the connection may no longer be usable.
+   */
+  private <T> T inTransaction(
+      Connection connection, boolean write, String what, ReadWork<T> work, boolean[] broken) {
+    try {
+      if (write) {
+        dialect.beginWrite(connection);
+      } else {
+        dialect.beginRead(connection);
+      }
       try {
         T result = work.run(connection);
         dialect.commit(connection);
@@ -236,16 +253,14 @@ public abstract class JdbcSyncStore implements SyncStore {
         try {
           dialect.rollback(connection);
         } catch (SQLException rollback) {
-          broken = true;
+          broken[0] = true;
           e.addSuppressed(rollback);
         }
         throw e;
       }
     } catch (SQLException e) {
-      broken = true;
+      broken[0] = true;
       throw failure(what, e);
-    } finally {
-      releaseReader(connection, broken);
     }
   }
 
@@ -659,27 +674,11 @@ public abstract class JdbcSyncStore implements SyncStore {
   /** Runs {@code work} in one write transaction of its own (maintenance, not a push). */
   private <T> T maintenance(String what, ReadWork<T> work) {
     Connection connection = writer();
-    boolean broken = false;
+    boolean[] broken = {false};
     try {
-      dialect.beginWrite(connection);
-      try {
-        T result = work.run(connection);
-        dialect.commit(connection);
-        return result;
-      } catch (RuntimeException | SQLException e) {
-        try {
-          dialect.rollback(connection);
-        } catch (SQLException rollback) {
-          broken = true;
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      }
-    } catch (SQLException e) {
-      broken = true;
-      throw failure(what, e);
+      return inTransaction(connection, true, what, work, broken);
     } finally {
-      releaseWriter(connection, broken);
+      releaseWriter(connection, broken[0]);
     }
   }
 
