@@ -112,6 +112,9 @@ final class LiveScenario {
       lines.add(token.apply("idle-" + i));
     }
     Files.write(tokens, lines, StandardCharsets.UTF_8);
+    // Devices A and B close their live channels asynchronously after the latency measurement.
+    await(
+        "earlier live channels to close", () -> server.liveDevices() == 0, Duration.ofSeconds(30));
     int connectedBefore = server.liveDevices();
     long heapBefore = heapAfterGc();
     int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
