@@ -148,8 +148,8 @@ final class LiveScenario {
       results.add(
           "live_idle_heap_bytes_per_device", "bytes", store, records, count, null, perDevice);
       // Threads that appear are Jetty pool threads (at most 64) started by the burst of upgrades,
-      // and the pool may shrink meanwhile; an idle socket holds none. One thread per device would
-      // be 1.0.
+      // and the pool may shrink meanwhile (then none were added: 0); an idle socket holds none.
+      // One thread per device would be 1.0.
       results.add(
           "live_idle_threads_per_device",
           "threads",
@@ -157,7 +157,7 @@ final class LiveScenario {
           records,
           count,
           new Results.Target("<= 0.1 (no thread per device)", v -> v <= 0.1),
-          (double) (threadsAfter - threadsBefore) / count);
+          (double) Math.max(0, threadsAfter - threadsBefore) / count);
       log.printf(
           "  %,d idle live devices: %,.0f heap bytes each on the server, %d threads added%n",
           count, perDevice, threadsAfter - threadsBefore);
