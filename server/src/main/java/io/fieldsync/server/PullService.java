@@ -17,6 +17,7 @@ import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Answers pulls: one entry per record changed after the cursor, with only the fields changed after
@@ -236,18 +237,26 @@ final class PullService {
     boolean whole =
         (!versions.hasRow() || versions.getRow().getSeq() > cursor) && !echo.created(versions);
     boolean held = false;
+    // Hoisted: these lookups, per column of every pulled record, were most of a snapshot page.
+    Map<String, FieldVersion> fieldVersions = versions.getFieldsMap();
+    Map<String, Object> values = stored.values();
     for (Column column : table.columns().values()) {
-      FieldVersion version = versions.getFieldsMap().get(column.name());
+      String name = column.name();
+      FieldVersion version = fieldVersions.get(name);
       boolean send = whole || (version != null && version.getSeq() > cursor);
-      if (send && !whole && echo.own(version)) {
+      if (!send) {
+        continue;
+      }
+      if (!whole && echo.own(version)) {
         held = true;
         continue;
       }
-      if (send && stored.values().containsKey(column.name())) {
+      Object value = values.get(name);
+      if (value != null || values.containsKey(name)) {
         record.addFields(
             Field.newBuilder()
-                .setColumn(column.name())
-                .setValue(Values.toWire(stored.values().get(column.name())))
+                .setColumn(name)
+                .setValue(Values.toWire(value))
                 .setHlc(version == null ? 0 : version.getHlc()));
       }
     }
