@@ -1,5 +1,6 @@
 package io.fieldsync.bench;
 
+import io.fieldsync.TransportException;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.SyncResult;
@@ -42,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -280,8 +282,7 @@ public final class Workload {
   private static final int PUSH_ATTEMPTS = 10;
 
   /** Pushes the driver retried after a retriable failure (reported with push throughput). */
-  private final java.util.concurrent.atomic.AtomicLong retriedPushes =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong retriedPushes = new AtomicLong();
 
   private static void sleepQuietly(long millis) {
     try {
@@ -308,7 +309,7 @@ public final class Workload {
     for (int attempt = 1; response == null; attempt++) {
       try {
         response = transport.push(request);
-      } catch (io.fieldsync.TransportException e) {
+      } catch (TransportException e) {
         // A busy store answers 503; a device retries the same batch id, and so does the driver
         // (the retry is replayed or applied once, and its time counts).
         if (attempt == PUSH_ATTEMPTS) {

@@ -1,5 +1,6 @@
 package io.fieldsync.cli;
 
+import com.google.gson.JsonObject;
 import io.fieldsync.server.TokenService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,7 +87,7 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() {
-      com.google.gson.JsonObject answer = connection.client().revoke(device).getAsJsonObject();
+      JsonObject answer = connection.client().revoke(device).getAsJsonObject();
       spec.commandLine()
           .getOut()
           .println(

@@ -22,12 +22,14 @@ final class CycleLock {
   private static final long POLL_MILLIS = 20;
 
   private final ReentrantLock local = new ReentrantLock();
+  private final Path database;
   private final Path file;
   private final Duration wait;
   private FileChannel channel;
   private FileLock held;
 
   CycleLock(Path database, Duration wait) {
+    this.database = database;
     this.file = database.resolveSibling(database.getFileName() + SUFFIX);
     this.wait = wait;
   }
@@ -83,7 +85,7 @@ final class CycleLock {
         if (System.nanoTime() > deadline) {
           throw new StorageException(
               "another process or client is syncing "
-                  + file.resolveSibling(file.getFileName().toString().replace(SUFFIX, ""))
+                  + database
                   + " (it holds "
                   + file
                   + "); waited "

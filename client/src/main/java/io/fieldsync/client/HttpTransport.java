@@ -30,6 +30,8 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
@@ -226,13 +228,12 @@ public final class HttpTransport implements Transport {
    * The {@code message} of the server's JSON error body ({@code {"error": ..., "message": ...}}),
    * or a short excerpt of the body when it has none.
    */
-  private static final java.util.regex.Pattern LAST_DEVICE_BATCH =
-      java.util.regex.Pattern.compile("\"last_device_batch\"\\s*:\\s*(\\d{1,18})");
+  private static final Pattern LAST_DEVICE_BATCH =
+      Pattern.compile("\"last_device_batch\"\\s*:\\s*(\\d{1,18})");
 
   /** The {@code last_device_batch} of a 410 body, 0 when it has none. */
   static long lastDeviceBatch(byte[] body) {
-    java.util.regex.Matcher found =
-        LAST_DEVICE_BATCH.matcher(new String(body, StandardCharsets.UTF_8));
+    Matcher found = LAST_DEVICE_BATCH.matcher(new String(body, StandardCharsets.UTF_8));
     return found.find() ? Long.parseLong(found.group(1)) : 0;
   }
 

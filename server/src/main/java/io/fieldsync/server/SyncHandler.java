@@ -1,6 +1,7 @@
 package io.fieldsync.server;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.protobuf.Message;
 import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
@@ -100,8 +101,7 @@ final class SyncHandler extends Handler.Abstract {
     /** This JSON error with one more number field. */
     Reply withField(String name, long value) {
       JsonObject json =
-          com.google.gson.JsonParser.parseString(new String(body, StandardCharsets.UTF_8))
-              .getAsJsonObject();
+          JsonParser.parseString(new String(body, StandardCharsets.UTF_8)).getAsJsonObject();
       json.addProperty(name, value);
       return new Reply(
           status, contentType, contentEncoding, (json + "\n").getBytes(StandardCharsets.UTF_8));
@@ -288,15 +288,8 @@ final class SyncHandler extends Handler.Abstract {
       case "/v1/admin/revoke" -> {
         requireMethod(method, "POST");
         TokenClaims token = authenticate(request);
-        if (requestFormat(request) != MessageCodec.Format.JSON) {
-          throw HttpFailure.unsupportedMediaType("revoking a device takes application/json");
-        }
-        byte[] body = readRaw(request);
-        if (MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING))) {
-          body = MessageCodec.decompress(body, config.maxBodyBytes());
-        }
         String result =
-            tokens.revocations().revoke(token, new String(body, StandardCharsets.UTF_8));
+            tokens.revocations().revoke(token, readJsonText(request, "revoking a device"));
         log.info(
             "revoke tenant={} by device={}: {} in {} ms",
             token.tenant(),
@@ -328,16 +321,8 @@ final class SyncHandler extends Handler.Abstract {
                     + ": the review id must be a"
                     + " number");
           }
-          if (requestFormat(request) != MessageCodec.Format.JSON) {
-            throw HttpFailure.unsupportedMediaType(
-                "resolving a review item takes application/json");
-          }
-          byte[] body = readRaw(request);
-          if (MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING))) {
-            MessageCodec.requireZstdAsDeclared(body, MessageCodec.Format.JSON);
-            body = MessageCodec.decompress(body, config.maxBodyBytes());
-          }
-          String result = reviews.resolve(token, id, new String(body, StandardCharsets.UTF_8));
+          String result =
+              reviews.resolve(token, id, readJsonText(request, "resolving a review item"));
           commits.committed(token.tenant(), config.store().currentSequence(token.tenant()));
           log.info(
               "review resolve tenant={} device={} item={} in {} ms",
@@ -351,10 +336,23 @@ final class SyncHandler extends Handler.Abstract {
             "no such path "
                 + MessageCodec.abbreviate(path)
                 + "; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST /v1/pull,"
-                + " GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET /v1/review"
-                + " and POST /v1/review/{id}/resolve");
+                + " GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET /v1/review,"
+                + " POST /v1/review/{id}/resolve and POST /v1/admin/revoke");
       }
     }
+  }
+
+  /** The body of an endpoint that takes only JSON (the admin ones), decompressed if it says so. */
+  private String readJsonText(Request request, String what) throws IOException {
+    if (requestFormat(request) != MessageCodec.Format.JSON) {
+      throw HttpFailure.unsupportedMediaType(what + " takes application/json");
+    }
+    byte[] body = readRaw(request);
+    if (MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING))) {
+      MessageCodec.requireZstdAsDeclared(body, MessageCodec.Format.JSON);
+      body = MessageCodec.decompress(body, config.maxBodyBytes());
+    }
+    return new String(body, StandardCharsets.UTF_8);
   }
 
   /** Request checks at the edge, before any work: each names the field and the value. */

@@ -422,7 +422,7 @@ class RefusedRequestTest {
         "not_found",
         "no such path /v2/push; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST"
             + " /v1/pull, GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET"
-            + " /v1/review and POST /v1/review/{id}/resolve");
+            + " /v1/review, POST /v1/review/{id}/resolve and POST /v1/admin/revoke");
     assertRefused(
         harness.get("/v1/push", harness.token("d1")),
         405,

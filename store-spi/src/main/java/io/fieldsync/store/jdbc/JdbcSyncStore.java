@@ -623,29 +623,14 @@ public abstract class JdbcSyncStore implements SyncStore {
         "revoking the tokens of device '" + device + "'",
         connection -> {
           // A later revocation never moves the line back: tokens refused stay refused.
-          if (update(
-                  connection,
-                  "UPDATE _fs_revoked SET issued_up_to = ? WHERE tenant = ? AND device = ?"
-                      + " AND issued_up_to < ?",
-                  issuedUpToSeconds,
-                  tenant,
-                  device,
-                  issuedUpToSeconds)
-              == 0) {
-            if (queryLong(
-                    connection,
-                    "SELECT count(*) FROM _fs_revoked WHERE tenant = ? AND device = ?",
-                    tenant,
-                    device)
-                == 0) {
-              update(
-                  connection,
-                  "INSERT INTO _fs_revoked (tenant, device, issued_up_to) VALUES (?, ?, ?)",
-                  tenant,
-                  device,
-                  issuedUpToSeconds);
-            }
-          }
+          update(
+              connection,
+              "INSERT INTO _fs_revoked (tenant, device, issued_up_to) VALUES (?, ?, ?)"
+                  + " ON CONFLICT (tenant, device) DO UPDATE SET issued_up_to ="
+                  + " excluded.issued_up_to WHERE _fs_revoked.issued_up_to < excluded.issued_up_to",
+              tenant,
+              device,
+              issuedUpToSeconds);
           return null;
         });
   }

@@ -224,24 +224,13 @@ final class JdbcWriteTransaction implements WriteTransaction {
     try {
       PreparedStatement raise =
           prepare(
-              "UPDATE _fs_devices SET last_batch = ? WHERE tenant = ? AND device = ?"
-                  + " AND last_batch < ?");
-      raise.setLong(1, number);
-      raise.setString(2, tenant);
-      raise.setString(3, device);
-      raise.setLong(4, number);
-      if (raise.executeUpdate() == 0) {
-        PreparedStatement insert =
-            prepare(
-                "INSERT INTO _fs_devices (tenant, device, last_batch) SELECT ?, ?, ? WHERE NOT"
-                    + " EXISTS (SELECT 1 FROM _fs_devices WHERE tenant = ? AND device = ?)");
-        insert.setString(1, tenant);
-        insert.setString(2, device);
-        insert.setLong(3, number);
-        insert.setString(4, tenant);
-        insert.setString(5, device);
-        insert.executeUpdate();
-      }
+              "INSERT INTO _fs_devices (tenant, device, last_batch) VALUES (?, ?, ?)"
+                  + " ON CONFLICT (tenant, device) DO UPDATE SET last_batch = excluded.last_batch"
+                  + " WHERE _fs_devices.last_batch < excluded.last_batch");
+      raise.setString(1, tenant);
+      raise.setString(2, device);
+      raise.setLong(3, number);
+      raise.executeUpdate();
     } catch (SQLException e) {
       throw store.failure("recording the batch number of device '" + device + "'", e);
     }
