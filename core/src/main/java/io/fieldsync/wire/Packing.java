@@ -81,35 +81,106 @@ public final class Packing {
     if (response.getRecordsCount() == 0) {
       return response;
     }
-    Names names = new Names();
-    Ids ids = new Ids();
-    ValuesOut values = new ValuesOut();
-    PackedRecords.Builder packed = PackedRecords.newBuilder();
-    long seq = 0;
-    long hlc = 0;
+    RecordsWriter writer = new RecordsWriter();
     for (Record record : response.getRecordsList()) {
-      Names.Table table = names.of(record.getTable());
-      packed.addTables(table.index);
-      ids.add(record.getRecordId());
-      packed.addFlags(
-          (record.getDeleted() ? 1 : 0)
-              | (record.getAbsent() ? 2 : 0)
-              | (record.getEvicted() ? 4 : 0));
-      packed.addSeqs(record.getSeq() - seq);
-      seq = record.getSeq();
-      packed.addFieldCounts(record.getFieldsCount());
+      writer.record(
+          record.getTable(),
+          record.getRecordId(),
+          record.getSeq(),
+          record.getDeleted(),
+          record.getAbsent(),
+          record.getEvicted());
       for (Field field : record.getFieldsList()) {
-        packed.addColumns(table.column(field.getColumn()));
-        packed.addHlcs(field.getHlc() - hlc);
-        hlc = field.getHlc();
-        values.add(field.getValue());
+        writer.field(field.getColumn(), field.getHlc(), field.getValue());
       }
     }
-    packed.addAllNames(names.build()).setIds(ids.build()).setValues(values.build());
-    if (allZero(packed.getFlagsList())) {
-      packed.clearFlags();
+    return writer.into(response.toBuilder().clearRecords()).build();
+  }
+
+  /**
+   * Writes records straight into the packed form, for a server that would otherwise build each
+   * {@link Record} only to take it apart again: {@link #record} starts a record, {@link #field}
+   * adds a field to the last one started. Not thread-safe.
+   */
+  public static final class RecordsWriter {
+    private final Names names = new Names();
+    private final Ids ids = new Ids();
+    private final ValuesOut values = new ValuesOut();
+    private final PackedRecords.Builder packed = PackedRecords.newBuilder();
+    private Names.Table table;
+    private int records;
+    private int fields = -1;
+    private boolean anyFlag;
+    private long seq;
+    private long hlc;
+
+    /** Starts a record; its fields follow. */
+    public void record(
+        String tableName,
+        String id,
+        long recordSeq,
+        boolean deleted,
+        boolean absent,
+        boolean evicted) {
+      endRecord();
+      table = names.of(tableName);
+      packed.addTables(table.index);
+      ids.add(id);
+      int flags = (deleted ? 1 : 0) | (absent ? 2 : 0) | (evicted ? 4 : 0);
+      anyFlag |= flags != 0;
+      packed.addFlags(flags);
+      packed.addSeqs(recordSeq - seq);
+      seq = recordSeq;
+      fields = 0;
+      records++;
     }
-    return response.toBuilder().clearRecords().setPacked(packed).build();
+
+    /** Adds a field, its value in wire form, to the record last started. */
+    public void field(String column, long fieldHlc, Value value) {
+      startField(column, fieldHlc);
+      values.add(value);
+    }
+
+    /** Adds a field, its value a canonical Java value ({@link Values#toWire}), to the record. */
+    public void field(String column, long fieldHlc, Object value) {
+      startField(column, fieldHlc);
+      values.add(value);
+    }
+
+    /** How many records were started. */
+    public int records() {
+      return records;
+    }
+
+    /** Sets {@code response.packed} to what was written; the response unchanged when nothing. */
+    public PullResponse.Builder into(PullResponse.Builder response) {
+      if (records == 0) {
+        return response;
+      }
+      endRecord();
+      packed.addAllNames(names.build()).setIds(ids.build()).setValues(values.build());
+      if (!anyFlag) {
+        packed.clearFlags();
+      }
+      return response.setPacked(packed);
+    }
+
+    private void startField(String column, long fieldHlc) {
+      if (fields < 0) {
+        throw new IllegalStateException("a field needs a record: call record() first");
+      }
+      packed.addColumns(table.column(column));
+      packed.addHlcs(fieldHlc - hlc);
+      hlc = fieldHlc;
+      fields++;
+    }
+
+    private void endRecord() {
+      if (fields >= 0) {
+        packed.addFieldCounts(fields);
+        fields = -1;
+      }
+    }
   }
 
   /**
@@ -502,6 +573,24 @@ public final class Packing {
 
   private static final class ValuesOut {
     final PackedValues.Builder values = PackedValues.newBuilder();
+
+    void add(Object value) {
+      if (value == null) {
+        values.addKinds(NULL);
+      } else if (value instanceof Long number) {
+        values.addKinds(INT).addInts(number);
+      } else if (value instanceof Integer number) {
+        values.addKinds(INT).addInts(number);
+      } else if (value instanceof Double number) {
+        addReal(number);
+      } else if (value instanceof String text) {
+        values.addKinds(TEXT).addTexts(text);
+      } else if (value instanceof Boolean flag) {
+        values.addKinds(flag ? TRUE : FALSE);
+      } else {
+        throw new IllegalArgumentException("no wire form for " + value.getClass().getName());
+      }
+    }
 
     void add(Value value) {
       switch (value.getKindCase()) {

@@ -1,5 +1,6 @@
 package io.fieldsync.server;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.fieldsync.order.ForeignKeyOrder;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
@@ -8,14 +9,15 @@ import io.fieldsync.store.PullPage;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.wire.Field;
-import io.fieldsync.wire.FieldVersion;
+import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.Record;
-import io.fieldsync.wire.RecordVersions;
 import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Values;
+import io.fieldsync.wire.VersionScan;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +43,13 @@ final class PullService {
     this.maxLimit = maxLimit;
   }
 
-  PullResponse pull(TokenClaims token, PullRequest request) {
+  /**
+   * The page after the request's cursor.
+   *
+   * @param packed whether the records go in {@code packed} (the binary wire's smaller form) rather
+   *     than in {@code records}
+   */
+  PullResponse pull(TokenClaims token, PullRequest request, boolean packed) {
     long cursor = request.getCursor();
     if (cursor < 0) {
       throw HttpFailure.badRequest("cursor must not be negative, found " + cursor);
@@ -56,7 +64,8 @@ final class PullService {
     PullPage page = store.pull(token.tenant(), cursor, limit);
     requireNotAhead(cursor, page.sequence());
     RowScope scope = RowScope.of(token);
-    List<Record> records = new ArrayList<>(page.records().size());
+    Selection selection = new Selection();
+    List<Outgoing> records = new ArrayList<>(page.records().size());
     long lastSeq = cursor;
     for (StoredRecord stored : page.records()) {
       lastSeq = Math.max(lastSeq, stored.seq());
@@ -68,18 +77,18 @@ final class PullService {
       if (table == null || unseenTombstone) {
         continue;
       }
-      Record record;
+      Outgoing record;
       if (stored.deleted() || !scope.restricts(table)) {
-        record = toWire(table, stored, cursor, echo);
+        record = selection.select(table, stored, cursor, echo);
       } else if (scope.admits(table, stored.values())) {
         // A record whose scope changed may have just entered the device's rows: send all of it,
         // the device's own earlier writes too (it dropped its copy when the record left).
         record =
             RowScope.scopeChangedAfter(table, stored, cursor)
-                ? toWire(table, stored, 0, Echo.NONE)
-                : toWire(table, stored, cursor, echo);
+                ? selection.select(table, stored, 0, Echo.NONE)
+                : selection.select(table, stored, cursor, echo);
       } else if (cursor > 0 && RowScope.scopeChangedAfter(table, stored, cursor)) {
-        record = evicted(table, stored);
+        record = Outgoing.evicted(table, stored);
       } else {
         record = null;
       }
@@ -89,13 +98,30 @@ final class PullService {
     }
     boolean hasMore = page.records().size() >= limit;
     long next = hasMore ? lastSeq : Math.max(cursor, page.sequence());
-    return PullResponse.newBuilder()
-        .addAllRecords(order.sort(records, ADAPTER))
-        .setNextCursor(next)
-        .setHasMore(hasMore)
-        .setSequence(page.sequence())
-        .setServerHlc(clock.now())
-        .build();
+    PullResponse.Builder response =
+        PullResponse.newBuilder()
+            .setNextCursor(next)
+            .setHasMore(hasMore)
+            .setSequence(page.sequence())
+            .setServerHlc(clock.now());
+    List<Outgoing> sorted = order.sort(records, OUTGOING);
+    if (packed) {
+      Packing.RecordsWriter writer = new Packing.RecordsWriter();
+      for (Outgoing record : sorted) {
+        record.writeTo(writer);
+      }
+      writer.into(response);
+    } else {
+      for (Outgoing record : sorted) {
+        response.addRecords(record.toRecord());
+      }
+    }
+    return response.build();
+  }
+
+  /** How many records a response carries, in either form. */
+  static int recordCount(PullResponse response) {
+    return response.getRecordsCount() + response.getPacked().getTablesCount();
   }
 
   /**
@@ -133,17 +159,6 @@ final class PullService {
               + ": the server was restored from an older backup or the device synced with another"
               + " server; resync the device (take a snapshot)");
     }
-  }
-
-  /** The removal of a record that left the puller's scopes: no values travel. */
-  static Record evicted(Table table, StoredRecord stored) {
-    return Record.newBuilder()
-        .setTable(table.name())
-        .setRecordId(stored.id())
-        .setSeq(stored.seq())
-        .setDeleted(true)
-        .setEvicted(true)
-        .build();
   }
 
   /** The most {@code own_writes} ranges a pull may name. */
@@ -189,12 +204,12 @@ final class PullService {
       return new Echo(device, ranges);
     }
 
-    boolean own(FieldVersion version) {
-      if (version == null || ranges.length == 0 || !version.getDevice().equals(device)) {
+    boolean own(String writer, long seq) {
+      if (ranges.length == 0 || !writer.equals(device)) {
         return false;
       }
       for (int i = 0; i < ranges.length; i += 2) {
-        if (version.getSeq() >= ranges[i] && version.getSeq() <= ranges[i + 1]) {
+        if (seq >= ranges[i] && seq <= ranges[i + 1]) {
           return true;
         }
       }
@@ -206,85 +221,175 @@ final class PullService {
      * one field carry that batch's sequence and no field is older. A restore (a parent brought back
      * for a child, an update of a tombstone) keeps older fields, so it is sent whole.
      */
-    boolean created(RecordVersions versions) {
-      if (!versions.hasRow() || !own(versions.getRow())) {
+    boolean created(VersionScan versions) {
+      if (!versions.hasRow() || !own(versions.rowDevice(), versions.rowSeq())) {
         return false;
       }
-      long created = versions.getRow().getSeq();
+      long created = versions.rowSeq();
       boolean atCreation = false;
-      for (FieldVersion version : versions.getFieldsMap().values()) {
-        if (version.getSeq() < created) {
+      for (int i = 0; i < versions.columns(); i++) {
+        if (!versions.has(i)) {
+          continue;
+        }
+        if (versions.seq(i) < created) {
           return false;
         }
-        atCreation |= version.getSeq() == created;
+        atCreation |= versions.seq(i) == created;
       }
       return atCreation;
     }
   }
 
+  /** The record as a pull after {@code cursor} sends it, whole or not; never null. */
   static Record toWire(Table table, StoredRecord stored, long cursor) {
-    return toWire(table, stored, cursor, Echo.NONE);
+    return new Selection().select(table, stored, cursor, Echo.NONE).toRecord();
   }
 
-  /** The record as a pull after {@code cursor} sends it; null when the device holds all of it. */
-  static Record toWire(Table table, StoredRecord stored, long cursor, Echo echo) {
-    Record.Builder record =
-        Record.newBuilder().setTable(table.name()).setRecordId(stored.id()).setSeq(stored.seq());
-    if (stored.deleted()) {
-      return record.setDeleted(true).build();
+  /**
+   * What of a stored record a pull sends: its fields changed after the cursor, or all of them, less
+   * those the device wrote itself. Holds the table's version scan for every record of one pull. Not
+   * thread-safe: one per pull.
+   */
+  static final class Selection {
+    private final Map<Table, TableScan> scans = new HashMap<>();
+
+    private record TableScan(Column[] columns, VersionScan versions) {}
+
+    /** The record as a pull after {@code cursor} sends it; null when the device holds all of it. */
+    Outgoing select(Table table, StoredRecord stored, long cursor, Echo echo) {
+      if (stored.deleted()) {
+        return new Outgoing(table, stored, false, NO_FIELDS, NO_COLUMNS, NO_HLCS, 0);
+      }
+      TableScan scan = scans.computeIfAbsent(table, Selection::scanOf);
+      VersionScan versions = scan.versions();
+      byte[] encoded = stored.encodedVersions();
+      if (encoded == null) {
+        versions.scan(stored.versions());
+      } else {
+        try {
+          versions.scan(encoded);
+        } catch (InvalidProtocolBufferException e) {
+          throw stored.corrupt(e.getMessage(), e);
+        }
+      }
+      boolean whole = (!versions.hasRow() || versions.rowSeq() > cursor) && !echo.created(versions);
+      boolean held = false;
+      Map<String, Object> values = stored.values();
+      Column[] columns = scan.columns();
+      int[] sent = new int[columns.length];
+      long[] hlcs = new long[columns.length];
+      int count = 0;
+      for (int i = 0; i < columns.length; i++) {
+        boolean versioned = versions.has(i);
+        if (!whole && !(versioned && versions.seq(i) > cursor)) {
+          continue;
+        }
+        if (!whole && echo.own(versions.device(i), versions.seq(i))) {
+          held = true;
+          continue;
+        }
+        String name = columns[i].name();
+        if (values.get(name) != null || values.containsKey(name)) {
+          sent[count] = i;
+          hlcs[count] = versioned ? versions.hlc(i) : 0;
+          count++;
+        }
+      }
+      return held && count == 0
+          ? null
+          : new Outgoing(table, stored, false, columns, sent, hlcs, count);
     }
-    RecordVersions versions = stored.versions();
-    boolean whole =
-        (!versions.hasRow() || versions.getRow().getSeq() > cursor) && !echo.created(versions);
-    boolean held = false;
-    // Hoisted: these lookups, per column of every pulled record, were most of a snapshot page.
-    Map<String, FieldVersion> fieldVersions = versions.getFieldsMap();
-    Map<String, Object> values = stored.values();
-    for (Column column : table.columns().values()) {
-      String name = column.name();
-      FieldVersion version = fieldVersions.get(name);
-      boolean send = whole || (version != null && version.getSeq() > cursor);
-      if (!send) {
-        continue;
+
+    private static TableScan scanOf(Table table) {
+      Column[] columns = table.columns().values().toArray(new Column[0]);
+      List<String> names = new ArrayList<>(columns.length);
+      for (Column column : columns) {
+        names.add(column.name());
       }
-      if (!whole && echo.own(version)) {
-        held = true;
-        continue;
+      return new TableScan(columns, new VersionScan(names));
+    }
+  }
+
+  private static final Column[] NO_FIELDS = new Column[0];
+  private static final int[] NO_COLUMNS = new int[0];
+  private static final long[] NO_HLCS = new long[0];
+
+  /**
+   * A record as a pull sends it: a tombstone, an eviction, or the fields {@code sent} (indexes into
+   * the table's columns, {@code count} of them) with their stamps.
+   */
+  record Outgoing(
+      Table table,
+      StoredRecord stored,
+      boolean evicted,
+      Column[] columns,
+      int[] sent,
+      long[] hlcs,
+      int count) {
+
+    /** The removal of a record that left the puller's scopes: no values travel. */
+    static Outgoing evicted(Table table, StoredRecord stored) {
+      return new Outgoing(table, stored, true, NO_FIELDS, NO_COLUMNS, NO_HLCS, 0);
+    }
+
+    boolean deleted() {
+      return evicted || stored.deleted();
+    }
+
+    Column column(int field) {
+      return columns[sent[field]];
+    }
+
+    Record toRecord() {
+      Record.Builder record =
+          Record.newBuilder().setTable(table.name()).setRecordId(stored.id()).setSeq(stored.seq());
+      if (deleted()) {
+        return record.setDeleted(true).setEvicted(evicted).build();
       }
-      Object value = values.get(name);
-      if (value != null || values.containsKey(name)) {
+      Map<String, Object> values = stored.values();
+      for (int i = 0; i < count; i++) {
+        String name = column(i).name();
         record.addFields(
             Field.newBuilder()
                 .setColumn(name)
-                .setValue(Values.toWire(value))
-                .setHlc(version == null ? 0 : version.getHlc()));
+                .setValue(Values.toWire(values.get(name)))
+                .setHlc(hlcs[i]));
+      }
+      return record.build();
+    }
+
+    void writeTo(Packing.RecordsWriter writer) {
+      writer.record(table.name(), stored.id(), stored.seq(), deleted(), false, evicted);
+      Map<String, Object> values = stored.values();
+      for (int i = 0; i < count; i++) {
+        String name = column(i).name();
+        writer.field(name, hlcs[i], values.get(name));
       }
     }
-    return held && record.getFieldsCount() == 0 ? null : record.build();
   }
 
-  static final ForeignKeyOrder.Adapter<Record> ADAPTER =
+  static final ForeignKeyOrder.Adapter<Outgoing> OUTGOING =
       new ForeignKeyOrder.Adapter<>() {
         @Override
-        public String table(Record item) {
-          return item.getTable();
+        public String table(Outgoing item) {
+          return item.table().name();
         }
 
         @Override
-        public String recordId(Record item) {
-          return item.getRecordId();
+        public String recordId(Outgoing item) {
+          return item.stored().id();
         }
 
         @Override
-        public boolean isDelete(Record item) {
-          return item.getDeleted();
+        public boolean isDelete(Outgoing item) {
+          return item.deleted();
         }
 
         @Override
-        public Object value(Record item, String column) {
-          for (Field field : item.getFieldsList()) {
-            if (field.getColumn().equals(column)) {
-              return Values.fromWire(field.getValue());
+        public Object value(Outgoing item, String column) {
+          for (int i = 0; i < item.count(); i++) {
+            if (item.column(i).name().equals(column)) {
+              return item.stored().values().get(column);
             }
           }
           return null;

@@ -7,7 +7,6 @@ import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.StorageException;
 import io.fieldsync.schema.SchemaCodec;
-import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
@@ -250,20 +249,21 @@ final class SyncHandler extends Handler.Abstract {
         MessageCodec.Format format = requestFormat(request);
         PullRequest pull = readBody(request, PullRequest.getDefaultInstance(), format);
         checkPull(pull);
-        PullResponse result = pulls.pull(token, pull);
-        metrics.pull(result.getRecordsCount());
+        MessageCodec.Format answer = responseFormat(request, format);
+        boolean packed = pull.getPacked() && answer == MessageCodec.Format.PROTOBUF;
+        PullResponse result = pulls.pull(token, pull, packed);
+        int records = PullService.recordCount(result);
+        metrics.pull(records);
         log.info(
             "pull tenant={} device={} cursor={} records={} next_cursor={} has_more={} in {} ms",
             token.tenant(),
             token.device(),
             pull.getCursor(),
-            result.getRecordsCount(),
+            records,
             result.getNextCursor(),
             result.getHasMore(),
             elapsedMillis(started));
-        MessageCodec.Format answer = responseFormat(request, format);
-        boolean packed = pull.getPacked() && answer == MessageCodec.Format.PROTOBUF;
-        return Reply.message(packed ? Packing.pack(result) : result, answer);
+        return Reply.message(result, answer);
       }
       case "/v1/live" -> {
         requireMethod(method, "GET");

@@ -13,7 +13,6 @@ import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.WriteWork;
 import io.fieldsync.wire.Field;
 import io.fieldsync.wire.Record;
-import io.fieldsync.wire.RecordVersions;
 import io.fieldsync.wire.Value;
 import io.fieldsync.wire.Values;
 import java.sql.Connection;
@@ -762,26 +761,13 @@ public abstract class JdbcSyncStore implements SyncStore {
   }
 
   private StoredRecord toRecord(Table table, RecordRow row, Map<String, Object> liveValues) {
-    RecordVersions versions;
-    try {
-      versions = RecordVersions.parseFrom(row.versions());
-    } catch (InvalidProtocolBufferException e) {
-      throw new StorageException(
-          "corrupt field versions of "
-              + table.name()
-              + " record '"
-              + row.id()
-              + "' in "
-              + location()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
     Map<String, Object> values = liveValues;
     if (row.deleted()) {
       values = decodeValues(table, row.id(), row.tombstone());
     }
-    return new StoredRecord(table.name(), row.id(), row.seq(), row.deleted(), values, versions);
+    // Parsed on first use: a pull scans the encoded versions instead (see VersionScan).
+    return StoredRecord.encoded(
+        table.name(), row.id(), row.seq(), row.deleted(), values, row.versions(), location());
   }
 
   static byte[] encodeValues(Map<String, Object> values) {

@@ -1,0 +1,223 @@
+package io.fieldsync.wire;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads an encoded {@link RecordVersions} into arrays indexed by a table's columns, without
+ * building the message: a pull reads the versions of every record it sends, and parsing them into a
+ * map of messages was a fifth of a snapshot page. Versions of names that are not among the columns
+ * are skipped; a repeated name keeps its last version, as the map does.
+ *
+ * <p>Not thread-safe: one scan at a time; each {@link #scan} replaces the previous one.
+ */
+public final class VersionScan {
+  private static final int ENTRY = tag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+  private static final int ROW = tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+  private static final int KEY = tag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+  private static final int VALUE = tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+  private static final int SEQ = tag(1, WireFormat.WIRETYPE_VARINT);
+  private static final int HLC = tag(2, WireFormat.WIRETYPE_VARINT);
+  private static final int DEVICE = tag(3, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+
+  private static int tag(int field, int wireType) {
+    return (field << 3) | wireType;
+  }
+
+  /** The row version's slot, after the columns'. */
+  private final int row;
+
+  private final byte[][] names;
+  private final boolean[] present;
+  private final long[] seqs;
+  private final long[] hlcs;
+  private final String[] devices;
+  // Almost every version of a record, and of a page, names the same few devices.
+  private final byte[][] knownDeviceBytes = new byte[4][];
+  private final String[] knownDevices = new String[4];
+  private int nextKnown;
+
+  private byte[] bytes;
+  private long fieldSeq;
+  private long fieldHlc;
+  private String fieldDevice;
+
+  public VersionScan(List<String> columns) {
+    row = columns.size();
+    names = new byte[row][];
+    for (int i = 0; i < row; i++) {
+      names[i] = columns.get(i).getBytes(StandardCharsets.UTF_8);
+    }
+    present = new boolean[row + 1];
+    seqs = new long[row + 1];
+    hlcs = new long[row + 1];
+    devices = new String[row + 1];
+  }
+
+  /**
+   * Reads {@code encoded}, the serialized form of a {@link RecordVersions}.
+   *
+   * @throws InvalidProtocolBufferException naming what is malformed
+   */
+  public void scan(byte[] encoded) throws InvalidProtocolBufferException {
+    Arrays.fill(present, false);
+    bytes = encoded;
+    CodedInputStream in = CodedInputStream.newInstance(encoded);
+    try {
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag == ENTRY) {
+          int limit = in.pushLimit(in.readRawVarint32());
+          readEntry(in);
+          in.popLimit(limit);
+        } else if (tag == ROW) {
+          int limit = in.pushLimit(in.readRawVarint32());
+          readVersion(in);
+          in.popLimit(limit);
+          record(row);
+        } else if (!in.skipField(tag)) {
+          break;
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException(e);
+    } finally {
+      bytes = null;
+    }
+  }
+
+  /** Reads the message form, for records that were not read from a store. */
+  public void scan(RecordVersions versions) {
+    try {
+      scan(versions.toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a built RecordVersions must read back", e);
+    }
+  }
+
+  /** Whether column {@code column} (an index into the constructor's list) has a version. */
+  public boolean has(int column) {
+    return present[column];
+  }
+
+  public long seq(int column) {
+    return seqs[column];
+  }
+
+  public long hlc(int column) {
+    return hlcs[column];
+  }
+
+  public String device(int column) {
+    return devices[column];
+  }
+
+  /** Whether the record has a row version (its creation, delete or restore). */
+  public boolean hasRow() {
+    return present[row];
+  }
+
+  public long rowSeq() {
+    return seqs[row];
+  }
+
+  public String rowDevice() {
+    return devices[row];
+  }
+
+  /** How many columns the scan was built for. */
+  public int columns() {
+    return row;
+  }
+
+  private void readEntry(CodedInputStream in) throws IOException {
+    int column = -1;
+    fieldSeq = 0;
+    fieldHlc = 0;
+    fieldDevice = "";
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (tag == KEY) {
+        int length = in.readRawVarint32();
+        column = column(in.getTotalBytesRead(), length);
+        in.skipRawBytes(length);
+      } else if (tag == VALUE) {
+        int limit = in.pushLimit(in.readRawVarint32());
+        readVersion(in);
+        in.popLimit(limit);
+      } else if (!in.skipField(tag)) {
+        break;
+      }
+    }
+    if (column >= 0) {
+      record(column);
+    }
+  }
+
+  private void readVersion(CodedInputStream in) throws IOException {
+    fieldSeq = 0;
+    fieldHlc = 0;
+    fieldDevice = "";
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (tag == SEQ) {
+        fieldSeq = in.readInt64();
+      } else if (tag == HLC) {
+        fieldHlc = in.readInt64();
+      } else if (tag == DEVICE) {
+        int length = in.readRawVarint32();
+        fieldDevice = device(in.getTotalBytesRead(), length);
+        in.skipRawBytes(length);
+      } else if (!in.skipField(tag)) {
+        break;
+      }
+    }
+  }
+
+  private void record(int slot) {
+    present[slot] = true;
+    seqs[slot] = fieldSeq;
+    hlcs[slot] = fieldHlc;
+    devices[slot] = fieldDevice;
+  }
+
+  private int column(int at, int length) throws InvalidProtocolBufferException {
+    requireWithin(at, length);
+    for (int i = 0; i < names.length; i++) {
+      byte[] name = names[i];
+      if (name.length == length && Arrays.equals(bytes, at, at + length, name, 0, length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private String device(int at, int length) throws InvalidProtocolBufferException {
+    requireWithin(at, length);
+    for (int i = 0; i < knownDevices.length; i++) {
+      byte[] known = knownDeviceBytes[i];
+      if (known != null
+          && known.length == length
+          && Arrays.equals(bytes, at, at + length, known, 0, length)) {
+        return knownDevices[i];
+      }
+    }
+    byte[] copy = Arrays.copyOfRange(bytes, at, at + length);
+    String device = new String(copy, StandardCharsets.UTF_8);
+    knownDeviceBytes[nextKnown] = copy;
+    knownDevices[nextKnown] = device;
+    nextKnown = (nextKnown + 1) % knownDevices.length;
+    return device;
+  }
+
+  private void requireWithin(int at, int length) throws InvalidProtocolBufferException {
+    if (length < 0 || at + length > bytes.length) {
+      throw new InvalidProtocolBufferException(
+          "a length-delimited field runs past the end of the field versions");
+    }
+  }
+}
