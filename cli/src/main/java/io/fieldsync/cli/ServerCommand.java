@@ -110,6 +110,14 @@ final class ServerCommand implements Callable<Integer> {
           "A request body that stalls this long is answered 408 (default: ${DEFAULT-VALUE})")
   Duration bodyReadTimeout;
 
+  @Option(
+      names = "--pull-ahead-threads",
+      defaultValue = "" + ServerConfig.DEFAULT_PULL_AHEAD_THREADS,
+      description =
+          "Threads that prepare the next page of a multi-page pull while the device takes the"
+              + " current one; 0 turns it off (default: ${DEFAULT-VALUE})")
+  int pullAheadThreads;
+
   @Override
   public Integer call() throws InterruptedException {
     Schema loaded = SchemaLoader.load(schema);
@@ -129,6 +137,7 @@ final class ServerCommand implements Callable<Integer> {
                   .purgeIntervalMillis(purgeInterval.toMillis())
                   .maxBatchChanges(maxBatchChanges)
                   .bodyReadTimeoutMillis(bodyReadTimeout.toMillis())
+                  .pullAheadThreads(pullAheadThreads)
                   .build());
     } catch (RuntimeException e) {
       store.close();

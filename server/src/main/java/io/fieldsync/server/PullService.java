@@ -119,6 +119,20 @@ final class PullService {
     return response.build();
   }
 
+  /**
+   * The request a device makes for the page after {@code next}: the same, from there, naming only
+   * the own-write ranges a pull from there can still send (what {@code SyncEngine} does).
+   */
+  static PullRequest following(PullRequest request, long next) {
+    PullRequest.Builder following = request.toBuilder().setCursor(next).clearOwnWrites();
+    for (SequenceRange range : request.getOwnWritesList()) {
+      if (range.getLast() > next) {
+        following.addOwnWrites(range);
+      }
+    }
+    return following.build();
+  }
+
   /** How many records a response carries, in either form. */
   static int recordCount(PullResponse response) {
     return response.getRecordsCount() + response.getPacked().getTablesCount();

@@ -28,6 +28,8 @@ import java.util.function.LongSupplier;
  * @param maxBatchChanges the most changes one push may carry (default 10,000; devices send 500)
  * @param bodyReadTimeoutMillis how long a request body may stall before the server answers 408
  *     (default 30 s)
+ * @param pullAheadThreads threads that prepare the next page of a multi-page pull while the device
+ *     takes the current one (default 1); 0 turns this off
  */
 public record ServerConfig(
     String host,
@@ -44,7 +46,8 @@ public record ServerConfig(
     long tombstoneHorizonMillis,
     long purgeIntervalMillis,
     int maxBatchChanges,
-    long bodyReadTimeoutMillis) {
+    long bodyReadTimeoutMillis,
+    int pullAheadThreads) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
@@ -56,6 +59,7 @@ public record ServerConfig(
   public static final long DEFAULT_PURGE_INTERVAL_MILLIS = 60L * 60 * 1000;
   public static final int DEFAULT_MAX_BATCH_CHANGES = 10_000;
   public static final long DEFAULT_BODY_READ_TIMEOUT_MILLIS = 30_000;
+  public static final int DEFAULT_PULL_AHEAD_THREADS = 1;
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -100,6 +104,10 @@ public record ServerConfig(
     if (maxBatchChanges < 1) {
       throw new IllegalArgumentException(
           "maxBatchChanges must be at least 1, found " + maxBatchChanges);
+    }
+    if (pullAheadThreads < 0) {
+      throw new IllegalArgumentException(
+          "pullAheadThreads must not be negative, found " + pullAheadThreads);
     }
     if (bodyReadTimeoutMillis < 1) {
       throw new IllegalArgumentException(
@@ -164,6 +172,7 @@ public record ServerConfig(
     private long purgeIntervalMillis = DEFAULT_PURGE_INTERVAL_MILLIS;
     private int maxBatchChanges = DEFAULT_MAX_BATCH_CHANGES;
     private long bodyReadTimeoutMillis = DEFAULT_BODY_READ_TIMEOUT_MILLIS;
+    private int pullAheadThreads = DEFAULT_PULL_AHEAD_THREADS;
 
     private Builder(SyncStore store, Schema schema, byte[] secret) {
       this.store = store;
@@ -234,6 +243,11 @@ public record ServerConfig(
     /**
      * @throws IllegalArgumentException naming the setting and the bad value
      */
+    public Builder pullAheadThreads(int pullAheadThreads) {
+      this.pullAheadThreads = pullAheadThreads;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           host,
@@ -250,7 +264,8 @@ public record ServerConfig(
           tombstoneHorizonMillis,
           purgeIntervalMillis,
           maxBatchChanges,
-          bodyReadTimeoutMillis);
+          bodyReadTimeoutMillis,
+          pullAheadThreads);
     }
   }
 }

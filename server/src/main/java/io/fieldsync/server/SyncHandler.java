@@ -53,6 +53,9 @@ final class SyncHandler extends Handler.Abstract {
   private final ServerClock clock;
   private final ServerMetrics metrics;
 
+  /** Prepares the next page of multi-page pulls; null when turned off. */
+  private final PullAhead<PullKey, PulledPage> ahead;
+
   /** Connections with a request being handled; the others are idle and can close at shutdown. */
   private final Set<Connection> handling = ConcurrentHashMap.newKeySet();
 
@@ -71,6 +74,17 @@ final class SyncHandler extends Handler.Abstract {
     this.reviews = reviews;
     this.clock = clock;
     this.metrics = metrics;
+    this.ahead =
+        config.pullAheadThreads() == 0
+            ? null
+            : new PullAhead<>(config.pullAheadThreads(), System::currentTimeMillis);
+  }
+
+  /** Stops preparing pull pages. */
+  void close() {
+    if (ahead != null) {
+      ahead.close();
+    }
   }
 
   // Live channel and recovery endpoints, attached by SyncServer after construction.
@@ -105,6 +119,22 @@ final class SyncHandler extends Handler.Abstract {
       return new Reply(
           status, contentType, contentEncoding, (json + "\n").getBytes(StandardCharsets.UTF_8));
     }
+  }
+
+  /** A pull as the server answers it: who asks, what, and in which format. */
+  private record PullKey(TokenClaims token, PullRequest request, MessageCodec.Format format) {}
+
+  /** A pull's answer, encoded, with what the log and the metrics tell of it. */
+  private record PulledPage(Reply reply, int records, long nextCursor, boolean hasMore) {}
+
+  private PulledPage pullPage(PullKey key) {
+    boolean packed = key.request().getPacked() && key.format() == MessageCodec.Format.PROTOBUF;
+    PullResponse result = pulls.pull(key.token(), key.request(), packed);
+    return new PulledPage(
+        Reply.message(result, key.format()),
+        PullService.recordCount(result),
+        result.getNextCursor(),
+        result.getHasMore());
   }
 
   /** Whether a request on this connection is being handled or its response is being written. */
@@ -250,20 +280,30 @@ final class SyncHandler extends Handler.Abstract {
         PullRequest pull = readBody(request, PullRequest.getDefaultInstance(), format);
         checkPull(pull);
         MessageCodec.Format answer = responseFormat(request, format);
-        boolean packed = pull.getPacked() && answer == MessageCodec.Format.PROTOBUF;
-        PullResponse result = pulls.pull(token, pull, packed);
-        int records = PullService.recordCount(result);
-        metrics.pull(records);
+        PullKey key = new PullKey(token, pull, answer);
+        String device = token.tenant() + '\u0000' + token.device();
+        PulledPage page = ahead == null ? null : ahead.take(device, key);
+        boolean prepared = page != null;
+        if (page == null) {
+          page = pullPage(key);
+        }
+        if (ahead != null && page.hasMore()) {
+          PullKey following =
+              new PullKey(token, PullService.following(pull, page.nextCursor()), answer);
+          ahead.prepare(device, following, () -> pullPage(following));
+        }
+        metrics.pull(page.records());
         log.info(
-            "pull tenant={} device={} cursor={} records={} next_cursor={} has_more={} in {} ms",
+            "pull tenant={} device={} cursor={} records={} next_cursor={} has_more={}{} in {} ms",
             token.tenant(),
             token.device(),
             pull.getCursor(),
-            records,
-            result.getNextCursor(),
-            result.getHasMore(),
+            page.records(),
+            page.nextCursor(),
+            page.hasMore(),
+            prepared ? " prepared=true" : "",
             elapsedMillis(started));
-        return Reply.message(result, answer);
+        return page.reply();
       }
       case "/v1/live" -> {
         requireMethod(method, "GET");

@@ -269,6 +269,7 @@ public final class SyncServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("stopping the HTTP server failed: {}", e.toString());
     }
+    handler.close();
   }
 
   /**
