@@ -30,6 +30,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -600,39 +601,39 @@ public final class Workload {
     }
   }
 
+  /** Rounds of the capture measurement; each compares the three tables on its own rows. */
+  static final int CAPTURE_ROUNDS = 5;
+
   /**
-   * Inserts then updates the same measurement rows in a synced table (capture triggers on) and in
-   * the same table of a plain SQLite file with the same DDL and settings but no triggers.
+   * Inserts then updates the same measurement rows in a synced table (capture triggers on), in the
+   * same table of a plain SQLite file with the same DDL, journal mode and synchronous setting but
+   * no triggers, and in a floor table whose one trigger appends the row to a log. The rows are
+   * split into {@link #CAPTURE_ROUNDS} rounds that run the three in turn, each round in another
+   * order; the ratios are the medians of the rounds' ratios, so a slow spell of this shared machine
+   * falls on one round rather than on one side of the comparison.
    */
   private void capture(Servers servers, Dataset data, String store, long records)
       throws SQLException {
     int rows = (int) Math.min(options.captureRows(), records);
     try (Device device = servers.device("capture")) {
-      Path plainFile = servers.dir.resolve("plain.db");
       try (Connection synced = device.client().connection();
-          Connection plain = DriverManager.getConnection("jdbc:sqlite:" + plainFile)) {
-        try (Statement ddl = plain.createStatement()) {
-          ddl.execute(createSql(synced));
-        }
-        List<Dataset.Row> measurements = new ArrayList<>(rows);
-        for (long b = 0; measurements.size() < rows; b++) {
-          for (Dataset.Row row : data.block(b)) {
-            if (row.table().equals("measurements") && measurements.size() < rows) {
-              measurements.add(row);
-            }
+          Connection plain =
+              DriverManager.getConnection("jdbc:sqlite:" + servers.dir.resolve("plain.db"));
+          Connection floor =
+              DriverManager.getConnection("jdbc:sqlite:" + servers.dir.resolve("floor.db"))) {
+        String synchronous = pragma(synced, "synchronous");
+        for (Connection other : List.of(plain, floor)) {
+          try (Statement ddl = other.createStatement()) {
+            ddl.execute("PRAGMA journal_mode = " + pragma(synced, "journal_mode"));
+            ddl.execute("PRAGMA synchronous = " + synchronous);
+            ddl.execute(createSql(synced));
           }
         }
-        // The floor of any trigger-based capture: one AFTER INSERT/UPDATE trigger that only
-        // appends the row as JSON to an indexed log (no clock, no stash, no sequence table).
-        Path floorFile = servers.dir.resolve("floor.db");
-        double floorInsert;
-        double floorUpdate;
-        try (Connection floor = DriverManager.getConnection("jdbc:sqlite:" + floorFile);
-            Statement ddl = floor.createStatement()) {
-          ddl.execute(createSql(synced));
+        // The floor of a trigger-based capture that logs each change with its values: one AFTER
+        // INSERT/UPDATE trigger appending the row as JSON to a log (no clock, no stash).
+        try (Statement ddl = floor.createStatement()) {
           ddl.execute(
               "CREATE TABLE log (id INTEGER PRIMARY KEY, tbl TEXT, rid TEXT, op TEXT, vals TEXT)");
-          ddl.execute("CREATE INDEX log_record ON log (tbl, rid)");
           String json =
               "json_object('visit_id', NEW.visit_id, 'kind', NEW.kind, 'value', NEW.value,"
                   + " 'max_value', NEW.max_value, 'unit', NEW.unit, 'taken_at', NEW.taken_at)";
@@ -645,13 +646,41 @@ public final class Workload {
               "CREATE TRIGGER log_upd AFTER UPDATE ON measurements BEGIN INSERT INTO log (tbl,"
                   + " rid, op, vals) VALUES ('measurements', NEW.id, 'U', json_object('value',"
                   + " NEW.value)); END");
-          floorInsert = insertRate(floor, measurements);
-          floorUpdate = updateRate(floor, measurements);
         }
-        double plainInsert = insertRate(plain, measurements);
-        double syncedInsert = insertRate(synced, measurements);
-        double plainUpdate = updateRate(plain, measurements);
-        double syncedUpdate = updateRate(synced, measurements);
+        List<Dataset.Row> measurements = new ArrayList<>(rows);
+        for (long b = 0; measurements.size() < rows; b++) {
+          for (Dataset.Row row : data.block(b)) {
+            if (row.table().equals("measurements") && measurements.size() < rows) {
+              measurements.add(row);
+            }
+          }
+        }
+        List<Connection> sides = List.of(plain, synced, floor);
+        double[][] insertSeconds = new double[CAPTURE_ROUNDS][3];
+        double[][] updateSeconds = new double[CAPTURE_ROUNDS][3];
+        int chunk = Math.max(1, rows / CAPTURE_ROUNDS);
+        for (int round = 0; round < CAPTURE_ROUNDS; round++) {
+          List<Dataset.Row> part =
+              measurements.subList(
+                  Math.min(rows, round * chunk),
+                  round == CAPTURE_ROUNDS - 1 ? rows : Math.min(rows, (round + 1) * chunk));
+          for (int turn = 0; turn < 3; turn++) {
+            int side = (turn + round) % 3;
+            insertSeconds[round][side] = insertSeconds(sides.get(side), part);
+          }
+          for (int turn = 0; turn < 3; turn++) {
+            int side = (turn + round + 1) % 3;
+            updateSeconds[round][side] = updateSeconds(sides.get(side), part);
+          }
+        }
+        double plainInsert = rate(rows, insertSeconds, 0);
+        double syncedInsert = rate(rows, insertSeconds, 1);
+        double plainUpdate = rate(rows, updateSeconds, 0);
+        double syncedUpdate = rate(rows, updateSeconds, 1);
+        double insertOverhead = medianRatio(insertSeconds, 1);
+        double updateOverhead = medianRatio(updateSeconds, 1);
+        double floorInsertOverhead = medianRatio(insertSeconds, 2);
+        double floorUpdateOverhead = medianRatio(updateSeconds, 2);
         Results.Target ratio = new Results.Target("<= 1.5", v -> v <= 1.5);
         results.add("capture_plain_inserts_per_s", "rows/s", store, records, 1, null, plainInsert);
         results.add(
@@ -659,14 +688,7 @@ public final class Workload {
         results.add("capture_plain_updates_per_s", "rows/s", store, records, 1, null, plainUpdate);
         results.add(
             "capture_synced_updates_per_s", "rows/s", store, records, 1, null, syncedUpdate);
-        results.add(
-            "capture_insert_overhead",
-            "x plain",
-            store,
-            records,
-            1,
-            ratio,
-            plainInsert / syncedInsert);
+        results.add("capture_insert_overhead", "x plain", store, records, 1, ratio, insertOverhead);
         results.add(
             "capture_floor_insert_overhead",
             "x plain",
@@ -674,7 +696,7 @@ public final class Workload {
             records,
             1,
             null,
-            plainInsert / floorInsert);
+            floorInsertOverhead);
         results.add(
             "capture_floor_update_overhead",
             "x plain",
@@ -682,27 +704,48 @@ public final class Workload {
             records,
             1,
             null,
-            plainUpdate / floorUpdate);
-        results.add(
-            "capture_update_overhead",
-            "x plain",
-            store,
-            records,
-            1,
-            ratio,
-            plainUpdate / syncedUpdate);
+            floorUpdateOverhead);
+        results.add("capture_update_overhead", "x plain", store, records, 1, ratio, updateOverhead);
         log.printf(
             "  capture: inserts %,.0f/s synced vs %,.0f/s plain (%.2fx), updates %,.0f/s vs %,.0f/s"
                 + " (%.2fx); a minimal log trigger costs %.2fx and %.2fx%n",
             syncedInsert,
             plainInsert,
-            plainInsert / syncedInsert,
+            insertOverhead,
             syncedUpdate,
             plainUpdate,
-            plainUpdate / syncedUpdate,
-            plainInsert / floorInsert,
-            plainUpdate / floorUpdate);
+            updateOverhead,
+            floorInsertOverhead,
+            floorUpdateOverhead);
       }
+    }
+  }
+
+  /** Rows per second of one side over all rounds. */
+  private static double rate(int rows, double[][] seconds, int side) {
+    double total = 0;
+    for (double[] round : seconds) {
+      total += round[side];
+    }
+    return rows / total;
+  }
+
+  /** The median over the rounds of the time of {@code side} over the time of the plain table. */
+  static double medianRatio(double[][] seconds, int side) {
+    double[] ratios = new double[seconds.length];
+    for (int i = 0; i < seconds.length; i++) {
+      ratios[i] = seconds[i][side] / seconds[i][0];
+    }
+    Arrays.sort(ratios);
+    int middle = ratios.length / 2;
+    return ratios.length % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+  }
+
+  private static String pragma(Connection connection, String name) throws SQLException {
+    try (Statement read = connection.createStatement();
+        ResultSet value = read.executeQuery("PRAGMA " + name)) {
+      value.next();
+      return value.getString(1);
     }
   }
 
@@ -717,8 +760,8 @@ public final class Workload {
     }
   }
 
-  /** Rows per second, in transactions of 1,000 rows, as an app importing a form batch would. */
-  private static double insertRate(Connection connection, List<Dataset.Row> rows)
+  /** Seconds to insert the rows, in transactions of 1,000, as an app importing forms would. */
+  private static double insertSeconds(Connection connection, List<Dataset.Row> rows)
       throws SQLException {
     connection.setAutoCommit(false);
     long started = System.nanoTime();
@@ -745,10 +788,11 @@ public final class Workload {
     } finally {
       connection.setAutoCommit(true);
     }
-    return rows.size() / ((System.nanoTime() - started) / 1e9);
+    return (System.nanoTime() - started) / 1e9;
   }
 
-  private static double updateRate(Connection connection, List<Dataset.Row> rows)
+  /** Seconds to update each row once, in transactions of 1,000. */
+  private static double updateSeconds(Connection connection, List<Dataset.Row> rows)
       throws SQLException {
     connection.setAutoCommit(false);
     long started = System.nanoTime();
@@ -766,7 +810,7 @@ public final class Workload {
     } finally {
       connection.setAutoCommit(true);
     }
-    return rows.size() / ((System.nanoTime() - started) / 1e9);
+    return (System.nanoTime() - started) / 1e9;
   }
 
   /**

@@ -21,7 +21,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +91,7 @@ final class Applier {
    * @param pendingKeys records that have rows in the outbox (read once per transaction)
    * @return the number of conflicting fields (concurrent server change under a pending edit)
    */
-  int apply(Connection connection, Record record, Set<RecordKey> pendingKeys, ConflictSink sink)
+  int apply(Connection connection, Record record, Outbox.PendingLog pendingKeys, ConflictSink sink)
       throws SQLException {
     int conflicts = stage(connection, record, pendingKeys, sink);
     flush();
@@ -104,7 +103,7 @@ final class Applier {
    * use the same statement (rows run in the order staged). The caller must {@link #flush} before
    * anything else reads or writes the tables, and before capture is switched back on.
    */
-  int stage(Connection connection, Record record, Set<RecordKey> pendingKeys, ConflictSink sink)
+  int stage(Connection connection, Record record, Outbox.PendingLog pendingKeys, ConflictSink sink)
       throws SQLException {
     Table table = schema.table(record.getTable());
     if (table == null) {
@@ -117,8 +116,7 @@ final class Applier {
     Writer writer = writer(connection, table);
     RecordKey key =
         pendingKeys.isEmpty() ? null : new RecordKey(table.name(), record.getRecordId());
-    Pending pending =
-        key != null && pendingKeys.contains(key) ? Outbox.forRecord(connection, key) : null;
+    Pending pending = key == null ? null : pendingKeys.forRecord(connection, key);
     if (record.getDeleted() || record.getAbsent()) {
       if (pending == null || pending.deleted()) {
         PreparedStatement delete = writer.delete(connection);

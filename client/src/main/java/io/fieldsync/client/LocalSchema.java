@@ -45,7 +45,7 @@ import java.util.function.Function;
 final class LocalSchema {
 
   /** The layout version of the internal tables and triggers, kept in {@code _fs_meta}. */
-  static final long LAYOUT = 2;
+  static final long LAYOUT = 3;
 
   static final String CHANGELOG_DDL =
       "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid"
@@ -53,13 +53,13 @@ final class LocalSchema {
           + " NULL, base INTEGER NOT NULL)";
 
   /**
-   * The log's index and its drain trigger: deleting the last row (an ack that empties the outbox)
-   * keeps its stamp in {@code _fs_state}, so the next stamp is still higher.
+   * The log's drain trigger: deleting the last row (an ack that empties the outbox) keeps its stamp
+   * in {@code _fs_state}, so the next stamp is still higher. The log has no index by record: the
+   * insert into it at a random place doubled the cost of a captured insert, and the one lookup by
+   * record finds the rows by id instead ({@link Outbox#pendingKeys}).
    */
   static final List<String> CHANGELOG_EXTRAS =
       List.of(
-          // By record id alone: a smaller key to maintain per capture, as selective as (tbl, rid).
-          "CREATE INDEX IF NOT EXISTS _fs_changelog_rid ON _fs_changelog (rid)",
           "CREATE TRIGGER IF NOT EXISTS _fs_changelog_drained AFTER DELETE ON _fs_changelog WHEN"
               + " NOT EXISTS (SELECT 1 FROM _fs_changelog WHERE id > OLD.id) BEGIN UPDATE _fs_state"
               + " SET drained = max(drained, OLD.hlc), hlc = max(hlc, OLD.hlc); END");
@@ -81,7 +81,6 @@ final class LocalSchema {
           "CREATE TABLE IF NOT EXISTS _fs_meta (key TEXT PRIMARY KEY, value)",
           CHANGELOG_DDL,
           CHANGELOG_EXTRAS.get(0),
-          CHANGELOG_EXTRAS.get(1),
           "CREATE TABLE IF NOT EXISTS _fs_inflight (id INTEGER PRIMARY KEY CHECK (id = 1),"
               + " batch_id TEXT NOT NULL, max_log_id INTEGER NOT NULL, request BLOB NOT NULL,"
               + " created_at INTEGER NOT NULL)",
@@ -115,6 +114,19 @@ final class LocalSchema {
     result.add("DROP TABLE _fs_changelog_layout1");
     result.addAll(CHANGELOG_EXTRAS);
     result.add(REPLACED_TRIGGER);
+    for (Table table : schema.tables().values()) {
+      result.addAll(createTriggers(table));
+    }
+    return result;
+  }
+
+  /**
+   * Brings a database of layout 2 to layout 3: the log loses its index by record id, and the
+   * capture triggers are made again (the stash trigger tests the capture flag first).
+   */
+  static List<String> upgradeFromLayout2(Schema schema) {
+    List<String> result = new ArrayList<>();
+    result.add("DROP INDEX IF EXISTS _fs_changelog_rid");
     for (Table table : schema.tables().values()) {
       result.addAll(createTriggers(table));
     }

@@ -181,13 +181,17 @@ final class LocalStore {
   /** Brings a database made by an older library to the current layout, in one transaction. */
   static void upgrade(Connection connection, Schema schema) throws SQLException {
     Object layout = meta(connection, META_LAYOUT);
-    if (layout instanceof Long version && version >= LocalSchema.LAYOUT) {
+    long version = layout instanceof Long number ? number : 1;
+    if (version >= LocalSchema.LAYOUT) {
       return;
     }
     transaction(
         connection,
         c -> {
-          execute(c, LocalSchema.upgradeFromLayout1(schema));
+          if (version < 2) {
+            execute(c, LocalSchema.upgradeFromLayout1(schema));
+          }
+          execute(c, LocalSchema.upgradeFromLayout2(schema));
           putMeta(c, META_LAYOUT, LocalSchema.LAYOUT);
           return null;
         });

@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -275,26 +276,84 @@ final class Outbox {
 
   /** Consolidates the log rows up to {@code end}, records in order of their first edit. */
   static Map<RecordKey, Pending> upTo(Connection connection, long end) throws SQLException {
-    return consolidate(read(connection, "c.id <= ?1", end, null));
+    return consolidate(read(connection, "c.id <= ?1", end));
   }
 
-  /** The record's pending edits, or null when it has none. */
-  static Pending forRecord(Connection connection, RecordKey key) throws SQLException {
-    List<Row> rows = read(connection, "c.tbl = ?1 AND c.rid IS ?2", key.table(), key.rid());
-    return rows.isEmpty() ? null : consolidate(rows).get(key);
-  }
-
-  /** Every record with pending edits. */
-  static Set<RecordKey> pendingKeys(Connection connection) throws SQLException {
-    Set<RecordKey> result = new HashSet<>();
+  /**
+   * Every record with pending edits and the ids of its log rows, read in one pass over the log: the
+   * log has no index by record (keeping one up to date doubled the cost of a captured insert), so a
+   * record's rows are then read by id.
+   */
+  static PendingLog pendingKeys(Connection connection) throws SQLException {
+    Map<RecordKey, long[]> ids = new HashMap<>();
+    Map<RecordKey, Integer> counts = new HashMap<>();
     try (PreparedStatement select =
-            connection.prepareStatement("SELECT DISTINCT tbl, rid FROM _fs_changelog");
+            connection.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog ORDER BY id");
         ResultSet rows = select.executeQuery()) {
       while (rows.next()) {
-        result.add(new RecordKey(rows.getString(1), rows.getString(2)));
+        RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
+        long[] found = ids.get(key);
+        int count = counts.getOrDefault(key, 0);
+        if (found == null) {
+          found = new long[2];
+        } else if (count == found.length) {
+          found = Arrays.copyOf(found, count * 2);
+        }
+        found[count] = rows.getLong(1);
+        ids.put(key, found);
+        counts.put(key, count + 1);
       }
     }
-    return result;
+    Map<RecordKey, long[]> result = new HashMap<>(ids.size() * 2);
+    ids.forEach((key, found) -> result.put(key, Arrays.copyOf(found, counts.get(key))));
+    return new PendingLog(result);
+  }
+
+  /**
+   * The records with rows in the log when it was read, and where their rows are. Valid while the
+   * log gains no rows: the callers read it with capture off, inside the transaction that uses it.
+   */
+  static final class PendingLog {
+    /** Ids bound per query; a record with more rows (rare) is read by a scan of the log. */
+    private static final int MAX_BOUND_IDS = 500;
+
+    /** No record pending. */
+    static final PendingLog NONE = new PendingLog(Map.of());
+
+    private final Map<RecordKey, long[]> ids;
+
+    private PendingLog(Map<RecordKey, long[]> ids) {
+      this.ids = ids;
+    }
+
+    boolean isEmpty() {
+      return ids.isEmpty();
+    }
+
+    boolean contains(RecordKey key) {
+      return ids.containsKey(key);
+    }
+
+    /** The record's pending edits, or null when it has none. */
+    Pending forRecord(Connection connection, RecordKey key) throws SQLException {
+      long[] rows = ids.get(key);
+      if (rows == null) {
+        return null;
+      }
+      List<Row> read;
+      if (rows.length > MAX_BOUND_IDS) {
+        read = Outbox.read(connection, "c.tbl = ?1 AND c.rid IS ?2", key.table(), key.rid());
+      } else {
+        StringBuilder filter = new StringBuilder("c.id IN (");
+        Object[] args = new Object[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+          filter.append(i == 0 ? "?" : ", ?").append(i + 1);
+          args[i] = rows[i];
+        }
+        read = Outbox.read(connection, filter.append(')').toString(), args);
+      }
+      return read.isEmpty() ? null : consolidate(read).get(key);
+    }
   }
 
   static Map<RecordKey, Pending> consolidate(List<Row> rows) {
@@ -305,8 +364,8 @@ final class Outbox {
     return result;
   }
 
-  static List<Row> read(Connection connection, String filter, Object first, Object second)
-      throws SQLException {
+  /** The log rows {@code filter} selects, its numbered parameters ?1, ?2… bound to {@code args}. */
+  static List<Row> read(Connection connection, String filter, Object... args) throws SQLException {
     Map<Long, Row> rows = new LinkedHashMap<>();
     try (PreparedStatement select =
         connection.prepareStatement(
@@ -314,7 +373,7 @@ final class Outbox {
                 + " WHERE "
                 + filter
                 + " ORDER BY c.id")) {
-      bind(select, first, second);
+      bind(select, args);
       try (ResultSet result = select.executeQuery()) {
         while (result.next()) {
           long id = result.getLong(1);
@@ -361,7 +420,7 @@ final class Outbox {
                 + filter
                 + " AND u.type = 'object'"
                 + " ORDER BY 1, 2, 5")) {
-      bind(select, first, second);
+      bind(select, args);
       try (ResultSet result = select.executeQuery()) {
         while (result.next()) {
           Row row = rows.get(result.getLong(1));
@@ -395,11 +454,10 @@ final class Outbox {
     return new ArrayList<>(rows.values());
   }
 
-  private static void bind(PreparedStatement statement, Object first, Object second)
-      throws SQLException {
-    statement.setObject(1, first);
-    if (second != null || statement.getParameterMetaData().getParameterCount() > 1) {
-      statement.setObject(2, second);
+  private static void bind(PreparedStatement statement, Object[] args) throws SQLException {
+    int parameters = statement.getParameterMetaData().getParameterCount();
+    for (int i = 0; i < parameters; i++) {
+      statement.setObject(i + 1, i < args.length ? args[i] : null);
     }
   }
 

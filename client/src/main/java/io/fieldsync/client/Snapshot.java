@@ -1,7 +1,6 @@
 package io.fieldsync.client;
 
 import io.fieldsync.ProtocolException;
-import io.fieldsync.client.Outbox.RecordKey;
 import io.fieldsync.order.ForeignKeyOrder;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
@@ -15,7 +14,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A resync: a paged snapshot of the tenant's live records that replaces the device's view.
@@ -183,7 +181,7 @@ final class Snapshot {
               c,
               "UPDATE _fs_state SET hlc = MAX(hlc, ?), capture = 0 WHERE id = 1",
               page.getServerHlc());
-          Set<RecordKey> pendingKeys = Outbox.pendingKeys(c);
+          Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
           List<Record> records = order.sort(page.getRecordsList(), SyncEngine.recordAdapter());
           try (PreparedStatement seen =
               c.prepareStatement(

@@ -295,7 +295,7 @@ final class SyncEngine {
               c,
               "UPDATE _fs_state SET hlc = MAX(hlc, ?), capture = 0 WHERE id = 1",
               response.getServerHlc());
-          Set<RecordKey> pendingKeys = Outbox.pendingKeys(c);
+          Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
           Instant now = clock.instant();
           Set<Integer> answered = new HashSet<>();
           for (ChangeResult result : response.getResultsList()) {
@@ -593,7 +593,7 @@ final class SyncEngine {
                   c,
                   "UPDATE _fs_state SET hlc = MAX(hlc, ?), capture = 0 WHERE id = 1",
                   page.getServerHlc());
-              Set<RecordKey> pendingKeys = Outbox.pendingKeys(c);
+              Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
               List<Record> records = order.sort(page.getRecordsList(), RECORDS);
               int written = 0;
               int total = 0;

@@ -242,7 +242,7 @@ final class Verifier {
                 c.prepareStatement("UPDATE _fs_state SET capture = 0 WHERE id = 1")) {
               capture.executeUpdate();
             }
-            Set<RecordKey> pending = Outbox.pendingKeys(c);
+            Outbox.PendingLog pending = Outbox.pendingKeys(c);
             for (Record record : response.getRecordsList()) {
               String id = record.getRecordId();
               Record full = record.toBuilder().setTable(table.name()).build();
@@ -255,7 +255,7 @@ final class Verifier {
                 continue;
               }
               boolean existed = exists(c, table, id);
-              applier.apply(c, full, Set.of(), (t, r, col) -> {});
+              applier.apply(c, full, Outbox.PendingLog.NONE, (t, r, col) -> {});
               VerifyReport.Action action =
                   record.getDeleted() || record.getAbsent()
                       ? VerifyReport.Action.DELETED

@@ -77,7 +77,7 @@ class LayoutUpgradeTest extends ClientFixture {
         .doesNotContain("AUTOINCREMENT");
     assertThat(query("SELECT name FROM sqlite_master WHERE tbl_name = '_fs_changelog'"))
         .extracting(row -> row.get("name"))
-        .containsExactlyInAnyOrder("_fs_changelog", "_fs_changelog_rid", "_fs_changelog_drained");
+        .containsExactlyInAnyOrder("_fs_changelog", "_fs_changelog_drained");
     assertThat(scalar("SELECT value FROM _fs_meta WHERE key = 'layout'"))
         .isEqualTo(LocalSchema.LAYOUT);
     sql("INSERT INTO households (id, region) VALUES ('" + H2 + "', 's')");

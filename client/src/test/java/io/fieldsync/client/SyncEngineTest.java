@@ -174,6 +174,65 @@ class SyncEngineTest extends ClientFixture {
     assertThat(log()).isEmpty();
   }
 
+  /** Pulls (as a device that cannot push would) by running the engine's pull directly. */
+  private void pullOnly() throws Exception {
+    client.close();
+    client = builder().open();
+    try (var c = client.connection()) {
+      SyncEngine engine =
+          new SyncEngine(
+              c,
+              client.schema(),
+              FakeServer.TENANT,
+              server,
+              clock,
+              new java.util.SplittableRandom(1),
+              new SyncEngine.Settings(10, 10),
+              new SyncEngine.Events() {
+                @Override
+                public void conflict(String table, String recordId, String column) {}
+
+                @Override
+                public void rejected(RejectedChange change) {}
+              });
+      engine.pull();
+    }
+  }
+
+  @Test
+  void pendingEditsOfManyLogRowsStayOnTopOfAPulledPage() throws Exception {
+    server.page(
+        1,
+        false,
+        FakeServer.record("households", H1, 1, "region", "n", 1L, "visits", 10L, 1L),
+        FakeServer.record("households", H2, 1, "region", "s", 1L, "visits", 0L, 1L));
+    client.syncNow();
+    server.onPush =
+        request -> {
+          throw new TransportException("offline (fake)");
+        };
+    // More log rows for H1 than one query binds ids for, and a few for H2.
+    for (int i = 0; i < 600; i++) {
+      sql("UPDATE households SET visits = visits + 1 WHERE id = '" + H1 + "'");
+    }
+    sql("UPDATE households SET region = 'mine', visits = visits + 3 WHERE id = '" + H2 + "'");
+    long localHlc = (Long) scalar("SELECT max(hlc) FROM _fs_changelog");
+    assertThatThrownBy(client::syncNow).isInstanceOf(TransportException.class);
+    server.page(
+        2,
+        false,
+        FakeServer.record("households", H1, 2, "visits", 15L, localHlc + 100),
+        FakeServer.record(
+            "households", H2, 2, "region", "older", localHlc - 100, "visits", 7L, localHlc + 100));
+    server.onPush = FakeServer::applyAll;
+    pullOnly();
+
+    assertThat(query("SELECT id, region, visits FROM households ORDER BY id"))
+        .extracting(row -> row.get("id") + ":" + row.get("region") + ":" + row.get("visits"))
+        .containsExactly(H1 + ":n:615", H2 + ":mine:10");
+    assertThat(log()).hasSize(601);
+  }
+
   @Test
   void pendingEditsStayOnTopOfAPulledPage() throws Exception {
     server.page(
@@ -208,28 +267,7 @@ class SyncEngineTest extends ClientFixture {
             localHlc + 100));
     server.onPush = FakeServer::applyAll;
     server.loseNextPushResponses = 0;
-    // Pull first (as a device that cannot push would) by running the engine's pull directly.
-    client.close();
-    client = builder().open();
-    try (var c = client.connection()) {
-      SyncEngine engine =
-          new SyncEngine(
-              c,
-              client.schema(),
-              FakeServer.TENANT,
-              server,
-              clock,
-              new java.util.SplittableRandom(1),
-              new SyncEngine.Settings(10, 10),
-              new SyncEngine.Events() {
-                @Override
-                public void conflict(String table, String recordId, String column) {}
-
-                @Override
-                public void rejected(RejectedChange change) {}
-              });
-      engine.pull();
-    }
+    pullOnly();
 
     assertThat(query("SELECT head_name, region, visits FROM households"))
         .singleElement()
