@@ -76,6 +76,10 @@ public final class VersionScan {
           in.popLimit(limit);
         } else if (tag == ROW) {
           int limit = in.pushLimit(in.readRawVarint32());
+          // A repeated row version merges into the one before, as parsing the message does.
+          fieldSeq = present[row] ? seqs[row] : 0;
+          fieldHlc = present[row] ? hlcs[row] : 0;
+          fieldDevice = present[row] ? devices[row] : "";
           readVersion(in);
           in.popLimit(limit);
           record(row);
@@ -159,10 +163,8 @@ public final class VersionScan {
     }
   }
 
+  /** Reads a version's fields over the current ones, so a repeated version merges. */
   private void readVersion(CodedInputStream in) throws IOException {
-    fieldSeq = 0;
-    fieldHlc = 0;
-    fieldDevice = "";
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       if (tag == SEQ) {
         fieldSeq = in.readInt64();

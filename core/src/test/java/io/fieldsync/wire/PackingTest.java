@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.fieldsync.ProtocolException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -396,5 +398,180 @@ class PackingTest {
     assertThat(Packing.parseCanonicalUuid("1-1-1-1-1", out, 0)).isFalse();
     assertThat(Packing.parseCanonicalUuid(ID1.replace('-', '+'), out, 0)).isFalse();
     assertThat(Packing.parseCanonicalUuid(ID1 + "0", out, 0)).isFalse();
+  }
+
+  @Test
+  void recordsWrittenWithJavaValuesUnpackAsRecordsBuiltWithTheirWireValues() {
+    Object[] values = {
+      null,
+      0L,
+      -1L,
+      Long.MAX_VALUE,
+      Long.MIN_VALUE,
+      7,
+      Integer.MIN_VALUE,
+      12.5,
+      -17.123456,
+      36.6,
+      0.0,
+      -0.0,
+      3.0,
+      1e300,
+      Math.PI,
+      Double.NaN,
+      Double.NEGATIVE_INFINITY,
+      "",
+      "Awa",
+      "名前 😀",
+      true,
+      false
+    };
+    Packing.RecordsWriter writer = new Packing.RecordsWriter();
+    PullResponse.Builder expected = PullResponse.newBuilder().setNextCursor(40).setHasMore(true);
+    for (int i = 0; i < values.length; i++) {
+      writer.record("households", i % 2 == 0 ? ID1 : "h-" + i, 10 + i, false, false, false);
+      writer.field("head_name", 70 + i, values[i]);
+      expected.addRecords(
+          Record.newBuilder()
+              .setTable("households")
+              .setRecordId(i % 2 == 0 ? ID1 : "h-" + i)
+              .setSeq(10 + i)
+              .addFields(
+                  Field.newBuilder()
+                      .setColumn("head_name")
+                      .setValue(Values.toWire(values[i]))
+                      .setHlc(70 + i)));
+    }
+    writer.record("visits", ID2, 3, true, false, false);
+    writer.record("visits", "v-9", 2, false, true, false);
+    writer.record("households", ID2, 1, true, false, true);
+    expected
+        .addRecords(
+            Record.newBuilder().setTable("visits").setRecordId(ID2).setSeq(3).setDeleted(true))
+        .addRecords(
+            Record.newBuilder().setTable("visits").setRecordId("v-9").setSeq(2).setAbsent(true))
+        .addRecords(
+            Record.newBuilder()
+                .setTable("households")
+                .setRecordId(ID2)
+                .setSeq(1)
+                .setDeleted(true)
+                .setEvicted(true));
+
+    PullResponse written =
+        writer.into(PullResponse.newBuilder().setNextCursor(40).setHasMore(true)).build();
+
+    assertThat(writer.records()).isEqualTo(values.length + 3);
+    assertThat(written.getRecordsCount()).isZero();
+    assertThat(Packing.unpack(written)).isEqualTo(Packing.unpack(Packing.pack(expected.build())));
+    assertThat(Packing.unpack(written)).isEqualTo(expected.build());
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] instanceof Double real) {
+        assertThat(
+                Double.doubleToRawLongBits(
+                    Packing.unpack(written).getRecords(i).getFields(0).getValue().getRealValue()))
+            .as("real %s", real)
+            .isEqualTo(Double.doubleToRawLongBits(real));
+      }
+    }
+  }
+
+  @Test
+  void randomRecordsWrittenWithJavaValuesUnpackAsPackedRecords() {
+    long baseSeed = 0x9ac4_1a9L;
+    for (int round = 0; round < 500; round++) {
+      long seed = baseSeed + round;
+      Random random = new Random(seed);
+      Packing.RecordsWriter writer = new Packing.RecordsWriter();
+      PullResponse.Builder expected = PullResponse.newBuilder().setNextCursor(round);
+      int records = random.nextInt(12);
+      long seq = random.nextInt(1000);
+      for (int i = 0; i < records; i++) {
+        String table = "t" + random.nextInt(3);
+        String id =
+            random.nextBoolean()
+                ? new UUID(random.nextLong(), random.nextLong()).toString()
+                : "id-" + random.nextInt(100);
+        seq += random.nextInt(5) - 1;
+        boolean deleted = random.nextInt(5) == 0;
+        boolean absent = random.nextInt(9) == 0;
+        boolean evicted = random.nextInt(7) == 0;
+        writer.record(table, id, seq, deleted, absent, evicted);
+        Record.Builder record =
+            Record.newBuilder()
+                .setTable(table)
+                .setRecordId(id)
+                .setSeq(seq)
+                .setDeleted(deleted)
+                .setAbsent(absent)
+                .setEvicted(evicted);
+        for (int f = random.nextInt(5); f > 0; f--) {
+          String column = "c" + random.nextInt(6);
+          long hlc = random.nextBoolean() ? random.nextLong() : random.nextInt(3);
+          Object value = randomJavaValue(random);
+          writer.field(column, hlc, value);
+          record.addFields(
+              Field.newBuilder().setColumn(column).setValue(Values.toWire(value)).setHlc(hlc));
+        }
+        expected.addRecords(record);
+      }
+
+      PullResponse written = writer.into(PullResponse.newBuilder().setNextCursor(round)).build();
+
+      assertThat(Packing.unpack(written))
+          .as("seed %d", seed)
+          .isEqualTo(Packing.unpack(Packing.pack(expected.build())))
+          .isEqualTo(expected.build());
+    }
+  }
+
+  private static Object randomJavaValue(Random random) {
+    return switch (random.nextInt(9)) {
+      case 0 -> null;
+      case 1 -> random.nextLong();
+      case 2 -> random.nextInt();
+      case 3 -> Math.round(random.nextDouble() * 1e6) / 1e3;
+      case 4 -> (double) random.nextInt(1000);
+      case 5 -> Double.longBitsToDouble(random.nextLong());
+      case 6 -> "text " + random.nextInt();
+      case 7 -> "";
+      default -> random.nextBoolean();
+    };
+  }
+
+  @Test
+  void aFieldBeforeAnyRecordIsRefused() {
+    Packing.RecordsWriter writer = new Packing.RecordsWriter();
+
+    assertThatThrownBy(() -> writer.field("head_name", 1, (Object) "Awa"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("a field needs a record: call record() first");
+    assertThatThrownBy(() -> writer.field("head_name", 1, text("Awa")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("a field needs a record: call record() first");
+  }
+
+  @Test
+  void aJavaValueWithoutAWireFormIsRefusedNamingItsClass() {
+    Packing.RecordsWriter writer = new Packing.RecordsWriter();
+    writer.record("households", ID1, 1, false, false, false);
+
+    assertThatThrownBy(() -> writer.field("temperature", 1, (Object) 36.6f))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("no wire form for java.lang.Float");
+    assertThatThrownBy(() -> writer.field("tags", 1, (Object) List.of("a")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("no wire form for java.util.");
+  }
+
+  @Test
+  void anEmptyWriterLeavesTheResponseWithoutPacked() {
+    Packing.RecordsWriter writer = new Packing.RecordsWriter();
+    PullResponse.Builder response = PullResponse.newBuilder().setNextCursor(5).setHasMore(false);
+
+    assertThat(writer.into(response)).isSameAs(response);
+    assertThat(writer.records()).isZero();
+    assertThat(response.hasPacked()).isFalse();
+    assertThat(response.build()).isEqualTo(PullResponse.newBuilder().setNextCursor(5).build());
   }
 }

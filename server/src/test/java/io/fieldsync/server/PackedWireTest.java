@@ -9,6 +9,8 @@ import static io.fieldsync.server.ServerHarness.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.JsonFormat;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
@@ -20,6 +22,8 @@ import io.fieldsync.wire.WireCodec;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,5 +156,151 @@ class PackedWireTest {
         .isEqualTo(
             "{\"error\":\"bad_request\",\"message\":\"own_writes[0] must have 1 <= first <= last,"
                 + " found first 5 and last 3\"}\n");
+  }
+
+  @Test
+  void aPackedPullHasExactlyThePlainPullsRecordsFromAnyCursorWithOrWithoutOwnWrites()
+      throws Exception {
+    List<SequenceRange> mine = seedMixedHistory();
+    long sequence = harness.pull("d3", 0, 0).getSequence();
+    PullRequest withOwnWrites = PullRequest.newBuilder().addAllOwnWrites(mine).build();
+    int compared = 0;
+    for (String device : List.of("d1", "d3")) {
+      for (long cursor : List.of(0L, sequence / 2, sequence - 2)) {
+        for (int limit : List.of(0, 4)) {
+          PullRequest request =
+              (device.equals("d1") ? withOwnWrites : PullRequest.getDefaultInstance())
+                  .toBuilder().setCursor(cursor).setLimit(limit).build();
+          boolean more = true;
+          while (more) {
+            String where = device + " from " + request.getCursor() + " limit " + limit;
+            PullResponse packed = pullProtobuf(device, request.toBuilder().setPacked(true).build());
+            PullResponse plain = pullProtobuf(device, request.toBuilder().setPacked(false).build());
+
+            assertThat(packed.getRecordsCount()).as(where).isZero();
+            assertThat(packed.hasPacked()).as(where).isEqualTo(plain.getRecordsCount() > 0);
+            assertThat(Packing.unpack(packed).toBuilder().clearServerHlc().build())
+                .as(where)
+                .isEqualTo(plain.toBuilder().clearServerHlc().build());
+            compared += plain.getRecordsCount();
+            more = plain.getHasMore();
+            request = PullService.following(request, plain.getNextCursor());
+          }
+        }
+      }
+    }
+    assertThat(compared).as("records compared").isGreaterThan(50);
+
+    PullResponse everything = harness.pull("d3", 0, 0);
+    assertThat(everything.getRecordsList())
+        .extracting(Record::getTable)
+        .containsOnly("households", "visits");
+    assertThat(everything.getRecordsList()).filteredOn(Record::getDeleted).hasSize(2);
+    PullResponse echoFree = pullProtobuf("d1", withOwnWrites.toBuilder().setPacked(true).build());
+    assertThat(PullService.recordCount(echoFree))
+        .as("own_writes leaves out d1's own records")
+        .isLessThan(everything.getRecordsCount());
+  }
+
+  /**
+   * Two devices' history over both tables: inserts with every kind of value (decimal and other
+   * reals, JSON, timestamps, unicode, nulls), single-field updates and deletes. Returns the ranges
+   * d1's pushes wrote.
+   */
+  private List<SequenceRange> seedMixedHistory() throws Exception {
+    List<SequenceRange> written = new ArrayList<>();
+    PushRequest.Builder households = PushRequest.newBuilder().setBatchId("s1");
+    for (int n = 1; n <= 10; n++) {
+      Change.Builder insert =
+          insertHousehold(n, n % 2 == 0 ? "north" : "south", hlc(t + n)).toBuilder();
+      if (n % 3 == 0) {
+        insert
+            .addFields(field("tags", "[\"a\",\"b\"]", hlc(t + n)))
+            .addFields(field("temperature", n % 2 == 0 ? 36.5 : 1.0 / 3, hlc(t + n)))
+            .addFields(field("seen_at", "2026-11-22T10:15:30Z", hlc(t + n)));
+      }
+      households.addChanges(insert);
+    }
+    PushResponse pushed = harness.push("d1", households.build());
+    written.add(pushed.getWritten());
+    PushRequest.Builder visits = PushRequest.newBuilder().setBatchId("s2");
+    for (int n = 20; n < 28; n++) {
+      visits.addChanges(
+          Change.newBuilder()
+              .setTable("visits")
+              .setRecordId(uuid(n))
+              .setOp(Op.OP_INSERT)
+              .setHlc(hlc(t + n))
+              .addFields(field("household_id", uuid(n - 19), hlc(t + n)))
+              .addFields(field("note", n % 4 == 0 ? null : "visit " + n, hlc(t + n))));
+    }
+    long base = harness.push("d2", visits.build()).getSequence();
+    pushed =
+        harness.push(
+            "d1",
+            batch(
+                "s3",
+                update(
+                    "households",
+                    uuid(2),
+                    base,
+                    hlc(t + 40),
+                    field("head_name", "Awa", hlc(t + 40))),
+                update(
+                    "households",
+                    uuid(3),
+                    base,
+                    hlc(t + 41),
+                    field("temperature", 39.25, hlc(t + 41))),
+                update(
+                    "households",
+                    uuid(5),
+                    base,
+                    hlc(t + 42),
+                    field("head_name", null, hlc(t + 42))),
+                update(
+                    "households",
+                    uuid(6),
+                    base,
+                    hlc(t + 43),
+                    field("seen_at", "2026-11-23T08:00:00Z", hlc(t + 43)))));
+    written.add(pushed.getWritten());
+    base = pushed.getSequence();
+    base =
+        harness
+            .push(
+                "d2",
+                batch(
+                    "s4",
+                    delete("households", uuid(9), base, hlc(t + 50)),
+                    delete("visits", uuid(21), base, hlc(t + 51)),
+                    update(
+                        "visits", uuid(23), base, hlc(t + 52), field("note", "seen", hlc(t + 52)))))
+            .getSequence();
+    pushed =
+        harness.push(
+            "d1",
+            batch(
+                "s5",
+                update(
+                    "visits", uuid(22), base, hlc(t + 60), field("note", "revisit", hlc(t + 60))),
+                update(
+                    "households",
+                    uuid(1),
+                    base,
+                    hlc(t + 61),
+                    field("head_name", "Ünïcødé 名前 😀", hlc(t + 61)))));
+    written.add(pushed.getWritten());
+    return written;
+  }
+
+  private static Change delete(String table, String id, long base, long hlc) {
+    return Change.newBuilder()
+        .setTable(table)
+        .setRecordId(id)
+        .setOp(Op.OP_DELETE)
+        .setBaseSeq(base)
+        .setHlc(hlc)
+        .build();
   }
 }
