@@ -38,6 +38,12 @@ final class LocalStore {
   /** The layout of the internal tables and triggers; absent means layout 1. */
   static final String META_LAYOUT = "layout";
 
+  /**
+   * The cursor at which the current run of pull pages began: up to it this database holds every
+   * record whole (see {@code PullRequest.since}); absent means 0, whole records.
+   */
+  static final String META_PULL_SINCE = "pull_since";
+
   /** Write ranges of acknowledged pushes, for echo suppression (see SyncEngine). */
   static final String META_OWN_WRITES = "own_writes";
 

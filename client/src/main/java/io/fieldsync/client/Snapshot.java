@@ -243,6 +243,7 @@ final class Snapshot {
               META_DONE,
               META_TOTAL);
           execute(c, "UPDATE _fs_state SET cursor = ?, capture = 1 WHERE id = 1", cursor);
+          LocalStore.putMeta(c, LocalStore.META_PULL_SINCE, cursor);
           return removed;
         });
   }

@@ -522,10 +522,13 @@ final class SyncEngine {
     LocalStore.putMeta(c, LocalStore.META_OWN_WRITES, text.toString());
   }
 
-  /** Drops the ranges wholly at or below the cursor: a pull never sends those sequences again. */
-  private static void pruneOwnWrites(Connection c, long cursor) throws SQLException {
+  /**
+   * Drops the ranges wholly at or below {@code since}: a pull never sends fields of those sequences
+   * again.
+   */
+  private static void pruneOwnWrites(Connection c, long since) throws SQLException {
     List<SequenceRange> ranges = ownWrites(c);
-    if (ranges.removeIf(range -> range.getLast() <= cursor)) {
+    if (ranges.removeIf(range -> range.getLast() <= since)) {
       storeOwnWrites(c, ranges);
     }
   }
@@ -537,10 +540,13 @@ final class SyncEngine {
    */
   long pull() {
     long cursor = read(c -> LocalStore.state(c).cursor());
+    // Pages after the first of a run start above records this database has not seen: their
+    // fields must still come from the run's start, not from the page's cursor.
+    long since = Math.min(cursor, read(c -> LocalStore.metaLong(c, LocalStore.META_PULL_SINCE)));
     List<SequenceRange> ownWrites = read(SyncEngine::ownWrites);
     try (LocalStore.RelaxedSync relaxed = LocalStore.relaxedSync(connection);
         PageAhead pages = new PageAhead(transport)) {
-      PullResponse page = pages.take(pullRequest(cursor, ownWrites));
+      PullResponse page = pages.take(pullRequest(cursor, since, ownWrites));
       while (true) {
         long next =
             page.getRecordsCount() == 0 && page.getNextCursor() == 0
@@ -548,7 +554,7 @@ final class SyncEngine {
                 : page.getNextCursor();
         boolean stuck = next == cursor && page.getRecordsCount() == 0;
         if (page.getHasMore() && !stuck) {
-          pages.prefetch(pullRequest(next, ownWrites));
+          pages.prefetch(pullRequest(next, since, ownWrites));
         }
         applyPage(page, next);
         pulled += page.getRecordsCount();
@@ -562,20 +568,24 @@ final class SyncEngine {
                   + " said has_more but returned nothing and no new cursor");
         }
         cursor = next;
-        page = pages.take(pullRequest(cursor, ownWrites));
+        page = pages.take(pullRequest(cursor, since, ownWrites));
       }
     }
   }
 
-  /** A pull from {@code cursor} naming the own-write ranges a pull from there can still send. */
-  private PullRequest pullRequest(long cursor, List<SequenceRange> ownWrites) {
+  /**
+   * A pull from {@code cursor} of a run that began at {@code since}, naming the own-write ranges a
+   * pull from there can still send.
+   */
+  private PullRequest pullRequest(long cursor, long since, List<SequenceRange> ownWrites) {
     PullRequest.Builder request =
         PullRequest.newBuilder()
             .setCursor(cursor)
+            .setSince(since)
             .setLimit(settings.pullPageSize())
             .setSchemaVersion(schema.version());
     for (SequenceRange range : ownWrites) {
-      if (range.getLast() > cursor) {
+      if (range.getLast() > since) {
         request.addOwnWrites(range);
       }
     }
@@ -617,7 +627,11 @@ final class SyncEngine {
                 applier.discard();
               }
               ParkedEdits.settle(c, records);
-              pruneOwnWrites(c, nextCursor);
+              if (!page.getHasMore()) {
+                // The run is over: every record is whole up to its end.
+                LocalStore.putMeta(c, LocalStore.META_PULL_SINCE, nextCursor);
+                pruneOwnWrites(c, nextCursor);
+              }
               execute(c, "UPDATE _fs_state SET cursor = ?, capture = 1 WHERE id = 1", nextCursor);
               return total;
             });

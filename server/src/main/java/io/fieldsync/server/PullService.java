@@ -23,8 +23,8 @@ import java.util.Map;
 
 /**
  * Answers pulls: one entry per record changed after the cursor, with only the fields changed after
- * it (all fields for a record created or restored after it), tombstones without fields, parents
- * before children and deletes last. Thread-safe.
+ * the request's {@code since} (all fields for a record created or restored after it), tombstones
+ * without fields, parents before children and deletes last. Thread-safe.
  */
 final class PullService {
   private final SyncStore store;
@@ -57,6 +57,11 @@ final class PullService {
     if (request.getLimit() < 0) {
       throw HttpFailure.badRequest("limit must not be negative, found " + request.getLimit());
     }
+    long since = request.getSince();
+    if (since < 0 || since > cursor) {
+      throw HttpFailure.badRequest(
+          "since must be between 0 and the cursor " + cursor + ", found " + since);
+    }
     // A snapshot replaces the device's rows with what it delivers: it must deliver everything.
     Echo echo = request.getSnapshot() ? Echo.NONE : Echo.of(token.device(), request);
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);
@@ -79,15 +84,15 @@ final class PullService {
       }
       Outgoing record;
       if (stored.deleted() || !scope.restricts(table)) {
-        record = selection.select(table, stored, cursor, echo);
+        record = selection.select(table, stored, since, echo);
       } else if (scope.admits(table, stored.values())) {
         // A record whose scope changed may have just entered the device's rows: send all of it,
         // the device's own earlier writes too (it dropped its copy when the record left).
         record =
-            RowScope.scopeChangedAfter(table, stored, cursor)
+            RowScope.scopeChangedAfter(table, stored, since)
                 ? selection.select(table, stored, 0, Echo.NONE)
-                : selection.select(table, stored, cursor, echo);
-      } else if (cursor > 0 && RowScope.scopeChangedAfter(table, stored, cursor)) {
+                : selection.select(table, stored, since, echo);
+      } else if (cursor > 0 && RowScope.scopeChangedAfter(table, stored, since)) {
         record = Outgoing.evicted(table, stored);
       } else {
         record = null;
@@ -119,18 +124,9 @@ final class PullService {
     return response.build();
   }
 
-  /**
-   * The request a device makes for the page after {@code next}: the same, from there, naming only
-   * the own-write ranges a pull from there can still send (what {@code SyncEngine} does).
-   */
+  /** The request a device makes for the page after {@code next}: the same, from there. */
   static PullRequest following(PullRequest request, long next) {
-    PullRequest.Builder following = request.toBuilder().setCursor(next).clearOwnWrites();
-    for (SequenceRange range : request.getOwnWritesList()) {
-      if (range.getLast() > next) {
-        following.addOwnWrites(range);
-      }
-    }
-    return following.build();
+    return request.toBuilder().setCursor(next).build();
   }
 
   /** How many records a response carries, in either form. */
@@ -254,13 +250,13 @@ final class PullService {
     }
   }
 
-  /** The record as a pull after {@code cursor} sends it, whole or not; never null. */
-  static Record toWire(Table table, StoredRecord stored, long cursor) {
-    return new Selection().select(table, stored, cursor, Echo.NONE).toRecord();
+  /** The record as a pull sends it to a device holding it as of {@code since}; never null. */
+  static Record toWire(Table table, StoredRecord stored, long since) {
+    return new Selection().select(table, stored, since, Echo.NONE).toRecord();
   }
 
   /**
-   * What of a stored record a pull sends: its fields changed after the cursor, or all of them, less
+   * What of a stored record a pull sends: its fields changed after {@code since}, or all, less
    * those the device wrote itself. Holds the table's version scan for every record of one pull. Not
    * thread-safe: one per pull.
    */
@@ -269,8 +265,11 @@ final class PullService {
 
     private record TableScan(Column[] columns, VersionScan versions) {}
 
-    /** The record as a pull after {@code cursor} sends it; null when the device holds all of it. */
-    Outgoing select(Table table, StoredRecord stored, long cursor, Echo echo) {
+    /**
+     * The record as a pull sends it to a device that holds it as of sequence {@code since}; null
+     * when the device holds all of it.
+     */
+    Outgoing select(Table table, StoredRecord stored, long since, Echo echo) {
       if (stored.deleted()) {
         return new Outgoing(table, stored, false, NO_FIELDS, NO_COLUMNS, NO_HLCS, 0);
       }
@@ -286,7 +285,7 @@ final class PullService {
           throw stored.corrupt(e.getMessage(), e);
         }
       }
-      boolean whole = (!versions.hasRow() || versions.rowSeq() > cursor) && !echo.created(versions);
+      boolean whole = (!versions.hasRow() || versions.rowSeq() > since) && !echo.created(versions);
       boolean held = false;
       Map<String, Object> values = stored.values();
       Column[] columns = scan.columns();
@@ -295,7 +294,7 @@ final class PullService {
       int count = 0;
       for (int i = 0; i < columns.length; i++) {
         boolean versioned = versions.has(i);
-        if (!whole && !(versioned && versions.seq(i) > cursor)) {
+        if (!whole && !(versioned && versions.seq(i) > since)) {
           continue;
         }
         if (!whole && echo.own(versions.device(i), versions.seq(i))) {

@@ -128,15 +128,19 @@ class PackedWireTest {
         .extracting(Record::getRecordId)
         .containsExactly(uuid(2));
     // From 2: only d1's own edit is left, so nothing is sent.
-    PullResponse echoFree = pullProtobuf("d1", mine.setCursor(2).build());
+    PullResponse echoFree = pullProtobuf("d1", mine.setCursor(2).setSince(2).build());
     assertThat(echoFree.getRecordsList()).isEmpty();
     assertThat(echoFree.getNextCursor()).isEqualTo(3);
     // A database that names no ranges (new, restored) gets the edit; so does another device.
-    assertThat(pullProtobuf("d1", PullRequest.newBuilder().setCursor(2).build()).getRecordsList())
+    assertThat(
+            pullProtobuf("d1", PullRequest.newBuilder().setCursor(2).setSince(2).build())
+                .getRecordsList())
         .singleElement()
         .satisfies(record -> assertThat(record.getFields(0).getColumn()).isEqualTo("head_name"));
     assertThat(pullProtobuf("d2", mine.build()).getRecordsList()).hasSize(1);
-    assertThat(pullProtobuf("d1", mine.setCursor(0).setSnapshot(true).build()).getRecordsList())
+    assertThat(
+            pullProtobuf("d1", mine.setCursor(0).setSince(0).setSnapshot(true).build())
+                .getRecordsList())
         .as("a snapshot delivers everything")
         .hasSize(2);
   }
@@ -170,7 +174,7 @@ class PackedWireTest {
         for (int limit : List.of(0, 4)) {
           PullRequest request =
               (device.equals("d1") ? withOwnWrites : PullRequest.getDefaultInstance())
-                  .toBuilder().setCursor(cursor).setLimit(limit).build();
+                  .toBuilder().setCursor(cursor).setSince(cursor).setLimit(limit).build();
           boolean more = true;
           while (more) {
             String where = device + " from " + request.getCursor() + " limit " + limit;

@@ -128,16 +128,9 @@ class PullAheadTest {
     return Packing.unpack(response).toBuilder().clearServerHlc().build();
   }
 
-  /** The request after a page, as a device makes it: from next_cursor, own writes still ahead. */
+  /** The request after a page, as a device makes it: the same run, from next_cursor. */
   private static PullRequest next(PullRequest request, PullResponse page) {
-    long next = page.getNextCursor();
-    PullRequest.Builder following = request.toBuilder().setCursor(next).clearOwnWrites();
-    for (SequenceRange range : request.getOwnWritesList()) {
-      if (range.getLast() > next) {
-        following.addOwnWrites(range);
-      }
-    }
-    return following.build();
+    return request.toBuilder().setCursor(page.getNextCursor()).build();
   }
 
   /** Every page from the request on, until has_more is false. */
@@ -247,7 +240,12 @@ class PullAheadTest {
         new Scenario("d4", PullRequest.newBuilder().setLimit(PAGE).build(), true),
         new Scenario(
             "d5",
-            PullRequest.newBuilder().setCursor(40).setLimit(PAGE).setPacked(false).build(),
+            PullRequest.newBuilder()
+                .setCursor(40)
+                .setSince(40)
+                .setLimit(PAGE)
+                .setPacked(false)
+                .build(),
             false));
   }
 

@@ -501,7 +501,7 @@ class PushPullTest {
     assertThat(first.getRecordsCount()).isEqualTo(3);
     assertThat(first.getHasMore()).isTrue();
     assertThat(first.getNextCursor()).isEqualTo(3);
-    PullResponse rest = harness.pull("d2", first.getNextCursor(), 3);
+    PullResponse rest = harness.pull("d2", first.getNextCursor(), 0, 3);
     assertThat(rest.getRecordsCount()).isEqualTo(1);
     assertThat(rest.getHasMore()).isFalse();
     assertThat(rest.getNextCursor()).isEqualTo(4);

@@ -162,12 +162,23 @@ final class ServerHarness implements AutoCloseable {
     return result.build();
   }
 
+  /** A pull of a device whose last run of pages ended at {@code cursor}. */
   PullResponse pull(String device, long cursor, int limit) throws Exception {
+    return pull(device, cursor, cursor, limit);
+  }
+
+  /** A pull from {@code cursor} of a run of pages that began at {@code since}. */
+  PullResponse pull(String device, long cursor, long since, int limit) throws Exception {
     HttpResponse<String> response =
         postJson(
             "/v1/pull",
             token(device),
-            json(PullRequest.newBuilder().setCursor(cursor).setLimit(limit).build()));
+            json(
+                PullRequest.newBuilder()
+                    .setCursor(cursor)
+                    .setSince(since)
+                    .setLimit(limit)
+                    .build()));
     if (response.statusCode() != 200) {
       throw new AssertionError("pull failed: " + response.statusCode() + " " + response.body());
     }
