@@ -288,12 +288,11 @@ class PullAheadTest {
   /**
    * Another device pushes between the puller's page requests, so the page prepared for the next
    * request may predate the push. Whatever was pushed must still arrive by the end of the loop or
-   * the next pull from its final cursor.
-   *
-   * <p>Not compared: whole records. A record created below a page boundary whose latest change is
-   * above it comes with only its fields changed above the cursor, with or without pull-ahead
-   * (reported separately); so each field the device holds must be the server's, and each field
-   * pushed during the loop must be held.
+   * the next pull from its final cursor, and the puller, requesting pages as a device does (one
+   * {@code since} for a whole run: the cursor where the run began), ends with every record whole:
+   * each column of each record equals the server's. Regression: this compared only the fields the
+   * puller held, because a record created below a later page's cursor came with only its fields
+   * changed above it (fixed in bf93114).
    */
   @Test
   void recordsPushedWhilePagesArePreparedAreAllDelivered() throws Exception {
@@ -320,6 +319,8 @@ class PullAheadTest {
           apply(replica, page);
           request = next(request, page);
           if (!page.getHasMore()) {
+            // the run is over: every record is whole up to its end
+            request = request.toBuilder().setSince(page.getNextCursor()).build();
             break;
           }
           if (changes == 0 || random.nextInt(10) < 6) {
@@ -365,14 +366,12 @@ class PullAheadTest {
       apply(server, everything);
       String where = "seed " + seed + ", " + puller + " after " + changes + " pushed changes";
       assertThat(changes).as(where).isPositive();
+      assertThat(request.getSince()).as(where + ": the second run began above 0").isPositive();
       assertThat(replica.keySet()).as(where + ": records").isEqualTo(server.keySet());
-      for (Map.Entry<String, Map<String, Value>> held : replica.entrySet()) {
-        Map<String, Value> current = server.get(held.getKey());
-        for (Map.Entry<String, Value> field : held.getValue().entrySet()) {
-          assertThat(field.getValue())
-              .as("%s: %s.%s", where, held.getKey(), field.getKey())
-              .isEqualTo(current.get(field.getKey()));
-        }
+      for (Map.Entry<String, Map<String, Value>> record : server.entrySet()) {
+        assertThat(replica.get(record.getKey()))
+            .as("%s: every column of %s", where, record.getKey())
+            .isEqualTo(record.getValue());
       }
       for (Map.Entry<String, Set<String>> written : pushed.entrySet()) {
         for (String column : written.getValue()) {

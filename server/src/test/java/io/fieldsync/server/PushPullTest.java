@@ -511,6 +511,90 @@ class PushPullTest {
         .isEqualTo(410);
   }
 
+  /**
+   * Regression (fixed in bf93114): households 1-3 at seq 1-3, head_name of 1 at seq 4; pages of 2
+   * gave {2, 3} then household 1 with head_name only, so a new device never got its region.
+   */
+  @Test
+  void aLaterPageOfARunFromZeroSendsRecordsCreatedBelowItsCursorWhole() throws Exception {
+    harness.push(
+        "d1",
+        batch(
+            "b0",
+            insertHousehold(1, "north", hlc(t)),
+            insertHousehold(2, "north", hlc(t)),
+            insertHousehold(3, "north", hlc(t))));
+    harness.push(
+        "d1",
+        batch(
+            "b1",
+            update("households", uuid(1), 3, hlc(t + 1), field("head_name", "Awa", hlc(t + 1)))));
+    PullResponse first = harness.pull("d2", 0, 0, 2);
+    assertThat(first.getRecordsList())
+        .extracting(Record::getRecordId)
+        .containsExactly(uuid(2), uuid(3));
+    assertThat(first.getNextCursor()).isEqualTo(3);
+    assertThat(first.getHasMore()).isTrue();
+
+    PullResponse second = harness.pull("d2", 3, 0, 2);
+
+    assertThat(second.getRecordsList()).extracting(Record::getRecordId).containsExactly(uuid(1));
+    assertThat(fields(second.getRecords(0)))
+        .containsEntry("id", uuid(1))
+        .containsEntry("region", "north")
+        .containsEntry("head_name", "Awa")
+        .containsEntry("visits", 0L);
+    assertThat(second.getHasMore()).isFalse();
+    assertThat(second.getNextCursor()).isEqualTo(4);
+  }
+
+  @Test
+  void aPullWithoutSinceSendsWholeRecordsAndSinceAtTheCursorOnlyTheFieldsChangedAfterIt()
+      throws Exception {
+    harness.push(
+        "d1",
+        batch("b0", insertHousehold(1, "north", hlc(t)), insertHousehold(2, "north", hlc(t))));
+    harness.push(
+        "d1",
+        batch(
+            "b1",
+            update("households", uuid(1), 2, hlc(t + 1), field("head_name", "Awa", hlc(t + 1)))));
+    harness.push(
+        "d1",
+        batch(
+            "b2",
+            update("households", uuid(2), 3, hlc(t + 2), field("head_name", "Binta", hlc(t + 2)))));
+    Map<String, Object> whole = new LinkedHashMap<>();
+    whole.put("id", uuid(1));
+    whole.put("region", "north");
+    whole.put("head_name", "Awa");
+    whole.put("visits", 0L);
+
+    // since unset: what an old client sends, and the safe default
+    HttpResponse<String> unset =
+        harness.postJson("/v1/pull", harness.token("d2"), "{\"cursor\":\"2\",\"limit\":1}");
+    assertThat(unset.statusCode()).isEqualTo(200);
+    PullResponse.Builder oldClient = PullResponse.newBuilder();
+    JsonFormat.parser().merge(unset.body(), oldClient);
+    assertThat(oldClient.getRecordsList()).extracting(Record::getRecordId).containsExactly(uuid(1));
+    assertThat(fields(oldClient.getRecords(0))).containsAllEntriesOf(whole);
+    assertThat(fields(harness.pull("d2", 3, 0, 1).getRecords(0)))
+        .as("a later page without since")
+        .containsEntry("id", uuid(2))
+        .containsEntry("region", "north")
+        .containsEntry("head_name", "Binta")
+        .containsEntry("visits", 0L);
+
+    // since = cursor: a device whose last run ended at the cursor holds the rest
+    assertThat(fields(harness.pull("d2", 2, 2, 1).getRecords(0)))
+        .containsOnlyKeys("head_name")
+        .containsEntry("head_name", "Awa");
+    // since below the cursor: the fields changed after since, of records changed after cursor
+    PullResponse between = harness.pull("d2", 3, 2, 5);
+    assertThat(between.getRecordsList()).extracting(Record::getRecordId).containsExactly(uuid(2));
+    assertThat(fields(between.getRecords(0))).containsOnlyKeys("head_name");
+  }
+
   @Test
   void anotherTenantsTokenSeesNothing() throws Exception {
     harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));

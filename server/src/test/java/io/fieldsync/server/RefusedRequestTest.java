@@ -221,6 +221,29 @@ class RefusedRequestTest {
   }
 
   @Test
+  void sinceAboveTheCursorIsRefused() throws Exception {
+    assertRefused(
+        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"1\",\"since\":\"2\"}"),
+        400,
+        "bad_request",
+        "since must be between 0 and the cursor 1, found 2");
+  }
+
+  @Test
+  void negativeSinceIsRefused() throws Exception {
+    assertRefused(
+        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"1\",\"since\":\"-1\"}"),
+        400,
+        "bad_request",
+        "since must be between 0 and the cursor 1, found -1");
+    assertRefused(
+        harness.postJson("/v1/pull", harness.token("d1"), "{\"since\":\"-3\"}"),
+        400,
+        "bad_request",
+        "since must be between 0 and the cursor 0, found -3");
+  }
+
+  @Test
   void cursorAheadOfTheSequenceRequiresAResync() throws Exception {
     // Regression: was accepted with next_cursor 999999, so the device skipped every change.
     assertRefused(

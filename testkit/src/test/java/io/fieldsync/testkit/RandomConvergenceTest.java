@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * Several devices make random offline edits (inserts, last-writer-wins fields, counter increments,
  * deletes) and sync in random order over a network that loses responses, fails requests and
  * delivers pushes twice. After a final fault-free round every replica equals the server and each
- * counter equals the increments made. Replay a failure with {@code -Dfieldsync.seed=N}.
+ * counter equals the increments made. Devices pull in pages of 1 to 7 records or of 1000, so runs
+ * of pages are cut by the faults too. Replay a failure with {@code -Dfieldsync.seed=N}.
  */
 class RandomConvergenceTest extends EndToEndFixture {
   private static final String SEED_PROPERTY = "fieldsync.seed";
@@ -46,6 +47,9 @@ class RandomConvergenceTest extends EndToEndFixture {
     int deviceCount = 3 + random.nextInt(3);
     List<FaultyTransport> networks = new ArrayList<>();
     List<TestDevice> fleet = new ArrayList<>();
+    // Drawn apart from the edits, so a seed replays the same edits whatever the page sizes.
+    SplittableRandom pageSizes = new SplittableRandom(~seed);
+    List<Integer> pages = new ArrayList<>();
     for (int i = 0; i < deviceCount; i++) {
       String name = "device-" + i;
       FaultyTransport network =
@@ -57,7 +61,13 @@ class RandomConvergenceTest extends EndToEndFixture {
               .delay(java.time.Duration.ofMillis(5))
               .script(Fault.DROP_RESPONSE);
       networks.add(network);
-      fleet.add(device(name, builder -> builder.transport(network).seed(random.nextLong())));
+      int pageSize = pageSizes.nextInt(3) == 0 ? 1000 : 1 + pageSizes.nextInt(7);
+      pages.add(pageSize);
+      fleet.add(
+          device(
+              name,
+              builder ->
+                  builder.transport(network).seed(random.nextLong()).pullPageSize(pageSize)));
     }
 
     List<String> households = new ArrayList<>();
@@ -134,10 +144,11 @@ class RandomConvergenceTest extends EndToEndFixture {
     }
     assertThat(total).isEqualTo(expectedTotal);
     System.out.printf(
-        "seed %d: %d devices, %d steps, %d households live of %d, %d dropped responses, %d failed"
+        "seed %d: %d devices (pages of %s), %d steps, %d households live of %d, %d dropped responses, %d failed"
             + " syncs, visit total %d%n",
         seed,
         deviceCount,
+        pages,
         steps,
         rows.rows("households").size(),
         households.size(),
