@@ -142,6 +142,12 @@ final class PullAhead<K, V> implements AutoCloseable {
     }
   }
 
+  /** Whether the device's page has been prepared, or its preparation ended (for tests). */
+  boolean isReady(String device) {
+    Slot<K, V> slot = slots.get(device);
+    return slot != null && slot.task().isDone();
+  }
+
   /** How many devices have a page prepared or in preparation (for tests). */
   int prepared() {
     return slots.size();

@@ -80,6 +80,11 @@ final class SyncHandler extends Handler.Abstract {
             : new PullAhead<>(config.pullAheadThreads(), System::currentTimeMillis);
   }
 
+  /** The pull pages prepared ahead, or null when that is off (for tests). */
+  PullAhead<?, ?> pullAhead() {
+    return ahead;
+  }
+
   /** Stops preparing pull pages. */
   void close() {
     if (ahead != null) {
@@ -125,7 +130,8 @@ final class SyncHandler extends Handler.Abstract {
   private record PullKey(TokenClaims token, PullRequest request, MessageCodec.Format format) {}
 
   /** A pull's answer, encoded, with what the log and the metrics tell of it. */
-  private record PulledPage(Reply reply, int records, long nextCursor, boolean hasMore) {}
+  private record PulledPage(
+      Reply reply, int records, long nextCursor, boolean hasMore, long sequence) {}
 
   private PulledPage pullPage(PullKey key) {
     boolean packed = key.request().getPacked() && key.format() == MessageCodec.Format.PROTOBUF;
@@ -134,7 +140,8 @@ final class SyncHandler extends Handler.Abstract {
         Reply.message(result, key.format()),
         PullService.recordCount(result),
         result.getNextCursor(),
-        result.getHasMore());
+        result.getHasMore(),
+        result.getSequence());
   }
 
   /** Whether a request on this connection is being handled or its response is being written. */
@@ -283,6 +290,13 @@ final class SyncHandler extends Handler.Abstract {
         PullKey key = new PullKey(token, pull, answer);
         String device = token.tenant() + '\u0000' + token.device();
         PulledPage page = ahead == null ? null : ahead.take(device, key);
+        if (page != null
+            && !page.hasMore()
+            && config.store().currentSequence(token.tenant()) > page.sequence()) {
+          // A last page ends the device's run at the sequence it was read at: after a commit
+          // since, a fresh one ends the run at the head instead of a sync behind it.
+          page = null;
+        }
         boolean prepared = page != null;
         if (page == null) {
           page = pullPage(key);
@@ -487,13 +501,18 @@ final class SyncHandler extends Handler.Abstract {
   private byte[] readRaw(Request request) throws IOException {
     int limit = config.maxBodyBytes();
     long declared = request.getLength();
-    if (declared > limit) {
-      throw HttpFailure.tooLarge(
-          "body of " + declared + " bytes exceeds the limit of " + limit + " bytes");
-    }
     EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
     long idleTimeout = endPoint.getIdleTimeout();
     endPoint.setIdleTimeout(config.bodyReadTimeoutMillis());
+    if (declared > limit) {
+      try (InputStream in = Content.Source.asInputStream(request)) {
+        discard(in, declared);
+      } finally {
+        endPoint.setIdleTimeout(idleTimeout);
+      }
+      throw HttpFailure.tooLarge(
+          "body of " + declared + " bytes exceeds the limit of " + limit + " bytes");
+    }
     ByteArrayOutputStream body =
         new ByteArrayOutputStream(declared > 0 ? (int) declared : 8 * 1024);
     try (InputStream in = Content.Source.asInputStream(request)) {
@@ -502,6 +521,7 @@ final class SyncHandler extends Handler.Abstract {
       while ((read = in.read(buffer)) != -1) {
         body.write(buffer, 0, read);
         if (body.size() > limit) {
+          discard(in, -1);
           throw HttpFailure.tooLarge("body exceeds the limit of " + limit + " bytes");
         }
       }
@@ -527,6 +547,30 @@ final class SyncHandler extends Handler.Abstract {
       endPoint.setIdleTimeout(idleTimeout);
     }
   }
+
+  /**
+   * Reads and drops what is left of a body that will be refused, up to {@link #MAX_DISCARD_BYTES}:
+   * a server that answers and closes while the client is still sending makes the client's TCP stack
+   * drop the answer with the connection, and the client sees a reset instead of the 413.
+   */
+  private void discard(InputStream in, long declared) {
+    if (declared > MAX_DISCARD_BYTES) {
+      return; // not worth the bandwidth: the client gets a reset, or the 413 if it reads early
+    }
+    byte[] buffer = new byte[64 * 1024];
+    long dropped = 0;
+    try {
+      int read;
+      while (dropped <= MAX_DISCARD_BYTES && (read = in.read(buffer)) != -1) {
+        dropped += read;
+      }
+    } catch (IOException e) {
+      log.debug("dropping a refused body ended early: {}", e.toString());
+    }
+  }
+
+  /** The most bytes of a refused body read only to be dropped (see {@link #discard}). */
+  static final long MAX_DISCARD_BYTES = 64L * 1024 * 1024;
 
   private static boolean causedByTimeout(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

@@ -252,6 +252,11 @@ public final class SyncServer implements AutoCloseable {
     return executor;
   }
 
+  /** The request handler (for tests). */
+  SyncHandler handler() {
+    return handler;
+  }
+
   /** Stops accepting requests and waits briefly for those in flight. Idempotent. */
   @Override
   public void close() {

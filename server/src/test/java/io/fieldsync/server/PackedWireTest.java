@@ -1,6 +1,7 @@
 package io.fieldsync.server;
 
 import static io.fieldsync.server.ServerHarness.batch;
+import static io.fieldsync.server.ServerHarness.delete;
 import static io.fieldsync.server.ServerHarness.field;
 import static io.fieldsync.server.ServerHarness.hlc;
 import static io.fieldsync.server.ServerHarness.insertHousehold;
@@ -296,15 +297,5 @@ class PackedWireTest {
                     field("head_name", "Ünïcødé 名前 😀", hlc(t + 61)))));
     written.add(pushed.getWritten());
     return written;
-  }
-
-  private static Change delete(String table, String id, long base, long hlc) {
-    return Change.newBuilder()
-        .setTable(table)
-        .setRecordId(id)
-        .setOp(Op.OP_DELETE)
-        .setBaseSeq(base)
-        .setHlc(hlc)
-        .build();
   }
 }

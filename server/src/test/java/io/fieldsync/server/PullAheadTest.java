@@ -1,9 +1,11 @@
 package io.fieldsync.server;
 
 import static io.fieldsync.server.ServerHarness.batch;
+import static io.fieldsync.server.ServerHarness.delete;
 import static io.fieldsync.server.ServerHarness.field;
 import static io.fieldsync.server.ServerHarness.hlc;
 import static io.fieldsync.server.ServerHarness.insertHousehold;
+import static io.fieldsync.server.ServerHarness.insertVisit;
 import static io.fieldsync.server.ServerHarness.update;
 import static io.fieldsync.server.ServerHarness.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,11 +19,11 @@ import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.sqlite.SqliteStore;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.Field;
-import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.Value;
@@ -164,7 +166,7 @@ class PullAheadTest {
     }
     PushRequest.Builder visits = PushRequest.newBuilder().setBatchId("v");
     for (int n = 100; n < 130; n++) {
-      visits.addChanges(insertVisit(n, n - 99, hlc(t + n)));
+      visits.addChanges(insertVisit(n, n - 99, "visit " + n, hlc(t + n)));
     }
     long base = harness.push("d2", visits.build()).getSequence();
     List<Change> updates = new ArrayList<>();
@@ -201,27 +203,6 @@ class PullAheadTest {
             .getWritten();
     d1Wrote.add(edits);
     return d1Wrote;
-  }
-
-  private static Change insertVisit(int n, int household, long hlc) {
-    return Change.newBuilder()
-        .setTable("visits")
-        .setRecordId(uuid(n))
-        .setOp(Op.OP_INSERT)
-        .setHlc(hlc)
-        .addFields(field("household_id", uuid(household), hlc))
-        .addFields(field("note", "visit " + n, hlc))
-        .build();
-  }
-
-  private static Change delete(String table, String id, long base, long hlc) {
-    return Change.newBuilder()
-        .setTable(table)
-        .setRecordId(id)
-        .setOp(Op.OP_DELETE)
-        .setBaseSeq(base)
-        .setHlc(hlc)
-        .build();
   }
 
   private record Scenario(String device, PullRequest first, boolean json) {}
@@ -425,6 +406,36 @@ class PullAheadTest {
     assertThat(afresh).isEqualTo(reference);
     assertThat(pullLines("d9")).hasSize(2);
     assertThat(preparedServed("d9")).as("a new token's claims differ: computed afresh").isZero();
+  }
+
+  @Test
+  void aPreparedLastPageIsComputedAgainAfterACommit() throws Exception {
+    harness = new ServerHarness(dir, config -> config.pullAheadThreads(1));
+    seed();
+    String token = harness.token("d9");
+    int total =
+        pullProtobuf(
+                harness.token("r1"),
+                PullRequest.getDefaultInstance().toBuilder().setLimit(10_000).build())
+            .getRecordsCount();
+    PullRequest first = PullRequest.newBuilder().setLimit(total - 1).setPacked(true).build();
+    PullResponse page = pullProtobuf(token, first);
+    assertThat(page.getHasMore()).isTrue();
+    PullAhead<?, ?> ahead = harness.server.handler().pullAhead();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!ahead.isReady("acme\u0000d9")) {
+      assertThat(System.nanoTime()).as("the last page is prepared").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    PushResponse pushed =
+        harness.push("d2", batch("late", insertHousehold(900, "late", hlc(t + 900))));
+
+    PullResponse last = pullProtobuf(token, next(first, page));
+
+    assertThat(last.getHasMore()).isFalse();
+    assertThat(last.getNextCursor()).isEqualTo(pushed.getSequence());
+    assertThat(last.getRecordsList()).extracting(Record::getRecordId).contains(uuid(900));
+    assertThat(preparedServed("d9")).as("the prepared page ended before the commit").isZero();
   }
 
   @Test

@@ -1,9 +1,11 @@
 package io.fieldsync.server;
 
 import static io.fieldsync.server.ServerHarness.batch;
+import static io.fieldsync.server.ServerHarness.delete;
 import static io.fieldsync.server.ServerHarness.field;
 import static io.fieldsync.server.ServerHarness.hlc;
 import static io.fieldsync.server.ServerHarness.insertHousehold;
+import static io.fieldsync.server.ServerHarness.insertVisit;
 import static io.fieldsync.server.ServerHarness.update;
 import static io.fieldsync.server.ServerHarness.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,7 +18,6 @@ import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Field;
 import io.fieldsync.wire.FieldChange;
-import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushResponse;
@@ -407,20 +408,10 @@ class PushPullTest {
         .containsEntry("seen_at", "2026-11-22T10:15:30Z");
   }
 
-  private static Change delete(String table, int n, long base, long hlc) {
-    return Change.newBuilder()
-        .setTable(table)
-        .setRecordId(uuid(n))
-        .setOp(Op.OP_DELETE)
-        .setBaseSeq(base)
-        .setHlc(hlc)
-        .build();
-  }
-
   @Test
   void deleteWinsOverAConcurrentUpdateAndPullsAsATombstone() throws Exception {
     harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
-    harness.push("d1", batch("b1", delete("households", 1, 1, hlc(t + 1))));
+    harness.push("d1", batch("b1", delete("households", uuid(1), 1, hlc(t + 1))));
     PushResponse update =
         harness.push(
             "d2",
@@ -445,21 +436,11 @@ class PushPullTest {
             });
   }
 
-  private static Change insertVisit(int n, int household, long hlc) {
-    return Change.newBuilder()
-        .setTable("visits")
-        .setRecordId(uuid(n))
-        .setOp(Op.OP_INSERT)
-        .setHlc(hlc)
-        .addFields(field("household_id", uuid(household), hlc))
-        .addFields(field("note", "first", hlc))
-        .build();
-  }
-
   @Test
   void updateWinsResurrectsAConcurrentlyDeletedRecord() throws Exception {
-    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t)), insertVisit(2, 1, hlc(t))));
-    harness.push("d1", batch("b1", delete("visits", 2, 2, hlc(t + 1))));
+    harness.push(
+        "d1", batch("b0", insertHousehold(1, "north", hlc(t)), insertVisit(2, 1, "first", hlc(t))));
+    harness.push("d1", batch("b1", delete("visits", uuid(2), 2, hlc(t + 1))));
     PushResponse update =
         harness.push(
             "d2",
@@ -477,7 +458,8 @@ class PushPullTest {
     harness.push(
         "d2",
         batch("b2", update("visits", uuid(2), 4, hlc(t + 3), field("note", "again", hlc(t + 3)))));
-    PushResponse lateDelete = harness.push("d1", batch("b2", delete("visits", 2, 4, hlc(t + 4))));
+    PushResponse lateDelete =
+        harness.push("d1", batch("b2", delete("visits", uuid(2), 4, hlc(t + 4))));
     assertThat(lateDelete.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
     assertThat(lateDelete.getResults(0).getServerRecord().getDeleted()).isFalse();
   }
@@ -489,8 +471,8 @@ class PushPullTest {
         "d1",
         batch(
             "b0",
-            insertVisit(10, 1, hlc(t)),
-            insertVisit(11, 2, hlc(t)),
+            insertVisit(10, 1, "first", hlc(t)),
+            insertVisit(11, 2, "first", hlc(t)),
             insertHousehold(1, "north", hlc(t)),
             insertHousehold(2, "north", hlc(t))));
     PullResponse all = harness.pull("d2", 0, 0);

@@ -237,6 +237,27 @@ final class ServerHarness implements AutoCloseable {
         .build();
   }
 
+  static Change insertVisit(int n, int household, String note, long hlc) {
+    return Change.newBuilder()
+        .setTable("visits")
+        .setRecordId(uuid(n))
+        .setOp(Op.OP_INSERT)
+        .setHlc(hlc)
+        .addFields(field("household_id", uuid(household), hlc))
+        .addFields(field("note", note, hlc))
+        .build();
+  }
+
+  static Change delete(String table, String id, long baseSeq, long hlc) {
+    return Change.newBuilder()
+        .setTable(table)
+        .setRecordId(id)
+        .setOp(Op.OP_DELETE)
+        .setBaseSeq(baseSeq)
+        .setHlc(hlc)
+        .build();
+  }
+
   static Change update(String table, String id, long baseSeq, long hlc, FieldChange... fields) {
     return Change.newBuilder()
         .setTable(table)
