@@ -91,7 +91,8 @@ final class BenchCommand implements Callable<Integer> {
     } else {
       markdown = Files.isDirectory(Path.of("docs")) ? Path.of("docs", "benchmarks.md") : null;
     }
-    String command = "fieldsync bench " + String.join(" ", commandLine());
+    // The parse result's original arguments start with the subcommand's own name.
+    String command = "fieldsync " + String.join(" ", commandLine());
     BenchOptions defaults = BenchOptions.quick(out, seed, markdown, command.strip());
     BenchOptions options =
         new BenchOptions(
