@@ -46,6 +46,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -647,6 +648,14 @@ public final class Workload {
                   + " rid, op, vals) VALUES ('measurements', NEW.id, 'U', json_object('value',"
                   + " NEW.value)); END");
         }
+        // Two ablations of the device's own capture, on copies of its DDL: without the stash
+        // trigger (what INSERT OR REPLACE needs), and with the stamp's reads of _fs_state and of
+        // the log's last row replaced by constants. They say where the synced side's time goes.
+        Connection noStash =
+            ablation(
+                synced, servers.dir.resolve("nostash.db"), sql -> sql.contains("_stash\""), null);
+        Connection noClock =
+            ablation(synced, servers.dir.resolve("noclock.db"), sql -> false, STAMP_SQL);
         List<Dataset.Row> measurements = new ArrayList<>(rows);
         for (long b = 0; measurements.size() < rows; b++) {
           for (Dataset.Row row : data.block(b)) {
@@ -655,24 +664,27 @@ public final class Workload {
             }
           }
         }
-        List<Connection> sides = List.of(plain, synced, floor);
-        double[][] insertSeconds = new double[CAPTURE_ROUNDS][3];
-        double[][] updateSeconds = new double[CAPTURE_ROUNDS][3];
+        List<Connection> sides = List.of(plain, synced, floor, noStash, noClock);
+        int count = sides.size();
+        double[][] insertSeconds = new double[CAPTURE_ROUNDS][count];
+        double[][] updateSeconds = new double[CAPTURE_ROUNDS][count];
         int chunk = Math.max(1, rows / CAPTURE_ROUNDS);
         for (int round = 0; round < CAPTURE_ROUNDS; round++) {
           List<Dataset.Row> part =
               measurements.subList(
                   Math.min(rows, round * chunk),
                   round == CAPTURE_ROUNDS - 1 ? rows : Math.min(rows, (round + 1) * chunk));
-          for (int turn = 0; turn < 3; turn++) {
-            int side = (turn + round) % 3;
+          for (int turn = 0; turn < count; turn++) {
+            int side = (turn + round) % count;
             insertSeconds[round][side] = insertSeconds(sides.get(side), part);
           }
-          for (int turn = 0; turn < 3; turn++) {
-            int side = (turn + round + 1) % 3;
+          for (int turn = 0; turn < count; turn++) {
+            int side = (turn + round + 1) % count;
             updateSeconds[round][side] = updateSeconds(sides.get(side), part);
           }
         }
+        noStash.close();
+        noClock.close();
         double plainInsert = rate(rows, insertSeconds, 0);
         double syncedInsert = rate(rows, insertSeconds, 1);
         double plainUpdate = rate(rows, updateSeconds, 0);
@@ -706,6 +718,19 @@ public final class Workload {
             null,
             floorUpdateOverhead);
         results.add("capture_update_overhead", "x plain", store, records, 1, ratio, updateOverhead);
+        String[] ablations = {"nostash", "noclock"};
+        for (int i = 0; i < ablations.length; i++) {
+          for (String op : List.of("insert", "update")) {
+            results.add(
+                "capture_" + ablations[i] + "_" + op + "_overhead",
+                "x plain",
+                store,
+                records,
+                1,
+                null,
+                medianRatio(op.equals("insert") ? insertSeconds : updateSeconds, 3 + i));
+          }
+        }
         log.printf(
             "  capture: inserts %,.0f/s synced vs %,.0f/s plain (%.2fx), updates %,.0f/s vs %,.0f/s"
                 + " (%.2fx); a minimal log trigger costs %.2fx and %.2fx%n",
@@ -717,8 +742,65 @@ public final class Workload {
             updateOverhead,
             floorInsertOverhead,
             floorUpdateOverhead);
+        log.printf(
+            "  capture ablations: without the stash trigger %.2fx and %.2fx, with a constant stamp"
+                + " %.2fx and %.2fx%n",
+            medianRatio(insertSeconds, 3),
+            medianRatio(updateSeconds, 3),
+            medianRatio(insertSeconds, 4),
+            medianRatio(updateSeconds, 4));
       }
     }
+  }
+
+  /** How a capture trigger stamps a log row: its HLC, device and base sequence. */
+  static final String STAMP_SQL =
+      "max(coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1), 0) + 1,"
+          + " (SELECT hlc FROM _fs_state) + 1,"
+          + " CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) * 65536),"
+          + " (SELECT device FROM _fs_state), (SELECT cursor FROM _fs_state)";
+
+  /**
+   * A database with the synced device's tables, indexes and triggers, less those {@code drop} names
+   * and with {@code stamp} (when not null) replaced by constants, and a sync state with capture on.
+   */
+  private static Connection ablation(
+      Connection synced, Path file, Predicate<String> drop, String stamp) throws SQLException {
+    List<String> ddl = new ArrayList<>();
+    boolean stamped = false;
+    try (Statement read = synced.createStatement();
+        ResultSet rows =
+            read.executeQuery(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+                    + " ORDER BY rowid")) {
+      while (rows.next()) {
+        String sql = rows.getString(1);
+        if (drop.test(sql)) {
+          continue;
+        }
+        if (stamp != null && sql.contains(stamp)) {
+          sql = sql.replace(stamp, "1, 'ablation', 0");
+          stamped = true;
+        }
+        ddl.add(sql);
+      }
+    }
+    if (stamp != null && !stamped) {
+      throw new IllegalStateException(
+          "the capture triggers no longer stamp rows with Workload.STAMP_SQL; update the ablation");
+    }
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement write = connection.createStatement()) {
+      write.execute("PRAGMA journal_mode = " + pragma(synced, "journal_mode"));
+      write.execute("PRAGMA synchronous = " + pragma(synced, "synchronous"));
+      for (String sql : ddl) {
+        write.execute(sql);
+      }
+      write.execute(
+          "INSERT INTO _fs_state (id, hlc, device, capture, cursor) VALUES (1, 0, 'ablation', 1,"
+              + " 0)");
+    }
+    return connection;
   }
 
   /** Rows per second of one side over all rounds. */
