@@ -92,7 +92,7 @@ final class PullService {
             RowScope.scopeChangedAfter(table, stored, since)
                 ? selection.select(table, stored, 0, Echo.NONE)
                 : selection.select(table, stored, since, echo);
-      } else if (cursor > 0 && RowScope.scopeChangedAfter(table, stored, since)) {
+      } else if (cursor > 0 && RowScope.mayBeHeld(table, stored, since)) {
         record = Outgoing.evicted(table, stored);
       } else {
         record = null;

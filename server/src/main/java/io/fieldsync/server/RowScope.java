@@ -58,6 +58,25 @@ record RowScope(Set<String> values) {
     return version == null || version.getSeq() > cursor;
   }
 
+  /**
+   * Whether a device that holds every record whole as of {@code since}, and those its current run
+   * of pages delivered, may hold a copy of this record, which its scopes no longer admit: the scope
+   * column changed after {@code since}, and not only by the record's creation (or restore) after
+   * it, which a device cannot have seen with another scope. Records that never were the device's
+   * thus send no removal, even in the later pages of a new device's run.
+   */
+  static boolean mayBeHeld(Table table, StoredRecord record, long since) {
+    FieldVersion scope = record.versions().getFieldsMap().get(table.scope());
+    if (scope == null) {
+      return true;
+    }
+    if (scope.getSeq() <= since) {
+      return false;
+    }
+    long created = record.versions().hasRow() ? record.versions().getRow().getSeq() : 0;
+    return created <= since || scope.getSeq() > created;
+  }
+
   /** For messages: the scopes, sorted. */
   String describe() {
     return new TreeSet<>(values).toString();
