@@ -44,10 +44,21 @@ class MultiPagePullTest extends EndToEndFixture {
     final List<PullRequest> pulls = new CopyOnWriteArrayList<>();
 
     CutAfterPulls(TestServer server, String device, int allowed) {
-      this.http =
-          new HttpTransport(
-              server.uri(), server.token(device), Duration.ofSeconds(5), Duration.ofSeconds(30));
+      this(http(server, server.token(device)), allowed);
+    }
+
+    private CutAfterPulls(Transport http, int allowed) {
+      this.http = http;
       this.allowed = allowed;
+    }
+
+    /** Pulls cut after {@code allowed}, under {@code token} (a scoped one, say). */
+    static CutAfterPulls withToken(TestServer server, String token, int allowed) {
+      return new CutAfterPulls(http(server, token), allowed);
+    }
+
+    static Transport http(TestServer server, String token) {
+      return new HttpTransport(server.uri(), token, Duration.ofSeconds(5), Duration.ofSeconds(30));
     }
 
     @Override

@@ -1,8 +1,10 @@
 package io.fieldsync.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.client.RejectedChange;
+import io.fieldsync.wire.PullRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +89,38 @@ class RowScopeTest extends EndToEndFixture {
     paged.sync();
 
     assertThat(households(paged)).containsOnlyKeys(north2);
+  }
+
+  @Test
+  void aRowDeliveredEarlyInARunAndMovedOutBeforeTheRunEndsIsRemoved() {
+    String token = server.scopedToken("tablet-north-cut", List.of("region:north"));
+    MultiPagePullTest.CutAfterPulls cut =
+        MultiPagePullTest.CutAfterPulls.withToken(server, token, 1);
+    TestDevice first =
+        TestDevice.init(
+            server,
+            dir,
+            "tablet-north-cut",
+            builder -> builder.token(token).transport(cut).pullPageSize(1));
+    assertThatThrownBy(first::sync).hasMessageContaining("injected fault: pull 2 cut after 1");
+    assertThat(households(first)).as("the run's first page").containsOnlyKeys(north1);
+    first.close();
+    office.sql("UPDATE households SET region = 'south' WHERE id = '" + north1 + "'");
+    office.sync();
+
+    TestDevice resumed =
+        TestDevice.open(
+            dir,
+            "tablet-north-cut",
+            builder ->
+                builder
+                    .transport(MultiPagePullTest.CutAfterPulls.http(server, token))
+                    .pullPageSize(1));
+    devices.add(resumed);
+    resumed.sync();
+
+    assertThat(cut.pulls).extracting(PullRequest::getSince).containsOnly(0L);
+    assertThat(households(resumed)).containsOnlyKeys(north2);
   }
 
   /** The random moves again, the scoped devices pulling one or two records per page. */
