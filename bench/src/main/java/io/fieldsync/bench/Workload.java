@@ -648,14 +648,6 @@ public final class Workload {
                   + " rid, op, vals) VALUES ('measurements', NEW.id, 'U', json_object('value',"
                   + " NEW.value)); END");
         }
-        // Two ablations of the device's own capture, on copies of its DDL: without the stash
-        // trigger (what INSERT OR REPLACE needs), and with the stamp's reads of _fs_state and of
-        // the log's last row replaced by constants. They say where the synced side's time goes.
-        Connection noStash =
-            ablation(
-                synced, servers.dir.resolve("nostash.db"), sql -> sql.contains("_stash\""), null);
-        Connection noClock =
-            ablation(synced, servers.dir.resolve("noclock.db"), sql -> false, STAMP_SQL);
         List<Dataset.Row> measurements = new ArrayList<>(rows);
         for (long b = 0; measurements.size() < rows; b++) {
           for (Dataset.Row row : data.block(b)) {
@@ -664,27 +656,36 @@ public final class Workload {
             }
           }
         }
-        List<Connection> sides = List.of(plain, synced, floor, noStash, noClock);
-        int count = sides.size();
-        double[][] insertSeconds = new double[CAPTURE_ROUNDS][count];
-        double[][] updateSeconds = new double[CAPTURE_ROUNDS][count];
-        int chunk = Math.max(1, rows / CAPTURE_ROUNDS);
-        for (int round = 0; round < CAPTURE_ROUNDS; round++) {
-          List<Dataset.Row> part =
-              measurements.subList(
-                  Math.min(rows, round * chunk),
-                  round == CAPTURE_ROUNDS - 1 ? rows : Math.min(rows, (round + 1) * chunk));
-          for (int turn = 0; turn < count; turn++) {
-            int side = (turn + round) % count;
-            insertSeconds[round][side] = insertSeconds(sides.get(side), part);
-          }
-          for (int turn = 0; turn < count; turn++) {
-            int side = (turn + round + 1) % count;
-            updateSeconds[round][side] = updateSeconds(sides.get(side), part);
+        double[][] insertSeconds = new double[CAPTURE_ROUNDS][5];
+        double[][] updateSeconds = new double[CAPTURE_ROUNDS][5];
+        // Two ablations of the device's own capture, on copies of its DDL: without the stash
+        // trigger (what INSERT OR REPLACE needs), and with the stamp's reads of _fs_state and of
+        // the log's last row replaced by constants. They say where the synced side's time goes.
+        try (Connection noStash =
+                ablation(
+                    synced,
+                    servers.dir.resolve("nostash.db"),
+                    sql -> sql.contains("_stash\""),
+                    null);
+            Connection noClock =
+                ablation(synced, servers.dir.resolve("noclock.db"), sql -> false, STAMP_SQL)) {
+          List<Connection> sides = List.of(plain, synced, floor, noStash, noClock);
+          int chunk = Math.max(1, rows / CAPTURE_ROUNDS);
+          for (int round = 0; round < CAPTURE_ROUNDS; round++) {
+            List<Dataset.Row> part =
+                measurements.subList(
+                    Math.min(rows, round * chunk),
+                    round == CAPTURE_ROUNDS - 1 ? rows : Math.min(rows, (round + 1) * chunk));
+            for (int turn = 0; turn < sides.size(); turn++) {
+              int side = (turn + round) % sides.size();
+              insertSeconds[round][side] = insertSeconds(sides.get(side), part);
+            }
+            for (int turn = 0; turn < sides.size(); turn++) {
+              int side = (turn + round + 1) % sides.size();
+              updateSeconds[round][side] = updateSeconds(sides.get(side), part);
+            }
           }
         }
-        noStash.close();
-        noClock.close();
         double plainInsert = rate(rows, insertSeconds, 0);
         double syncedInsert = rate(rows, insertSeconds, 1);
         double plainUpdate = rate(rows, updateSeconds, 0);

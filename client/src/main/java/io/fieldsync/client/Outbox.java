@@ -13,7 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -285,28 +284,17 @@ final class Outbox {
    * record's rows are then read by id.
    */
   static PendingLog pendingKeys(Connection connection) throws SQLException {
-    Map<RecordKey, long[]> ids = new HashMap<>();
-    Map<RecordKey, Integer> counts = new HashMap<>();
+    Map<RecordKey, List<Long>> ids = new HashMap<>();
     try (PreparedStatement select =
             connection.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog ORDER BY id");
         ResultSet rows = select.executeQuery()) {
       while (rows.next()) {
-        RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
-        long[] found = ids.get(key);
-        int count = counts.getOrDefault(key, 0);
-        if (found == null) {
-          found = new long[2];
-        } else if (count == found.length) {
-          found = Arrays.copyOf(found, count * 2);
-        }
-        found[count] = rows.getLong(1);
-        ids.put(key, found);
-        counts.put(key, count + 1);
+        ids.computeIfAbsent(
+                new RecordKey(rows.getString(2), rows.getString(3)), unused -> new ArrayList<>())
+            .add(rows.getLong(1));
       }
     }
-    Map<RecordKey, long[]> result = new HashMap<>(ids.size() * 2);
-    ids.forEach((key, found) -> result.put(key, Arrays.copyOf(found, counts.get(key))));
-    return new PendingLog(result);
+    return new PendingLog(ids);
   }
 
   /**
@@ -320,9 +308,9 @@ final class Outbox {
     /** No record pending. */
     static final PendingLog NONE = new PendingLog(Map.of());
 
-    private final Map<RecordKey, long[]> ids;
+    private final Map<RecordKey, List<Long>> ids;
 
-    private PendingLog(Map<RecordKey, long[]> ids) {
+    private PendingLog(Map<RecordKey, List<Long>> ids) {
       this.ids = ids;
     }
 
@@ -336,21 +324,19 @@ final class Outbox {
 
     /** The record's pending edits, or null when it has none. */
     Pending forRecord(Connection connection, RecordKey key) throws SQLException {
-      long[] rows = ids.get(key);
+      List<Long> rows = ids.get(key);
       if (rows == null) {
         return null;
       }
       List<Row> read;
-      if (rows.length > MAX_BOUND_IDS) {
+      if (rows.size() > MAX_BOUND_IDS) {
         read = Outbox.read(connection, "c.tbl = ?1 AND c.rid IS ?2", key.table(), key.rid());
       } else {
         StringBuilder filter = new StringBuilder("c.id IN (");
-        Object[] args = new Object[rows.length];
-        for (int i = 0; i < rows.length; i++) {
+        for (int i = 0; i < rows.size(); i++) {
           filter.append(i == 0 ? "?" : ", ?").append(i + 1);
-          args[i] = rows[i];
         }
-        read = Outbox.read(connection, filter.append(')').toString(), args);
+        read = Outbox.read(connection, filter.append(')').toString(), rows.toArray());
       }
       return read.isEmpty() ? null : consolidate(read).get(key);
     }

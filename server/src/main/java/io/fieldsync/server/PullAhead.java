@@ -3,6 +3,7 @@ package io.fieldsync.server;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -114,7 +115,7 @@ final class PullAhead<K, V> implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
-    } catch (java.util.concurrent.CancellationException e) {
+    } catch (CancellationException e) {
       return null;
     }
   }

@@ -311,17 +311,9 @@ public abstract class JdbcSyncStore implements SyncStore {
       throws SQLException {
     List<Column> columns = table.dataColumns();
     StringBuilder sql =
-        new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
-    for (Column column : columns) {
-      sql.append(", t.").append(dialect.quote(column.name()));
-    }
-    sql.append(" FROM _fs_records r LEFT JOIN ")
-        .append(dialect.quote(table.name()))
-        .append(" t ON t._tenant = r.tenant AND t.")
-        .append(dialect.quote(table.primaryKey().name()))
-        .append(" = ")
-        .append(dialect.keyFromText("r.rid", table.primaryKey().type()))
-        .append(" WHERE r.tenant = ? AND r.seq > ? AND r.seq <= ? AND r.tbl = ? ORDER BY r.seq");
+        joinedSelect(table, columns)
+            .append(
+                " WHERE r.tenant = ? AND r.seq > ? AND r.seq <= ? AND r.tbl = ? ORDER BY r.seq");
     try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
       statement.setString(1, tenant);
       statement.setLong(2, after);
@@ -741,19 +733,28 @@ public abstract class JdbcSyncStore implements SyncStore {
     return result;
   }
 
-  private String loadSql(Table table, List<Column> columns, int idCount) {
+  /**
+   * {@code SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone, t.<columns> FROM _fs_records r
+   * LEFT JOIN <table> t ...}: the metadata of the table's records joined to their rows, as {@link
+   * #readJoined} reads it; the caller appends the WHERE clause.
+   */
+  private StringBuilder joinedSelect(Table table, List<Column> columns) {
     StringBuilder sql =
         new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
     for (Column column : columns) {
       sql.append(", t.").append(dialect.quote(column.name()));
     }
-    sql.append(" FROM _fs_records r LEFT JOIN ")
+    return sql.append(" FROM _fs_records r LEFT JOIN ")
         .append(dialect.quote(table.name()))
         .append(" t ON t._tenant = r.tenant AND t.")
         .append(dialect.quote(table.primaryKey().name()))
         .append(" = ")
-        .append(dialect.keyFromText("r.rid", table.primaryKey().type()))
-        .append(" WHERE r.tenant = ? AND r.tbl = ? AND r.rid IN (");
+        .append(dialect.keyFromText("r.rid", table.primaryKey().type()));
+  }
+
+  private String loadSql(Table table, List<Column> columns, int idCount) {
+    StringBuilder sql =
+        joinedSelect(table, columns).append(" WHERE r.tenant = ? AND r.tbl = ? AND r.rid IN (");
     for (int i = 0; i < idCount; i++) {
       sql.append(i == 0 ? "?" : ", ?");
     }
