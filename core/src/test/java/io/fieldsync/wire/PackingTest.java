@@ -392,12 +392,12 @@ class PackingTest {
   void onlyCanonicalLowercaseUuidsTravelAsBytes() {
     long[] out = new long[2];
 
-    assertThat(Packing.parseCanonicalUuid(ID1, out, 0)).isTrue();
+    assertThat(IdPlanes.parseCanonicalUuid(ID1, out, 0)).isTrue();
     assertThat(new UUID(out[0], out[1]).toString()).isEqualTo(ID1);
-    assertThat(Packing.parseCanonicalUuid(ID1.toUpperCase(), out, 0)).isFalse();
-    assertThat(Packing.parseCanonicalUuid("1-1-1-1-1", out, 0)).isFalse();
-    assertThat(Packing.parseCanonicalUuid(ID1.replace('-', '+'), out, 0)).isFalse();
-    assertThat(Packing.parseCanonicalUuid(ID1 + "0", out, 0)).isFalse();
+    assertThat(IdPlanes.parseCanonicalUuid(ID1.toUpperCase(), out, 0)).isFalse();
+    assertThat(IdPlanes.parseCanonicalUuid("1-1-1-1-1", out, 0)).isFalse();
+    assertThat(IdPlanes.parseCanonicalUuid(ID1.replace('-', '+'), out, 0)).isFalse();
+    assertThat(IdPlanes.parseCanonicalUuid(ID1 + "0", out, 0)).isFalse();
   }
 
   @Test
