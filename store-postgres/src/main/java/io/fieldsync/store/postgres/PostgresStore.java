@@ -8,8 +8,8 @@ import io.fieldsync.schema.Schema;
 import io.fieldsync.store.CommitListener;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.jdbc.JdbcSyncStore;
+import io.fieldsync.store.jdbc.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -106,10 +106,8 @@ final class PostgresStore extends JdbcSyncStore {
   @Override
   public void migrate(Schema schema) {
     try (Connection lock = new Driver().connect(location.jdbcUrl(), new Properties())) {
-      try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_lock(?)")) {
-        statement.setLong(1, MetadataMigrations.LOCK_KEY);
-        statement.execute();
-      }
+      Queries queries = new Queries(lock);
+      queries.execute("SELECT pg_advisory_lock(?)", MetadataMigrations.LOCK_KEY);
       try {
         lock.setAutoCommit(false);
         new MetadataMigrations(STEPS).apply(lock);
@@ -117,14 +115,11 @@ final class PostgresStore extends JdbcSyncStore {
         lock.setAutoCommit(true);
         super.migrate(schema);
       } finally {
-        try (PreparedStatement statement =
-            lock.prepareStatement("SELECT pg_advisory_unlock_all()")) {
-          if (!lock.getAutoCommit()) {
-            lock.rollback();
-            lock.setAutoCommit(true);
-          }
-          statement.execute();
+        if (!lock.getAutoCommit()) {
+          lock.rollback();
+          lock.setAutoCommit(true);
         }
+        queries.execute("SELECT pg_advisory_unlock_all()");
       }
     } catch (SQLException e) {
       throw new StorageException(
@@ -144,11 +139,7 @@ final class PostgresStore extends JdbcSyncStore {
   @Override
   protected void beforeCommit(Connection connection, String tenant, long sequence)
       throws SQLException {
-    try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-      notify.setString(1, CHANNEL);
-      notify.setString(2, tenant + ":" + sequence);
-      notify.execute();
-    }
+    new Queries(connection).execute("SELECT pg_notify(?, ?)", CHANNEL, tenant + ":" + sequence);
   }
 
   /** Nothing here: this node's own commits reach its listeners through LISTEN like any other. */
