@@ -14,7 +14,7 @@ public interface CommitListener {
 
   void committed(String tenant, long sequence);
 
-  /** Stops the notifications of one {@link SyncStore#onCommit} registration. Idempotent. */
+  /** Stops the notifications of one {@link ChangeStore#onCommit} registration. Idempotent. */
   interface Registration extends AutoCloseable {
     @Override
     void close();

@@ -40,14 +40,8 @@ public interface WriteTransaction {
   /**
    * Ids of the live records of {@code table} whose {@code column} holds {@code parentId}: the
    * children a delete of that parent would leave behind. Sees what this transaction has saved.
-   *
-   * @throws UnsupportedOperationException when the backend cannot answer; the server then cannot
-   *     apply {@code on_parent_delete} rules to deletes
    */
-  default List<String> liveChildren(String table, String column, Object parentId) {
-    throw new UnsupportedOperationException(
-        getClass().getName() + " cannot list the children of a record (table '" + table + "')");
-  }
+  List<String> liveChildren(String table, String column, Object parentId);
 
   void journal(JournalEntry entry);
 
@@ -61,7 +55,7 @@ public interface WriteTransaction {
 
   /**
    * Raises the device's highest committed batch number to {@code number} (never lowers it), in this
-   * transaction. Optional: a backend that does not track it ignores the call.
+   * transaction; {@link RecoveryStore#lastDeviceBatch} reads it.
    */
-  default void recordDeviceBatch(String device, long number) {}
+  void recordDeviceBatch(String device, long number);
 }

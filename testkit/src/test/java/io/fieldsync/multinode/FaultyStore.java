@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A store that forwards everything to a real one, and when armed runs a fault (killing the node's
@@ -77,8 +78,43 @@ final class FaultyStore implements SyncStore {
   }
 
   @Override
+  public Map<String, StoredRecord> records(String tenant, String table, Collection<String> ids) {
+    return store.records(tenant, table, ids);
+  }
+
+  @Override
   public CommitListener.Registration onCommit(CommitListener listener) {
     return store.onCommit(listener);
+  }
+
+  @Override
+  public void revokeDevice(String tenant, String device, long issuedUpToSeconds) {
+    store.revokeDevice(tenant, device, issuedUpToSeconds);
+  }
+
+  @Override
+  public Map<String, Long> revokedDevices(String tenant) {
+    return store.revokedDevices(tenant);
+  }
+
+  @Override
+  public long purgeTombstones(long nowMillis, long horizonMillis) {
+    return store.purgeTombstones(nowMillis, horizonMillis);
+  }
+
+  @Override
+  public long purgedThrough(String tenant) {
+    return store.purgedThrough(tenant);
+  }
+
+  @Override
+  public long lastDeviceBatch(String tenant, String device) {
+    return store.lastDeviceBatch(tenant, device);
+  }
+
+  @Override
+  public void scanLive(String tenant, String table, Consumer<StoredRecord> sink) {
+    store.scanLive(tenant, table, sink);
   }
 
   @Override
@@ -128,6 +164,11 @@ final class FaultyStore implements SyncStore {
     }
 
     @Override
+    public List<String> liveChildren(String table, String column, Object parentId) {
+      return transaction.liveChildren(table, column, parentId);
+    }
+
+    @Override
     public void journal(JournalEntry entry) {
       transaction.journal(entry);
     }
@@ -145,6 +186,11 @@ final class FaultyStore implements SyncStore {
     @Override
     public boolean resolveReview(long id, String resolution, long resolvedAtMillis) {
       return transaction.resolveReview(id, resolution, resolvedAtMillis);
+    }
+
+    @Override
+    public void recordDeviceBatch(String device, long number) {
+      transaction.recordDeviceBatch(device, number);
     }
   }
 }

@@ -1,9 +1,8 @@
 package io.fieldsync.store.postgres;
 
 import io.fieldsync.ConfigException;
+import io.fieldsync.store.jdbc.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -64,11 +63,7 @@ final class MetadataMigrations {
    * auto-commit off.
    */
   static void lock(Connection connection) throws SQLException {
-    try (PreparedStatement statement =
-        connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-      statement.setLong(1, LOCK_KEY);
-      statement.execute();
-    }
+    new Queries(connection).execute("SELECT pg_advisory_xact_lock(?)", LOCK_KEY);
   }
 
   /**
@@ -79,13 +74,12 @@ final class MetadataMigrations {
    */
   int apply(Connection connection) throws SQLException {
     lock(connection);
-    try (Statement statement = connection.createStatement()) {
-      statement.execute(
-          "CREATE TABLE IF NOT EXISTS _fs_migrations ("
-              + "version integer PRIMARY KEY, "
-              + "description text NOT NULL, "
-              + "applied_at timestamptz NOT NULL DEFAULT now())");
-    }
+    Queries queries = new Queries(connection);
+    queries.execute(
+        "CREATE TABLE IF NOT EXISTS _fs_migrations ("
+            + "version integer PRIMARY KEY, "
+            + "description text NOT NULL, "
+            + "applied_at timestamptz NOT NULL DEFAULT now())");
     int current = currentVersion(connection);
     if (current > latestVersion()) {
       throw new ConfigException(
@@ -111,24 +105,17 @@ final class MetadataMigrations {
             e.getSQLState(),
             e);
       }
-      try (PreparedStatement insert =
-          connection.prepareStatement(
-              "INSERT INTO _fs_migrations (version, description) VALUES (?, ?)")) {
-        insert.setInt(1, step.version());
-        insert.setString(2, step.description());
-        insert.executeUpdate();
-      }
+      queries.update(
+          "INSERT INTO _fs_migrations (version, description) VALUES (?, ?)",
+          step.version(),
+          step.description());
     }
     return latestVersion() - current;
   }
 
   /** The highest applied step, 0 on a new database. */
   static int currentVersion(Connection connection) throws SQLException {
-    try (Statement statement = connection.createStatement();
-        ResultSet result =
-            statement.executeQuery("SELECT coalesce(max(version), 0) FROM _fs_migrations")) {
-      result.next();
-      return result.getInt(1);
-    }
+    return (int)
+        new Queries(connection).queryLong("SELECT coalesce(max(version), 0) FROM _fs_migrations");
   }
 }

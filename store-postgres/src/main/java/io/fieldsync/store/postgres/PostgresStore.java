@@ -8,17 +8,12 @@ import io.fieldsync.schema.Schema;
 import io.fieldsync.store.CommitListener;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.jdbc.JdbcSyncStore;
+import io.fieldsync.store.jdbc.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
 import org.postgresql.Driver;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The sync store on PostgreSQL, for one or several server nodes on one database: the shared JDBC
@@ -31,17 +26,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe.
  */
 final class PostgresStore extends JdbcSyncStore {
-  private static final Logger LOG = LoggerFactory.getLogger(PostgresStore.class);
-
-  /** The channel every node's write transactions notify with {@code '<tenant>:<sequence>'}. */
-  static final String CHANNEL = "fieldsync_commits";
-
-  /** How long the listener waits for notifications before checking whether it should stop. */
-  private static final int LISTEN_POLL_MILLIS = 500;
-
-  /** Pause before reconnecting a dropped LISTEN connection. */
-  private static final long RECONNECT_MILLIS = 1_000;
-
   /**
    * The store's own numbered steps, recorded in {@code _fs_migrations}. Step 1 is the baseline: the
    * metadata tables the shared engine creates (idempotently) in {@code migrate}. Later
@@ -66,14 +50,12 @@ final class PostgresStore extends JdbcSyncStore {
 
   private final PostgresLocation location;
   private final HikariDataSource pool;
-  private final Object listenLock = new Object();
-  private Thread listenThread;
-  private volatile Connection listenConnection;
-  private volatile boolean closed;
+  private final CommitNotifications notifications;
 
   PostgresStore(PostgresLocation location, StoreOptions options) {
     super(new PostgresDialect());
     this.location = location;
+    this.notifications = new CommitNotifications(location, this::notifyCommitted);
     HikariConfig config = new HikariConfig();
     config.setPoolName("fieldsync-postgres " + location.display());
     config.setJdbcUrl(location.jdbcUrl());
@@ -106,10 +88,8 @@ final class PostgresStore extends JdbcSyncStore {
   @Override
   public void migrate(Schema schema) {
     try (Connection lock = new Driver().connect(location.jdbcUrl(), new Properties())) {
-      try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_lock(?)")) {
-        statement.setLong(1, MetadataMigrations.LOCK_KEY);
-        statement.execute();
-      }
+      Queries queries = new Queries(lock);
+      queries.execute("SELECT pg_advisory_lock(?)", MetadataMigrations.LOCK_KEY);
       try {
         lock.setAutoCommit(false);
         new MetadataMigrations(STEPS).apply(lock);
@@ -117,14 +97,11 @@ final class PostgresStore extends JdbcSyncStore {
         lock.setAutoCommit(true);
         super.migrate(schema);
       } finally {
-        try (PreparedStatement statement =
-            lock.prepareStatement("SELECT pg_advisory_unlock_all()")) {
-          if (!lock.getAutoCommit()) {
-            lock.rollback();
-            lock.setAutoCommit(true);
-          }
-          statement.execute();
+        if (!lock.getAutoCommit()) {
+          lock.rollback();
+          lock.setAutoCommit(true);
         }
+        queries.execute("SELECT pg_advisory_unlock_all()");
       }
     } catch (SQLException e) {
       throw new StorageException(
@@ -144,11 +121,8 @@ final class PostgresStore extends JdbcSyncStore {
   @Override
   protected void beforeCommit(Connection connection, String tenant, long sequence)
       throws SQLException {
-    try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-      notify.setString(1, CHANNEL);
-      notify.setString(2, tenant + ":" + sequence);
-      notify.execute();
-    }
+    new Queries(connection)
+        .execute("SELECT pg_notify(?, ?)", CommitNotifications.CHANNEL, tenant + ":" + sequence);
   }
 
   /** Nothing here: this node's own commits reach its listeners through LISTEN like any other. */
@@ -156,116 +130,17 @@ final class PostgresStore extends JdbcSyncStore {
   protected void afterCommit(String tenant, long sequence) {}
 
   /**
-   * Registers the listener and, on the first registration, opens a dedicated connection (outside
-   * the pool) that {@code LISTEN}s on {@value #CHANNEL}, read by a daemon thread. LISTEN is active
-   * when this returns, so every commit after it is reported.
+   * Registers the listener and, on the first registration, starts listening ({@link
+   * CommitNotifications}). LISTEN is active when this returns, so every commit after it is
+   * reported.
    *
    * @throws StorageException when the LISTEN connection cannot be opened
+   * @throws IllegalStateException when the store is closed
    */
   @Override
   public CommitListener.Registration onCommit(CommitListener listener) {
-    synchronized (listenLock) {
-      if (closed) {
-        throw new IllegalStateException("postgresql store " + location.display() + " is closed");
-      }
-      if (listenThread == null) {
-        try {
-          listenConnection = listen();
-        } catch (SQLException e) {
-          throw new StorageException(
-              "postgresql store "
-                  + location.display()
-                  + ": cannot LISTEN for commits: "
-                  + e.getMessage(),
-              e);
-        }
-        listenThread = new Thread(this::dispatchNotifications, "fieldsync-pg-listen");
-        listenThread.setDaemon(true);
-        listenThread.start();
-      }
-    }
+    notifications.start();
     return super.onCommit(listener);
-  }
-
-  private Connection listen() throws SQLException {
-    Connection connection = new Driver().connect(location.jdbcUrl(), new Properties());
-    try (Statement statement = connection.createStatement()) {
-      statement.execute("LISTEN " + CHANNEL);
-    } catch (SQLException e) {
-      connection.close();
-      throw e;
-    }
-    return connection;
-  }
-
-  private void dispatchNotifications() {
-    try {
-      dispatchUntilClosed();
-    } finally {
-      // a connection reopened while close() ran is closed here
-      closeQuietly(listenConnection);
-    }
-  }
-
-  private void dispatchUntilClosed() {
-    while (!closed) {
-      Connection connection = listenConnection;
-      try {
-        if (connection == null) {
-          connection = listen();
-          listenConnection = connection;
-          LOG.info("postgresql store {}: LISTEN connection restored", location.display());
-        }
-        PGNotification[] notifications =
-            connection.unwrap(PGConnection.class).getNotifications(LISTEN_POLL_MILLIS);
-        if (notifications == null) {
-          continue;
-        }
-        for (PGNotification notification : notifications) {
-          String payload = notification.getParameter();
-          // Tenants may contain ':', sequences cannot: split at the last one.
-          int colon = payload.lastIndexOf(':');
-          if (colon <= 0) {
-            LOG.warn("ignoring malformed {} notification '{}'", CHANNEL, payload);
-            continue;
-          }
-          try {
-            notifyCommitted(
-                payload.substring(0, colon), Long.parseLong(payload.substring(colon + 1)));
-          } catch (NumberFormatException e) {
-            LOG.warn("ignoring malformed {} notification '{}'", CHANNEL, payload);
-          }
-        }
-      } catch (SQLException e) {
-        if (closed) {
-          return;
-        }
-        // Notifications sent while disconnected are lost; they are hints (see CommitListener),
-        // and the clients they would have woken still pull from their cursors.
-        LOG.warn(
-            "postgresql store {}: LISTEN connection failed, reconnecting: {}",
-            location.display(),
-            e.getMessage());
-        closeQuietly(connection);
-        listenConnection = null;
-        try {
-          Thread.sleep(RECONNECT_MILLIS);
-        } catch (InterruptedException interrupted) {
-          return;
-        }
-      }
-    }
-  }
-
-  private static void closeQuietly(Connection connection) {
-    if (connection == null) {
-      return;
-    }
-    try {
-      connection.close();
-    } catch (SQLException ignored) {
-      // discarding a broken connection: nothing to recover
-    }
   }
 
   @Override
@@ -307,20 +182,7 @@ final class PostgresStore extends JdbcSyncStore {
 
   @Override
   public void close() {
-    Thread thread;
-    synchronized (listenLock) {
-      closed = true;
-      thread = listenThread;
-    }
-    if (thread != null) {
-      thread.interrupt();
-      closeQuietly(listenConnection);
-      try {
-        thread.join(LISTEN_POLL_MILLIS * 4L);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    notifications.close();
     pool.close();
   }
 }

@@ -306,15 +306,13 @@ final class Migration {
   }
 
   private void remember(Table table, Column column) throws SQLException {
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            "INSERT INTO _fs_columns (tbl, col, type, primary_key, required) VALUES (?, ?, ?, ?, ?)")) {
-      statement.setString(1, table.name());
-      statement.setString(2, column.name());
-      statement.setString(3, column.type().schemaName());
-      statement.setInt(4, column.primaryKey() ? 1 : 0);
-      statement.setInt(5, column.required() ? 1 : 0);
-      statement.executeUpdate();
-    }
+    new Queries(connection)
+        .update(
+            "INSERT INTO _fs_columns (tbl, col, type, primary_key, required) VALUES (?, ?, ?, ?, ?)",
+            table.name(),
+            column.name(),
+            column.type().schemaName(),
+            column.primaryKey() ? 1 : 0,
+            column.required() ? 1 : 0);
   }
 }

@@ -16,32 +16,28 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * One write transaction over JDBC. Statements are prepared once per transaction and reused; writes
- * are queued as JDBC batches per target table and flushed before any read and at commit. Writes to
- * one table keep their order: switching to another statement on the same table flushes the queued
- * one first. Not thread-safe.
+ * One write transaction over JDBC, on a connection whose transaction has begun and whose tenant's
+ * sequence row is locked ({@link JdbcSyncStore#write}). Writes are queued as JDBC batches ({@link
+ * StatementBatches}) and flushed before any read and at commit. Not thread-safe.
  */
 final class JdbcWriteTransaction implements WriteTransaction {
   private static final String RECORDS_TARGET = "_fs_records";
 
-  private final JdbcSyncStore store;
+  private final JdbcTransactions transactions;
   private final Dialect dialect;
+  private final RecordRows recordRows;
   private final Connection connection;
+  private final StatementBatches batches;
   private final Schema schema;
   private final String tenant;
   private final long committedSequence;
   private long sequence;
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
   private final Map<String, TableWrites> tableWrites = new HashMap<>();
-
-  /** Per target table, the statement with queued batch rows (at most one per target). */
-  private final Map<String, PreparedStatement> pending = new LinkedHashMap<>();
 
   private final String recordsUpsert;
   private final String journalInsert =
@@ -51,10 +47,17 @@ final class JdbcWriteTransaction implements WriteTransaction {
       "INSERT INTO _fs_batches (tenant, device, batch_id, outcome) VALUES (?, ?, ?, ?)";
 
   JdbcWriteTransaction(
-      JdbcSyncStore store, Connection connection, Schema schema, String tenant, long sequence) {
-    this.store = store;
-    this.dialect = store.dialect();
+      JdbcTransactions transactions,
+      RecordRows recordRows,
+      Connection connection,
+      Schema schema,
+      String tenant,
+      long sequence) {
+    this.transactions = transactions;
+    this.dialect = transactions.dialect();
+    this.recordRows = recordRows;
     this.connection = connection;
+    this.batches = new StatementBatches(connection);
     this.schema = schema;
     this.tenant = tenant;
     this.committedSequence = sequence;
@@ -84,10 +87,10 @@ final class JdbcWriteTransaction implements WriteTransaction {
   @Override
   public Optional<byte[]> batchOutcome(String device, String batchId) {
     try {
-      flush();
-      return JdbcSyncStore.readBatchOutcome(connection, tenant, device, batchId);
+      batches.flush();
+      return SnapshotReads.readBatchOutcome(connection, tenant, device, batchId);
     } catch (SQLException e) {
-      throw store.failure("reading batch '" + batchId + "'", e);
+      throw transactions.failure("reading batch '" + batchId + "'", e);
     }
   }
 
@@ -98,10 +101,10 @@ final class JdbcWriteTransaction implements WriteTransaction {
       return Map.of();
     }
     try {
-      flush();
-      return store.loadRecords(connection, this::prepare, tenant, table, ids);
+      batches.flush();
+      return recordRows.load(connection, batches::prepare, tenant, table, ids);
     } catch (SQLException e) {
-      throw store.failure("loading " + ids.size() + " records of '" + tableName + "'", e);
+      throw transactions.failure("loading " + ids.size() + " records of '" + tableName + "'", e);
     }
   }
 
@@ -111,13 +114,13 @@ final class JdbcWriteTransaction implements WriteTransaction {
     TableWrites writes = tableWrites.computeIfAbsent(table.name(), unused -> writes(table));
     try {
       if (record.deleted()) {
-        PreparedStatement delete = queue(table.name(), writes.delete());
+        PreparedStatement delete = batches.queue(table.name(), writes.delete());
         delete.setString(1, tenant);
         ColumnType keyType = table.primaryKey().type();
         dialect.bind(delete, 2, keyType, keyType.coerce(record.id()));
         delete.addBatch();
       } else {
-        PreparedStatement upsert = queue(table.name(), writes.upsert());
+        PreparedStatement upsert = batches.queue(table.name(), writes.upsert());
         upsert.setString(1, tenant);
         List<Column> columns = writes.columns();
         for (int i = 0; i < columns.size(); i++) {
@@ -130,17 +133,17 @@ final class JdbcWriteTransaction implements WriteTransaction {
         }
         upsert.addBatch();
       }
-      PreparedStatement meta = queue(RECORDS_TARGET, recordsUpsert);
+      PreparedStatement meta = batches.queue(RECORDS_TARGET, recordsUpsert);
       meta.setString(1, tenant);
       meta.setString(2, table.name());
       meta.setString(3, record.id());
       meta.setLong(4, record.seq());
       meta.setInt(5, record.deleted() ? 1 : 0);
       meta.setBytes(6, record.versions().toByteArray());
-      meta.setBytes(7, record.deleted() ? JdbcSyncStore.encodeValues(record.values()) : null);
+      meta.setBytes(7, record.deleted() ? RecordRows.encodeTombstone(record.values()) : null);
       meta.addBatch();
     } catch (SQLException e) {
-      throw store.failure("saving " + table.name() + " record '" + record.id() + "'", e);
+      throw transactions.failure("saving " + table.name() + " record '" + record.id() + "'", e);
     }
   }
 
@@ -174,9 +177,9 @@ final class JdbcWriteTransaction implements WriteTransaction {
     }
     Column key = table.primaryKey();
     try {
-      flush();
+      batches.flush();
       PreparedStatement select =
-          prepare(
+          batches.prepare(
               "SELECT "
                   + dialect.quote(key.name())
                   + " FROM "
@@ -194,7 +197,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
       }
       return ids;
     } catch (SQLException e) {
-      throw store.failure(
+      throw transactions.failure(
           "listing the records of '" + tableName + "' whose '" + columnName + "' is the parent", e);
     }
   }
@@ -202,7 +205,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
   @Override
   public void journal(JournalEntry entry) {
     try {
-      PreparedStatement insert = queue("_fs_journal", journalInsert);
+      PreparedStatement insert = batches.queue("_fs_journal", journalInsert);
       insert.setString(1, tenant);
       insert.setLong(2, entry.seq());
       insert.setString(3, entry.table());
@@ -215,7 +218,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
       insert.setString(10, entry.outcome());
       insert.addBatch();
     } catch (SQLException e) {
-      throw store.failure("journaling a change of '" + entry.table() + "'", e);
+      throw transactions.failure("journaling a change of '" + entry.table() + "'", e);
     }
   }
 
@@ -223,7 +226,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
   public void recordDeviceBatch(String device, long number) {
     try {
       PreparedStatement raise =
-          prepare(
+          batches.prepare(
               "INSERT INTO _fs_devices (tenant, device, last_batch) VALUES (?, ?, ?)"
                   + " ON CONFLICT (tenant, device) DO UPDATE SET last_batch = excluded.last_batch"
                   + " WHERE _fs_devices.last_batch < excluded.last_batch");
@@ -232,29 +235,29 @@ final class JdbcWriteTransaction implements WriteTransaction {
       raise.setLong(3, number);
       raise.executeUpdate();
     } catch (SQLException e) {
-      throw store.failure("recording the batch number of device '" + device + "'", e);
+      throw transactions.failure("recording the batch number of device '" + device + "'", e);
     }
   }
 
   @Override
   public void recordBatch(String device, String batchId, byte[] outcome) {
     try {
-      PreparedStatement insert = queue("_fs_batches", batchInsert);
+      PreparedStatement insert = batches.queue("_fs_batches", batchInsert);
       insert.setString(1, tenant);
       insert.setString(2, device);
       insert.setString(3, batchId);
       insert.setBytes(4, outcome);
       insert.addBatch();
     } catch (SQLException e) {
-      throw store.failure("recording batch '" + batchId + "'", e);
+      throw transactions.failure("recording batch '" + batchId + "'", e);
     }
   }
 
   @Override
   public long park(ReviewItem item) {
     try {
-      flush();
-      PreparedStatement insert = prepare(ReviewRows.INSERT);
+      batches.flush();
+      PreparedStatement insert = batches.prepare(ReviewRows.INSERT);
       ReviewRows.bindInsert(insert, tenant, item);
       try (ResultSet keys = insert.executeQuery()) {
         if (!keys.next()) {
@@ -263,16 +266,16 @@ final class JdbcWriteTransaction implements WriteTransaction {
         return keys.getLong(1);
       }
     } catch (SQLException e) {
-      throw store.failure("parking a review item of '" + item.table() + "'", e);
+      throw transactions.failure("parking a review item of '" + item.table() + "'", e);
     }
   }
 
   @Override
   public boolean resolveReview(long id, String resolution, long resolvedAtMillis) {
     try {
-      flush();
+      batches.flush();
       PreparedStatement update =
-          prepare(
+          batches.prepare(
               "UPDATE _fs_review SET status = 'resolved', resolution = ?, resolved_at = ?"
                   + " WHERE tenant = ? AND id = ? AND status = 'open'");
       update.setString(1, resolution);
@@ -281,79 +284,24 @@ final class JdbcWriteTransaction implements WriteTransaction {
       update.setLong(4, id);
       return update.executeUpdate() == 1;
     } catch (SQLException e) {
-      throw store.failure("resolving review item " + id, e);
+      throw transactions.failure("resolving review item " + id, e);
     }
   }
 
   /** Flushes queued writes and stores the sequence; called just before commit. */
   void finish() throws SQLException {
-    flush();
+    batches.flush();
     if (sequence != committedSequence) {
-      PreparedStatement update = prepare("UPDATE _fs_sequence SET value = ? WHERE tenant = ?");
+      PreparedStatement update =
+          batches.prepare("UPDATE _fs_sequence SET value = ? WHERE tenant = ?");
       update.setLong(1, sequence);
       update.setString(2, tenant);
       update.executeUpdate();
     }
   }
 
+  /** Closes the transaction's statements. */
   void close() {
-    for (PreparedStatement statement : statements.values()) {
-      try {
-        statement.close();
-      } catch (SQLException ignored) {
-        // closing a statement of a finished transaction: nothing to recover
-      }
-    }
-    statements.clear();
-    pending.clear();
-  }
-
-  PreparedStatement prepare(String sql) throws SQLException {
-    PreparedStatement statement = statements.get(sql);
-    if (statement == null) {
-      statement = connection.prepareStatement(sql);
-      statements.put(sql, statement);
-    }
-    return statement;
-  }
-
-  /** The statement to add a batch row to, flushing another statement queued on the target. */
-  private PreparedStatement queue(String target, String sql) throws SQLException {
-    PreparedStatement statement = prepare(sql);
-    PreparedStatement queued = pending.get(target);
-    if (queued != statement) {
-      if (queued != null) {
-        executeBatch(queued);
-      }
-      pending.put(target, statement);
-    }
-    return statement;
-  }
-
-  private void flush() throws SQLException {
-    for (PreparedStatement statement : pending.values()) {
-      executeBatch(statement);
-    }
-    pending.clear();
-  }
-
-  /**
-   * pgjdbc (42.7) throws an {@link AssertionError} ("getAutoCommit() should not throw") from {@code
-   * executeBatch} when the session dies under a running batch (a killed backend, a cut connection).
-   * That is a lost connection, so it becomes the SQLException of one (SQLState 08006): the write
-   * fails retriably and the connection is discarded, instead of the error escaping as a server bug.
-   */
-  private void executeBatch(PreparedStatement statement) throws SQLException {
-    try {
-      statement.executeBatch();
-    } catch (AssertionError e) {
-      // (a pooled connection's isClosed() says whether the pool handle is closed, not the
-      // session: ask the session itself)
-      if (connection.isValid(1)) {
-        throw e;
-      }
-      throw new SQLException(
-          "the database connection was lost during a batch: " + e.getMessage(), "08006", e);
-    }
+    batches.close();
   }
 }

@@ -1,0 +1,175 @@
+package io.fieldsync.store.jdbc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.fieldsync.StorageException;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.Record;
+import io.fieldsync.wire.Values;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Reads records as the engine stores them: a row of {@code _fs_records} (sequence, tombstone flag,
+ * encoded field versions, the last values of a tombstone) joined to the record's row in its user
+ * table. Also encodes the tombstone values it decodes. Stateless apart from the dialect;
+ * thread-safe.
+ */
+final class RecordRows {
+  static final int IN_CHUNK = 500;
+
+  private final Dialect dialect;
+  private final Supplier<String> location;
+
+  /**
+   * @param location where the store lives, named when a stored value turns out corrupt
+   */
+  RecordRows(Dialect dialect, Supplier<String> location) {
+    this.dialect = dialect;
+    this.location = location;
+  }
+
+  /** One row of {@code _fs_records}. */
+  private record RecordRow(
+      String id, long seq, boolean deleted, byte[] versions, byte[] tombstone) {}
+
+  /** Statement source: a transaction's cache, or one-off statements when null. */
+  interface Statements {
+    PreparedStatement prepare(String sql) throws SQLException;
+  }
+
+  /**
+   * {@code SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone, t.<columns> FROM _fs_records r
+   * LEFT JOIN <table> t ...}: the metadata of the table's records joined to their rows, as {@link
+   * #read} reads it; the caller appends the WHERE clause.
+   */
+  StringBuilder joinedSelect(Table table, List<Column> columns) {
+    StringBuilder sql =
+        new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
+    for (Column column : columns) {
+      sql.append(", t.").append(dialect.quote(column.name()));
+    }
+    return sql.append(" FROM _fs_records r LEFT JOIN ")
+        .append(dialect.quote(table.name()))
+        .append(" t ON t._tenant = r.tenant AND t.")
+        .append(dialect.quote(table.primaryKey().name()))
+        .append(" = ")
+        .append(dialect.keyFromText("r.rid", table.primaryKey().type()));
+  }
+
+  /** One row of a {@link #joinedSelect} as a stored record. */
+  StoredRecord read(ResultSet rows, Table table, List<Column> columns) throws SQLException {
+    RecordRow row =
+        new RecordRow(
+            rows.getString(1),
+            rows.getLong(2),
+            rows.getInt(3) != 0,
+            rows.getBytes(4),
+            rows.getBytes(5));
+    Map<String, Object> values;
+    if (row.deleted()) {
+      values = decodeTombstone(table, row.id(), row.tombstone());
+    } else {
+      values = new LinkedHashMap<>();
+      values.put(table.primaryKey().name(), table.primaryKey().type().coerce(row.id()));
+      for (int i = 0; i < columns.size(); i++) {
+        Column column = columns.get(i);
+        values.put(column.name(), dialect.read(rows, 6 + i, column.type()));
+      }
+    }
+    // Parsed on first use: a pull scans the encoded versions instead (see VersionScan).
+    return StoredRecord.encoded(
+        table.name(), row.id(), row.seq(), row.deleted(), values, row.versions(), location.get());
+  }
+
+  /**
+   * Loads records of one table by id, live or tombstoned, in chunks of {@value #IN_CHUNK} ids per
+   * query.
+   *
+   * @param statements where statements come from; null for one-off statements closed after use
+   */
+  Map<String, StoredRecord> load(
+      Connection connection,
+      Statements statements,
+      String tenant,
+      Table table,
+      Collection<String> ids)
+      throws SQLException {
+    Map<String, StoredRecord> result = new LinkedHashMap<>();
+    List<String> unique = new ArrayList<>(new LinkedHashSet<>(ids));
+    List<Column> columns = table.dataColumns();
+    for (int start = 0; start < unique.size(); start += IN_CHUNK) {
+      List<String> chunk = unique.subList(start, Math.min(unique.size(), start + IN_CHUNK));
+      String sql = loadSql(table, columns, chunk.size());
+      PreparedStatement statement =
+          statements == null ? connection.prepareStatement(sql) : statements.prepare(sql);
+      try {
+        statement.setString(1, tenant);
+        statement.setString(2, table.name());
+        for (int i = 0; i < chunk.size(); i++) {
+          statement.setString(3 + i, chunk.get(i));
+        }
+        try (ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            StoredRecord record = read(rows, table, columns);
+            result.put(record.id(), record);
+          }
+        }
+      } finally {
+        if (statements == null) {
+          statement.close();
+        }
+      }
+    }
+    return result;
+  }
+
+  private String loadSql(Table table, List<Column> columns, int idCount) {
+    StringBuilder sql =
+        joinedSelect(table, columns).append(" WHERE r.tenant = ? AND r.tbl = ? AND r.rid IN (");
+    for (int i = 0; i < idCount; i++) {
+      sql.append(i == 0 ? "?" : ", ?");
+    }
+    return sql.append(')').toString();
+  }
+
+  /** The last values of a deleted record, as {@code _fs_records.tombstone} keeps them. */
+  static byte[] encodeTombstone(Map<String, Object> values) {
+    Record.Builder record = Record.newBuilder();
+    for (Map.Entry<String, Object> entry : values.entrySet()) {
+      record.addFields(
+          Field.newBuilder().setColumn(entry.getKey()).setValue(Values.toWire(entry.getValue())));
+    }
+    return record.build().toByteArray();
+  }
+
+  private Map<String, Object> decodeTombstone(Table table, String id, byte[] bytes) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    if (bytes == null) {
+      return values;
+    }
+    try {
+      for (Field field : Record.parseFrom(bytes).getFieldsList()) {
+        Column column = table.column(field.getColumn());
+        if (column != null) {
+          values.put(column.name(), column.type().coerce(Values.fromWire(field.getValue())));
+        }
+      }
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new StorageException(
+          "corrupt tombstone of " + table.name() + " record '" + id + "' in " + location.get(), e);
+    }
+    return values;
+  }
+}
