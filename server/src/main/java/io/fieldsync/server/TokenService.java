@@ -187,7 +187,7 @@ public final class TokenService {
   }
 
   /** Where revocations are kept, or null for a service that only checks signatures. */
-  Revocations revocations() {
+  public Revocations revocations() {
     return revocations;
   }
 

@@ -1,10 +1,15 @@
-package io.fieldsync.server;
+package io.fieldsync.server.pull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.order.ForeignKeyOrder;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
+import io.fieldsync.server.RowScope;
+import io.fieldsync.server.ServerClock;
+import io.fieldsync.server.TokenClaims;
 import io.fieldsync.store.PullPage;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
@@ -26,7 +31,7 @@ import java.util.Map;
  * the request's {@code since} (all fields for a record created or restored after it), tombstones
  * without fields, parents before children and deletes last. Thread-safe.
  */
-final class PullService {
+public final class PullService {
   private final SyncStore store;
   private final Schema schema;
   private final ForeignKeyOrder order;
@@ -34,13 +39,18 @@ final class PullService {
   private final int defaultLimit;
   private final int maxLimit;
 
-  PullService(SyncStore store, Schema schema, ServerClock clock, int defaultLimit, int maxLimit) {
+  public PullService(
+      SyncStore store, Schema schema, ServerClock clock, int defaultLimit, int maxLimit) {
     this.store = store;
     this.schema = schema;
     this.order = new ForeignKeyOrder(schema);
     this.clock = clock;
     this.defaultLimit = defaultLimit;
     this.maxLimit = maxLimit;
+  }
+
+  Schema schema() {
+    return schema;
   }
 
   /**
@@ -52,14 +62,14 @@ final class PullService {
   PullResponse pull(TokenClaims token, PullRequest request, boolean packed) {
     long cursor = request.getCursor();
     if (cursor < 0) {
-      throw HttpFailure.badRequest("cursor must not be negative, found " + cursor);
+      throw new ProtocolException("cursor must not be negative, found " + cursor);
     }
     if (request.getLimit() < 0) {
-      throw HttpFailure.badRequest("limit must not be negative, found " + request.getLimit());
+      throw new ProtocolException("limit must not be negative, found " + request.getLimit());
     }
     long since = request.getSince();
     if (since < 0 || since > cursor) {
-      throw HttpFailure.badRequest(
+      throw new ProtocolException(
           "since must be between 0 and the cursor " + cursor + ", found " + since);
     }
     // A snapshot replaces the device's rows with what it delivers: it must deliver everything.
@@ -146,7 +156,7 @@ final class PullService {
     }
     long purged = store.purgedThrough(token.tenant());
     if (cursor < purged) {
-      throw HttpFailure.resyncRequired(
+      throw new ResyncRequiredException(
           "cursor "
               + cursor
               + " is older than the tombstone horizon: deletes up to sequence "
@@ -161,7 +171,7 @@ final class PullService {
    */
   private static void requireNotAhead(long cursor, long sequence) {
     if (cursor > sequence) {
-      throw HttpFailure.resyncRequired(
+      throw new ResyncRequiredException(
           "cursor "
               + cursor
               + " is ahead of the server's sequence "
@@ -193,14 +203,14 @@ final class PullService {
     static Echo of(String device, PullRequest request) {
       int count = request.getOwnWritesCount();
       if (count > MAX_OWN_WRITES) {
-        throw HttpFailure.badRequest(
+        throw new ProtocolException(
             "own_writes may name at most " + MAX_OWN_WRITES + " ranges, found " + count);
       }
       long[] ranges = new long[2 * count];
       for (int i = 0; i < count; i++) {
         SequenceRange range = request.getOwnWrites(i);
         if (range.getFirst() < 1 || range.getLast() < range.getFirst()) {
-          throw HttpFailure.badRequest(
+          throw new ProtocolException(
               "own_writes["
                   + i
                   + "] must have 1 <= first <= last, found first "
@@ -251,7 +261,7 @@ final class PullService {
   }
 
   /** The record as a pull sends it to a device holding it as of {@code since}; never null. */
-  static Record toWire(Table table, StoredRecord stored, long since) {
+  public static Record toWire(Table table, StoredRecord stored, long since) {
     return new Selection().select(table, stored, since, Echo.NONE).toRecord();
   }
 
