@@ -3,6 +3,7 @@ package io.fieldsync.server;
 import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
 import io.fieldsync.server.http.JsonErrorHandler;
+import io.fieldsync.server.http.LiveChannel;
 import io.fieldsync.server.http.SyncHandler;
 import io.fieldsync.server.pull.PullAhead;
 import io.fieldsync.server.pull.PullService;
@@ -86,11 +87,8 @@ public final class SyncServer implements AutoCloseable {
     config.store().migrate(config.schema());
     ServerMetrics metrics = new ServerMetrics();
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
-    TokenService tokens =
-        new TokenService(
-            config.secret(),
-            config.wallClock(),
-            new Revocations(config.store(), config.wallClock()));
+    Revocations revocations = new Revocations(config.store(), config.wallClock());
+    TokenService tokens = new TokenService(config.secret(), config.wallClock(), revocations);
     QueuedThreadPool threads = new QueuedThreadPool(64, 4);
     threads.setName("fieldsync-http");
     Server jetty = new Server(threads);
@@ -101,7 +99,7 @@ public final class SyncServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     jetty.addConnector(connector);
-    LiveChannel live = new LiveChannel(tokens, config.store());
+    LiveChannel live = new LiveChannel(tokens, config.store(), metrics);
     // Prefer the store's commit notifications: on PostgreSQL they carry commits of every node, so
     // a device connected here hears pushes that went through another node.
     CommitListener.Registration commits = listenForCommits(config.store(), live);
@@ -110,6 +108,7 @@ public final class SyncServer implements AutoCloseable {
             new SyncHandler.Services(
                 config,
                 tokens,
+                revocations,
                 new PushService(config.store(), config.schema(), clock, config.maxBatchChanges()),
                 new PullService(
                     config.store(),

@@ -7,6 +7,7 @@ import io.fieldsync.ProtocolException;
 import io.fieldsync.schema.SchemaCodec;
 import io.fieldsync.server.CommitNotifier;
 import io.fieldsync.server.MessageText;
+import io.fieldsync.server.Revocations;
 import io.fieldsync.server.ServerClock;
 import io.fieldsync.server.ServerConfig;
 import io.fieldsync.server.ServerMetrics;
@@ -41,6 +42,7 @@ final class Router {
 
   private final ServerConfig config;
   private final TokenService tokens;
+  private final Revocations revocations;
   private final PushService pushes;
   private final PullPages<MessageCodec.Format, Reply> pulls;
   private final ReviewService reviews;
@@ -53,6 +55,7 @@ final class Router {
   Router(SyncHandler.Services services, PullPages<MessageCodec.Format, Reply> pulls) {
     this.config = services.config();
     this.tokens = services.tokens();
+    this.revocations = services.revocations();
     this.pushes = services.pushes();
     this.pulls = pulls;
     this.reviews = services.reviews();
@@ -210,7 +213,7 @@ final class Router {
 
   private Reply revoke(Request request, long started) throws IOException {
     TokenClaims token = authenticate(request);
-    String result = tokens.revocations().revoke(token, body.jsonText(request, "revoking a device"));
+    String result = revocations.revoke(token, body.jsonText(request, "revoking a device"));
     log.info(
         "revoke tenant={} by device={}: {} in {} ms",
         token.tenant(),

@@ -1,6 +1,7 @@
 package io.fieldsync.server.http;
 
 import io.fieldsync.server.CommitNotifier;
+import io.fieldsync.server.Revocations;
 import io.fieldsync.server.ServerClock;
 import io.fieldsync.server.ServerConfig;
 import io.fieldsync.server.ServerMetrics;
@@ -33,6 +34,7 @@ public final class SyncHandler extends Handler.Abstract {
   public record Services(
       ServerConfig config,
       TokenService tokens,
+      Revocations revocations,
       PushService pushes,
       PullService pulls,
       ReviewService reviews,
