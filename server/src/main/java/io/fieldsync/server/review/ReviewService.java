@@ -2,11 +2,8 @@ package io.fieldsync.server.review;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import io.fieldsync.AuthException;
 import io.fieldsync.ConflictException;
 import io.fieldsync.NotFoundException;
@@ -24,22 +21,17 @@ import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.WriteTransaction;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
-import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The review queue over HTTP, for tokens with role {@code admin}. Resolving an item that takes the
- * device's value or sets a new one is an ordinary change: it gets the next sequence and a journal
- * entry, so it reaches every device on its next pull. Thread-safe.
+ * The review queue, for tokens with role {@code admin}. Resolving an item that takes the device's
+ * value or sets a new one is an ordinary change: it gets the next sequence and a journal entry, so
+ * it reaches every device on its next pull. Thread-safe.
  */
 public final class ReviewService {
-  static final Set<String> ACTIONS = Set.of("keep_server", "take_device", "set");
-
   private final SyncStore store;
   private final Schema schema;
   private final ServerClock clock;
@@ -54,7 +46,7 @@ public final class ReviewService {
     requireAdmin(token);
     JsonArray items = new JsonArray();
     for (ReviewItem item : store.reviewItems(token.tenant(), all)) {
-      items.add(toJson(item));
+      items.add(ReviewJson.item(item));
     }
     JsonObject body = new JsonObject();
     body.add("items", items);
@@ -63,36 +55,8 @@ public final class ReviewService {
 
   public String resolve(TokenClaims token, long id, String body) {
     requireAdmin(token);
-    JsonObject request;
-    try {
-      JsonElement parsed = JsonParser.parseString(body);
-      if (!parsed.isJsonObject()) {
-        throw new ProtocolException(
-            "resolve needs a JSON object such as {\"action\":\"keep_server\"}");
-      }
-      request = parsed.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw new ProtocolException(
-          "body is not valid JSON: " + MessageText.withoutClassNames(e.getMessage()));
-    }
-    for (String key : request.keySet()) {
-      if (!key.equals("action") && !key.equals("value")) {
-        throw new ProtocolException(
-            "unknown field '" + MessageText.abbreviate(key) + "'; expected action and value");
-      }
-    }
-    JsonElement actionNode = request.get("action");
-    String action =
-        actionNode != null && actionNode.isJsonPrimitive() ? actionNode.getAsString() : null;
-    if (action == null || !ACTIONS.contains(action)) {
-      throw new ProtocolException(
-          "action must be keep_server, take_device or set, found "
-              + (actionNode == null ? "nothing" : MessageText.abbreviate(actionNode.toString())));
-    }
-    if (action.equals("set") != request.has("value")) {
-      throw new ProtocolException(
-          action.equals("set") ? "action set needs a value" : "only action set takes a value");
-    }
+    ResolveRequest request = ResolveRequest.parse(body);
+    String action = request.action();
     ReviewItem item =
         store
             .reviewItem(token.tenant(), id)
@@ -126,7 +90,7 @@ public final class ReviewService {
       try {
         value =
             action.equals("set")
-                ? column.type().coerce(fromJson(request.get("value")))
+                ? column.type().coerce(ReviewJson.fromJson(request.value()))
                 : column.type().coerce(item.deviceValue());
       } catch (IllegalArgumentException e) {
         throw new ProtocolException(
@@ -214,7 +178,7 @@ public final class ReviewService {
       TokenClaims token) {
     JsonObject fields = new JsonObject();
     if (item.column() != null) {
-      fields.add(item.column(), toJson(written));
+      fields.add(item.column(), ReviewJson.toJson(written));
     } else if (written instanceof String json) {
       fields.add("record", JsonParser.parseString(json));
     }
@@ -267,7 +231,8 @@ public final class ReviewService {
           continue; // a column the schema no longer has
         }
         try {
-          deviceFields.put(column.name(), column.type().coerce(fromJson(entry.getValue())));
+          deviceFields.put(
+              column.name(), column.type().coerce(ReviewJson.fromJson(entry.getValue())));
         } catch (IllegalArgumentException e) {
           throw new ProtocolException(
               "table '" + item.table() + "', column '" + column.name() + "': " + e.getMessage());
@@ -414,60 +379,5 @@ public final class ReviewService {
           "the review queue needs a token with role 'admin'; this token has role "
               + (token.role() == null ? "none" : "'" + token.role() + "'"));
     }
-  }
-
-  private static JsonObject toJson(ReviewItem item) {
-    JsonObject json = new JsonObject();
-    json.addProperty("id", item.id());
-    json.addProperty("table", item.table());
-    json.addProperty("record_id", item.recordId());
-    json.addProperty("column", item.column());
-    json.add("server_value", toJson(item.serverValue()));
-    json.add("device_value", toJson(item.deviceValue()));
-    json.addProperty("base_seq", item.baseSeq());
-    json.addProperty("server_hlc", item.serverHlc());
-    json.addProperty("server_device", item.serverDevice());
-    json.addProperty("device_hlc", item.deviceHlc());
-    json.addProperty("device", item.device());
-    json.addProperty("reason", item.reason());
-    json.addProperty("created_at", Instant.ofEpochMilli(item.createdAtMillis()).toString());
-    json.addProperty("status", item.status());
-    json.addProperty("resolution", item.resolution());
-    return json;
-  }
-
-  private static JsonElement toJson(Object value) {
-    if (value == null) {
-      return JsonNull.INSTANCE;
-    }
-    if (value instanceof Number number) {
-      return new JsonPrimitive(number);
-    }
-    if (value instanceof Boolean flag) {
-      return new JsonPrimitive(flag);
-    }
-    return new JsonPrimitive(value.toString());
-  }
-
-  private static Object fromJson(JsonElement node) {
-    if (node == null || node.isJsonNull()) {
-      return null;
-    }
-    if (node.isJsonPrimitive()) {
-      JsonPrimitive primitive = node.getAsJsonPrimitive();
-      if (primitive.isBoolean()) {
-        return primitive.getAsBoolean();
-      }
-      if (primitive.isNumber()) {
-        BigDecimal number = primitive.getAsBigDecimal();
-        try {
-          return number.longValueExact();
-        } catch (ArithmeticException notWhole) {
-          return number.doubleValue();
-        }
-      }
-      return primitive.getAsString();
-    }
-    return node.toString(); // an object or array for a json column
   }
 }
