@@ -16,4 +16,9 @@ public class ConfigException extends SyncException {
   public boolean isRetriable() {
     return false;
   }
+
+  @Override
+  public Reason reason() {
+    return Reason.INTERNAL;
+  }
 }

@@ -1,6 +1,6 @@
 package io.fieldsync;
 
-/** A change cannot be merged and needs a decision. */
+/** The request contradicts the current state: an item already resolved, a record deleted since. */
 public class ConflictException extends SyncException {
   private static final long serialVersionUID = 1L;
 
@@ -15,5 +15,10 @@ public class ConflictException extends SyncException {
   @Override
   public boolean isRetriable() {
     return false;
+  }
+
+  @Override
+  public Reason reason() {
+    return Reason.CONFLICT;
   }
 }

@@ -18,4 +18,9 @@ public class ProtocolException extends SyncException {
   public boolean isRetriable() {
     return false;
   }
+
+  @Override
+  public Reason reason() {
+    return Reason.BAD_REQUEST;
+  }
 }

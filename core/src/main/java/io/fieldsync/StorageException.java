@@ -27,4 +27,9 @@ public class StorageException extends SyncException {
   public boolean isRetriable() {
     return retriable;
   }
+
+  @Override
+  public Reason reason() {
+    return retriable ? Reason.UNAVAILABLE : Reason.INTERNAL;
+  }
 }

@@ -16,4 +16,9 @@ public class TransportException extends SyncException {
   public boolean isRetriable() {
     return true;
   }
+
+  @Override
+  public Reason reason() {
+    return Reason.UNAVAILABLE;
+  }
 }

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.fieldsync.AuthException;
+import io.fieldsync.ProtocolException;
 import io.fieldsync.store.SyncStore;
 import java.time.Instant;
 import java.util.Map;
@@ -17,7 +18,7 @@ import java.util.function.LongSupplier;
  * once per tenant per {@link #CACHE_MILLIS}, so another node refuses a revoked token within that
  * time and this node at once. Thread-safe.
  */
-final class Revocations {
+public final class Revocations {
   static final long CACHE_MILLIS = 2_000;
 
   private final SyncStore store;
@@ -60,9 +61,9 @@ final class Revocations {
    * {@code POST /v1/admin/revoke} with {@code {"device": "tablet-7"}}: an admin token revokes a
    * device of its own tenant. Returns the JSON answer.
    */
-  String revoke(TokenClaims admin, String body) {
+  public String revoke(TokenClaims admin, String body) {
     if (!admin.isAdmin()) {
-      throw HttpFailure.forbidden(
+      throw AuthException.forbidden(
           "revoking tokens needs a token with role 'admin'; this token has role "
               + (admin.role() == null ? "none" : "'" + admin.role() + "'"));
     }
@@ -70,14 +71,13 @@ final class Revocations {
     try {
       JsonElement parsed = JsonParser.parseString(body);
       if (!parsed.isJsonObject()) {
-        throw HttpFailure.badRequest(
-            "revoke needs a JSON object such as {\"device\":\"tablet-7\"}");
+        throw new ProtocolException("revoke needs a JSON object such as {\"device\":\"tablet-7\"}");
       }
       JsonObject request = parsed.getAsJsonObject();
       for (String key : request.keySet()) {
         if (!key.equals("device")) {
-          throw HttpFailure.badRequest(
-              "unknown field '" + MessageCodec.abbreviate(key) + "'; expected device");
+          throw new ProtocolException(
+              "unknown field '" + MessageText.abbreviate(key) + "'; expected device");
         }
       }
       JsonElement node = request.get("device");
@@ -86,10 +86,10 @@ final class Revocations {
               ? node.getAsString()
               : null;
     } catch (JsonParseException e) {
-      throw HttpFailure.badRequest("body is not valid JSON: " + e.getMessage());
+      throw new ProtocolException("body is not valid JSON: " + e.getMessage());
     }
     if (device == null || device.isBlank()) {
-      throw HttpFailure.badRequest("revoke needs \"device\": the device id whose tokens to refuse");
+      throw new ProtocolException("revoke needs \"device\": the device id whose tokens to refuse");
     }
     long upTo = Math.floorDiv(wallClock.getAsLong(), 1000);
     store.revokeDevice(admin.tenant(), device, upTo);

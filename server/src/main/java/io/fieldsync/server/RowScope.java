@@ -17,28 +17,28 @@ import java.util.TreeSet;
  *
  * @param values the token's scopes; empty for a tenant-wide token
  */
-record RowScope(Set<String> values) {
+public record RowScope(Set<String> values) {
 
-  RowScope {
+  public RowScope {
     values = Set.copyOf(values);
   }
 
-  static RowScope of(TokenClaims token) {
+  public static RowScope of(TokenClaims token) {
     return new RowScope(Set.copyOf(token.scopes()));
   }
 
   /** Whether the token's rows of {@code table} are a subset of the tenant's. */
-  boolean restricts(Table table) {
+  public boolean restricts(Table table) {
     return !values.isEmpty() && table.scope() != null;
   }
 
   /** Whether a row of {@code table} with these values is the token's. */
-  boolean admits(Table table, Map<String, Object> row) {
+  public boolean admits(Table table, Map<String, Object> row) {
     return !restricts(table) || admitsValue(table, row.get(table.scope()));
   }
 
   /** Whether a value of the table's scope column is among the token's scopes (null never is). */
-  boolean admitsValue(Table table, Object value) {
+  public boolean admitsValue(Table table, Object value) {
     if (value == null) {
       return false;
     }
@@ -50,7 +50,7 @@ record RowScope(Set<String> values) {
    * Whether the record's scope column changed after {@code cursor}: it may have entered or left the
    * token's rows since then, so a device at that cursor needs the whole record, or its removal.
    */
-  static boolean scopeChangedAfter(Table table, StoredRecord record, long cursor) {
+  public static boolean scopeChangedAfter(Table table, StoredRecord record, long cursor) {
     if (record.versions().hasRow() && record.versions().getRow().getSeq() > cursor) {
       return true;
     }
@@ -65,7 +65,7 @@ record RowScope(Set<String> values) {
    * it, which a device cannot have seen with another scope. Records that never were the device's
    * thus send no removal, even in the later pages of a new device's run.
    */
-  static boolean mayBeHeld(Table table, StoredRecord record, long since) {
+  public static boolean mayBeHeld(Table table, StoredRecord record, long since) {
     FieldVersion scope = record.versions().getFieldsMap().get(table.scope());
     if (scope == null) {
       return true;
@@ -78,7 +78,7 @@ record RowScope(Set<String> values) {
   }
 
   /** For messages: the scopes, sorted. */
-  String describe() {
+  public String describe() {
     return new TreeSet<>(values).toString();
   }
 }

@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
  * whose wall part is more than the tolerance ahead of the server's wall clock is capped to (server
  * wall + tolerance) before it is used or merged, and counted. Thread-safe.
  */
-final class ServerClock {
+public final class ServerClock {
   private final HybridClock clock;
   private final LongSupplier wallClock;
   private final long toleranceMillis;
@@ -22,7 +22,7 @@ final class ServerClock {
   }
 
   /** Counts the stamps one request had capped. Not thread-safe; one per request. */
-  static final class Guard {
+  public static final class Guard {
     private final ServerClock owner;
     private final long limitMillis;
     private int capped;
@@ -34,7 +34,7 @@ final class ServerClock {
     }
 
     /** The stamp to use for {@code hlc}: itself, or capped; merged into the server clock. */
-    long admit(long hlc) {
+    public long admit(long hlc) {
       if (hlc == 0) {
         return 0;
       }
@@ -49,24 +49,24 @@ final class ServerClock {
       return admitted;
     }
 
-    int capped() {
+    public int capped() {
       return capped;
     }
 
-    long maxAheadMillis() {
+    public long maxAheadMillis() {
       return maxAheadMillis;
     }
   }
 
-  Guard guard() {
+  public Guard guard() {
     return new Guard(this, wallClock.getAsLong());
   }
 
-  long now() {
+  public long now() {
     return clock.now();
   }
 
-  long wallMillis() {
+  public long wallMillis() {
     return wallClock.getAsLong();
   }
 }

@@ -61,7 +61,7 @@ public final class ServerMetrics {
     return errors.get();
   }
 
-  void push(boolean replayed, int applied, int merged, int rejected, int parked) {
+  public void push(boolean replayed, int applied, int merged, int rejected, int parked) {
     pushes.incrementAndGet();
     if (replayed) {
       replayedPushes.incrementAndGet();
@@ -73,16 +73,16 @@ public final class ServerMetrics {
     changesParked.addAndGet(parked);
   }
 
-  void pull(int records) {
+  public void pull(int records) {
     pulls.incrementAndGet();
     recordsPulled.addAndGet(records);
   }
 
-  void clockSkewCapped(long count) {
+  public void clockSkewCapped(long count) {
     clockSkewCapped.addAndGet(count);
   }
 
-  void error() {
+  public void error() {
     errors.incrementAndGet();
   }
 }

@@ -2,25 +2,26 @@ package io.fieldsync.server;
 
 import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
+import io.fieldsync.server.http.JsonErrorHandler;
+import io.fieldsync.server.http.LiveChannel;
+import io.fieldsync.server.http.SyncHandler;
+import io.fieldsync.server.pull.PullAhead;
+import io.fieldsync.server.pull.PullService;
+import io.fieldsync.server.push.PushService;
+import io.fieldsync.server.recovery.RecoveryService;
+import io.fieldsync.server.review.ReviewService;
 import io.fieldsync.store.CommitListener;
 import io.fieldsync.store.SyncStore;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
@@ -86,26 +87,8 @@ public final class SyncServer implements AutoCloseable {
     config.store().migrate(config.schema());
     ServerMetrics metrics = new ServerMetrics();
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
-    TokenService tokens =
-        new TokenService(
-            config.secret(),
-            config.wallClock(),
-            new Revocations(config.store(), config.wallClock()));
-    SyncHandler handler =
-        new SyncHandler(
-            config,
-            tokens,
-            new PushService(config.store(), config.schema(), clock),
-            new PullService(
-                config.store(),
-                config.schema(),
-                clock,
-                config.defaultPullLimit(),
-                config.maxPullLimit()),
-            new ReviewService(config.store(), config.schema(), clock),
-            clock,
-            metrics);
-
+    Revocations revocations = new Revocations(config.store(), config.wallClock());
+    TokenService tokens = new TokenService(config.secret(), config.wallClock(), revocations);
     QueuedThreadPool threads = new QueuedThreadPool(64, 4);
     threads.setName("fieldsync-http");
     Server jetty = new Server(threads);
@@ -116,13 +99,28 @@ public final class SyncServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     jetty.addConnector(connector);
-    LiveChannel live = new LiveChannel(tokens, config.store());
+    LiveChannel live = new LiveChannel(tokens, config.store(), metrics);
     // Prefer the store's commit notifications: on PostgreSQL they carry commits of every node, so
     // a device connected here hears pushes that went through another node.
     CommitListener.Registration commits = listenForCommits(config.store(), live);
-    handler.attach(
-        commits == null ? live : CommitNotifier.NONE,
-        new RecoveryService(config.store(), config.schema(), clock));
+    SyncHandler handler =
+        new SyncHandler(
+            new SyncHandler.Services(
+                config,
+                tokens,
+                revocations,
+                new PushService(config.store(), config.schema(), clock, config.maxBatchChanges()),
+                new PullService(
+                    config.store(),
+                    config.schema(),
+                    clock,
+                    config.defaultPullLimit(),
+                    config.maxPullLimit()),
+                new ReviewService(config.store(), config.schema(), clock),
+                new RecoveryService(config.store(), config.schema(), clock),
+                commits == null ? live : CommitNotifier.NONE,
+                clock,
+                metrics));
     WebSocketUpgradeHandler upgrades =
         WebSocketUpgradeHandler.from(
             jetty,
@@ -252,9 +250,9 @@ public final class SyncServer implements AutoCloseable {
     return executor;
   }
 
-  /** The request handler (for tests). */
-  SyncHandler handler() {
-    return handler;
+  /** The pull pages prepared ahead, or null when that is off (for tests). */
+  PullAhead<?, ?> pullAhead() {
+    return handler.pullAhead();
   }
 
   /** Stops accepting requests and waits briefly for those in flight. Idempotent. */
@@ -304,23 +302,6 @@ public final class SyncServer implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-    }
-  }
-
-  /** Errors Jetty raises itself (bad request lines, oversized headers) as protocol JSON. */
-  private static final class JsonErrorHandler extends ErrorHandler {
-    @Override
-    public boolean handle(Request request, Response response, Callback callback) {
-      int status = response.getStatus() <= 0 ? 500 : response.getStatus();
-      String body =
-          "{\"error\":\""
-              + SyncHandler.codeFor(status)
-              + "\",\"message\":\"HTTP "
-              + status
-              + " for a request the server could not parse\"}\n";
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
-      response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
-      return true;
     }
   }
 }

@@ -186,11 +186,6 @@ public final class TokenService {
     return claims;
   }
 
-  /** Where revocations are kept, or null for a service that only checks signatures. */
-  Revocations revocations() {
-    return revocations;
-  }
-
   /**
    * Reads a base64 secret from a file, or creates the file with 32 random bytes (readable only by
    * its owner where the file system supports POSIX permissions).

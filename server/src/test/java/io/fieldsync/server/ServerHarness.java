@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
+import io.fieldsync.server.pull.PullAhead;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.sqlite.SqliteStore;
 import io.fieldsync.wire.Change;
@@ -31,11 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /** A real server on loopback over a real SQLite file, with a manual wall clock. */
-final class ServerHarness implements AutoCloseable {
-  static final String TENANT = "acme";
-  static final long START_MILLIS = 1_800_000_000_000L;
+public final class ServerHarness implements AutoCloseable {
+  public static final String TENANT = "acme";
+  public static final long START_MILLIS = 1_800_000_000_000L;
 
-  static final Schema SCHEMA =
+  public static final Schema SCHEMA =
       SchemaLoader.parse(
           """
           version: 3
@@ -61,26 +62,27 @@ final class ServerHarness implements AutoCloseable {
                 note:         { type: text }
           """);
 
-  static final byte[] SECRET =
+  public static final byte[] SECRET =
       "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-  final AtomicLong wall = new AtomicLong(START_MILLIS);
-  final Path dbFile;
-  final SqliteStore store;
-  final SyncServer server;
-  final TokenService tokens;
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  public final AtomicLong wall = new AtomicLong(START_MILLIS);
+  public final Path dbFile;
+  public final SqliteStore store;
+  public final SyncServer server;
+  public final TokenService tokens;
+  public final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  ServerHarness(Path dir) {
+  public ServerHarness(Path dir) {
     this(dir, config -> {});
   }
 
   /** A harness whose server configuration {@code configure} adjusts before the start. */
-  ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure) {
+  public ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure) {
     this(dir, configure, StoreOptions.DEFAULTS);
   }
 
-  ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure, StoreOptions options) {
+  public ServerHarness(Path dir, Consumer<ServerConfig.Builder> configure, StoreOptions options) {
     dbFile = dir.resolve("server.db");
     store = new SqliteStore(dbFile, options);
     ServerConfig.Builder config =
@@ -93,28 +95,28 @@ final class ServerHarness implements AutoCloseable {
     tokens = new TokenService(SECRET, wall::get);
   }
 
-  String token(String device) {
+  public String token(String device) {
     return tokens.mint(
         TENANT, device, "user-" + device, "surveyor", List.of("region:north"), Duration.ofDays(1));
   }
 
-  String adminToken() {
+  public String adminToken() {
     return tokens.mint(TENANT, "console", "boss", "admin", List.of(), Duration.ofDays(1));
   }
 
-  URI uri(String path) {
+  public URI uri(String path) {
     return server.uri().resolve(path);
   }
 
-  HttpResponse<String> send(HttpRequest request) throws Exception {
+  public HttpResponse<String> send(HttpRequest request) throws Exception {
     return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
-  HttpResponse<byte[]> sendBytes(HttpRequest request) throws Exception {
+  public HttpResponse<byte[]> sendBytes(HttpRequest request) throws Exception {
     return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  HttpResponse<String> get(String path, String token) throws Exception {
+  public HttpResponse<String> get(String path, String token) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
@@ -122,7 +124,7 @@ final class ServerHarness implements AutoCloseable {
     return send(request.build());
   }
 
-  HttpResponse<String> postJson(String path, String token, String json) throws Exception {
+  public HttpResponse<String> postJson(String path, String token, String json) throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
@@ -133,7 +135,7 @@ final class ServerHarness implements AutoCloseable {
     return send(request.build());
   }
 
-  HttpResponse<String> postBytes(String path, String token, String contentType, byte[] body)
+  public HttpResponse<String> postBytes(String path, String token, String contentType, byte[] body)
       throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path))
@@ -148,11 +150,11 @@ final class ServerHarness implements AutoCloseable {
     return send(request.build());
   }
 
-  static String json(Message message) throws Exception {
+  public static String json(Message message) throws Exception {
     return JsonFormat.printer().print(message);
   }
 
-  PushResponse push(String device, PushRequest request) throws Exception {
+  public PushResponse push(String device, PushRequest request) throws Exception {
     HttpResponse<String> response = postJson("/v1/push", token(device), json(request));
     if (response.statusCode() != 200) {
       throw new AssertionError("push failed: " + response.statusCode() + " " + response.body());
@@ -163,12 +165,12 @@ final class ServerHarness implements AutoCloseable {
   }
 
   /** A pull of a device whose last run of pages ended at {@code cursor}. */
-  PullResponse pull(String device, long cursor, int limit) throws Exception {
+  public PullResponse pull(String device, long cursor, int limit) throws Exception {
     return pull(device, cursor, cursor, limit);
   }
 
   /** A pull from {@code cursor} of a run of pages that began at {@code since}. */
-  PullResponse pull(String device, long cursor, long since, int limit) throws Exception {
+  public PullResponse pull(String device, long cursor, long since, int limit) throws Exception {
     HttpResponse<String> response =
         postJson(
             "/v1/pull",
@@ -188,7 +190,7 @@ final class ServerHarness implements AutoCloseable {
   }
 
   /** Row counts and the sequence: what a refused request must leave unchanged. */
-  String snapshot() throws Exception {
+  public String snapshot() throws Exception {
     StringBuilder result = new StringBuilder();
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dbFile);
         Statement statement = connection.createStatement()) {
@@ -209,15 +211,15 @@ final class ServerHarness implements AutoCloseable {
     return result.toString();
   }
 
-  static String uuid(int n) {
+  public static String uuid(int n) {
     return String.format("00000000-0000-7000-8000-%012d", n);
   }
 
-  static long hlc(long millis) {
+  public static long hlc(long millis) {
     return millis << 16;
   }
 
-  static FieldChange field(String column, Object value, long hlc) {
+  public static FieldChange field(String column, Object value, long hlc) {
     return FieldChange.newBuilder()
         .setColumn(column)
         .setValue(Values.toWire(value))
@@ -225,7 +227,7 @@ final class ServerHarness implements AutoCloseable {
         .build();
   }
 
-  static Change insertHousehold(int n, String region, long hlc) {
+  public static Change insertHousehold(int n, String region, long hlc) {
     return Change.newBuilder()
         .setTable("households")
         .setRecordId(uuid(n))
@@ -237,7 +239,7 @@ final class ServerHarness implements AutoCloseable {
         .build();
   }
 
-  static Change insertVisit(int n, int household, String note, long hlc) {
+  public static Change insertVisit(int n, int household, String note, long hlc) {
     return Change.newBuilder()
         .setTable("visits")
         .setRecordId(uuid(n))
@@ -248,7 +250,7 @@ final class ServerHarness implements AutoCloseable {
         .build();
   }
 
-  static Change delete(String table, String id, long baseSeq, long hlc) {
+  public static Change delete(String table, String id, long baseSeq, long hlc) {
     return Change.newBuilder()
         .setTable(table)
         .setRecordId(id)
@@ -258,7 +260,8 @@ final class ServerHarness implements AutoCloseable {
         .build();
   }
 
-  static Change update(String table, String id, long baseSeq, long hlc, FieldChange... fields) {
+  public static Change update(
+      String table, String id, long baseSeq, long hlc, FieldChange... fields) {
     return Change.newBuilder()
         .setTable(table)
         .setRecordId(id)
@@ -269,8 +272,13 @@ final class ServerHarness implements AutoCloseable {
         .build();
   }
 
-  static PushRequest batch(String batchId, Change... changes) {
+  public static PushRequest batch(String batchId, Change... changes) {
     return PushRequest.newBuilder().setBatchId(batchId).addAllChanges(List.of(changes)).build();
+  }
+
+  /** The pull pages the server prepared ahead, or null when that is off. */
+  public PullAhead<?, ?> pullAhead() {
+    return server.pullAhead();
   }
 
   @Override

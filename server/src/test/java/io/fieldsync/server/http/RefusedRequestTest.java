@@ -1,4 +1,4 @@
-package io.fieldsync.server;
+package io.fieldsync.server.http;
 
 import static io.fieldsync.server.ServerHarness.batch;
 import static io.fieldsync.server.ServerHarness.field;
@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.Zstd;
 import com.google.protobuf.UnknownFieldSet;
+import io.fieldsync.server.ServerHarness;
+import io.fieldsync.server.TokenService;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Op;

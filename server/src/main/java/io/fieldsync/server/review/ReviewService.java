@@ -1,15 +1,19 @@
-package io.fieldsync.server;
+package io.fieldsync.server.review;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
+import io.fieldsync.AuthException;
+import io.fieldsync.ConflictException;
+import io.fieldsync.NotFoundException;
+import io.fieldsync.ProtocolException;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
+import io.fieldsync.server.MessageText;
+import io.fieldsync.server.ServerClock;
+import io.fieldsync.server.TokenClaims;
 import io.fieldsync.store.JournalEntry;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
@@ -17,88 +21,55 @@ import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.WriteTransaction;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
-import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The review queue over HTTP, for tokens with role {@code admin}. Resolving an item that takes the
- * device's value or sets a new one is an ordinary change: it gets the next sequence and a journal
- * entry, so it reaches every device on its next pull. Thread-safe.
+ * The review queue, for tokens with role {@code admin}. Resolving an item that takes the device's
+ * value or sets a new one is an ordinary change: it gets the next sequence and a journal entry, so
+ * it reaches every device on its next pull. Thread-safe.
  */
-final class ReviewService {
-  static final Set<String> ACTIONS = Set.of("keep_server", "take_device", "set");
-
+public final class ReviewService {
   private final SyncStore store;
   private final Schema schema;
   private final ServerClock clock;
 
-  ReviewService(SyncStore store, Schema schema, ServerClock clock) {
+  public ReviewService(SyncStore store, Schema schema, ServerClock clock) {
     this.store = store;
     this.schema = schema;
     this.clock = clock;
   }
 
-  String list(TokenClaims token, boolean all) {
+  public String list(TokenClaims token, boolean all) {
     requireAdmin(token);
     JsonArray items = new JsonArray();
     for (ReviewItem item : store.reviewItems(token.tenant(), all)) {
-      items.add(toJson(item));
+      items.add(ReviewJson.item(item));
     }
     JsonObject body = new JsonObject();
     body.add("items", items);
     return body.toString();
   }
 
-  String resolve(TokenClaims token, long id, String body) {
+  public String resolve(TokenClaims token, long id, String body) {
     requireAdmin(token);
-    JsonObject request;
-    try {
-      JsonElement parsed = JsonParser.parseString(body);
-      if (!parsed.isJsonObject()) {
-        throw HttpFailure.badRequest(
-            "resolve needs a JSON object such as {\"action\":\"keep_server\"}");
-      }
-      request = parsed.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw HttpFailure.badRequest(
-          "body is not valid JSON: " + MessageCodec.withoutClassNames(e.getMessage()));
-    }
-    for (String key : request.keySet()) {
-      if (!key.equals("action") && !key.equals("value")) {
-        throw HttpFailure.badRequest(
-            "unknown field '" + MessageCodec.abbreviate(key) + "'; expected action and value");
-      }
-    }
-    JsonElement actionNode = request.get("action");
-    String action =
-        actionNode != null && actionNode.isJsonPrimitive() ? actionNode.getAsString() : null;
-    if (action == null || !ACTIONS.contains(action)) {
-      throw HttpFailure.badRequest(
-          "action must be keep_server, take_device or set, found "
-              + (actionNode == null ? "nothing" : MessageCodec.abbreviate(actionNode.toString())));
-    }
-    if (action.equals("set") != request.has("value")) {
-      throw HttpFailure.badRequest(
-          action.equals("set") ? "action set needs a value" : "only action set takes a value");
-    }
+    ResolveRequest request = ResolveRequest.parse(body);
+    String action = request.action();
     ReviewItem item =
         store
             .reviewItem(token.tenant(), id)
-            .orElseThrow(() -> HttpFailure.notFound("review item " + id + " not found"));
+            .orElseThrow(() -> new NotFoundException("review item " + id + " not found"));
     Table table = schema.table(item.table());
     Column column = table == null || item.column() == null ? null : table.column(item.column());
     if (table == null) {
-      throw HttpFailure.badRequest(
+      throw new ProtocolException(
           "review item " + id + " is of table '" + item.table() + "', which the schema lacks");
     }
     if (item.column() == null) {
       if (action.equals("set")) {
-        throw HttpFailure.badRequest(
+        throw new ProtocolException(
             "review item "
                 + id
                 + " holds a whole record of '"
@@ -110,7 +81,7 @@ final class ReviewService {
     Object value = null;
     if (!action.equals("keep_server")) {
       if (column == null) {
-        throw HttpFailure.badRequest(
+        throw new ProtocolException(
             "review item "
                 + id
                 + " is not a single field of a known table; only keep_server"
@@ -119,14 +90,14 @@ final class ReviewService {
       try {
         value =
             action.equals("set")
-                ? column.type().coerce(fromJson(request.get("value")))
+                ? column.type().coerce(ReviewJson.fromJson(request.value()))
                 : column.type().coerce(item.deviceValue());
       } catch (IllegalArgumentException e) {
-        throw HttpFailure.badRequest(
+        throw new ProtocolException(
             "table '" + item.table() + "', column '" + item.column() + "': " + e.getMessage());
       }
       if (value == null && column.required()) {
-        throw HttpFailure.badRequest(
+        throw new ProtocolException(
             "table '"
                 + item.table()
                 + "', column '"
@@ -142,7 +113,7 @@ final class ReviewService {
             transaction -> {
               long now = clock.wallMillis();
               if (!transaction.resolveReview(id, action, now)) {
-                throw HttpFailure.conflict("review item " + id + " is already resolved");
+                throw new ConflictException("review item " + id + " is already resolved");
               }
               long hlc = clock.now();
               StoredRecord record =
@@ -153,7 +124,7 @@ final class ReviewService {
                           .get(item.recordId());
               boolean gone = record == null || record.deleted();
               if (gone && !action.equals("keep_server")) {
-                throw HttpFailure.conflict(
+                throw new ConflictException(
                     "table '"
                         + table.name()
                         + "', record '"
@@ -207,7 +178,7 @@ final class ReviewService {
       TokenClaims token) {
     JsonObject fields = new JsonObject();
     if (item.column() != null) {
-      fields.add(item.column(), toJson(written));
+      fields.add(item.column(), ReviewJson.toJson(written));
     } else if (written instanceof String json) {
       fields.add("record", JsonParser.parseString(json));
     }
@@ -248,11 +219,11 @@ final class ReviewService {
       try {
         json = JsonParser.parseString(item.deviceValue().toString()).getAsJsonObject();
       } catch (RuntimeException e) {
-        throw HttpFailure.badRequest(
+        throw new ProtocolException(
             "review item "
                 + item.id()
                 + " holds no JSON object of fields: "
-                + MessageCodec.withoutClassNames(e.getMessage()));
+                + MessageText.withoutClassNames(e.getMessage()));
       }
       for (Map.Entry<String, JsonElement> entry : json.entrySet()) {
         Column column = table.column(entry.getKey());
@@ -260,9 +231,10 @@ final class ReviewService {
           continue; // a column the schema no longer has
         }
         try {
-          deviceFields.put(column.name(), column.type().coerce(fromJson(entry.getValue())));
+          deviceFields.put(
+              column.name(), column.type().coerce(ReviewJson.fromJson(entry.getValue())));
         } catch (IllegalArgumentException e) {
-          throw HttpFailure.badRequest(
+          throw new ProtocolException(
               "table '" + item.table() + "', column '" + column.name() + "': " + e.getMessage());
         }
       }
@@ -272,7 +244,7 @@ final class ReviewService {
             token.tenant(),
             transaction -> {
               if (!transaction.resolveReview(item.id(), action, clock.wallMillis())) {
-                throw HttpFailure.conflict("review item " + item.id() + " is already resolved");
+                throw new ConflictException("review item " + item.id() + " is already resolved");
               }
               long hlc = clock.now();
               String id = item.recordId();
@@ -337,7 +309,7 @@ final class ReviewService {
                   transaction,
                   item,
                   action,
-                  parkedDelete ? null : PushService.valuesJson(deviceFields),
+                  parkedDelete ? null : ParkedRecord.valuesJson(deviceFields),
                   seq,
                   hlc,
                   token);
@@ -403,64 +375,9 @@ final class ReviewService {
 
   private static void requireAdmin(TokenClaims token) {
     if (!token.isAdmin()) {
-      throw HttpFailure.forbidden(
+      throw AuthException.forbidden(
           "the review queue needs a token with role 'admin'; this token has role "
               + (token.role() == null ? "none" : "'" + token.role() + "'"));
     }
-  }
-
-  private static JsonObject toJson(ReviewItem item) {
-    JsonObject json = new JsonObject();
-    json.addProperty("id", item.id());
-    json.addProperty("table", item.table());
-    json.addProperty("record_id", item.recordId());
-    json.addProperty("column", item.column());
-    json.add("server_value", toJson(item.serverValue()));
-    json.add("device_value", toJson(item.deviceValue()));
-    json.addProperty("base_seq", item.baseSeq());
-    json.addProperty("server_hlc", item.serverHlc());
-    json.addProperty("server_device", item.serverDevice());
-    json.addProperty("device_hlc", item.deviceHlc());
-    json.addProperty("device", item.device());
-    json.addProperty("reason", item.reason());
-    json.addProperty("created_at", Instant.ofEpochMilli(item.createdAtMillis()).toString());
-    json.addProperty("status", item.status());
-    json.addProperty("resolution", item.resolution());
-    return json;
-  }
-
-  private static JsonElement toJson(Object value) {
-    if (value == null) {
-      return JsonNull.INSTANCE;
-    }
-    if (value instanceof Number number) {
-      return new JsonPrimitive(number);
-    }
-    if (value instanceof Boolean flag) {
-      return new JsonPrimitive(flag);
-    }
-    return new JsonPrimitive(value.toString());
-  }
-
-  private static Object fromJson(JsonElement node) {
-    if (node == null || node.isJsonNull()) {
-      return null;
-    }
-    if (node.isJsonPrimitive()) {
-      JsonPrimitive primitive = node.getAsJsonPrimitive();
-      if (primitive.isBoolean()) {
-        return primitive.getAsBoolean();
-      }
-      if (primitive.isNumber()) {
-        BigDecimal number = primitive.getAsBigDecimal();
-        try {
-          return number.longValueExact();
-        } catch (ArithmeticException notWhole) {
-          return number.doubleValue();
-        }
-      }
-      return primitive.getAsString();
-    }
-    return node.toString(); // an object or array for a json column
   }
 }

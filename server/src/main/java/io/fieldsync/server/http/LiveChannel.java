@@ -1,9 +1,13 @@
-package io.fieldsync.server;
+package io.fieldsync.server.http;
 
+import com.google.gson.JsonObject;
 import io.fieldsync.AuthException;
+import io.fieldsync.server.CommitNotifier;
+import io.fieldsync.server.ServerMetrics;
+import io.fieldsync.server.TokenClaims;
+import io.fieldsync.server.TokenService;
 import io.fieldsync.server.internal.LiveEndpoint;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,18 +26,22 @@ import org.slf4j.LoggerFactory;
  * message carries no data, so a lost or doubled poke costs at most one empty pull.
  *
  * <p>No thread is held per device: sessions are Jetty NIO endpoints kept in one map tenant →
- * sessions, and a poke is an asynchronous send. Thread-safe.
+ * sessions, and a poke is an asynchronous send. Thread-safe. Not API: public for the server's
+ * wiring only.
  */
-final class LiveChannel implements WebSocketCreator, CommitNotifier {
+public final class LiveChannel implements WebSocketCreator, CommitNotifier {
   private static final Logger log = LoggerFactory.getLogger(LiveChannel.class);
 
   private final TokenService tokens;
   private final io.fieldsync.store.SyncStore store;
+  private final FailureReplies failures;
   private final Map<String, Set<Session>> sessions = new ConcurrentHashMap<>();
 
-  LiveChannel(TokenService tokens, io.fieldsync.store.SyncStore store) {
+  public LiveChannel(
+      TokenService tokens, io.fieldsync.store.SyncStore store, ServerMetrics metrics) {
     this.tokens = tokens;
     this.store = store;
+    this.failures = new FailureReplies(metrics);
   }
 
   @Override
@@ -49,14 +57,10 @@ final class LiveChannel implements WebSocketCreator, CommitNotifier {
       }
       token = tokens.verify(header.substring(7).trim());
     } catch (AuthException e) {
-      log.info("GET /v1/live refused: 401 unauthorized: {}", e.getMessage());
-      String body =
-          "{\"error\":\"unauthorized\",\"message\":\""
-              + e.getMessage().replace("\\", "\\\\").replace("\"", "\\\"")
-              + "\"}\n";
-      response.setStatus(401);
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
-      response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+      Reply reply = failures.reply("GET", "/v1/live", e);
+      response.setStatus(reply.status());
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
+      response.write(true, ByteBuffer.wrap(reply.body()), callback);
       return null;
     }
     return new LiveEndpoint(session -> opened(token, session), session -> closed(token, session));
@@ -78,7 +82,7 @@ final class LiveChannel implements WebSocketCreator, CommitNotifier {
   }
 
   /** Devices connected now. */
-  int connected() {
+  public int connected() {
     int total = 0;
     for (Set<Session> open : sessions.values()) {
       total += open.size();
@@ -87,7 +91,9 @@ final class LiveChannel implements WebSocketCreator, CommitNotifier {
   }
 
   private static String poke(long sequence) {
-    return "{\"sequence\":" + sequence + "}";
+    JsonObject poke = new JsonObject();
+    poke.addProperty("sequence", sequence);
+    return poke.toString();
   }
 
   private void opened(TokenClaims token, Session session) {

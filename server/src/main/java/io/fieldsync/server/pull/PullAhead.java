@@ -1,4 +1,4 @@
-package io.fieldsync.server;
+package io.fieldsync.server.pull;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-final class PullAhead<K, V> implements AutoCloseable {
+public final class PullAhead<K, V> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PullAhead.class);
 
   /** A page older than this is dropped: the device paused, and a fresh page is worth the work. */

@@ -1,4 +1,4 @@
-package io.fieldsync.server;
+package io.fieldsync.server.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,9 +32,9 @@ class JournalFieldsTest {
     SplittableRandom random = new SplittableRandom(seed);
     for (int n = 0; n < 2_000; n++) {
       Change change = randomChange(random);
-      assertThat(PushService.fieldsJson(change))
+      assertThat(JournalFields.json(change))
           .as("change %d of seed %d: %s", n, seed, change)
-          .isEqualTo(PushService.fieldsJsonTree(change));
+          .isEqualTo(JournalFields.tree(change));
     }
   }
 
@@ -48,16 +48,16 @@ class JournalFieldsTest {
             .addFields(field("Notes", Value.newBuilder().setTextValue("first").build(), 1))
             .addFields(field("notes", Value.newBuilder().setTextValue("second").build(), 2))
             .build();
-    assertThat(PushService.fieldsJson(change))
+    assertThat(JournalFields.json(change))
         .isEqualTo("{\"notes\":{\"value\":\"second\",\"hlc\":2}}")
-        .isEqualTo(PushService.fieldsJsonTree(change));
+        .isEqualTo(JournalFields.tree(change));
   }
 
   @Test
   void aChangeWithoutFieldsHasNoJson() {
     Change delete =
         Change.newBuilder().setTable("households").setRecordId("r1").setOp(Op.OP_DELETE).build();
-    assertThat(PushService.fieldsJson(delete)).isNull();
+    assertThat(JournalFields.json(delete)).isNull();
   }
 
   private static Change randomChange(SplittableRandom random) {

@@ -1,4 +1,4 @@
-package io.fieldsync.server;
+package io.fieldsync.server.pull;
 
 import static io.fieldsync.server.ServerHarness.batch;
 import static io.fieldsync.server.ServerHarness.delete;
@@ -10,6 +10,7 @@ import static io.fieldsync.server.ServerHarness.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.JsonFormat;
+import io.fieldsync.server.ServerHarness;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Packing;

@@ -1,4 +1,4 @@
-package io.fieldsync.server;
+package io.fieldsync.server.pull;
 
 import static io.fieldsync.server.ServerHarness.batch;
 import static io.fieldsync.server.ServerHarness.delete;
@@ -15,6 +15,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.util.JsonFormat;
+import io.fieldsync.server.ServerConfig;
+import io.fieldsync.server.ServerHarness;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.sqlite.SqliteStore;
 import io.fieldsync.wire.Change;
@@ -60,7 +62,7 @@ class PullAheadTest {
   long t = ServerHarness.START_MILLIS;
   ServerHarness harness;
   final ListAppender<ILoggingEvent> events = new ListAppender<>();
-  final Logger handlerLog = (Logger) LoggerFactory.getLogger(SyncHandler.class);
+  final Logger handlerLog = (Logger) LoggerFactory.getLogger("io.fieldsync.server.http.Router");
 
   @BeforeEach
   void captureLog() {
@@ -421,7 +423,7 @@ class PullAheadTest {
     PullRequest first = PullRequest.newBuilder().setLimit(total - 1).setPacked(true).build();
     PullResponse page = pullProtobuf(token, first);
     assertThat(page.getHasMore()).isTrue();
-    PullAhead<?, ?> ahead = harness.server.handler().pullAhead();
+    PullAhead<?, ?> ahead = harness.pullAhead();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!ahead.isReady("acme\u0000d9")) {
       assertThat(System.nanoTime()).as("the last page is prepared").isLessThan(deadline);

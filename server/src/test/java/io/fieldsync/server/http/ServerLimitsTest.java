@@ -1,10 +1,11 @@
-package io.fieldsync.server;
+package io.fieldsync.server.http;
 
 import static io.fieldsync.server.ServerHarness.batch;
 import static io.fieldsync.server.ServerHarness.hlc;
 import static io.fieldsync.server.ServerHarness.insertHousehold;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.server.ServerHarness;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.wire.Change;
 import java.io.ByteArrayOutputStream;

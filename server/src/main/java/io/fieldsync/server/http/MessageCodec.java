@@ -1,4 +1,4 @@
-package io.fieldsync.server;
+package io.fieldsync.server.http;
 
 import com.github.luben.zstd.ZstdInputStream;
 import com.google.protobuf.Descriptors.Descriptor;
@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.fieldsync.ProtocolException;
+import io.fieldsync.server.MessageText;
 import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.WireCodec;
 import java.io.ByteArrayInputStream;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * Reads request bodies and writes responses in the two formats of the protocol: zstd protobuf and
@@ -61,7 +61,7 @@ final class MessageCodec {
     }
     throw HttpFailure.unsupportedMediaType(
         "Content-Type '"
-            + abbreviate(contentType)
+            + MessageText.abbreviate(contentType)
             + "' is not supported; send "
             + WireCodec.PROTOBUF
             + " (with Content-Encoding: zstd) or "
@@ -96,7 +96,7 @@ final class MessageCodec {
     }
     throw HttpFailure.unsupportedMediaType(
         "Content-Encoding '"
-            + abbreviate(contentEncoding)
+            + MessageText.abbreviate(contentEncoding)
             + "' is not supported; send zstd or"
             + " nothing");
   }
@@ -142,14 +142,14 @@ final class MessageCodec {
               + " ("
               + raw.length
               + " bytes): "
-              + withoutClassNames(e.getMessage()));
+              + MessageText.withoutClassNames(e.getMessage()));
     } catch (RuntimeException e) {
       // the JSON parser reports some malformed input as unchecked exceptions
       throw new ProtocolException(
           "body is not valid JSON ("
               + raw.length
               + " bytes): "
-              + withoutClassNames(e.getMessage()));
+              + MessageText.withoutClassNames(e.getMessage()));
     }
     return Packing.unpack((T) builder.build());
   }
@@ -174,18 +174,6 @@ final class MessageCodec {
         && (body[1] & 0xFF) == 0xB5
         && (body[2] & 0xFF) == 0x2F
         && (body[3] & 0xFF) == 0xFD;
-  }
-
-  private static final Pattern CLASS_NAME =
-      Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ");
-
-  private static final Pattern TROUBLESHOOTING_LINK = Pattern.compile("\\s*See https?://\\S+");
-
-  /** Parser messages sometimes start with the class name of an inner exception; users need not. */
-  static String withoutClassNames(String message) {
-    return message == null
-        ? "no detail"
-        : TROUBLESHOOTING_LINK.matcher(CLASS_NAME.matcher(message).replaceAll("")).replaceAll("");
   }
 
   /** Decompresses a zstd body, refusing one that is not zstd or expands past the limit. */
@@ -295,9 +283,5 @@ final class MessageCodec {
     int semicolon = contentType.indexOf(';');
     String mime = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
     return mime.trim().toLowerCase(Locale.ROOT);
-  }
-
-  static String abbreviate(String text) {
-    return text.length() <= 60 ? text : text.substring(0, 57) + "...";
   }
 }

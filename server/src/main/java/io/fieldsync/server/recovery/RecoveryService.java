@@ -1,7 +1,13 @@
-package io.fieldsync.server;
+package io.fieldsync.server.recovery;
 
+import io.fieldsync.ProtocolException;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
+import io.fieldsync.server.MessageText;
+import io.fieldsync.server.RowScope;
+import io.fieldsync.server.ServerClock;
+import io.fieldsync.server.TokenClaims;
+import io.fieldsync.server.pull.PullService;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.wire.IdRange;
@@ -25,7 +31,7 @@ import java.util.Map;
  * /v1/records} (the current state of records by id), with which a device finds and repairs rows
  * that differ from the server (docs/recovery.md). Thread-safe.
  */
-final class RecoveryService {
+public final class RecoveryService {
   /** Most ranges in one verify request. */
   static final int MAX_RANGES = 4096;
 
@@ -36,7 +42,7 @@ final class RecoveryService {
   private final Schema schema;
   private final ServerClock clock;
 
-  RecoveryService(SyncStore store, Schema schema, ServerClock clock) {
+  public RecoveryService(SyncStore store, Schema schema, ServerClock clock) {
     this.store = store;
     this.schema = schema;
     this.clock = clock;
@@ -54,12 +60,12 @@ final class RecoveryService {
     }
   }
 
-  VerifyResponse verify(TokenClaims token, VerifyRequest request) {
+  public VerifyResponse verify(TokenClaims token, VerifyRequest request) {
     if (request.getRangesCount() == 0) {
-      throw HttpFailure.badRequest("verify needs at least one range");
+      throw new ProtocolException("verify needs at least one range");
     }
     if (request.getRangesCount() > MAX_RANGES) {
-      throw HttpFailure.badRequest(
+      throw new ProtocolException(
           "verify takes at most " + MAX_RANGES + " ranges, found " + request.getRangesCount());
     }
     // table -> depth -> prefix -> sum; a table is scanned once however many ranges ask about it.
@@ -68,9 +74,9 @@ final class RecoveryService {
     for (IdRange range : request.getRangesList()) {
       Table table = schema.table(range.getTable());
       if (table == null) {
-        throw HttpFailure.badRequest(
+        throw new ProtocolException(
             "verify names table '"
-                + MessageCodec.abbreviate(range.getTable())
+                + MessageText.abbreviate(range.getTable())
                 + "', which schema v"
                 + schema.version()
                 + " does not have");
@@ -78,7 +84,7 @@ final class RecoveryService {
       try {
         RecordHashes.validate(range);
       } catch (IllegalArgumentException e) {
-        throw HttpFailure.badRequest("table '" + table.name() + "': " + e.getMessage());
+        throw new ProtocolException("table '" + table.name() + "': " + e.getMessage());
       }
       Sum sum = new Sum(range);
       ordered.add(sum);
@@ -116,7 +122,7 @@ final class RecoveryService {
               sum.checksum += hash;
               if (sum.range.getList()) {
                 if (++listed[0] > MAX_RECORDS) {
-                  throw HttpFailure.badRequest(
+                  throw new ProtocolException(
                       "verify would list more than "
                           + MAX_RECORDS
                           + " records; ask for deeper ranges");
@@ -140,18 +146,18 @@ final class RecoveryService {
     return response.build();
   }
 
-  RecordsResponse records(TokenClaims token, RecordsRequest request) {
+  public RecordsResponse records(TokenClaims token, RecordsRequest request) {
     Table table = schema.table(request.getTable());
     if (table == null) {
-      throw HttpFailure.badRequest(
+      throw new ProtocolException(
           "records names table '"
-              + MessageCodec.abbreviate(request.getTable())
+              + MessageText.abbreviate(request.getTable())
               + "', which schema v"
               + schema.version()
               + " does not have");
     }
     if (request.getRecordIdsCount() > MAX_RECORDS) {
-      throw HttpFailure.badRequest(
+      throw new ProtocolException(
           "records takes at most "
               + MAX_RECORDS
               + " ids per request, found "

@@ -1,0 +1,284 @@
+package io.fieldsync.server.http;
+
+import com.google.gson.JsonObject;
+import io.fieldsync.AuthException;
+import io.fieldsync.NotFoundException;
+import io.fieldsync.ProtocolException;
+import io.fieldsync.schema.SchemaCodec;
+import io.fieldsync.server.CommitNotifier;
+import io.fieldsync.server.MessageText;
+import io.fieldsync.server.Revocations;
+import io.fieldsync.server.ServerClock;
+import io.fieldsync.server.ServerConfig;
+import io.fieldsync.server.ServerMetrics;
+import io.fieldsync.server.TokenClaims;
+import io.fieldsync.server.TokenService;
+import io.fieldsync.server.pull.PullPages;
+import io.fieldsync.server.push.PushService;
+import io.fieldsync.server.recovery.RecoveryService;
+import io.fieldsync.server.review.ReviewService;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The v1 endpoints (docs/protocol.md): each checks its method, authenticates, reads its body and
+ * hands it to the domain service, then logs what was done. Row contents are never logged.
+ * Thread-safe.
+ */
+final class Router {
+  private static final Logger log = LoggerFactory.getLogger(Router.class);
+  private static final String REVIEW_PREFIX = "/v1/review/";
+
+  private final ServerConfig config;
+  private final TokenService tokens;
+  private final Revocations revocations;
+  private final PushService pushes;
+  private final PullPages<MessageCodec.Format, Reply> pulls;
+  private final ReviewService reviews;
+  private final RecoveryService recovery;
+  private final CommitNotifier commits;
+  private final ServerClock clock;
+  private final ServerMetrics metrics;
+  private final RequestBody body;
+
+  Router(SyncHandler.Services services, PullPages<MessageCodec.Format, Reply> pulls) {
+    this.config = services.config();
+    this.tokens = services.tokens();
+    this.revocations = services.revocations();
+    this.pushes = services.pushes();
+    this.pulls = pulls;
+    this.reviews = services.reviews();
+    this.recovery = services.recovery();
+    this.commits = services.commits();
+    this.clock = services.clock();
+    this.metrics = services.metrics();
+    this.body = new RequestBody(config);
+  }
+
+  Reply route(Request request, String method, String path, long started) throws IOException {
+    switch (path) {
+      case "/v1/health" -> {
+        requireMethod(method, "GET");
+        JsonObject status = new JsonObject();
+        status.addProperty("status", "ok");
+        return Reply.json(status);
+      }
+      case "/v1/schema" -> {
+        requireMethod(method, "GET");
+        return schema(request);
+      }
+      case "/v1/push" -> {
+        requireMethod(method, "POST");
+        return push(request, started);
+      }
+      case "/v1/pull" -> {
+        requireMethod(method, "POST");
+        return pull(request, started);
+      }
+      case "/v1/live" -> {
+        requireMethod(method, "GET");
+        authenticate(request);
+        throw new ProtocolException(
+            "/v1/live is a WebSocket endpoint: send GET with Upgrade: websocket");
+      }
+      case "/v1/verify" -> {
+        requireMethod(method, "POST");
+        TokenClaims token = authenticate(request);
+        MessageCodec.Format format = RequestBody.format(request);
+        VerifyRequest verify = body.message(request, VerifyRequest.getDefaultInstance(), format);
+        return Reply.message(
+            recovery.verify(token, verify), RequestBody.responseFormat(request, format));
+      }
+      case "/v1/records" -> {
+        requireMethod(method, "POST");
+        TokenClaims token = authenticate(request);
+        MessageCodec.Format format = RequestBody.format(request);
+        RecordsRequest records = body.message(request, RecordsRequest.getDefaultInstance(), format);
+        return Reply.message(
+            recovery.records(token, records), RequestBody.responseFormat(request, format));
+      }
+      case "/v1/admin/revoke" -> {
+        requireMethod(method, "POST");
+        return revoke(request, started);
+      }
+      case "/v1/review" -> {
+        requireMethod(method, "GET");
+        TokenClaims token = authenticate(request);
+        Fields query = Request.extractQueryParameters(request);
+        boolean all = booleanParameter(query, "all");
+        return Reply.json(reviews.list(token, all));
+      }
+      default -> {
+        if (path.startsWith(REVIEW_PREFIX) && path.endsWith("/resolve")) {
+          requireMethod(method, "POST");
+          return resolve(request, path, started);
+        }
+        throw new NotFoundException(
+            "no such path "
+                + MessageText.abbreviate(path)
+                + "; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST /v1/pull,"
+                + " GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET /v1/review,"
+                + " POST /v1/review/{id}/resolve and POST /v1/admin/revoke");
+      }
+    }
+  }
+
+  private Reply schema(Request request) {
+    TokenClaims token = authenticate(request);
+    SchemaResponse schema =
+        SchemaResponse.newBuilder()
+            .setSchema(SchemaCodec.toWire(config.schema()))
+            .setTenant(token.tenant())
+            .setDevice(token.device())
+            .setServerHlc(clock.now())
+            .setSequence(config.store().currentSequence(token.tenant()))
+            .build();
+    return Reply.message(schema, RequestBody.responseFormat(request, MessageCodec.Format.JSON));
+  }
+
+  private Reply push(Request request, long started) throws IOException {
+    TokenClaims token = authenticate(request);
+    MessageCodec.Format format = RequestBody.format(request);
+    PushRequest push = body.message(request, PushRequest.getDefaultInstance(), format);
+    PushService.Outcome outcome = pushes.push(token, push);
+    PushResponse result = outcome.response();
+    if (!result.getReplayed()) {
+      commits.committed(token.tenant(), result.getSequence());
+    }
+    metrics.push(
+        result.getReplayed(),
+        result.getApplied(),
+        result.getMerged(),
+        result.getRejected(),
+        result.getParked());
+    if (outcome.skewCapped() > 0) {
+      metrics.clockSkewCapped(outcome.skewCapped());
+      log.warn(
+          "capped {} HLC stamps from tenant={} device={} up to {} ms ahead of the server clock"
+              + " (tolerance {} ms; total capped {})",
+          outcome.skewCapped(),
+          token.tenant(),
+          token.device(),
+          outcome.maxAheadMillis(),
+          config.clockSkewToleranceMillis(),
+          metrics.clockSkewCapped());
+    }
+    log.info(
+        "push tenant={} device={} batch={} changes={} applied={} merged={} rejected={}"
+            + " parked={} sequence={} replayed={} in {} ms",
+        token.tenant(),
+        token.device(),
+        MessageText.abbreviate(push.getBatchId()),
+        push.getChangesCount(),
+        result.getApplied(),
+        result.getMerged(),
+        result.getRejected(),
+        result.getParked(),
+        result.getSequence(),
+        result.getReplayed(),
+        elapsedMillis(started));
+    return Reply.message(result, RequestBody.responseFormat(request, format));
+  }
+
+  private Reply pull(Request request, long started) throws IOException {
+    TokenClaims token = authenticate(request);
+    MessageCodec.Format format = RequestBody.format(request);
+    PullRequest pull = body.message(request, PullRequest.getDefaultInstance(), format);
+    PullPages.Page<Reply> page =
+        pulls.pull(token, pull, RequestBody.responseFormat(request, format));
+    metrics.pull(page.records());
+    log.info(
+        "pull tenant={} device={} cursor={} records={} next_cursor={} has_more={}{} in {} ms",
+        token.tenant(),
+        token.device(),
+        pull.getCursor(),
+        page.records(),
+        page.nextCursor(),
+        page.hasMore(),
+        page.prepared() ? " prepared=true" : "",
+        elapsedMillis(started));
+    return page.encoded();
+  }
+
+  private Reply revoke(Request request, long started) throws IOException {
+    TokenClaims token = authenticate(request);
+    String result = revocations.revoke(token, body.jsonText(request, "revoking a device"));
+    log.info(
+        "revoke tenant={} by device={}: {} in {} ms",
+        token.tenant(),
+        token.device(),
+        result,
+        elapsedMillis(started));
+    return Reply.json(result);
+  }
+
+  private Reply resolve(Request request, String path, long started) throws IOException {
+    TokenClaims token = authenticate(request);
+    String idText = path.substring(REVIEW_PREFIX.length(), path.length() - "/resolve".length());
+    long id;
+    try {
+      id = Long.parseLong(idText);
+    } catch (NumberFormatException e) {
+      throw new NotFoundException(
+          "no such path " + MessageText.abbreviate(path) + ": the review id must be a number");
+    }
+    String result = reviews.resolve(token, id, body.jsonText(request, "resolving a review item"));
+    commits.committed(token.tenant(), config.store().currentSequence(token.tenant()));
+    log.info(
+        "review resolve tenant={} device={} item={} in {} ms",
+        token.tenant(),
+        token.device(),
+        id,
+        elapsedMillis(started));
+    return Reply.json(result);
+  }
+
+  private static boolean booleanParameter(Fields query, String name) {
+    String value = query.getValue(name);
+    if (value == null || value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    if (value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    throw new ProtocolException(
+        "query parameter '"
+            + name
+            + "' must be true or false, found '"
+            + MessageText.abbreviate(value)
+            + "'");
+  }
+
+  private static void requireMethod(String method, String allowed) {
+    if (!allowed.equals(method)) {
+      throw HttpFailure.methodNotAllowed(
+          "method " + MessageText.abbreviate(method) + " is not allowed here; use " + allowed);
+    }
+  }
+
+  private TokenClaims authenticate(Request request) {
+    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (header == null || header.isBlank()) {
+      throw new AuthException("missing bearer token; send Authorization: Bearer <token>");
+    }
+    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw new AuthException("the Authorization header must be 'Bearer <token>'");
+    }
+    return tokens.verify(header.substring(7).trim());
+  }
+
+  private static long elapsedMillis(long started) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+  }
+}

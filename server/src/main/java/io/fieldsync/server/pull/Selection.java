@@ -1,0 +1,79 @@
+package io.fieldsync.server.pull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.wire.VersionScan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What of a stored record a pull sends: its fields changed after {@code since}, or all, less those
+ * the device wrote itself. Holds the table's version scan for every record of one pull. Not
+ * thread-safe: one per pull.
+ */
+final class Selection {
+  private final Map<Table, TableScan> scans = new HashMap<>();
+
+  private record TableScan(Column[] columns, VersionScan versions) {}
+
+  /**
+   * The record as a pull sends it to a device that holds it as of sequence {@code since}; null when
+   * the device holds all of it.
+   */
+  Outgoing select(Table table, StoredRecord stored, long since, Echo echo) {
+    if (stored.deleted()) {
+      return Outgoing.tombstone(table, stored);
+    }
+    TableScan scan = scans.computeIfAbsent(table, Selection::scanOf);
+    VersionScan versions = scan.versions();
+    byte[] encoded = stored.encodedVersions();
+    if (encoded == null) {
+      versions.scan(stored.versions());
+    } else {
+      try {
+        versions.scan(encoded);
+      } catch (InvalidProtocolBufferException e) {
+        throw stored.corrupt(e.getMessage(), e);
+      }
+    }
+    boolean whole = (!versions.hasRow() || versions.rowSeq() > since) && !echo.created(versions);
+    boolean held = false;
+    Map<String, Object> values = stored.values();
+    Column[] columns = scan.columns();
+    int[] sent = new int[columns.length];
+    long[] hlcs = new long[columns.length];
+    int count = 0;
+    for (int i = 0; i < columns.length; i++) {
+      boolean versioned = versions.has(i);
+      if (!whole && !(versioned && versions.seq(i) > since)) {
+        continue;
+      }
+      if (!whole && echo.own(versions.device(i), versions.seq(i))) {
+        held = true;
+        continue;
+      }
+      String name = columns[i].name();
+      if (values.get(name) != null || values.containsKey(name)) {
+        sent[count] = i;
+        hlcs[count] = versioned ? versions.hlc(i) : 0;
+        count++;
+      }
+    }
+    return held && count == 0
+        ? null
+        : new Outgoing(table, stored, false, columns, sent, hlcs, count);
+  }
+
+  private static TableScan scanOf(Table table) {
+    Column[] columns = table.columns().values().toArray(new Column[0]);
+    List<String> names = new ArrayList<>(columns.length);
+    for (Column column : columns) {
+      names.add(column.name());
+    }
+    return new TableScan(columns, new VersionScan(names));
+  }
+}

@@ -1,0 +1,79 @@
+package io.fieldsync.server.push;
+
+import io.fieldsync.order.ForeignKeyOrder;
+import io.fieldsync.schema.Table;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.Op;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A change after validation: accepted (fields checked) or rejected with a reason. */
+final class PreparedChange {
+  /** Orders changes by foreign key, parents first (see {@link ForeignKeyOrder}). */
+  static final ForeignKeyOrder.Adapter<PreparedChange> FOREIGN_KEYS =
+      new ForeignKeyOrder.Adapter<>() {
+        @Override
+        public String table(PreparedChange item) {
+          return item.table.name();
+        }
+
+        @Override
+        public String recordId(PreparedChange item) {
+          return item.id;
+        }
+
+        @Override
+        public boolean isDelete(PreparedChange item) {
+          return item.isDelete();
+        }
+
+        @Override
+        public Object value(PreparedChange item, String column) {
+          return item.valuesByColumn.get(column);
+        }
+      };
+
+  /** The change's place in the request. */
+  final int index;
+
+  final Change change;
+
+  /** The change's table, or null when the schema has none of that name. */
+  final Table table;
+
+  /** The record id in its canonical form, or null when it is missing or malformed. */
+  final String id;
+
+  final List<PreparedField> fields = new ArrayList<>();
+  final Map<String, Object> valuesByColumn = new HashMap<>();
+  long hlc;
+  String rejection;
+
+  /** Rejected for a record outside the device's scopes: its server state must not travel. */
+  boolean hidden;
+
+  /** The fields as the device sent them, as JSON for the journal. */
+  String fieldsJson;
+
+  PreparedChange(int index, Change change, Table table, String id) {
+    this.index = index;
+    this.change = change;
+    this.table = table;
+    this.id = id;
+  }
+
+  boolean isDelete() {
+    return change.getOp() == Op.OP_DELETE;
+  }
+
+  boolean isAccepted() {
+    return rejection == null;
+  }
+
+  /** Where the change is, for a reason (built only when one is given). */
+  String where() {
+    return "table '" + table.name() + "', record '" + id + "'";
+  }
+}

@@ -1,0 +1,102 @@
+package io.fieldsync.server.push;
+
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.wire.FieldVersion;
+import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.Values;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A record's state while its batch is decided: loaded once, changed in place, saved once. */
+final class WorkingRecord {
+  final Table table;
+  final String id;
+  boolean exists;
+  boolean deleted;
+  long seq;
+  final Map<String, Object> values = new LinkedHashMap<>();
+
+  /** The record's row version and field versions: plain fields, built into a message once. */
+  FieldVersion row;
+
+  final Map<String, FieldVersion> fieldVersions = new LinkedHashMap<>();
+
+  /** The sequence this batch gave the record, or 0. */
+  long newSeq;
+
+  WorkingRecord(Table table, String id, StoredRecord stored) {
+    this.table = table;
+    this.id = id;
+    if (stored != null) {
+      exists = true;
+      deleted = stored.deleted();
+      seq = stored.seq();
+      values.putAll(stored.values());
+      RecordVersions versions = stored.versions();
+      row = versions.hasRow() ? versions.getRow() : null;
+      fieldVersions.putAll(versions.getFieldsMap());
+    }
+  }
+
+  /** Whether something other than {@code device} changed the record after {@code baseSeq}. */
+  boolean changedByOthersAfter(long baseSeq, String device) {
+    if (row != null && concurrent(row, baseSeq, device)) {
+      return true;
+    }
+    for (FieldVersion version : fieldVersions.values()) {
+      if (concurrent(version, baseSeq, device)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean concurrent(FieldVersion version, long baseSeq, String device) {
+    return version.getSeq() > baseSeq && !version.getDevice().equals(device);
+  }
+
+  RecordVersions versions() {
+    RecordVersions.Builder builder = RecordVersions.newBuilder().putAllFields(fieldVersions);
+    if (row != null) {
+      builder.setRow(row);
+    }
+    return builder.build();
+  }
+
+  /** The record as the server holds it, for a change result. */
+  io.fieldsync.wire.Record toWire() {
+    WorkingRecord record = this;
+    io.fieldsync.wire.Record.Builder builder =
+        io.fieldsync.wire.Record.newBuilder()
+            .setTable(record.table.name())
+            .setRecordId(record.id)
+            .setSeq(record.seq);
+    if (!record.exists) {
+      return builder.setAbsent(true).build();
+    }
+    if (record.deleted) {
+      return builder.setDeleted(true).build();
+    }
+    for (Column column : record.table.columns().values()) {
+      FieldVersion version = record.fieldVersions.get(column.name());
+      builder.addFields(
+          io.fieldsync.wire.Field.newBuilder()
+              .setColumn(column.name())
+              .setValue(Values.toWire(record.values.get(column.name())))
+              .setHlc(version == null ? 0 : version.getHlc()));
+    }
+    return builder.build();
+  }
+
+  /** A record the device may not see, as it sees it: absent. */
+  io.fieldsync.wire.Record absent() {
+    WorkingRecord record = this;
+    return io.fieldsync.wire.Record.newBuilder()
+        .setTable(record.table.name())
+        .setRecordId(record.id)
+        .setAbsent(true)
+        .build();
+  }
+}

@@ -1,0 +1,165 @@
+package io.fieldsync.server.push;
+
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Table;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.store.WriteTransaction;
+import io.fieldsync.wire.FieldVersion;
+import io.fieldsync.wire.SequenceRange;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The records one batch touches, inside its write transaction: loaded in bulk up front (the
+ * changes' records and the parents they point at), any other on first use, each given the next
+ * sequence when the batch first changes it, and saved together at the end.
+ */
+final class WorkingSet {
+  /** A record of the batch: a map key that needs no string building. */
+  private record Key(String table, String id) {}
+
+  final WriteTransaction transaction;
+
+  /** The pushing device, which every version this batch writes names. */
+  final String device;
+
+  /** The server's wall clock when the batch began, for the review items it parks. */
+  final long now;
+
+  private final SchemaColumns columns;
+  private final Map<Key, WorkingRecord> records = new HashMap<>();
+
+  /** Records this batch deletes: a child written earlier in the batch treats them as deleted. */
+  private final Set<Key> deletesInBatch = new HashSet<>();
+
+  WorkingSet(WriteTransaction transaction, SchemaColumns columns, String device, long now) {
+    this.transaction = transaction;
+    this.columns = columns;
+    this.device = device;
+    this.now = now;
+  }
+
+  /** Loads the changes' records, then the parents they point at, in bulk. */
+  void load(List<PreparedChange> prepared) {
+    Map<Table, List<String>> ids = new LinkedHashMap<>();
+    for (PreparedChange change : prepared) {
+      if (change.table != null && change.id != null) {
+        ids.computeIfAbsent(change.table, unused -> new ArrayList<>()).add(change.id);
+      }
+    }
+    loadAll(ids);
+    // The parents the batch's records point at, for the on_parent_delete rules.
+    Map<Table, List<String>> parents = new LinkedHashMap<>();
+    for (PreparedChange change : prepared) {
+      if (change.table == null || change.id == null || change.isDelete()) {
+        continue;
+      }
+      WorkingRecord record = records.get(key(change.table, change.id));
+      for (Column foreignKey : columns.foreignKeys(change.table)) {
+        Table parentTable = columns.schema().table(foreignKey.references());
+        Object reference =
+            change.valuesByColumn.containsKey(foreignKey.name())
+                ? change.valuesByColumn.get(foreignKey.name())
+                : record.values.get(foreignKey.name());
+        if (parentTable != null
+            && reference != null
+            && !records.containsKey(key(parentTable, reference.toString()))) {
+          parents
+              .computeIfAbsent(parentTable, unused -> new ArrayList<>())
+              .add(reference.toString());
+        }
+      }
+    }
+    loadAll(parents);
+  }
+
+  private void loadAll(Map<Table, List<String>> ids) {
+    for (Map.Entry<Table, List<String>> entry : ids.entrySet()) {
+      Table table = entry.getKey();
+      Map<String, StoredRecord> stored = transaction.load(table.name(), entry.getValue());
+      for (String id : entry.getValue()) {
+        records.computeIfAbsent(
+            key(table, id), unused -> new WorkingRecord(table, id, stored.get(id)));
+      }
+    }
+  }
+
+  /** The working state of a loaded record, or null when the batch has not loaded it. */
+  WorkingRecord loaded(Table table, String id) {
+    return records.get(key(table, id));
+  }
+
+  /** The working state of any record, loading it on first use (parents, children). */
+  WorkingRecord working(Table table, String id) {
+    return records.computeIfAbsent(
+        key(table, id),
+        unused ->
+            new WorkingRecord(table, id, transaction.load(table.name(), List.of(id)).get(id)));
+  }
+
+  /** The ids of {@code table}'s records the batch holds now. */
+  List<String> idsIn(Table table) {
+    List<String> ids = new ArrayList<>();
+    for (WorkingRecord candidate : List.copyOf(records.values())) {
+      if (candidate.table == table) {
+        ids.add(candidate.id);
+      }
+    }
+    return ids;
+  }
+
+  void deleteInBatch(Table table, String id) {
+    deletesInBatch.add(key(table, id));
+  }
+
+  boolean deletedInBatch(Table table, String id) {
+    return deletesInBatch.contains(key(table, id));
+  }
+
+  /** A version stamped {@code hlc} by the pushing device, at the record's new sequence. */
+  FieldVersion version(WorkingRecord record, long hlc) {
+    return FieldVersion.newBuilder()
+        .setSeq(sequenceFor(record))
+        .setHlc(hlc)
+        .setDevice(device)
+        .build();
+  }
+
+  private long sequenceFor(WorkingRecord record) {
+    if (record.newSeq == 0) {
+      record.newSeq = transaction.nextSequence();
+      record.seq = record.newSeq;
+    }
+    return record.newSeq;
+  }
+
+  /** Saves every record the batch changed; returns the sequences they got, or null if none. */
+  SequenceRange save() {
+    long first = Long.MAX_VALUE;
+    long last = 0;
+    for (WorkingRecord record : records.values()) {
+      if (record.newSeq != 0) {
+        transaction.save(
+            new StoredRecord(
+                record.table.name(),
+                record.id,
+                record.newSeq,
+                record.deleted,
+                record.values,
+                record.versions()));
+        first = Math.min(first, record.newSeq);
+        last = Math.max(last, record.newSeq);
+      }
+    }
+    return last == 0 ? null : SequenceRange.newBuilder().setFirst(first).setLast(last).build();
+  }
+
+  private static Key key(Table table, String id) {
+    return new Key(table.name(), id);
+  }
+}
