@@ -11,7 +11,6 @@ import io.fieldsync.server.push.PushService;
 import io.fieldsync.server.recovery.RecoveryService;
 import io.fieldsync.server.review.ReviewService;
 import io.fieldsync.store.CommitListener;
-import io.fieldsync.store.SyncStore;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -100,9 +99,9 @@ public final class SyncServer implements AutoCloseable {
     connector.setPort(config.port());
     jetty.addConnector(connector);
     LiveChannel live = new LiveChannel(tokens, config.store(), metrics);
-    // Prefer the store's commit notifications: on PostgreSQL they carry commits of every node, so
-    // a device connected here hears pushes that went through another node.
-    CommitListener.Registration commits = listenForCommits(config.store(), live);
+    // The store's commit notifications: on PostgreSQL they carry commits of every node, so a device
+    // connected here hears pushes that went through another node.
+    CommitListener.Registration commits = config.store().onCommit(live::committed);
     SyncHandler handler =
         new SyncHandler(
             new SyncHandler.Services(
@@ -118,7 +117,7 @@ public final class SyncServer implements AutoCloseable {
                     config.maxPullLimit()),
                 new ReviewService(config.store(), config.schema(), clock),
                 new RecoveryService(config.store(), config.schema(), clock),
-                commits == null ? live : CommitNotifier.NONE,
+                CommitNotifier.NONE,
                 clock,
                 metrics));
     WebSocketUpgradeHandler upgrades =
@@ -161,15 +160,6 @@ public final class SyncServer implements AutoCloseable {
         config.clockSkewToleranceMillis(),
         config.maxBodyBytes());
     return server;
-  }
-
-  /** The store's commit notifications feeding the live channel, or null when it has none. */
-  private static CommitListener.Registration listenForCommits(SyncStore store, LiveChannel live) {
-    try {
-      return store.onCommit(live::committed);
-    } catch (UnsupportedOperationException e) {
-      return null;
-    }
   }
 
   /** The bound port (the real one when the configured port was 0). */
@@ -261,9 +251,7 @@ public final class SyncServer implements AutoCloseable {
     if (purger != null) {
       purger.shutdownNow();
     }
-    if (commits != null) {
-      commits.close();
-    }
+    commits.close();
     int port = connector.getLocalPort();
     try {
       closeIdleConnections();
