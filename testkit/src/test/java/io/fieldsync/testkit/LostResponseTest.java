@@ -1,26 +1,49 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.TransportException;
 import io.fieldsync.testkit.FaultyTransport.Fault;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A push the server committed but whose response never arrived is applied exactly once. */
-class LostResponseTest extends EndToEndFixture {
+class LostResponseTest {
+  @TempDir Path dir;
+  TestServer server;
+
+  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
+  ServerDatabase database() {
+    return ServerDatabase.sqlite(dir.resolve("server.db"));
+  }
+
+  @BeforeEach
+  void startServer() {
+    server = TestServer.builder(dir).database(database()).start();
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
 
   @Test
   void aPushWhoseResponseIsLostIsRetriedAndAppliedExactlyOnce() throws Exception {
     String h1 = uuid(1);
-    TestDevice other = device("phone-other");
+    TestDevice other = server.device("phone-other");
     other.sql(household(h1, "north", "Fatou"));
     other.sync();
     FaultyTransport network = FaultyTransport.http(server.uri(), server.token("tablet-lossy"), 1);
-    TestDevice lossy = device("tablet-lossy", builder -> builder.transport(network));
+    TestDevice lossy = server.device("tablet-lossy", builder -> builder.transport(network));
     lossy.sync();
     long before = server.sequence(TestServer.TENANT);
 
@@ -40,7 +63,7 @@ class LostResponseTest extends EndToEndFixture {
     lossy.sync();
     other.sync();
 
-    Replicas.Snapshot rows = assertConverged(lossy, other);
+    Replicas.Snapshot rows = server.assertConverged(lossy, other);
     assertThat(rows.row("households", h1)).containsEntry("visit_count", 3L);
     assertThat(server.sequence(TestServer.TENANT)).isEqualTo(before + 1);
     assertThat(lossy.scalar("SELECT count(*) FROM _fs_inflight")).isEqualTo(0L);
@@ -54,7 +77,7 @@ class LostResponseTest extends EndToEndFixture {
 
   /** The device's journal rows and batch outcomes in the server's database. */
   private String journal(String device) throws Exception {
-    try (Connection connection = serverDatabase();
+    try (Connection connection = server.database().connect();
         Statement sql = connection.createStatement()) {
       String journal;
       try (ResultSet rows =
