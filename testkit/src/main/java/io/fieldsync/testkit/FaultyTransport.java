@@ -251,14 +251,7 @@ public final class FaultyTransport implements Transport {
     int number = pullRequests.size();
     if (number > pullsAllowed) {
       events.add(new Event(nextCall(), "pull", Fault.CUT));
-      throw new TransportException(
-          "injected fault: pull "
-              + number
-              + " cut after "
-              + pullsAllowed
-              + " (from cursor "
-              + request.getCursor()
-              + ")");
+      throw new TransportException("injected fault: pull " + number + " cut after " + pullsAllowed);
     }
     PullResponse response = call("pull", pullRates, () -> delegate.pull(request));
     List<Long> sequences = new ArrayList<>();

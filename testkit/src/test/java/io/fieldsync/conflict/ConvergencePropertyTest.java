@@ -129,7 +129,9 @@ class ConvergencePropertyTest {
                 .count();
       }
       assertThat(faults)
-          .as("seed %d: the transport duplicated or dropped some pushes", seed)
+          .as(
+              "seed %d: the transport duplicated or dropped some pushes; calls %s",
+              seed, transports.stream().map(FaultyTransport::events).toList())
           .isPositive();
       for (int pass = 0; pass < 2; pass++) {
         for (TestDevice device : devices) {

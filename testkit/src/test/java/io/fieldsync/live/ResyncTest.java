@@ -128,7 +128,11 @@ class ResyncTest {
 
     assertThatThrownBy(b.client()::resync)
         .isInstanceOf(TransportException.class)
-        .hasMessage("injected fault: pull 3 cut after 2 (from cursor 6)");
+        .hasMessage("injected fault: pull 3 cut after 2");
+    assertThat(transport.pullRequests())
+        .as("the cut pull was the one from cursor 6")
+        .extracting(PullRequest::getCursor)
+        .containsExactly(0L, 3L, 6L);
     assertThat(count(b, "households")).isEqualTo(6);
     assertThat(b.value("SELECT value FROM _fs_meta WHERE key = 'snapshot_cursor'")).isEqualTo(6);
     assertThat(b.client().status().cursor())
