@@ -12,8 +12,6 @@ import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -100,12 +98,6 @@ class CrossNodeLiveTest {
   }
 
   private static String headName(TestDevice device) {
-    try (Connection connection = device.client().connection();
-        Statement sql = connection.createStatement();
-        ResultSet rows = sql.executeQuery("SELECT head_name FROM households")) {
-      return rows.next() ? rows.getString(1) : null;
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return (String) device.value("SELECT head_name FROM households");
   }
 }

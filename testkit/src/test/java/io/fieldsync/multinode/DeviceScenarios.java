@@ -64,13 +64,11 @@ abstract class DeviceScenarios {
                     .transport(server.http(last, server.token("south")))
                     .seed(2)
                     .pullPageSize(2)); // several pages, so children may arrive before parents
-    sql(
-        north,
+    north.sql(
         "INSERT INTO households (id, region, head_name, visits) VALUES ('"
             + H1
             + "', 'north', 'Ada', 10)");
-    sql(
-        north,
+    north.sql(
         "INSERT INTO households (id, region, head_name, visits) VALUES ('"
             + H2
             + "', 'north', 'Bo', 0)");
@@ -87,13 +85,13 @@ abstract class DeviceScenarios {
 
   @Test
   void offlineEditsOnTwoDevicesConvergeLastWriterWins() throws Exception {
-    sql(north, "UPDATE households SET head_name = 'Ann' WHERE id = '" + H1 + "'");
+    north.sql("UPDATE households SET head_name = 'Ann' WHERE id = '" + H1 + "'");
     long northEdit = System.currentTimeMillis();
     // The later edit must carry a later clock: wait (bounded) for the wall clock to move on.
     while (System.currentTimeMillis() <= northEdit + 2) {
       Thread.onSpinWait();
     }
-    sql(south, "UPDATE households SET head_name = 'Bea' WHERE id = '" + H1 + "'");
+    south.sql("UPDATE households SET head_name = 'Bea' WHERE id = '" + H1 + "'");
     north.sync();
     south.sync();
     north.sync();
@@ -105,8 +103,8 @@ abstract class DeviceScenarios {
 
   @Test
   void sumCounterIsExactAfterALostResponse() throws Exception {
-    sql(north, "UPDATE households SET visits = visits + 3 WHERE id = '" + H1 + "'");
-    sql(south, "UPDATE households SET visits = visits + 4 WHERE id = '" + H1 + "'");
+    north.sql("UPDATE households SET visits = visits + 3 WHERE id = '" + H1 + "'");
+    south.sql("UPDATE households SET visits = visits + 4 WHERE id = '" + H1 + "'");
     northLink.script(Fault.DROP_RESPONSE);
     assertThatThrownBy(north::sync)
         .isInstanceOf(TransportException.class)
@@ -123,7 +121,7 @@ abstract class DeviceScenarios {
 
   @Test
   void deletePropagates() throws Exception {
-    sql(north, "DELETE FROM households WHERE id = '" + H2 + "'");
+    north.sql("DELETE FROM households WHERE id = '" + H2 + "'");
     north.sync();
     south.sync();
     assertThat(text(south, "SELECT count(*) FROM households WHERE id = '" + H2 + "'"))
@@ -134,12 +132,10 @@ abstract class DeviceScenarios {
   @Test
   void insertsWithForeignKeysArriveWithTheirParents() throws Exception {
     String h3 = "0190f3a4-0000-7000-8000-000000000003";
-    sql(south, "INSERT INTO households (id, region, visits) VALUES ('" + h3 + "', 'south', 0)");
-    sql(
-        south,
+    south.sql("INSERT INTO households (id, region, visits) VALUES ('" + h3 + "', 'south', 0)");
+    south.sql(
         "INSERT INTO visits (id, household_id, note) VALUES ('" + V1 + "', '" + h3 + "', 'first')");
-    sql(
-        south,
+    south.sql(
         "INSERT INTO visits (id, household_id, note) VALUES ('"
             + V2
             + "', '"
@@ -154,13 +150,6 @@ abstract class DeviceScenarios {
                     + " FROM visits v JOIN households h ON h.id = v.household_id ORDER BY v.id)"))
         .isEqualTo("first>south,second>north");
     assertThat(text(north, "SELECT count(*) FROM households")).isEqualTo("3");
-  }
-
-  private static void sql(TestDevice device, String sql) throws SQLException {
-    try (Connection db = device.client().connection();
-        Statement statement = db.createStatement()) {
-      statement.executeUpdate(sql);
-    }
   }
 
   private static String text(TestDevice device, String sql) throws SQLException {

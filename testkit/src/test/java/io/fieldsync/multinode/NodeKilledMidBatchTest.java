@@ -56,8 +56,7 @@ class NodeKilledMidBatchTest {
               server.device(
                   "tablet",
                   builder -> builder.transport(server.http(0, server.token("tablet"))).seed(2))) {
-        sql(
-            phone,
+        phone.sql(
             "INSERT INTO households (id, region, visits) VALUES ('"
                 + HOUSEHOLD
                 + "', 'north', 10)");
@@ -65,10 +64,9 @@ class NodeKilledMidBatchTest {
         assertThat(tablet.sync().cursor()).isEqualTo(1);
 
         // Offline: one counter increment and nine new households, pushed as one batch of ten.
-        sql(phone, "UPDATE households SET visits = visits + 5 WHERE id = '" + HOUSEHOLD + "'");
+        phone.sql("UPDATE households SET visits = visits + 5 WHERE id = '" + HOUSEHOLD + "'");
         for (int i = 2; i <= 10; i++) {
-          sql(
-              phone,
+          phone.sql(
               "INSERT INTO households (id, region, visits) VALUES ('"
                   + String.format("0190f3a4-0000-7000-8000-%012d", i)
                   + "', 'south', 1)");
@@ -186,13 +184,6 @@ class NodeKilledMidBatchTest {
       throw new AssertionError("the killed session was still there after 10 s");
     } catch (SQLException e) {
       throw new AssertionError("could not kill the writing session: " + e.getMessage(), e);
-    }
-  }
-
-  private static void sql(TestDevice device, String sql) throws SQLException {
-    try (Connection db = device.client().connection();
-        Statement statement = db.createStatement()) {
-      statement.executeUpdate(sql);
     }
   }
 

@@ -4,16 +4,12 @@ import static io.fieldsync.testkit.FieldSurvey.household;
 import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A pulled page is written in JDBC batches, one per run of records that share a statement, while
@@ -21,25 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * record-at-a-time path) and devices that take large mixed pages (inserts, updates of a few
  * columns, deletes, three tables) must end with exactly the same rows.
  */
-class BatchedPullTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class BatchedPullTest extends EndToEndTest {
   private static final String[] REGIONS = {"north", "south", "east"};
 
   @Test

@@ -12,31 +12,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Writes made without the library (another JDBC connection, the sqlite3 shell) are synced. */
-class CaptureSyncTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class CaptureSyncTest extends EndToEndTest {
   @Test
   void aWriteThroughAPlainJdbcConnectionIsCapturedAndSynced() throws Exception {
     TestDevice writer = server.device("tablet-writer");

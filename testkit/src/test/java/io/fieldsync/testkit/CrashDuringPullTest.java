@@ -9,31 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A device process killed while applying a pulled page reopens consistent and finishes. */
-class CrashDuringPullTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class CrashDuringPullTest extends EndToEndTest {
   @Test
   void aDeviceKilledWhileApplyingAPullPageReopensConsistentAndFinishesTheSync() throws Exception {
     TestDevice field = server.device("tablet-field");

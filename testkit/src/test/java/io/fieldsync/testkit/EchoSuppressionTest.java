@@ -10,34 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A pull leaves out what the pulling database itself pushed and had acknowledged, and only that: a
  * database that is new or restored from a copy, under the same device id, still gets every write.
  */
-class EchoSuppressionTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class EchoSuppressionTest extends EndToEndTest {
   @Test
   void ownAcknowledgedWritesAreNotPulledBackButOtherDevicesWritesAre() {
     TestDevice a = server.device("tablet-a");

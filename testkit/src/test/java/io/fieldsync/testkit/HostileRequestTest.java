@@ -22,42 +22,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile and malformed requests over HTTP leave the server and the devices' databases exactly as
  * they were, and the devices sync normally afterwards. The exact status and message of each refusal
  * is pinned in the server module's RefusedRequestTest; this is the end-to-end angle.
  */
-class HostileRequestTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class HostileRequestTest extends EndToEndTest {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private TestDevice field;

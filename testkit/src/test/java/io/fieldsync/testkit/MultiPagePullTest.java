@@ -8,17 +8,13 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.fieldsync.TransportException;
 import io.fieldsync.client.ResyncResult;
 import io.fieldsync.wire.PullRequest;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A device that pulls page by page ends with every record whole. Regression (fixed in bf93114): a
@@ -27,25 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * seq 4; pages of 2: {2, 3} then {1}) reached a new device with head_name only, its region and
  * counts lost. {@code PullRequest.since} now names where the device's run of pages began.
  */
-class MultiPagePullTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class MultiPagePullTest extends EndToEndTest {
   private static final long BASE_SEED = 0x5ace_2026L;
   private static final int SEEDS = 20;
 

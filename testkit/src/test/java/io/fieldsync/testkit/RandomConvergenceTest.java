@@ -6,15 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.TransportException;
 import io.fieldsync.testkit.FaultyTransport.Fault;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Several devices make random offline edits (inserts, last-writer-wins fields, counter increments,
@@ -23,25 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * counter equals the increments made. Devices pull in pages of 1 to 7 records or of 1000, so runs
  * of pages are cut by the faults too. Replay a failure with {@code -Dfieldsync.seed=N}.
  */
-class RandomConvergenceTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class RandomConvergenceTest extends EndToEndTest {
   private static final String[] LWW_TEXT = {"head_name", "region"};
   private static final String[] LWW_REAL = {"latitude", "longitude"};
 

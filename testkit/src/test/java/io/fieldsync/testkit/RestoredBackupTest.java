@@ -13,35 +13,14 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A device database restored from an older backup is told so by the server at its first push (its
  * batch number is one the server already committed), resyncs, and loses neither the edits it made
  * after the restore nor those it made, and pushed, after the backup.
  */
-class RestoredBackupTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class RestoredBackupTest extends EndToEndTest {
   @Test
   void aDatabaseRestoredFromABackupResyncsAndKeepsEveryEdit() throws Exception {
     TestDevice tablet = server.device("tablet-7");

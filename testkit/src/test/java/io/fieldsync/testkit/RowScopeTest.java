@@ -7,41 +7,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.client.RejectedChange;
 import io.fieldsync.wire.PullRequest;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Row scopes end to end: households carry {@code scope: region}; a device whose token holds {@code
  * region:north} receives and may write only northern households, and visits (no scope column)
  * travel to every device of the tenant.
  */
-class RowScopeTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  /** The server's database; a {@code Postgres...} subclass runs the same tests on PostgreSQL. */
-  ServerDatabase database() {
-    return ServerDatabase.sqlite(dir.resolve("server.db"));
-  }
-
-  @BeforeEach
-  void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class RowScopeTest extends EndToEndTest {
   private final String north1 = uuid(1);
   private final String north2 = uuid(2);
   private final String south1 = uuid(3);
