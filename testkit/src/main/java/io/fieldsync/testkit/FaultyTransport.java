@@ -2,12 +2,18 @@ package io.fieldsync.testkit;
 
 import io.fieldsync.TransportException;
 import io.fieldsync.client.HttpTransport;
+import io.fieldsync.client.LiveSocket;
 import io.fieldsync.client.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.Record;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
 import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -22,15 +28,22 @@ import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 /**
- * A {@link Transport} that wraps a real one and misbehaves on purpose, by a seeded plan, the way
- * networks do: the response of a request the server has already committed is lost, a request never
- * leaves the device, a push arrives twice, a call is slow.
+ * A {@link Transport} that wraps a real one, misbehaves on purpose the way networks do, and records
+ * what went through: the response of a request the server has already committed is lost, a request
+ * never leaves the device, a push arrives twice, a call is slow, pulls stop after a number of them.
  *
- * <p>Faults come from a script first ({@link #script}: the next calls, in order), then from seeded
- * random draws with per-fault rates. The schema call is never faulted (it changes nothing). Every
- * call is recorded in {@link #events()}, so a failing test can print what the network did.
+ * <p>Push and pull faults come from a script first ({@link #script}: the next calls, in order),
+ * then from seeded random draws with per-fault rates, for both operations ({@link #rate}) or one
+ * ({@link #pushRate}, {@link #pullRate}). A cut ({@link #cutPullsAfter}) fails every pull after the
+ * first n. The schema, health, verify and records calls are forwarded untouched.
  *
- * <p>Safe for one caller thread at a time, like every transport.
+ * <p>Records every push and pull call ({@link #events()}), the push requests ({@link #pushes()}),
+ * the sequences the answered pushes wrote ({@link #written()}), the pull requests ({@link
+ * #pullRequests()}) and what each answered pull returned ({@link #pulls()}), so a test can check
+ * and print what the network did.
+ *
+ * <p>Safe for one caller thread at a time, like every transport; the records may be read from any
+ * thread.
  */
 public final class FaultyTransport implements Transport {
 
@@ -45,10 +58,12 @@ public final class FaultyTransport implements Transport {
     /** Forwarded twice, the second answer returned: the server receives a duplicate. */
     DUPLICATE,
     /** Waits the configured delay, then forwards. */
-    DELAY
+    DELAY,
+    /** A pull past the {@link #cutPullsAfter} limit: throws without sending. */
+    CUT
   }
 
-  /** One call as it happened. */
+  /** One push or pull call as it happened. */
   public record Event(int call, String operation, Fault fault) {
     public Event {
       Objects.requireNonNull(operation, "operation");
@@ -56,14 +71,33 @@ public final class FaultyTransport implements Transport {
     }
   }
 
+  /** One answered pull: the cursor asked from, the record sequences returned, the next cursor. */
+  public record Pull(long cursor, List<Long> sequences, long nextCursor) {
+    public Pull {
+      sequences = List.copyOf(sequences);
+    }
+  }
+
   private final Transport delegate;
   private final SplittableRandom random;
-  private final Map<Fault, Double> rates = new EnumMap<>(Fault.class);
+  private final Map<Fault, Double> pushRates = new EnumMap<>(Fault.class);
+  private final Map<Fault, Double> pullRates = new EnumMap<>(Fault.class);
   private final Deque<Fault> script = new ArrayDeque<>();
   private final List<Event> events = Collections.synchronizedList(new ArrayList<>());
+  private final List<PushRequest> pushes = Collections.synchronizedList(new ArrayList<>());
+  private final List<Long> written = Collections.synchronizedList(new ArrayList<>());
+  private final List<PullRequest> pullRequests = Collections.synchronizedList(new ArrayList<>());
+  private final List<Pull> pulls = Collections.synchronizedList(new ArrayList<>());
   private Duration delay = Duration.ofMillis(20);
   private volatile boolean enabled = true;
+  private volatile int pullsAllowed = Integer.MAX_VALUE;
+  private volatile Runnable beforeRecords = () -> {};
   private int calls;
+
+  /** Forwards every call untouched and records it, until faults are added. */
+  public FaultyTransport(Transport delegate) {
+    this(delegate, 0);
+  }
 
   /**
    * @param delegate the transport that really talks to the server
@@ -82,8 +116,25 @@ public final class FaultyTransport implements Transport {
 
   /** Each push or pull call suffers {@code fault} with this probability (draws are seeded). */
   public FaultyTransport rate(Fault fault, double probability) {
-    if (fault == Fault.NONE) {
-      throw new IllegalArgumentException("NONE has no rate; it is what remains");
+    return pushRate(fault, probability).pullRate(fault, probability);
+  }
+
+  /** Each push call suffers {@code fault} with this probability (draws are seeded). */
+  public synchronized FaultyTransport pushRate(Fault fault, double probability) {
+    put(pushRates, fault, probability);
+    return this;
+  }
+
+  /** Each pull call suffers {@code fault} with this probability (draws are seeded). */
+  public synchronized FaultyTransport pullRate(Fault fault, double probability) {
+    put(pullRates, fault, probability);
+    return this;
+  }
+
+  private static void put(Map<Fault, Double> rates, Fault fault, double probability) {
+    if (fault == Fault.NONE || fault == Fault.CUT) {
+      throw new IllegalArgumentException(
+          fault + " has no rate; NONE is what remains and CUT comes from cutPullsAfter");
     }
     if (probability < 0 || probability > 1) {
       throw new IllegalArgumentException(
@@ -94,7 +145,6 @@ public final class FaultyTransport implements Transport {
     if (total > 1) {
       throw new IllegalArgumentException("fault probabilities add up to " + total + " > 1");
     }
-    return this;
   }
 
   /** How long {@link Fault#DELAY} waits (default 20 ms). */
@@ -109,7 +159,28 @@ public final class FaultyTransport implements Transport {
     return this;
   }
 
-  /** Turns fault injection on or off (off: every call is forwarded untouched, still recorded). */
+  /**
+   * Every pull after the first {@code allowed} (counted over this transport's life, cut ones
+   * included) fails before sending; {@link Integer#MAX_VALUE} lifts the cut.
+   */
+  public FaultyTransport cutPullsAfter(int allowed) {
+    if (allowed < 0) {
+      throw new IllegalArgumentException("allowed pulls must be >= 0, found " + allowed);
+    }
+    this.pullsAllowed = allowed;
+    return this;
+  }
+
+  /** Runs {@code action} before each records call (verify's repair fetch) is forwarded. */
+  public FaultyTransport beforeRecords(Runnable action) {
+    this.beforeRecords = Objects.requireNonNull(action, "action");
+    return this;
+  }
+
+  /**
+   * Turns the scripted and random faults on or off (off: every call is forwarded untouched, still
+   * recorded); a cut stays.
+   */
   public FaultyTransport enabled(boolean enabled) {
     this.enabled = enabled;
     return this;
@@ -127,6 +198,34 @@ public final class FaultyTransport implements Transport {
     return events().stream().filter(event -> event.fault() == fault).count();
   }
 
+  /** Every push request the device asked to send, answered or not, in order. */
+  public List<PushRequest> pushes() {
+    synchronized (pushes) {
+      return List.copyOf(pushes);
+    }
+  }
+
+  /** The sequences the answered pushes wrote (a pull leaves these writes out), in order. */
+  public List<Long> written() {
+    synchronized (written) {
+      return List.copyOf(written);
+    }
+  }
+
+  /** Every pull request the device asked to send, answered, failed or cut, in order. */
+  public List<PullRequest> pullRequests() {
+    synchronized (pullRequests) {
+      return List.copyOf(pullRequests);
+    }
+  }
+
+  /** Every answered pull, in order. */
+  public List<Pull> pulls() {
+    synchronized (pulls) {
+      return List.copyOf(pulls);
+    }
+  }
+
   @Override
   public SchemaResponse schema() {
     return delegate.schema();
@@ -134,20 +233,63 @@ public final class FaultyTransport implements Transport {
 
   @Override
   public PushResponse push(PushRequest request) {
-    return call("push", () -> delegate.push(request));
+    pushes.add(request);
+    PushResponse response = call("push", pushRates, () -> delegate.push(request));
+    if (response.hasWritten()) {
+      for (long seq = response.getWritten().getFirst();
+          seq <= response.getWritten().getLast();
+          seq++) {
+        written.add(seq);
+      }
+    }
+    return response;
   }
 
   @Override
   public PullResponse pull(PullRequest request) {
-    return call("pull", () -> delegate.pull(request));
+    pullRequests.add(request);
+    int number = pullRequests.size();
+    if (number > pullsAllowed) {
+      events.add(new Event(nextCall(), "pull", Fault.CUT));
+      throw new TransportException("injected fault: pull " + number + " cut after " + pullsAllowed);
+    }
+    PullResponse response = call("pull", pullRates, () -> delegate.pull(request));
+    List<Long> sequences = new ArrayList<>();
+    for (Record record : response.getRecordsList()) {
+      sequences.add(record.getSeq());
+    }
+    pulls.add(new Pull(request.getCursor(), sequences, response.getNextCursor()));
+    return response;
   }
 
-  private <T> T call(String operation, Supplier<T> send) {
-    Fault fault = next();
-    int call;
-    synchronized (this) {
-      call = ++calls;
-    }
+  @Override
+  public void health() {
+    delegate.health();
+  }
+
+  @Override
+  public VerifyResponse verify(VerifyRequest request) {
+    return delegate.verify(request);
+  }
+
+  @Override
+  public RecordsResponse records(RecordsRequest request) {
+    beforeRecords.run();
+    return delegate.records(request);
+  }
+
+  @Override
+  public LiveSocket live(LiveSocket.Listener listener) {
+    return delegate.live(listener);
+  }
+
+  private synchronized int nextCall() {
+    return ++calls;
+  }
+
+  private <T> T call(String operation, Map<Fault, Double> rates, Supplier<T> send) {
+    Fault fault = next(rates);
+    int call = nextCall();
     events.add(new Event(call, operation, fault));
     switch (fault) {
       case FAIL_BEFORE_SEND ->
@@ -181,7 +323,7 @@ public final class FaultyTransport implements Transport {
     }
   }
 
-  private synchronized Fault next() {
+  private synchronized Fault next(Map<Fault, Double> rates) {
     if (!enabled) {
       return Fault.NONE;
     }

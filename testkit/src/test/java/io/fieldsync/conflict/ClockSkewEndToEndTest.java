@@ -1,12 +1,10 @@
 package io.fieldsync.conflict;
 
-import static io.fieldsync.conflict.Cluster.exec;
-import static io.fieldsync.conflict.Cluster.sync;
-import static io.fieldsync.conflict.Cluster.syncAll;
-import static io.fieldsync.conflict.Cluster.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.testkit.ManualClock;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,11 +29,11 @@ class ClockSkewEndToEndTest {
   static final String HOUSE = "01890000-0000-7000-8000-000000000001";
 
   @TempDir Path dir;
-  Cluster cluster;
+  TestServer server;
 
   @AfterEach
   void stop() {
-    cluster.close();
+    server.close();
   }
 
   private static long hlc(long millis) {
@@ -44,51 +42,56 @@ class ClockSkewEndToEndTest {
 
   @Test
   void aDeviceFarInTheFutureDoesNotWinAgainstALaterRealTimeEditOnceCapped() {
-    cluster = new Cluster(dir, SCHEMA);
-    FieldSyncClient ahead = cluster.device("device-ahead");
-    FieldSyncClient honest = cluster.device("device-honest");
-    FieldSyncClient behind = cluster.device("device-behind");
-    exec(ahead, "INSERT INTO households (id, head_name) VALUES (?, 'Amina')", HOUSE);
-    syncAll(ahead, honest, behind);
-    long capsBefore = cluster.server.metrics().clockSkewCapped();
-    long start = cluster.wall.get();
+    server = TestServer.builder(dir).schema(SCHEMA).clock(ManualClock.startingNow()).start();
+    TestDevice ahead = device("device-ahead");
+    TestDevice honest = device("device-honest");
+    TestDevice behind = device("device-behind");
+    ahead.execute("INSERT INTO households (id, head_name) VALUES (?, 'Amina')", HOUSE);
+    TestDevice.syncAll(ahead, honest, behind);
+    long capsBefore = server.server().metrics().clockSkewCapped();
+    long start = server.clock().millis();
 
-    exec(ahead, "UPDATE _fs_state SET hlc = ?", hlc(start + Duration.ofDays(365).toMillis()));
-    exec(ahead, "UPDATE households SET head_name = 'from the future' WHERE id = ?", HOUSE);
-    sync(ahead);
-    assertThat(cluster.server.metrics().clockSkewCapped())
+    ahead.execute("UPDATE _fs_state SET hlc = ?", hlc(start + Duration.ofDays(365).toMillis()));
+    ahead.execute("UPDATE households SET head_name = 'from the future' WHERE id = ?", HOUSE);
+    ahead.syncThroughFaults();
+    assertThat(server.server().metrics().clockSkewCapped())
         .as("the stamps of the change, its field and the batch are capped and counted")
         .isGreaterThan(capsBefore);
-    long capsAfterAhead = cluster.server.metrics().clockSkewCapped();
+    long capsAfterAhead = server.server().metrics().clockSkewCapped();
 
     // Two minutes later in real time, a device with a good clock edits the same field without
     // having seen the other edit (its stamp is what its clock says then).
-    cluster.wall.addAndGet(Duration.ofMinutes(2).toMillis());
-    exec(honest, "UPDATE _fs_state SET hlc = max(hlc, ?)", hlc(cluster.wall.get()));
-    exec(honest, "UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
-    syncAll(honest, ahead, behind);
-    assertThat(cluster.server.metrics().clockSkewCapped())
+    server.clock().advance(Duration.ofMinutes(2));
+    honest.execute("UPDATE _fs_state SET hlc = max(hlc, ?)", hlc(server.clock().millis()));
+    honest.execute("UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
+    TestDevice.syncAll(honest, ahead, behind);
+    assertThat(server.server().metrics().clockSkewCapped())
         .as("a good clock is never capped")
         .isEqualTo(capsAfterAhead);
-    for (FieldSyncClient device : List.of(ahead, honest, behind)) {
-      assertThat(value(device, "SELECT head_name FROM households")).isEqualTo("Amira");
+    for (TestDevice device : List.of(ahead, honest, behind)) {
+      assertThat(device.value("SELECT head_name FROM households")).isEqualTo("Amira");
     }
   }
 
   @Test
   void aDeviceHlcCatchesUpWithTheServersOnEverySync() {
-    cluster = new Cluster(dir, SCHEMA);
-    FieldSyncClient ahead = cluster.device("device-ahead");
-    FieldSyncClient behind = cluster.device("device-behind");
-    long start = cluster.wall.get();
-    exec(ahead, "UPDATE _fs_state SET hlc = ?", hlc(start + Duration.ofDays(1).toMillis()));
-    exec(ahead, "INSERT INTO households (id, head_name) VALUES (?, 'Amina')", HOUSE);
-    sync(ahead);
+    server = TestServer.builder(dir).schema(SCHEMA).clock(ManualClock.startingNow()).start();
+    TestDevice ahead = device("device-ahead");
+    TestDevice behind = device("device-behind");
+    long start = server.clock().millis();
+    ahead.execute("UPDATE _fs_state SET hlc = ?", hlc(start + Duration.ofDays(1).toMillis()));
+    ahead.execute("INSERT INTO households (id, head_name) VALUES (?, 'Amina')", HOUSE);
+    ahead.syncThroughFaults();
     // The server merged the capped stamp: its clock now reads start + 60 s (the tolerance).
-    exec(behind, "UPDATE _fs_state SET hlc = ?", hlc(start - Duration.ofHours(1).toMillis()));
-    sync(behind);
-    long behindHlc = ((Number) value(behind, "SELECT hlc FROM _fs_state")).longValue();
+    behind.execute("UPDATE _fs_state SET hlc = ?", hlc(start - Duration.ofHours(1).toMillis()));
+    behind.syncThroughFaults();
+    long behindHlc = ((Number) behind.value("SELECT hlc FROM _fs_state")).longValue();
     assertThat(behindHlc).isGreaterThanOrEqualTo(hlc(start + 60_000));
     assertThat(behindHlc).isLessThan(hlc(start + 61_000));
+  }
+
+  /** A device seeded by its name, so a run replays the same batch ids. */
+  private TestDevice device(String name) {
+    return server.device(name, builder -> builder.seed(name.hashCode()));
   }
 }

@@ -1,12 +1,15 @@
 package io.fieldsync.conflict;
 
-import static io.fieldsync.conflict.Cluster.exec;
-import static io.fieldsync.conflict.Cluster.rows;
-import static io.fieldsync.conflict.Cluster.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
-import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.Transport;
+import io.fieldsync.testkit.FaultyTransport;
+import io.fieldsync.testkit.FaultyTransport.Fault;
+import io.fieldsync.testkit.ManualClock;
+import io.fieldsync.testkit.SeededTest;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,12 +19,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded random edit histories on several devices, synced in random orders through a transport that
- * duplicates pushes and drops responses. Replay a failure with {@code -Dfieldsync.seed=N}.
+ * duplicates pushes and drops responses. Two fresh seeds a run; a failure names the command that
+ * replays its seed ({@code -Dfieldsync.seed=N}).
  */
 class ConvergencePropertyTest {
   static final String SCHEMA =
@@ -43,15 +46,6 @@ class ConvergencePropertyTest {
   static final int RECORDS = 3;
 
   @TempDir Path dir;
-
-  static List<Long> seeds() {
-    String fixed = System.getProperty("fieldsync.seed");
-    if (fixed != null) {
-      return List.of(Long.parseLong(fixed));
-    }
-    long base = System.nanoTime();
-    return List.of(base, base + 1);
-  }
 
   static String id(int n) {
     return String.format("01890000-0000-7000-8000-%012d", n);
@@ -91,62 +85,67 @@ class ConvergencePropertyTest {
       long seed, List<List<Edit>> rounds, long orderSeed, Path where) throws Exception {
     Files.createDirectories(where);
     Random order = new Random(orderSeed);
-    try (Cluster cluster = new Cluster(where, SCHEMA)) {
-      List<FieldSyncClient> devices = new ArrayList<>();
-      List<FlakyTransport> transports = new ArrayList<>();
+    try (TestServer server =
+        TestServer.builder(where).schema(SCHEMA).clock(ManualClock.startingNow()).start()) {
+      List<TestDevice> devices = new ArrayList<>();
+      List<FaultyTransport> transports = new ArrayList<>();
       for (int d = 0; d < DEVICES; d++) {
-        int index = d;
-        devices.add(
-            cluster.device(
-                "device-" + d,
-                transport -> {
-                  FlakyTransport flaky = new FlakyTransport(transport, orderSeed * 31 + index);
-                  transports.add(flaky);
-                  return flaky;
-                }));
+        String name = "device-" + d;
+        FaultyTransport flaky = flaky(server.http(0, server.token(name)), orderSeed * 31 + d);
+        transports.add(flaky);
+        devices.add(server.device(name, builder -> builder.seed(name.hashCode()).transport(flaky)));
       }
       for (int r = 0; r < RECORDS; r++) {
-        exec(
-            devices.get(0),
-            "INSERT INTO households (id, head_name, visit_count, tags, max_temp, min_temp)"
-                + " VALUES (?, 'start', 0, '[]', 50, 50)",
-            id(r));
+        devices
+            .get(0)
+            .execute(
+                "INSERT INTO households (id, head_name, visit_count, tags, max_temp, min_temp)"
+                    + " VALUES (?, 'start', 0, '[]', 50, 50)",
+                id(r));
       }
-      for (FieldSyncClient device : devices) {
-        sync(device);
+      for (TestDevice device : devices) {
+        device.syncThroughFaults();
       }
       long expectedVisits = 0;
       for (List<Edit> edits : rounds) {
         for (Edit edit : edits) {
           expectedVisits += apply(devices.get(edit.device()), edit);
         }
-        List<FieldSyncClient> syncing = new ArrayList<>(devices);
+        List<TestDevice> syncing = new ArrayList<>(devices);
         Collections.shuffle(syncing, order);
-        for (FieldSyncClient device : syncing.subList(0, 1 + order.nextInt(DEVICES))) {
-          sync(device);
+        for (TestDevice device : syncing.subList(0, 1 + order.nextInt(DEVICES))) {
+          device.syncThroughFaults();
         }
       }
-      int faults = 0;
-      for (FlakyTransport transport : transports) {
-        transport.faulty = false;
-        faults += transport.duplicated + transport.dropped;
+      long faults = 0;
+      for (FaultyTransport transport : transports) {
+        transport.enabled(false);
+        faults +=
+            transport.events().stream()
+                .filter(event -> event.operation().equals("push"))
+                .filter(
+                    event ->
+                        event.fault() == Fault.DUPLICATE || event.fault() == Fault.DROP_RESPONSE)
+                .count();
       }
       assertThat(faults)
-          .as("seed %d: the transport duplicated or dropped some pushes", seed)
+          .as(
+              "seed %d: the transport duplicated or dropped some pushes; calls %s",
+              seed, transports.stream().map(FaultyTransport::events).toList())
           .isPositive();
       for (int pass = 0; pass < 2; pass++) {
-        for (FieldSyncClient device : devices) {
-          sync(device);
+        for (TestDevice device : devices) {
+          device.syncThroughFaults();
         }
       }
-      List<Map<String, Object>> server = cluster.serverRows("SELECT * FROM households ORDER BY 1");
-      for (FieldSyncClient device : devices) {
-        assertThat(rows(device, "households"))
+      List<Map<String, Object>> serverRows = server.query("SELECT * FROM households ORDER BY 1");
+      for (TestDevice device : devices) {
+        assertThat(device.rows("households"))
             .as("seed %d: device %s converges with the server", seed, device)
-            .isEqualTo(server);
+            .isEqualTo(serverRows);
       }
       long total = 0;
-      for (Map<String, Object> row : server) {
+      for (Map<String, Object> row : serverRows) {
         total += ((Number) row.get("visit_count")).longValue();
       }
       assertThat(total)
@@ -154,66 +153,64 @@ class ConvergencePropertyTest {
               "seed %d: no counter increment lost or doubled (replay -Dfieldsync.seed=%d)",
               seed, seed)
           .isEqualTo(expectedVisits);
-      return server;
+      return serverRows;
     }
   }
 
+  /**
+   * Delivers every push but, at random, sends it twice (the server must answer the second delivery
+   * with the recorded outcome) or loses the response after the server committed (the device must
+   * resend the same batch); loses one pull response in six.
+   */
+  private static FaultyTransport flaky(Transport http, long seed) {
+    return new FaultyTransport(http, seed)
+        .pushRate(Fault.DROP_RESPONSE, 0.25)
+        .pushRate(Fault.DUPLICATE, 0.25)
+        .pullRate(Fault.DROP_RESPONSE, 1.0 / 6);
+  }
+
   /** Applies one edit offline; returns the counter increment it made. */
-  private static long apply(FieldSyncClient device, Edit edit) {
+  private static long apply(TestDevice device, Edit edit) {
     String id = id(edit.record());
     switch (edit.kind()) {
       case 0 -> {
-        exec(
-            device,
-            "UPDATE households SET visit_count = visit_count + ? WHERE id = ?",
-            edit.amount(),
-            id);
+        device.execute(
+            "UPDATE households SET visit_count = visit_count + ? WHERE id = ?", edit.amount(), id);
         return edit.amount();
       }
       case 1 ->
-          exec(
-              device,
+          device.execute(
               "UPDATE households SET tags = json_insert(tags, '$[#]', json(?)) WHERE id = ?",
               edit.element(),
               id);
       case 2 ->
-          exec(
-              device,
-              "UPDATE households SET max_temp = ? WHERE id = ?",
-              40 + edit.amount() * 5,
-              id);
+          device.execute(
+              "UPDATE households SET max_temp = ? WHERE id = ?", 40 + edit.amount() * 5, id);
       case 3 ->
-          exec(
-              device,
-              "UPDATE households SET min_temp = ? WHERE id = ?",
-              40 + edit.amount() * 5,
-              id);
-      case 4 -> exec(device, "UPDATE households SET head_name = ? WHERE id = ?", edit.name(), id);
-      default -> exec(device, "UPDATE households SET tags = '[]' WHERE id = ?", id);
+          device.execute(
+              "UPDATE households SET min_temp = ? WHERE id = ?", 40 + edit.amount() * 5, id);
+      case 4 -> device.execute("UPDATE households SET head_name = ? WHERE id = ?", edit.name(), id);
+      default -> device.execute("UPDATE households SET tags = '[]' WHERE id = ?", id);
     }
     return 0;
   }
 
-  @Test
-  void randomHistoriesWithRetriesConvergeAndCountEveryIncrementOnce() throws Exception {
-    for (long seed : seeds()) {
-      run(seed, histories(seed, false), seed, dir.resolve("all-" + seed));
-    }
+  @SeededTest(runs = 2)
+  void randomHistoriesWithRetriesConvergeAndCountEveryIncrementOnce(long seed) throws Exception {
+    run(seed, histories(seed, false), seed, dir.resolve("all-" + seed));
   }
 
-  @Test
-  void orderIndependentStrategiesDoNotDependOnTheSyncOrder() throws Exception {
-    for (long seed : seeds()) {
-      List<List<Edit>> rounds = histories(seed, true);
-      List<Map<String, Object>> first = run(seed, rounds, seed, dir.resolve("first-" + seed));
-      List<Map<String, Object>> second =
-          run(seed, rounds, seed ^ 0x5DEECE66DL, dir.resolve("second-" + seed));
-      assertThat(normalized(second))
-          .as(
-              "seed %d: the same histories synced in another order (replay -Dfieldsync.seed=%d)",
-              seed, seed)
-          .isEqualTo(normalized(first));
-    }
+  @SeededTest(runs = 2)
+  void orderIndependentStrategiesDoNotDependOnTheSyncOrder(long seed) throws Exception {
+    List<List<Edit>> rounds = histories(seed, true);
+    List<Map<String, Object>> first = run(seed, rounds, seed, dir.resolve("first-" + seed));
+    List<Map<String, Object>> second =
+        run(seed, rounds, seed ^ 0x5DEECE66DL, dir.resolve("second-" + seed));
+    assertThat(normalized(second))
+        .as(
+            "seed %d: the same histories synced in another order (replay -Dfieldsync.seed=%d)",
+            seed, seed)
+        .isEqualTo(normalized(first));
   }
 
   /** Rows with union arrays as sets: their element order follows arrival order. */

@@ -1,16 +1,13 @@
 package io.fieldsync.conflict;
 
-import static io.fieldsync.conflict.Cluster.exec;
-import static io.fieldsync.conflict.Cluster.rows;
-import static io.fieldsync.conflict.Cluster.sync;
-import static io.fieldsync.conflict.Cluster.syncAll;
-import static io.fieldsync.conflict.Cluster.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.ParkedEdit;
+import io.fieldsync.testkit.ManualClock;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +24,7 @@ class ForeignKeyEndToEndTest {
   static final String OLD_VISIT = "01890000-0000-7000-8000-000000000012";
 
   @TempDir Path dir;
-  Cluster cluster;
+  TestServer server;
 
   static String schema(String rule) {
     return """
@@ -61,16 +58,16 @@ class ForeignKeyEndToEndTest {
 
   @AfterEach
   void stop() {
-    if (cluster != null) {
-      cluster.close();
+    if (server != null) {
+      server.close();
     }
   }
 
   /** The sequence the server gave a record. */
   private long seq(String table, String id) {
     return ((Number)
-            cluster
-                .serverRows(
+            server
+                .query(
                     "SELECT seq FROM _fs_records WHERE tbl = '"
                         + table
                         + "' AND rid = '"
@@ -83,70 +80,73 @@ class ForeignKeyEndToEndTest {
 
   @Test
   void parentAndChildCreatedOfflineInOneBatchInTheWrongOrderBothApply() {
-    cluster = new Cluster(dir, schema("review"));
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    exec(a, "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'first')", VISIT, HOUSE);
-    exec(a, "INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
-    syncAll(a, b);
+    server =
+        TestServer.builder(dir).schema(schema("review")).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    a.execute("INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'first')", VISIT, HOUSE);
+    a.execute("INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
+    TestDevice.syncAll(a, b);
     assertThat(seq("households", HOUSE)).isLessThan(seq("visits", VISIT));
-    assertThat(rows(b, "visits")).containsExactly(row(VISIT, HOUSE, "first"));
-    assertThat(rows(b, "households")).hasSize(1);
+    assertThat(b.rows("visits")).containsExactly(row(VISIT, HOUSE, "first"));
+    assertThat(b.rows("households")).hasSize(1);
   }
 
   @Test
   void selfReferencingTreeInsertedLeafFirstAppliesRootFirstAndCascades() {
-    cluster = new Cluster(dir, schema("review"));
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    exec(a, "INSERT INTO nodes (id, parent_id, label) VALUES ('leaf', 'mid', 'leaf')");
-    exec(a, "INSERT INTO nodes (id, parent_id, label) VALUES ('mid', 'root', 'mid')");
-    exec(a, "INSERT INTO nodes (id, parent_id, label) VALUES ('root', NULL, 'root')");
-    syncAll(a, b);
+    server =
+        TestServer.builder(dir).schema(schema("review")).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    a.execute("INSERT INTO nodes (id, parent_id, label) VALUES ('leaf', 'mid', 'leaf')");
+    a.execute("INSERT INTO nodes (id, parent_id, label) VALUES ('mid', 'root', 'mid')");
+    a.execute("INSERT INTO nodes (id, parent_id, label) VALUES ('root', NULL, 'root')");
+    TestDevice.syncAll(a, b);
     assertThat(seq("nodes", "root")).isLessThan(seq("nodes", "mid"));
     assertThat(seq("nodes", "mid")).isLessThan(seq("nodes", "leaf"));
-    assertThat(rows(b, "nodes")).hasSize(3);
+    assertThat(b.rows("nodes")).hasSize(3);
     // Deleting the root cascades down the tree (on_parent_delete: cascade) on every device.
-    exec(b, "DELETE FROM nodes WHERE id = 'root'");
-    syncAll(b, a);
-    assertThat(rows(a, "nodes")).isEmpty();
-    assertThat(rows(b, "nodes")).isEmpty();
-    assertThat(cluster.serverRows("SELECT rid FROM _fs_journal WHERE outcome = 'cascaded'"))
+    b.execute("DELETE FROM nodes WHERE id = 'root'");
+    TestDevice.syncAll(b, a);
+    assertThat(a.rows("nodes")).isEmpty();
+    assertThat(b.rows("nodes")).isEmpty();
+    assertThat(server.query("SELECT rid FROM _fs_journal WHERE outcome = 'cascaded'"))
         .containsExactlyInAnyOrder(Map.of("rid", "mid"), Map.of("rid", "leaf"));
   }
 
   @Test
   void twoTableCycleInsertedThenLinkedConverges() {
-    cluster = new Cluster(dir, schema("review"));
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    exec(a, "INSERT INTO left_side (id, right_id) VALUES ('l1', NULL)");
-    exec(a, "INSERT INTO right_side (id, left_id) VALUES ('r1', 'l1')");
-    exec(a, "UPDATE left_side SET right_id = 'r1' WHERE id = 'l1'");
-    syncAll(a, b);
-    assertThat(rows(b, "left_side")).containsExactly(Map.of("id", "l1", "right_id", "r1"));
-    assertThat(rows(b, "right_side")).containsExactly(Map.of("id", "r1", "left_id", "l1"));
+    server =
+        TestServer.builder(dir).schema(schema("review")).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    a.execute("INSERT INTO left_side (id, right_id) VALUES ('l1', NULL)");
+    a.execute("INSERT INTO right_side (id, left_id) VALUES ('r1', 'l1')");
+    a.execute("UPDATE left_side SET right_id = 'r1' WHERE id = 'l1'");
+    TestDevice.syncAll(a, b);
+    assertThat(b.rows("left_side")).containsExactly(Map.of("id", "l1", "right_id", "r1"));
+    assertThat(b.rows("right_side")).containsExactly(Map.of("id", "r1", "left_id", "l1"));
   }
 
   /** A deletes the household while B adds a visit to it; A syncs first. */
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"cascade", "restore_parent", "review"})
   void parentDeletedOnOneDeviceWhileAnotherAddsAChild(String rule) throws Exception {
-    cluster = new Cluster(dir, schema(rule));
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    exec(a, "INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
-    syncAll(a, b);
-    exec(a, "DELETE FROM households WHERE id = ?", HOUSE);
-    exec(
-        b, "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'late visit')", VISIT, HOUSE);
-    syncAll(a, b, a);
+    server = TestServer.builder(dir).schema(schema(rule)).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    a.execute("INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
+    TestDevice.syncAll(a, b);
+    a.execute("DELETE FROM households WHERE id = ?", HOUSE);
+    b.execute(
+        "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'late visit')", VISIT, HOUSE);
+    TestDevice.syncAll(a, b, a);
     switch (rule) {
       case "cascade" -> {
         assertEverywhere(a, b, "households", 0);
         assertEverywhere(a, b, "visits", 0);
         assertThat(
-                cluster.serverRows(
+                server.query(
                     "SELECT outcome FROM _fs_journal WHERE rid = '"
                         + VISIT
                         + "' AND fields LIKE '%late visit%'"))
@@ -156,12 +156,12 @@ class ForeignKeyEndToEndTest {
       case "restore_parent" -> {
         assertEverywhere(a, b, "households", 1);
         assertEverywhere(a, b, "visits", 1);
-        assertThat(value(a, "SELECT name FROM households")).isEqualTo("Amina");
+        assertThat(a.value("SELECT name FROM households")).isEqualTo("Amina");
       }
       default -> {
         assertEverywhere(a, b, "visits", 0);
         assertEverywhere(a, b, "households", 0);
-        JsonObject item = Cluster.only(cluster.reviewItems());
+        JsonObject item = server.review().onlyItem();
         assertThat(item.get("table").getAsString()).isEqualTo("visits");
         assertThat(item.get("record_id").getAsString()).isEqualTo(VISIT);
         assertThat(item.get("column").isJsonNull()).isTrue();
@@ -171,21 +171,22 @@ class ForeignKeyEndToEndTest {
                     "{\"household_id\":\"" + HOUSE + "\",\"note\":\"late visit\"}"));
         assertThat(item.get("server_device").getAsString()).isEqualTo("device-a");
         assertThat(item.get("device").getAsString()).isEqualTo("device-b");
-        List<ParkedEdit> parked = b.parked();
+        List<ParkedEdit> parked = b.client().parked();
         assertThat(parked).hasSize(1);
         assertThat(parked.get(0).column()).isNull();
         assertThat(parked.get(0).deviceValue()).contains("late visit");
         // take_device applies the child and brings its parent back.
         assertThat(
-                cluster
+                server
+                    .review()
                     .resolve(item.get("id").getAsLong(), "{\"action\":\"take_device\"}")
                     .statusCode())
             .isEqualTo(200);
-        syncAll(a, b);
+        TestDevice.syncAll(a, b);
         assertEverywhere(a, b, "households", 1);
         assertEverywhere(a, b, "visits", 1);
-        assertThat(value(a, "SELECT note FROM visits")).isEqualTo("late visit");
-        assertThat(b.parked()).isEmpty();
+        assertThat(a.value("SELECT note FROM visits")).isEqualTo("late visit");
+        assertThat(b.client().parked()).isEmpty();
       }
     }
   }
@@ -194,21 +195,21 @@ class ForeignKeyEndToEndTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"cascade", "restore_parent", "review"})
   void parentDeleteArrivesAfterAnotherDevicesChild(String rule) throws Exception {
-    cluster = new Cluster(dir, schema(rule));
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    exec(a, "INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
-    syncAll(a, b);
-    exec(a, "DELETE FROM households WHERE id = ?", HOUSE);
-    exec(
-        b, "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'late visit')", VISIT, HOUSE);
-    syncAll(b, a, b);
+    server = TestServer.builder(dir).schema(schema(rule)).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    a.execute("INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
+    TestDevice.syncAll(a, b);
+    a.execute("DELETE FROM households WHERE id = ?", HOUSE);
+    b.execute(
+        "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'late visit')", VISIT, HOUSE);
+    TestDevice.syncAll(b, a, b);
     switch (rule) {
       case "cascade" -> {
         assertEverywhere(a, b, "households", 0);
         assertEverywhere(a, b, "visits", 0);
         assertThat(
-                cluster.serverRows(
+                server.query(
                     "SELECT tombstone IS NOT NULL AS kept FROM _fs_records"
                         + " WHERE rid = '"
                         + VISIT
@@ -223,40 +224,43 @@ class ForeignKeyEndToEndTest {
       default -> {
         assertEverywhere(a, b, "households", 1);
         assertEverywhere(a, b, "visits", 1);
-        JsonObject item = Cluster.only(cluster.reviewItems());
+        JsonObject item = server.review().onlyItem();
         assertThat(item.get("table").getAsString()).isEqualTo("households");
         assertThat(item.get("column").isJsonNull()).isTrue();
         assertThat(item.get("device_value").isJsonNull()).isTrue();
         assertThat(item.get("reason").getAsString()).contains(VISIT, "review");
-        assertThat(a.parked()).extracting(ParkedEdit::table).containsExactly("households");
+        assertThat(a.client().parked()).extracting(ParkedEdit::table).containsExactly("households");
         // take_device deletes the household and, as a person decided, its visits.
         assertThat(
-                cluster
+                server
+                    .review()
                     .resolve(item.get("id").getAsLong(), "{\"action\":\"take_device\"}")
                     .statusCode())
             .isEqualTo(200);
-        syncAll(a, b);
+        TestDevice.syncAll(a, b);
         assertEverywhere(a, b, "households", 0);
         assertEverywhere(a, b, "visits", 0);
-        assertThat(a.parked()).isEmpty();
+        assertThat(a.client().parked()).isEmpty();
       }
     }
   }
 
   @Test
   void keepServerOnAParkedChildLeavesTheParentDeletedAndSettlesTheDevice() throws Exception {
-    cluster = new Cluster(dir, schema("review"));
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    exec(a, "INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
-    syncAll(a, b);
-    exec(a, "DELETE FROM households WHERE id = ?", HOUSE);
-    exec(
-        b, "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'late visit')", VISIT, HOUSE);
-    syncAll(a, b);
-    JsonObject item = Cluster.only(cluster.reviewItems());
+    server =
+        TestServer.builder(dir).schema(schema("review")).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    a.execute("INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
+    TestDevice.syncAll(a, b);
+    a.execute("DELETE FROM households WHERE id = ?", HOUSE);
+    b.execute(
+        "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'late visit')", VISIT, HOUSE);
+    TestDevice.syncAll(a, b);
+    JsonObject item = server.review().onlyItem();
     assertThat(
-            cluster
+            server
+                .review()
                 .resolve(item.get("id").getAsLong(), "{\"action\":\"set\",\"value\":1}")
                 .body()
                 .strip())
@@ -266,40 +270,46 @@ class ForeignKeyEndToEndTest {
                 + " holds a whole record of 'visits'; resolve it with keep_server or"
                 + " take_device\"}");
     assertThat(
-            cluster
+            server
+                .review()
                 .resolve(item.get("id").getAsLong(), "{\"action\":\"keep_server\"}")
                 .statusCode())
         .isEqualTo(200);
-    syncAll(a, b);
+    TestDevice.syncAll(a, b);
     assertEverywhere(a, b, "households", 0);
     assertEverywhere(a, b, "visits", 0);
-    assertThat(b.parked()).isEmpty();
+    assertThat(b.client().parked()).isEmpty();
   }
 
   @Test
   void parentAndChildChangedInOneBatchWhileTheParentIsDeletedFollowTheRule() {
-    cluster = new Cluster(dir, schema("cascade"));
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    exec(a, "INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
-    syncAll(a, b);
+    server =
+        TestServer.builder(dir).schema(schema("cascade")).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    a.execute("INSERT INTO households (id, name) VALUES (?, 'Amina')", HOUSE);
+    TestDevice.syncAll(a, b);
     // One batch: a new visit of the household, then the household's delete.
-    exec(
-        a, "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'same batch')", VISIT, HOUSE);
-    exec(a, "DELETE FROM households WHERE id = ?", HOUSE);
-    syncAll(a, b);
+    a.execute(
+        "INSERT INTO visits (id, household_id, note) VALUES (?, ?, 'same batch')", VISIT, HOUSE);
+    a.execute("DELETE FROM households WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a, b);
     assertEverywhere(a, b, "households", 0);
     assertEverywhere(a, b, "visits", 0);
   }
 
-  private static void assertEverywhere(
-      FieldSyncClient a, FieldSyncClient b, String table, int count) {
-    sync(a);
-    assertThat(rows(a, table)).as("%s on device-a", table).hasSize(count);
-    assertThat(rows(b, table)).as("%s on device-b", table).hasSize(count);
+  private static void assertEverywhere(TestDevice a, TestDevice b, String table, int count) {
+    a.syncThroughFaults();
+    assertThat(a.rows(table)).as("%s on device-a", table).hasSize(count);
+    assertThat(b.rows(table)).as("%s on device-b", table).hasSize(count);
   }
 
   private static Map<String, Object> row(String id, String householdId, String note) {
     return Map.of("id", id, "household_id", householdId, "note", note);
+  }
+
+  /** A device seeded by its name, so a run replays the same batch ids. */
+  private TestDevice device(String name) {
+    return server.device(name, builder -> builder.seed(name.hashCode()));
   }
 }

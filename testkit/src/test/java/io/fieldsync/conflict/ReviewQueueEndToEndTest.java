@@ -1,15 +1,14 @@
 package io.fieldsync.conflict;
 
-import static io.fieldsync.conflict.Cluster.exec;
-import static io.fieldsync.conflict.Cluster.syncAll;
-import static io.fieldsync.conflict.Cluster.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.ParkedEdit;
+import io.fieldsync.testkit.ManualClock;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -38,34 +37,34 @@ class ReviewQueueEndToEndTest {
           "01890000-0000-7000-8000-000000000003");
 
   @TempDir Path dir;
-  Cluster cluster;
+  TestServer server;
 
   @AfterEach
   void stop() {
-    cluster.close();
+    server.close();
   }
 
   @Test
   void eachResolutionSyncsToEveryDeviceAndSettlesTheParkedEdit() throws Exception {
-    cluster = new Cluster(dir, SCHEMA);
-    FieldSyncClient a = cluster.device("device-a");
-    FieldSyncClient b = cluster.device("device-b");
-    FieldSyncClient c = cluster.device("device-c");
+    server = TestServer.builder(dir).schema(SCHEMA).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    TestDevice c = device("device-c");
     for (String id : IDS) {
-      exec(a, "INSERT INTO households (id, notes) VALUES (?, 'start')", id);
+      a.execute("INSERT INTO households (id, notes) VALUES (?, 'start')", id);
     }
-    syncAll(a, b, c);
-    long base = ((Number) value(b, "SELECT cursor FROM _fs_state")).longValue();
+    TestDevice.syncAll(a, b, c);
+    long base = ((Number) b.value("SELECT cursor FROM _fs_state")).longValue();
     for (String id : IDS) {
-      exec(a, "UPDATE households SET notes = 'from a' WHERE id = ?", id);
-      exec(b, "UPDATE households SET notes = 'from b' WHERE id = ?", id);
+      a.execute("UPDATE households SET notes = 'from a' WHERE id = ?", id);
+      b.execute("UPDATE households SET notes = 'from b' WHERE id = ?", id);
     }
-    syncAll(a, b);
-    assertThat(b.parked())
+    TestDevice.syncAll(a, b);
+    assertThat(b.client().parked())
         .extracting(ParkedEdit::column)
         .containsExactly("notes", "notes", "notes");
 
-    JsonArray items = cluster.reviewItems();
+    JsonArray items = server.review().items();
     assertThat(items).hasSize(3);
     Map<String, Long> itemByRecord = new HashMap<>();
     for (JsonElement element : items) {
@@ -81,32 +80,35 @@ class ReviewQueueEndToEndTest {
       assertThat(item.get("server_hlc").getAsLong()).isPositive();
       assertThat(item.get("device_hlc").getAsLong()).isPositive();
       assertThat(Instant.parse(item.get("created_at").getAsString()))
-          .isEqualTo(Instant.ofEpochMilli(cluster.wall.get()));
+          .isEqualTo(Instant.ofEpochMilli(server.clock().millis()));
     }
 
     assertThat(
-            cluster
+            server
+                .review()
                 .resolve(itemByRecord.get(IDS.get(0)), "{\"action\":\"keep_server\"}")
                 .statusCode())
         .isEqualTo(200);
     assertThat(
-            cluster
+            server
+                .review()
                 .resolve(itemByRecord.get(IDS.get(1)), "{\"action\":\"take_device\"}")
                 .statusCode())
         .isEqualTo(200);
     assertThat(
-            cluster
+            server
+                .review()
                 .resolve(itemByRecord.get(IDS.get(2)), "{\"action\":\"set\",\"value\":\"agreed\"}")
                 .statusCode())
         .isEqualTo(200);
-    syncAll(a, b, c);
-    for (FieldSyncClient device : List.of(a, b, c)) {
+    TestDevice.syncAll(a, b, c);
+    for (TestDevice device : List.of(a, b, c)) {
       assertThat(notes(device)).containsExactly("from a", "from b", "agreed");
     }
-    assertThat(b.parked()).isEmpty();
-    assertThat(cluster.reviewItems()).isEmpty();
+    assertThat(b.client().parked()).isEmpty();
+    assertThat(server.review().items()).isEmpty();
     assertThat(
-            cluster.serverRows(
+            server.query(
                 "SELECT outcome FROM _fs_journal WHERE op = 'resolve' AND seq > 0 ORDER BY seq"))
         .containsExactly(
             Map.of("outcome", "review_keep_server"),
@@ -114,7 +116,12 @@ class ReviewQueueEndToEndTest {
             Map.of("outcome", "review_set"));
   }
 
-  private static List<Object> notes(FieldSyncClient device) {
-    return Cluster.rows(device, "households").stream().map(row -> row.get("notes")).toList();
+  private static List<Object> notes(TestDevice device) {
+    return device.rows("households").stream().map(row -> row.get("notes")).toList();
+  }
+
+  /** A device seeded by its name, so a run replays the same batch ids. */
+  private TestDevice device(String name) {
+    return server.device(name, builder -> builder.seed(name.hashCode()));
   }
 }

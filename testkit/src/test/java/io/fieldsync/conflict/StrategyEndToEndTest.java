@@ -1,18 +1,15 @@
 package io.fieldsync.conflict;
 
-import static io.fieldsync.conflict.Cluster.exec;
-import static io.fieldsync.conflict.Cluster.rows;
-import static io.fieldsync.conflict.Cluster.sync;
-import static io.fieldsync.conflict.Cluster.syncAll;
-import static io.fieldsync.conflict.Cluster.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.ParkedEdit;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.schema.ConflictRule;
+import io.fieldsync.testkit.ManualClock;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -48,29 +45,28 @@ class StrategyEndToEndTest {
   static final String OTHER = "01890000-0000-7000-8000-000000000002";
 
   @TempDir Path dir;
-  Cluster cluster;
-  FieldSyncClient a;
-  FieldSyncClient b;
-  FieldSyncClient c;
+  TestServer server;
+  TestDevice a;
+  TestDevice b;
+  TestDevice c;
 
   @BeforeEach
   void start() {
-    cluster = new Cluster(dir, SCHEMA);
-    a = cluster.device("device-a");
-    b = cluster.device("device-b");
-    c = cluster.device("device-c");
-    exec(
-        a,
+    server = TestServer.builder(dir).schema(SCHEMA).clock(ManualClock.startingNow()).start();
+    a = device("device-a");
+    b = device("device-b");
+    c = device("device-c");
+    a.execute(
         "INSERT INTO households (id, head_name, region, visit_count, participants, notes, status,"
             + " max_temp, min_temp) VALUES (?, 'Amina', 'north', 0, '[\"ana\"]', 'start', 'new',"
             + " 37.0, 37.0)",
         HOUSE);
-    syncAll(a, b, c);
+    TestDevice.syncAll(a, b, c);
   }
 
   @AfterEach
   void stop() {
-    cluster.close();
+    server.close();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -89,26 +85,26 @@ class StrategyEndToEndTest {
   }
 
   private void laterStampWinsWhicheverDeviceSyncsLast() {
-    exec(a, "UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
-    long stampOfA = ((Number) value(a, "SELECT max(hlc) FROM _fs_changelog")).longValue();
+    a.execute("UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
+    long stampOfA = ((Number) a.value("SELECT max(hlc) FROM _fs_changelog")).longValue();
     // B edits after A in HLC order (what a later wall clock gives), then syncs first.
-    exec(b, "UPDATE _fs_state SET hlc = max(hlc, ?)", stampOfA);
-    exec(b, "UPDATE households SET head_name = 'Amani' WHERE id = ?", HOUSE);
-    syncAll(b, a, b, c);
-    assertThat(value(c, "SELECT head_name FROM households")).isEqualTo("Amani");
+    b.execute("UPDATE _fs_state SET hlc = max(hlc, ?)", stampOfA);
+    b.execute("UPDATE households SET head_name = 'Amani' WHERE id = ?", HOUSE);
+    TestDevice.syncAll(b, a, b, c);
+    assertThat(c.value("SELECT head_name FROM households")).isEqualTo("Amani");
   }
 
   private void serverValueStaysAgainstAConcurrentEdit() {
-    exec(a, "UPDATE households SET status = 'visited' WHERE id = ?", HOUSE);
-    exec(b, "UPDATE households SET status = 'refused' WHERE id = ?", HOUSE);
-    syncAll(a, b);
-    assertThat(value(b, "SELECT status FROM households")).isEqualTo("visited");
+    a.execute("UPDATE households SET status = 'visited' WHERE id = ?", HOUSE);
+    b.execute("UPDATE households SET status = 'refused' WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a, b);
+    assertThat(b.value("SELECT status FROM households")).isEqualTo("visited");
     // An edit made after seeing the server's value is not a conflict and applies.
-    exec(b, "UPDATE households SET status = 'closed' WHERE id = ?", HOUSE);
-    syncAll(b, a, c);
-    assertThat(value(a, "SELECT status FROM households")).isEqualTo("closed");
+    b.execute("UPDATE households SET status = 'closed' WHERE id = ?", HOUSE);
+    TestDevice.syncAll(b, a, c);
+    assertThat(a.value("SELECT status FROM households")).isEqualTo("closed");
     assertThat(
-            cluster.serverRows(
+            server.query(
                 "SELECT outcome FROM _fs_journal WHERE device = 'device-b' AND fields LIKE"
                     + " '%refused%'"))
         .as("the losing edit is kept in the journal")
@@ -116,53 +112,52 @@ class StrategyEndToEndTest {
   }
 
   private void visitCounterIncrementedOnThreeOfflineDevicesAddsThree() {
-    for (FieldSyncClient device : List.of(a, b, c)) {
-      exec(device, "UPDATE households SET visit_count = visit_count + 1 WHERE id = ?", HOUSE);
+    for (TestDevice device : List.of(a, b, c)) {
+      device.execute("UPDATE households SET visit_count = visit_count + 1 WHERE id = ?", HOUSE);
     }
-    syncAll(c, a, b, c, a);
-    for (FieldSyncClient device : List.of(a, b, c)) {
-      assertThat(value(device, "SELECT visit_count FROM households")).isEqualTo(3);
+    TestDevice.syncAll(c, a, b, c, a);
+    for (TestDevice device : List.of(a, b, c)) {
+      assertThat(device.value("SELECT visit_count FROM households")).isEqualTo(3);
     }
   }
 
   private void largerValueWins() {
-    exec(a, "UPDATE households SET max_temp = 38.5 WHERE id = ?", HOUSE);
-    exec(b, "UPDATE households SET max_temp = 37.5 WHERE id = ?", HOUSE);
-    syncAll(a, b, a, c);
-    assertThat(value(b, "SELECT max_temp FROM households")).isEqualTo(38.5);
+    a.execute("UPDATE households SET max_temp = 38.5 WHERE id = ?", HOUSE);
+    b.execute("UPDATE households SET max_temp = 37.5 WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a, b, a, c);
+    assertThat(b.value("SELECT max_temp FROM households")).isEqualTo(38.5);
   }
 
   private void smallerValueWins() {
-    exec(a, "UPDATE households SET min_temp = 36.1 WHERE id = ?", HOUSE);
-    exec(b, "UPDATE households SET min_temp = 36.6 WHERE id = ?", HOUSE);
-    syncAll(a, b, a, c);
-    assertThat(value(b, "SELECT min_temp FROM households")).isEqualTo(36.1);
+    a.execute("UPDATE households SET min_temp = 36.1 WHERE id = ?", HOUSE);
+    b.execute("UPDATE households SET min_temp = 36.6 WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a, b, a, c);
+    assertThat(b.value("SELECT min_temp FROM households")).isEqualTo(36.1);
   }
 
   private void participantsAddedOnTwoDevicesBothSurvive() {
-    exec(a, "UPDATE households SET participants = '[\"ana\",\"ben\"]' WHERE id = ?", HOUSE);
-    exec(b, "UPDATE households SET participants = '[\"ana\",\"cy\"]' WHERE id = ?", HOUSE);
-    syncAll(a, b, a, c);
+    a.execute("UPDATE households SET participants = '[\"ana\",\"ben\"]' WHERE id = ?", HOUSE);
+    b.execute("UPDATE households SET participants = '[\"ana\",\"cy\"]' WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a, b, a, c);
     assertThat(elements(c)).containsExactlyInAnyOrder("\"ana\"", "\"ben\"", "\"cy\"");
   }
 
   private void criticalFieldEditedOnTwoDevicesGoesToReview() throws Exception {
-    exec(a, "UPDATE households SET notes = 'dog bites' WHERE id = ?", HOUSE);
-    exec(b, "UPDATE households SET notes = 'no dog' WHERE id = ?", HOUSE);
-    exec(
-        b,
+    a.execute("UPDATE households SET notes = 'dog bites' WHERE id = ?", HOUSE);
+    b.execute("UPDATE households SET notes = 'no dog' WHERE id = ?", HOUSE);
+    b.execute(
         "INSERT INTO households (id, head_name, region, visit_count) VALUES (?, 'Bo', 'south', 0)",
         OTHER);
-    sync(a);
-    SyncResult result = b.syncNow();
+    a.syncThroughFaults();
+    SyncResult result = b.sync();
     assertThat(result.parked()).isEqualTo(1);
     assertThat(result.applied()).as("the batch's other change still applies as sent").isEqualTo(1);
     assertThat(result.merged()).isZero();
     assertThat(result.rejected()).isZero();
-    syncAll(a, c);
-    assertThat(value(c, "SELECT head_name FROM households WHERE id = ?", OTHER)).isEqualTo("Bo");
-    assertThat(value(b, "SELECT notes FROM households WHERE id = ?", HOUSE)).isEqualTo("dog bites");
-    JsonObject item = Cluster.only(cluster.reviewItems());
+    TestDevice.syncAll(a, c);
+    assertThat(c.value("SELECT head_name FROM households WHERE id = ?", OTHER)).isEqualTo("Bo");
+    assertThat(b.value("SELECT notes FROM households WHERE id = ?", HOUSE)).isEqualTo("dog bites");
+    JsonObject item = server.review().onlyItem();
     assertThat(item.get("table").getAsString()).isEqualTo("households");
     assertThat(item.get("record_id").getAsString()).isEqualTo(HOUSE);
     assertThat(item.get("column").getAsString()).isEqualTo("notes");
@@ -170,7 +165,7 @@ class StrategyEndToEndTest {
     assertThat(item.get("device_value").getAsString()).isEqualTo("no dog");
     assertThat(item.get("server_device").getAsString()).isEqualTo("device-a");
     assertThat(item.get("device").getAsString()).isEqualTo("device-b");
-    List<ParkedEdit> parked = b.parked();
+    List<ParkedEdit> parked = b.client().parked();
     assertThat(parked).hasSize(1);
     assertThat(parked.get(0).table()).isEqualTo("households");
     assertThat(parked.get(0).recordId()).isEqualTo(HOUSE);
@@ -181,10 +176,10 @@ class StrategyEndToEndTest {
 
   @Test
   void concurrentEditsOfDifferentFieldsOfOneRecordBothSurvive() {
-    exec(a, "UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
-    exec(b, "UPDATE households SET region = 'south' WHERE id = ?", HOUSE);
-    syncAll(a, b, a, c);
-    assertThat(rows(c, "households").get(0))
+    a.execute("UPDATE households SET head_name = 'Amira' WHERE id = ?", HOUSE);
+    b.execute("UPDATE households SET region = 'south' WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a, b, a, c);
+    assertThat(c.rows("households").get(0))
         .containsEntry("head_name", "Amira")
         .containsEntry("region", "south");
     assertConverged();
@@ -192,11 +187,11 @@ class StrategyEndToEndTest {
 
   @Test
   void aRemovalRemovesOnlyWhatTheRemoverHadSeen() {
-    exec(b, "UPDATE households SET participants = '[\"ana\",\"ed\"]' WHERE id = ?", HOUSE);
-    sync(b);
+    b.execute("UPDATE households SET participants = '[\"ana\",\"ed\"]' WHERE id = ?", HOUSE);
+    b.syncThroughFaults();
     // A has not seen "ed": clearing the list removes only "ana".
-    exec(a, "UPDATE households SET participants = '[]' WHERE id = ?", HOUSE);
-    syncAll(a, b, c);
+    a.execute("UPDATE households SET participants = '[]' WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a, b, c);
     assertThat(elements(c)).containsExactly("\"ed\"");
     assertConverged();
   }
@@ -208,34 +203,39 @@ class StrategyEndToEndTest {
    */
   @Test
   void maxAndMinKeepTheExtremeOfEveryPendingWriteWhenTheDeviceSyncs() {
-    exec(a, "UPDATE households SET max_temp = 40.0, min_temp = 30.0 WHERE id = ?", HOUSE);
-    exec(a, "UPDATE households SET max_temp = 38.5, min_temp = 35.0 WHERE id = ?", HOUSE);
-    exec(b, "UPDATE households SET max_temp = 39.0, min_temp = 33.0 WHERE id = ?", HOUSE);
-    syncAll(a);
-    assertThat(rows(a, "households").get(0))
+    a.execute("UPDATE households SET max_temp = 40.0, min_temp = 30.0 WHERE id = ?", HOUSE);
+    a.execute("UPDATE households SET max_temp = 38.5, min_temp = 35.0 WHERE id = ?", HOUSE);
+    b.execute("UPDATE households SET max_temp = 39.0, min_temp = 33.0 WHERE id = ?", HOUSE);
+    TestDevice.syncAll(a);
+    assertThat(a.rows("households").get(0))
         .as("the device shows what it pushed")
         .containsEntry("max_temp", 40.0)
         .containsEntry("min_temp", 30.0);
-    syncAll(b, a, c);
-    assertThat(rows(c, "households").get(0))
+    TestDevice.syncAll(b, a, c);
+    assertThat(c.rows("households").get(0))
         .containsEntry("max_temp", 40.0)
         .containsEntry("min_temp", 30.0);
     assertConverged();
   }
 
-  private static Set<String> elements(FieldSyncClient device) {
+  private static Set<String> elements(TestDevice device) {
     Set<String> result = new HashSet<>();
-    String json = (String) value(device, "SELECT participants FROM households WHERE id = ?", HOUSE);
+    String json = (String) device.value("SELECT participants FROM households WHERE id = ?", HOUSE);
     JsonParser.parseString(json).getAsJsonArray().forEach(e -> result.add(e.toString()));
     return result;
   }
 
   private void assertConverged() {
-    syncAll(a, b, c);
-    List<java.util.Map<String, Object>> server =
-        cluster.serverRows("SELECT * FROM households ORDER BY 1");
-    for (FieldSyncClient device : List.of(a, b, c)) {
-      assertThat(rows(device, "households")).isEqualTo(server);
+    TestDevice.syncAll(a, b, c);
+    List<java.util.Map<String, Object>> serverRows =
+        server.query("SELECT * FROM households ORDER BY 1");
+    for (TestDevice device : List.of(a, b, c)) {
+      assertThat(device.rows("households")).isEqualTo(serverRows);
     }
+  }
+
+  /** A device seeded by its name, so a run replays the same batch ids. */
+  private TestDevice device(String name) {
+    return server.device(name, builder -> builder.seed(name.hashCode()));
   }
 }

@@ -1,44 +1,59 @@
 package io.fieldsync.live;
 
+import static io.fieldsync.live.LiveSchema.count;
+import static io.fieldsync.live.LiveSchema.insertHousehold;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
-import org.junit.jupiter.api.Test;
+import io.fieldsync.testkit.Eventually;
+import io.fieldsync.testkit.SeededTest;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
-class LiveChannelTest extends LiveFixture {
+class LiveChannelTest {
+  @TempDir Path dir;
+  TestServer server;
 
-  @Test
-  void writeOnOneDeviceIsAppliedOnTheOtherWithoutAnyoneCallingSync() throws Exception {
-    startServer();
-    FieldSyncClient a = device("a");
-    FieldSyncClient b = device("b");
-    Events eventsB = new Events();
+  @BeforeEach
+  void startServer() {
+    server =
+        TestServer.builder(dir)
+            .schema(LiveSchema.YAML)
+            .configure(config -> config.purgeIntervalMillis(0))
+            .start();
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  @SeededTest(seeds = SyncWorkerTest.SEED)
+  void writeOnOneDeviceIsAppliedOnTheOtherWithoutAnyoneCallingSync(long seed) throws Exception {
+    TestDevice a = server.device("a");
+    TestDevice b = server.device("b");
+    WorkerEvents eventsB = new WorkerEvents();
     // The interval is 10 minutes: only the live poke can bring B the change in time.
-    SyncWorker workerA = a.startWorker(SyncWorkerTest.options());
-    Events eventsA = new Events();
+    SyncWorker workerA = a.client().startWorker(SyncWorkerTest.options(seed));
+    WorkerEvents eventsA = new WorkerEvents();
     workerA.addListener(eventsA.all::add);
-    SyncWorker workerB = b.startWorker(SyncWorkerTest.options());
+    SyncWorker workerB = b.client().startWorker(SyncWorkerTest.options(seed));
     workerB.addListener(eventsB.all::add);
-    await(
+    Eventually.until(
         "both live channels",
         () -> workerA.status().live() && workerB.status().live(),
         () -> "events of a: " + eventsA.all + "; events of b: " + eventsB.all);
-    assertThat(server.liveDevices()).isEqualTo(2);
+    assertThat(server.server().liveDevices()).isEqualTo(2);
 
     insertHousehold(a, 1, "Ada");
 
-    await(
-        "the household on device b",
-        () -> {
-          try {
-            return count(b, "households") == 1;
-          } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-          }
-        });
-    assertThat(scalar(b, "SELECT head_name FROM households")).isEqualTo("Ada");
+    Eventually.until("the household on device b", () -> count(b, "households") == 1);
+    assertThat(b.value("SELECT head_name FROM households")).isEqualTo("Ada");
     assertThat(eventsB.of(WorkerEvent.Syncing.class))
         .anySatisfy(syncing -> assertThat(syncing.trigger()).isEqualTo("poke"));
     assertThat(eventsB.has(WorkerEvent.Poked.class)).isTrue();

@@ -1,48 +1,70 @@
 package io.fieldsync.live;
 
+import static io.fieldsync.live.LiveSchema.insertHousehold;
+import static io.fieldsync.live.LiveSchema.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
 import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
-import io.fieldsync.server.ServerConfig;
+import io.fieldsync.testkit.Eventually;
+import io.fieldsync.testkit.SeededTest;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
-class SyncWorkerTest extends LiveFixture {
-  static final long SEED = Long.getLong("fieldsync.test.seed", 42L);
+class SyncWorkerTest {
+  @TempDir Path dir;
+  TestServer server;
 
-  static WorkerOptions options() {
+  @BeforeEach
+  void startServer() {
+    server =
+        TestServer.builder(dir)
+            .schema(LiveSchema.YAML)
+            .configure(config -> config.purgeIntervalMillis(0))
+            .start();
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  /** The backoff jitter's seed unless {@code -Dfieldsync.seed=N} asks for another. */
+  static final long SEED = 42;
+
+  static WorkerOptions options(long seed) {
     return WorkerOptions.defaults()
         .withDebounce(Duration.ofMillis(50))
         .withWritePoll(Duration.ofMillis(20))
         .withInterval(Duration.ofMinutes(10))
         .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
-        .withSeed(SEED);
+        .withSeed(seed);
   }
 
-  @Test
-  void workerSyncsAfterTheServerComesBackWithBackoffInItsEvents() throws Exception {
-    startServer();
-    int port = server.port();
-    FieldSyncClient device = device("a");
-    Events events = new Events();
-    SyncWorker worker = device.startWorker(options());
+  @SeededTest(seeds = SEED)
+  void workerSyncsAfterTheServerComesBackWithBackoffInItsEvents(long seed) throws Exception {
+    TestDevice device = server.device("a");
+    WorkerEvents events = new WorkerEvents();
+    SyncWorker worker = device.client().startWorker(options(seed));
     worker.addListener(events.all::add);
-    await("the first sync", () -> worker.status().lastSuccessAt() != null);
+    Eventually.until("the first sync", () -> worker.status().lastSuccessAt() != null);
 
-    server.close();
-    server = null;
+    server.stop();
     insertHousehold(device, 1, "Ada");
-    await("three failed attempts", () -> events.of(WorkerEvent.Failed.class).size() >= 3);
+    Eventually.until(
+        "three failed attempts", () -> events.of(WorkerEvent.Failed.class).size() >= 3);
     assertThat(events.has(WorkerEvent.Offline.class)).isTrue();
     assertThat(worker.status().online()).isFalse();
     assertThat(worker.status().pending()).isGreaterThanOrEqualTo(0);
@@ -52,17 +74,21 @@ class SyncWorkerTest extends LiveFixture {
     for (int i = 0; i < 3; i++) {
       WorkerEvent.Failed failure = failed.get(i);
       long cap = Math.min(400, 50L << i);
-      assertThat(failure.attempt()).as("seed %d", SEED).isEqualTo(i + 1);
+      assertThat(failure.attempt()).as("seed %d", seed).isEqualTo(i + 1);
       assertThat(failure.retryIn().toMillis())
-          .as("attempt %d, seed %d", i + 1, SEED)
+          .as("attempt %d, seed %d", i + 1, seed)
           .isBetween(cap / 2, cap);
     }
 
-    startServer(port, SECRET, ServerConfig.DEFAULT_TOMBSTONE_HORIZON_MILLIS);
-    await(
+    server.restart();
+    Eventually.until(
         "the write to reach the restarted server",
-        () -> store.records(TENANT, "households", List.of(uuid(1))).containsKey(uuid(1)));
-    await("the worker to report success", () -> worker.status().failures() == 0);
+        () ->
+            server
+                .store()
+                .records(TestServer.TENANT, "households", List.of(uuid(1)))
+                .containsKey(uuid(1)));
+    Eventually.until("the worker to report success", () -> worker.status().failures() == 0);
     WorkerStatus status = worker.status();
     assertThat(status.online()).isTrue();
     assertThat(status.lastError()).isNull();
@@ -71,7 +97,7 @@ class SyncWorkerTest extends LiveFixture {
     assertThat(events.has(WorkerEvent.Online.class)).isTrue();
     // The worker updates its status before it emits Synced: wait for the event, not just the
     // status (this raced and failed once in a full verify).
-    await(
+    Eventually.until(
         "a Synced event after Online",
         () -> {
           List<WorkerEvent> seen = List.copyOf(events.all);
@@ -82,44 +108,37 @@ class SyncWorkerTest extends LiveFixture {
         () -> "events: " + events.all);
   }
 
-  @Test
-  void workerStopsWithTheReasonWhenTheTokenIsRevoked() throws Exception {
-    startServer();
-    int port = server.port();
-    FieldSyncClient device = device("a");
-    Events events = new Events();
-    SyncWorker worker = device.startWorker(options());
+  @SeededTest(seeds = SEED)
+  void workerStopsWithTheReasonWhenTheTokenIsRevoked(long seed) throws Exception {
+    TestDevice device = server.device("a");
+    WorkerEvents events = new WorkerEvents();
+    SyncWorker worker = device.client().startWorker(options(seed));
     worker.addListener(events.all::add);
-    await("the first sync", () -> worker.status().lastSuccessAt() != null);
+    Eventually.until("the first sync", () -> worker.status().lastSuccessAt() != null);
 
     // A new secret: every token minted with the old one is refused from now on.
-    server.close();
-    startServer(
-        port,
-        "another-secret-another-secret-another".getBytes(StandardCharsets.UTF_8),
-        ServerConfig.DEFAULT_TOMBSTONE_HORIZON_MILLIS);
+    server.restartWithNewSecret();
     insertHousehold(device, 1, "Ada");
 
-    await("the worker to stop", () -> events.has(WorkerEvent.Stopped.class));
+    Eventually.until("the worker to stop", () -> events.has(WorkerEvent.Stopped.class));
     WorkerEvent.Stopped stopped = events.of(WorkerEvent.Stopped.class).get(0);
     assertThat(stopped.fatal()).isTrue();
     assertThat(stopped.reason()).startsWith("not authorized: ").contains("returned 401");
-    await("the stopped state", () -> worker.status().state() == SyncWorker.State.STOPPED);
+    Eventually.until(
+        "the stopped state", () -> worker.status().state() == SyncWorker.State.STOPPED);
     assertThat(worker.status().stopReason()).isEqualTo(stopped.reason());
-    assertThat(device.workerStatus().lastError()).contains("401");
+    assertThat(device.client().workerStatus().lastError()).contains("401");
   }
 
-  @Test
-  void workerStopsWithTheReasonWhenAnAdminRevokesItsDevice() throws Exception {
-    startServer();
-    FieldSyncClient device = device("a");
-    Events events = new Events();
-    SyncWorker worker = device.startWorker(options());
+  @SeededTest(seeds = SEED)
+  void workerStopsWithTheReasonWhenAnAdminRevokesItsDevice(long seed) throws Exception {
+    TestDevice device = server.device("a");
+    WorkerEvents events = new WorkerEvents();
+    SyncWorker worker = device.client().startWorker(options(seed));
     worker.addListener(events.all::add);
-    await("the first sync", () -> worker.status().lastSuccessAt() != null);
+    Eventually.until("the first sync", () -> worker.status().lastSuccessAt() != null);
 
-    String admin =
-        server.tokens().mint(TENANT, "console", null, "admin", List.of(), Duration.ofHours(1));
+    String admin = server.adminToken(TestServer.TENANT);
     HttpResponse<String> revoked =
         HttpClient.newHttpClient()
             .send(
@@ -132,15 +151,15 @@ class SyncWorkerTest extends LiveFixture {
     assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
     insertHousehold(device, 1, "Ada");
 
-    await("the worker to stop", () -> events.has(WorkerEvent.Stopped.class));
+    Eventually.until("the worker to stop", () -> events.has(WorkerEvent.Stopped.class));
     WorkerEvent.Stopped stopped = events.of(WorkerEvent.Stopped.class).get(0);
     assertThat(stopped.fatal()).isTrue();
     // The live channel or the push may be the first to hear the 401; a sync says why.
     assertThat(stopped.reason()).startsWith("not authorized: ").contains("401");
-    assertThatThrownBy(device::syncNow)
+    assertThatThrownBy(device::sync)
         .isInstanceOf(io.fieldsync.AuthException.class)
         .hasMessageContaining("the tokens of device 'a' issued up to")
         .hasMessageEndingWith("were revoked; get a new token");
-    assertThat(device.status().pending()).as("the write waits in the outbox").isEqualTo(1);
+    assertThat(device.client().status().pending()).as("the write waits in the outbox").isEqualTo(1);
   }
 }

@@ -2,25 +2,20 @@ package io.fieldsync.multinode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
 import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
-import io.fieldsync.store.StoreOptions;
-import io.fieldsync.store.SyncStores;
-import io.fieldsync.store.postgres.testing.TestDatabase;
-import io.fieldsync.store.postgres.testing.TestPostgres;
+import io.fieldsync.testkit.Eventually;
+import io.fieldsync.testkit.ServerDatabase;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,69 +29,56 @@ class CrossNodeLiveTest {
   /** Far longer than the test: only a poke can start B's next cycle. */
   private static final Duration INTERVAL = Duration.ofMinutes(10);
 
-  private static final Duration WAIT = Duration.ofSeconds(10);
-
   @TempDir Path dir;
-  private TestDatabase database;
-  private Cluster cluster;
-  private final List<FieldSyncClient> clients = new ArrayList<>();
+  private TestServer server;
 
   @AfterEach
   void closeAll() {
-    try {
-      for (FieldSyncClient client : clients) {
-        client.close();
-      }
-      if (cluster != null) {
-        cluster.close();
-      }
-    } finally {
-      if (database != null) {
-        TestPostgres.dropDatabase(database);
-      }
+    if (server != null) {
+      server.close();
     }
   }
 
   @Test
   void aCommitThroughOneNodePokesALiveDeviceOnTheOtherNode() throws Exception {
-    database = TestPostgres.newDatabase("crossnodelive");
-    StoreOptions options = new StoreOptions(4, 10_000);
-    cluster =
-        new Cluster(
-            List.of(
-                SyncStores.open(database.location(), options),
-                SyncStores.open(database.location(), options)));
-    FieldSyncClient a = device("tablet-a", 0);
-    FieldSyncClient b = device("tablet-b", 1);
+    server =
+        TestServer.builder(dir)
+            .schema(NodeSchema.YAML)
+            .database(ServerDatabase.postgres("crossnodelive"))
+            .nodes(2)
+            .start();
+    TestDevice a = device("tablet-a", 0);
+    TestDevice b = device("tablet-b", 1);
     SyncWorker worker =
-        b.startWorker(
-            WorkerOptions.defaults()
-                .withInterval(INTERVAL)
-                .withDebounce(Duration.ofMillis(50))
-                .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
-                .withSeed(7));
+        b.client()
+            .startWorker(
+                WorkerOptions.defaults()
+                    .withInterval(INTERVAL)
+                    .withDebounce(Duration.ofMillis(50))
+                    .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
+                    .withSeed(7));
     List<WorkerEvent> events = new CopyOnWriteArrayList<>();
     worker.addListener(events::add);
-    await(
+    Eventually.until(
         "device b's first cycle and its live channel to node 2",
         () -> {
           WorkerStatus status = worker.status();
           return status.live() && status.lastSuccessAt() != null && !status.syncing();
         },
         () -> "status " + worker.status() + ", events " + events);
-    assertThat(cluster.servers.get(1).liveDevices()).as("live devices on node 2").isEqualTo(1);
-    assertThat(cluster.servers.get(0).liveDevices()).as("live devices on node 1").isZero();
+    assertThat(server.node(1).liveDevices()).as("live devices on node 2").isEqualTo(1);
+    assertThat(server.node(0).liveDevices()).as("live devices on node 1").isZero();
     events.clear();
 
-    try (Connection connection = a.connection();
+    try (Connection connection = a.client().connection();
         Statement sql = connection.createStatement()) {
       sql.execute(
           "INSERT INTO households (id, region, head_name, visits) VALUES"
               + " ('00000000-0000-7000-8000-000000000001', 'north', 'Ada', 2)");
     }
-    a.syncNow(); // through node 1
+    a.sync(); // through node 1
 
-    await(
+    Eventually.until(
         "the household on device b",
         () -> "Ada".equals(headName(b)),
         () -> "status " + worker.status() + ", events " + events);
@@ -108,32 +90,14 @@ class CrossNodeLiveTest {
         .doesNotContain("interval");
   }
 
-  private FieldSyncClient device(String name, int node) {
-    FieldSyncClient client = Cluster.device(dir, name, cluster.http(node, name), name.hashCode());
-    clients.add(client);
-    return client;
+  private TestDevice device(String name, int node) {
+    return server.device(
+        name,
+        node,
+        builder -> builder.transport(server.http(node, server.token(name))).seed(name.hashCode()));
   }
 
-  private static String headName(FieldSyncClient client) {
-    try (Connection connection = client.connection();
-        Statement sql = connection.createStatement();
-        ResultSet rows = sql.executeQuery("SELECT head_name FROM households")) {
-      return rows.next() ? rows.getString(1) : null;
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void await(
-      String what, BooleanSupplier condition, java.util.function.Supplier<String> context)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "timed out after " + WAIT + " waiting for " + what + ": " + context.get());
-      }
-      Thread.sleep(20);
-    }
+  private static String headName(TestDevice device) {
+    return (String) device.value("SELECT head_name FROM households");
   }
 }

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.TransportException;
-import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.Transport;
-import io.fieldsync.store.SyncStore;
-import io.fieldsync.wire.PullRequest;
-import io.fieldsync.wire.PullResponse;
-import io.fieldsync.wire.PushRequest;
-import io.fieldsync.wire.PushResponse;
-import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.testkit.FaultyTransport;
+import io.fieldsync.testkit.FaultyTransport.Fault;
+import io.fieldsync.testkit.ServerDatabase;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -36,61 +33,69 @@ abstract class DeviceScenarios {
   private static final String V2 = "0190f3a4-0000-7000-8000-0000000000a2";
 
   @TempDir Path dir;
-  private Cluster cluster;
-  private FieldSyncClient north;
-  private FieldSyncClient south;
-  private LosingTransport northLink;
+  private TestServer server;
+  private TestDevice north;
+  private TestDevice south;
+  private FaultyTransport northLink;
 
-  /** Opens the stores of the server nodes on a fresh, empty database. */
-  protected abstract List<SyncStore> openStores(Path dir);
+  /** A fresh, empty database for the server nodes. */
+  abstract ServerDatabase database(Path dir);
+
+  /** How many server nodes share it. */
+  abstract int nodes();
 
   @BeforeEach
   void start() throws Exception {
-    cluster = new Cluster(openStores(dir));
-    northLink = new LosingTransport(cluster.http(0, "north"));
-    north = Cluster.device(dir, "north", northLink, 1);
+    server =
+        TestServer.builder(dir)
+            .schema(NodeSchema.YAML)
+            .database(database(dir))
+            .nodes(nodes())
+            .start();
+    northLink = new FaultyTransport(server.http(0, server.token("north")));
+    north = server.device("north", 0, builder -> builder.transport(northLink).seed(1));
+    int last = server.nodeCount() - 1;
     south =
-        FieldSyncClient.builder(dir.resolve("south.db"))
-            .transport(cluster.http(cluster.size() - 1, "south"))
-            .seed(2)
-            .pullPageSize(2) // several pages, so children may arrive before parents
-            .initialize();
-    sql(
-        north,
+        server.device(
+            "south",
+            last,
+            builder ->
+                builder
+                    .transport(server.http(last, server.token("south")))
+                    .seed(2)
+                    .pullPageSize(2)); // several pages, so children may arrive before parents
+    north.sql(
         "INSERT INTO households (id, region, head_name, visits) VALUES ('"
             + H1
             + "', 'north', 'Ada', 10)");
-    sql(
-        north,
+    north.sql(
         "INSERT INTO households (id, region, head_name, visits) VALUES ('"
             + H2
             + "', 'north', 'Bo', 0)");
-    north.syncNow();
-    south.syncNow();
+    north.sync();
+    south.sync();
     assertThat(text(south, "SELECT head_name FROM households WHERE id = '" + H1 + "'"))
         .isEqualTo("Ada");
   }
 
   @AfterEach
   void stop() {
-    north.close();
-    south.close();
-    cluster.close();
+    server.close();
   }
 
   @Test
   void offlineEditsOnTwoDevicesConvergeLastWriterWins() throws Exception {
-    sql(north, "UPDATE households SET head_name = 'Ann' WHERE id = '" + H1 + "'");
+    north.sql("UPDATE households SET head_name = 'Ann' WHERE id = '" + H1 + "'");
     long northEdit = System.currentTimeMillis();
     // The later edit must carry a later clock: wait (bounded) for the wall clock to move on.
     while (System.currentTimeMillis() <= northEdit + 2) {
       Thread.onSpinWait();
     }
-    sql(south, "UPDATE households SET head_name = 'Bea' WHERE id = '" + H1 + "'");
-    north.syncNow();
-    south.syncNow();
-    north.syncNow();
-    for (FieldSyncClient device : List.of(north, south)) {
+    south.sql("UPDATE households SET head_name = 'Bea' WHERE id = '" + H1 + "'");
+    north.sync();
+    south.sync();
+    north.sync();
+    for (TestDevice device : List.of(north, south)) {
       assertThat(text(device, "SELECT head_name FROM households WHERE id = '" + H1 + "'"))
           .isEqualTo("Bea");
     }
@@ -98,16 +103,17 @@ abstract class DeviceScenarios {
 
   @Test
   void sumCounterIsExactAfterALostResponse() throws Exception {
-    sql(north, "UPDATE households SET visits = visits + 3 WHERE id = '" + H1 + "'");
-    sql(south, "UPDATE households SET visits = visits + 4 WHERE id = '" + H1 + "'");
-    northLink.loseNextPushResponse = true;
-    assertThatThrownBy(north::syncNow)
+    north.sql("UPDATE households SET visits = visits + 3 WHERE id = '" + H1 + "'");
+    south.sql("UPDATE households SET visits = visits + 4 WHERE id = '" + H1 + "'");
+    northLink.script(Fault.DROP_RESPONSE);
+    assertThatThrownBy(north::sync)
         .isInstanceOf(TransportException.class)
-        .hasMessage("push response lost after the server applied it");
-    north.syncNow(); // resends the same batch: the server replays its recorded outcome
-    south.syncNow();
-    north.syncNow();
-    for (FieldSyncClient device : List.of(north, south)) {
+        .hasMessageStartingWith("injected fault: the response to push call ")
+        .hasMessageEndingWith(" was lost after the server answered");
+    north.sync(); // resends the same batch: the server replays its recorded outcome
+    south.sync();
+    north.sync();
+    for (TestDevice device : List.of(north, south)) {
       assertThat(text(device, "SELECT visits FROM households WHERE id = '" + H1 + "'"))
           .isEqualTo("17");
     }
@@ -115,9 +121,9 @@ abstract class DeviceScenarios {
 
   @Test
   void deletePropagates() throws Exception {
-    sql(north, "DELETE FROM households WHERE id = '" + H2 + "'");
-    north.syncNow();
-    south.syncNow();
+    north.sql("DELETE FROM households WHERE id = '" + H2 + "'");
+    north.sync();
+    south.sync();
     assertThat(text(south, "SELECT count(*) FROM households WHERE id = '" + H2 + "'"))
         .isEqualTo("0");
     assertThat(text(south, "SELECT count(*) FROM households")).isEqualTo("1");
@@ -126,19 +132,17 @@ abstract class DeviceScenarios {
   @Test
   void insertsWithForeignKeysArriveWithTheirParents() throws Exception {
     String h3 = "0190f3a4-0000-7000-8000-000000000003";
-    sql(south, "INSERT INTO households (id, region, visits) VALUES ('" + h3 + "', 'south', 0)");
-    sql(
-        south,
+    south.sql("INSERT INTO households (id, region, visits) VALUES ('" + h3 + "', 'south', 0)");
+    south.sql(
         "INSERT INTO visits (id, household_id, note) VALUES ('" + V1 + "', '" + h3 + "', 'first')");
-    sql(
-        south,
+    south.sql(
         "INSERT INTO visits (id, household_id, note) VALUES ('"
             + V2
             + "', '"
             + H1
             + "', 'second')");
-    south.syncNow();
-    north.syncNow();
+    south.sync();
+    north.sync();
     assertThat(
             text(
                 north,
@@ -148,45 +152,8 @@ abstract class DeviceScenarios {
     assertThat(text(north, "SELECT count(*) FROM households")).isEqualTo("3");
   }
 
-  /** Forwards to a node; can let the server apply a push and then lose its response. */
-  static final class LosingTransport implements Transport {
-    private final Transport next;
-    volatile boolean loseNextPushResponse;
-
-    LosingTransport(Transport next) {
-      this.next = next;
-    }
-
-    @Override
-    public SchemaResponse schema() {
-      return next.schema();
-    }
-
-    @Override
-    public PushResponse push(PushRequest request) {
-      PushResponse response = next.push(request);
-      if (loseNextPushResponse) {
-        loseNextPushResponse = false;
-        throw new TransportException("push response lost after the server applied it");
-      }
-      return response;
-    }
-
-    @Override
-    public PullResponse pull(PullRequest request) {
-      return next.pull(request);
-    }
-  }
-
-  private static void sql(FieldSyncClient device, String sql) throws SQLException {
-    try (Connection db = device.connection();
-        Statement statement = db.createStatement()) {
-      statement.executeUpdate(sql);
-    }
-  }
-
-  private static String text(FieldSyncClient device, String sql) throws SQLException {
-    try (Connection db = device.connection();
+  private static String text(TestDevice device, String sql) throws SQLException {
+    try (Connection db = device.client().connection();
         Statement statement = db.createStatement();
         ResultSet rows = statement.executeQuery(sql)) {
       assertThat(rows.next()).as(sql).isTrue();

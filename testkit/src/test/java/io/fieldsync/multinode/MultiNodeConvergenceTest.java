@@ -2,13 +2,12 @@ package io.fieldsync.multinode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.Transport;
 import io.fieldsync.store.StoreOptions;
-import io.fieldsync.store.SyncStore;
-import io.fieldsync.store.SyncStores;
-import io.fieldsync.store.postgres.testing.PostgresDatabaseExtension;
-import io.fieldsync.store.postgres.testing.TestDatabase;
+import io.fieldsync.testkit.FaultyTransport;
+import io.fieldsync.testkit.SeededTest;
+import io.fieldsync.testkit.ServerDatabase;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,8 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,9 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * later commit "fills" it, the device would never be sent it). The checker records every sequence
  * every pull returned and demands the exact run 1…N per device.
  *
- * <p>Replay with {@code -Dfieldsync.seed=…} (the seed is printed and named in every failure).
+ * <p>Seeded ({@link SeededTest}): the seed is printed, and a failure names the command that replays
+ * it.
  */
-@ExtendWith(PostgresDatabaseExtension.class)
 class MultiNodeConvergenceTest {
   private static final int NODES = 3;
   private static final int DEVICES = 16;
@@ -54,36 +51,32 @@ class MultiNodeConvergenceTest {
 
   @TempDir Path dir;
 
-  @Test
-  void everyDeviceReceivesEverySequenceOnceInOrderAndHoldsEveryChange(TestDatabase database)
-      throws Exception {
-    long seed = Long.getLong("fieldsync.seed", System.nanoTime());
-    String replay = "seed " + seed + " (replay with -Dfieldsync.seed=" + seed + ")";
-    System.out.println("MultiNodeConvergenceTest " + replay);
-    List<SyncStore> stores = new ArrayList<>();
-    for (int node = 0; node < NODES; node++) {
-      stores.add(SyncStores.open(database.location(), new StoreOptions(6, 20_000)));
-    }
+  @SeededTest
+  void everyDeviceReceivesEverySequenceOnceInOrderAndHoldsEveryChange(long seed) throws Exception {
+    String replay = "seed " + seed;
     ExecutorService threads = Executors.newFixedThreadPool(DEVICES);
-    try (Cluster cluster = new Cluster(stores)) {
-      List<FieldSyncClient> devices = new ArrayList<>();
-      List<RecordingTransport> recorders = new ArrayList<>();
+    try (TestServer server =
+        TestServer.builder(dir)
+            .schema(NodeSchema.YAML)
+            .database(ServerDatabase.postgres("multinode"))
+            .nodes(NODES)
+            .storeOptions(new StoreOptions(6, 20_000))
+            .start()) {
+      List<TestDevice> devices = new ArrayList<>();
+      List<FaultyTransport> recorders = new ArrayList<>();
       for (int d = 0; d < DEVICES; d++) {
         String name = "device-" + d;
-        List<Transport> nodes = new ArrayList<>();
-        for (int node = 0; node < NODES; node++) {
-          nodes.add(cluster.http(node, name));
-        }
-        RecordingTransport recorder = new RecordingTransport(new RoundRobinTransport(nodes, d));
+        FaultyTransport recorder = new FaultyTransport(server.roundRobin(name, d));
         recorders.add(recorder);
-        devices.add(Cluster.device(dir, name, recorder, seed + d));
+        long deviceSeed = seed + d;
+        devices.add(server.device(name, builder -> builder.transport(recorder).seed(deviceSeed)));
       }
 
       Set<String> inserted = ConcurrentHashMap.newKeySet();
       CyclicBarrier start = new CyclicBarrier(DEVICES);
       List<Future<?>> running = new ArrayList<>();
       for (int d = 0; d < DEVICES; d++) {
-        FieldSyncClient device = devices.get(d);
+        TestDevice device = devices.get(d);
         SplittableRandom random = new SplittableRandom(seed * 31 + d);
         running.add(
             threads.submit(
@@ -91,7 +84,7 @@ class MultiNodeConvergenceTest {
                   start.await(30, TimeUnit.SECONDS);
                   for (int round = 0; round < ROUNDS; round++) {
                     int count = 1 + random.nextInt(MAX_INSERTS_PER_ROUND);
-                    try (Connection db = device.connection();
+                    try (Connection db = device.client().connection();
                         PreparedStatement insert =
                             db.prepareStatement(
                                 "INSERT INTO households (id, region, visits) VALUES (?, ?, ?)")) {
@@ -104,7 +97,7 @@ class MultiNodeConvergenceTest {
                         inserted.add(id);
                       }
                     }
-                    device.syncNow();
+                    device.sync();
                   }
                   return null;
                 }));
@@ -113,25 +106,25 @@ class MultiNodeConvergenceTest {
         future.get(90, TimeUnit.SECONDS);
       }
       // Quiescence: nobody writes any more; one more cycle each brings everything down.
-      for (FieldSyncClient device : devices) {
-        assertThat(device.syncNow().pushed()).as(replay).isZero();
+      for (TestDevice device : devices) {
+        assertThat(device.sync().pushed()).as(replay).isZero();
       }
 
       long total = inserted.size();
-      assertThat(stores.get(2).currentSequence(Cluster.TENANT)).as(replay).isEqualTo(total);
+      assertThat(server.store(2).currentSequence(TestServer.TENANT)).as(replay).isEqualTo(total);
       List<Long> expected = LongStream.rangeClosed(1, total).boxed().toList();
       for (int d = 0; d < DEVICES; d++) {
         List<Long> received = new ArrayList<>();
-        for (RecordingTransport.Pull pull : recorders.get(d).pulls) {
+        for (FaultyTransport.Pull pull : recorders.get(d).pulls()) {
           received.addAll(pull.sequences());
         }
         // A device is not sent back its own writes: every other sequence arrives once, in order.
-        Set<Long> own = new HashSet<>(recorders.get(d).written);
+        Set<Long> own = new HashSet<>(recorders.get(d).written());
         List<Long> notOwn = expected.stream().filter(seq -> !own.contains(seq)).toList();
         assertThat(received.stream().filter(seq -> !own.contains(seq)).toList())
             .as(
                 "sequences device-%d received over its %d pulls, %s",
-                d, recorders.get(d).pulls.size(), replay)
+                d, recorders.get(d).pulls().size(), replay)
             .isEqualTo(notOwn);
         assertThat(received)
             .as("in order, once each, %s", replay)
@@ -140,9 +133,9 @@ class MultiNodeConvergenceTest {
         assertThat(ids(devices.get(d)))
             .as("device-%d's households, %s", d, replay)
             .isEqualTo(new TreeSet<>(inserted));
-        assertThat(devices.get(d).status().cursor()).as(replay).isEqualTo(total);
+        assertThat(devices.get(d).client().status().cursor()).as(replay).isEqualTo(total);
       }
-      for (FieldSyncClient device : devices) {
+      for (TestDevice device : devices) {
         device.close();
       }
     } finally {
@@ -150,9 +143,9 @@ class MultiNodeConvergenceTest {
     }
   }
 
-  private static Set<String> ids(FieldSyncClient device) throws Exception {
+  private static Set<String> ids(TestDevice device) throws Exception {
     Set<String> ids = new TreeSet<>();
-    try (Connection db = device.connection();
+    try (Connection db = device.client().connection();
         Statement statement = db.createStatement();
         ResultSet rows = statement.executeQuery("SELECT id FROM households")) {
       while (rows.next()) {

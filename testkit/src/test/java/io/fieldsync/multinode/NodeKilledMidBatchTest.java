@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.TransportException;
 import io.fieldsync.client.FailoverTransport;
-import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncResult;
-import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
-import io.fieldsync.store.SyncStores;
-import io.fieldsync.store.postgres.testing.PostgresDatabaseExtension;
-import io.fieldsync.store.postgres.testing.TestDatabase;
+import io.fieldsync.testkit.FaultyTransport;
+import io.fieldsync.testkit.ServerDatabase;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,39 +30,43 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sum} counter ends exact. A second device whose cursor came from node A continues through
  * node B with {@code Builder.servers} and receives exactly the new sequences.
  */
-@ExtendWith(PostgresDatabaseExtension.class)
 class NodeKilledMidBatchTest {
   private static final String HOUSEHOLD = "0190f3a4-0000-7000-8000-000000000001";
 
   @TempDir Path dir;
 
   @Test
-  void killedBatchLeavesNothingAndItsRetryThroughAnotherNodeAppliesOnce(TestDatabase database)
-      throws Exception {
-    FaultyStore storeA =
-        new FaultyStore(SyncStores.open(database.location(), new StoreOptions(4, 10_000)));
-    SyncStore storeB = SyncStores.open(database.location(), new StoreOptions(4, 10_000));
-    try (Cluster cluster = new Cluster(List.of(storeA, storeB))) {
-      RecordingTransport phoneViaA = new RecordingTransport(cluster.http(0, "phone"));
-      RecordingTransport phoneViaB = new RecordingTransport(cluster.http(1, "phone"));
-      Path phoneDb = dir.resolve("phone.db");
-      Path tabletDb = dir.resolve("tablet.db");
+  void killedBatchLeavesNothingAndItsRetryThroughAnotherNodeAppliesOnce() throws Exception {
+    try (TestServer server =
+        TestServer.builder(dir)
+            .schema(NodeSchema.YAML)
+            .database(ServerDatabase.postgres("nodekilled"))
+            .nodes(2)
+            .wrapStore(0, FaultyStore::new)
+            .start()) {
+      ServerDatabase database = server.database();
+      FaultyStore storeA = (FaultyStore) server.store(0);
+      SyncStore storeB = server.store(1);
+      FaultyTransport phoneViaA = new FaultyTransport(server.http(0, server.token("phone")));
+      FaultyTransport phoneViaB = new FaultyTransport(server.http(1, server.token("phone")));
 
-      try (FieldSyncClient phone = Cluster.device(dir, "phone", phoneViaA, 1);
-          FieldSyncClient tablet = Cluster.device(dir, "tablet", cluster.http(0, "tablet"), 2)) {
-        sql(
-            phone,
+      try (TestDevice phone =
+              server.device("phone", builder -> builder.transport(phoneViaA).seed(1));
+          TestDevice tablet =
+              server.device(
+                  "tablet",
+                  builder -> builder.transport(server.http(0, server.token("tablet"))).seed(2))) {
+        phone.sql(
             "INSERT INTO households (id, region, visits) VALUES ('"
                 + HOUSEHOLD
                 + "', 'north', 10)");
-        assertThat(phone.syncNow().cursor()).isEqualTo(1);
-        assertThat(tablet.syncNow().cursor()).isEqualTo(1);
+        assertThat(phone.sync().cursor()).isEqualTo(1);
+        assertThat(tablet.sync().cursor()).isEqualTo(1);
 
         // Offline: one counter increment and nine new households, pushed as one batch of ten.
-        sql(phone, "UPDATE households SET visits = visits + 5 WHERE id = '" + HOUSEHOLD + "'");
+        phone.sql("UPDATE households SET visits = visits + 5 WHERE id = '" + HOUSEHOLD + "'");
         for (int i = 2; i <= 10; i++) {
-          sql(
-              phone,
+          phone.sql(
               "INSERT INTO households (id, region, visits) VALUES ('"
                   + String.format("0190f3a4-0000-7000-8000-%012d", i)
                   + "', 'south', 1)");
@@ -72,7 +74,7 @@ class NodeKilledMidBatchTest {
         AtomicLong terminated = new AtomicLong();
         storeA.arm(4, () -> terminated.set(killWritingSession(database)));
 
-        assertThatThrownBy(phone::syncNow)
+        assertThatThrownBy(phone::sync)
             .isInstanceOf(TransportException.class)
             .hasMessageContaining("/v1/push returned 503: the store is busy or unreachable");
         assertThat(storeA.faults).hasValue(1);
@@ -80,34 +82,36 @@ class NodeKilledMidBatchTest {
       }
 
       // Nothing of the killed batch is visible: not through node B, not in the tables.
-      assertThat(storeB.currentSequence(Cluster.TENANT)).isEqualTo(1);
-      assertThat(storeB.pull(Cluster.TENANT, 1, 100).records()).isEmpty();
+      assertThat(storeB.currentSequence(TestServer.TENANT)).isEqualTo(1);
+      assertThat(storeB.pull(TestServer.TENANT, 1, 100).records()).isEmpty();
       assertThat(query(database, "SELECT count(*) FROM households")).isEqualTo(1);
       assertThat(query(database, "SELECT visits FROM households")).isEqualTo(10);
       assertThat(query(database, "SELECT count(*) FROM _fs_batches")).isEqualTo(1);
       assertThat(query(database, "SELECT count(*) FROM _fs_records")).isEqualTo(1);
 
-      cluster.stop(0);
+      server.stop(0);
 
       // The phone retries through a failover list: A refuses connections, B takes the batch.
-      try (FieldSyncClient phone =
-          FieldSyncClient.builder(phoneDb)
-              .transport(
-                  new FailoverTransport(
-                      List.of(phoneViaA, phoneViaB),
-                      List.of(cluster.uri(0).toString(), cluster.uri(1).toString())))
-              .seed(3)
-              .open()) {
-        SyncResult result = phone.syncNow();
+      try (TestDevice phone =
+          server.open(
+              "phone",
+              builder ->
+                  builder
+                      .transport(
+                          new FailoverTransport(
+                              List.of(phoneViaA, phoneViaB),
+                              List.of(server.uri(0).toString(), server.uri(1).toString())))
+                      .seed(3))) {
+        SyncResult result = phone.sync();
         assertThat(result.pushed()).isEqualTo(10);
         assertThat(result.cursor()).isEqualTo(11);
       }
       // The reopened client's first call (the schema check) found A down and moved to B, so the
       // retry went to B alone; A saw the first batch and the killed one.
-      assertThat(phoneViaA.pushes.size()).isEqualTo(2);
-      assertThat(phoneViaB.pushes.size()).isEqualTo(1);
-      byte[] killed = phoneViaA.pushes.get(1);
-      assertThat(java.util.Arrays.equals(phoneViaB.pushes.get(0), killed))
+      assertThat(phoneViaA.pushes().size()).isEqualTo(2);
+      assertThat(phoneViaB.pushes().size()).isEqualTo(1);
+      byte[] killed = phoneViaA.pushes().get(1).toByteArray();
+      assertThat(java.util.Arrays.equals(phoneViaB.pushes().get(0).toByteArray(), killed))
           .as("the retry through B sends the killed batch's bytes (same batch id)")
           .isTrue();
 
@@ -116,26 +120,29 @@ class NodeKilledMidBatchTest {
           .isEqualTo(15);
       assertThat(query(database, "SELECT count(*) FROM households")).isEqualTo(10);
       assertThat(query(database, "SELECT count(*) FROM _fs_batches")).isEqualTo(2);
-      assertThat(storeB.currentSequence(Cluster.TENANT)).isEqualTo(11);
+      assertThat(storeB.currentSequence(TestServer.TENANT)).isEqualTo(11);
 
       // Delivering the same bytes once more is answered from the record, not applied again.
-      PushResponse again = cluster.http(1, "phone").push(PushRequest.parseFrom(killed));
+      PushResponse again =
+          server.http(1, server.token("phone")).push(PushRequest.parseFrom(killed));
       assertThat(again.getReplayed()).isTrue();
       assertThat(query(database, "SELECT visits FROM households WHERE id = '" + HOUSEHOLD + "'"))
           .isEqualTo(15);
-      assertThat(storeB.currentSequence(Cluster.TENANT)).isEqualTo(11);
+      assertThat(storeB.currentSequence(TestServer.TENANT)).isEqualTo(11);
 
       // The tablet's cursor (1) came from node A; through the node list it continues on B.
-      try (FieldSyncClient tablet =
-          FieldSyncClient.builder(tabletDb)
-              .servers(List.of(cluster.uri(0), cluster.uri(1)))
-              .token(cluster.token("tablet"))
-              .open()) {
-        assertThat(tablet.status().cursor()).isEqualTo(1);
-        SyncResult result = tablet.syncNow();
+      try (TestDevice tablet =
+          server.open(
+              "tablet",
+              builder ->
+                  builder
+                      .servers(List.of(server.uri(0), server.uri(1)))
+                      .token(server.token("tablet")))) {
+        assertThat(tablet.client().status().cursor()).isEqualTo(1);
+        SyncResult result = tablet.sync();
         assertThat(result.pulled()).isEqualTo(10);
         assertThat(result.cursor()).isEqualTo(11);
-        try (Connection db = tablet.connection();
+        try (Connection db = tablet.client().connection();
             Statement statement = db.createStatement();
             ResultSet rows =
                 statement.executeQuery("SELECT count(*), sum(visits) FROM households")) {
@@ -151,7 +158,7 @@ class NodeKilledMidBatchTest {
    * Terminates every other session of the database that has a write transaction open (only the push
    * in flight has one) and waits until it is gone; returns how many were killed.
    */
-  private static long killWritingSession(TestDatabase database) {
+  private static long killWritingSession(ServerDatabase database) {
     try (Connection admin = database.connect();
         Statement statement = admin.createStatement()) {
       String others =
@@ -180,14 +187,7 @@ class NodeKilledMidBatchTest {
     }
   }
 
-  private static void sql(FieldSyncClient device, String sql) throws SQLException {
-    try (Connection db = device.connection();
-        Statement statement = db.createStatement()) {
-      statement.executeUpdate(sql);
-    }
-  }
-
-  private static long query(TestDatabase database, String sql) throws SQLException {
+  private static long query(ServerDatabase database, String sql) throws SQLException {
     try (Connection db = database.connect();
         Statement statement = db.createStatement();
         ResultSet rows = statement.executeQuery(sql)) {

@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -15,15 +17,15 @@ import org.junit.jupiter.api.Test;
  * record-at-a-time path) and devices that take large mixed pages (inserts, updates of a few
  * columns, deletes, three tables) must end with exactly the same rows.
  */
-class BatchedPullTest extends EndToEndFixture {
+class BatchedPullTest extends EndToEndTest {
   private static final String[] REGIONS = {"north", "south", "east"};
 
   @Test
   void largeMixedPagesWriteExactlyTheRowsOfOneRecordPerPage() {
     SplittableRandom random = new SplittableRandom(2026);
-    TestDevice writer = device("writer");
-    TestDevice onePerPage = device("one-per-page", builder -> builder.pullPageSize(1));
-    TestDevice midway = device("midway", builder -> builder.pullPageSize(500));
+    TestDevice writer = server.device("writer");
+    TestDevice onePerPage = server.device("one-per-page", builder -> builder.pullPageSize(1));
+    TestDevice midway = server.device("midway", builder -> builder.pullPageSize(500));
     List<String> households = new ArrayList<>();
     List<String> visits = new ArrayList<>();
     Set<String> parents = new HashSet<>();
@@ -105,22 +107,22 @@ class BatchedPullTest extends EndToEndFixture {
     writer.sync();
     onePerPage.sync();
     midway.sync();
-    TestDevice fresh = device("fresh", builder -> builder.pullPageSize(700));
+    TestDevice fresh = server.device("fresh", builder -> builder.pullPageSize(700));
     fresh.sync();
 
-    Replicas.Snapshot rows = assertConverged(writer, onePerPage, midway, fresh);
+    Replicas.Snapshot rows = server.assertConverged(writer, onePerPage, midway, fresh);
     assertThat(rows.rows("households")).hasSizeGreaterThan(50);
     assertThat(midway.snapshot().toString()).isEqualTo(onePerPage.snapshot().toString());
   }
 
   @Test
   void aWriteFromAnotherConnectionAfterABatchedPullIsCaptured() {
-    TestDevice writer = device("writer");
+    TestDevice writer = server.device("writer");
     for (int n = 1; n <= 30; n++) {
       writer.sql(household(uuid(n), "north", "head " + n));
     }
     writer.sync();
-    TestDevice reader = device("reader", builder -> builder.pullPageSize(7));
+    TestDevice reader = server.device("reader", builder -> builder.pullPageSize(7));
     reader.sync();
     assertThat(reader.scalar("SELECT capture FROM _fs_state")).isEqualTo(1L);
 
@@ -129,7 +131,7 @@ class BatchedPullTest extends EndToEndFixture {
     assertThat(reader.client().status().pending()).isEqualTo(1);
     reader.sync();
     writer.sync();
-    assertThat(assertConverged(writer, reader).row("households", uuid(3)))
+    assertThat(server.assertConverged(writer, reader).row("households", uuid(3)))
         .containsEntry("head_name", "edited");
   }
 }

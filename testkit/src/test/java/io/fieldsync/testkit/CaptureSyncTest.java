@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.client.Sqlite3Shell;
@@ -13,11 +15,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Writes made without the library (another JDBC connection, the sqlite3 shell) are synced. */
-class CaptureSyncTest extends EndToEndFixture {
+class CaptureSyncTest extends EndToEndTest {
   @Test
   void aWriteThroughAPlainJdbcConnectionIsCapturedAndSynced() throws Exception {
-    TestDevice writer = device("tablet-writer");
-    TestDevice reader = device("tablet-reader");
+    TestDevice writer = server.device("tablet-writer");
+    TestDevice reader = server.device("tablet-reader");
     String h1 = uuid(1);
     String h2 = uuid(2);
     // No library in the way: the driver manager, default settings, autocommit.
@@ -33,7 +35,7 @@ class CaptureSyncTest extends EndToEndFixture {
     writer.sync();
     reader.sync();
 
-    Replicas.Snapshot rows = assertConverged(writer, reader);
+    Replicas.Snapshot rows = server.assertConverged(writer, reader);
     assertThat(rows.rows("households")).containsOnlyKeys(h1);
     assertThat(rows.row("households", h1))
         .containsEntry("head_name", "Fatou")
@@ -43,8 +45,8 @@ class CaptureSyncTest extends EndToEndFixture {
   @Test
   void aWriteThroughTheSqlite3ShellIsCapturedAndSynced() throws Exception {
     Path sqlite3 = Sqlite3Shell.require();
-    TestDevice writer = device("tablet-writer");
-    TestDevice reader = device("tablet-reader");
+    TestDevice writer = server.device("tablet-writer");
+    TestDevice reader = server.device("tablet-reader");
     String h1 = uuid(1);
     reader.sql(household(h1, "north", "Fatou"));
     reader.sync();
@@ -76,7 +78,7 @@ class CaptureSyncTest extends EndToEndFixture {
     writer.sync();
     reader.sync();
 
-    Replicas.Snapshot rows = assertConverged(writer, reader);
+    Replicas.Snapshot rows = server.assertConverged(writer, reader);
     assertThat(rows.rows("households")).containsOnlyKeys(h1, uuid(2));
     assertThat(rows.row("households", h1))
         .containsEntry("head_name", "Fatou Sow")

@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.clock.Hlc;
@@ -11,13 +13,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Devices edit offline, sync over real HTTP, and every replica ends up identical, by lww. */
-class ConvergenceTest extends EndToEndFixture {
-
+class ConvergenceTest extends EndToEndTest {
   @Test
   void offlineEditsOfFieldsInsertsAndDeletesConvergeByLastWriterWins() throws Exception {
-    TestDevice amina = device("tablet-amina");
-    TestDevice ben = device("phone-ben");
-    TestDevice chidi = device("tablet-chidi");
+    TestDevice amina = server.device("tablet-amina");
+    TestDevice ben = server.device("phone-ben");
+    TestDevice chidi = server.device("tablet-chidi");
     String h1 = uuid(1);
     String h2 = uuid(2);
     String h3 = uuid(3);
@@ -26,7 +27,7 @@ class ConvergenceTest extends EndToEndFixture {
     amina.sync();
     ben.sync();
     chidi.sync();
-    assertConverged(amina, ben, chidi);
+    server.assertConverged(amina, ben, chidi);
 
     // Offline: different fields of h1, the same field of h1, inserts, a delete.
     amina.sql("UPDATE households SET head_name = 'Fatou Diallo' WHERE id = '" + h1 + "'");
@@ -58,7 +59,7 @@ class ConvergenceTest extends EndToEndFixture {
     ben.sync();
     chidi.sync();
 
-    Replicas.Snapshot rows = assertConverged(amina, ben, chidi);
+    Replicas.Snapshot rows = server.assertConverged(amina, ben, chidi);
     Map<String, Object> first = rows.row("households", h1);
     assertThat(first)
         .containsEntry("head_name", "Fatou Diallo")
@@ -72,8 +73,8 @@ class ConvergenceTest extends EndToEndFixture {
 
   @Test
   void equalStampsAreDecidedByDeviceIdWhicheverPushesFirst() throws Exception {
-    TestDevice anna = device("device-anna");
-    TestDevice zoe = device("device-zoe");
+    TestDevice anna = server.device("device-anna");
+    TestDevice zoe = server.device("device-zoe");
     String zoeFirst = uuid(1);
     String annaFirst = uuid(2);
     anna.sql(household(zoeFirst, "north", "Original"), household(annaFirst, "north", "Original"));
@@ -84,7 +85,7 @@ class ConvergenceTest extends EndToEndFixture {
       // Both clocks are set to the same stamp (within the server's skew tolerance), so both
       // edits carry the same HLC and only the device id can decide.
       long stamp = (System.currentTimeMillis() + 20_000) << 16;
-      for (TestDevice device : devices) {
+      for (TestDevice device : server.devices()) {
         device.sql("UPDATE _fs_state SET hlc = " + stamp);
       }
       anna.sql("UPDATE households SET head_name = 'by anna' WHERE id = '" + id + "'");
@@ -100,7 +101,7 @@ class ConvergenceTest extends EndToEndFixture {
       anna.sync();
     }
 
-    Replicas.Snapshot rows = assertConverged(anna, zoe);
+    Replicas.Snapshot rows = server.assertConverged(anna, zoe);
     assertThat(rows.row("households", zoeFirst)).containsEntry("head_name", "by zoe");
     assertThat(rows.row("households", annaFirst)).containsEntry("head_name", "by zoe");
   }

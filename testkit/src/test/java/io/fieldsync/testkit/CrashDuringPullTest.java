@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -10,12 +12,11 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** A device process killed while applying a pulled page reopens consistent and finishes. */
-class CrashDuringPullTest extends EndToEndFixture {
-
+class CrashDuringPullTest extends EndToEndTest {
   @Test
   void aDeviceKilledWhileApplyingAPullPageReopensConsistentAndFinishesTheSync() throws Exception {
-    TestDevice field = device("tablet-field");
-    TestDevice victim = device("tablet-victim");
+    TestDevice field = server.device("tablet-field");
+    TestDevice victim = server.device("tablet-victim");
     String h1 = uuid(1);
     victim.sql(household(h1, "north", "Fatou"));
     victim.sync();
@@ -34,7 +35,6 @@ class CrashDuringPullTest extends EndToEndFixture {
     long cursorBefore = (Long) victim.scalar("SELECT cursor FROM _fs_state");
     Replicas.Snapshot rowsBefore = victim.snapshot();
     victim.close();
-    devices.remove(victim);
 
     Path log = dir.resolve("victim.log");
     int exit =
@@ -46,8 +46,7 @@ class CrashDuringPullTest extends EndToEndFixture {
             Duration.ofSeconds(60));
     assertThat(exit).as("child exit code; its log:%n%s", Files.readString(log)).isEqualTo(77);
 
-    TestDevice reopened = TestDevice.open(dir, "tablet-victim", UnaryOperator.identity());
-    devices.add(reopened);
+    TestDevice reopened = server.open("tablet-victim", UnaryOperator.identity());
     // The push before the pull was acknowledged; the page never committed.
     assertThat(reopened.scalar("SELECT cursor FROM _fs_state")).isEqualTo(cursorBefore);
     assertThat(reopened.snapshot().toString()).isEqualTo(rowsBefore.toString());
@@ -55,7 +54,7 @@ class CrashDuringPullTest extends EndToEndFixture {
     assertThat(reopened.scalar("SELECT count(*) FROM _fs_changelog")).isEqualTo(0L);
     assertThat(reopened.scalar("SELECT count(*) FROM _fs_inflight")).isEqualTo(0L);
     assertThat(reopened.scalar("PRAGMA integrity_check")).isEqualTo("ok");
-    assertThat(serverRows().row("households", h1)).containsEntry("head_name", "Fatou Sow");
+    assertThat(server.snapshot().row("households", h1)).containsEntry("head_name", "Fatou Sow");
 
     // Capture is still on: a new local write is logged and travels.
     reopened.sql("UPDATE households SET members = 3 WHERE id = '" + h1 + "'");
@@ -63,7 +62,7 @@ class CrashDuringPullTest extends EndToEndFixture {
     reopened.sync();
     field.sync();
 
-    Replicas.Snapshot rows = assertConverged(reopened, field);
+    Replicas.Snapshot rows = server.assertConverged(reopened, field);
     assertThat(rows.rows("households")).hasSize(6);
     assertThat(rows.rows("visits")).hasSize(5);
     assertThat(rows.row("households", h1)).containsEntry("members", 3L);

@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.client.SyncResult;
@@ -14,12 +16,11 @@ import org.junit.jupiter.api.Test;
  * A pull leaves out what the pulling database itself pushed and had acknowledged, and only that: a
  * database that is new or restored from a copy, under the same device id, still gets every write.
  */
-class EchoSuppressionTest extends EndToEndFixture {
-
+class EchoSuppressionTest extends EndToEndTest {
   @Test
   void ownAcknowledgedWritesAreNotPulledBackButOtherDevicesWritesAre() {
-    TestDevice a = device("tablet-a");
-    TestDevice b = device("tablet-b");
+    TestDevice a = server.device("tablet-a");
+    TestDevice b = server.device("tablet-b");
     a.sql(
         household(uuid(1), "north", "Fatou"),
         "UPDATE households SET members = 4 WHERE id = '" + uuid(1) + "'");
@@ -34,7 +35,7 @@ class EchoSuppressionTest extends EndToEndFixture {
     assertThat(b.sync().pulled()).as("b's own edit sent back to b").isZero();
     assertThat(a.sync().pulled()).isEqualTo(1);
 
-    assertThat(assertConverged(a, b).row("households", uuid(1)))
+    assertThat(server.assertConverged(a, b).row("households", uuid(1)))
         .containsEntry("head_name", "Fatou Sow")
         .containsEntry("members", 4L);
   }
@@ -42,7 +43,7 @@ class EchoSuppressionTest extends EndToEndFixture {
   @Test
   void aDatabaseReinitialisedWithTheSameDeviceIdGetsItsEarlierWritesEvenWhenItPushesFirst()
       throws Exception {
-    try (TestDevice old = TestDevice.init(server, dir, "tablet-a")) {
+    try (TestDevice old = server.device("tablet-a")) {
       old.sql(household(uuid(1), "north", "Fatou"));
       old.sync();
       old.sql("UPDATE households SET head_name = 'Fatou Sow' WHERE id = '" + uuid(1) + "'");
@@ -59,7 +60,7 @@ class EchoSuppressionTest extends EndToEndFixture {
       fresh.sync();
 
       assertThat(resyncs).hasSize(1);
-      Replicas.Snapshot rows = assertConverged(fresh);
+      Replicas.Snapshot rows = server.assertConverged(fresh);
       assertThat(rows.rows("households")).containsOnlyKeys(uuid(1), uuid(2));
       assertThat(rows.row("households", uuid(1))).containsEntry("head_name", "Fatou Sow");
     }
@@ -68,7 +69,7 @@ class EchoSuppressionTest extends EndToEndFixture {
   @Test
   void aDatabaseRestoredFromACopyTakenBeforeAPushGetsThatPushBack() throws Exception {
     Path copy = dir.resolve("tablet-a-copy.db");
-    try (TestDevice device = TestDevice.init(server, dir, "tablet-a")) {
+    try (TestDevice device = server.device("tablet-a")) {
       device.sql(household(uuid(1), "north", "Fatou"));
       device.sync();
       device.sql("VACUUM INTO '" + copy + "'");
@@ -83,7 +84,7 @@ class EchoSuppressionTest extends EndToEndFixture {
     Files.deleteIfExists(dir.resolve("tablet-a.db-wal"));
     Files.deleteIfExists(dir.resolve("tablet-a.db-shm"));
     Files.copy(copy, database, StandardCopyOption.REPLACE_EXISTING);
-    try (TestDevice restored = TestDevice.open(dir, "tablet-a", UnaryOperator.identity())) {
+    try (TestDevice restored = server.open("tablet-a", UnaryOperator.identity())) {
       assertThat(restored.scalar("SELECT count(*) FROM households")).isEqualTo(1L);
       List<String> resyncs = resyncs(restored);
       restored.sql(household(uuid(3), "east", "Esther"));
@@ -91,7 +92,7 @@ class EchoSuppressionTest extends EndToEndFixture {
       restored.sync();
 
       assertThat(resyncs).as("the restored copy is older than the device's history").hasSize(1);
-      Replicas.Snapshot rows = assertConverged(restored);
+      Replicas.Snapshot rows = server.assertConverged(restored);
       assertThat(rows.rows("households")).containsOnlyKeys(uuid(1), uuid(2), uuid(3));
       assertThat(rows.row("households", uuid(1))).containsEntry("head_name", "Fatou Sow");
     }
@@ -99,8 +100,8 @@ class EchoSuppressionTest extends EndToEndFixture {
 
   @Test
   void mergedCountersAndMaximaConvergeWithoutTheEcho() {
-    TestDevice a = device("tablet-a");
-    TestDevice b = device("tablet-b");
+    TestDevice a = server.device("tablet-a");
+    TestDevice b = server.device("tablet-b");
     a.sql(household(uuid(1), "north", "Fatou"));
     a.sync();
     b.sync();
@@ -119,7 +120,7 @@ class EchoSuppressionTest extends EndToEndFixture {
     b.sync();
 
     assertThat(merged.merged()).isEqualTo(1);
-    assertThat(assertConverged(a, b).row("households", uuid(1)))
+    assertThat(server.assertConverged(a, b).row("households", uuid(1)))
         .containsEntry("visit_count", 7L)
         .containsEntry("members", 6L);
   }

@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * they were, and the devices sync normally afterwards. The exact status and message of each refusal
  * is pinned in the server module's RefusedRequestTest; this is the end-to-end angle.
  */
-class HostileRequestTest extends EndToEndFixture {
+class HostileRequestTest extends EndToEndTest {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private TestDevice field;
@@ -43,8 +45,8 @@ class HostileRequestTest extends EndToEndFixture {
 
   @BeforeEach
   void twoDevicesInSyncWithAPendingEdit() {
-    field = device("tablet-field");
-    office = device("laptop-office");
+    field = server.device("tablet-field");
+    office = server.device("laptop-office");
     field.sql(household(h1, "north", "Fatou"));
     field.sync();
     office.sync();
@@ -118,7 +120,7 @@ class HostileRequestTest extends EndToEndFixture {
 
     field.sync();
     office.sync();
-    Replicas.Snapshot rows = assertConverged(field, office);
+    Replicas.Snapshot rows = server.assertConverged(field, office);
     assertThat(rows.row("households", h1)).containsEntry("visit_count", 1L);
   }
 
@@ -157,7 +159,7 @@ class HostileRequestTest extends EndToEndFixture {
 
     field.sync();
     office.sync();
-    assertThat(assertConverged(field, office).row("households", h1))
+    assertThat(server.assertConverged(field, office).row("households", h1))
         .containsEntry("visit_count", 1L);
   }
 
@@ -169,40 +171,35 @@ class HostileRequestTest extends EndToEndFixture {
         new TokenService(secret, () -> issued)
             .mint(TestServer.TENANT, field.name(), null, null, List.of(), Duration.ofHours(1));
     field.close();
-    devices.remove(field);
     String before = state();
 
-    TestDevice stale = TestDevice.open(dir, field.name(), builder -> builder.token(expired));
-    devices.add(stale);
+    TestDevice stale = server.open(field.name(), builder -> builder.token(expired));
     assertThatThrownBy(stale::sync)
         .isInstanceOf(AuthException.class)
         .hasMessageStartingWith(
             "GET " + server.uri() + "/v1/schema returned 401: token expired at ")
         .hasMessageEndingWith("; get a new one");
     stale.close();
-    devices.remove(stale);
     assertThat(state()).isEqualTo(before);
 
     TestDevice renewed =
-        TestDevice.open(dir, field.name(), builder -> builder.token(server.token(field.name())));
-    devices.add(renewed);
+        server.open(field.name(), builder -> builder.token(server.token(field.name())));
     renewed.sync();
     renewed.sync();
     office.sync();
-    assertThat(assertConverged(renewed, office).row("households", h1))
+    assertThat(server.assertConverged(renewed, office).row("households", h1))
         .containsEntry("visit_count", 1L);
   }
 
   @Test
   void aTokenOfAnotherTenantOrDeviceIsRefusedByTheDeviceAndChangesNothing() throws Exception {
     field.close();
-    devices.remove(field);
     String before = state();
     for (String[] identity :
         new String[][] {{"other-district", field.name()}, {TestServer.TENANT, "tablet-thief"}}) {
       TestDevice wrong =
-          TestDevice.open(
-              dir, field.name(), builder -> builder.token(server.token(identity[0], identity[1])));
+          server.open(
+              field.name(), builder -> builder.token(server.token(identity[0], identity[1])));
       assertThatThrownBy(wrong::sync)
           .isInstanceOf(ConfigException.class)
           .hasMessage(
@@ -220,17 +217,13 @@ class HostileRequestTest extends EndToEndFixture {
 
     // A device of the other tenant sees nothing of this one.
     TestDevice other =
-        TestDevice.init(
-            server,
-            dir,
+        server.device(
             "tablet-other",
             builder -> builder.token(server.token("other-district", "tablet-other")));
-    devices.add(other);
     other.sql(household(uuid(9), "west", "Other"));
     other.sync();
     assertThat(other.snapshot().rows("households")).containsOnlyKeys(uuid(9));
-    assertThat(Replicas.server(server.store(), "other-district", server.schema()).toString())
-        .isEqualTo(other.snapshot().toString());
+    assertThat(server.snapshot("other-district").toString()).isEqualTo(other.snapshot().toString());
     office.sync();
     assertThat(office.snapshot().rows("households")).containsOnlyKeys(h1);
   }
@@ -290,8 +283,8 @@ class HostileRequestTest extends EndToEndFixture {
   private String state() throws Exception {
     StringBuilder text = new StringBuilder();
     text.append("sequence=").append(server.sequence(TestServer.TENANT)).append('\n');
-    text.append(serverRows());
-    try (Connection connection = serverDatabase();
+    text.append(server.snapshot());
+    try (Connection connection = server.database().connect();
         Statement sql = connection.createStatement()) {
       for (String table : List.of("_fs_journal", "_fs_batches", "_fs_records", "_fs_review")) {
         try (ResultSet rows = sql.executeQuery("SELECT count(*) FROM " + table)) {
@@ -300,7 +293,7 @@ class HostileRequestTest extends EndToEndFixture {
         }
       }
     }
-    for (TestDevice device : devices) {
+    for (TestDevice device : server.devices()) {
       text.append(device.name()).append(":\n").append(device.snapshot());
       text.append(
           device.scalar(

@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,16 +13,15 @@ import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 
 /** A push the server committed but whose response never arrived is applied exactly once. */
-class LostResponseTest extends EndToEndFixture {
-
+class LostResponseTest extends EndToEndTest {
   @Test
   void aPushWhoseResponseIsLostIsRetriedAndAppliedExactlyOnce() throws Exception {
     String h1 = uuid(1);
-    TestDevice other = device("phone-other");
+    TestDevice other = server.device("phone-other");
     other.sql(household(h1, "north", "Fatou"));
     other.sync();
     FaultyTransport network = FaultyTransport.http(server.uri(), server.token("tablet-lossy"), 1);
-    TestDevice lossy = device("tablet-lossy", builder -> builder.transport(network));
+    TestDevice lossy = server.device("tablet-lossy", builder -> builder.transport(network));
     lossy.sync();
     long before = server.sequence(TestServer.TENANT);
 
@@ -40,7 +41,7 @@ class LostResponseTest extends EndToEndFixture {
     lossy.sync();
     other.sync();
 
-    Replicas.Snapshot rows = assertConverged(lossy, other);
+    Replicas.Snapshot rows = server.assertConverged(lossy, other);
     assertThat(rows.row("households", h1)).containsEntry("visit_count", 3L);
     assertThat(server.sequence(TestServer.TENANT)).isEqualTo(before + 1);
     assertThat(lossy.scalar("SELECT count(*) FROM _fs_inflight")).isEqualTo(0L);
@@ -54,7 +55,7 @@ class LostResponseTest extends EndToEndFixture {
 
   /** The device's journal rows and batch outcomes in the server's database. */
   private String journal(String device) throws Exception {
-    try (Connection connection = serverDatabase();
+    try (Connection connection = server.database().connect();
         Statement sql = connection.createStatement()) {
       String journal;
       try (ResultSet rows =

@@ -1,30 +1,20 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.fieldsync.TransportException;
-import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.ResyncResult;
-import io.fieldsync.client.Transport;
 import io.fieldsync.wire.PullRequest;
-import io.fieldsync.wire.PullResponse;
-import io.fieldsync.wire.PushRequest;
-import io.fieldsync.wire.PushResponse;
-import io.fieldsync.wire.SchemaResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.LongStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A device that pulls page by page ends with every record whole. Regression (fixed in bf93114): a
@@ -33,53 +23,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * seq 4; pages of 2: {2, 3} then {1}) reached a new device with head_name only, its region and
  * counts lost. {@code PullRequest.since} now names where the device's run of pages began.
  */
-class MultiPagePullTest extends EndToEndFixture {
+class MultiPagePullTest extends EndToEndTest {
   private static final long BASE_SEED = 0x5ace_2026L;
   private static final int SEEDS = 20;
 
-  /** Passes pulls on to HTTP and records them; fails every pull after the first {@code allowed}. */
-  static final class CutAfterPulls implements Transport {
-    private final Transport http;
-    private final int allowed;
-    final List<PullRequest> pulls = new CopyOnWriteArrayList<>();
-
-    CutAfterPulls(TestServer server, String device, int allowed) {
-      this(http(server, server.token(device)), allowed);
-    }
-
-    private CutAfterPulls(Transport http, int allowed) {
-      this.http = http;
-      this.allowed = allowed;
-    }
-
-    /** Pulls cut after {@code allowed}, under {@code token} (a scoped one, say). */
-    static CutAfterPulls withToken(TestServer server, String token, int allowed) {
-      return new CutAfterPulls(http(server, token), allowed);
-    }
-
-    static Transport http(TestServer server, String token) {
-      return new HttpTransport(server.uri(), token, Duration.ofSeconds(5), Duration.ofSeconds(30));
-    }
-
-    @Override
-    public SchemaResponse schema() {
-      return http.schema();
-    }
-
-    @Override
-    public PushResponse push(PushRequest request) {
-      return http.push(request);
-    }
-
-    @Override
-    public PullResponse pull(PullRequest request) {
-      pulls.add(request);
-      if (pulls.size() > allowed) {
-        throw new TransportException(
-            "injected fault: pull " + pulls.size() + " cut after " + allowed);
-      }
-      return http.pull(request);
-    }
+  /** A network to the server under the device's token whose pulls are cut after {@code allowed}. */
+  private FaultyTransport cutAfter(String device, int allowed) {
+    return new FaultyTransport(server.http(0, server.token(device))).cutPullsAfter(allowed);
   }
 
   private static long pullSince(TestDevice device) {
@@ -115,21 +65,22 @@ class MultiPagePullTest extends EndToEndFixture {
 
   @Test
   void aRecordCreatedBelowALaterPagesCursorAndUpdatedAboveItArrivesWhole() {
-    TestDevice writer = device("writer");
+    TestDevice writer = server.device("writer");
     writer.sql(fullHousehold(1, "Awa"), fullHousehold(2, "Binta"), fullHousehold(3, "Coumba"));
     writer.sync();
     writer.sql("UPDATE households SET head_name = 'Awa Diallo' WHERE id = '" + uuid(1) + "'");
     writer.sync();
-    CutAfterPulls network = new CutAfterPulls(server, "reader", Integer.MAX_VALUE);
-    TestDevice reader = device("reader", builder -> builder.transport(network).pullPageSize(2));
+    FaultyTransport network = cutAfter("reader", Integer.MAX_VALUE);
+    TestDevice reader =
+        server.device("reader", builder -> builder.transport(network).pullPageSize(2));
 
     reader.sync();
 
-    assertThat(network.pulls)
+    assertThat(network.pullRequests())
         .extracting(PullRequest::getCursor, PullRequest::getSince)
         .as("(cursor, since) of each page: one run from 0")
         .containsExactly(tuple(0L, 0L), tuple(3L, 0L));
-    Replicas.Snapshot rows = assertConverged(writer, reader);
+    Replicas.Snapshot rows = server.assertConverged(writer, reader);
     assertThat(reader.snapshot().row("households", uuid(1)))
         .as("household 1, delivered on the second page")
         .isEqualTo(rows.row("households", uuid(1)))
@@ -143,14 +94,13 @@ class MultiPagePullTest extends EndToEndFixture {
 
   @Test
   void aRunCutBetweenPagesKeepsItsSinceAcrossAReopen() {
-    TestDevice writer = device("writer");
+    TestDevice writer = server.device("writer");
     writer.sql(fullHousehold(1, "Awa"), fullHousehold(2, "Binta"));
     writer.sync();
-    TestDevice reader = device("reader", builder -> builder.pullPageSize(2));
+    TestDevice reader = server.device("reader", builder -> builder.pullPageSize(2));
     reader.sync();
     assertThat(pullSince(reader)).isEqualTo(2L);
     reader.close();
-    devices.remove(reader);
     // seq 3-6: four new households; seq 7-8: two of them updated again
     writer.sql(
         fullHousehold(3, "Coumba"),
@@ -163,29 +113,25 @@ class MultiPagePullTest extends EndToEndFixture {
         "UPDATE households SET latitude = NULL WHERE id = '" + uuid(4) + "'");
     writer.sync();
 
-    CutAfterPulls cut = new CutAfterPulls(server, "reader", 1);
+    FaultyTransport cut = cutAfter("reader", 1);
     TestDevice interrupted =
-        TestDevice.open(dir, "reader", builder -> builder.transport(cut).pullPageSize(2));
-    devices.add(interrupted);
+        server.open("reader", builder -> builder.transport(cut).pullPageSize(2));
     assertThatThrownBy(interrupted::sync)
         .isInstanceOf(TransportException.class)
         .hasMessage("injected fault: pull 2 cut after 1");
-    assertThat(cut.pulls).extracting(PullRequest::getSince).containsOnly(2L);
+    assertThat(cut.pullRequests()).extracting(PullRequest::getSince).containsOnly(2L);
     long stoppedAt = cursor(interrupted);
     assertThat(stoppedAt).as("cursor after the first page: households 5 and 6").isEqualTo(6L);
     assertThat(pullSince(interrupted)).as("the run is not over").isEqualTo(2L);
     interrupted.close();
-    devices.remove(interrupted);
 
-    CutAfterPulls rest = new CutAfterPulls(server, "reader", Integer.MAX_VALUE);
-    TestDevice reopened =
-        TestDevice.open(dir, "reader", builder -> builder.transport(rest).pullPageSize(2));
-    devices.add(reopened);
+    FaultyTransport rest = cutAfter("reader", Integer.MAX_VALUE);
+    TestDevice reopened = server.open("reader", builder -> builder.transport(rest).pullPageSize(2));
     reopened.sync();
 
-    assertThat(rest.pulls.get(0).getCursor()).isEqualTo(stoppedAt);
-    assertThat(rest.pulls).extracting(PullRequest::getSince).containsOnly(2L);
-    Replicas.Snapshot rows = assertConverged(writer, reopened);
+    assertThat(rest.pullRequests().get(0).getCursor()).isEqualTo(stoppedAt);
+    assertThat(rest.pullRequests()).extracting(PullRequest::getSince).containsOnly(2L);
+    Replicas.Snapshot rows = server.assertConverged(writer, reopened);
     assertThat(rows.rows("households")).hasSize(6);
     assertThat(rows.row("households", uuid(3)))
         .containsEntry("head_name", "Coumba Ba")
@@ -196,8 +142,8 @@ class MultiPagePullTest extends EndToEndFixture {
 
   @Test
   void aResyncInSmallPagesDeliversRecordsCreatedAndLaterUpdatedWhole() {
-    TestDevice writer = device("writer");
-    TestDevice tablet = device("tablet", builder -> builder.pullPageSize(2));
+    TestDevice writer = server.device("writer");
+    TestDevice tablet = server.device("tablet", builder -> builder.pullPageSize(2));
     for (int n = 1; n <= 5; n++) {
       writer.sql(fullHousehold(n, "Head " + n));
     }
@@ -226,7 +172,7 @@ class MultiPagePullTest extends EndToEndFixture {
 
     ResyncResult resync = tablet.client().resync();
     assertThat(resync.pages()).as("pages of the snapshot").isGreaterThan(3);
-    Replicas.Snapshot rows = assertConverged(writer, tablet);
+    Replicas.Snapshot rows = server.assertConverged(writer, tablet);
     assertThat(rows.rows("households")).hasSize(9);
     assertThat(rows.row("households", uuid(6)))
         .containsEntry("head_name", "Renamed 6")
@@ -237,37 +183,28 @@ class MultiPagePullTest extends EndToEndFixture {
         .containsEntry("visitor", "Ndeye");
     assertThat(pullSince(tablet)).as("after a resync").isEqualTo(cursor(tablet));
 
-    TestDevice fresh = device("fresh", builder -> builder.pullPageSize(2));
+    TestDevice fresh = server.device("fresh", builder -> builder.pullPageSize(2));
     fresh.client().resync();
     writer.sql("UPDATE households SET members = 40 WHERE id = '" + uuid(2) + "'");
     writer.sync();
     tablet.sync();
     fresh.sync();
-    assertConverged(writer, tablet, fresh);
+    server.assertConverged(writer, tablet, fresh);
   }
 
-  /** {@code SEEDS} seeds from a fixed base, or the one of {@code -Dfieldsync.seed=N}. */
-  static Stream<Long> seeds() {
+  /** {@code SEEDS} fixed seeds ({@code -Dfieldsync.seed=N} runs N instead). */
+  static LongStream seeds() {
     return seeds(SEEDS);
   }
 
-  static Stream<Long> seeds(int count) {
-    Long replay = Long.getLong("fieldsync.seed");
-    if (replay != null) {
-      return Stream.of(replay);
-    }
+  static LongStream seeds(int count) {
     // Spread out: java.util.Random's first draws of neighbouring seeds are alike.
-    return LongStream.range(0, count).mapToObj(i -> BASE_SEED + i * 0x9e37_79b9_7f4a_7c15L);
+    return LongStream.range(0, count).map(i -> BASE_SEED + i * 0x9e37_79b9_7f4a_7c15L);
   }
 
-  @ParameterizedTest(name = "seed {0}")
-  @MethodSource("seeds")
+  @SeededTest(seedsFrom = "seeds")
   void randomWritesReachDevicesPullingInSmallPagesWhole(long seed) {
-    try {
-      new Workload(seed).run();
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
-    }
+    new Workload(seed).run();
   }
 
   /** A reader: a device name and page size; its database is closed and reopened at times. */
@@ -282,12 +219,8 @@ class MultiPagePullTest extends EndToEndFixture {
       this.pageSize = pageSize;
       int allowed = cutAfter > 0 ? cutAfter : Integer.MAX_VALUE;
       this.device =
-          device(
-              name,
-              builder ->
-                  builder
-                      .transport(new CutAfterPulls(server, name, allowed))
-                      .pullPageSize(pageSize));
+          server.device(
+              name, builder -> builder.transport(cutAfter(name, allowed)).pullPageSize(pageSize));
     }
 
     /**
@@ -295,16 +228,9 @@ class MultiPagePullTest extends EndToEndFixture {
      */
     void reopen(int allowed) {
       device.close();
-      devices.remove(device);
       device =
-          TestDevice.open(
-              dir,
-              name,
-              builder ->
-                  builder
-                      .transport(new CutAfterPulls(server, name, allowed))
-                      .pullPageSize(pageSize));
-      devices.add(device);
+          server.open(
+              name, builder -> builder.transport(cutAfter(name, allowed)).pullPageSize(pageSize));
     }
 
     /** A sync whose pulls are cut after {@code allowed}, then a reopen on a working network. */
@@ -316,7 +242,7 @@ class MultiPagePullTest extends EndToEndFixture {
     }
   }
 
-  /** One sync; true when it was cut by {@link CutAfterPulls}. */
+  /** One sync; true when it was cut by a cut ({@link FaultyTransport#cutPullsAfter}). */
   private static boolean syncAllowingCut(TestDevice device) {
     try {
       device.sync();
@@ -354,7 +280,7 @@ class MultiPagePullTest extends EndToEndFixture {
       int writerCount = 2 + random.nextInt(2);
       for (int i = 0; i < writerCount; i++) {
         int pageSize = random.nextInt(3) == 0 ? 1000 : pageSize();
-        writers.add(device("writer-" + i, builder -> builder.pullPageSize(pageSize)));
+        writers.add(server.device("writer-" + i, builder -> builder.pullPageSize(pageSize)));
       }
       for (int i = 0; i < 2; i++) {
         readers.add(new Reader("reader-" + i, pageSize(), 0));
@@ -390,7 +316,7 @@ class MultiPagePullTest extends EndToEndFixture {
           writer.sync();
         }
       }
-      TestDevice reference = device("reference", builder -> builder.pullPageSize(1000));
+      TestDevice reference = server.device("reference", builder -> builder.pullPageSize(1000));
       reference.sync();
       long head = cursor(reference);
       List<TestDevice> all = new ArrayList<>(writers);
@@ -405,7 +331,7 @@ class MultiPagePullTest extends EndToEndFixture {
       }
       all.add(reference);
 
-      Replicas.Snapshot expected = serverRows();
+      Replicas.Snapshot expected = server.snapshot();
       assertThat(expected.rows("households")).as("seed %d: households live", seed).isNotEmpty();
       for (TestDevice device : all) {
         assertThat(device.snapshot().toString())

@@ -3,7 +3,7 @@ package io.fieldsync.testkit;
 /** {@link CaptureSyncTest} with the server's store on a fresh PostgreSQL database per test. */
 class PostgresCaptureSyncTest extends CaptureSyncTest {
   @Override
-  ServerBackend backend() {
-    return ServerBackend.postgres(getClass().getSimpleName());
+  ServerDatabase database() {
+    return ServerDatabase.postgres(getClass().getSimpleName());
   }
 }

@@ -3,7 +3,7 @@ package io.fieldsync.testkit;
 /** {@link CrashDuringPullTest} with the server's store on a fresh PostgreSQL database per test. */
 class PostgresCrashDuringPullTest extends CrashDuringPullTest {
   @Override
-  ServerBackend backend() {
-    return ServerBackend.postgres(getClass().getSimpleName());
+  ServerDatabase database() {
+    return ServerDatabase.postgres(getClass().getSimpleName());
   }
 }

@@ -3,7 +3,7 @@ package io.fieldsync.testkit;
 /** {@link HostileRequestTest} with the server's store on a fresh PostgreSQL database per test. */
 class PostgresHostileRequestTest extends HostileRequestTest {
   @Override
-  ServerBackend backend() {
-    return ServerBackend.postgres(getClass().getSimpleName());
+  ServerDatabase database() {
+    return ServerDatabase.postgres(getClass().getSimpleName());
   }
 }

@@ -1,6 +1,6 @@
 package io.fieldsync.testkit;
 
-import java.util.stream.Stream;
+import java.util.stream.LongStream;
 
 /**
  * {@link MultiPagePullTest} with the server's store on a fresh PostgreSQL database per test; the
@@ -9,12 +9,12 @@ import java.util.stream.Stream;
  */
 class PostgresMultiPagePullTest extends MultiPagePullTest {
   @Override
-  ServerBackend backend() {
-    return ServerBackend.postgres(getClass().getSimpleName());
+  ServerDatabase database() {
+    return ServerDatabase.postgres(getClass().getSimpleName());
   }
 
-  /** Found by the inherited {@code @MethodSource("seeds")} before the parent's. */
-  static Stream<Long> seeds() {
+  /** Found by the inherited {@code @SeededTest(seedsFrom = "seeds")} before the parent's. */
+  static LongStream seeds() {
     return seeds(5);
   }
 }

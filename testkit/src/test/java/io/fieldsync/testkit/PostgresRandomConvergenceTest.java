@@ -5,7 +5,7 @@ package io.fieldsync.testkit;
  */
 class PostgresRandomConvergenceTest extends RandomConvergenceTest {
   @Override
-  ServerBackend backend() {
-    return ServerBackend.postgres(getClass().getSimpleName());
+  ServerDatabase database() {
+    return ServerDatabase.postgres(getClass().getSimpleName());
   }
 }

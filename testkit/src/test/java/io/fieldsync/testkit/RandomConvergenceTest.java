@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.TransportException;
@@ -9,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 
 /**
  * Several devices make random offline edits (inserts, last-writer-wins fields, counter increments,
@@ -18,28 +19,13 @@ import org.junit.jupiter.api.Test;
  * counter equals the increments made. Devices pull in pages of 1 to 7 records or of 1000, so runs
  * of pages are cut by the faults too. Replay a failure with {@code -Dfieldsync.seed=N}.
  */
-class RandomConvergenceTest extends EndToEndFixture {
-  private static final String SEED_PROPERTY = "fieldsync.seed";
+class RandomConvergenceTest extends EndToEndTest {
   private static final String[] LWW_TEXT = {"head_name", "region"};
   private static final String[] LWW_REAL = {"latitude", "longitude"};
 
-  @Test
-  void randomOfflineEditsOverAFaultyNetworkConverge() {
-    long seed = Long.getLong(SEED_PROPERTY, System.nanoTime());
-    try {
-      run(seed);
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError(
-          "random convergence failed with seed "
-              + seed
-              + "; replay with -D"
-              + SEED_PROPERTY
-              + "="
-              + seed
-              + ": "
-              + e.getMessage(),
-          e);
-    }
+  @SeededTest
+  void randomOfflineEditsOverAFaultyNetworkConverge(long seed) {
+    run(seed);
   }
 
   private void run(long seed) {
@@ -64,7 +50,7 @@ class RandomConvergenceTest extends EndToEndFixture {
       int pageSize = pageSizes.nextInt(3) == 0 ? 1000 : 1 + pageSizes.nextInt(7);
       pages.add(pageSize);
       fleet.add(
-          device(
+          server.device(
               name,
               builder ->
                   builder.transport(network).seed(random.nextLong()).pullPageSize(pageSize)));
@@ -128,7 +114,7 @@ class RandomConvergenceTest extends EndToEndFixture {
       }
     }
 
-    Replicas.Snapshot rows = assertConverged(fleet.toArray(TestDevice[]::new));
+    Replicas.Snapshot rows = server.assertConverged(fleet.toArray(TestDevice[]::new));
     long dropped = networks.stream().mapToLong(network -> network.count(Fault.DROP_RESPONSE)).sum();
     assertThat(dropped).as("responses dropped").isGreaterThanOrEqualTo(deviceCount);
     assertThat(failures).as("syncs that failed on the network").isPositive();

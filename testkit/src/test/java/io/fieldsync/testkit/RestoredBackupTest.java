@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.client.SyncListener;
@@ -18,12 +20,11 @@ import org.junit.jupiter.api.Test;
  * batch number is one the server already committed), resyncs, and loses neither the edits it made
  * after the restore nor those it made, and pushed, after the backup.
  */
-class RestoredBackupTest extends EndToEndFixture {
-
+class RestoredBackupTest extends EndToEndTest {
   @Test
   void aDatabaseRestoredFromABackupResyncsAndKeepsEveryEdit() throws Exception {
-    TestDevice tablet = device("tablet-7");
-    TestDevice office = device("office");
+    TestDevice tablet = server.device("tablet-7");
+    TestDevice office = server.device("office");
     String before = uuid(1);
     String after = uuid(2);
     tablet.sql(household(before, "north", "Before backup"));
@@ -38,15 +39,13 @@ class RestoredBackupTest extends EndToEndFixture {
         "UPDATE households SET head_name = 'Edited after backup' WHERE id = '" + before + "'");
     tablet.sync();
     tablet.close();
-    devices.remove(tablet);
 
     Path database = dir.resolve("tablet-7.db");
     for (String suffix : List.of("-wal", "-shm")) {
       Files.deleteIfExists(database.resolveSibling(database.getFileName() + suffix));
     }
     Files.copy(backup, database, StandardCopyOption.REPLACE_EXISTING);
-    TestDevice restored = TestDevice.open(dir, "tablet-7", UnaryOperator.identity());
-    devices.add(restored);
+    TestDevice restored = server.open("tablet-7", UnaryOperator.identity());
     List<String> resyncs = new CopyOnWriteArrayList<>();
     restored
         .client()
@@ -69,7 +68,7 @@ class RestoredBackupTest extends EndToEndFixture {
         .contains(
             "device 'tablet-7' sent batch number 2 but the server already committed its"
                 + " batch 2: this database is older than the device's history");
-    Replicas.Snapshot rows = assertConverged(restored, office);
+    Replicas.Snapshot rows = server.assertConverged(restored, office);
     assertThat(rows.row("households", before)).containsEntry("head_name", "Edited after backup");
     assertThat(rows.row("households", after)).containsEntry("head_name", "Made after the restore");
 
@@ -77,6 +76,6 @@ class RestoredBackupTest extends EndToEndFixture {
     restored.sync();
     office.sync();
     assertThat(resyncs).as("one resync, then ordinary syncs").hasSize(1);
-    assertConverged(restored, office);
+    server.assertConverged(restored, office);
   }
 }

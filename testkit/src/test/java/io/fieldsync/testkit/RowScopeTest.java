@@ -1,5 +1,7 @@
 package io.fieldsync.testkit;
 
+import static io.fieldsync.testkit.FieldSurvey.household;
+import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * region:north} receives and may write only northern households, and visits (no scope column)
  * travel to every device of the tenant.
  */
-class RowScopeTest extends EndToEndFixture {
+class RowScopeTest extends EndToEndTest {
   private final String north1 = uuid(1);
   private final String north2 = uuid(2);
   private final String south1 = uuid(3);
@@ -28,7 +30,7 @@ class RowScopeTest extends EndToEndFixture {
 
   @BeforeEach
   void data() {
-    office = device("office-pc");
+    office = server.device("office-pc");
     northern = scoped("tablet-north", List.of("region:north"));
     southern = scoped("tablet-south", List.of("south"));
     office.sql(
@@ -49,12 +51,9 @@ class RowScopeTest extends EndToEndFixture {
 
   private TestDevice scoped(String name, List<String> scopes, int pageSize) {
     TestDevice device =
-        TestDevice.init(
-            server,
-            dir,
+        server.device(
             name,
             builder -> builder.token(server.scopedToken(name, scopes)).pullPageSize(pageSize));
-    devices.add(device);
     return device;
   }
 
@@ -94,14 +93,10 @@ class RowScopeTest extends EndToEndFixture {
   @Test
   void aRowDeliveredEarlyInARunAndMovedOutBeforeTheRunEndsIsRemoved() {
     String token = server.scopedToken("tablet-north-cut", List.of("region:north"));
-    MultiPagePullTest.CutAfterPulls cut =
-        MultiPagePullTest.CutAfterPulls.withToken(server, token, 1);
+    FaultyTransport cut = new FaultyTransport(server.http(0, token)).cutPullsAfter(1);
     TestDevice first =
-        TestDevice.init(
-            server,
-            dir,
-            "tablet-north-cut",
-            builder -> builder.token(token).transport(cut).pullPageSize(1));
+        server.device(
+            "tablet-north-cut", builder -> builder.token(token).transport(cut).pullPageSize(1));
     assertThatThrownBy(first::sync).hasMessageContaining("injected fault: pull 2 cut after 1");
     assertThat(households(first)).as("the run's first page").containsOnlyKeys(north1);
     first.close();
@@ -109,37 +104,21 @@ class RowScopeTest extends EndToEndFixture {
     office.sync();
 
     TestDevice resumed =
-        TestDevice.open(
-            dir,
+        server.open(
             "tablet-north-cut",
-            builder ->
-                builder
-                    .transport(MultiPagePullTest.CutAfterPulls.http(server, token))
-                    .pullPageSize(1));
-    devices.add(resumed);
+            builder -> builder.transport(server.http(0, token)).pullPageSize(1));
     resumed.sync();
 
-    assertThat(cut.pulls).extracting(PullRequest::getSince).containsOnly(0L);
+    assertThat(cut.pullRequests()).extracting(PullRequest::getSince).containsOnly(0L);
     assertThat(households(resumed)).containsOnlyKeys(north2);
   }
 
   /** The random moves again, the scoped devices pulling one or two records per page. */
-  @Test
-  void randomMovesLeaveEachDeviceExactlyItsRowsWhenItPullsInSmallPages() {
-    long seed = Long.getLong("fieldsync.seed", System.nanoTime());
+  @SeededTest
+  void randomMovesLeaveEachDeviceExactlyItsRowsWhenItPullsInSmallPages(long seed) {
     northern = scoped("tablet-north-small", List.of("region:north"), 1 + (int) (seed & 1));
     southern = scoped("tablet-south-small", List.of("south"), 2 - (int) (seed & 1));
-    try {
-      randomMoves(seed);
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError(
-          "row scopes in small pages failed with seed "
-              + seed
-              + " (replay: -Dfieldsync.seed="
-              + seed
-              + ")",
-          e);
-    }
+    randomMoves(seed);
   }
 
   private static Map<String, Map<String, Object>> households(TestDevice device) {
@@ -195,7 +174,7 @@ class RowScopeTest extends EndToEndFixture {
   @Test
   void writesOutsideTheScopeAreRejectedAndTheDeviceReturnsToWhatItMaySee() {
     northern.sync();
-    String before = serverRows().toString();
+    String before = server.snapshot().toString();
 
     // A new household for another region, a northern one moved south, and a write to a southern
     // record the device was never given.
@@ -204,7 +183,9 @@ class RowScopeTest extends EndToEndFixture {
     northern.sql(household(south1, "north", "Taken over"));
     northern.sync();
 
-    assertThat(serverRows().toString()).as("nothing outside the scope changed").isEqualTo(before);
+    assertThat(server.snapshot().toString())
+        .as("nothing outside the scope changed")
+        .isEqualTo(before);
     List<RejectedChange> rejected = northern.client().rejected();
     assertThat(rejected)
         .extracting(RejectedChange::recordId)
@@ -236,15 +217,9 @@ class RowScopeTest extends EndToEndFixture {
    * devices sync in random order; afterwards each holds exactly the server's rows of its scope.
    * Replay with {@code -Dfieldsync.seed=N}.
    */
-  @Test
-  void randomMovesBetweenScopesLeaveEachDeviceExactlyItsRows() {
-    long seed = Long.getLong("fieldsync.seed", System.nanoTime());
-    try {
-      randomMoves(seed);
-    } catch (AssertionError | RuntimeException e) {
-      throw new AssertionError(
-          "row scopes failed with seed " + seed + " (replay: -Dfieldsync.seed=" + seed + ")", e);
-    }
+  @SeededTest
+  void randomMovesBetweenScopesLeaveEachDeviceExactlyItsRows(long seed) {
+    randomMoves(seed);
   }
 
   private void randomMoves(long seed) {
@@ -290,7 +265,7 @@ class RowScopeTest extends EndToEndFixture {
     office.sync();
     northern.sync();
     southern.sync();
-    Map<String, Map<String, Object>> all = serverRows().rows("households");
+    Map<String, Map<String, Object>> all = server.snapshot().rows("households");
     assertThat(households(northern)).isEqualTo(inRegion(all, "north"));
     assertThat(households(southern)).isEqualTo(inRegion(all, "south"));
     assertThat(northern.client().verify().clean()).isTrue();

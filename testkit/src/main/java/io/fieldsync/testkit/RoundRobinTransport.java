@@ -1,4 +1,4 @@
-package io.fieldsync.multinode;
+package io.fieldsync.testkit;
 
 import io.fieldsync.client.Transport;
 import io.fieldsync.wire.PullRequest;
@@ -10,10 +10,10 @@ import java.util.List;
 
 /** Sends each call to the next node in turn, so one device talks to every node. */
 final class RoundRobinTransport implements Transport {
-  private final List<? extends Transport> nodes;
+  private final List<Transport> nodes;
   private int next;
 
-  RoundRobinTransport(List<? extends Transport> nodes, int first) {
+  RoundRobinTransport(List<Transport> nodes, int first) {
     this.nodes = List.copyOf(nodes);
     this.next = first;
   }
