@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The server-owned description of every synced table. Immutable; load one with {@link
- * SchemaLoader}.
+ * The server-owned description of every synced table. Immutable; load one from a YAML file with
+ * {@code SchemaLoader} (module {@code fieldsync-schema-yaml}).
  */
 public record Schema(int version, Map<String, Table> tables) {
 

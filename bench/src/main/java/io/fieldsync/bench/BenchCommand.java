@@ -1,20 +1,26 @@
-package io.fieldsync.cli;
+package io.fieldsync.bench;
 
-import io.fieldsync.bench.BenchOptions;
-import io.fieldsync.bench.Workload;
+import io.fieldsync.SyncException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code fieldsync bench}: the end-to-end workload driver and its report. */
+/**
+ * {@code fieldsync bench}: the end-to-end workload driver and its report. It is the main class of
+ * the bench jar, apart from the product jar; {@code bin/fieldsync bench} runs it.
+ */
 @Command(
-    name = "bench",
+    name = "fieldsync bench",
     mixinStandardHelpOptions = true,
+    versionProvider = BenchCommand.Version.class,
     description = {
       "Runs the benchmark workload: a real server on loopback HTTP, real device databases, a"
           + " seeded field-survey data set. Writes JSON to --out and updates docs/benchmarks.md."
@@ -91,8 +97,7 @@ final class BenchCommand implements Callable<Integer> {
     } else {
       markdown = Files.isDirectory(Path.of("docs")) ? Path.of("docs", "benchmarks.md") : null;
     }
-    // The parse result's original arguments start with the subcommand's own name.
-    String command = "fieldsync " + String.join(" ", commandLine());
+    String command = "fieldsync bench " + String.join(" ", commandLine());
     BenchOptions defaults = BenchOptions.quick(out, seed, markdown, command.strip());
     BenchOptions options =
         new BenchOptions(
@@ -118,9 +123,43 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private List<String> commandLine() {
     return spec.commandLine().getParseResult().originalArgs();
+  }
+
+  /** Runs the benchmark and exits: 0 ok, 1 failed, 2 bad usage. */
+  public static void main(String[] args) {
+    CommandLine commandLine = new CommandLine(new BenchCommand());
+    commandLine.setExecutionExceptionHandler(
+        (exception, line, parseResult) -> {
+          line.getErr().println("fieldsync: " + describe(exception));
+          return 1;
+        });
+    System.exit(commandLine.execute(args));
+  }
+
+  private static String describe(Exception exception) {
+    if (exception instanceof SyncException || exception instanceof IllegalArgumentException) {
+      return exception.getMessage();
+    }
+    if (exception instanceof IOException) {
+      return "I/O error: " + exception.getMessage();
+    }
+    if (exception instanceof UncheckedIOException unchecked) {
+      return "I/O error: " + unchecked.getCause().getMessage();
+    }
+    return "unexpected internal error"
+        + (exception.getMessage() == null ? "" : ": " + exception.getMessage())
+        + "; please report it";
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = BenchCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"fieldsync bench " + (version == null ? "dev" : version)};
+    }
   }
 }
