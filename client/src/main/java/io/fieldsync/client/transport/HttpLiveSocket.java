@@ -1,5 +1,9 @@
-package io.fieldsync.client;
+package io.fieldsync.client.transport;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import io.fieldsync.AuthException;
 import io.fieldsync.TransportException;
 import java.net.URI;
@@ -13,12 +17,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The live channel over the JDK's {@link WebSocket}. Thread-safe. */
 final class HttpLiveSocket implements LiveSocket, WebSocket.Listener {
-  private static final Pattern SEQUENCE = Pattern.compile("\"sequence\"\\s*:\\s*(\\d+)");
 
   private final Listener listener;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -64,13 +65,28 @@ final class HttpLiveSocket implements LiveSocket, WebSocket.Listener {
   public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
     partial.append(data);
     if (last) {
-      Matcher matcher = SEQUENCE.matcher(partial);
-      if (matcher.find()) {
-        listener.poked(Long.parseLong(matcher.group(1)));
+      Long sequence = sequence(partial.toString());
+      if (sequence != null) {
+        listener.poked(sequence);
       }
       partial.setLength(0);
     }
     webSocket.request(1);
+    return null;
+  }
+
+  /** The {@code sequence} of a poke ({@code {"sequence": n}}), or null when it has none. */
+  static Long sequence(String text) {
+    try {
+      JsonElement message = JsonParser.parseString(text);
+      if (message.isJsonObject()
+          && message.getAsJsonObject().get("sequence") instanceof JsonPrimitive value
+          && value.isNumber()) {
+        return value.getAsLong();
+      }
+    } catch (JsonParseException | NumberFormatException e) {
+      // Not a poke: ignored, as any other text message.
+    }
     return null;
   }
 

@@ -1,5 +1,6 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.outbox;
 
+import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.conflict.FieldEdit;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.ConflictRule;
@@ -27,13 +28,13 @@ import java.util.Set;
  * field wins with its last HLC, {@code sum} increments add up, {@code union} additions and removals
  * compose in order, and {@code base_seq} is the oldest base among the record's edits.
  */
-final class Outbox {
+public final class Outbox {
 
   /** Identifies one record; {@code rid} may be null when the application wrote a NULL key. */
-  record RecordKey(String table, String rid) {}
+  public record RecordKey(String table, String rid) {}
 
   /** One log row with its JSON columns decoded. */
-  static final class Row {
+  public static final class Row {
     final long id;
     final RecordKey key;
     final char op;
@@ -103,7 +104,7 @@ final class Outbox {
   }
 
   /** The consolidated pending change of one record. */
-  static final class Pending {
+  public static final class Pending {
     final RecordKey key;
     char firstOp;
     char lastOp;
@@ -121,7 +122,7 @@ final class Outbox {
       return firstOp == 'I' && lastOp == 'D';
     }
 
-    boolean deleted() {
+    public boolean deleted() {
       return lastOp == 'D';
     }
 
@@ -178,7 +179,7 @@ final class Outbox {
     }
 
     /** The pending edit of a column as the shared conflict strategies take it. */
-    FieldEdit edit(Table table, Column column) {
+    public FieldEdit edit(Table table, Column column) {
       PendingField field = fields.get(column.name());
       if (field == null) {
         return null;
@@ -241,7 +242,8 @@ final class Outbox {
    * The largest log id such that the rows up to it touch at most {@code maxRecords} records, so a
    * batch always holds every pending row of each of its records; 0 when nothing is pending.
    */
-  static long batchEnd(Connection connection, long upTo, int maxRecords) throws SQLException {
+  public static long batchEnd(Connection connection, long upTo, int maxRecords)
+      throws SQLException {
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT id, tbl, rid FROM _fs_changelog WHERE id <= ? ORDER BY id")) {
@@ -264,7 +266,7 @@ final class Outbox {
     }
   }
 
-  static long maxId(Connection connection) throws SQLException {
+  public static long maxId(Connection connection) throws SQLException {
     try (PreparedStatement select =
             connection.prepareStatement("SELECT coalesce(max(id), 0) FROM _fs_changelog");
         ResultSet rows = select.executeQuery()) {
@@ -274,7 +276,7 @@ final class Outbox {
   }
 
   /** Consolidates the log rows up to {@code end}, records in order of their first edit. */
-  static Map<RecordKey, Pending> upTo(Connection connection, long end) throws SQLException {
+  public static Map<RecordKey, Pending> upTo(Connection connection, long end) throws SQLException {
     return consolidate(read(connection, "c.id <= ?1", end));
   }
 
@@ -283,7 +285,7 @@ final class Outbox {
    * log has no index by record (keeping one up to date doubled the cost of a captured insert), so a
    * record's rows are then read by id.
    */
-  static PendingLog pendingKeys(Connection connection) throws SQLException {
+  public static PendingLog pendingKeys(Connection connection) throws SQLException {
     Map<RecordKey, List<Long>> ids = new HashMap<>();
     try (PreparedStatement select =
             connection.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog ORDER BY id");
@@ -301,12 +303,12 @@ final class Outbox {
    * The records with rows in the log when it was read, and where their rows are. Valid while the
    * log gains no rows: the callers read it with capture off, inside the transaction that uses it.
    */
-  static final class PendingLog {
+  public static final class PendingLog {
     /** Ids bound per query; a record with more rows (rare) is read by a scan of the log. */
     private static final int MAX_BOUND_IDS = 500;
 
     /** No record pending. */
-    static final PendingLog NONE = new PendingLog(Map.of());
+    public static final PendingLog NONE = new PendingLog(Map.of());
 
     private final Map<RecordKey, List<Long>> ids;
 
@@ -314,16 +316,16 @@ final class Outbox {
       this.ids = ids;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
       return ids.isEmpty();
     }
 
-    boolean contains(RecordKey key) {
+    public boolean contains(RecordKey key) {
       return ids.containsKey(key);
     }
 
     /** The record's pending edits, or null when it has none. */
-    Pending forRecord(Connection connection, RecordKey key) throws SQLException {
+    public Pending forRecord(Connection connection, RecordKey key) throws SQLException {
       List<Long> rows = ids.get(key);
       if (rows == null) {
         return null;
@@ -351,7 +353,8 @@ final class Outbox {
   }
 
   /** The log rows {@code filter} selects, its numbered parameters ?1, ?2… bound to {@code args}. */
-  static List<Row> read(Connection connection, String filter, Object... args) throws SQLException {
+  public static List<Row> read(Connection connection, String filter, Object... args)
+      throws SQLException {
     Map<Long, Row> rows = new LinkedHashMap<>();
     try (PreparedStatement select =
         connection.prepareStatement(
@@ -359,7 +362,7 @@ final class Outbox {
                 + " WHERE "
                 + filter
                 + " ORDER BY c.id")) {
-      bind(select, args);
+      Jdbc.bind(select, args);
       try (ResultSet result = select.executeQuery()) {
         while (result.next()) {
           long id = result.getLong(1);
@@ -406,7 +409,7 @@ final class Outbox {
                 + filter
                 + " AND u.type = 'object'"
                 + " ORDER BY 1, 2, 5")) {
-      bind(select, args);
+      Jdbc.bind(select, args);
       try (ResultSet result = select.executeQuery()) {
         while (result.next()) {
           Row row = rows.get(result.getLong(1));
@@ -415,9 +418,9 @@ final class Outbox {
           }
           String column = result.getString(3);
           switch (result.getString(2)) {
-            case "v" -> row.values.put(column, normalize(result.getObject(4)));
+            case "v" -> row.values.put(column, Jdbc.normalize(result.getObject(4)));
             case "d" -> {
-              Object delta = normalize(result.getObject(4));
+              Object delta = Jdbc.normalize(result.getObject(4));
               if (delta instanceof Long number) {
                 row.deltas.put(column, number);
               } else if (delta instanceof Double number) {
@@ -440,20 +443,8 @@ final class Outbox {
     return new ArrayList<>(rows.values());
   }
 
-  private static void bind(PreparedStatement statement, Object[] args) throws SQLException {
-    int parameters = statement.getParameterMetaData().getParameterCount();
-    for (int i = 0; i < parameters; i++) {
-      statement.setObject(i + 1, i < args.length ? args[i] : null);
-    }
-  }
-
-  /** JDBC hands back Integer for small integers; the engine speaks Long. */
-  static Object normalize(Object value) {
-    return value instanceof Integer number ? Long.valueOf(number.longValue()) : value;
-  }
-
   /** The column type's canonical value, or the raw value for the server to judge. */
-  static Object canonical(Column column, Object raw) {
+  public static Object canonical(Column column, Object raw) {
     if (column == null || raw == null) {
       return raw;
     }

@@ -1,6 +1,17 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.recovery;
 
 import io.fieldsync.ProtocolException;
+import io.fieldsync.client.ResyncRequiredException;
+import io.fieldsync.client.internal.apply.Applier;
+import io.fieldsync.client.internal.apply.PageAhead;
+import io.fieldsync.client.internal.apply.RecordOrder;
+import io.fieldsync.client.internal.capture.Sql;
+import io.fieldsync.client.internal.outbox.Outbox;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceState;
+import io.fieldsync.client.internal.state.DeviceState.SnapshotProgress;
+import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.order.ForeignKeyOrder;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
@@ -10,9 +21,7 @@ import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.RangeChecksum;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.VerifyRequest;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -27,29 +36,24 @@ import java.util.List;
  * local rows the snapshot did not deliver and that have no pending edits, sets the cursor and
  * clears the progress.
  */
-final class Snapshot {
-  static final String META_CURSOR = "snapshot_cursor";
-  static final String META_SEQUENCE = "snapshot_sequence";
-  static final String META_DONE = "snapshot_done";
-  static final String META_TOTAL = "snapshot_total";
-
+public final class Snapshot {
   /** Hears progress after each applied page. */
-  interface Progress {
+  public interface Progress {
     void progress(long done, long totalEstimate, boolean finished);
   }
 
   /** What a finished snapshot did. */
-  record Outcome(long records, long pages, long removed, long cursor) {}
+  public record Outcome(long records, long pages, long removed, long cursor) {}
 
-  private final Connection connection;
+  private final DeviceDatabase database;
   private final Schema schema;
   private final Transport transport;
   private final int pageSize;
   private final Applier applier;
   private final ForeignKeyOrder order;
 
-  Snapshot(Connection connection, Schema schema, Transport transport, int pageSize) {
-    this.connection = connection;
+  public Snapshot(DeviceDatabase database, Schema schema, Transport transport, int pageSize) {
+    this.database = database;
     this.schema = schema;
     this.transport = transport;
     this.pageSize = pageSize;
@@ -58,27 +62,22 @@ final class Snapshot {
   }
 
   /** Whether a snapshot was started and not finished. */
-  static boolean inProgress(Connection connection) throws SQLException {
-    return LocalStore.meta(connection, META_CURSOR) != null;
+  public static boolean inProgress(DeviceDatabase database) {
+    return database.read(c -> database.state().snapshot() != null);
   }
 
   /** Starts a snapshot, or continues the one in progress, and runs it to the end. */
-  Outcome run(Progress progress) {
-    boolean resuming;
-    try {
-      resuming = inProgress(connection);
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
-    if (!resuming) {
+  public Outcome run(Progress progress) {
+    if (!inProgress(database)) {
       start();
     }
-    long cursor = metaLong(META_CURSOR);
-    long since = metaLong(META_SEQUENCE);
-    long done = metaLong(META_DONE);
-    long total = metaLong(META_TOTAL);
+    SnapshotProgress started = progress();
+    long cursor = started.cursor();
+    long since = started.sequence();
+    long done = started.done();
+    long total = started.total();
     long pages = 0;
-    try (LocalStore.RelaxedSync relaxed = LocalStore.relaxedSync(connection);
+    try (DeviceDatabase.RelaxedSync relaxed = database.relaxedSync();
         PageAhead ahead = new PageAhead(transport)) {
       PullResponse page = null;
       while (true) {
@@ -92,10 +91,11 @@ final class Snapshot {
             // The server went back (restored from an older backup) while the snapshot was
             // interrupted: its cursor is ahead of the server now, so start the snapshot again.
             start();
+            SnapshotProgress restarted = progress();
             cursor = 0;
-            since = metaLong(META_SEQUENCE);
+            since = restarted.sequence();
             done = 0;
-            total = metaLong(META_TOTAL);
+            total = restarted.total();
             continue;
           }
         }
@@ -107,7 +107,7 @@ final class Snapshot {
         }
         done += page.getRecordsCount();
         total = Math.max(total, done);
-        apply(page, next, done, total);
+        apply(page, next, since, done, total);
         if (!page.getHasMore()) {
           long removed = finish(next);
           progress.progress(done, done, true);
@@ -156,33 +156,26 @@ final class Snapshot {
       total = sequence;
     }
     long estimate = total;
-    LocalStore.transaction(
-        connection,
+    database.transaction(
         c -> {
-          LocalStore.execute(
-              c,
-              List.of(
-                  "CREATE TABLE IF NOT EXISTS _fs_snapshot_seen (tbl TEXT NOT NULL, rid TEXT NOT"
-                      + " NULL, PRIMARY KEY (tbl, rid)) WITHOUT ROWID",
-                  "DELETE FROM _fs_snapshot_seen"));
-          LocalStore.putMeta(c, META_CURSOR, 0L);
-          LocalStore.putMeta(c, META_SEQUENCE, sequence);
-          LocalStore.putMeta(c, META_DONE, 0L);
-          LocalStore.putMeta(c, META_TOTAL, estimate);
+          new Jdbc(c)
+              .executeAll(
+                  List.of(
+                      "CREATE TABLE IF NOT EXISTS _fs_snapshot_seen (tbl TEXT NOT NULL, rid TEXT NOT"
+                          + " NULL, PRIMARY KEY (tbl, rid)) WITHOUT ROWID",
+                      "DELETE FROM _fs_snapshot_seen"));
+          database.state().storeSnapshot(new SnapshotProgress(0, sequence, 0, estimate));
           return null;
         });
   }
 
-  private void apply(PullResponse page, long next, long done, long total) {
-    LocalStore.transaction(
-        connection,
+  private void apply(PullResponse page, long next, long since, long done, long total) {
+    database.transaction(
         c -> {
-          execute(
-              c,
-              "UPDATE _fs_state SET hlc = MAX(hlc, ?), capture = 0 WHERE id = 1",
-              page.getServerHlc());
+          DeviceState state = database.state();
+          state.captureOff(page.getServerHlc());
           Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
-          List<Record> records = order.sort(page.getRecordsList(), SyncEngine.recordAdapter());
+          List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
           try (PreparedStatement seen =
               c.prepareStatement(
                   "INSERT OR IGNORE INTO _fs_snapshot_seen (tbl, rid) VALUES (?, ?)")) {
@@ -201,20 +194,19 @@ final class Snapshot {
             }
             seen.executeBatch();
           }
-          LocalStore.putMeta(c, META_CURSOR, next);
-          LocalStore.putMeta(c, META_DONE, done);
-          LocalStore.putMeta(c, META_TOTAL, total);
-          execute(c, "UPDATE _fs_state SET capture = 1 WHERE id = 1");
+          state.storeSnapshot(new SnapshotProgress(next, since, done, total));
+          state.captureOn();
           return null;
         });
   }
 
   /** Deletes what the snapshot did not deliver (unless pending), sets the cursor. */
   private long finish(long cursor) {
-    return LocalStore.transaction(
-        connection,
+    return database.transaction(
         c -> {
-          execute(c, "UPDATE _fs_state SET capture = 0 WHERE id = 1");
+          DeviceState state = database.state();
+          Jdbc jdbc = new Jdbc(c);
+          state.captureOff();
           long removed = 0;
           for (Table table : schema.tables().values()) {
             String key = Sql.id(table.primaryKey().name());
@@ -234,35 +226,15 @@ final class Snapshot {
               removed += delete.executeUpdate();
             }
           }
-          execute(c, "DELETE FROM _fs_snapshot_seen");
-          execute(
-              c,
-              "DELETE FROM _fs_meta WHERE key IN (?, ?, ?, ?)",
-              META_CURSOR,
-              META_SEQUENCE,
-              META_DONE,
-              META_TOTAL);
-          execute(c, "UPDATE _fs_state SET cursor = ?, capture = 1 WHERE id = 1", cursor);
-          LocalStore.putMeta(c, LocalStore.META_PULL_SINCE, cursor);
+          jdbc.update("DELETE FROM _fs_snapshot_seen");
+          state.clearSnapshot();
+          state.captureOn(cursor);
+          state.storePullSince(cursor);
           return removed;
         });
   }
 
-  private long metaLong(String key) {
-    try {
-      Object value = LocalStore.meta(connection, key);
-      return value instanceof Long number ? number : 0L;
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
-  }
-
-  private static void execute(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement statement = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        statement.setObject(i + 1, args[i]);
-      }
-      statement.executeUpdate();
-    }
+  private SnapshotProgress progress() {
+    return database.read(c -> database.state().snapshot());
   }
 }

@@ -1,10 +1,11 @@
-package io.fieldsync.client;
+package io.fieldsync.client.transport;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.TransportException;
+import io.fieldsync.client.ResyncRequiredException;
 import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
@@ -27,11 +28,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
@@ -194,7 +192,7 @@ public final class HttpTransport implements Transport {
 
   /**
    * What went wrong, in words: the JDK client reports a refused connection or an unknown host as a
-   * {@link ConnectException} without a message, which used to print as just its class name.
+   * {@link ConnectException} without a message.
    */
   static String describe(IOException e) {
     Throwable root = e;
@@ -207,7 +205,7 @@ public final class HttpTransport implements Transport {
     if (e instanceof ConnectException && e.getMessage() == null) {
       return "connection refused";
     }
-    // Say what happened, not which Java class reported it (e.toString() showed the class).
+    // Say what happened, not which Java class reported it.
     if (e instanceof HttpConnectTimeoutException) {
       return "connecting timed out";
     }
@@ -224,78 +222,16 @@ public final class HttpTransport implements Transport {
     return message != null ? message : "the connection failed without a reason";
   }
 
-  /**
-   * The {@code message} of the server's JSON error body ({@code {"error": ..., "message": ...}}),
-   * or a short excerpt of the body when it has none.
-   */
-  private static final Pattern LAST_DEVICE_BATCH =
-      Pattern.compile("\"last_device_batch\"\\s*:\\s*(\\d{1,18})");
-
   /** The {@code last_device_batch} of a 410 body, 0 when it has none. */
   static long lastDeviceBatch(byte[] body) {
-    Matcher found = LAST_DEVICE_BATCH.matcher(new String(body, StandardCharsets.UTF_8));
-    return found.find() ? Long.parseLong(found.group(1)) : 0;
+    return ErrorBody.parse(body).lastDeviceBatch();
   }
 
+  /**
+   * The {@code message} (else {@code error}) of the server's JSON error body ({@code {"error": ...,
+   * "message": ...}}), or a short excerpt of the body when it has neither.
+   */
   static String errorMessage(byte[] body) {
-    String text = new String(body, StandardCharsets.UTF_8);
-    for (String key : new String[] {"\"message\"", "\"error\""}) {
-      int at = text.indexOf(key);
-      if (at < 0) {
-        continue;
-      }
-      int colon = text.indexOf(':', at + key.length());
-      int quote = colon < 0 ? -1 : text.indexOf('"', colon + 1);
-      if (quote < 0) {
-        continue;
-      }
-      String value = jsonString(text, quote + 1);
-      if (value != null) {
-        return value;
-      }
-    }
-    String trimmed = text.strip();
-    if (trimmed.isEmpty()) {
-      return "(empty body)";
-    }
-    return trimmed.length() <= 200 ? trimmed : trimmed.substring(0, 197) + "...";
-  }
-
-  private static String jsonString(String text, int from) {
-    StringBuilder result = new StringBuilder();
-    for (int i = from; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '"') {
-        return result.toString();
-      }
-      if (c != '\\') {
-        result.append(c);
-        continue;
-      }
-      if (++i >= text.length()) {
-        return null;
-      }
-      char escaped = text.charAt(i);
-      switch (escaped) {
-        case 'n' -> result.append('\n');
-        case 't' -> result.append('\t');
-        case 'r' -> result.append('\r');
-        case 'b' -> result.append('\b');
-        case 'f' -> result.append('\f');
-        case 'u' -> {
-          if (i + 4 >= text.length()) {
-            return null;
-          }
-          try {
-            result.append((char) Integer.parseInt(text.substring(i + 1, i + 5), 16));
-          } catch (NumberFormatException e) {
-            return null;
-          }
-          i += 4;
-        }
-        default -> result.append(escaped);
-      }
-    }
-    return null;
+    return ErrorBody.parse(body).describe();
   }
 }

@@ -1,6 +1,13 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.recovery;
 
-import io.fieldsync.client.Outbox.RecordKey;
+import io.fieldsync.client.VerifyReport;
+import io.fieldsync.client.internal.apply.Applier;
+import io.fieldsync.client.internal.capture.Sql;
+import io.fieldsync.client.internal.outbox.Outbox;
+import io.fieldsync.client.internal.outbox.Outbox.RecordKey;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
@@ -37,21 +44,23 @@ import java.util.TreeMap;
  * {@code POST /v1/records} and written with capture off; a record with pending local edits keeps
  * them on top, as in a pull, and is reported as skipped: the next push settles those fields.
  */
-final class Verifier {
+public final class Verifier {
   /** A range this small on both sides is listed instead of split. */
   static final int LIST_AT = 64;
 
   /** Ids per records request. */
   static final int FETCH_CHUNK = 1000;
 
+  private final DeviceDatabase database;
   private final Connection connection;
   private final Schema schema;
   private final Transport transport;
   private final Applier applier;
   private int requests;
 
-  Verifier(Connection connection, Schema schema, Transport transport) {
-    this.connection = connection;
+  public Verifier(DeviceDatabase database, Schema schema, Transport transport) {
+    this.database = database;
+    this.connection = database.connection();
     this.schema = schema;
     this.transport = transport;
     this.applier = new Applier(schema);
@@ -64,7 +73,7 @@ final class Verifier {
     final Map<String, Long> records = new TreeMap<>();
   }
 
-  VerifyReport run() {
+  public VerifyReport run() {
     List<IdRange> ask = new ArrayList<>();
     for (Table table : schema.tables().values()) {
       ask.add(IdRange.newBuilder().setTable(table.name()).build());
@@ -187,7 +196,7 @@ final class Verifier {
             });
       }
     } catch (SQLException e) {
-      throw LocalStore.storage(e);
+      throw DeviceDatabase.storage(e);
     }
     return result;
   }
@@ -211,7 +220,7 @@ final class Verifier {
         String id = null;
         for (int i = 0; i < columns.size(); i++) {
           Column column = columns.get(i);
-          Object value = Outbox.canonical(column, Outbox.normalize(rows.getObject(i + 1)));
+          Object value = Outbox.canonical(column, Jdbc.normalize(rows.getObject(i + 1)));
           if (column.primaryKey()) {
             id = value == null ? null : value.toString();
           }
@@ -235,13 +244,9 @@ final class Verifier {
       RecordsResponse response =
           transport.records(
               RecordsRequest.newBuilder().setTable(table.name()).addAllRecordIds(chunk).build());
-      LocalStore.transaction(
-          connection,
+      database.transaction(
           c -> {
-            try (PreparedStatement capture =
-                c.prepareStatement("UPDATE _fs_state SET capture = 0 WHERE id = 1")) {
-              capture.executeUpdate();
-            }
+            database.state().captureOff();
             Outbox.PendingLog pending = Outbox.pendingKeys(c);
             for (Record record : response.getRecordsList()) {
               String id = record.getRecordId();
@@ -249,7 +254,7 @@ final class Verifier {
               if (pending.contains(new RecordKey(table.name(), id))) {
                 // As a pull would: the pending edits stay on top and the other fields take the
                 // server's values. Otherwise a field changed behind the library's back that the
-                // outbox does not carry would stay wrong after the push (issue 5).
+                // outbox does not carry would stay wrong after the push.
                 applier.apply(c, full, pending, (t, r, col) -> {});
                 skipped.add(new VerifyReport.Repair(table.name(), id, VerifyReport.Action.PENDING));
                 continue;
@@ -262,27 +267,22 @@ final class Verifier {
                       : existed ? VerifyReport.Action.UPDATED : VerifyReport.Action.RESTORED;
               repaired.add(new VerifyReport.Repair(table.name(), id, action));
             }
-            try (PreparedStatement capture =
-                c.prepareStatement("UPDATE _fs_state SET capture = 1 WHERE id = 1")) {
-              capture.executeUpdate();
-            }
+            database.state().captureOn();
             return null;
           });
     }
   }
 
   private static boolean exists(Connection c, Table table, String id) throws SQLException {
-    try (PreparedStatement select =
-        c.prepareStatement(
-            "SELECT 1 FROM "
-                + Sql.id(table.name())
-                + " WHERE "
-                + Sql.id(table.primaryKey().name())
-                + " = ?")) {
-      select.setString(1, id);
-      try (ResultSet rows = select.executeQuery()) {
-        return rows.next();
-      }
-    }
+    return new Jdbc(c)
+            .first(
+                "SELECT 1 FROM "
+                    + Sql.id(table.name())
+                    + " WHERE "
+                    + Sql.id(table.primaryKey().name())
+                    + " = ?",
+                row -> true,
+                id)
+        != null;
   }
 }

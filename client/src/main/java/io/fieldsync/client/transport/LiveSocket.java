@@ -1,4 +1,4 @@
-package io.fieldsync.client;
+package io.fieldsync.client.transport;
 
 /**
  * An open live channel ({@code GET /v1/live}): the server pokes the device when its tenant's

@@ -1,5 +1,6 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.capture;
 
+import io.fieldsync.client.internal.apply.ParkedEdits;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.ConflictRule;
 import io.fieldsync.schema.Schema;
@@ -42,10 +43,13 @@ import java.util.function.Function;
  * _fs_changelog_drained}, the stamp of the last row an ack removed; so stamps strictly increase for
  * as long as the database lives, while log ids increase only among the rows present.
  */
-final class LocalSchema {
+public final class LocalSchema {
 
-  /** The layout version of the internal tables and triggers, kept in {@code _fs_meta}. */
-  static final long LAYOUT = 3;
+  /**
+   * The layout version of the internal tables and triggers, kept in {@code _fs_meta}. Layout 4
+   * stores the own-write ranges and the server list as JSON.
+   */
+  public static final long LAYOUT = 4;
 
   static final String CHANGELOG_DDL =
       "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid"
@@ -56,7 +60,7 @@ final class LocalSchema {
    * The log's drain trigger: deleting the last row (an ack that empties the outbox) keeps its stamp
    * in {@code _fs_state}, so the next stamp is still higher. The log has no index by record: the
    * insert into it at a random place doubled the cost of a captured insert, and the one lookup by
-   * record finds the rows by id instead ({@link Outbox#pendingKeys}).
+   * record finds the rows by id instead ({@code Outbox.pendingKeys}).
    */
   static final List<String> CHANGELOG_EXTRAS =
       List.of(

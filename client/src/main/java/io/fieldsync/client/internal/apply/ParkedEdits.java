@@ -1,5 +1,8 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.apply;
 
+import io.fieldsync.client.ParkedEdit;
+import io.fieldsync.client.internal.outbox.ChangeFields;
+import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeResult;
 import io.fieldsync.wire.Field;
@@ -24,8 +27,8 @@ import java.util.List;
  * for the field: the server rewrote the field after the park, which a resolution always does (even
  * {@code keep_server} rewrites the kept value).
  */
-final class ParkedEdits {
-  static final String DDL =
+public final class ParkedEdits {
+  public static final String DDL =
       "CREATE TABLE IF NOT EXISTS _fs_parked (id INTEGER PRIMARY KEY AUTOINCREMENT,"
           + " tbl TEXT NOT NULL, rid TEXT NOT NULL, col TEXT, device_value TEXT,"
           + " reason TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,"
@@ -34,16 +37,16 @@ final class ParkedEdits {
   private ParkedEdits() {}
 
   /** Records what a {@code PARKED} result parked. */
-  static void record(
+  public static void record(
       Connection c, Change change, ChangeResult result, PushResponse response, Instant now)
       throws SQLException {
-    execute(c, DDL);
+    new Jdbc(c).update(DDL);
     String reason =
         result.getReason().isEmpty()
             ? "parked by the server (no reason given)"
             : result.getReason();
     if (result.getParkedColumnsCount() == 0) {
-      String fields = change.getFieldsCount() == 0 ? null : SyncEngine.valuesJson(change);
+      String fields = change.getFieldsCount() == 0 ? null : ChangeFields.json(change);
       insert(c, change, null, fields, reason, now, response.getSequence(), 0);
       return;
     }
@@ -52,7 +55,7 @@ final class ParkedEdits {
       for (FieldChange field : change.getFieldsList()) {
         if (field.getColumn().equals(column)) {
           String json =
-              SyncEngine.valuesJson(change.toBuilder().clearFields().addFields(field).build());
+              ChangeFields.json(change.toBuilder().clearFields().addFields(field).build());
           // {"column":value} → value
           value = json.substring(json.indexOf(':') + 1, json.length() - 1);
         }
@@ -102,7 +105,7 @@ final class ParkedEdits {
 
   /** Removes the entries that pulled records settle. */
   static void settle(Connection c, List<Record> records) throws SQLException {
-    execute(c, DDL);
+    new Jdbc(c).update(DDL);
     try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM _fs_parked");
         ResultSet rows = count.executeQuery()) {
       if (!rows.next() || rows.getLong(1) == 0) {
@@ -143,7 +146,7 @@ final class ParkedEdits {
   }
 
   /** Every entry, oldest first; empty for a database that never had one. */
-  static List<ParkedEdit> list(Connection c) throws SQLException {
+  public static List<ParkedEdit> list(Connection c) throws SQLException {
     List<ParkedEdit> result = new ArrayList<>();
     try (PreparedStatement exists =
             c.prepareStatement(
@@ -170,11 +173,5 @@ final class ParkedEdits {
       }
     }
     return result;
-  }
-
-  private static void execute(Connection c, String sql) throws SQLException {
-    try (PreparedStatement statement = c.prepareStatement(sql)) {
-      statement.executeUpdate();
-    }
   }
 }

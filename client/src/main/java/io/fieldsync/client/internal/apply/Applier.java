@@ -1,7 +1,9 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.apply;
 
-import io.fieldsync.client.Outbox.Pending;
-import io.fieldsync.client.Outbox.RecordKey;
+import io.fieldsync.client.internal.capture.Sql;
+import io.fieldsync.client.internal.outbox.Outbox;
+import io.fieldsync.client.internal.outbox.Outbox.Pending;
+import io.fieldsync.client.internal.outbox.Outbox.RecordKey;
 import io.fieldsync.conflict.FieldEdit;
 import io.fieldsync.conflict.FieldState;
 import io.fieldsync.conflict.Verdict;
@@ -36,11 +38,11 @@ import org.slf4j.LoggerFactory;
  * A tombstone deletes the local row unless the device has pending edits of it; those are pushed,
  * and the server's answer (its delete rule) settles the row.
  */
-final class Applier {
+public final class Applier {
   private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
   /** Receives conflicts found while applying. */
-  interface ConflictSink {
+  public interface ConflictSink {
     void conflict(String table, String recordId, String column);
   }
 
@@ -58,7 +60,7 @@ final class Applier {
 
   private Connection owner;
 
-  Applier(Schema schema) {
+  public Applier(Schema schema) {
     this.schema = schema;
   }
 
@@ -76,7 +78,7 @@ final class Applier {
   }
 
   /** Closes the cached statements (the schema changed, or the client is closing). */
-  void close() {
+  public void close() {
     discard();
     for (Writer writer : writers.values()) {
       writer.close();
@@ -91,7 +93,8 @@ final class Applier {
    * @param pendingKeys records that have rows in the outbox (read once per transaction)
    * @return the number of conflicting fields (concurrent server change under a pending edit)
    */
-  int apply(Connection connection, Record record, Outbox.PendingLog pendingKeys, ConflictSink sink)
+  public int apply(
+      Connection connection, Record record, Outbox.PendingLog pendingKeys, ConflictSink sink)
       throws SQLException {
     int conflicts = stage(connection, record, pendingKeys, sink);
     flush();
@@ -103,7 +106,8 @@ final class Applier {
    * use the same statement (rows run in the order staged). The caller must {@link #flush} before
    * anything else reads or writes the tables, and before capture is switched back on.
    */
-  int stage(Connection connection, Record record, Outbox.PendingLog pendingKeys, ConflictSink sink)
+  public int stage(
+      Connection connection, Record record, Outbox.PendingLog pendingKeys, ConflictSink sink)
       throws SQLException {
     Table table = schema.table(record.getTable());
     if (table == null) {
@@ -181,7 +185,7 @@ final class Applier {
   }
 
   /** Writes the rows {@link #stage} left in a batch. */
-  void flush() throws SQLException {
+  public void flush() throws SQLException {
     PreparedStatement pending = batch;
     if (pending != null) {
       batch = null;
@@ -198,7 +202,7 @@ final class Applier {
    * Drops rows staged and not flushed: the transaction they belonged to failed, and they must not
    * be written by the next one. Does nothing after a {@link #flush}.
    */
-  void discard() {
+  public void discard() {
     PreparedStatement pending = batch;
     batch = null;
     if (pending != null) {
@@ -319,7 +323,7 @@ final class Applier {
           .toString();
     }
 
-    void close() {
+    public void close() {
       List<PreparedStatement> all = new ArrayList<>(upserts.values());
       if (delete != null) {
         all.add(delete);

@@ -1,6 +1,7 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.apply;
 
 import io.fieldsync.TransportException;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import java.util.concurrent.ExecutionException;
@@ -18,18 +19,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe: one pull loop owns it. {@link #close} cancels a request still ahead.
  */
-final class PageAhead implements AutoCloseable {
+public final class PageAhead implements AutoCloseable {
   private final Transport transport;
   private ExecutorService executor;
   private PullRequest aheadRequest;
   private Future<PullResponse> ahead;
 
-  PageAhead(Transport transport) {
+  public PageAhead(Transport transport) {
     this.transport = transport;
   }
 
   /** Starts fetching {@code request} in the background. */
-  void prefetch(PullRequest request) {
+  public void prefetch(PullRequest request) {
     if (ahead != null) {
       throw new IllegalStateException("a page is already being fetched ahead");
     }
@@ -50,7 +51,7 @@ final class PageAhead implements AutoCloseable {
    * The page for {@code request}: the one fetched ahead when it was for this request, else fetched
    * now. A failure of the fetch ahead is thrown here, as if the request had been made now.
    */
-  PullResponse take(PullRequest request) {
+  public PullResponse take(PullRequest request) {
     Future<PullResponse> pending = ahead;
     boolean match = pending != null && request.equals(aheadRequest);
     ahead = null;

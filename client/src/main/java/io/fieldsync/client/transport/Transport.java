@@ -1,4 +1,4 @@
-package io.fieldsync.client;
+package io.fieldsync.client.transport;
 
 import io.fieldsync.ProtocolException;
 import io.fieldsync.wire.PullRequest;

@@ -1,4 +1,4 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.capture;
 
 import io.fieldsync.ProtocolException;
 import java.util.ArrayList;
@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /** SQL text helpers shared by the DDL, the capture triggers and the log reader. */
-final class Sql {
+public final class Sql {
   /** SQLite caps function arguments (127 by default); JSON builders are chunked below it. */
   private static final int MAX_PAIRS_PER_CALL = 50;
 
@@ -32,7 +32,7 @@ final class Sql {
    *
    * @throws ProtocolException when the name is not a plain identifier or is reserved
    */
-  static String id(String name) {
+  public static String id(String name) {
     checkIdentifier(name);
     return '"' + name + '"';
   }

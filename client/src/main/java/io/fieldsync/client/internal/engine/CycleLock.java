@@ -1,4 +1,4 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.engine;
 
 import io.fieldsync.StorageException;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * next to the database, released by the OS if the holder dies. The lock file is left in place:
  * deleting it would let two holders lock two different files.
  */
-final class CycleLock {
+public final class CycleLock {
   static final String SUFFIX = "-fieldsync.lock";
   private static final long POLL_MILLIS = 20;
 
@@ -28,14 +28,14 @@ final class CycleLock {
   private FileChannel channel;
   private FileLock held;
 
-  CycleLock(Path database, Duration wait) {
+  public CycleLock(Path database, Duration wait) {
     this.database = database;
     this.file = database.resolveSibling(database.getFileName() + SUFFIX);
     this.wait = wait;
   }
 
   /** The lock of this client alone (closing needs no cycle). */
-  ReentrantLock local() {
+  public ReentrantLock local() {
     return local;
   }
 
@@ -44,7 +44,7 @@ final class CycleLock {
    *
    * @throws StorageException (retriable) when another process or client still holds it
    */
-  void lock() {
+  public void lock() {
     local.lock();
     if (local.getHoldCount() > 1) {
       return;
@@ -57,7 +57,7 @@ final class CycleLock {
     }
   }
 
-  void unlock() {
+  public void unlock() {
     try {
       if (local.getHoldCount() == 1) {
         releaseFile();
@@ -115,7 +115,7 @@ final class CycleLock {
   }
 
   /** Closes the lock file's channel (the client is closing). */
-  void close() {
+  public void close() {
     try {
       if (channel != null) {
         channel.close();
