@@ -163,7 +163,7 @@ public final class LocalSchema {
     return sql.toString();
   }
 
-  static List<String> dropTriggers(Table table) {
+  public static List<String> dropTriggers(Table table) {
     List<String> result = new ArrayList<>();
     for (String suffix : List.of("stash", "ins", "upd", "rekey", "del")) {
       result.add("DROP TRIGGER IF EXISTS " + triggerName(table, suffix));

@@ -43,8 +43,8 @@ public final class Outbox {
     final long base;
     final Map<String, Object> values = new LinkedHashMap<>();
     final Map<String, Long> deltas = new HashMap<>();
-    final Map<String, List<String>> added = new HashMap<>();
-    final Map<String, List<String>> removed = new HashMap<>();
+    public final Map<String, List<String>> added = new HashMap<>();
+    public final Map<String, List<String>> removed = new HashMap<>();
 
     Row(long id, RecordKey key, char op, long hlc, String device, long base) {
       this.id = id;
@@ -57,8 +57,8 @@ public final class Outbox {
   }
 
   /** The consolidated pending edit of one field. */
-  static final class PendingField {
-    Object value;
+  public static final class PendingField {
+    public Object value;
     long hlc;
     String device;
     long base = Long.MAX_VALUE;
@@ -111,14 +111,14 @@ public final class Outbox {
     long hlc;
     long base = Long.MAX_VALUE;
     long maxId;
-    final Map<String, PendingField> fields = new LinkedHashMap<>();
+    public final Map<String, PendingField> fields = new LinkedHashMap<>();
 
     Pending(RecordKey key) {
       this.key = key;
     }
 
     /** A record created and deleted on the device without ever reaching the server. */
-    boolean cancelled() {
+    public boolean cancelled() {
       return firstOp == 'I' && lastOp == 'D';
     }
 
@@ -195,7 +195,7 @@ public final class Outbox {
     }
 
     /** The change to push, or null when the record's edits cancel out. */
-    Change toChange(Table table) {
+    public Change toChange(Table table) {
       if (cancelled()) {
         return null;
       }

@@ -1,4 +1,4 @@
-package io.fieldsync.client;
+package io.fieldsync.client.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.TransportException;
+import io.fieldsync.client.internal.capture.*;
+import io.fieldsync.client.internal.engine.*;
+import io.fieldsync.client.internal.outbox.*;
+import io.fieldsync.client.internal.state.*;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.WireCodec;
