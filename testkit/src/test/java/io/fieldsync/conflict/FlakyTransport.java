@@ -1,7 +1,7 @@
 package io.fieldsync.conflict;
 
 import io.fieldsync.TransportException;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;

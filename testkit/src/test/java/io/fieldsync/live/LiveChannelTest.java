@@ -12,14 +12,14 @@ class LiveChannelTest extends LiveFixture {
   @Test
   void writeOnOneDeviceIsAppliedOnTheOtherWithoutAnyoneCallingSync() throws Exception {
     startServer();
-    FieldSyncClient a = device("a");
-    FieldSyncClient b = device("b");
+    FieldSyncClient a = device("a", SyncWorkerTest::options);
+    FieldSyncClient b = device("b", SyncWorkerTest::options);
     Events eventsB = new Events();
     // The interval is 10 minutes: only the live poke can bring B the change in time.
-    SyncWorker workerA = a.startWorker(SyncWorkerTest.options());
+    SyncWorker workerA = a.startWorker();
     Events eventsA = new Events();
     workerA.addListener(eventsA.all::add);
-    SyncWorker workerB = b.startWorker(SyncWorkerTest.options());
+    SyncWorker workerB = b.startWorker();
     workerB.addListener(eventsB.all::add);
     await(
         "both live channels",

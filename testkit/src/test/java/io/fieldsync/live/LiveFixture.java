@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,8 +94,18 @@ abstract class LiveFixture {
   }
 
   FieldSyncClient device(String name) {
+    return device(name, UnaryOperator.identity());
+  }
+
+  /** A device with more settings (a worker's, say) applied to its builder. */
+  FieldSyncClient device(String name, UnaryOperator<FieldSyncClient.Builder> settings) {
     FieldSyncClient client =
-        FieldSyncClient.init(dir.resolve(name + ".db"), server.uri(), token(name));
+        settings
+            .apply(
+                FieldSyncClient.builder(dir.resolve(name + ".db"))
+                    .server(server.uri())
+                    .token(token(name)))
+            .initialize();
     closing.add(client);
     return client;
   }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.TransportException;
 import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.ResyncRequiredException;
 import io.fieldsync.client.ResyncResult;
 import io.fieldsync.client.SyncListener;
+import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.server.ServerConfig;
 import io.fieldsync.wire.PullRequest;
 import java.nio.file.Files;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
-import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
 import io.fieldsync.server.ServerConfig;
 import java.net.http.HttpClient;
@@ -20,22 +19,22 @@ import org.junit.jupiter.api.Test;
 class SyncWorkerTest extends LiveFixture {
   static final long SEED = Long.getLong("fieldsync.test.seed", 42L);
 
-  static WorkerOptions options() {
-    return WorkerOptions.defaults()
-        .withDebounce(Duration.ofMillis(50))
-        .withWritePoll(Duration.ofMillis(20))
-        .withInterval(Duration.ofMinutes(10))
-        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
-        .withSeed(SEED);
+  static FieldSyncClient.Builder options(FieldSyncClient.Builder builder) {
+    return builder
+        .debounce(Duration.ofMillis(50))
+        .writePoll(Duration.ofMillis(20))
+        .syncInterval(Duration.ofMinutes(10))
+        .backoff(Duration.ofMillis(50), Duration.ofMillis(400))
+        .workerSeed(SEED);
   }
 
   @Test
   void workerSyncsAfterTheServerComesBackWithBackoffInItsEvents() throws Exception {
     startServer();
     int port = server.port();
-    FieldSyncClient device = device("a");
+    FieldSyncClient device = device("a", SyncWorkerTest::options);
     Events events = new Events();
-    SyncWorker worker = device.startWorker(options());
+    SyncWorker worker = device.startWorker();
     worker.addListener(events.all::add);
     await("the first sync", () -> worker.status().lastSuccessAt() != null);
 
@@ -86,9 +85,9 @@ class SyncWorkerTest extends LiveFixture {
   void workerStopsWithTheReasonWhenTheTokenIsRevoked() throws Exception {
     startServer();
     int port = server.port();
-    FieldSyncClient device = device("a");
+    FieldSyncClient device = device("a", SyncWorkerTest::options);
     Events events = new Events();
-    SyncWorker worker = device.startWorker(options());
+    SyncWorker worker = device.startWorker();
     worker.addListener(events.all::add);
     await("the first sync", () -> worker.status().lastSuccessAt() != null);
 
@@ -112,9 +111,9 @@ class SyncWorkerTest extends LiveFixture {
   @Test
   void workerStopsWithTheReasonWhenAnAdminRevokesItsDevice() throws Exception {
     startServer();
-    FieldSyncClient device = device("a");
+    FieldSyncClient device = device("a", SyncWorkerTest::options);
     Events events = new Events();
-    SyncWorker worker = device.startWorker(options());
+    SyncWorker worker = device.startWorker();
     worker.addListener(events.all::add);
     await("the first sync", () -> worker.status().lastSuccessAt() != null);
 

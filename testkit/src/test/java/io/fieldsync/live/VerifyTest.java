@@ -3,10 +3,10 @@ package io.fieldsync.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.VerifyReport;
 import io.fieldsync.client.VerifyReport.Action;
 import io.fieldsync.client.VerifyReport.Repair;
+import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.store.StoredRecord;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,8 +1,8 @@
 package io.fieldsync.multinode;
 
 import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.HttpTransport;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.HttpTransport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import io.fieldsync.server.ServerConfig;
@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Several {@link SyncServer} nodes on loopback, each with its own store (on one shared database for
@@ -84,9 +85,18 @@ final class Cluster implements AutoCloseable {
 
   /** A device database in {@code dir}, initialized through {@code transport}. */
   static FieldSyncClient device(Path dir, String name, Transport transport, long seed) {
-    return FieldSyncClient.builder(dir.resolve(name + ".db"))
-        .transport(transport)
-        .seed(seed)
+    return device(dir, name, transport, seed, UnaryOperator.identity());
+  }
+
+  /** A device with more settings (a worker's, say) applied to its builder. */
+  static FieldSyncClient device(
+      Path dir,
+      String name,
+      Transport transport,
+      long seed,
+      UnaryOperator<FieldSyncClient.Builder> settings) {
+    return settings
+        .apply(FieldSyncClient.builder(dir.resolve(name + ".db")).transport(transport).seed(seed))
         .initialize();
   }
 

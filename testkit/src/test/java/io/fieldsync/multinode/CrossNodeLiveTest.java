@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
-import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStores;
@@ -21,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,14 +67,17 @@ class CrossNodeLiveTest {
                 SyncStores.open(database.location(), options),
                 SyncStores.open(database.location(), options)));
     FieldSyncClient a = device("tablet-a", 0);
-    FieldSyncClient b = device("tablet-b", 1);
-    SyncWorker worker =
-        b.startWorker(
-            WorkerOptions.defaults()
-                .withInterval(INTERVAL)
-                .withDebounce(Duration.ofMillis(50))
-                .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
-                .withSeed(7));
+    FieldSyncClient b =
+        device(
+            "tablet-b",
+            1,
+            builder ->
+                builder
+                    .syncInterval(INTERVAL)
+                    .debounce(Duration.ofMillis(50))
+                    .backoff(Duration.ofMillis(50), Duration.ofMillis(400))
+                    .workerSeed(7));
+    SyncWorker worker = b.startWorker();
     List<WorkerEvent> events = new CopyOnWriteArrayList<>();
     worker.addListener(events::add);
     await(
@@ -109,7 +112,13 @@ class CrossNodeLiveTest {
   }
 
   private FieldSyncClient device(String name, int node) {
-    FieldSyncClient client = Cluster.device(dir, name, cluster.http(node, name), name.hashCode());
+    return device(name, node, UnaryOperator.identity());
+  }
+
+  private FieldSyncClient device(
+      String name, int node, UnaryOperator<FieldSyncClient.Builder> settings) {
+    FieldSyncClient client =
+        Cluster.device(dir, name, cluster.http(node, name), name.hashCode(), settings);
     clients.add(client);
     return client;
   }

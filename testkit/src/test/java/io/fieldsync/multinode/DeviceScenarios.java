@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.TransportException;
 import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;

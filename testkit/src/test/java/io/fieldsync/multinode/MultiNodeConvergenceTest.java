@@ -3,7 +3,7 @@ package io.fieldsync.multinode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.fieldsync.TransportException;
-import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.ResyncResult;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.HttpTransport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
