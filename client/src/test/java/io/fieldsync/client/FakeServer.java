@@ -1,11 +1,7 @@
 package io.fieldsync.client;
 
 import io.fieldsync.TransportException;
-import io.fieldsync.client.internal.capture.*;
-import io.fieldsync.client.internal.engine.*;
-import io.fieldsync.client.internal.outbox.*;
-import io.fieldsync.client.internal.state.*;
-import io.fieldsync.client.transport.*;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaCodec;
 import io.fieldsync.schema.SchemaLoader;

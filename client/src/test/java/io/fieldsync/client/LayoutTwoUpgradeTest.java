@@ -2,11 +2,7 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.internal.capture.*;
-import io.fieldsync.client.internal.engine.*;
-import io.fieldsync.client.internal.outbox.*;
-import io.fieldsync.client.internal.state.*;
-import io.fieldsync.client.transport.*;
+import io.fieldsync.client.internal.capture.LocalSchema;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;

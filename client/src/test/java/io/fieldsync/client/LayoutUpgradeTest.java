@@ -2,11 +2,8 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.internal.capture.*;
-import io.fieldsync.client.internal.engine.*;
-import io.fieldsync.client.internal.outbox.*;
-import io.fieldsync.client.internal.state.*;
-import io.fieldsync.client.transport.*;
+import io.fieldsync.client.internal.capture.LocalSchema;
+import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.schema.Table;
 import io.fieldsync.wire.Change;
 import java.sql.Connection;

@@ -5,11 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.StorageException;
 import io.fieldsync.TransportException;
-import io.fieldsync.client.internal.capture.*;
-import io.fieldsync.client.internal.engine.*;
-import io.fieldsync.client.internal.outbox.*;
-import io.fieldsync.client.internal.state.*;
-import io.fieldsync.client.transport.*;
 import io.fieldsync.wire.PullRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

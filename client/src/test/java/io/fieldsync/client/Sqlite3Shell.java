@@ -1,10 +1,5 @@
 package io.fieldsync.client;
 
-import io.fieldsync.client.internal.capture.*;
-import io.fieldsync.client.internal.engine.*;
-import io.fieldsync.client.internal.outbox.*;
-import io.fieldsync.client.internal.state.*;
-import io.fieldsync.client.transport.*;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

@@ -2,11 +2,6 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.internal.capture.*;
-import io.fieldsync.client.internal.engine.*;
-import io.fieldsync.client.internal.outbox.*;
-import io.fieldsync.client.internal.state.*;
-import io.fieldsync.client.transport.*;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
