@@ -1,10 +1,6 @@
 package io.fieldsync.client;
 
 import io.fieldsync.AuthException;
-import io.fieldsync.ConfigException;
-import io.fieldsync.ConflictException;
-import io.fieldsync.ProtocolException;
-import io.fieldsync.StorageException;
 import io.fieldsync.SyncException;
 import io.fieldsync.TransportException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
@@ -19,10 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +63,7 @@ public final class SyncWorker implements AutoCloseable {
   private final Path database;
   private final Transport transport;
   private final WorkerSettings options;
-  private final RandomGenerator random;
+  private final Backoff backoff;
   private final List<WorkerListener> listeners = new CopyOnWriteArrayList<>();
   private final Object monitor = new Object();
   private final Thread thread;
@@ -98,7 +92,7 @@ public final class SyncWorker implements AutoCloseable {
     this.database = database;
     this.transport = transport;
     this.options = Objects.requireNonNull(options, "options");
-    this.random = new SplittableRandom(options.seed());
+    this.backoff = new Backoff(options.minBackoff(), options.maxBackoff(), options.seed());
     this.thread = new Thread(this::loop, "fieldsync-worker");
     this.thread.setDaemon(true);
     this.progress =
@@ -259,12 +253,12 @@ public final class SyncWorker implements AutoCloseable {
           } catch (AuthException e) {
             lastError = e.getMessage();
             remember(watch, e.getMessage());
-            reason = stopReason(e);
+            reason = StopReason.of(e);
             fatal = true;
             break;
           } catch (SyncException e) {
             liveFailures++;
-            Duration delay = backoff(liveFailures);
+            Duration delay = backoff.delay(liveFailures);
             nextLiveAttemptAt = now().plus(delay);
             LOG.debug(
                 "live channel to {} failed, next try in {}: {}", database, delay, e.getMessage());
@@ -316,25 +310,6 @@ public final class SyncWorker implements AutoCloseable {
     }
   }
 
-  /** Why a failure stops the worker, in words a person reads (no Java class names). */
-  static String stopReason(SyncException e) {
-    String kind;
-    if (e instanceof AuthException) {
-      kind = "not authorized";
-    } else if (e instanceof ConfigException) {
-      kind = "configuration problem";
-    } else if (e instanceof ConflictException) {
-      kind = "conflict";
-    } else if (e instanceof StorageException) {
-      kind = "local database failed";
-    } else if (e instanceof ProtocolException) {
-      kind = "refused";
-    } else {
-      kind = "failed";
-    }
-    return kind + ": " + e.getMessage();
-  }
-
   /** One cycle; returns the fatal reason when the worker must stop, else null. */
   private String cycle(String trigger, Connection watch) {
     syncing = true;
@@ -361,7 +336,7 @@ public final class SyncWorker implements AutoCloseable {
       if (!e.isRetriable()) {
         lastError = e.getMessage();
         remember(watch, e.getMessage());
-        return stopReason(e);
+        return StopReason.of(e);
       }
       if (e instanceof TransportException && online) {
         online = false;
@@ -392,23 +367,10 @@ public final class SyncWorker implements AutoCloseable {
   private void fail(String message) {
     failures++;
     lastError = message;
-    Duration delay = backoff(failures);
+    Duration delay = backoff.delay(failures);
     Instant at = now().plus(delay);
     nextRetryAt = at;
     emit(new WorkerEvent.Failed(message, failures, delay, at));
-  }
-
-  /** Equal jitter: half the capped exponential delay, plus a uniform share of the other half. */
-  Duration backoff(int attempt) {
-    long min = options.minBackoff().toMillis();
-    long max = options.maxBackoff().toMillis();
-    long delay = min;
-    for (int i = 1; i < attempt && delay < max; i++) {
-      delay *= 2;
-    }
-    delay = Math.min(delay, max);
-    long half = delay / 2;
-    return Duration.ofMillis(half + random.nextLong(delay - half + 1));
   }
 
   private void checkStuck(Instant started) {

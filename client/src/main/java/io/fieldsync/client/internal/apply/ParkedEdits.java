@@ -1,6 +1,7 @@
 package io.fieldsync.client.internal.apply;
 
 import io.fieldsync.client.ParkedEdit;
+import io.fieldsync.client.internal.capture.LocalSchema;
 import io.fieldsync.client.internal.outbox.ChangeFields;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.wire.Change;
@@ -28,19 +29,13 @@ import java.util.List;
  * {@code keep_server} rewrites the kept value).
  */
 public final class ParkedEdits {
-  public static final String DDL =
-      "CREATE TABLE IF NOT EXISTS _fs_parked (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-          + " tbl TEXT NOT NULL, rid TEXT NOT NULL, col TEXT, device_value TEXT,"
-          + " reason TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,"
-          + " field_hlc INTEGER NOT NULL)";
-
   private ParkedEdits() {}
 
   /** Records what a {@code PARKED} result parked. */
   public static void record(
       Connection c, Change change, ChangeResult result, PushResponse response, Instant now)
       throws SQLException {
-    new Jdbc(c).update(DDL);
+    new Jdbc(c).update(LocalSchema.PARKED_DDL);
     String reason =
         result.getReason().isEmpty()
             ? "parked by the server (no reason given)"
@@ -80,37 +75,30 @@ public final class ParkedEdits {
       long seq,
       long fieldHlc)
       throws SQLException {
-    try (PreparedStatement delete =
-        c.prepareStatement("DELETE FROM _fs_parked WHERE tbl = ? AND rid = ? AND col IS ?")) {
-      delete.setString(1, change.getTable());
-      delete.setString(2, change.getRecordId());
-      delete.setString(3, column);
-      delete.executeUpdate();
-    }
-    try (PreparedStatement insert =
-        c.prepareStatement(
-            "INSERT INTO _fs_parked (tbl, rid, col, device_value, reason, at, seq, field_hlc)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-      insert.setString(1, change.getTable());
-      insert.setString(2, change.getRecordId());
-      insert.setString(3, column);
-      insert.setString(4, value);
-      insert.setString(5, reason);
-      insert.setLong(6, now.toEpochMilli());
-      insert.setLong(7, seq);
-      insert.setLong(8, fieldHlc);
-      insert.executeUpdate();
-    }
+    Jdbc jdbc = new Jdbc(c);
+    jdbc.update(
+        "DELETE FROM _fs_parked WHERE tbl = ? AND rid = ? AND col IS ?",
+        change.getTable(),
+        change.getRecordId(),
+        column);
+    jdbc.update(
+        "INSERT INTO _fs_parked (tbl, rid, col, device_value, reason, at, seq, field_hlc)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        change.getTable(),
+        change.getRecordId(),
+        column,
+        value,
+        reason,
+        now.toEpochMilli(),
+        seq,
+        fieldHlc);
   }
 
   /** Removes the entries that pulled records settle. */
   static void settle(Connection c, List<Record> records) throws SQLException {
-    new Jdbc(c).update(DDL);
-    try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM _fs_parked");
-        ResultSet rows = count.executeQuery()) {
-      if (!rows.next() || rows.getLong(1) == 0) {
-        return;
-      }
+    new Jdbc(c).update(LocalSchema.PARKED_DDL);
+    if (new Jdbc(c).count("_fs_parked") == 0) {
+      return;
     }
     try (PreparedStatement select =
             c.prepareStatement(
@@ -147,21 +135,15 @@ public final class ParkedEdits {
 
   /** Every entry, oldest first; empty for a database that never had one. */
   public static List<ParkedEdit> list(Connection c) throws SQLException {
-    List<ParkedEdit> result = new ArrayList<>();
-    try (PreparedStatement exists =
-            c.prepareStatement(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_fs_parked'");
-        ResultSet found = exists.executeQuery()) {
-      if (!found.next()) {
-        return result;
-      }
+    Jdbc jdbc = new Jdbc(c);
+    if (jdbc.first(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_fs_parked'", row -> true)
+        == null) {
+      return List.of();
     }
-    try (PreparedStatement select =
-            c.prepareStatement(
-                "SELECT id, tbl, rid, col, device_value, reason, at FROM _fs_parked ORDER BY id");
-        ResultSet rows = select.executeQuery()) {
-      while (rows.next()) {
-        result.add(
+    return jdbc.list(
+        "SELECT id, tbl, rid, col, device_value, reason, at FROM _fs_parked ORDER BY id",
+        rows ->
             new ParkedEdit(
                 rows.getLong(1),
                 rows.getString(2),
@@ -170,8 +152,5 @@ public final class ParkedEdits {
                 rows.getString(5),
                 rows.getString(6),
                 Instant.ofEpochMilli(rows.getLong(7))));
-      }
-    }
-    return result;
   }
 }

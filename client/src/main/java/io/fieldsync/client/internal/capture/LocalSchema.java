@@ -1,6 +1,5 @@
 package io.fieldsync.client.internal.capture;
 
-import io.fieldsync.client.internal.apply.ParkedEdits;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.ConflictRule;
 import io.fieldsync.schema.Schema;
@@ -77,6 +76,13 @@ public final class LocalSchema {
           + " FROM _fs_changelog WHERE id = (SELECT max(id) FROM _fs_changelog) AND tbl = OLD.tbl"
           + " AND rid IS OLD.rid AND op = 'U' AND vals = '{}'; END";
 
+  /** The device's edits the server parked for review (see {@code ParkedEdits}). */
+  public static final String PARKED_DDL =
+      "CREATE TABLE IF NOT EXISTS _fs_parked (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          + " tbl TEXT NOT NULL, rid TEXT NOT NULL, col TEXT, device_value TEXT,"
+          + " reason TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,"
+          + " field_hlc INTEGER NOT NULL)";
+
   static final List<String> INTERNAL_DDL =
       List.of(
           "CREATE TABLE IF NOT EXISTS _fs_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -94,7 +100,7 @@ public final class LocalSchema {
           "CREATE TABLE IF NOT EXISTS _fs_replaced (tbl TEXT NOT NULL, rid TEXT, vals TEXT NOT NULL)",
           "CREATE INDEX IF NOT EXISTS _fs_replaced_record ON _fs_replaced (tbl, rid)",
           REPLACED_TRIGGER,
-          ParkedEdits.DDL);
+          PARKED_DDL);
 
   /**
    * Brings a database of layout 1 (AUTOINCREMENT log, the clock bumped in {@code _fs_state} by

@@ -267,12 +267,7 @@ public final class Outbox {
   }
 
   public static long maxId(Connection connection) throws SQLException {
-    try (PreparedStatement select =
-            connection.prepareStatement("SELECT coalesce(max(id), 0) FROM _fs_changelog");
-        ResultSet rows = select.executeQuery()) {
-      rows.next();
-      return rows.getLong(1);
-    }
+    return new Jdbc(connection).longValue("SELECT coalesce(max(id), 0) FROM _fs_changelog");
   }
 
   /** Consolidates the log rows up to {@code end}, records in order of their first edit. */
