@@ -1,6 +1,6 @@
 package io.fieldsync.client.internal.apply;
 
-import io.fieldsync.client.internal.capture.Sql;
+import io.fieldsync.client.internal.capture.SqlText;
 import io.fieldsync.client.internal.outbox.Outbox;
 import io.fieldsync.client.internal.outbox.Outbox.Pending;
 import io.fieldsync.client.internal.outbox.Outbox.RecordKey;
@@ -269,9 +269,9 @@ public final class Applier {
         delete =
             connection.prepareStatement(
                 "DELETE FROM "
-                    + Sql.id(table.name())
+                    + SqlText.identifier(table.name())
                     + " WHERE "
-                    + Sql.id(table.primaryKey().name())
+                    + SqlText.identifier(table.primaryKey().name())
                     + " = ?");
       }
       return delete;
@@ -288,11 +288,11 @@ public final class Applier {
     }
 
     private String upsertSql(BitSet present) {
-      String primaryKey = Sql.id(table.primaryKey().name());
+      String primaryKey = SqlText.identifier(table.primaryKey().name());
       StringBuilder sql = new StringBuilder();
       if (present.isEmpty()) {
         return sql.append("INSERT OR IGNORE INTO ")
-            .append(Sql.id(table.name()))
+            .append(SqlText.identifier(table.name()))
             .append(" (")
             .append(primaryKey)
             .append(") VALUES (?)")
@@ -302,7 +302,7 @@ public final class Applier {
       StringBuilder marks = new StringBuilder("?");
       StringBuilder updates = new StringBuilder();
       for (int slot = present.nextSetBit(0); slot >= 0; slot = present.nextSetBit(slot + 1)) {
-        String name = Sql.id(columns[slot].name());
+        String name = SqlText.identifier(columns[slot].name());
         names.append(", ").append(name);
         marks.append(", ?");
         if (updates.length() > 0) {
@@ -311,7 +311,7 @@ public final class Applier {
         updates.append(name).append(" = excluded.").append(name);
       }
       return sql.append("INSERT INTO ")
-          .append(Sql.id(table.name()))
+          .append(SqlText.identifier(table.name()))
           .append(" (")
           .append(names)
           .append(") VALUES (")

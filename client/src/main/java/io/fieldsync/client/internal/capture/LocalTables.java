@@ -100,7 +100,7 @@ public final class LocalTables {
         if (table.column(column.name()) == null) {
           statements.add(
               "ALTER TABLE "
-                  + Sql.id(table.name())
+                  + SqlText.identifier(table.name())
                   + " ADD COLUMN "
                   + LocalSchema.columnDefinition(column));
         }
@@ -112,10 +112,10 @@ public final class LocalTables {
       }
     }
     for (Table table : from.tables().values()) {
-      statements.addAll(LocalSchema.dropTriggers(table));
+      statements.addAll(CaptureTriggers.drop(table));
     }
     for (Table table : to.tables().values()) {
-      statements.addAll(LocalSchema.createTriggers(table));
+      statements.addAll(CaptureTriggers.create(table));
     }
     database.transaction(
         c -> {

@@ -5,7 +5,7 @@ import io.fieldsync.client.ResyncRequiredException;
 import io.fieldsync.client.internal.apply.Applier;
 import io.fieldsync.client.internal.apply.PageAhead;
 import io.fieldsync.client.internal.apply.RecordOrder;
-import io.fieldsync.client.internal.capture.Sql;
+import io.fieldsync.client.internal.capture.SqlText;
 import io.fieldsync.client.internal.outbox.Outbox;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.internal.state.DeviceState;
@@ -209,11 +209,11 @@ public final class Snapshot {
           state.captureOff();
           long removed = 0;
           for (Table table : schema.tables().values()) {
-            String key = Sql.id(table.primaryKey().name());
+            String key = SqlText.identifier(table.primaryKey().name());
             try (PreparedStatement delete =
                 c.prepareStatement(
                     "DELETE FROM "
-                        + Sql.id(table.name())
+                        + SqlText.identifier(table.name())
                         + " AS t WHERE NOT EXISTS (SELECT 1 FROM _fs_snapshot_seen s WHERE s.tbl = ?"
                         + " AND s.rid = CAST(t."
                         + key

@@ -2,7 +2,7 @@ package io.fieldsync.client.internal.recovery;
 
 import io.fieldsync.client.VerifyReport;
 import io.fieldsync.client.internal.apply.Applier;
-import io.fieldsync.client.internal.capture.Sql;
+import io.fieldsync.client.internal.capture.SqlText;
 import io.fieldsync.client.internal.outbox.Outbox;
 import io.fieldsync.client.internal.outbox.Outbox.RecordKey;
 import io.fieldsync.client.internal.state.DeviceDatabase;
@@ -210,9 +210,9 @@ public final class Verifier {
     List<Column> columns = new ArrayList<>(table.columns().values());
     StringBuilder sql = new StringBuilder("SELECT ");
     for (int i = 0; i < columns.size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append(Sql.id(columns.get(i).name()));
+      sql.append(i == 0 ? "" : ", ").append(SqlText.identifier(columns.get(i).name()));
     }
-    sql.append(" FROM ").append(Sql.id(table.name()));
+    sql.append(" FROM ").append(SqlText.identifier(table.name()));
     try (PreparedStatement select = connection.prepareStatement(sql.toString());
         ResultSet rows = select.executeQuery()) {
       while (rows.next()) {
@@ -277,9 +277,9 @@ public final class Verifier {
     return new Jdbc(c)
             .first(
                 "SELECT 1 FROM "
-                    + Sql.id(table.name())
+                    + SqlText.identifier(table.name())
                     + " WHERE "
-                    + Sql.id(table.primaryKey().name())
+                    + SqlText.identifier(table.primaryKey().name())
                     + " = ?",
                 row -> true,
                 id)
