@@ -12,9 +12,11 @@ import io.fieldsync.wire.VerifyRequest;
 import io.fieldsync.wire.VerifyResponse;
 
 /**
- * How a device reaches the server: the three calls of the sync protocol ({@code docs/protocol.md}).
- * {@link HttpTransport} is the real one; tests and the testkit substitute transports that drop,
- * duplicate or delay messages.
+ * How a device reaches the server: the three calls of the sync protocol ({@code docs/protocol.md}),
+ * and optional ones (health, verify, records, the live channel) whose defaults say the transport
+ * cannot. {@link HttpTransport} is the real one; tests and the testkit substitute transports that
+ * drop, duplicate or delay messages. The message types are the wire protocol's ({@code
+ * io.fieldsync.wire}); a transport passes them on unchanged.
  *
  * <p>Implementations must be safe to call from one thread at a time; the client never calls a
  * transport concurrently.
@@ -48,8 +50,6 @@ public interface Transport {
    * @throws io.fieldsync.ProtocolException when the server refuses the request or answers garbage
    */
   PullResponse pull(PullRequest request);
-
-  // ---------------------------------------------------------------- optional (always-on sync)
 
   /**
    * {@code GET /v1/health}: returns when the server answers. The default asks for the schema.
