@@ -1,7 +1,7 @@
 package io.fieldsync.bench;
 
-import io.fieldsync.client.LiveSocket;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.LiveSocket;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;

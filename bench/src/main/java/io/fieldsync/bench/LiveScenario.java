@@ -2,7 +2,6 @@ package io.fieldsync.bench;
 
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncWorker;
-import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.server.SyncServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -47,9 +46,8 @@ final class LiveScenario {
 
   /** Write on A, wait until B's database shows it; both only run their workers. */
   void latency(FieldSyncClient a, FieldSyncClient b, String store, long records) throws Exception {
-    WorkerOptions settings = WorkerOptions.defaults().withSeed(options.seed());
-    try (SyncWorker workerA = a.startWorker(settings);
-        SyncWorker workerB = b.startWorker(settings.withSeed(options.seed() + 1))) {
+    try (SyncWorker workerA = a.startWorker();
+        SyncWorker workerB = b.startWorker()) {
       await(
           "both devices holding a live channel",
           () -> workerA.status().live() && workerB.status().live(),

@@ -2,8 +2,8 @@ package io.fieldsync.bench;
 
 import io.fieldsync.TransportException;
 import io.fieldsync.client.FieldSyncClient;
-import io.fieldsync.client.HttpTransport;
 import io.fieldsync.client.SyncResult;
+import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import io.fieldsync.server.ServerConfig;
@@ -222,6 +222,7 @@ public final class Workload {
           FieldSyncClient.builder(dir.resolve(name + ".db"))
               .transport(transport)
               .seed(options.seed() ^ name.hashCode())
+              .workerSeed(options.seed() ^ name.hashCode())
               .pullPageSize(PULL_PAGE)
               .initialize();
       return new Device(name, client, transport);

@@ -4,7 +4,6 @@ import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
-import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -54,20 +53,18 @@ final class ClientRunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    FieldSyncClient.Builder builder = FieldSyncClient.builder(db);
+    FieldSyncClient.Builder builder =
+        FieldSyncClient.builder(db)
+            .debounce(debounce)
+            .backoff(Duration.ofMillis(500), maxBackoff)
+            .live(!noLive);
     if (server != null) {
       builder.server(server);
     }
     FieldSyncClient client = builder.open();
     CountDownLatch stopped = new CountDownLatch(1);
     int[] exit = {0};
-    WorkerOptions defaults = WorkerOptions.defaults();
-    SyncWorker worker =
-        client.startWorker(
-            defaults
-                .withDebounce(debounce)
-                .withBackoff(defaults.minBackoff(), maxBackoff)
-                .withLive(!noLive));
+    SyncWorker worker = client.startWorker();
     worker.addListener(
         event -> {
           out.println(describe(event));

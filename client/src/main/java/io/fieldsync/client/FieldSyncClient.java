@@ -3,25 +3,27 @@ package io.fieldsync.client;
 import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
 import io.fieldsync.SyncException;
+import io.fieldsync.client.internal.engine.CycleLock;
+import io.fieldsync.client.internal.engine.EngineSettings;
+import io.fieldsync.client.internal.engine.SchemaRefresh;
+import io.fieldsync.client.internal.engine.SyncEngine;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.transport.FailoverTransport;
+import io.fieldsync.client.transport.HttpTransport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
-import io.fieldsync.schema.SchemaCodec;
-import io.fieldsync.wire.SchemaResponse;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,60 +52,45 @@ import org.slf4j.LoggerFactory;
 public final class FieldSyncClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FieldSyncClient.class);
 
-  private final Path database;
+  private final DeviceDatabase database;
   private final Transport transport;
   private final Clock clock;
-  private final Connection engineConnection;
   private final SyncEngine engine;
+  private final SchemaRefresh schemaRefresh;
+  private final StatusReader statusReader;
   private final CycleLock cycle;
+  private final WorkerSettings workerSettings;
   private final List<SyncListener> listeners = new CopyOnWriteArrayList<>();
   private volatile Schema schema;
   private volatile boolean schemaChecked;
   private volatile boolean closed;
   private volatile SyncResult lastResult;
   private volatile String lastError;
-  private final SyncEngine.Settings settings;
   private volatile SyncWorker worker;
 
-  private FieldSyncClient(
-      Path database,
-      Connection engineConnection,
+  FieldSyncClient(
+      DeviceDatabase database,
       Schema schema,
       String tenant,
       Transport transport,
       Clock clock,
       RandomGenerator random,
-      SyncEngine.Settings settings,
+      EngineSettings settings,
+      WorkerSettings workerSettings,
       boolean schemaChecked,
       Duration lockWait) {
     this.database = database;
-    this.cycle = new CycleLock(database, lockWait);
-    this.engineConnection = engineConnection;
+    this.cycle = new CycleLock(database.path(), lockWait);
     this.schema = schema;
     this.transport = transport;
     this.clock = clock;
     this.schemaChecked = schemaChecked;
-    this.settings = settings;
+    this.workerSettings = workerSettings;
+    this.schemaRefresh = new SchemaRefresh(database, transport);
+    this.statusReader = new StatusReader(database.path());
     this.engine =
         new SyncEngine(
-            engineConnection,
-            schema,
-            tenant,
-            transport,
-            clock,
-            random,
-            settings,
-            new SyncEngine.Events() {
-              @Override
-              public void conflict(String table, String recordId, String column) {
-                notifyListeners(listener -> listener.conflict(table, recordId, column));
-              }
-
-              @Override
-              public void rejected(RejectedChange change) {
-                notifyListeners(listener -> listener.rejected(change));
-              }
-            });
+            database, schema, tenant, transport, clock, random, settings, new ListenerEvents());
   }
 
   /**
@@ -133,7 +120,10 @@ public final class FieldSyncClient implements AutoCloseable {
     return builder(database).open();
   }
 
-  /** A builder for the less common settings: transport, clock, randomness, batch sizes. */
+  /**
+   * The one way to configure a client and its background worker: transport, clock, randomness,
+   * batch sizes, worker timing.
+   */
   public static Builder builder(Path database) {
     return new Builder(database);
   }
@@ -148,7 +138,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public Connection connection() {
     ensureOpen();
-    return LocalStore.connect(database, false);
+    return DeviceDatabase.connect(database.path(), false);
   }
 
   /**
@@ -169,22 +159,19 @@ public final class FieldSyncClient implements AutoCloseable {
       ensureOpen();
       notifyListeners(SyncListener::syncStarted);
       try {
-        if (!schemaChecked) {
-          refreshSchemaLocked();
-        }
-        SyncResult result = cycleOrResync();
+        checkSchemaOnce();
+        SyncResult result = engine.cycleOrResync();
         Instant now = clock.instant();
-        LocalStore.transaction(
-            engineConnection,
+        database.transaction(
             c -> {
-              LocalStore.putMeta(c, LocalStore.META_LAST_SYNC_AT, now.toEpochMilli());
+              database.state().storeLastSyncAt(now);
               return null;
             });
         lastResult = result;
         lastError = null;
         LOG.debug(
             "sync of {} finished: pushed {}, rejected {}, pulled {}, cursor {}, {} ms",
-            database,
+            database.path(),
             result.pushed(),
             result.rejected(),
             result.pulled(),
@@ -195,7 +182,10 @@ public final class FieldSyncClient implements AutoCloseable {
       } catch (SyncException e) {
         lastError = e.getMessage();
         LOG.debug(
-            "sync of {} failed (retriable: {}): {}", database, e.isRetriable(), e.getMessage());
+            "sync of {} failed (retriable: {}): {}",
+            database.path(),
+            e.isRetriable(),
+            e.getMessage());
         notifyListeners(listener -> listener.syncFailed(e));
         throw e;
       }
@@ -209,7 +199,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * triggers (new tables, new columns). Waits for a running sync cycle.
    *
    * @return the schema in use afterwards
-   * @throws ConfigException when the change is not additive
+   * @throws ConfigException when the change is not additive, or the token is for another device
    * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
    * @throws io.fieldsync.AuthException when the token is refused
    */
@@ -224,63 +214,20 @@ public final class FieldSyncClient implements AutoCloseable {
     }
   }
 
+  private void checkSchemaOnce() {
+    if (!schemaChecked) {
+      refreshSchemaLocked();
+    }
+  }
+
   private void refreshSchemaLocked() {
-    SchemaResponse response = transport.schema();
-    checkIdentity(response);
-    Schema remote = SchemaCodec.fromWire(response.getSchema());
     Schema local = schema;
-    if (remote.version() > local.version()) {
-      try {
-        LocalStore.migrate(engineConnection, local, remote, response.getSchema());
-      } catch (SQLException e) {
-        throw LocalStore.storage(e);
-      }
-      LOG.info(
-          "migrated {} from schema version {} to {}", database, local.version(), remote.version());
-      schema = remote;
-      engine.useSchema(remote);
-    } else if (remote.version() < local.version()) {
-      LOG.warn(
-          "server schema version {} is older than the local version {}; keeping the local one",
-          remote.version(),
-          local.version());
+    Schema current = schemaRefresh.refresh(local);
+    if (current != local) {
+      schema = current;
+      engine.useSchema(current);
     }
     schemaChecked = true;
-  }
-
-  /**
-   * Refuses a token issued for another tenant or device than the database's: its pulls would mix
-   * another tenant's rows and sequence into this database, and the server would attribute this
-   * device's edits to another device.
-   */
-  private void checkIdentity(SchemaResponse response) {
-    String tenant;
-    String device;
-    try {
-      tenant = LocalStore.metaText(engineConnection, LocalStore.META_TENANT);
-      device = LocalStore.state(engineConnection).device();
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
-    if (!Objects.equals(nullToEmpty(tenant), response.getTenant())
-        || !Objects.equals(device, response.getDevice())) {
-      throw new ConfigException(
-          "the token is for tenant '"
-              + response.getTenant()
-              + "', device '"
-              + response.getDevice()
-              + "', but "
-              + database
-              + " belongs to tenant '"
-              + nullToEmpty(tenant)
-              + "', device '"
-              + device
-              + "'; use a token minted for this device");
-    }
-  }
-
-  private static String nullToEmpty(String text) {
-    return text == null ? "" : text;
   }
 
   /** The schema the local database follows. Thread-safe. */
@@ -295,22 +242,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public SyncStatus status() {
     ensureOpen();
-    try (Connection c = LocalStore.connect(database, false)) {
-      LocalStore.State state = LocalStore.state(c);
-      Object lastSync = LocalStore.meta(c, LocalStore.META_LAST_SYNC_AT);
-      return new SyncStatus(
-          state.device(),
-          LocalStore.metaText(c, LocalStore.META_TENANT),
-          schema.version(),
-          state.cursor(),
-          LocalStore.count(c, "_fs_changelog"),
-          LocalStore.count(c, "_fs_rejected"),
-          lastResult,
-          lastSync instanceof Long millis ? Instant.ofEpochMilli(millis) : null,
-          lastError);
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
+    return statusReader.status(schema.version(), lastResult, lastError);
   }
 
   /**
@@ -321,28 +253,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public List<RejectedChange> rejected() {
     ensureOpen();
-    List<RejectedChange> result = new ArrayList<>();
-    try (Connection c = LocalStore.connect(database, false);
-        PreparedStatement select =
-            c.prepareStatement(
-                "SELECT id, tbl, rid, op, vals, reason, batch_id, at FROM _fs_rejected ORDER BY id");
-        ResultSet rows = select.executeQuery()) {
-      while (rows.next()) {
-        result.add(
-            new RejectedChange(
-                rows.getLong(1),
-                rows.getString(2),
-                rows.getString(3),
-                rows.getString(4),
-                rows.getString(5),
-                rows.getString(6),
-                rows.getString(7),
-                Instant.ofEpochMilli(rows.getLong(8))));
-      }
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
-    return result;
+    return statusReader.rejected();
   }
 
   /**
@@ -353,11 +264,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public List<ParkedEdit> parked() {
     ensureOpen();
-    try (Connection c = LocalStore.connect(database, false)) {
-      return ParkedEdits.list(c);
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
+    return statusReader.parked();
   }
 
   /** Adds a listener for sync events. Thread-safe. */
@@ -367,61 +274,6 @@ public final class FieldSyncClient implements AutoCloseable {
 
   public void removeListener(SyncListener listener) {
     listeners.remove(listener);
-  }
-
-  // ---------------------------------------------------------------- always-on sync (issue 5)
-
-  /** A cycle, or a resync when a snapshot is unfinished or the server requires one. */
-  private SyncResult cycleOrResync() {
-    if (snapshotInProgress()) {
-      resyncLocked("continuing an interrupted snapshot");
-      return engine.cycle();
-    }
-    try {
-      return engine.cycle();
-    } catch (ResyncRequiredException e) {
-      LOG.info("{}: resync required: {}", database, e.getMessage());
-      if (e.lastDeviceBatch() > 0) {
-        engine.continueAfter(e.lastDeviceBatch());
-      }
-      resyncLocked(e.getMessage());
-      return engine.cycle();
-    }
-  }
-
-  private boolean snapshotInProgress() {
-    try {
-      return Snapshot.inProgress(engineConnection);
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
-  }
-
-  private ResyncResult resyncLocked(String reason) {
-    notifyListeners(listener -> listener.resyncStarted(reason));
-    try {
-      engine.push();
-    } catch (ResyncRequiredException e) {
-      if (e.lastDeviceBatch() == 0) {
-        throw e;
-      }
-      engine.continueAfter(e.lastDeviceBatch());
-      engine.push();
-    }
-    Snapshot.Outcome outcome =
-        new Snapshot(engineConnection, schema, transport, settings.pullPageSize())
-            .run(
-                (done, total, finished) ->
-                    notifyListeners(listener -> listener.snapshotProgress(done, total, finished)));
-    LOG.info(
-        "resync of {} finished: {} records, {} pages, {} local rows removed, cursor {}",
-        database,
-        outcome.records(),
-        outcome.pages(),
-        outcome.removed(),
-        outcome.cursor());
-    return new ResyncResult(
-        outcome.records(), outcome.pages(), outcome.removed(), outcome.cursor());
   }
 
   /**
@@ -440,11 +292,9 @@ public final class FieldSyncClient implements AutoCloseable {
     cycle.lock();
     try {
       ensureOpen();
-      if (!schemaChecked) {
-        refreshSchemaLocked();
-      }
-      return resyncLocked(
-          snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
+      checkSchemaOnce();
+      return engine.resync(
+          engine.snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
     } finally {
       cycle.unlock();
     }
@@ -465,36 +315,25 @@ public final class FieldSyncClient implements AutoCloseable {
     cycle.lock();
     try {
       ensureOpen();
-      if (!schemaChecked) {
-        refreshSchemaLocked();
-      }
-      cycleOrResync();
-      VerifyReport report = new Verifier(engineConnection, schema, transport).run();
-      LOG.info(
-          "verify of {}: {} records compared in {} requests, {} repaired, {} skipped (pending)",
-          database,
-          report.records(),
-          report.requests(),
-          report.repaired().size(),
-          report.skipped().size());
-      return report;
+      checkSchemaOnce();
+      return engine.verify();
     } finally {
       cycle.unlock();
     }
   }
 
   /**
-   * Starts a background worker that keeps this device in sync (see {@link SyncWorker}); {@link
-   * #close()} stops it.
+   * Starts a background worker that keeps this device in sync (see {@link SyncWorker}), with the
+   * worker settings given to the {@link Builder}; {@link #close()} stops it.
    *
    * @throws IllegalStateException when a worker is already running
    */
-  public synchronized SyncWorker startWorker(WorkerOptions options) {
+  public synchronized SyncWorker startWorker() {
     ensureOpen();
     if (worker != null && worker.status().state() != SyncWorker.State.STOPPED) {
-      throw new IllegalStateException("a worker is already running for " + database);
+      throw new IllegalStateException("a worker is already running for " + database.path());
     }
-    SyncWorker started = new SyncWorker(this, database, transport, options);
+    SyncWorker started = new SyncWorker(this, database.path(), transport, workerSettings);
     worker = started;
     started.start();
     return started;
@@ -512,29 +351,7 @@ public final class FieldSyncClient implements AutoCloseable {
       return running.status();
     }
     ensureOpen();
-    try (Connection c = LocalStore.connect(database, false)) {
-      long cursor = LocalStore.state(c).cursor();
-      Object heard = LocalStore.meta(c, SyncWorker.META_SERVER_SEQUENCE);
-      long sequence = Math.max(cursor, heard instanceof Long number ? number : 0L);
-      Object lastSync = LocalStore.meta(c, LocalStore.META_LAST_SYNC_AT);
-      return new WorkerStatus(
-          SyncWorker.State.STOPPED,
-          false,
-          false,
-          false,
-          LocalStore.count(c, "_fs_changelog"),
-          cursor,
-          sequence,
-          sequence - cursor,
-          lastSync instanceof Long millis ? Instant.ofEpochMilli(millis) : null,
-          LocalStore.metaText(c, SyncWorker.META_LAST_ERROR),
-          0,
-          null,
-          false,
-          running == null ? null : running.status().stopReason());
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
-    }
+    return statusReader.stoppedWorker(running == null ? null : running.status().stopReason());
   }
 
   /** The worker started by {@link #startWorker}, or null. */
@@ -556,9 +373,8 @@ public final class FieldSyncClient implements AutoCloseable {
       }
       closed = true;
       cycle.close();
-      engineConnection.close();
-    } catch (SQLException e) {
-      throw LocalStore.storage(e);
+      engine.close();
+      database.close();
     } finally {
       cycle.local().unlock();
     }
@@ -566,11 +382,11 @@ public final class FieldSyncClient implements AutoCloseable {
 
   private void ensureOpen() {
     if (closed) {
-      throw new IllegalStateException("client for " + database + " is closed");
+      throw new IllegalStateException("client for " + database.path() + " is closed");
     }
   }
 
-  private void notifyListeners(java.util.function.Consumer<SyncListener> event) {
+  private void notifyListeners(Consumer<SyncListener> event) {
     for (SyncListener listener : listeners) {
       try {
         event.accept(listener);
@@ -580,24 +396,59 @@ public final class FieldSyncClient implements AutoCloseable {
     }
   }
 
+  /** Passes what the engine finds to the listeners. */
+  private final class ListenerEvents implements SyncEngine.Events {
+    @Override
+    public void conflict(String table, String recordId, String column) {
+      notifyListeners(listener -> listener.conflict(table, recordId, column));
+    }
+
+    @Override
+    public void rejected(RejectedChange change) {
+      notifyListeners(listener -> listener.rejected(change));
+    }
+
+    @Override
+    public void resyncStarted(String reason) {
+      notifyListeners(listener -> listener.resyncStarted(reason));
+    }
+
+    @Override
+    public void snapshotProgress(long done, long totalEstimate, boolean finished) {
+      notifyListeners(listener -> listener.snapshotProgress(done, totalEstimate, finished));
+    }
+  }
+
   /**
-   * Settings for {@link FieldSyncClient}. Defaults: the server URL and token stored in the
-   * database, an {@link HttpTransport} with 10 s connect and 60 s request timeouts, the system UTC
-   * clock, batch ids from a {@link SecureRandom}, 500 records per push batch, 1000 per pull page.
-   * Not thread-safe.
+   * Settings for a {@link FieldSyncClient} and its worker. Defaults: the server URL and token
+   * stored in the database, an {@link HttpTransport} with 10 s connect and 60 s request timeouts,
+   * the system UTC clock, batch ids from a {@link SecureRandom}, 500 records per push batch, 1000
+   * per pull page; a worker with a 200 ms debounce, a 100 ms write poll, a 60 s interval, backoff
+   * from 500 ms to 60 s, stuck after 10 minutes, the live channel on with a 30 s ping, and a random
+   * jitter seed. Not thread-safe.
    */
   public static final class Builder {
-    private final Path database;
-    private List<URI> servers;
-    private String token;
-    private Transport transport;
-    private Clock clock = Clock.systemUTC();
-    private RandomGenerator random;
-    private int batchSize = 500;
-    private int pullPageSize = 1000;
-    private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration requestTimeout = Duration.ofSeconds(60);
-    private Duration lockWait = Duration.ofSeconds(60);
+    final Path database;
+    List<URI> servers;
+    String token;
+    Transport transport;
+    Clock clock = Clock.systemUTC();
+    RandomGenerator random;
+    int batchSize = 500;
+    int pullPageSize = 1000;
+    Duration connectTimeout = Duration.ofSeconds(10);
+    Duration requestTimeout = Duration.ofSeconds(60);
+    Duration lockWait = Duration.ofSeconds(60);
+    FaultInjector faults = FaultInjector.NONE;
+    private Duration debounce = Duration.ofMillis(200);
+    private Duration writePoll = Duration.ofMillis(100);
+    private Duration syncInterval = Duration.ofSeconds(60);
+    private Duration minBackoff = Duration.ofMillis(500);
+    private Duration maxBackoff = Duration.ofSeconds(60);
+    private Duration stuckAfter = Duration.ofMinutes(10);
+    private boolean live = true;
+    private Duration livePing = Duration.ofSeconds(30);
+    private Long workerSeed;
 
     private Builder(Path database) {
       this.database = Objects.requireNonNull(database, "database");
@@ -636,7 +487,10 @@ public final class FieldSyncClient implements AutoCloseable {
       return this;
     }
 
-    /** The wall clock for timestamps the library keeps (not for HLCs, which SQL makes). */
+    /**
+     * The wall clock for timestamps the library keeps and for the worker's schedule (not for HLCs,
+     * which SQL makes).
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -687,6 +541,72 @@ public final class FieldSyncClient implements AutoCloseable {
       return this;
     }
 
+    /** The crash-test seam (see {@link FaultInjector}); applications leave it unset. */
+    public Builder faultInjector(FaultInjector faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /**
+     * How long after a local write the worker syncs (default 200 ms); more writes within it wait
+     * with it, at most 5 × debounce in all.
+     */
+    public Builder debounce(Duration debounce) {
+      this.debounce = debounce;
+      return this;
+    }
+
+    /** How often the worker looks for local writes from any connection (default 100 ms). */
+    public Builder writePoll(Duration writePoll) {
+      this.writePoll = writePoll;
+      return this;
+    }
+
+    /**
+     * The worker syncs this long after its last sync even with no write and no poke (default 60 s):
+     * it catches server changes when no live channel is up.
+     */
+    public Builder syncInterval(Duration interval) {
+      this.syncInterval = interval;
+      return this;
+    }
+
+    /**
+     * The worker's first retry delay after a failure and the longest (default 500 ms and 60 s);
+     * retries double up to the longest, with jitter.
+     */
+    public Builder backoff(Duration min, Duration max) {
+      this.minBackoff = min;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** No success for this long while the server answers is reported as stuck (default 10 min). */
+    public Builder stuckAfter(Duration stuckAfter) {
+      this.stuckAfter = stuckAfter;
+      return this;
+    }
+
+    /**
+     * Whether the worker holds the live channel ({@code GET /v1/live}) while online (default on).
+     */
+    public Builder live(boolean live) {
+      this.live = live;
+      return this;
+    }
+
+    /** How often the worker pings the live channel (default 30 s). */
+    public Builder livePing(Duration livePing) {
+      this.livePing = livePing;
+      return this;
+    }
+
+    /** The seed of the worker's backoff jitter, for reproducible tests (default random). */
+    public Builder workerSeed(long seed) {
+      this.workerSeed = seed;
+      return this;
+    }
+
     /**
      * Creates and initializes the device database from the server's schema.
      *
@@ -697,163 +617,46 @@ public final class FieldSyncClient implements AutoCloseable {
      * @throws StorageException when the database cannot be written
      */
     public FieldSyncClient initialize() {
-      SyncEngine.Settings settings = new SyncEngine.Settings(batchSize, pullPageSize);
-      Transport chosen = transport;
-      if (chosen == null) {
-        if (servers == null || token == null) {
-          throw new ConfigException("initialize needs a server URL and a token, or a transport");
-        }
-        chosen = http(servers, token);
-      }
-      Connection connection = LocalStore.connect(database, true);
-      try {
-        if (LocalStore.isInitialized(connection)) {
-          throw new ConfigException(
-              database + " is already a fieldsync device database; open it instead");
-        }
-        SchemaResponse response = chosen.schema();
-        Schema schema = SchemaCodec.fromWire(response.getSchema());
-        if (response.getDevice().isEmpty()) {
-          throw new io.fieldsync.ProtocolException(
-              "schema response names no device; the token must be a device token");
-        }
-        LocalStore.initialize(
-            connection,
-            response.getSchema(),
-            schema,
-            response.getTenant(),
-            response.getDevice(),
-            response.getServerHlc(),
-            servers == null ? null : servers.get(0).toString(),
-            token);
-        if (servers != null && servers.size() > 1) {
-          // server_url keeps the first node, so readers that know only one URL still work; a crash
-          // before this commit leaves a device that syncs through that node alone.
-          List<URI> all = servers;
-          LocalStore.transaction(
-              connection,
-              c -> {
-                LocalStore.putMeta(c, LocalStore.META_SERVERS, joinUrls(all));
-                return null;
-              });
-        }
-        return new FieldSyncClient(
-            database,
-            connection,
-            schema,
-            response.getTenant(),
-            chosen,
-            clock,
-            random(),
-            settings,
-            true,
-            lockWait);
-      } catch (SQLException e) {
-        close(connection);
-        throw LocalStore.storage(e);
-      } catch (RuntimeException e) {
-        close(connection);
-        throw e;
-      }
+      return new DeviceOpener(this).initialize();
     }
 
     /**
-     * Opens an initialized device database.
+     * Opens an initialized device database, upgrading one written by an older library.
      *
      * @throws ConfigException when the file is missing or not initialized, or no server URL and
      *     token are stored or given
      * @throws StorageException when the database cannot be read
      */
     public FieldSyncClient open() {
-      SyncEngine.Settings settings = new SyncEngine.Settings(batchSize, pullPageSize);
-      if (!Files.isRegularFile(database)) {
-        throw new ConfigException(
-            "no device database at "
-                + database
-                + "; create one with `fieldsync client init` (FieldSyncClient.init)");
-      }
-      Connection connection = LocalStore.connect(database, true);
-      try {
-        if (!LocalStore.isInitialized(connection)) {
-          throw new ConfigException(
-              database
-                  + " is not a fieldsync device database; create one with `fieldsync client init`"
-                  + " (FieldSyncClient.init)");
-        }
-        Schema schema = LocalStore.schema(connection);
-        LocalStore.upgrade(connection, schema);
-        Transport chosen = transport;
-        if (chosen == null) {
-          List<URI> urls = servers != null ? servers : storedUrls(connection);
-          String bearer =
-              token != null ? token : LocalStore.metaText(connection, LocalStore.META_TOKEN);
-          if (urls.isEmpty() || bearer == null) {
-            throw new ConfigException(
-                database + " stores no server URL and token; pass them to the builder");
-          }
-          chosen = http(urls, bearer);
-        }
-        return new FieldSyncClient(
-            database,
-            connection,
-            schema,
-            LocalStore.metaText(connection, LocalStore.META_TENANT),
-            chosen,
-            clock,
-            random(),
-            settings,
-            false,
-            lockWait);
-      } catch (SQLException e) {
-        close(connection);
-        throw LocalStore.storage(e);
-      } catch (RuntimeException e) {
-        close(connection);
-        throw e;
-      }
+      return new DeviceOpener(this).open();
     }
 
-    private Transport http(List<URI> urls, String bearer) {
-      return urls.size() == 1
-          ? new HttpTransport(urls.get(0), bearer, connectTimeout, requestTimeout)
-          : FailoverTransport.http(urls, bearer, connectTimeout, requestTimeout);
+    EngineSettings engineSettings() {
+      return new EngineSettings(batchSize, pullPageSize, faults);
     }
 
-    /** The node list stored at init, else the single server URL, else nothing. */
-    private static List<URI> storedUrls(Connection connection) throws SQLException {
-      String several = LocalStore.metaText(connection, LocalStore.META_SERVERS);
-      String one = LocalStore.metaText(connection, LocalStore.META_SERVER);
-      List<URI> urls = new ArrayList<>();
-      if (several != null && !several.isBlank()) {
-        for (String line : several.split("\n")) {
-          if (!line.isBlank()) {
-            urls.add(URI.create(line.strip()));
-          }
-        }
-      } else if (one != null) {
-        urls.add(URI.create(one));
-      }
-      return urls;
+    WorkerSettings workerSettings() {
+      return new WorkerSettings(
+          debounce,
+          writePoll,
+          syncInterval,
+          minBackoff,
+          maxBackoff,
+          stuckAfter,
+          live,
+          livePing,
+          clock,
+          workerSeed != null ? workerSeed : new SecureRandom().nextLong());
     }
 
-    private static String joinUrls(List<URI> urls) {
-      StringBuilder text = new StringBuilder();
-      for (URI url : urls) {
-        text.append(text.length() == 0 ? "" : "\n").append(url);
-      }
-      return text.toString();
-    }
-
-    private RandomGenerator random() {
+    RandomGenerator randomOrSecure() {
       return random != null ? random : new SecureRandom();
     }
 
-    private static void close(Connection connection) {
-      try {
-        connection.close();
-      } catch (SQLException e) {
-        LOG.debug("closing {} failed", connection, e);
-      }
+    Transport http(List<URI> urls, String bearer) {
+      return urls.size() == 1
+          ? new HttpTransport(urls.get(0), bearer, connectTimeout, requestTimeout)
+          : FailoverTransport.http(urls, bearer, connectTimeout, requestTimeout);
     }
   }
 }

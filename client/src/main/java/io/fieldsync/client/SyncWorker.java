@@ -1,25 +1,22 @@
 package io.fieldsync.client;
 
 import io.fieldsync.AuthException;
-import io.fieldsync.ConfigException;
-import io.fieldsync.ConflictException;
-import io.fieldsync.ProtocolException;
-import io.fieldsync.StorageException;
 import io.fieldsync.SyncException;
 import io.fieldsync.TransportException;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceState;
+import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.client.transport.LiveSocket;
+import io.fieldsync.client.transport.Transport;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *       log's last row, or {@code _fs_state.drained} once acks emptied the log; two indexed reads;
  *       the library's own pulls write with capture off and never move it);
  *   <li>at once when the live channel pokes it with a sequence above its cursor;
- *   <li>every {@link WorkerOptions#interval()} otherwise.
+ *   <li>every {@link FieldSyncClient.Builder#syncInterval} otherwise.
  * </ul>
  *
  * <h2>When it fails</h2>
@@ -45,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * failure marks the server offline; while offline each attempt first asks {@code GET /v1/health}
  * and syncs as soon as it answers. A fatal error (a refused or expired token, a schema the device
  * cannot migrate, a request the server refuses) stops the worker with the reason: retrying cannot
- * help. No success for {@link WorkerOptions#stuckAfter()} while the server answers is reported as
- * {@link WorkerEvent.Stuck}.
+ * help. No success for {@link FieldSyncClient.Builder#stuckAfter} while the server answers is
+ * reported as {@link WorkerEvent.Stuck}.
  *
  * <p>Cycles go through {@link FieldSyncClient#syncNow()}, so they never overlap with an
  * application's own {@code syncNow()}. The worker records its last error and the server sequence it
@@ -55,9 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
-
-  static final String META_LAST_ERROR = "worker_last_error";
-  static final String META_SERVER_SEQUENCE = "worker_server_sequence";
 
   /** Whether the worker runs. */
   public enum State {
@@ -68,8 +62,8 @@ public final class SyncWorker implements AutoCloseable {
   private final FieldSyncClient client;
   private final Path database;
   private final Transport transport;
-  private final WorkerOptions options;
-  private final RandomGenerator random;
+  private final WorkerSettings options;
+  private final Backoff backoff;
   private final List<WorkerListener> listeners = new CopyOnWriteArrayList<>();
   private final Object monitor = new Object();
   private final Thread thread;
@@ -93,12 +87,12 @@ public final class SyncWorker implements AutoCloseable {
   private volatile boolean stuck;
   private volatile String stopReason;
 
-  SyncWorker(FieldSyncClient client, Path database, Transport transport, WorkerOptions options) {
+  SyncWorker(FieldSyncClient client, Path database, Transport transport, WorkerSettings options) {
     this.client = client;
     this.database = database;
     this.transport = transport;
     this.options = Objects.requireNonNull(options, "options");
-    this.random = new SplittableRandom(options.seed());
+    this.backoff = new Backoff(options.minBackoff(), options.maxBackoff(), options.seed());
     this.thread = new Thread(this::loop, "fieldsync-worker");
     this.thread.setDaemon(true);
     this.progress =
@@ -179,8 +173,6 @@ public final class SyncWorker implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- the loop
-
   private void loop() {
     String reason = "closed";
     boolean fatal = false;
@@ -192,14 +184,15 @@ public final class SyncWorker implements AutoCloseable {
     Instant nextLiveAttemptAt = started;
     Instant nextPingAt = started.plus(options.livePing());
     int liveFailures = 0;
-    try (Connection watch = LocalStore.connect(database, false)) {
-      long writeMark = writeMark(watch);
+    try (Connection watch = DeviceDatabase.connect(database, false)) {
+      DeviceState state = new DeviceState(watch);
+      long writeMark = state.writeMark();
       pending = count(watch);
-      cursor = LocalStore.state(watch).cursor();
+      cursor = state.cursor();
       while (isRunning()) {
         Instant now = now();
         // Local writes from any connection.
-        long mark = writeMark(watch);
+        long mark = state.writeMark();
         if (mark != writeMark) {
           writeMark = mark;
           if (firstWriteAt == null) {
@@ -260,12 +253,12 @@ public final class SyncWorker implements AutoCloseable {
           } catch (AuthException e) {
             lastError = e.getMessage();
             remember(watch, e.getMessage());
-            reason = stopReason(e);
+            reason = StopReason.of(e);
             fatal = true;
             break;
           } catch (SyncException e) {
             liveFailures++;
-            Duration delay = backoff(liveFailures);
+            Duration delay = backoff.delay(liveFailures);
             nextLiveAttemptAt = now().plus(delay);
             LOG.debug(
                 "live channel to {} failed, next try in {}: {}", database, delay, e.getMessage());
@@ -317,25 +310,6 @@ public final class SyncWorker implements AutoCloseable {
     }
   }
 
-  /** Why a failure stops the worker, in words a person reads (no Java class names). */
-  static String stopReason(SyncException e) {
-    String kind;
-    if (e instanceof AuthException) {
-      kind = "not authorized";
-    } else if (e instanceof ConfigException) {
-      kind = "configuration problem";
-    } else if (e instanceof ConflictException) {
-      kind = "conflict";
-    } else if (e instanceof StorageException) {
-      kind = "local database failed";
-    } else if (e instanceof ProtocolException) {
-      kind = "refused";
-    } else {
-      kind = "failed";
-    }
-    return kind + ": " + e.getMessage();
-  }
-
   /** One cycle; returns the fatal reason when the worker must stop, else null. */
   private String cycle(String trigger, Connection watch) {
     syncing = true;
@@ -362,7 +336,7 @@ public final class SyncWorker implements AutoCloseable {
       if (!e.isRetriable()) {
         lastError = e.getMessage();
         remember(watch, e.getMessage());
-        return stopReason(e);
+        return StopReason.of(e);
       }
       if (e instanceof TransportException && online) {
         online = false;
@@ -393,23 +367,10 @@ public final class SyncWorker implements AutoCloseable {
   private void fail(String message) {
     failures++;
     lastError = message;
-    Duration delay = backoff(failures);
+    Duration delay = backoff.delay(failures);
     Instant at = now().plus(delay);
     nextRetryAt = at;
     emit(new WorkerEvent.Failed(message, failures, delay, at));
-  }
-
-  /** Equal jitter: half the capped exponential delay, plus a uniform share of the other half. */
-  Duration backoff(int attempt) {
-    long min = options.minBackoff().toMillis();
-    long max = options.maxBackoff().toMillis();
-    long delay = min;
-    for (int i = 1; i < attempt && delay < max; i++) {
-      delay *= 2;
-    }
-    delay = Math.min(delay, max);
-    long half = delay / 2;
-    return Duration.ofMillis(half + random.nextLong(delay - half + 1));
   }
 
   private void checkStuck(Instant started) {
@@ -424,8 +385,6 @@ public final class SyncWorker implements AutoCloseable {
       emit(new WorkerEvent.Stuck(elapsed, lastError));
     }
   }
-
-  // ---------------------------------------------------------------- live channel
 
   private boolean liveOpen() {
     synchronized (monitor) {
@@ -496,8 +455,6 @@ public final class SyncWorker implements AutoCloseable {
         public void close() {}
       };
 
-  // ---------------------------------------------------------------- helpers
-
   private boolean isRunning() {
     synchronized (monitor) {
       return running;
@@ -533,18 +490,8 @@ public final class SyncWorker implements AutoCloseable {
     }
   }
 
-  private static long writeMark(Connection c) throws SQLException {
-    try (PreparedStatement select =
-            c.prepareStatement(
-                "SELECT max(coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1), 0),"
-                    + " drained) FROM _fs_state");
-        ResultSet rows = select.executeQuery()) {
-      return rows.next() ? rows.getLong(1) : 0L;
-    }
-  }
-
   private static long count(Connection c) throws SQLException {
-    return LocalStore.count(c, "_fs_changelog");
+    return new Jdbc(c).count("_fs_changelog");
   }
 
   private long safeCount(Connection c) {
@@ -558,8 +505,7 @@ public final class SyncWorker implements AutoCloseable {
   /** Keeps the last error and the heard sequence for {@code fieldsync client status}. */
   private void remember(Connection c, String error) {
     try {
-      LocalStore.putMeta(c, META_LAST_ERROR, error);
-      LocalStore.putMeta(c, META_SERVER_SEQUENCE, Math.max(serverSequence, cursor));
+      new DeviceState(c).storeWorkerStatus(error, Math.max(serverSequence, cursor));
     } catch (SQLException e) {
       LOG.debug("recording worker status in {} failed: {}", database, e.getMessage());
     }

@@ -17,7 +17,8 @@ import java.time.Instant;
  * @param lastError the last failure since the last success, or null
  * @param failures consecutive failures
  * @param nextRetryAt when the next attempt after a failure is due, or null
- * @param stuck whether no cycle succeeded for {@link WorkerOptions#stuckAfter()} while online
+ * @param stuck whether no cycle succeeded for {@link FieldSyncClient.Builder#stuckAfter} while
+ *     online
  * @param stopReason why the worker stopped, or null while it runs
  */
 public record WorkerStatus(
@@ -34,4 +35,30 @@ public record WorkerStatus(
     int failures,
     Instant nextRetryAt,
     boolean stuck,
-    String stopReason) {}
+    String stopReason) {
+
+  /** A worker that is not running, with what the last one recorded. */
+  static WorkerStatus stopped(
+      long pending,
+      long cursor,
+      long serverSequence,
+      Instant lastSuccessAt,
+      String lastError,
+      String stopReason) {
+    return new WorkerStatus(
+        SyncWorker.State.STOPPED,
+        false,
+        false,
+        false,
+        pending,
+        cursor,
+        serverSequence,
+        serverSequence - cursor,
+        lastSuccessAt,
+        lastError,
+        0,
+        null,
+        false,
+        stopReason);
+  }
+}

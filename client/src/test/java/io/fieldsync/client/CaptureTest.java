@@ -2,6 +2,8 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.client.internal.outbox.Outbox;
+import io.fieldsync.client.internal.state.DeviceState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -277,7 +279,7 @@ class CaptureTest extends ClientFixture {
     assertThat(stamps).hasSize(200).isSorted().doesNotHaveDuplicates();
     assertThat(io.fieldsync.clock.Hlc.wallMillis(stamps.get(0))).isBetween(before - 5, after + 5);
     try (Connection c = client.connection()) {
-      assertThat(LocalStore.state(c).hlc()).isEqualTo(stamps.get(199));
+      assertThat(new DeviceState(c).hlc()).isEqualTo(stamps.get(199));
     }
   }
 
@@ -328,7 +330,7 @@ class CaptureTest extends ClientFixture {
         .singleElement()
         .satisfies(row -> assertThat(row).containsEntry("hlc", last + 1));
     try (Connection c = client.connection()) {
-      assertThat(LocalStore.state(c).hlc()).isEqualTo(last + 1);
+      assertThat(new DeviceState(c).hlc()).isEqualTo(last + 1);
     }
   }
 

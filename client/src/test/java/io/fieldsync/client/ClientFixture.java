@@ -2,6 +2,8 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.client.internal.outbox.Outbox;
+import io.fieldsync.client.internal.state.Jdbc;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -70,7 +72,7 @@ abstract class ClientFixture {
         while (rows.next()) {
           Map<String, Object> row = new LinkedHashMap<>();
           for (int i = 1; i <= columns; i++) {
-            row.put(rows.getMetaData().getColumnLabel(i), Outbox.normalize(rows.getObject(i)));
+            row.put(rows.getMetaData().getColumnLabel(i), Jdbc.normalize(rows.getObject(i)));
           }
           result.add(row);
         }

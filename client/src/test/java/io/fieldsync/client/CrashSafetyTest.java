@@ -31,7 +31,6 @@ class CrashSafetyTest extends ClientFixture {
                 java.toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
-                "-D" + SyncEngine.HALT_PROPERTY + "=3",
                 HaltDuringPullMain.class.getName(),
                 db().toString())
             .redirectErrorStream(true)

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.TransportException;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.transport.FailoverTransport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
@@ -176,7 +179,7 @@ class FailoverTransportTest {
             .initialize()) {
       assertThat(client.status().device()).isEqualTo(FakeServer.DEVICE);
     }
-    try (Connection connection = LocalStore.connect(dir.resolve("stored.db"), false);
+    try (Connection connection = DeviceDatabase.connect(dir.resolve("stored.db"), false);
         Statement statement = connection.createStatement();
         ResultSet rows =
             statement.executeQuery(
@@ -185,7 +188,7 @@ class FailoverTransportTest {
       assertThat(rows.next()).isTrue();
       assertThat(rows.getString(2)).isEqualTo("http://127.0.0.1:9");
       assertThat(rows.next()).isTrue();
-      assertThat(rows.getString(2)).isEqualTo("http://127.0.0.1:9\nhttp://127.0.0.1:19");
+      assertThat(rows.getString(2)).isEqualTo("[\"http://127.0.0.1:9\",\"http://127.0.0.1:19\"]");
     }
     try (FieldSyncClient reopened =
         FieldSyncClient.builder(dir.resolve("stored.db"))

@@ -1,6 +1,7 @@
 package io.fieldsync.client;
 
 import io.fieldsync.TransportException;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaCodec;
 import io.fieldsync.schema.SchemaLoader;

@@ -2,6 +2,7 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.client.internal.capture.LocalSchema;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A device database of layout 2 (the log indexed by record id, the stash trigger testing the
- * capture flag last) opens as layout 3 with its pending edits intact.
+ * capture flag last) opens as the current layout with its pending edits intact.
  */
 class LayoutTwoUpgradeTest extends ClientFixture {
   private static final String LAYOUT_2_STASH_WHEN =

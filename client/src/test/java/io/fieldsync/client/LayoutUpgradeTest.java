@@ -2,6 +2,9 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.client.internal.capture.CaptureTriggers;
+import io.fieldsync.client.internal.capture.LocalSchema;
+import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.schema.Table;
 import io.fieldsync.wire.Change;
 import java.sql.Connection;
@@ -27,7 +30,7 @@ class LayoutUpgradeTest extends ClientFixture {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
         Statement statement = c.createStatement()) {
       for (Table table : tables) {
-        LocalStore.execute(c, LocalSchema.dropTriggers(table));
+        new Jdbc(c).executeAll(CaptureTriggers.drop(table));
       }
       statement.execute("DROP TRIGGER _fs_changelog_drained");
       statement.execute("DROP TRIGGER _fs_replaced_used");

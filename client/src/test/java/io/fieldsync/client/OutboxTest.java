@@ -2,6 +2,7 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.client.internal.outbox.Outbox;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Op;

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.TransportException;
+import io.fieldsync.client.internal.apply.Applier;
+import io.fieldsync.client.internal.apply.Puller;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.schema.Schema;
 import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
@@ -174,28 +178,21 @@ class SyncEngineTest extends ClientFixture {
     assertThat(log()).isEmpty();
   }
 
-  /** Pulls (as a device that cannot push would) by running the engine's pull directly. */
+  /** Pulls (as a device that cannot push would) by running the puller directly. */
   private void pullOnly() throws Exception {
     client.close();
     client = builder().open();
-    try (var c = client.connection()) {
-      SyncEngine engine =
-          new SyncEngine(
-              c,
-              client.schema(),
-              FakeServer.TENANT,
+    try (DeviceDatabase database = DeviceDatabase.open(db())) {
+      Schema schema = client.schema();
+      new Puller(
+              database,
+              schema,
+              new Applier(schema),
               server,
-              clock,
-              new java.util.SplittableRandom(1),
-              new SyncEngine.Settings(10, 10),
-              new SyncEngine.Events() {
-                @Override
-                public void conflict(String table, String recordId, String column) {}
-
-                @Override
-                public void rejected(RejectedChange change) {}
-              });
-      engine.pull();
+              10,
+              (table, recordId, column) -> {},
+              FaultInjector.NONE)
+          .pull();
     }
   }
 

@@ -1,9 +1,9 @@
 package io.fieldsync.testkit;
 
 import io.fieldsync.TransportException;
-import io.fieldsync.client.HttpTransport;
-import io.fieldsync.client.LiveSocket;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.HttpTransport;
+import io.fieldsync.client.transport.LiveSocket;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;

@@ -1,6 +1,6 @@
 package io.fieldsync.testkit;
 
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;

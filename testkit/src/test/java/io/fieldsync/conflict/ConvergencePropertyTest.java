@@ -3,7 +3,7 @@ package io.fieldsync.conflict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
-import io.fieldsync.client.Transport;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.testkit.FaultyTransport;
 import io.fieldsync.testkit.FaultyTransport.Fault;
 import io.fieldsync.testkit.ManualClock;

@@ -35,14 +35,14 @@ class LiveChannelTest {
 
   @SeededTest(seeds = SyncWorkerTest.SEED)
   void writeOnOneDeviceIsAppliedOnTheOtherWithoutAnyoneCallingSync(long seed) throws Exception {
-    TestDevice a = server.device("a");
-    TestDevice b = server.device("b");
+    TestDevice a = server.device("a", SyncWorkerTest.options(seed));
+    TestDevice b = server.device("b", SyncWorkerTest.options(seed));
     WorkerEvents eventsB = new WorkerEvents();
     // The interval is 10 minutes: only the live poke can bring B the change in time.
-    SyncWorker workerA = a.client().startWorker(SyncWorkerTest.options(seed));
+    SyncWorker workerA = a.client().startWorker();
     WorkerEvents eventsA = new WorkerEvents();
     workerA.addListener(eventsA.all::add);
-    SyncWorker workerB = b.client().startWorker(SyncWorkerTest.options(seed));
+    SyncWorker workerB = b.client().startWorker();
     workerB.addListener(eventsB.all::add);
     Eventually.until(
         "both live channels",

@@ -5,9 +5,9 @@ import static io.fieldsync.live.LiveSchema.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
-import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
 import io.fieldsync.testkit.Eventually;
 import io.fieldsync.testkit.SeededTest;
@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,20 +45,21 @@ class SyncWorkerTest {
   /** The backoff jitter's seed unless {@code -Dfieldsync.seed=N} asks for another. */
   static final long SEED = 42;
 
-  static WorkerOptions options(long seed) {
-    return WorkerOptions.defaults()
-        .withDebounce(Duration.ofMillis(50))
-        .withWritePoll(Duration.ofMillis(20))
-        .withInterval(Duration.ofMinutes(10))
-        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
-        .withSeed(seed);
+  static UnaryOperator<FieldSyncClient.Builder> options(long seed) {
+    return builder ->
+        builder
+            .debounce(Duration.ofMillis(50))
+            .writePoll(Duration.ofMillis(20))
+            .syncInterval(Duration.ofMinutes(10))
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(400))
+            .workerSeed(seed);
   }
 
   @SeededTest(seeds = SEED)
   void workerSyncsAfterTheServerComesBackWithBackoffInItsEvents(long seed) throws Exception {
-    TestDevice device = server.device("a");
+    TestDevice device = server.device("a", options(seed));
     WorkerEvents events = new WorkerEvents();
-    SyncWorker worker = device.client().startWorker(options(seed));
+    SyncWorker worker = device.client().startWorker();
     worker.addListener(events.all::add);
     Eventually.until("the first sync", () -> worker.status().lastSuccessAt() != null);
 
@@ -110,9 +112,9 @@ class SyncWorkerTest {
 
   @SeededTest(seeds = SEED)
   void workerStopsWithTheReasonWhenTheTokenIsRevoked(long seed) throws Exception {
-    TestDevice device = server.device("a");
+    TestDevice device = server.device("a", options(seed));
     WorkerEvents events = new WorkerEvents();
-    SyncWorker worker = device.client().startWorker(options(seed));
+    SyncWorker worker = device.client().startWorker();
     worker.addListener(events.all::add);
     Eventually.until("the first sync", () -> worker.status().lastSuccessAt() != null);
 
@@ -132,9 +134,9 @@ class SyncWorkerTest {
 
   @SeededTest(seeds = SEED)
   void workerStopsWithTheReasonWhenAnAdminRevokesItsDevice(long seed) throws Exception {
-    TestDevice device = server.device("a");
+    TestDevice device = server.device("a", options(seed));
     WorkerEvents events = new WorkerEvents();
-    SyncWorker worker = device.client().startWorker(options(seed));
+    SyncWorker worker = device.client().startWorker();
     worker.addListener(events.all::add);
     Eventually.until("the first sync", () -> worker.status().lastSuccessAt() != null);
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
-import io.fieldsync.client.WorkerOptions;
 import io.fieldsync.client.WorkerStatus;
 import io.fieldsync.testkit.Eventually;
 import io.fieldsync.testkit.ServerDatabase;
@@ -48,15 +47,19 @@ class CrossNodeLiveTest {
             .nodes(2)
             .start();
     TestDevice a = device("tablet-a", 0);
-    TestDevice b = device("tablet-b", 1);
-    SyncWorker worker =
-        b.client()
-            .startWorker(
-                WorkerOptions.defaults()
-                    .withInterval(INTERVAL)
-                    .withDebounce(Duration.ofMillis(50))
-                    .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400))
-                    .withSeed(7));
+    TestDevice b =
+        server.device(
+            "tablet-b",
+            1,
+            builder ->
+                builder
+                    .transport(server.http(1, server.token("tablet-b")))
+                    .seed("tablet-b".hashCode())
+                    .syncInterval(INTERVAL)
+                    .debounce(Duration.ofMillis(50))
+                    .backoff(Duration.ofMillis(50), Duration.ofMillis(400))
+                    .workerSeed(7));
+    SyncWorker worker = b.client().startWorker();
     List<WorkerEvent> events = new CopyOnWriteArrayList<>();
     worker.addListener(events::add);
     Eventually.until(

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.TransportException;
-import io.fieldsync.client.FailoverTransport;
 import io.fieldsync.client.SyncResult;
+import io.fieldsync.client.transport.FailoverTransport;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.testkit.FaultyTransport;
 import io.fieldsync.testkit.ServerDatabase;

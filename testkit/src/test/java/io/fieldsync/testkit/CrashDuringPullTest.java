@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +36,7 @@ class CrashDuringPullTest extends EndToEndTest {
     victim.close();
 
     Path log = dir.resolve("victim.log");
-    int exit =
-        DeviceProcess.sync(
-            victim.database(),
-            Map.of(DeviceProcess.HALT_AFTER_APPLIED_ROWS, "3"),
-            4,
-            log,
-            Duration.ofSeconds(60));
+    int exit = DeviceProcess.sync(victim.database(), 3, 4, log, Duration.ofSeconds(60));
     assertThat(exit).as("child exit code; its log:%n%s", Files.readString(log)).isEqualTo(77);
 
     TestDevice reopened = server.open("tablet-victim", UnaryOperator.identity());

@@ -1,0 +1,170 @@
+package io.fieldsync.client.internal.apply;
+
+import io.fieldsync.ProtocolException;
+import io.fieldsync.client.FaultInjector;
+import io.fieldsync.client.internal.outbox.Outbox;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceState;
+import io.fieldsync.client.internal.state.WriteRange;
+import io.fieldsync.client.transport.Transport;
+import io.fieldsync.order.ForeignKeyOrder;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.Record;
+import io.fieldsync.wire.SequenceRange;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pulls pages from the stored cursor until {@code has_more} is false. Each page is applied, in
+ * foreign-key order, in one local transaction together with its new cursor, so a crash leaves the
+ * device at a page boundary and the page is simply fetched again. The next page is fetched while
+ * the current one is applied (see {@link PageAhead}); page commits are not synced to disk one by
+ * one (a page lost to a power cut is pulled again, see {@link DeviceDatabase#relaxedSync}).
+ *
+ * <p>Not thread-safe: the engine pulls on its own connection, one cycle at a time.
+ */
+public final class Puller {
+  /** What a pull did. */
+  public record Outcome(long cursor, int pulled, int conflicts) {}
+
+  private final DeviceDatabase database;
+  private final Transport transport;
+  private final Applier applier;
+  private final ForeignKeyOrder order;
+  private final Schema schema;
+  private final int pageSize;
+  private final Applier.ConflictSink events;
+  private final FaultInjector faults;
+
+  public Puller(
+      DeviceDatabase database,
+      Schema schema,
+      Applier applier,
+      Transport transport,
+      int pageSize,
+      Applier.ConflictSink events,
+      FaultInjector faults) {
+    this.database = database;
+    this.schema = schema;
+    this.applier = applier;
+    this.order = new ForeignKeyOrder(schema);
+    this.transport = transport;
+    this.pageSize = pageSize;
+    this.events = events;
+    this.faults = faults;
+  }
+
+  /** Pulls until the server has no more; returns the cursor reached and the counts. */
+  public Outcome pull() {
+    DeviceState state = database.state();
+    long cursor = database.read(c -> state.cursor());
+    // Pages after the first of a run start above records this database has not seen: their
+    // fields must still come from the run's start, not from the page's cursor.
+    long since = Math.min(cursor, database.read(c -> state.pullSince()));
+    List<WriteRange> ownWrites = database.read(c -> state.ownWrites());
+    int pulled = 0;
+    int conflicts = 0;
+    try (DeviceDatabase.RelaxedSync relaxed = database.relaxedSync();
+        PageAhead pages = new PageAhead(transport)) {
+      PullResponse page = pages.take(request(cursor, since, ownWrites));
+      while (true) {
+        long next =
+            page.getRecordsCount() == 0 && page.getNextCursor() == 0
+                ? cursor
+                : page.getNextCursor();
+        boolean stuck = next == cursor && page.getRecordsCount() == 0;
+        if (page.getHasMore() && !stuck) {
+          pages.prefetch(request(next, since, ownWrites));
+        }
+        conflicts += apply(page, next);
+        pulled += page.getRecordsCount();
+        if (!page.getHasMore()) {
+          return new Outcome(next, pulled, conflicts);
+        }
+        if (stuck) {
+          throw new ProtocolException(
+              "pull from cursor "
+                  + cursor
+                  + " said has_more but returned nothing and no new cursor");
+        }
+        cursor = next;
+        page = pages.take(request(cursor, since, ownWrites));
+      }
+    }
+  }
+
+  /**
+   * A pull from {@code cursor} of a run that began at {@code since}, naming the own-write ranges a
+   * pull from there can still send.
+   */
+  private PullRequest request(long cursor, long since, List<WriteRange> ownWrites) {
+    PullRequest.Builder request =
+        PullRequest.newBuilder()
+            .setCursor(cursor)
+            .setSince(since)
+            .setLimit(pageSize)
+            .setSchemaVersion(schema.version());
+    for (WriteRange range : ownWrites) {
+      if (range.last() > since) {
+        request.addOwnWrites(
+            SequenceRange.newBuilder().setFirst(range.first()).setLast(range.last()));
+      }
+    }
+    return request.build();
+  }
+
+  private int apply(PullResponse page, long nextCursor) {
+    List<Conflict> found = new ArrayList<>();
+    int pageConflicts =
+        database.transaction(
+            c -> {
+              DeviceState state = database.state();
+              state.captureOff(page.getServerHlc());
+              Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
+              List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
+              int written = 0;
+              int total = 0;
+              try {
+                for (Record record : records) {
+                  total +=
+                      applier.stage(
+                          c,
+                          record,
+                          pendingKeys,
+                          (table, id, column) -> found.add(new Conflict(table, id, column)));
+                  written++;
+                  if (faults != FaultInjector.NONE) {
+                    applier.flush();
+                    faults.afterAppliedRow(written);
+                  }
+                }
+                applier.flush();
+              } finally {
+                applier.discard();
+              }
+              ParkedEdits.settle(c, records);
+              if (!page.getHasMore()) {
+                // The run is over: every record is whole up to its end.
+                state.storePullSince(nextCursor);
+                pruneOwnWrites(state, nextCursor);
+              }
+              state.captureOn(nextCursor);
+              return total;
+            });
+    found.forEach(item -> events.conflict(item.table(), item.recordId(), item.column()));
+    return pageConflicts;
+  }
+
+  /**
+   * Drops the ranges wholly at or below {@code since}: a pull never sends fields of those sequences
+   * again.
+   */
+  private static void pruneOwnWrites(DeviceState state, long since) throws java.sql.SQLException {
+    List<WriteRange> ranges = state.ownWrites();
+    if (ranges.removeIf(range -> range.last() <= since)) {
+      state.storeOwnWrites(ranges);
+    }
+  }
+}

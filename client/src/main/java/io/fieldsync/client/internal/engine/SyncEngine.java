@@ -1,0 +1,186 @@
+package io.fieldsync.client.internal.engine;
+
+import io.fieldsync.client.ResyncRequiredException;
+import io.fieldsync.client.ResyncResult;
+import io.fieldsync.client.SyncResult;
+import io.fieldsync.client.VerifyReport;
+import io.fieldsync.client.internal.apply.Applier;
+import io.fieldsync.client.internal.apply.Puller;
+import io.fieldsync.client.internal.outbox.Pusher;
+import io.fieldsync.client.internal.recovery.Snapshot;
+import io.fieldsync.client.internal.recovery.Verifier;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.transport.Transport;
+import io.fieldsync.schema.Schema;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's sync cycle: push the outbox ({@link Pusher}, exactly once), then pull what the
+ * server has ({@link Puller}, page by page). When the server says the device must resync, or a
+ * snapshot was interrupted, the cycle first rebuilds the device's view from a snapshot ({@link
+ * Snapshot}); {@link #verify} compares and repairs ({@link Verifier}).
+ *
+ * <p>Not thread-safe: the client runs one cycle at a time on its own connection.
+ */
+public final class SyncEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+
+  /** Receives what a cycle finds, after the transaction that found it has committed. */
+  public interface Events extends Pusher.Events {
+    void resyncStarted(String reason);
+
+    void snapshotProgress(long done, long totalEstimate, boolean finished);
+  }
+
+  private final DeviceDatabase database;
+  private final String tenant;
+  private final Transport transport;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final EngineSettings settings;
+  private final Events events;
+  private Schema schema;
+  private Applier applier;
+  private Pusher pusher;
+  private Puller puller;
+
+  public SyncEngine(
+      DeviceDatabase database,
+      Schema schema,
+      String tenant,
+      Transport transport,
+      Clock clock,
+      RandomGenerator random,
+      EngineSettings settings,
+      Events events) {
+    this.database = database;
+    this.tenant = tenant;
+    this.transport = transport;
+    this.clock = clock;
+    this.random = random;
+    this.settings = settings;
+    this.events = events;
+    useSchema(schema);
+  }
+
+  /** Follows a migrated schema from the next cycle on. */
+  public void useSchema(Schema schema) {
+    this.schema = schema;
+    if (applier != null) {
+      applier.close();
+    }
+    applier = new Applier(schema);
+    pusher =
+        new Pusher(
+            database,
+            schema,
+            applier,
+            transport,
+            clock,
+            random,
+            tenant,
+            settings.batchSize(),
+            events);
+    puller =
+        new Puller(
+            database,
+            schema,
+            applier,
+            transport,
+            settings.pullPageSize(),
+            events,
+            settings.faults());
+  }
+
+  /** A cycle, or a resync first when a snapshot is unfinished or the server requires one. */
+  public SyncResult cycleOrResync() {
+    if (Snapshot.inProgress(database)) {
+      resync("continuing an interrupted snapshot");
+      return cycle();
+    }
+    try {
+      return cycle();
+    } catch (ResyncRequiredException e) {
+      LOG.info("{}: resync required: {}", database.path(), e.getMessage());
+      if (e.lastDeviceBatch() > 0) {
+        pusher.continueAfter(e.lastDeviceBatch());
+      }
+      resync(e.getMessage());
+      return cycle();
+    }
+  }
+
+  /** Push then pull. */
+  SyncResult cycle() {
+    long started = clock.millis();
+    Pusher.Outcome pushed = pusher.push();
+    Puller.Outcome pulled = puller.pull();
+    return new SyncResult(
+        pushed.pushed(),
+        pushed.applied(),
+        pushed.merged(),
+        pushed.rejected(),
+        pushed.parked(),
+        pulled.pulled(),
+        pushed.conflicts() + pulled.conflicts(),
+        pulled.cursor(),
+        Duration.ofMillis(Math.max(0, clock.millis() - started)));
+  }
+
+  /**
+   * Rebuilds the device's view from a paged snapshot of the server, after pushing the outbox (so no
+   * local edit is lost); continues an interrupted snapshot when there is one.
+   */
+  public ResyncResult resync(String reason) {
+    events.resyncStarted(reason);
+    try {
+      pusher.push();
+    } catch (ResyncRequiredException e) {
+      if (e.lastDeviceBatch() == 0) {
+        throw e;
+      }
+      pusher.continueAfter(e.lastDeviceBatch());
+      pusher.push();
+    }
+    Snapshot.Outcome outcome =
+        new Snapshot(database, schema, transport, settings.pullPageSize())
+            .run(events::snapshotProgress);
+    LOG.info(
+        "resync of {} finished: {} records, {} pages, {} local rows removed, cursor {}",
+        database.path(),
+        outcome.records(),
+        outcome.pages(),
+        outcome.removed(),
+        outcome.cursor());
+    return new ResyncResult(
+        outcome.records(), outcome.pages(), outcome.removed(), outcome.cursor());
+  }
+
+  /** Whether an interrupted snapshot waits to be continued. */
+  public boolean snapshotInProgress() {
+    return Snapshot.inProgress(database);
+  }
+
+  /** Syncs, then compares the device's rows with the server's and repairs those that differ. */
+  public VerifyReport verify() {
+    cycleOrResync();
+    VerifyReport report = new Verifier(database, schema, transport).run();
+    LOG.info(
+        "verify of {}: {} records compared in {} requests, {} repaired, {} skipped (pending)",
+        database.path(),
+        report.records(),
+        report.requests(),
+        report.repaired().size(),
+        report.skipped().size());
+    return report;
+  }
+
+  /** Closes the cached statements. */
+  public void close() {
+    applier.close();
+  }
+}

@@ -1,0 +1,452 @@
+package io.fieldsync.client.internal.outbox;
+
+import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.conflict.FieldEdit;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.ConflictRule;
+import io.fieldsync.schema.Table;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.Op;
+import io.fieldsync.wire.Values;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads {@code _fs_changelog} and consolidates it per record and field, the way the protocol wants
+ * changes pushed: an insert then delete of a never-pushed record cancels out, the last value of a
+ * field wins with its last HLC, {@code sum} increments add up, {@code union} additions and removals
+ * compose in order, and {@code base_seq} is the oldest base among the record's edits.
+ */
+public final class Outbox {
+
+  /** Identifies one record; {@code rid} may be null when the application wrote a NULL key. */
+  public record RecordKey(String table, String rid) {}
+
+  /** One log row with its JSON columns decoded. */
+  public static final class Row {
+    final long id;
+    final RecordKey key;
+    final char op;
+    final long hlc;
+    final String device;
+    final long base;
+    final Map<String, Object> values = new LinkedHashMap<>();
+    final Map<String, Long> deltas = new HashMap<>();
+    public final Map<String, List<String>> added = new HashMap<>();
+    public final Map<String, List<String>> removed = new HashMap<>();
+
+    Row(long id, RecordKey key, char op, long hlc, String device, long base) {
+      this.id = id;
+      this.key = key;
+      this.op = op;
+      this.hlc = hlc;
+      this.device = device;
+      this.base = base;
+    }
+  }
+
+  /** The consolidated pending edit of one field. */
+  public static final class PendingField {
+    public Object value;
+    long hlc;
+    String device;
+    long base = Long.MAX_VALUE;
+    long delta;
+
+    /** Set by an insert: the value is the whole state, add/remove detail is meaningless. */
+    boolean whole;
+
+    final Set<String> added = new LinkedHashSet<>();
+    final Set<String> removed = new LinkedHashSet<>();
+
+    /** Every value written since the record's last delete: max/min push their extreme. */
+    final List<Object> written = new ArrayList<>();
+
+    /**
+     * The value to push: the last one written, except that a {@code max} or {@code min} column
+     * pushes the largest or smallest of all its pending writes, as the server would have kept had
+     * the device synced between them (so the outcome does not depend on when devices sync).
+     */
+    Object pushed(Column column, ConflictRule rule) {
+      int sign = rule == ConflictRule.MAX ? 1 : rule == ConflictRule.MIN ? -1 : 0;
+      if (sign == 0 || column == null) {
+        return canonical(column, value);
+      }
+      Object best = null;
+      for (Object raw : written) {
+        Object candidate = canonical(column, raw);
+        if (candidate instanceof Comparable<?>
+            && (best == null || compare(candidate, best) * sign > 0)) {
+          best = candidate;
+        }
+      }
+      return best == null ? canonical(column, value) : best;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compare(Object a, Object b) {
+      if (!a.getClass().equals(b.getClass())) {
+        return 0; // a value of another type than the column's (an uncoercible write): not ranked
+      }
+      return ((Comparable) a).compareTo(b);
+    }
+  }
+
+  /** The consolidated pending change of one record. */
+  public static final class Pending {
+    final RecordKey key;
+    char firstOp;
+    char lastOp;
+    long hlc;
+    long base = Long.MAX_VALUE;
+    long maxId;
+    public final Map<String, PendingField> fields = new LinkedHashMap<>();
+
+    Pending(RecordKey key) {
+      this.key = key;
+    }
+
+    /** A record created and deleted on the device without ever reaching the server. */
+    public boolean cancelled() {
+      return firstOp == 'I' && lastOp == 'D';
+    }
+
+    public boolean deleted() {
+      return lastOp == 'D';
+    }
+
+    void add(Row row) {
+      if (firstOp == 0) {
+        firstOp = row.op;
+      }
+      lastOp = row.op;
+      hlc = Math.max(hlc, row.hlc);
+      base = Math.min(base, row.base);
+      maxId = Math.max(maxId, row.id);
+      if (row.op == 'D') {
+        // A later re-insert carries every column again; what came before no longer matters.
+        fields.clear();
+        return;
+      }
+      for (Map.Entry<String, Object> entry : row.values.entrySet()) {
+        PendingField field = fields.computeIfAbsent(entry.getKey(), unused -> new PendingField());
+        field.value = entry.getValue();
+        field.written.add(entry.getValue());
+        field.hlc = row.hlc;
+        field.device = row.device;
+        field.base = Math.min(field.base, row.base);
+        if (row.op == 'I') {
+          field.whole = true;
+          field.added.clear();
+          field.removed.clear();
+        }
+      }
+      for (Map.Entry<String, Long> entry : row.deltas.entrySet()) {
+        PendingField field = fields.get(entry.getKey());
+        if (field != null) {
+          field.delta += entry.getValue();
+        }
+      }
+      for (Map.Entry<String, List<String>> entry : row.added.entrySet()) {
+        PendingField field = fields.get(entry.getKey());
+        if (field != null && !field.whole) {
+          for (String element : entry.getValue()) {
+            field.removed.remove(element);
+            field.added.add(element);
+          }
+        }
+      }
+      for (Map.Entry<String, List<String>> entry : row.removed.entrySet()) {
+        PendingField field = fields.get(entry.getKey());
+        if (field != null && !field.whole) {
+          for (String element : entry.getValue()) {
+            field.added.remove(element);
+            field.removed.add(element);
+          }
+        }
+      }
+    }
+
+    /** The pending edit of a column as the shared conflict strategies take it. */
+    public FieldEdit edit(Table table, Column column) {
+      PendingField field = fields.get(column.name());
+      if (field == null) {
+        return null;
+      }
+      return new FieldEdit(
+          field.pushed(column, table.ruleFor(column)),
+          field.hlc,
+          field.device,
+          field.base,
+          field.delta,
+          new ArrayList<>(field.added),
+          new ArrayList<>(field.removed));
+    }
+
+    /** The change to push, or null when the record's edits cancel out. */
+    public Change toChange(Table table) {
+      if (cancelled()) {
+        return null;
+      }
+      Change.Builder change =
+          Change.newBuilder()
+              .setTable(key.table())
+              .setRecordId(key.rid() == null ? "" : key.rid())
+              .setHlc(hlc)
+              .setBaseSeq(base == Long.MAX_VALUE ? 0 : base);
+      if (deleted()) {
+        return change.setOp(Op.OP_DELETE).build();
+      }
+      Op op = firstOp == 'I' ? Op.OP_INSERT : Op.OP_UPDATE;
+      change.setOp(op);
+      for (Map.Entry<String, PendingField> entry : fields.entrySet()) {
+        PendingField field = entry.getValue();
+        Column column = table == null ? null : table.column(entry.getKey());
+        ConflictRule rule = column == null ? null : table.ruleFor(column);
+        FieldChange.Builder wire =
+            FieldChange.newBuilder()
+                .setColumn(entry.getKey())
+                .setValue(Values.toWire(field.pushed(column, rule)))
+                .setHlc(field.hlc);
+        if (rule == ConflictRule.SUM) {
+          wire.setDelta(field.delta);
+        } else if (rule == ConflictRule.UNION && !field.whole) {
+          wire.addAllAdded(field.added).addAllRemoved(field.removed);
+        }
+        change.addFields(wire);
+      }
+      return change.build();
+    }
+  }
+
+  private static final String ELEMENT_JSON =
+      "CASE e.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'real' THEN CASE WHEN"
+          + " CAST(printf('%!.15g', e.atom) AS REAL) = e.atom THEN printf('%!.15g', e.atom) WHEN"
+          + " CAST(printf('%!.16g', e.atom) AS REAL) = e.atom THEN printf('%!.16g', e.atom) ELSE"
+          + " printf('%!.17g', e.atom) END ELSE json_quote(e.value) END";
+
+  private Outbox() {}
+
+  /**
+   * The largest log id such that the rows up to it touch at most {@code maxRecords} records, so a
+   * batch always holds every pending row of each of its records; 0 when nothing is pending.
+   */
+  public static long batchEnd(Connection connection, long upTo, int maxRecords)
+      throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT id, tbl, rid FROM _fs_changelog WHERE id <= ? ORDER BY id")) {
+      select.setLong(1, upTo);
+      try (ResultSet rows = select.executeQuery()) {
+        Set<RecordKey> seen = new HashSet<>();
+        long end = 0;
+        while (rows.next()) {
+          RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
+          if (!seen.contains(key)) {
+            if (seen.size() == maxRecords) {
+              break;
+            }
+            seen.add(key);
+          }
+          end = rows.getLong(1);
+        }
+        return end;
+      }
+    }
+  }
+
+  public static long maxId(Connection connection) throws SQLException {
+    return new Jdbc(connection).longValue("SELECT coalesce(max(id), 0) FROM _fs_changelog");
+  }
+
+  /** Consolidates the log rows up to {@code end}, records in order of their first edit. */
+  public static Map<RecordKey, Pending> upTo(Connection connection, long end) throws SQLException {
+    return consolidate(read(connection, "c.id <= ?1", end));
+  }
+
+  /**
+   * Every record with pending edits and the ids of its log rows, read in one pass over the log: the
+   * log has no index by record (keeping one up to date doubled the cost of a captured insert), so a
+   * record's rows are then read by id.
+   */
+  public static PendingLog pendingKeys(Connection connection) throws SQLException {
+    Map<RecordKey, List<Long>> ids = new HashMap<>();
+    try (PreparedStatement select =
+            connection.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog ORDER BY id");
+        ResultSet rows = select.executeQuery()) {
+      while (rows.next()) {
+        ids.computeIfAbsent(
+                new RecordKey(rows.getString(2), rows.getString(3)), unused -> new ArrayList<>())
+            .add(rows.getLong(1));
+      }
+    }
+    return new PendingLog(ids);
+  }
+
+  /**
+   * The records with rows in the log when it was read, and where their rows are. Valid while the
+   * log gains no rows: the callers read it with capture off, inside the transaction that uses it.
+   */
+  public static final class PendingLog {
+    /** Ids bound per query; a record with more rows (rare) is read by a scan of the log. */
+    private static final int MAX_BOUND_IDS = 500;
+
+    /** No record pending. */
+    public static final PendingLog NONE = new PendingLog(Map.of());
+
+    private final Map<RecordKey, List<Long>> ids;
+
+    private PendingLog(Map<RecordKey, List<Long>> ids) {
+      this.ids = ids;
+    }
+
+    public boolean isEmpty() {
+      return ids.isEmpty();
+    }
+
+    public boolean contains(RecordKey key) {
+      return ids.containsKey(key);
+    }
+
+    /** The record's pending edits, or null when it has none. */
+    public Pending forRecord(Connection connection, RecordKey key) throws SQLException {
+      List<Long> rows = ids.get(key);
+      if (rows == null) {
+        return null;
+      }
+      List<Row> read;
+      if (rows.size() > MAX_BOUND_IDS) {
+        read = Outbox.read(connection, "c.tbl = ?1 AND c.rid IS ?2", key.table(), key.rid());
+      } else {
+        StringBuilder filter = new StringBuilder("c.id IN (");
+        for (int i = 0; i < rows.size(); i++) {
+          filter.append(i == 0 ? "?" : ", ?").append(i + 1);
+        }
+        read = Outbox.read(connection, filter.append(')').toString(), rows.toArray());
+      }
+      return read.isEmpty() ? null : consolidate(read).get(key);
+    }
+  }
+
+  static Map<RecordKey, Pending> consolidate(List<Row> rows) {
+    Map<RecordKey, Pending> result = new LinkedHashMap<>();
+    for (Row row : rows) {
+      result.computeIfAbsent(row.key, Pending::new).add(row);
+    }
+    return result;
+  }
+
+  /** The log rows {@code filter} selects, its numbered parameters ?1, ?2… bound to {@code args}. */
+  public static List<Row> read(Connection connection, String filter, Object... args)
+      throws SQLException {
+    Map<Long, Row> rows = new LinkedHashMap<>();
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT c.id, c.tbl, c.rid, c.op, c.hlc, c.device, c.base FROM _fs_changelog AS c"
+                + " WHERE "
+                + filter
+                + " ORDER BY c.id")) {
+      Jdbc.bind(select, args);
+      try (ResultSet result = select.executeQuery()) {
+        while (result.next()) {
+          long id = result.getLong(1);
+          String op = result.getString(4);
+          rows.put(
+              id,
+              new Row(
+                  id,
+                  new RecordKey(result.getString(2), result.getString(3)),
+                  op.isEmpty() ? '?' : op.charAt(0),
+                  result.getLong(5),
+                  result.getString(6),
+                  result.getLong(7)));
+        }
+      }
+    }
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    String from = " FROM _fs_changelog AS c, ";
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT c.id, 'v', j.key, j.atom, j.id"
+                + from
+                + "json_each(c.vals) AS j WHERE "
+                + filter
+                + " UNION ALL SELECT c.id, 'd', j.key, j.atom, j.id"
+                + from
+                + "json_each(c.extra) AS j WHERE "
+                + filter
+                + " AND j.type IN ('integer', 'real')"
+                + " UNION ALL SELECT c.id, 'a', u.key, "
+                + ELEMENT_JSON
+                + ", u.id * 4294967296 + e.id"
+                + from
+                + "json_each(c.extra) AS u, json_each(u.value, '$.a') AS e WHERE "
+                + filter
+                + " AND u.type = 'object'"
+                + " UNION ALL SELECT c.id, 'r', u.key, "
+                + ELEMENT_JSON
+                + ", u.id * 4294967296 + e.id"
+                + from
+                + "json_each(c.extra) AS u, json_each(u.value, '$.r') AS e WHERE "
+                + filter
+                + " AND u.type = 'object'"
+                + " ORDER BY 1, 2, 5")) {
+      Jdbc.bind(select, args);
+      try (ResultSet result = select.executeQuery()) {
+        while (result.next()) {
+          Row row = rows.get(result.getLong(1));
+          if (row == null) {
+            continue;
+          }
+          String column = result.getString(3);
+          switch (result.getString(2)) {
+            case "v" -> row.values.put(column, Jdbc.normalize(result.getObject(4)));
+            case "d" -> {
+              Object delta = Jdbc.normalize(result.getObject(4));
+              if (delta instanceof Long number) {
+                row.deltas.put(column, number);
+              } else if (delta instanceof Double number) {
+                row.deltas.put(column, (long) number.doubleValue());
+              }
+            }
+            case "a" ->
+                row.added
+                    .computeIfAbsent(column, unused -> new ArrayList<>())
+                    .add(result.getString(4));
+            case "r" ->
+                row.removed
+                    .computeIfAbsent(column, unused -> new ArrayList<>())
+                    .add(result.getString(4));
+            default -> throw new IllegalStateException("unknown detail kind");
+          }
+        }
+      }
+    }
+    return new ArrayList<>(rows.values());
+  }
+
+  /** The column type's canonical value, or the raw value for the server to judge. */
+  public static Object canonical(Column column, Object raw) {
+    if (column == null || raw == null) {
+      return raw;
+    }
+    try {
+      return column.type().coerce(raw);
+    } catch (IllegalArgumentException e) {
+      return raw;
+    }
+  }
+}

@@ -1,0 +1,270 @@
+package io.fieldsync.client.internal.outbox;
+
+import io.fieldsync.ProtocolException;
+import io.fieldsync.client.RejectedChange;
+import io.fieldsync.client.internal.apply.Applier;
+import io.fieldsync.client.internal.apply.Conflict;
+import io.fieldsync.client.internal.apply.ParkedEdits;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceState;
+import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.client.internal.state.WriteRange;
+import io.fieldsync.client.transport.Transport;
+import io.fieldsync.schema.Column;
+import io.fieldsync.schema.ConflictRule;
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.ChangeResult;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.Op;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.Record;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Pushes the outbox, exactly once.
+ *
+ * <p>The outbox is consolidated up to a log id chosen so that the batch holds every row of each of
+ * its records, at most {@code batchSize} records. Before anything is sent, the encoded request and
+ * that log id are stored in {@code _fs_inflight}: if the response is lost (timeout, crash, cut
+ * connection), the next attempt resends the stored request byte for byte, with the same batch id,
+ * and the server answers with the outcome it recorded, so a counter increment is never applied
+ * twice. The response is acknowledged in one local transaction: the log rows up to the batch's log
+ * id go, the inflight row goes, the server clock is merged, refused changes are kept in {@code
+ * _fs_rejected}, and every record the server returned is written back with capture off (pending
+ * newer edits stay on top, see {@link Applier}).
+ *
+ * <p>Not thread-safe: the engine pushes on its own connection, one cycle at a time.
+ */
+public final class Pusher {
+  /** Receives what an acknowledgement found, after its transaction committed. */
+  public interface Events extends Applier.ConflictSink {
+    void rejected(RejectedChange change);
+  }
+
+  /** What a push did, summed over its batches. */
+  public record Outcome(
+      int pushed, int applied, int merged, int rejected, int parked, int conflicts) {
+    static final Outcome NONE = new Outcome(0, 0, 0, 0, 0, 0);
+
+    Outcome plus(Outcome other) {
+      return new Outcome(
+          pushed + other.pushed,
+          applied + other.applied,
+          merged + other.merged,
+          rejected + other.rejected,
+          parked + other.parked,
+          conflicts + other.conflicts);
+    }
+  }
+
+  private final DeviceDatabase database;
+  private final Schema schema;
+  private final Applier applier;
+  private final Transport transport;
+  private final Clock clock;
+  private final int batchSize;
+  private final BatchMaker batches;
+  private final Events events;
+
+  public Pusher(
+      DeviceDatabase database,
+      Schema schema,
+      Applier applier,
+      Transport transport,
+      Clock clock,
+      RandomGenerator random,
+      String tenant,
+      int batchSize,
+      Events events) {
+    this.database = database;
+    this.schema = schema;
+    this.applier = applier;
+    this.transport = transport;
+    this.clock = clock;
+    this.batchSize = batchSize;
+    this.batches = new BatchMaker(clock, random, tenant);
+    this.events = events;
+  }
+
+  /** Pushes batches until the outbox rows present at the start have all been acknowledged. */
+  public Outcome push() {
+    Outcome total = Outcome.NONE;
+    long upTo = database.read(Outbox::maxId);
+    while (true) {
+      InflightBatch inflight = database.read(InflightBatch::read);
+      PushRequest request;
+      long end;
+      if (inflight != null) {
+        end = inflight.maxLogId();
+        request = inflight.parse();
+      } else {
+        long batchEnd = database.read(c -> Outbox.batchEnd(c, upTo, batchSize));
+        if (batchEnd == 0) {
+          return total;
+        }
+        end = batchEnd;
+        request = database.transaction(c -> batches.make(c, schema, batchEnd));
+        if (request == null) {
+          continue;
+        }
+      }
+      PushResponse response = transport.push(request);
+      if (!response.getBatchId().isEmpty() && !response.getBatchId().equals(request.getBatchId())) {
+        throw new ProtocolException(
+            "push of batch "
+                + request.getBatchId()
+                + " was answered for batch "
+                + response.getBatchId());
+      }
+      total = total.plus(acknowledge(request, end, response));
+    }
+  }
+
+  /**
+   * The server says this database is older than the device's history: batch numbers up to {@code
+   * lastCommitted} are taken. The refused inflight batch never committed (a committed one is
+   * answered by its recorded outcome first), so it is dropped and its log rows go out again in a
+   * batch numbered after the server's.
+   */
+  public void continueAfter(long lastCommitted) {
+    database.transaction(
+        c -> {
+          DeviceState state = database.state();
+          if (state.deviceBatches() < lastCommitted) {
+            state.storeDeviceBatches(lastCommitted);
+          }
+          InflightBatch.clear(c);
+          return null;
+        });
+  }
+
+  private Outcome acknowledge(PushRequest request, long end, PushResponse response) {
+    List<RejectedChange> refused = new ArrayList<>();
+    List<Conflict> found = new ArrayList<>();
+    int[] counts = new int[5];
+    database.transaction(
+        c -> {
+          DeviceState state = database.state();
+          new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", end);
+          InflightBatch.clear(c);
+          state.captureOff(response.getServerHlc());
+          Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
+          RejectedLog rejectedLog = new RejectedLog(c);
+          Instant now = clock.instant();
+          Set<Integer> answered = new HashSet<>();
+          for (ChangeResult result : response.getResultsList()) {
+            int index = result.getIndex();
+            if (index < 0 || index >= request.getChangesCount()) {
+              throw new ProtocolException(
+                  "push response for batch "
+                      + request.getBatchId()
+                      + " names change "
+                      + index
+                      + ", but the batch has "
+                      + request.getChangesCount());
+            }
+            Change change = request.getChanges(index);
+            switch (result.getStatus()) {
+              case APPLIED -> counts[0]++;
+              case MERGED -> counts[1]++;
+              case REJECTED -> {
+                counts[2]++;
+                refused.add(rejectedLog.add(request.getBatchId(), change, result.getReason(), now));
+              }
+              case PARKED -> {
+                counts[3]++;
+                ParkedEdits.record(c, change, result, response, now);
+              }
+              default -> {}
+            }
+            if (result.hasServerRecord()) {
+              Record record = result.getServerRecord();
+              if (record.getTable().isEmpty() || record.getRecordId().isEmpty()) {
+                record =
+                    record.toBuilder()
+                        .setTable(change.getTable())
+                        .setRecordId(change.getRecordId())
+                        .build();
+              }
+              counts[4] +=
+                  applier.apply(
+                      c,
+                      record,
+                      pendingKeys,
+                      (table, id, column) -> found.add(new Conflict(table, id, column)));
+            }
+            answered.add(index);
+          }
+          for (int index = 0; index < request.getChangesCount(); index++) {
+            if (!answered.contains(index)) {
+              Record extremes = pushedExtremes(request.getChanges(index));
+              if (extremes != null) {
+                applier.apply(c, extremes, pendingKeys, (table, id, column) -> {});
+              }
+            }
+          }
+          if (response.hasWritten()) {
+            // This database now holds what the batch wrote (its own values, or the server's
+            // where they differ, just applied): pulls may leave those writes out.
+            List<WriteRange> writes = state.ownWrites();
+            writes.add(
+                new WriteRange(response.getWritten().getFirst(), response.getWritten().getLast()));
+            state.storeOwnWrites(writes);
+          }
+          state.captureOn();
+          return null;
+        });
+    refused.forEach(events::rejected);
+    found.forEach(item -> events.conflict(item.table(), item.recordId(), item.column()));
+    // The server lists no result for a change applied as sent: take the totals it reports (a
+    // response recorded before that still lists them, and its totals agree).
+    return new Outcome(
+        request.getChangesCount(),
+        Math.max(response.getApplied(), counts[0]),
+        Math.max(response.getMerged(), counts[1]),
+        Math.max(response.getRejected(), counts[2]),
+        Math.max(response.getParked(), counts[3]),
+        counts[4]);
+  }
+
+  /**
+   * The {@code max}/{@code min} fields of a change the server applied as sent, as a record to write
+   * back: the device pushed the extreme of its pending writes, which may differ from the last value
+   * its row shows. Null when the change has none.
+   */
+  private Record pushedExtremes(Change change) {
+    Table table = schema.table(change.getTable());
+    if (table == null || change.getOp() == Op.OP_DELETE) {
+      return null;
+    }
+    Record.Builder record = null;
+    for (FieldChange field : change.getFieldsList()) {
+      Column column = table.column(field.getColumn());
+      if (column == null) {
+        continue;
+      }
+      ConflictRule rule = table.ruleFor(column);
+      if (rule == ConflictRule.MAX || rule == ConflictRule.MIN) {
+        if (record == null) {
+          record = Record.newBuilder().setTable(table.name()).setRecordId(change.getRecordId());
+        }
+        record.addFields(
+            Field.newBuilder()
+                .setColumn(column.name())
+                .setValue(field.getValue())
+                .setHlc(field.getHlc()));
+      }
+    }
+    return record == null ? null : record.build();
+  }
+}

@@ -1,0 +1,91 @@
+package io.fieldsync.client.transport;
+
+import io.fieldsync.ProtocolException;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
+import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
+
+/**
+ * How a device reaches the server: the three calls of the sync protocol ({@code docs/protocol.md}),
+ * and optional ones (health, verify, records, the live channel) whose defaults say the transport
+ * cannot. {@link HttpTransport} is the real one; tests and the testkit substitute transports that
+ * drop, duplicate or delay messages. The message types are the wire protocol's ({@code
+ * io.fieldsync.wire}); a transport passes them on unchanged.
+ *
+ * <p>Implementations must be safe to call from one thread at a time; the client never calls a
+ * transport concurrently.
+ */
+public interface Transport {
+
+  /**
+   * {@code GET /v1/schema}: the schema, and who the token says the caller is.
+   *
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   * @throws io.fieldsync.ProtocolException when the server refuses the request or answers garbage
+   */
+  SchemaResponse schema();
+
+  /**
+   * {@code POST /v1/push}. A transport must send the request as given: a retried batch carries the
+   * same batch id and changes, and the server answers it with the recorded outcome.
+   *
+   * @throws io.fieldsync.TransportException when the outcome is unknown (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   * @throws io.fieldsync.ProtocolException when the server refuses the request or answers garbage
+   */
+  PushResponse push(PushRequest request);
+
+  /**
+   * {@code POST /v1/pull}.
+   *
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   * @throws io.fieldsync.ProtocolException when the server refuses the request or answers garbage
+   */
+  PullResponse pull(PullRequest request);
+
+  /**
+   * {@code GET /v1/health}: returns when the server answers. The default asks for the schema.
+   *
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   */
+  default void health() {
+    schema();
+  }
+
+  /**
+   * {@code POST /v1/verify}: checksums of id ranges (docs/recovery.md).
+   *
+   * @throws ProtocolException when the transport cannot verify
+   */
+  default VerifyResponse verify(VerifyRequest request) {
+    throw new ProtocolException(getClass().getSimpleName() + " cannot verify");
+  }
+
+  /**
+   * {@code POST /v1/records}: the server's current state of records by id.
+   *
+   * @throws ProtocolException when the transport cannot fetch records
+   */
+  default RecordsResponse records(RecordsRequest request) {
+    throw new ProtocolException(getClass().getSimpleName() + " cannot fetch records");
+  }
+
+  /**
+   * Opens the live channel ({@code GET /v1/live}), waiting until it is open.
+   *
+   * @return the open channel, or null when this transport has none (the worker then polls)
+   * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   */
+  default LiveSocket live(LiveSocket.Listener listener) {
+    return null;
+  }
+}
