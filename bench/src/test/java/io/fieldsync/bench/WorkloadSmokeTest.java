@@ -40,7 +40,11 @@ class WorkloadSmokeTest {
           "live_idle_threads_per_device",
           "capture_insert_overhead",
           "capture_update_overhead",
-          "push_field_changes_per_s",
+          "push_field_changes_per_s");
+
+  /** With --quick the device scenario runs at the smallest data set only. */
+  static final List<String> DEVICE_METRICS =
+      List.of(
           "device_insert_records_per_s",
           "device_push_records_per_s",
           "device_push_field_changes_per_s",
@@ -105,6 +109,9 @@ class WorkloadSmokeTest {
         assertThat(found).as("log:%n%s", log).contains(metric + "@" + records);
       }
     }
+    for (String metric : DEVICE_METRICS) {
+      assertThat(found).as("log:%n%s", log).contains(metric + "@300");
+    }
     assertThat(report.getAsJsonObject("machine").get("cores").getAsInt()).isPositive();
     // Without --postgres-url the driver starts an embedded PostgreSQL and measures it too.
     Set<String> postgresMetrics = new HashSet<>();
@@ -116,6 +123,7 @@ class WorkloadSmokeTest {
     }
     assertThat(postgresMetrics)
         .containsAll(EVERY_METRIC)
+        .containsAll(DEVICE_METRICS)
         .doesNotContainAnyElementsOf(DEVICE_COMMAND_METRICS);
     assertThat(report.getAsJsonArray("notes").toString())
         .contains("PostgreSQL store measured on an embedded PostgreSQL")
