@@ -83,9 +83,21 @@ final class BenchCommand implements Callable<Integer> {
       names = "--only",
       split = ",",
       description =
-          "Run only these scenarios: snapshot, incremental, noop, convergence, live, capture, push"
-              + " (default: all).")
+          "Run only these scenarios: snapshot, incremental, noop, convergence, live, capture, push,"
+              + " device (default: all).")
   Set<String> only = Set.of();
+
+  @Option(
+      names = "--fieldsync-home",
+      description =
+          "The fieldsync checkout whose bin/fieldsync the device scenario times (default: the"
+              + " working directory or a parent holding bin/fieldsync).")
+  Path fieldsyncHome;
+
+  @Option(
+      names = "--no-device-commands",
+      description = "Leave the bin/fieldsync commands out of the device scenario.")
+  boolean noDeviceCommands;
 
   @Override
   public Integer call() throws Exception {
@@ -118,6 +130,8 @@ final class BenchCommand implements Callable<Integer> {
             markdown,
             jmh,
             only,
+            fieldsyncHome,
+            !noDeviceCommands,
             command.strip());
     new Workload(options, System.out, Clock.systemUTC()).run();
     return 0;

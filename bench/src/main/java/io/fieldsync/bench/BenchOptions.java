@@ -22,6 +22,10 @@ import java.util.TreeSet;
  * @param docs the Markdown report to update, or null for none
  * @param jmh whether to run the JMH micro-benchmarks too
  * @param only the scenarios to run ({@link #SCENARIOS}); empty for all of them
+ * @param fieldsyncHome the fieldsync checkout whose {@code bin/fieldsync} the device scenario
+ *     times; null to look for it from the working directory up
+ * @param deviceCommands whether the device scenario also times {@code bin/fieldsync} commands in
+ *     new processes (it needs a checkout with the product jar built)
  * @param command the command line, quoted in the report
  */
 public record BenchOptions(
@@ -40,11 +44,13 @@ public record BenchOptions(
     Path docs,
     boolean jmh,
     Set<String> only,
+    Path fieldsyncHome,
+    boolean deviceCommands,
     String command) {
 
   /** The scenarios {@code --only} can pick. */
   public static final Set<String> SCENARIOS =
-      Set.of("snapshot", "incremental", "noop", "convergence", "live", "capture", "push");
+      Set.of("snapshot", "incremental", "noop", "convergence", "live", "capture", "push", "device");
 
   public BenchOptions {
     only = Set.copyOf(only);
@@ -118,6 +124,8 @@ public record BenchOptions(
         docs,
         false,
         Set.of(),
+        null,
+        true,
         command);
   }
 }

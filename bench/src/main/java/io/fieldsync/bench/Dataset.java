@@ -52,6 +52,29 @@ final class Dataset {
   /** One record: its table, id and column values in canonical form (id excluded). */
   record Row(String table, String id, Map<String, Object> values) {}
 
+  /** One field of one record set to a new value. */
+  record Edit(String table, String id, String column, Object value) {}
+
+  /**
+   * A one-field edit of the row to a value it does not hold (an edit to the same value captures
+   * nothing): a household's {@code head_name}, a visit's {@code summary} or a measurement's {@code
+   * value}.
+   */
+  static Edit edit(Row row, SplittableRandom random) {
+    return switch (row.table()) {
+      case "households" ->
+          new Edit(row.table(), row.id(), "head_name", "Head " + random.nextInt(1_000_000));
+      case "visits" ->
+          new Edit(row.table(), row.id(), "summary", "revisited " + random.nextInt(1_000_000));
+      default ->
+          new Edit(
+              row.table(),
+              row.id(),
+              "value",
+              Math.round(((Double) row.values().get("value") + 0.5) * 10) / 10.0);
+    };
+  }
+
   /** Blocks needed for at least {@code records} records. */
   static long blocks(long records) {
     return (records + BLOCK - 1) / BLOCK;

@@ -56,6 +56,8 @@ final class Report {
     config.put("pull_page", Workload.PULL_PAGE);
     config.put("capture_rows", options.captureRows());
     config.put("convergence_samples", options.convergenceSamples());
+    config.put("device_warm_up_records", DeviceScenario.WARM_UP_RECORDS);
+    config.put("device_commands", options.deviceCommands());
     config.put(
         "seeding",
         "through the real push API over HTTP, one raw protocol device, "
@@ -171,6 +173,19 @@ final class Report {
             + Workload.PULL_PAGE
             + " records per page and reach the server through a byte-counting TCP relay (every"
             + " byte of request and response lines, headers and bodies is counted).\n");
+    if (options.runs("device")) {
+      md.append(
+          "- Device scenario: device A's records are written by plain SQL in one transaction"
+              + " through a JDBC connection of its own and captured by the triggers; `syncNow()`"
+              + " in this JVM after a warm-up round on other databases, 1,000 records per pull"
+              + " page and 500 per push batch (the library's defaults)"
+              + (options.deviceCommands()
+                  ? "; then the same steps as `bin/fieldsync client sync --db FILE` and `bin/fieldsync"
+                      + " client status --db FILE`, each a new process, wall time including JVM"
+                      + " start (`device_cmd_*`)"
+                  : "; the `bin/fieldsync` commands were left out (--no-device-commands)")
+              + ". B is checked to hold exactly the rows A wrote.\n");
+    }
     md.append(
         "- **Noise:** these figures come from a shared 2-core machine on which other builds were"
             + " running; treat differences under ~30% as noise. Median and spread (min–max) are"

@@ -27,6 +27,8 @@ class BenchOptionsTest {
         null,
         false,
         only,
+        null,
+        true,
         "fieldsync bench");
   }
 
@@ -51,7 +53,7 @@ class BenchOptionsTest {
     assertThatThrownBy(() -> withOnly(Set.of("snapshots")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "only must name scenarios of [capture, convergence, incremental, live, noop, push,"
-                + " snapshot], found 'snapshots'");
+            "only must name scenarios of [capture, convergence, device, incremental, live, noop,"
+                + " push, snapshot], found 'snapshots'");
   }
 }
