@@ -92,6 +92,11 @@ class ConvergencePropertyTest {
       for (int d = 0; d < DEVICES; d++) {
         String name = "device-" + d;
         FaultyTransport flaky = flaky(server.http(0, server.token(name)), orderSeed * 31 + d);
+        if (d == 0) {
+          // Device 0's first call is the push of the records it creates: losing its response
+          // makes every history replay at least one batch, whatever the random draws.
+          flaky.script(Fault.DROP_RESPONSE);
+        }
         transports.add(flaky);
         devices.add(server.device(name, builder -> builder.seed(name.hashCode()).transport(flaky)));
       }

@@ -6,8 +6,8 @@ import static io.fieldsync.live.LiveSchema.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.TransportException;
-import io.fieldsync.client.ResyncRequiredException;
 import io.fieldsync.client.ResyncResult;
 import io.fieldsync.client.SyncListener;
 import io.fieldsync.server.ServerConfig;

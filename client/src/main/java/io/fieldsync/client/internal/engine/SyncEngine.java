@@ -1,6 +1,6 @@
 package io.fieldsync.client.internal.engine;
 
-import io.fieldsync.client.ResyncRequiredException;
+import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.client.ResyncResult;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.VerifyReport;

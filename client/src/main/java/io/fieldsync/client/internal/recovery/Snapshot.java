@@ -1,7 +1,7 @@
 package io.fieldsync.client.internal.recovery;
 
 import io.fieldsync.ProtocolException;
-import io.fieldsync.client.ResyncRequiredException;
+import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.client.internal.apply.Applier;
 import io.fieldsync.client.internal.apply.PageAhead;
 import io.fieldsync.client.internal.apply.RecordOrder;
