@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.AuthException;
 import io.fieldsync.ConfigException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TokenServiceTest {
-  static final byte[] SECRET = ServerHarness.SECRET;
+  static final byte[] SECRET =
+      "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   final AtomicLong wall = new AtomicLong(1_800_000_000_000L);
   final TokenService tokens = new TokenService(SECRET, wall::get);
 

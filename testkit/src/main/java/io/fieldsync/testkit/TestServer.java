@@ -232,6 +232,16 @@ public final class TestServer implements AutoCloseable {
     return new HttpTransport(uri(node), token, Duration.ofSeconds(5), Duration.ofSeconds(30));
   }
 
+  /** Requests to the first node with a token, content type and body of the test's choosing. */
+  public RawHttp raw() {
+    return raw(0);
+  }
+
+  /** Requests to a node with a token, content type and body of the test's choosing. */
+  public RawHttp raw(int node) {
+    return new RawHttp(uri(node));
+  }
+
   /** Sends each call of {@code device} to the next node in turn, starting with {@code first}. */
   public Transport roundRobin(String device, int first) {
     List<Transport> each = new ArrayList<>();

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Hostile and malformed requests over HTTP leave the server and the devices' databases exactly as
  * they were, and the devices sync normally afterwards. The exact status and message of each refusal
- * is pinned in the server module's RefusedRequestTest; this is the end-to-end angle.
+ * is pinned in {@code io.fieldsync.server.http.RefusedRequestTest}; this is the end-to-end angle.
  */
 class HostileRequestTest extends EndToEndTest {
   private final HttpClient http =

@@ -7,6 +7,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
+import io.fieldsync.testkit.RawHttp;
+import io.fieldsync.testkit.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,24 +26,29 @@ class ShutdownTest {
   @Test
   void closingWithKeptAliveIdleConnectionsLogsNoIdleTimeoutFailures() throws Exception {
     Logger jetty = (Logger) LoggerFactory.getLogger("org.eclipse.jetty");
+    Logger fieldsync = (Logger) LoggerFactory.getLogger("io.fieldsync.server");
     Level previous = jetty.getLevel();
+    Level previousFieldsync = fieldsync.getLevel();
     ListAppender<ILoggingEvent> events = new ListAppender<>();
     events.start();
     Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
     root.addAppender(events);
     jetty.setLevel(Level.DEBUG);
+    fieldsync.setLevel(Level.INFO);
     try {
-      ServerHarness harness = new ServerHarness(dir);
+      TestServer server = Households.server(dir).start();
       try {
-        HttpResponse<String> response = harness.get("/v1/schema", harness.token("d1"));
+        RawHttp http = server.raw();
+        HttpResponse<String> response = http.get("/v1/schema", server.token("d1"));
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(harness.get("/v1/health", null).statusCode()).isEqualTo(200);
-        assertThat(harness.server.config().port()).isZero();
+        assertThat(http.get("/v1/health", null).statusCode()).isEqualTo(200);
+        assertThat(server.server().config().port()).isZero();
       } finally {
-        harness.close();
+        server.close();
       }
     } finally {
       jetty.setLevel(previous);
+      fieldsync.setLevel(previousFieldsync);
       root.detachAppender(events);
     }
     List<String> failures =

@@ -1,16 +1,19 @@
 package io.fieldsync.server.http;
 
-import static io.fieldsync.server.ServerHarness.batch;
-import static io.fieldsync.server.ServerHarness.field;
-import static io.fieldsync.server.ServerHarness.hlc;
-import static io.fieldsync.server.ServerHarness.insertHousehold;
-import static io.fieldsync.server.ServerHarness.uuid;
+import static io.fieldsync.server.Households.batch;
+import static io.fieldsync.server.Households.field;
+import static io.fieldsync.server.Households.hlc;
+import static io.fieldsync.server.Households.insertHousehold;
+import static io.fieldsync.server.Households.update;
+import static io.fieldsync.server.Households.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.Zstd;
 import com.google.protobuf.UnknownFieldSet;
-import io.fieldsync.server.ServerHarness;
+import io.fieldsync.server.Households;
 import io.fieldsync.server.TokenService;
+import io.fieldsync.testkit.RawHttp;
+import io.fieldsync.testkit.TestServer;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Op;
@@ -32,20 +35,26 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every refused request gets the documented status and JSON error, and changes nothing. */
 class RefusedRequestTest {
   @TempDir Path dir;
-  ServerHarness harness;
+  TestServer server;
+  RawHttp http;
   String before;
-  final long t = ServerHarness.START_MILLIS;
+  final long t = Households.START_MILLIS;
 
   @BeforeEach
   void start() throws Exception {
-    harness = new ServerHarness(dir);
-    harness.push("d1", batch("seed", insertHousehold(1, "north", hlc(t))));
-    before = harness.snapshot();
+    server = Households.server(dir).start();
+    http = server.raw();
+    push("d1", batch("seed", insertHousehold(1, "north", hlc(t))));
+    before = Households.counts(server);
   }
 
   @AfterEach
   void stop() {
-    harness.close();
+    server.close();
+  }
+
+  private PushResponse push(String device, PushRequest request) throws Exception {
+    return http.push(server.token(device), request);
   }
 
   private void assertRefused(
@@ -60,11 +69,11 @@ class RefusedRequestTest {
                 + "\",\"message\":\""
                 + message.replace("\"", "\\\"")
                 + "\"}\n");
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
   }
 
   private HttpResponse<String> pushProtobuf(byte[] body) throws Exception {
-    return harness.postBytes("/v1/push", harness.token("d1"), WireCodec.PROTOBUF, body);
+    return http.post("/v1/push", server.token("d1"), WireCodec.PROTOBUF, body);
   }
 
   @Test
@@ -75,7 +84,7 @@ class RefusedRequestTest {
     assertThat(response.body())
         .startsWith(
             "{\"error\":\"bad_request\",\"message\":\"body is not a valid protobuf message (5 bytes): ");
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
   }
 
   @Test
@@ -98,7 +107,7 @@ class RefusedRequestTest {
             "{\"error\":\"bad_request\",\"message\":\"zstd body is truncated or corrupt ("
                 + cut.length
                 + " bytes): ");
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
   }
 
   @Test
@@ -116,7 +125,7 @@ class RefusedRequestTest {
   void rawBodyOverTheLimitIsTooLarge() throws Exception {
     byte[] big = new byte[16 * 1024 * 1024 + 1];
     assertRefused(
-        harness.postBytes("/v1/push", harness.token("d1"), "application/json", big),
+        http.post("/v1/push", server.token("d1"), "application/json", big),
         413,
         "too_large",
         "body of 16777217 bytes exceeds the limit of 16777216 bytes");
@@ -169,45 +178,43 @@ class RefusedRequestTest {
   @Test
   void jsonWithAnUnknownFieldIsRefused() throws Exception {
     HttpResponse<String> response =
-        harness.postJson("/v1/push", harness.token("d1"), "{\"batchId\":\"b1\",\"sneaky\":1}");
+        http.postJson("/v1/push", server.token("d1"), "{\"batchId\":\"b1\",\"sneaky\":1}");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body())
         .startsWith(
             "{\"error\":\"bad_request\",\"message\":\"body is not a valid JSON PushRequest (")
         .contains("sneaky");
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
   }
 
   @Test
   void jsonWithWrongTypesIsRefused() throws Exception {
     HttpResponse<String> response =
-        harness.postJson(
-            "/v1/push", harness.token("d1"), "{\"batchId\":\"b1\",\"changes\":\"many\"}");
+        http.postJson("/v1/push", server.token("d1"), "{\"batchId\":\"b1\",\"changes\":\"many\"}");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body())
         .startsWith(
             "{\"error\":\"bad_request\",\"message\":\"body is not a valid JSON PushRequest (");
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
   }
 
   @Test
   void malformedJsonIsRefused() throws Exception {
-    HttpResponse<String> response =
-        harness.postJson("/v1/push", harness.token("d1"), "{\"batchId\":");
+    HttpResponse<String> response = http.postJson("/v1/push", server.token("d1"), "{\"batchId\":");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body())
         .startsWith(
             "{\"error\":\"bad_request\",\"message\":\"body is not a valid JSON PushRequest (");
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
   }
 
   @Test
   void pushWithoutBatchIdIsRefused() throws Exception {
     assertRefused(
-        harness.postJson(
+        http.postJson(
             "/v1/push",
-            harness.token("d1"),
-            ServerHarness.json(batch("", insertHousehold(2, "north", hlc(t))))),
+            server.token("d1"),
+            RawHttp.json(batch("", insertHousehold(2, "north", hlc(t))))),
         400,
         "bad_request",
         "push needs a batch_id: any text unique per device batch, reused on retry");
@@ -216,7 +223,7 @@ class RefusedRequestTest {
   @Test
   void negativeCursorIsRefused() throws Exception {
     assertRefused(
-        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"-1\"}"),
+        http.postJson("/v1/pull", server.token("d1"), "{\"cursor\":\"-1\"}"),
         400,
         "bad_request",
         "cursor must not be negative, found -1");
@@ -225,7 +232,7 @@ class RefusedRequestTest {
   @Test
   void sinceAboveTheCursorIsRefused() throws Exception {
     assertRefused(
-        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"1\",\"since\":\"2\"}"),
+        http.postJson("/v1/pull", server.token("d1"), "{\"cursor\":\"1\",\"since\":\"2\"}"),
         400,
         "bad_request",
         "since must be between 0 and the cursor 1, found 2");
@@ -234,12 +241,12 @@ class RefusedRequestTest {
   @Test
   void negativeSinceIsRefused() throws Exception {
     assertRefused(
-        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"1\",\"since\":\"-1\"}"),
+        http.postJson("/v1/pull", server.token("d1"), "{\"cursor\":\"1\",\"since\":\"-1\"}"),
         400,
         "bad_request",
         "since must be between 0 and the cursor 1, found -1");
     assertRefused(
-        harness.postJson("/v1/pull", harness.token("d1"), "{\"since\":\"-3\"}"),
+        http.postJson("/v1/pull", server.token("d1"), "{\"since\":\"-3\"}"),
         400,
         "bad_request",
         "since must be between 0 and the cursor 0, found -3");
@@ -249,7 +256,7 @@ class RefusedRequestTest {
   void cursorAheadOfTheSequenceRequiresAResync() throws Exception {
     // Regression: was accepted with next_cursor 999999, so the device skipped every change.
     assertRefused(
-        harness.postJson("/v1/pull", harness.token("d1"), "{\"cursor\":\"999999\"}"),
+        http.postJson("/v1/pull", server.token("d1"), "{\"cursor\":\"999999\"}"),
         410,
         "resync_required",
         "cursor 999999 is ahead of the server's sequence 1: the server was restored from an older"
@@ -260,10 +267,10 @@ class RefusedRequestTest {
   @Test
   void schemaVersionNewerThanTheServersIsRefused() throws Exception {
     assertRefused(
-        harness.postJson(
+        http.postJson(
             "/v1/push",
-            harness.token("d1"),
-            ServerHarness.json(
+            server.token("d1"),
+            RawHttp.json(
                 batch("b1", insertHousehold(2, "north", hlc(t))).toBuilder()
                     .setSchemaVersion(4)
                     .build())),
@@ -272,7 +279,7 @@ class RefusedRequestTest {
         "push schema_version 4 is newer than the server's schema version 3; the device's schema"
             + " came from another server or a newer schema file");
     assertRefused(
-        harness.postJson("/v1/pull", harness.token("d1"), "{\"schemaVersion\":7}"),
+        http.postJson("/v1/pull", server.token("d1"), "{\"schemaVersion\":7}"),
         400,
         "bad_request",
         "pull schema_version 7 is newer than the server's schema version 3; the device's schema"
@@ -283,11 +290,11 @@ class RefusedRequestTest {
   void currentOlderAndUnspecifiedSchemaVersionsAreAccepted() throws Exception {
     for (int version : new int[] {0, 1, 3}) {
       HttpResponse<String> response =
-          harness.postJson("/v1/pull", harness.token("d1"), "{\"schemaVersion\":" + version + "}");
+          http.postJson("/v1/pull", server.token("d1"), "{\"schemaVersion\":" + version + "}");
       assertThat(response.statusCode()).as("schema_version " + version).isEqualTo(200);
     }
     PushResponse pushed =
-        harness.push(
+        push(
             "d1",
             batch("b1", insertHousehold(2, "north", hlc(t))).toBuilder()
                 .setSchemaVersion(2)
@@ -298,8 +305,8 @@ class RefusedRequestTest {
   @Test
   void negativeSnapshotSequenceIsRefused() throws Exception {
     assertRefused(
-        harness.postJson(
-            "/v1/pull", harness.token("d1"), "{\"snapshot\":true,\"snapshotSequence\":\"-5\"}"),
+        http.postJson(
+            "/v1/pull", server.token("d1"), "{\"snapshot\":true,\"snapshotSequence\":\"-5\"}"),
         400,
         "bad_request",
         "snapshot_sequence must not be negative, found -5");
@@ -308,26 +315,24 @@ class RefusedRequestTest {
   @Test
   void reviewAllTakesOnlyTrueOrFalse() throws Exception {
     assertRefused(
-        harness.get("/v1/review?all=maybe", harness.adminToken()),
+        http.get("/v1/review?all=maybe", server.adminToken(TestServer.TENANT)),
         400,
         "bad_request",
         "query parameter 'all' must be true or false, found 'maybe'");
-    assertThat(harness.get("/v1/review?all=false", harness.adminToken()).statusCode())
+    assertThat(http.get("/v1/review?all=false", server.adminToken(TestServer.TENANT)).statusCode())
         .isEqualTo(200);
-    assertThat(harness.get("/v1/review?all=true", harness.adminToken()).statusCode())
+    assertThat(http.get("/v1/review?all=true", server.adminToken(TestServer.TENANT)).statusCode())
         .isEqualTo(200);
   }
 
   @Test
   void jsonBodyMarkedZstdGetsAMessageAboutTheHeader() throws Exception {
     HttpResponse<String> response =
-        harness.send(
-            HttpRequest.newBuilder(harness.uri("/v1/pull"))
-                .header("Authorization", "Bearer " + harness.token("d1"))
+        http.send(
+            http.request("/v1/pull", server.token("d1"))
                 .header("Content-Type", "application/json")
                 .header("Content-Encoding", "zstd")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"cursor\":\"0\"}"))
-                .build());
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cursor\":\"0\"}")));
     assertRefused(
         response,
         400,
@@ -339,7 +344,7 @@ class RefusedRequestTest {
   @Test
   void malformedJsonMessagesNameNoJavaClasses() throws Exception {
     for (String body : List.of("{\"batchId\":", "{\"batchId\" 1}", "[1,", "{\"changes\":[{]}")) {
-      HttpResponse<String> response = harness.postJson("/v1/push", harness.token("d1"), body);
+      HttpResponse<String> response = http.postJson("/v1/push", server.token("d1"), body);
       assertThat(response.statusCode()).as(body).isEqualTo(400);
       assertThat(response.body())
           .as(body)
@@ -352,7 +357,8 @@ class RefusedRequestTest {
   @Test
   void malformedReviewResolutionNamesNoJavaClasses() throws Exception {
     HttpResponse<String> response =
-        harness.postJson("/v1/review/1/resolve", harness.adminToken(), "{\"action\": ]");
+        http.postJson(
+            "/v1/review/1/resolve", server.adminToken(TestServer.TENANT), "{\"action\": ]");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body())
         .startsWith("{\"error\":\"bad_request\",\"message\":\"body is not valid JSON: ")
@@ -363,8 +369,8 @@ class RefusedRequestTest {
   @Test
   void wrongContentTypeIsUnsupported() throws Exception {
     assertRefused(
-        harness.postBytes(
-            "/v1/push", harness.token("d1"), "text/plain", "hi".getBytes(StandardCharsets.UTF_8)),
+        http.post(
+            "/v1/push", server.token("d1"), "text/plain", "hi".getBytes(StandardCharsets.UTF_8)),
         415,
         "unsupported_media_type",
         "Content-Type 'text/plain' is not supported; send application/x-protobuf (with Content-Encoding: zstd) or application/json");
@@ -373,13 +379,11 @@ class RefusedRequestTest {
   @Test
   void unknownContentEncodingIsUnsupported() throws Exception {
     HttpResponse<String> response =
-        harness.send(
-            HttpRequest.newBuilder(harness.uri("/v1/push"))
-                .header("Authorization", "Bearer " + harness.token("d1"))
+        http.send(
+            http.request("/v1/push", server.token("d1"))
                 .header("Content-Type", "application/json")
                 .header("Content-Encoding", "gzip")
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build());
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
     assertRefused(
         response,
         415,
@@ -390,8 +394,8 @@ class RefusedRequestTest {
   @Test
   void missingTokenIsUnauthorized() throws Exception {
     assertRefused(
-        harness.postJson(
-            "/v1/push", null, ServerHarness.json(batch("b1", insertHousehold(2, "north", hlc(t))))),
+        http.postJson(
+            "/v1/push", null, RawHttp.json(batch("b1", insertHousehold(2, "north", hlc(t))))),
         401,
         "unauthorized",
         "missing bearer token; send Authorization: Bearer <token>");
@@ -402,13 +406,11 @@ class RefusedRequestTest {
     String forged =
         new TokenService(
                 "another-secret-another-secret-xx".getBytes(StandardCharsets.US_ASCII),
-                harness.wall::get)
+                server.clock())
             .mint("acme", "d1", null, "admin", List.of(), Duration.ofDays(1));
     assertRefused(
-        harness.postJson(
-            "/v1/push",
-            forged,
-            ServerHarness.json(batch("b1", insertHousehold(2, "north", hlc(t))))),
+        http.postJson(
+            "/v1/push", forged, RawHttp.json(batch("b1", insertHousehold(2, "north", hlc(t))))),
         401,
         "unauthorized",
         "token signature is invalid (not signed by this server)");
@@ -417,7 +419,7 @@ class RefusedRequestTest {
   @Test
   void malformedTokenIsUnauthorized() throws Exception {
     assertRefused(
-        harness.postJson("/v1/pull", "not.a.jwt", "{}"),
+        http.postJson("/v1/pull", "not.a.jwt", "{}"),
         401,
         "unauthorized",
         "token is malformed: not a signed JWT");
@@ -425,13 +427,12 @@ class RefusedRequestTest {
 
   @Test
   void expiredTokenIsUnauthorized() throws Exception {
-    String token = harness.tokens.mint("acme", "d1", null, null, List.of(), Duration.ofMinutes(5));
-    harness.wall.addAndGet(Duration.ofMinutes(10).toMillis());
+    String token =
+        server.server().tokens().mint("acme", "d1", null, null, List.of(), Duration.ofMinutes(5));
+    server.clock().advance(Duration.ofMinutes(10));
     assertRefused(
-        harness.postJson(
-            "/v1/push",
-            token,
-            ServerHarness.json(batch("b1", insertHousehold(2, "north", hlc(t))))),
+        http.postJson(
+            "/v1/push", token, RawHttp.json(batch("b1", insertHousehold(2, "north", hlc(t))))),
         401,
         "unauthorized",
         "token expired at "
@@ -442,14 +443,14 @@ class RefusedRequestTest {
   @Test
   void unknownPathAndWrongMethod() throws Exception {
     assertRefused(
-        harness.get("/v2/push", harness.token("d1")),
+        http.get("/v2/push", server.token("d1")),
         404,
         "not_found",
         "no such path /v2/push; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST"
             + " /v1/pull, GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET"
             + " /v1/review, POST /v1/review/{id}/resolve and POST /v1/admin/revoke");
     assertRefused(
-        harness.get("/v1/push", harness.token("d1")),
+        http.get("/v1/push", server.token("d1")),
         405,
         "method_not_allowed",
         "method GET is not allowed here; use POST");
@@ -477,11 +478,10 @@ class RefusedRequestTest {
         insertHousehold(5, "north", hlc(t)).toBuilder().setRecordId("not-a-uuid").build();
     Change unknownTable = insertHousehold(6, "north", hlc(t)).toBuilder().setTable("farms").build();
     Change nullRequired =
-        ServerHarness.update(
-            "households", uuid(1), 1, hlc(t + 1), field("region", null, hlc(t + 1)));
+        update("households", uuid(1), 1, hlc(t + 1), field("region", null, hlc(t + 1)));
     Change good = insertHousehold(7, "south", hlc(t));
     PushResponse response =
-        harness.push(
+        push(
             "d1",
             batch(
                 "b1",
@@ -524,7 +524,7 @@ class RefusedRequestTest {
             .toBuilder()
             .setTenant("globex")
             .build();
-    PushResponse response = harness.push("d1", request);
+    PushResponse response = push("d1", request);
     assertThat(response.getRejected()).isEqualTo(2);
     assertThat(response.getResultsList())
         .allSatisfy(

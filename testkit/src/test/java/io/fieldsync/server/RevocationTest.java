@@ -1,11 +1,12 @@
 package io.fieldsync.server;
 
-import static io.fieldsync.server.ServerHarness.batch;
-import static io.fieldsync.server.ServerHarness.hlc;
-import static io.fieldsync.server.ServerHarness.insertHousehold;
+import static io.fieldsync.server.Households.batch;
+import static io.fieldsync.server.Households.hlc;
+import static io.fieldsync.server.Households.insertHousehold;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpRequest;
+import io.fieldsync.testkit.RawHttp;
+import io.fieldsync.testkit.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,89 +20,88 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code POST /v1/admin/revoke}: an admin refuses a device's tokens; later tokens work again. */
 class RevocationTest {
   @TempDir Path dir;
-  ServerHarness harness;
+  TestServer server;
+  RawHttp http;
 
   @BeforeEach
   void start() {
-    harness = new ServerHarness(dir);
+    server = Households.server(dir).start();
+    http = server.raw();
   }
 
   @AfterEach
   void stop() {
-    harness.close();
+    server.close();
   }
 
   private HttpResponse<String> revoke(String token, String body) throws Exception {
-    return harness.postJson("/v1/admin/revoke", token, body);
+    return http.postJson("/v1/admin/revoke", token, body);
   }
 
   private int schemaStatus(String token) throws Exception {
-    return harness.get("/v1/schema", token).statusCode();
+    return http.get("/v1/schema", token).statusCode();
   }
 
   @Test
   void revokedDeviceIsRefusedEverywhereUntilItGetsANewToken() throws Exception {
-    String old = harness.token("d1");
-    String other = harness.token("d2");
+    String old = server.token("d1");
+    String other = server.token("d2");
     assertThat(schemaStatus(old)).isEqualTo(200);
 
-    HttpResponse<String> answer = revoke(harness.adminToken(), "{\"device\":\"d1\"}");
-    String upTo = Instant.ofEpochMilli(ServerHarness.START_MILLIS).toString();
+    HttpResponse<String> answer =
+        revoke(server.adminToken(TestServer.TENANT), "{\"device\":\"d1\"}");
+    String upTo = Instant.ofEpochMilli(Households.START_MILLIS).toString();
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body())
         .isEqualTo("{\"tenant\":\"acme\",\"device\":\"d1\",\"issued_up_to\":\"" + upTo + "\"}");
 
-    HttpResponse<String> refused = harness.get("/v1/schema", old);
+    HttpResponse<String> refused = http.get("/v1/schema", old);
     assertThat(refused.statusCode()).isEqualTo(401);
     assertThat(refused.body())
         .isEqualTo(
             "{\"error\":\"unauthorized\",\"message\":\"the tokens of device 'd1' issued up to "
                 + upTo
                 + " were revoked; get a new token\"}\n");
-    String before = harness.snapshot();
+    String before = Households.counts(server);
     HttpResponse<String> push =
-        harness.postJson(
-            "/v1/push", old, ServerHarness.json(batch("b1", insertHousehold(1, "north", hlc(1)))));
+        http.postJson(
+            "/v1/push", old, RawHttp.json(batch("b1", insertHousehold(1, "north", hlc(1)))));
     assertThat(push.statusCode()).isEqualTo(401);
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
     assertThat(schemaStatus(other)).as("another device keeps working").isEqualTo(200);
 
-    harness.wall.addAndGet(1_000);
-    assertThat(schemaStatus(harness.token("d1"))).as("a token minted later").isEqualTo(200);
+    server.clock().advance(Duration.ofSeconds(1));
+    assertThat(schemaStatus(server.token("d1"))).as("a token minted later").isEqualTo(200);
     assertThat(schemaStatus(old)).isEqualTo(401);
   }
 
   @Test
   void theSameDeviceIdOfAnotherTenantIsNotRevoked() throws Exception {
-    assertThat(revoke(harness.adminToken(), "{\"device\":\"d1\"}").statusCode()).isEqualTo(200);
+    assertThat(revoke(server.adminToken(TestServer.TENANT), "{\"device\":\"d1\"}").statusCode())
+        .isEqualTo(200);
     String otherTenant =
-        harness.tokens.mint("globex", "d1", null, null, List.of(), Duration.ofDays(1));
+        server.server().tokens().mint("globex", "d1", null, null, List.of(), Duration.ofDays(1));
     assertThat(schemaStatus(otherTenant)).isEqualTo(200);
   }
 
   @Test
   void onlyAnAdminRevokesAndBadBodiesAreRefusedByName() throws Exception {
-    HttpResponse<String> forbidden = revoke(harness.token("d2"), "{\"device\":\"d1\"}");
+    HttpResponse<String> forbidden = revoke(server.token("d2"), "{\"device\":\"d1\"}");
     assertThat(forbidden.statusCode()).isEqualTo(403);
     assertThat(forbidden.body())
         .contains(
             "revoking tokens needs a token with role 'admin'; this token has role 'surveyor'");
     assertThat(revoke(null, "{\"device\":\"d1\"}").statusCode()).isEqualTo(401);
 
-    String admin = harness.adminToken();
+    String admin = server.adminToken(TestServer.TENANT);
     assertThat(revoke(admin, "{\"device\":\"d1\",\"when\":1}").body())
         .contains("unknown field 'when'; expected device");
     assertThat(revoke(admin, "{}").body())
         .contains("revoke needs \\\"device\\\": the device id whose tokens to refuse");
     assertThat(revoke(admin, "[1]").statusCode()).isEqualTo(400);
     assertThat(revoke(admin, "{\"device\":").statusCode()).isEqualTo(400);
-    HttpResponse<String> get =
-        harness.send(
-            HttpRequest.newBuilder(harness.uri("/v1/admin/revoke"))
-                .header("Authorization", "Bearer " + admin)
-                .GET()
-                .build());
+    HttpResponse<String> get = http.send(http.request("/v1/admin/revoke", admin).GET());
     assertThat(get.statusCode()).isEqualTo(405);
-    assertThat(schemaStatus(harness.token("d1"))).as("nothing was revoked").isEqualTo(200);
+    assertThat(schemaStatus(server.token("d1"))).as("nothing was revoked").isEqualTo(200);
   }
 }

@@ -1,25 +1,28 @@
 package io.fieldsync.server;
 
-import static io.fieldsync.server.ServerHarness.batch;
-import static io.fieldsync.server.ServerHarness.delete;
-import static io.fieldsync.server.ServerHarness.field;
-import static io.fieldsync.server.ServerHarness.hlc;
-import static io.fieldsync.server.ServerHarness.insertHousehold;
-import static io.fieldsync.server.ServerHarness.insertVisit;
-import static io.fieldsync.server.ServerHarness.update;
-import static io.fieldsync.server.ServerHarness.uuid;
+import static io.fieldsync.server.Households.batch;
+import static io.fieldsync.server.Households.delete;
+import static io.fieldsync.server.Households.field;
+import static io.fieldsync.server.Households.hlc;
+import static io.fieldsync.server.Households.insertHousehold;
+import static io.fieldsync.server.Households.insertVisit;
+import static io.fieldsync.server.Households.update;
+import static io.fieldsync.server.Households.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.util.JsonFormat;
 import io.fieldsync.clock.Hlc;
+import io.fieldsync.testkit.RawHttp;
+import io.fieldsync.testkit.TestServer;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Field;
 import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.SchemaResponse;
@@ -28,6 +31,7 @@ import io.fieldsync.wire.WireCodec;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -37,17 +41,35 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PushPullTest {
   @TempDir Path dir;
-  ServerHarness harness;
-  long t = ServerHarness.START_MILLIS;
+  TestServer server;
+  RawHttp http;
+  long t = Households.START_MILLIS;
 
   @BeforeEach
   void start() {
-    harness = new ServerHarness(dir);
+    server = Households.server(dir).start();
+    http = server.raw();
   }
 
   @AfterEach
   void stop() {
-    harness.close();
+    server.close();
+  }
+
+  private PushResponse push(String device, PushRequest request) throws Exception {
+    return http.push(server.token(device), request);
+  }
+
+  /** A pull of a device whose last run of pages ended at {@code cursor}. */
+  private PullResponse pull(String device, long cursor, int limit) throws Exception {
+    return pull(device, cursor, cursor, limit);
+  }
+
+  /** A pull from {@code cursor} of a run of pages that began at {@code since}. */
+  private PullResponse pull(String device, long cursor, long since, int limit) throws Exception {
+    return http.pull(
+        server.token(device),
+        PullRequest.newBuilder().setCursor(cursor).setSince(since).setLimit(limit).build());
   }
 
   private static Map<String, Object> fields(Record record) {
@@ -60,15 +82,15 @@ class PushPullTest {
 
   @Test
   void healthNeedsNoToken() throws Exception {
-    HttpResponse<String> response = harness.get("/v1/health", null);
+    HttpResponse<String> response = http.get("/v1/health", null);
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("{\"status\":\"ok\"}");
   }
 
   @Test
   void schemaNamesTheTokensTenantAndDevice() throws Exception {
-    harness.push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
-    HttpResponse<String> response = harness.get("/v1/schema", harness.token("d1"));
+    push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
+    HttpResponse<String> response = http.get("/v1/schema", server.token("d1"));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type"))
         .hasValue("application/json; charset=utf-8");
@@ -81,18 +103,18 @@ class PushPullTest {
     assertThat(schema.getSchema().getTablesList())
         .extracting(t -> t.getName())
         .containsExactly("households", "visits");
-    assertThat(Hlc.wallMillis(schema.getServerHlc())).isEqualTo(ServerHarness.START_MILLIS);
+    assertThat(Hlc.wallMillis(schema.getServerHlc())).isEqualTo(Households.START_MILLIS);
   }
 
   @Test
   void pushedInsertIsPulledByAnotherDeviceWithAllFields() throws Exception {
-    PushResponse pushed = harness.push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
+    PushResponse pushed = push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
     assertThat(pushed.getApplied()).isEqualTo(1);
     assertThat(pushed.getSequence()).isEqualTo(1);
     // A change applied as sent has no result entry: the count says it.
     assertThat(pushed.getResultsList()).isEmpty();
 
-    PullResponse pulled = harness.pull("d2", 0, 0);
+    PullResponse pulled = pull("d2", 0, 0);
     assertThat(pulled.getRecordsList()).hasSize(1);
     Record record = pulled.getRecords(0);
     assertThat(record.getTable()).isEqualTo("households");
@@ -110,13 +132,13 @@ class PushPullTest {
 
   @Test
   void pullAboveACursorCarriesOnlyTheFieldsChangedAfterIt() throws Exception {
-    harness.push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
-    harness.push(
+    push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
+    push(
         "d1",
         batch(
             "b2",
             update("households", uuid(1), 1, hlc(t + 1), field("head_name", "Grace", hlc(t + 1)))));
-    PullResponse pulled = harness.pull("d2", 1, 0);
+    PullResponse pulled = pull("d2", 1, 0);
     assertThat(pulled.getRecordsList())
         .singleElement()
         .satisfies(
@@ -135,13 +157,11 @@ class PushPullTest {
         WireCodec.encode(
             batch("b1", insertHousehold(1, "north", hlc(t)), insertHousehold(2, "south", hlc(t))));
     HttpResponse<byte[]> response =
-        harness.sendBytes(
-            HttpRequest.newBuilder(harness.uri("/v1/push"))
-                .header("Authorization", "Bearer " + harness.token("d1"))
+        http.sendForBytes(
+            http.request("/v1/push", server.token("d1"))
                 .header("Content-Type", WireCodec.PROTOBUF)
                 .header("Content-Encoding", "zstd")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue(WireCodec.PROTOBUF);
     assertThat(response.headers().firstValue("Content-Encoding")).hasValue("zstd");
@@ -149,13 +169,11 @@ class PushPullTest {
     assertThat(pushed.getApplied()).isEqualTo(2);
 
     HttpResponse<byte[]> pull =
-        harness.sendBytes(
-            HttpRequest.newBuilder(harness.uri("/v1/pull"))
-                .header("Authorization", "Bearer " + harness.token("d2"))
+        http.sendForBytes(
+            http.request("/v1/pull", server.token("d2"))
                 .header("Content-Type", "application/json")
                 .header("Accept", WireCodec.PROTOBUF)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"cursor\": 0}"))
-                .build());
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cursor\": 0}")));
     assertThat(pull.statusCode()).isEqualTo(200);
     PullResponse pulled = WireCodec.decode(PullResponse.parser(), pull.body(), 1 << 20);
     assertThat(pulled.getRecordsList())
@@ -167,17 +185,17 @@ class PushPullTest {
   void replayedBatchChangesNothingAndReturnsTheRecordedOutcome() throws Exception {
     Change change = update("households", uuid(1), 0, hlc(t + 5), field("visits", 3L, hlc(t + 5)));
     change = change.toBuilder().setFields(0, change.getFields(0).toBuilder().setDelta(3)).build();
-    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
-    PushResponse first = harness.push("d1", batch("b1", change));
-    String before = harness.snapshot();
-    PushResponse again = harness.push("d1", batch("b1", change));
+    push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    PushResponse first = push("d1", batch("b1", change));
+    String before = Households.counts(server);
+    PushResponse again = push("d1", batch("b1", change));
     assertThat(again.getReplayed()).isTrue();
     assertThat(again.toBuilder().setReplayed(false).build()).isEqualTo(first);
-    assertThat(harness.snapshot()).isEqualTo(before);
-    assertThat(fields(harness.pull("d2", 0, 0).getRecords(0))).containsEntry("visits", 3L);
+    assertThat(Households.counts(server)).isEqualTo(before);
+    assertThat(fields(pull("d2", 0, 0).getRecords(0))).containsEntry("visits", 3L);
     // the same batch id from another device is another batch
-    assertThat(harness.push("d2", batch("b1", change)).getReplayed()).isFalse();
-    assertThat(harness.server.metrics().replayedPushes()).isEqualTo(1);
+    assertThat(push("d2", batch("b1", change)).getReplayed()).isFalse();
+    assertThat(server.server().metrics().replayedPushes()).isEqualTo(1);
   }
 
   private static Change increment(int n, long base, long hlc, long delta, long deviceTotal) {
@@ -196,23 +214,23 @@ class PushPullTest {
 
   @Test
   void sumDeltasFromThreeDevicesAddUp() throws Exception {
-    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
-    PushResponse one = harness.push("d1", batch("b1", increment(1, 1, hlc(t + 1), 2, 2)));
-    PushResponse two = harness.push("d2", batch("b1", increment(1, 1, hlc(t + 2), 5, 5)));
-    PushResponse three = harness.push("d3", batch("b1", increment(1, 1, hlc(t + 3), 1, 1)));
+    push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    PushResponse one = push("d1", batch("b1", increment(1, 1, hlc(t + 1), 2, 2)));
+    PushResponse two = push("d2", batch("b1", increment(1, 1, hlc(t + 2), 5, 5)));
+    PushResponse three = push("d3", batch("b1", increment(1, 1, hlc(t + 3), 1, 1)));
     assertThat(one.getApplied()).isEqualTo(1);
     assertThat(one.getResultsList()).isEmpty();
     assertThat(two.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
     assertThat(fields(two.getResults(0).getServerRecord())).containsEntry("visits", 7L);
     assertThat(fields(three.getResults(0).getServerRecord())).containsEntry("visits", 8L);
-    assertThat(fields(harness.pull("d4", 0, 0).getRecords(0))).containsEntry("visits", 8L);
+    assertThat(fields(pull("d4", 0, 0).getRecords(0))).containsEntry("visits", 8L);
   }
 
   @Test
   void lastWriterWinsByHlcAndTheLoserGetsTheServerRecord() throws Exception {
-    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
     PushResponse later =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b1",
@@ -223,7 +241,7 @@ class PushPullTest {
                     hlc(t + 20),
                     field("head_name", "Late", hlc(t + 20)))));
     PushResponse earlier =
-        harness.push(
+        push(
             "d1",
             batch(
                 "b1",
@@ -246,14 +264,14 @@ class PushPullTest {
         insertHousehold(1, "north", hlc(t)).toBuilder()
             .addFields(field("status", "new", hlc(t)))
             .build();
-    harness.push("d1", batch("b0", insert));
-    harness.push(
+    push("d1", batch("b0", insert));
+    push(
         "d1",
         batch(
             "b1",
             update("households", uuid(1), 1, hlc(t + 1), field("status", "visited", hlc(t + 1)))));
     PushResponse concurrent =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b1",
@@ -263,7 +281,7 @@ class PushPullTest {
     assertThat(fields(concurrent.getResults(0).getServerRecord()))
         .containsEntry("status", "visited");
     PushResponse informed =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b2",
@@ -279,14 +297,14 @@ class PushPullTest {
         insertHousehold(1, "north", hlc(t)).toBuilder()
             .addFields(field("notes", "first", hlc(t)))
             .build();
-    harness.push("d1", batch("b0", insert));
-    harness.push(
+    push("d1", batch("b0", insert));
+    push(
         "d1",
         batch(
             "b1",
             update("households", uuid(1), 1, hlc(t + 1), field("notes", "mine", hlc(t + 1)))));
     PushResponse parked =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b1",
@@ -297,14 +315,14 @@ class PushPullTest {
     assertThat(parked.getResults(0).getParkedColumnsList()).containsExactly("notes");
     assertThat(fields(parked.getResults(0).getServerRecord())).containsEntry("notes", "mine");
 
-    HttpResponse<String> denied = harness.get("/v1/review", harness.token("d1"));
+    HttpResponse<String> denied = http.get("/v1/review", server.token("d1"));
     assertThat(denied.statusCode()).isEqualTo(403);
     assertThat(denied.body())
         .contains("\"forbidden\"")
         .contains(
             "the review queue needs a token with role 'admin'; this token has role 'surveyor'");
 
-    HttpResponse<String> listed = harness.get("/v1/review", harness.adminToken());
+    HttpResponse<String> listed = http.get("/v1/review", server.adminToken(TestServer.TENANT));
     assertThat(listed.statusCode()).isEqualTo(200);
     JsonObject item =
         JsonParser.parseString(listed.body())
@@ -318,31 +336,36 @@ class PushPullTest {
     long id = item.get("id").getAsLong();
 
     HttpResponse<String> resolved =
-        harness.postJson(
-            "/v1/review/" + id + "/resolve", harness.adminToken(), "{\"action\":\"take_device\"}");
+        http.postJson(
+            "/v1/review/" + id + "/resolve",
+            server.adminToken(TestServer.TENANT),
+            "{\"action\":\"take_device\"}");
     assertThat(resolved.statusCode()).isEqualTo(200);
     assertThat(resolved.body())
         .isEqualTo(
             "{\"id\":"
                 + id
                 + ",\"status\":\"resolved\",\"resolution\":\"take_device\",\"sequence\":3}");
-    PullResponse pulled = harness.pull("d1", 2, 0);
+    PullResponse pulled = pull("d1", 2, 0);
     assertThat(fields(pulled.getRecords(0)))
         .containsOnlyKeys("notes")
         .containsEntry("notes", "theirs");
 
     HttpResponse<String> twice =
-        harness.postJson(
-            "/v1/review/" + id + "/resolve", harness.adminToken(), "{\"action\":\"keep_server\"}");
+        http.postJson(
+            "/v1/review/" + id + "/resolve",
+            server.adminToken(TestServer.TENANT),
+            "{\"action\":\"keep_server\"}");
     assertThat(twice.statusCode()).isEqualTo(409);
     assertThat(twice.body())
         .isEqualTo(
             "{\"error\":\"conflict\",\"message\":\"review item "
                 + id
                 + " is already resolved\"}\n");
-    assertThat(harness.get("/v1/review?all=true", harness.adminToken()).body())
+    assertThat(http.get("/v1/review?all=true", server.adminToken(TestServer.TENANT)).body())
         .contains("\"resolution\":\"take_device\"");
-    assertThat(harness.get("/v1/review", harness.adminToken()).body()).isEqualTo("{\"items\":[]}");
+    assertThat(http.get("/v1/review", server.adminToken(TestServer.TENANT)).body())
+        .isEqualTo("{\"items\":[]}");
   }
 
   @Test
@@ -352,7 +375,7 @@ class PushPullTest {
             .addFields(field("tags", "[\"a\"]", hlc(t)))
             .addFields(field("temperature", 36.5, hlc(t)))
             .build();
-    harness.push("d1", batch("b0", insert));
+    push("d1", batch("b0", insert));
     FieldChange addB =
         FieldChange.newBuilder()
             .setColumn("tags")
@@ -367,7 +390,7 @@ class PushPullTest {
             .addAdded("\"c\"")
             .setHlc(hlc(t + 2))
             .build();
-    harness.push(
+    push(
         "d1",
         batch(
             "b1",
@@ -379,7 +402,7 @@ class PushPullTest {
                 addB,
                 field("temperature", 38.0, hlc(t + 1)))));
     PushResponse second =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b1",
@@ -402,7 +425,7 @@ class PushPullTest {
         insertHousehold(1, "north", hlc(t)).toBuilder()
             .addFields(field("seen_at", "2026-11-22T12:15:30+02:00", hlc(t)))
             .build();
-    PushResponse pushed = harness.push("d1", batch("b0", insert));
+    PushResponse pushed = push("d1", batch("b0", insert));
     assertThat(pushed.getResults(0).getStatus()).isEqualTo(ChangeStatus.APPLIED);
     assertThat(fields(pushed.getResults(0).getServerRecord()))
         .containsEntry("seen_at", "2026-11-22T10:15:30Z");
@@ -410,10 +433,10 @@ class PushPullTest {
 
   @Test
   void deleteWinsOverAConcurrentUpdateAndPullsAsATombstone() throws Exception {
-    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
-    harness.push("d1", batch("b1", delete("households", uuid(1), 1, hlc(t + 1))));
+    push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    push("d1", batch("b1", delete("households", uuid(1), 1, hlc(t + 1))));
     PushResponse update =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b1",
@@ -426,7 +449,7 @@ class PushPullTest {
             "table 'households', record '"
                 + uuid(1)
                 + "': deleted on the server and on_delete is delete_wins; the edit was not applied");
-    PullResponse pulled = harness.pull("d3", 0, 0);
+    PullResponse pulled = pull("d3", 0, 0);
     assertThat(pulled.getRecordsList())
         .singleElement()
         .satisfies(
@@ -438,11 +461,11 @@ class PushPullTest {
 
   @Test
   void updateWinsResurrectsAConcurrentlyDeletedRecord() throws Exception {
-    harness.push(
+    push(
         "d1", batch("b0", insertHousehold(1, "north", hlc(t)), insertVisit(2, 1, "first", hlc(t))));
-    harness.push("d1", batch("b1", delete("visits", uuid(2), 2, hlc(t + 1))));
+    push("d1", batch("b1", delete("visits", uuid(2), 2, hlc(t + 1))));
     PushResponse update =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b1",
@@ -451,15 +474,14 @@ class PushPullTest {
     assertThat(fields(update.getResults(0).getServerRecord()))
         .containsEntry("household_id", uuid(1))
         .containsEntry("note", "still here");
-    PullResponse pulled = harness.pull("d1", 3, 0);
+    PullResponse pulled = pull("d1", 3, 0);
     assertThat(fields(pulled.getRecords(0))).containsKeys("id", "household_id", "note");
 
     // a delete concurrent with an update it had not seen: the record stays
-    harness.push(
+    push(
         "d2",
         batch("b2", update("visits", uuid(2), 4, hlc(t + 3), field("note", "again", hlc(t + 3)))));
-    PushResponse lateDelete =
-        harness.push("d1", batch("b2", delete("visits", uuid(2), 4, hlc(t + 4))));
+    PushResponse lateDelete = push("d1", batch("b2", delete("visits", uuid(2), 4, hlc(t + 4))));
     assertThat(lateDelete.getResults(0).getStatus()).isEqualTo(ChangeStatus.MERGED);
     assertThat(lateDelete.getResults(0).getServerRecord().getDeleted()).isFalse();
   }
@@ -467,7 +489,7 @@ class PushPullTest {
   @Test
   void pullPagesParentsBeforeChildrenAndNeverSkips() throws Exception {
     // children pushed first in the batch: the server orders them after their parents
-    harness.push(
+    push(
         "d1",
         batch(
             "b0",
@@ -475,21 +497,20 @@ class PushPullTest {
             insertVisit(11, 2, "first", hlc(t)),
             insertHousehold(1, "north", hlc(t)),
             insertHousehold(2, "north", hlc(t))));
-    PullResponse all = harness.pull("d2", 0, 0);
+    PullResponse all = pull("d2", 0, 0);
     assertThat(all.getRecordsList())
         .extracting(Record::getTable)
         .containsExactly("households", "households", "visits", "visits");
-    PullResponse first = harness.pull("d2", 0, 3);
+    PullResponse first = pull("d2", 0, 3);
     assertThat(first.getRecordsCount()).isEqualTo(3);
     assertThat(first.getHasMore()).isTrue();
     assertThat(first.getNextCursor()).isEqualTo(3);
-    PullResponse rest = harness.pull("d2", first.getNextCursor(), 0, 3);
+    PullResponse rest = pull("d2", first.getNextCursor(), 0, 3);
     assertThat(rest.getRecordsCount()).isEqualTo(1);
     assertThat(rest.getHasMore()).isFalse();
     assertThat(rest.getNextCursor()).isEqualTo(4);
     // A cursor ahead of the sequence is refused: it came back as next_cursor 99 and hid changes.
-    assertThat(
-            harness.postJson("/v1/pull", harness.token("d2"), "{\"cursor\":\"99\"}").statusCode())
+    assertThat(http.postJson("/v1/pull", server.token("d2"), "{\"cursor\":\"99\"}").statusCode())
         .isEqualTo(410);
   }
 
@@ -499,26 +520,26 @@ class PushPullTest {
    */
   @Test
   void aLaterPageOfARunFromZeroSendsRecordsCreatedBelowItsCursorWhole() throws Exception {
-    harness.push(
+    push(
         "d1",
         batch(
             "b0",
             insertHousehold(1, "north", hlc(t)),
             insertHousehold(2, "north", hlc(t)),
             insertHousehold(3, "north", hlc(t))));
-    harness.push(
+    push(
         "d1",
         batch(
             "b1",
             update("households", uuid(1), 3, hlc(t + 1), field("head_name", "Awa", hlc(t + 1)))));
-    PullResponse first = harness.pull("d2", 0, 0, 2);
+    PullResponse first = pull("d2", 0, 0, 2);
     assertThat(first.getRecordsList())
         .extracting(Record::getRecordId)
         .containsExactly(uuid(2), uuid(3));
     assertThat(first.getNextCursor()).isEqualTo(3);
     assertThat(first.getHasMore()).isTrue();
 
-    PullResponse second = harness.pull("d2", 3, 0, 2);
+    PullResponse second = pull("d2", 3, 0, 2);
 
     assertThat(second.getRecordsList()).extracting(Record::getRecordId).containsExactly(uuid(1));
     assertThat(fields(second.getRecords(0)))
@@ -533,15 +554,15 @@ class PushPullTest {
   @Test
   void aPullWithoutSinceSendsWholeRecordsAndSinceAtTheCursorOnlyTheFieldsChangedAfterIt()
       throws Exception {
-    harness.push(
+    push(
         "d1",
         batch("b0", insertHousehold(1, "north", hlc(t)), insertHousehold(2, "north", hlc(t))));
-    harness.push(
+    push(
         "d1",
         batch(
             "b1",
             update("households", uuid(1), 2, hlc(t + 1), field("head_name", "Awa", hlc(t + 1)))));
-    harness.push(
+    push(
         "d1",
         batch(
             "b2",
@@ -554,13 +575,13 @@ class PushPullTest {
 
     // since unset: what an old client sends, and the safe default
     HttpResponse<String> unset =
-        harness.postJson("/v1/pull", harness.token("d2"), "{\"cursor\":\"2\",\"limit\":1}");
+        http.postJson("/v1/pull", server.token("d2"), "{\"cursor\":\"2\",\"limit\":1}");
     assertThat(unset.statusCode()).isEqualTo(200);
     PullResponse.Builder oldClient = PullResponse.newBuilder();
     JsonFormat.parser().merge(unset.body(), oldClient);
     assertThat(oldClient.getRecordsList()).extracting(Record::getRecordId).containsExactly(uuid(1));
     assertThat(fields(oldClient.getRecords(0))).containsAllEntriesOf(whole);
-    assertThat(fields(harness.pull("d2", 3, 0, 1).getRecords(0)))
+    assertThat(fields(pull("d2", 3, 0, 1).getRecords(0)))
         .as("a later page without since")
         .containsEntry("id", uuid(2))
         .containsEntry("region", "north")
@@ -568,22 +589,22 @@ class PushPullTest {
         .containsEntry("visits", 0L);
 
     // since = cursor: a device whose last run ended at the cursor holds the rest
-    assertThat(fields(harness.pull("d2", 2, 2, 1).getRecords(0)))
+    assertThat(fields(pull("d2", 2, 2, 1).getRecords(0)))
         .containsOnlyKeys("head_name")
         .containsEntry("head_name", "Awa");
     // since below the cursor: the fields changed after since, of records changed after cursor
-    PullResponse between = harness.pull("d2", 3, 2, 5);
+    PullResponse between = pull("d2", 3, 2, 5);
     assertThat(between.getRecordsList()).extracting(Record::getRecordId).containsExactly(uuid(2));
     assertThat(fields(between.getRecords(0))).containsOnlyKeys("head_name");
   }
 
   @Test
   void anotherTenantsTokenSeesNothing() throws Exception {
-    harness.push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
+    push("d1", batch("b0", insertHousehold(1, "north", hlc(t))));
     String foreign =
-        harness.tokens.mint("globex", "d9", null, null, null, java.time.Duration.ofHours(1));
+        server.server().tokens().mint("globex", "d9", null, null, null, Duration.ofHours(1));
     HttpResponse<String> response =
-        harness.postJson("/v1/pull", foreign, ServerHarness.json(PullRequest.newBuilder().build()));
+        http.postJson("/v1/pull", foreign, RawHttp.json(PullRequest.newBuilder().build()));
     assertThat(response.statusCode()).isEqualTo(200);
     PullResponse.Builder pulled = PullResponse.newBuilder();
     JsonFormat.parser().merge(response.body(), pulled);
@@ -594,17 +615,17 @@ class PushPullTest {
   @Test
   void aStampFarInTheFutureIsCappedAndCounted() throws Exception {
     long future = hlc(t + 3_600_000);
-    PushResponse pushed = harness.push("d1", batch("b0", insertHousehold(1, "north", future)));
+    PushResponse pushed = push("d1", batch("b0", insertHousehold(1, "north", future)));
     assertThat(pushed.getApplied()).isEqualTo(1);
-    assertThat(harness.server.metrics().clockSkewCapped()).isEqualTo(4); // change + 3 fields
-    Record record = harness.pull("d2", 0, 0).getRecords(0);
+    assertThat(server.server().metrics().clockSkewCapped()).isEqualTo(4); // change + 3 fields
+    Record record = pull("d2", 0, 0).getRecords(0);
     assertThat(record.getFields(1).getHlc()).isEqualTo(Hlc.of(t + 60_000, 0));
     assertThat(Hlc.wallMillis(pushed.getServerHlc())).isEqualTo(t + 60_000);
     // a later honest edit from another device within the tolerance still orders after the capped
     // one
-    harness.wall.set(t + 61_000);
+    server.clock().advance(Duration.ofMillis(61_000));
     PushResponse honest =
-        harness.push(
+        push(
             "d2",
             batch(
                 "b1",

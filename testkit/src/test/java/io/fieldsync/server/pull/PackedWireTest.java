@@ -1,16 +1,19 @@
 package io.fieldsync.server.pull;
 
-import static io.fieldsync.server.ServerHarness.batch;
-import static io.fieldsync.server.ServerHarness.delete;
-import static io.fieldsync.server.ServerHarness.field;
-import static io.fieldsync.server.ServerHarness.hlc;
-import static io.fieldsync.server.ServerHarness.insertHousehold;
-import static io.fieldsync.server.ServerHarness.update;
-import static io.fieldsync.server.ServerHarness.uuid;
+import static io.fieldsync.server.Households.batch;
+import static io.fieldsync.server.Households.delete;
+import static io.fieldsync.server.Households.field;
+import static io.fieldsync.server.Households.hlc;
+import static io.fieldsync.server.Households.insertHousehold;
+import static io.fieldsync.server.Households.update;
+import static io.fieldsync.server.Households.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import io.fieldsync.server.ServerHarness;
+import io.fieldsync.server.Households;
+import io.fieldsync.testkit.RawHttp;
+import io.fieldsync.testkit.TestServer;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Packing;
@@ -21,7 +24,6 @@ import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.SequenceRange;
 import io.fieldsync.wire.WireCodec;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,32 +36,39 @@ import org.junit.jupiter.api.io.TempDir;
 /** The packed binary form and the pull's echo rule, over real HTTP. */
 class PackedWireTest {
   @TempDir Path dir;
-  ServerHarness harness;
-  long t = ServerHarness.START_MILLIS;
+  TestServer server;
+  RawHttp http;
+  long t = Households.START_MILLIS;
 
   @BeforeEach
   void start() {
-    harness = new ServerHarness(dir);
+    server = Households.server(dir).start();
+    http = server.raw();
   }
 
   @AfterEach
   void stop() {
-    harness.close();
+    server.close();
   }
 
-  private HttpResponse<byte[]> postProtobuf(String path, String device, byte[] body)
+  private HttpResponse<byte[]> postProtobuf(String path, String device, Message body)
       throws Exception {
-    return harness.sendBytes(
-        HttpRequest.newBuilder(harness.uri(path))
-            .header("Authorization", "Bearer " + harness.token(device))
-            .header("Content-Type", WireCodec.PROTOBUF)
-            .header("Content-Encoding", "zstd")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build());
+    return http.postProtobuf(path, server.token(device), body);
+  }
+
+  private PushResponse push(String device, PushRequest request) throws Exception {
+    return http.push(server.token(device), request);
+  }
+
+  /** A pull of a device whose last run of pages ended at {@code cursor}. */
+  private PullResponse pull(String device, long cursor, int limit) throws Exception {
+    return http.pull(
+        server.token(device),
+        PullRequest.newBuilder().setCursor(cursor).setSince(cursor).setLimit(limit).build());
   }
 
   private PullResponse pullProtobuf(String device, PullRequest request) throws Exception {
-    HttpResponse<byte[]> response = postProtobuf("/v1/pull", device, WireCodec.encode(request));
+    HttpResponse<byte[]> response = postProtobuf("/v1/pull", device, request);
     assertThat(response.statusCode()).isEqualTo(200);
     return WireCodec.decode(PullResponse.parser(), response.body(), 1 << 20);
   }
@@ -68,8 +77,7 @@ class PackedWireTest {
   void aPackedPushIsAppliedAndAPackedPullMatchesTheJsonOne() throws Exception {
     PushRequest request =
         batch("b1", insertHousehold(1, "north", hlc(t)), insertHousehold(2, "south", hlc(t + 1)));
-    HttpResponse<byte[]> pushed =
-        postProtobuf("/v1/push", "d1", WireCodec.encode(Packing.pack(request)));
+    HttpResponse<byte[]> pushed = postProtobuf("/v1/push", "d1", Packing.pack(request));
     assertThat(pushed.statusCode()).isEqualTo(200);
     PushResponse response = WireCodec.decode(PushResponse.parser(), pushed.body(), 1 << 20);
     assertThat(response.getApplied()).isEqualTo(2);
@@ -86,34 +94,32 @@ class PackedWireTest {
     assertThat(plain.getRecordsList())
         .extracting(Record::getRecordId)
         .containsExactly(uuid(1), uuid(2));
-    assertThat(harness.pull("d2", 0, 0).getRecordsList())
-        .as("JSON answers are never packed")
-        .hasSize(2);
+    assertThat(pull("d2", 0, 0).getRecordsList()).as("JSON answers are never packed").hasSize(2);
   }
 
   @Test
   void malformedPackedInputIsABadRequestThatChangesNothing() throws Exception {
-    String before = harness.snapshot();
+    String before = Households.counts(server);
     PushRequest packed = Packing.pack(batch("b1", insertHousehold(1, "north", hlc(t))));
     PushRequest broken =
         packed.toBuilder().setPacked(packed.getPacked().toBuilder().addTables(0)).build();
 
-    HttpResponse<byte[]> response = postProtobuf("/v1/push", "d1", WireCodec.encode(broken));
+    HttpResponse<byte[]> response = postProtobuf("/v1/push", "d1", broken);
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8))
         .isEqualTo(
             "{\"error\":\"bad_request\",\"message\":\"PushRequest.packed.ops has 1 entries,"
                 + " expected 2\"}\n");
-    assertThat(harness.snapshot()).isEqualTo(before);
+    assertThat(Households.counts(server)).isEqualTo(before);
   }
 
   @Test
   void aPullLeavesOutOnlyTheDevicesOwnWritesInTheRangesItNames() throws Exception {
-    PushResponse created = harness.push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
-    harness.push("d2", batch("b2", insertHousehold(2, "south", hlc(t + 1))));
+    PushResponse created = push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
+    push("d2", batch("b2", insertHousehold(2, "south", hlc(t + 1))));
     PushResponse edited =
-        harness.push(
+        push(
             "d1",
             batch(
                 "b3",
@@ -155,7 +161,7 @@ class PackedWireTest {
             .build();
 
     HttpResponse<String> response =
-        harness.postJson("/v1/pull", harness.token("d1"), JsonFormat.printer().print(request));
+        http.postJson("/v1/pull", server.token("d1"), JsonFormat.printer().print(request));
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body())
@@ -168,7 +174,7 @@ class PackedWireTest {
   void aPackedPullHasExactlyThePlainPullsRecordsFromAnyCursorWithOrWithoutOwnWrites()
       throws Exception {
     List<SequenceRange> mine = seedMixedHistory();
-    long sequence = harness.pull("d3", 0, 0).getSequence();
+    long sequence = pull("d3", 0, 0).getSequence();
     PullRequest withOwnWrites = PullRequest.newBuilder().addAllOwnWrites(mine).build();
     int compared = 0;
     for (String device : List.of("d1", "d3")) {
@@ -190,20 +196,20 @@ class PackedWireTest {
                 .isEqualTo(plain.toBuilder().clearServerHlc().build());
             compared += plain.getRecordsCount();
             more = plain.getHasMore();
-            request = PullService.following(request, plain.getNextCursor());
+            request = request.toBuilder().setCursor(plain.getNextCursor()).build();
           }
         }
       }
     }
     assertThat(compared).as("records compared").isGreaterThan(50);
 
-    PullResponse everything = harness.pull("d3", 0, 0);
+    PullResponse everything = pull("d3", 0, 0);
     assertThat(everything.getRecordsList())
         .extracting(Record::getTable)
         .containsOnly("households", "visits");
     assertThat(everything.getRecordsList()).filteredOn(Record::getDeleted).hasSize(2);
     PullResponse echoFree = pullProtobuf("d1", withOwnWrites.toBuilder().setPacked(true).build());
-    assertThat(PullService.recordCount(echoFree))
+    assertThat(Packing.unpack(echoFree).getRecordsCount())
         .as("own_writes leaves out d1's own records")
         .isLessThan(everything.getRecordsCount());
   }
@@ -227,7 +233,7 @@ class PackedWireTest {
       }
       households.addChanges(insert);
     }
-    PushResponse pushed = harness.push("d1", households.build());
+    PushResponse pushed = push("d1", households.build());
     written.add(pushed.getWritten());
     PushRequest.Builder visits = PushRequest.newBuilder().setBatchId("s2");
     for (int n = 20; n < 28; n++) {
@@ -240,9 +246,9 @@ class PackedWireTest {
               .addFields(field("household_id", uuid(n - 19), hlc(t + n)))
               .addFields(field("note", n % 4 == 0 ? null : "visit " + n, hlc(t + n))));
     }
-    long base = harness.push("d2", visits.build()).getSequence();
+    long base = push("d2", visits.build()).getSequence();
     pushed =
-        harness.push(
+        push(
             "d1",
             batch(
                 "s3",
@@ -273,8 +279,7 @@ class PackedWireTest {
     written.add(pushed.getWritten());
     base = pushed.getSequence();
     base =
-        harness
-            .push(
+        push(
                 "d2",
                 batch(
                     "s4",
@@ -284,7 +289,7 @@ class PackedWireTest {
                         "visits", uuid(23), base, hlc(t + 52), field("note", "seen", hlc(t + 52)))))
             .getSequence();
     pushed =
-        harness.push(
+        push(
             "d1",
             batch(
                 "s5",
