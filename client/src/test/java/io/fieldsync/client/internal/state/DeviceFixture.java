@@ -149,15 +149,11 @@ public final class DeviceFixture implements AutoCloseable {
         "SELECT id, tbl, rid, op, vals, extra, hlc, device, base FROM _fs_changelog ORDER BY id");
   }
 
-  /** The outbox consolidated as the next push would see it. */
-  public Map<Outbox.RecordKey, Outbox.Pending> pending() throws SQLException {
-    try (Connection c = connection()) {
-      return Outbox.upTo(c, Long.MAX_VALUE);
-    }
-  }
-
+  /** A record's pending edits, consolidated as the next push would send them, or null. */
   public Outbox.Pending pending(String table, String id) throws SQLException {
-    return pending().get(new Outbox.RecordKey(table, id));
+    try (Connection c = connection()) {
+      return Outbox.pendingKeys(c).forRecord(c, new Outbox.RecordKey(table, id));
+    }
   }
 
   /** The pending value of one field, as the next push would carry it. */
