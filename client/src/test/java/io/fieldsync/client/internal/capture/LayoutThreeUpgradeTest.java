@@ -6,7 +6,9 @@ import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncStatus;
 import io.fieldsync.client.WorkerStatus;
 import io.fieldsync.client.internal.state.DeviceFixture;
+import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.client.internal.state.WriteRange;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -99,11 +101,8 @@ class LayoutThreeUpgradeTest {
     device = null;
 
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db())) {
-      var state = new io.fieldsync.client.internal.state.DeviceState(c);
-      assertThat(state.ownWrites())
-          .containsExactly(
-              new io.fieldsync.client.internal.state.WriteRange(3, 5),
-              new io.fieldsync.client.internal.state.WriteRange(9, 12));
+      var state = new DeviceState(c);
+      assertThat(state.ownWrites()).containsExactly(new WriteRange(3, 5), new WriteRange(9, 12));
       assertThat(state.servers())
           .containsExactly(URI.create("http://a.example:1"), URI.create("http://b.example:2"));
       assertThat(state.pullSince()).isEqualTo(40);
