@@ -3,20 +3,31 @@ package io.fieldsync.client;
 import io.fieldsync.ConfigException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.client.internal.capture.LocalTables;
+import io.fieldsync.client.internal.engine.CycleLock;
 import io.fieldsync.client.internal.engine.EngineSettings;
+import io.fieldsync.client.internal.engine.SchemaRefresh;
+import io.fieldsync.client.internal.engine.SyncCycles;
+import io.fieldsync.client.internal.engine.SyncEngine;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.internal.state.DeviceState;
+import io.fieldsync.client.transport.FailoverTransport;
+import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaCodec;
 import io.fieldsync.wire.SchemaResponse;
 import java.net.URI;
 import java.nio.file.Files;
+import java.security.SecureRandom;
 import java.util.List;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates or opens the device database a {@link FieldSyncClient.Builder} names. */
+/**
+ * Creates or opens the device database a {@link FieldSyncClient.Builder} names, and wires the
+ * client from the builder's settings: transport, engine, cycles, worker settings.
+ */
 final class DeviceOpener {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceOpener.class);
 
@@ -27,14 +38,14 @@ final class DeviceOpener {
   }
 
   FieldSyncClient initialize() {
-    EngineSettings engine = settings.engineSettings();
-    WorkerSettings worker = settings.workerSettings();
+    EngineSettings engine = engineSettings();
+    WorkerSettings worker = workerSettings();
     Transport chosen = settings.transport;
     if (chosen == null) {
       if (settings.servers == null || settings.token == null) {
         throw new ConfigException("initialize needs a server URL and a token, or a transport");
       }
-      chosen = settings.http(settings.servers, settings.token);
+      chosen = http(settings.servers, settings.token);
     }
     DeviceDatabase database = DeviceDatabase.open(settings.database);
     try {
@@ -65,8 +76,8 @@ final class DeviceOpener {
   }
 
   FieldSyncClient open() {
-    EngineSettings engine = settings.engineSettings();
-    WorkerSettings worker = settings.workerSettings();
+    EngineSettings engine = engineSettings();
+    WorkerSettings worker = workerSettings();
     if (!Files.isRegularFile(settings.database)) {
       throw new ConfigException(
           "no device database at "
@@ -93,7 +104,7 @@ final class DeviceOpener {
           throw new ConfigException(
               settings.database + " stores no server URL and token; pass them to the builder");
         }
-        chosen = settings.http(urls, bearer);
+        chosen = http(urls, bearer);
       }
       String tenant = database.read(c -> state.tenant());
       return client(database, schema, tenant, chosen, engine, worker, false);
@@ -111,17 +122,44 @@ final class DeviceOpener {
       EngineSettings engine,
       WorkerSettings worker,
       boolean schemaChecked) {
-    return new FieldSyncClient(
-        database,
-        schema,
-        tenant,
-        transport,
+    SyncListeners listeners = new SyncListeners();
+    RandomGenerator random = settings.random != null ? settings.random : new SecureRandom();
+    SyncCycles cycles =
+        new SyncCycles(
+            database,
+            schema,
+            new SyncEngine(
+                database, schema, tenant, transport, settings.clock, random, engine, listeners),
+            new SchemaRefresh(database, transport),
+            new CycleLock(database.path(), settings.lockWait),
+            settings.clock,
+            listeners,
+            schemaChecked);
+    return new FieldSyncClient(database, cycles, listeners, transport, worker);
+  }
+
+  private EngineSettings engineSettings() {
+    return new EngineSettings(settings.batchSize, settings.pullPageSize, settings.faults);
+  }
+
+  private WorkerSettings workerSettings() {
+    return new WorkerSettings(
+        settings.debounce,
+        settings.writePoll,
+        settings.syncInterval,
+        settings.minBackoff,
+        settings.maxBackoff,
+        settings.stuckAfter,
+        settings.live,
+        settings.livePing,
         settings.clock,
-        settings.randomOrSecure(),
-        engine,
-        worker,
-        schemaChecked,
-        settings.lockWait);
+        settings.workerSeed != null ? settings.workerSeed : new SecureRandom().nextLong());
+  }
+
+  private Transport http(List<URI> urls, String bearer) {
+    return urls.size() == 1
+        ? new HttpTransport(urls.get(0), bearer, settings.connectTimeout, settings.requestTimeout)
+        : FailoverTransport.http(urls, bearer, settings.connectTimeout, settings.requestTimeout);
   }
 
   private static void close(DeviceDatabase database) {

@@ -2,11 +2,7 @@ package io.fieldsync.client;
 
 import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
-import io.fieldsync.SyncException;
-import io.fieldsync.client.internal.engine.CycleLock;
-import io.fieldsync.client.internal.engine.EngineSettings;
-import io.fieldsync.client.internal.engine.SchemaRefresh;
-import io.fieldsync.client.internal.engine.SyncEngine;
+import io.fieldsync.client.internal.engine.SyncCycles;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.transport.FailoverTransport;
 import io.fieldsync.client.transport.HttpTransport;
@@ -18,15 +14,10 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A device's local fieldsync database and its link to the server.
@@ -50,47 +41,26 @@ import org.slf4j.LoggerFactory;
  * given database file at a time.
  */
 public final class FieldSyncClient implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(FieldSyncClient.class);
-
   private final DeviceDatabase database;
+  private final SyncCycles cycles;
+  private final SyncListeners listeners;
   private final Transport transport;
-  private final Clock clock;
-  private final SyncEngine engine;
-  private final SchemaRefresh schemaRefresh;
-  private final StatusReader statusReader;
-  private final CycleLock cycle;
   private final WorkerSettings workerSettings;
-  private final List<SyncListener> listeners = new CopyOnWriteArrayList<>();
-  private volatile Schema schema;
-  private volatile boolean schemaChecked;
-  private volatile boolean closed;
-  private volatile SyncResult lastResult;
-  private volatile String lastError;
+  private final StatusReader statusReader;
   private volatile SyncWorker worker;
 
   FieldSyncClient(
       DeviceDatabase database,
-      Schema schema,
-      String tenant,
+      SyncCycles cycles,
+      SyncListeners listeners,
       Transport transport,
-      Clock clock,
-      RandomGenerator random,
-      EngineSettings settings,
-      WorkerSettings workerSettings,
-      boolean schemaChecked,
-      Duration lockWait) {
+      WorkerSettings workerSettings) {
     this.database = database;
-    this.cycle = new CycleLock(database.path(), lockWait);
-    this.schema = schema;
+    this.cycles = cycles;
+    this.listeners = listeners;
     this.transport = transport;
-    this.clock = clock;
-    this.schemaChecked = schemaChecked;
     this.workerSettings = workerSettings;
-    this.schemaRefresh = new SchemaRefresh(database, transport);
     this.statusReader = new StatusReader(database.path());
-    this.engine =
-        new SyncEngine(
-            database, schema, tenant, transport, clock, random, settings, new ListenerEvents());
   }
 
   /**
@@ -154,44 +124,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws ConfigException when the server's schema changed in a way a device cannot migrate
    */
   public SyncResult syncNow() {
-    cycle.lock();
-    try {
-      ensureOpen();
-      notifyListeners(SyncListener::syncStarted);
-      try {
-        checkSchemaOnce();
-        SyncResult result = engine.cycleOrResync();
-        Instant now = clock.instant();
-        database.transaction(
-            c -> {
-              database.state().storeLastSyncAt(now);
-              return null;
-            });
-        lastResult = result;
-        lastError = null;
-        LOG.debug(
-            "sync of {} finished: pushed {}, rejected {}, pulled {}, cursor {}, {} ms",
-            database.path(),
-            result.pushed(),
-            result.rejected(),
-            result.pulled(),
-            result.cursor(),
-            result.duration().toMillis());
-        notifyListeners(listener -> listener.syncFinished(result));
-        return result;
-      } catch (SyncException e) {
-        lastError = e.getMessage();
-        LOG.debug(
-            "sync of {} failed (retriable: {}): {}",
-            database.path(),
-            e.isRetriable(),
-            e.getMessage());
-        notifyListeners(listener -> listener.syncFailed(e));
-        throw e;
-      }
-    } finally {
-      cycle.unlock();
-    }
+    return cycles.sync();
   }
 
   /**
@@ -204,35 +137,12 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws io.fieldsync.AuthException when the token is refused
    */
   public Schema refreshSchema() {
-    cycle.lock();
-    try {
-      ensureOpen();
-      refreshSchemaLocked();
-      return schema;
-    } finally {
-      cycle.unlock();
-    }
-  }
-
-  private void checkSchemaOnce() {
-    if (!schemaChecked) {
-      refreshSchemaLocked();
-    }
-  }
-
-  private void refreshSchemaLocked() {
-    Schema local = schema;
-    Schema current = schemaRefresh.refresh(local);
-    if (current != local) {
-      schema = current;
-      engine.useSchema(current);
-    }
-    schemaChecked = true;
+    return cycles.refreshSchema();
   }
 
   /** The schema the local database follows. Thread-safe. */
   public Schema schema() {
-    return schema;
+    return cycles.schema();
   }
 
   /**
@@ -242,7 +152,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public SyncStatus status() {
     ensureOpen();
-    return statusReader.status(schema.version(), lastResult, lastError);
+    return statusReader.status(cycles.schema().version(), cycles.lastResult(), cycles.lastError());
   }
 
   /**
@@ -269,7 +179,7 @@ public final class FieldSyncClient implements AutoCloseable {
 
   /** Adds a listener for sync events. Thread-safe. */
   public void addListener(SyncListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    listeners.add(listener);
   }
 
   public void removeListener(SyncListener listener) {
@@ -289,15 +199,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws StorageException when the local database failed
    */
   public ResyncResult resync() {
-    cycle.lock();
-    try {
-      ensureOpen();
-      checkSchemaOnce();
-      return engine.resync(
-          engine.snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
-    } finally {
-      cycle.unlock();
-    }
+    return cycles.resync();
   }
 
   /**
@@ -312,14 +214,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * @throws StorageException when the local database failed
    */
   public VerifyReport verify() {
-    cycle.lock();
-    try {
-      ensureOpen();
-      checkSchemaOnce();
-      return engine.verify();
-    } finally {
-      cycle.unlock();
-    }
+    return cycles.verify();
   }
 
   /**
@@ -366,57 +261,11 @@ public final class FieldSyncClient implements AutoCloseable {
     if (running != null) {
       running.close();
     }
-    cycle.local().lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      cycle.close();
-      engine.close();
-      database.close();
-    } finally {
-      cycle.local().unlock();
-    }
+    cycles.close();
   }
 
   private void ensureOpen() {
-    if (closed) {
-      throw new IllegalStateException("client for " + database.path() + " is closed");
-    }
-  }
-
-  private void notifyListeners(Consumer<SyncListener> event) {
-    for (SyncListener listener : listeners) {
-      try {
-        event.accept(listener);
-      } catch (RuntimeException e) {
-        LOG.warn("sync listener {} failed", listener, e);
-      }
-    }
-  }
-
-  /** Passes what the engine finds to the listeners. */
-  private final class ListenerEvents implements SyncEngine.Events {
-    @Override
-    public void conflict(String table, String recordId, String column) {
-      notifyListeners(listener -> listener.conflict(table, recordId, column));
-    }
-
-    @Override
-    public void rejected(RejectedChange change) {
-      notifyListeners(listener -> listener.rejected(change));
-    }
-
-    @Override
-    public void resyncStarted(String reason) {
-      notifyListeners(listener -> listener.resyncStarted(reason));
-    }
-
-    @Override
-    public void snapshotProgress(long done, long totalEstimate, boolean finished) {
-      notifyListeners(listener -> listener.snapshotProgress(done, totalEstimate, finished));
-    }
+    cycles.ensureOpen();
   }
 
   /**
@@ -440,15 +289,15 @@ public final class FieldSyncClient implements AutoCloseable {
     Duration requestTimeout = Duration.ofSeconds(60);
     Duration lockWait = Duration.ofSeconds(60);
     FaultInjector faults = FaultInjector.NONE;
-    private Duration debounce = Duration.ofMillis(200);
-    private Duration writePoll = Duration.ofMillis(100);
-    private Duration syncInterval = Duration.ofSeconds(60);
-    private Duration minBackoff = Duration.ofMillis(500);
-    private Duration maxBackoff = Duration.ofSeconds(60);
-    private Duration stuckAfter = Duration.ofMinutes(10);
-    private boolean live = true;
-    private Duration livePing = Duration.ofSeconds(30);
-    private Long workerSeed;
+    Duration debounce = Duration.ofMillis(200);
+    Duration writePoll = Duration.ofMillis(100);
+    Duration syncInterval = Duration.ofSeconds(60);
+    Duration minBackoff = Duration.ofMillis(500);
+    Duration maxBackoff = Duration.ofSeconds(60);
+    Duration stuckAfter = Duration.ofMinutes(10);
+    boolean live = true;
+    Duration livePing = Duration.ofSeconds(30);
+    Long workerSeed;
 
     private Builder(Path database) {
       this.database = Objects.requireNonNull(database, "database");
@@ -629,34 +478,6 @@ public final class FieldSyncClient implements AutoCloseable {
      */
     public FieldSyncClient open() {
       return new DeviceOpener(this).open();
-    }
-
-    EngineSettings engineSettings() {
-      return new EngineSettings(batchSize, pullPageSize, faults);
-    }
-
-    WorkerSettings workerSettings() {
-      return new WorkerSettings(
-          debounce,
-          writePoll,
-          syncInterval,
-          minBackoff,
-          maxBackoff,
-          stuckAfter,
-          live,
-          livePing,
-          clock,
-          workerSeed != null ? workerSeed : new SecureRandom().nextLong());
-    }
-
-    RandomGenerator randomOrSecure() {
-      return random != null ? random : new SecureRandom();
-    }
-
-    Transport http(List<URI> urls, String bearer) {
-      return urls.size() == 1
-          ? new HttpTransport(urls.get(0), bearer, connectTimeout, requestTimeout)
-          : FailoverTransport.http(urls, bearer, connectTimeout, requestTimeout);
     }
   }
 }

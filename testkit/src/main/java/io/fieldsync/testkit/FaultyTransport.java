@@ -35,12 +35,13 @@ import java.util.function.Supplier;
  * <p>Push and pull faults come from a script first ({@link #script}: the next calls, in order),
  * then from seeded random draws with per-fault rates, for both operations ({@link #rate}) or one
  * ({@link #pushRate}, {@link #pullRate}). A cut ({@link #cutPullsAfter}) fails every pull after the
- * first n. The schema, health, verify and records calls are forwarded untouched.
+ * first n. The schema, health, verify and records calls are forwarded untouched; a test may run an
+ * action before each push ({@link #beforePush}) or records call ({@link #beforeRecords}).
  *
- * <p>Records every push and pull call ({@link #events()}), the push requests ({@link #pushes()}),
- * the sequences the answered pushes wrote ({@link #written()}), the pull requests ({@link
- * #pullRequests()}) and what each answered pull returned ({@link #pulls()}), so a test can check
- * and print what the network did.
+ * <p>Records every push and pull call ({@link #events()}), the schema responses ({@link
+ * #schemas()}), the push requests ({@link #pushes()}), the sequences the answered pushes wrote
+ * ({@link #written()}), the pull requests ({@link #pullRequests()}) and what each answered pull
+ * returned ({@link #pulls()}), so a test can check and print what the network did.
  *
  * <p>Safe for one caller thread at a time, like every transport; the records may be read from any
  * thread.
@@ -71,8 +72,11 @@ public final class FaultyTransport implements Transport {
     }
   }
 
-  /** One answered pull: the cursor asked from, the record sequences returned, the next cursor. */
-  public record Pull(long cursor, List<Long> sequences, long nextCursor) {
+  /**
+   * One answered pull: the cursor asked from, the record sequences returned, the next cursor, the
+   * server clock it carried.
+   */
+  public record Pull(long cursor, List<Long> sequences, long nextCursor, long serverHlc) {
     public Pull {
       sequences = List.copyOf(sequences);
     }
@@ -88,10 +92,12 @@ public final class FaultyTransport implements Transport {
   private final List<Long> written = Collections.synchronizedList(new ArrayList<>());
   private final List<PullRequest> pullRequests = Collections.synchronizedList(new ArrayList<>());
   private final List<Pull> pulls = Collections.synchronizedList(new ArrayList<>());
+  private final List<SchemaResponse> schemas = Collections.synchronizedList(new ArrayList<>());
   private Duration delay = Duration.ofMillis(20);
   private volatile boolean enabled = true;
   private volatile int pullsAllowed = Integer.MAX_VALUE;
   private volatile Runnable beforeRecords = () -> {};
+  private volatile Runnable beforePush = () -> {};
   private int calls;
 
   /** Forwards every call untouched and records it, until faults are added. */
@@ -178,6 +184,15 @@ public final class FaultyTransport implements Transport {
   }
 
   /**
+   * Runs {@code action} on the caller's thread before each push is sent or faulted (after the
+   * device cut and stored its batch): a test writes on the device or holds the push there.
+   */
+  public FaultyTransport beforePush(Runnable action) {
+    this.beforePush = Objects.requireNonNull(action, "action");
+    return this;
+  }
+
+  /**
    * Turns the scripted and random faults on or off (off: every call is forwarded untouched, still
    * recorded); a cut stays.
    */
@@ -219,6 +234,13 @@ public final class FaultyTransport implements Transport {
     }
   }
 
+  /** Every schema response received, in order. */
+  public List<SchemaResponse> schemas() {
+    synchronized (schemas) {
+      return List.copyOf(schemas);
+    }
+  }
+
   /** Every answered pull, in order. */
   public List<Pull> pulls() {
     synchronized (pulls) {
@@ -228,12 +250,15 @@ public final class FaultyTransport implements Transport {
 
   @Override
   public SchemaResponse schema() {
-    return delegate.schema();
+    SchemaResponse response = delegate.schema();
+    schemas.add(response);
+    return response;
   }
 
   @Override
   public PushResponse push(PushRequest request) {
     pushes.add(request);
+    beforePush.run();
     PushResponse response = call("push", pushRates, () -> delegate.push(request));
     if (response.hasWritten()) {
       for (long seq = response.getWritten().getFirst();
@@ -258,7 +283,9 @@ public final class FaultyTransport implements Transport {
     for (Record record : response.getRecordsList()) {
       sequences.add(record.getSeq());
     }
-    pulls.add(new Pull(request.getCursor(), sequences, response.getNextCursor()));
+    pulls.add(
+        new Pull(
+            request.getCursor(), sequences, response.getNextCursor(), response.getServerHlc()));
     return response;
   }
 

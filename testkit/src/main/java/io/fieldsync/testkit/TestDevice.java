@@ -149,6 +149,35 @@ public final class TestDevice implements AutoCloseable {
     }
   }
 
+  /** The rows of a query with bound parameters, column label to value, Integer widened to Long. */
+  public List<Map<String, Object>> query(String sql, Object... parameters) {
+    List<Map<String, Object>> result = new ArrayList<>();
+    try (Connection connection = client.connection();
+        PreparedStatement statement = prepare(connection, sql, parameters);
+        ResultSet rows = statement.executeQuery()) {
+      ResultSetMetaData meta = rows.getMetaData();
+      while (rows.next()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 1; i <= meta.getColumnCount(); i++) {
+          Object value = rows.getObject(i);
+          row.put(
+              meta.getColumnLabel(i),
+              value instanceof Integer number ? Long.valueOf(number.longValue()) : value);
+        }
+        result.add(row);
+      }
+    } catch (SQLException e) {
+      throw new StorageException(name + ": " + sql + ": " + e.getMessage(), e);
+    }
+    return result;
+  }
+
+  /** The outbox's rows in order: id, tbl, rid, op, vals, extra, hlc, device, base. */
+  public List<Map<String, Object>> log() {
+    return query(
+        "SELECT id, tbl, rid, op, vals, extra, hlc, device, base FROM _fs_changelog ORDER BY id");
+  }
+
   /** A table's rows ordered by primary key, column to value as the driver gives it. */
   public List<Map<String, Object>> rows(String table) {
     List<Map<String, Object>> result = new ArrayList<>();

@@ -52,7 +52,7 @@ public final class CaptureTriggers {
   private CaptureTriggers() {}
 
   /** Every statement that drops the capture triggers of a table. */
-  public static List<String> drop(Table table) {
+  static List<String> drop(Table table) {
     List<String> result = new ArrayList<>();
     for (String suffix : List.of("stash", "ins", "upd", "rekey", "del")) {
       result.add("DROP TRIGGER IF EXISTS " + triggerName(table, suffix));

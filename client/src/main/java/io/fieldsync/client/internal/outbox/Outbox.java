@@ -34,7 +34,7 @@ public final class Outbox {
   public record RecordKey(String table, String rid) {}
 
   /** One log row with its JSON columns decoded. */
-  public static final class Row {
+  static final class Row {
     final long id;
     final RecordKey key;
     final char op;
@@ -43,8 +43,8 @@ public final class Outbox {
     final long base;
     final Map<String, Object> values = new LinkedHashMap<>();
     final Map<String, Long> deltas = new HashMap<>();
-    public final Map<String, List<String>> added = new HashMap<>();
-    public final Map<String, List<String>> removed = new HashMap<>();
+    final Map<String, List<String>> added = new HashMap<>();
+    final Map<String, List<String>> removed = new HashMap<>();
 
     Row(long id, RecordKey key, char op, long hlc, String device, long base) {
       this.id = id;
@@ -57,8 +57,8 @@ public final class Outbox {
   }
 
   /** The consolidated pending edit of one field. */
-  public static final class PendingField {
-    public Object value;
+  static final class PendingField {
+    Object value;
     long hlc;
     String device;
     long base = Long.MAX_VALUE;
@@ -111,14 +111,14 @@ public final class Outbox {
     long hlc;
     long base = Long.MAX_VALUE;
     long maxId;
-    public final Map<String, PendingField> fields = new LinkedHashMap<>();
+    final Map<String, PendingField> fields = new LinkedHashMap<>();
 
     Pending(RecordKey key) {
       this.key = key;
     }
 
     /** A record created and deleted on the device without ever reaching the server. */
-    public boolean cancelled() {
+    boolean cancelled() {
       return firstOp == 'I' && lastOp == 'D';
     }
 
@@ -195,7 +195,7 @@ public final class Outbox {
     }
 
     /** The change to push, or null when the record's edits cancel out. */
-    public Change toChange(Table table) {
+    Change toChange(Table table) {
       if (cancelled()) {
         return null;
       }
@@ -271,7 +271,7 @@ public final class Outbox {
   }
 
   /** Consolidates the log rows up to {@code end}, records in order of their first edit. */
-  public static Map<RecordKey, Pending> upTo(Connection connection, long end) throws SQLException {
+  static Map<RecordKey, Pending> upTo(Connection connection, long end) throws SQLException {
     return consolidate(read(connection, "c.id <= ?1", end));
   }
 
@@ -348,8 +348,7 @@ public final class Outbox {
   }
 
   /** The log rows {@code filter} selects, its numbered parameters ?1, ?2… bound to {@code args}. */
-  public static List<Row> read(Connection connection, String filter, Object... args)
-      throws SQLException {
+  static List<Row> read(Connection connection, String filter, Object... args) throws SQLException {
     Map<Long, Row> rows = new LinkedHashMap<>();
     try (PreparedStatement select =
         connection.prepareStatement(

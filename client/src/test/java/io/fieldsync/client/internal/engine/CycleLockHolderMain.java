@@ -3,7 +3,10 @@ package io.fieldsync.client.internal.engine;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Child JVM for {@link CycleLockTest}: holds a database's cycle lock until stdin closes. */
+/**
+ * Child JVM for the cycle-lock tests (this module's and the testkit's): holds a database's cycle
+ * lock until stdin closes.
+ */
 public final class CycleLockHolderMain {
   private CycleLockHolderMain() {}
 

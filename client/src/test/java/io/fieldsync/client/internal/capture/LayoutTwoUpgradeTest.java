@@ -1,21 +1,40 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.internal.capture.LocalSchema;
+import io.fieldsync.client.internal.state.DeviceFixture;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A device database of layout 2 (the log indexed by record id, the stash trigger testing the
  * capture flag last) opens as the current layout with its pending edits intact.
  */
-class LayoutTwoUpgradeTest extends ClientFixture {
+class LayoutTwoUpgradeTest {
+  private static final String H1 = DeviceFixture.H1;
+
+  @TempDir Path dir;
+  private DeviceFixture device;
+
+  private Path db() {
+    return dir.resolve("device.db");
+  }
+
+  @AfterEach
+  void closeDevice() {
+    if (device != null) {
+      device.close();
+    }
+  }
+
   private static final String LAYOUT_2_STASH_WHEN =
       " WHEN (EXISTS (SELECT 1 FROM \"households\" WHERE \"id\" = NEW.\"id\") OR EXISTS (SELECT 1"
           + " FROM _fs_replaced WHERE tbl = 'households' AND rid IS NEW.\"id\")) AND (SELECT"
@@ -23,12 +42,12 @@ class LayoutTwoUpgradeTest extends ClientFixture {
 
   @BeforeEach
   void setUp() throws Exception {
-    init();
-    sql(
+    device = DeviceFixture.create(db());
+    device.sql(
         "INSERT INTO households (id, region, head_name) VALUES ('" + H1 + "', 'n', 'Ada')",
         "UPDATE households SET head_name = 'Grace' WHERE id = '" + H1 + "'");
-    client.close();
-    client = null;
+    device.close();
+    device = null;
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
         Statement statement = c.createStatement()) {
       statement.execute("CREATE INDEX _fs_changelog_rid ON _fs_changelog (rid)");
@@ -43,14 +62,14 @@ class LayoutTwoUpgradeTest extends ClientFixture {
 
   @Test
   void openingDropsTheRecordIndexAndRemakesTheTriggers() throws Exception {
-    client = builder().open();
+    device = DeviceFixture.open(db());
 
-    assertThat(query("SELECT name FROM sqlite_master WHERE tbl_name = '_fs_changelog'"))
+    assertThat(device.query("SELECT name FROM sqlite_master WHERE tbl_name = '_fs_changelog'"))
         .extracting(row -> row.get("name"))
         .containsExactlyInAnyOrder("_fs_changelog", "_fs_changelog_drained");
-    assertThat(scalar("SELECT value FROM _fs_meta WHERE key = 'layout'"))
+    assertThat(device.scalar("SELECT value FROM _fs_meta WHERE key = 'layout'"))
         .isEqualTo(LocalSchema.LAYOUT);
-    assertThat(scalar("SELECT sql FROM sqlite_master WHERE name = '_fs_households_stash'"))
+    assertThat(device.scalar("SELECT sql FROM sqlite_master WHERE name = '_fs_households_stash'"))
         .asString()
         .doesNotContain(LAYOUT_2_STASH_WHEN)
         .contains("WHEN (SELECT capture FROM _fs_state) = 1 AND (EXISTS");
@@ -58,14 +77,14 @@ class LayoutTwoUpgradeTest extends ClientFixture {
 
   @Test
   void pendingEditsSurviveAndReplacingARowStillLogsOnlyTheChange() throws Exception {
-    client = builder().open();
+    device = DeviceFixture.open(db());
 
-    assertThat(pending("households", H1).fields.get("head_name").value).isEqualTo("Grace");
-    sql(
+    assertThat(device.pendingValue("households", H1, "head_name")).isEqualTo("Grace");
+    device.sql(
         "INSERT OR REPLACE INTO households (id, region, head_name) VALUES ('"
             + H1
             + "', 's', 'Grace')");
-    List<Map<String, Object>> log = log();
+    List<Map<String, Object>> log = device.log();
     assertThat(log).hasSize(3);
     assertThat(log.get(2)).containsEntry("op", "U").containsEntry("vals", "{\"region\":\"s\"}");
   }

@@ -1,4 +1,4 @@
-package io.fieldsync.client;
+package io.fieldsync.client.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,26 +6,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldsync.AuthException;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.TransportException;
-import io.fieldsync.client.internal.state.DeviceDatabase;
-import io.fieldsync.client.transport.FailoverTransport;
-import io.fieldsync.client.transport.Transport;
+import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.SchemaResponse;
-import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * Failover over stub nodes; a device initialized with a server list is shown against a server by
+ * the testkit's {@code FailoverInitTest}.
+ */
 class FailoverTransportTest {
 
   /** A node that records what it was sent and answers (or fails) as told. */
@@ -152,51 +149,5 @@ class FailoverTransportTest {
     assertThatThrownBy(() -> FieldSyncClient.builder(dir.resolve("d.db")).servers(List.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("servers needs at least one server URL");
-  }
-
-  @Test
-  void serverListGivenAtInitIsStoredAndUsedOnOpen(@TempDir Path dir) throws Exception {
-    // Nothing listens on port 9 (discard) of loopback: both nodes are unreachable, so init fails
-    // after trying each, and the message names both.
-    Path db = dir.resolve("device.db");
-    List<URI> nodes = List.of(URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:19"));
-    assertThatThrownBy(
-            () ->
-                FieldSyncClient.builder(db)
-                    .servers(nodes)
-                    .token("t")
-                    .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))
-                    .initialize())
-        .isInstanceOf(TransportException.class)
-        .hasMessage("schema failed on every server node (http://127.0.0.1:9, http://127.0.0.1:19)");
-
-    FakeServer server = new FakeServer();
-    try (FieldSyncClient client =
-        FieldSyncClient.builder(dir.resolve("stored.db"))
-            .servers(nodes)
-            .token("t")
-            .transport(server)
-            .initialize()) {
-      assertThat(client.status().device()).isEqualTo(FakeServer.DEVICE);
-    }
-    try (Connection connection = DeviceDatabase.connect(dir.resolve("stored.db"), false);
-        Statement statement = connection.createStatement();
-        ResultSet rows =
-            statement.executeQuery(
-                "SELECT key, value FROM _fs_meta WHERE key IN ('server_url', 'server_urls')"
-                    + " ORDER BY key")) {
-      assertThat(rows.next()).isTrue();
-      assertThat(rows.getString(2)).isEqualTo("http://127.0.0.1:9");
-      assertThat(rows.next()).isTrue();
-      assertThat(rows.getString(2)).isEqualTo("[\"http://127.0.0.1:9\",\"http://127.0.0.1:19\"]");
-    }
-    try (FieldSyncClient reopened =
-        FieldSyncClient.builder(dir.resolve("stored.db"))
-            .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))
-            .open()) {
-      assertThatThrownBy(reopened::syncNow)
-          .isInstanceOf(TransportException.class)
-          .hasMessageStartingWith("schema failed on every server node (http://127.0.0.1:9,");
-    }
   }
 }

@@ -1,10 +1,16 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.internal.capture.LocalSchema;
+import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.SyncStatus;
+import io.fieldsync.client.WorkerStatus;
+import io.fieldsync.client.internal.state.DeviceFixture;
+import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.client.internal.state.WriteRange;
 import java.net.URI;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -13,22 +19,39 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A device database of layout 3 (own-write ranges as {@code first-last} pairs separated by commas,
  * the server list one URL a line) opens as the current layout with every value of its sync state
  * kept, the lists rewritten as JSON.
  */
-class LayoutThreeUpgradeTest extends ClientFixture {
+class LayoutThreeUpgradeTest {
+  private static final String H1 = DeviceFixture.H1;
+
+  @TempDir Path dir;
+  private DeviceFixture device;
+
+  private Path db() {
+    return dir.resolve("device.db");
+  }
+
+  @AfterEach
+  void closeDevice() {
+    if (device != null) {
+      device.close();
+    }
+  }
 
   @BeforeEach
   void setUp() throws Exception {
-    init();
-    sql("INSERT INTO households (id, region, head_name) VALUES ('" + H1 + "', 'n', 'Ada')");
-    client.close();
-    client = null;
+    device = DeviceFixture.create(db());
+    device.sql("INSERT INTO households (id, region, head_name) VALUES ('" + H1 + "', 'n', 'Ada')");
+    device.close();
+    device = null;
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
         Statement statement = c.createStatement()) {
       statement.execute("UPDATE _fs_meta SET value = 3 WHERE key = 'layout'");
@@ -45,7 +68,7 @@ class LayoutThreeUpgradeTest extends ClientFixture {
   void openingKeepsEveryValueAndStoresTheListsAsJson() throws Exception {
     Map<String, Object> before = meta();
 
-    client = builder().open();
+    device = DeviceFixture.open(db());
 
     Map<String, Object> after = meta();
     assertThat(after.get("layout")).isEqualTo(LocalSchema.LAYOUT);
@@ -57,29 +80,29 @@ class LayoutThreeUpgradeTest extends ClientFixture {
     before.remove("own_writes");
     before.remove("server_urls");
     assertThat(after).containsAllEntriesOf(before);
-    assertThat(scalar("SELECT cursor FROM _fs_state")).isEqualTo(41L);
-    assertThat(pending("households", H1).fields.get("head_name").value).isEqualTo("Ada");
+    assertThat(device.scalar("SELECT cursor FROM _fs_state")).isEqualTo(41L);
+    assertThat(device.pendingValue("households", H1, "head_name")).isEqualTo("Ada");
 
-    SyncStatus status = client.status();
-    assertThat(status.cursor()).isEqualTo(41);
-    assertThat(status.lastSyncAt()).isEqualTo(Instant.ofEpochMilli(1700000000000L));
-    WorkerStatus worker = client.workerStatus();
-    assertThat(worker.lastError()).isEqualTo("offline");
-    assertThat(worker.serverSequence()).isEqualTo(44);
+    // Read as the app reads them; opening makes no network call.
+    try (FieldSyncClient client = FieldSyncClient.open(db())) {
+      SyncStatus status = client.status();
+      assertThat(status.cursor()).isEqualTo(41);
+      assertThat(status.lastSyncAt()).isEqualTo(Instant.ofEpochMilli(1700000000000L));
+      WorkerStatus worker = client.workerStatus();
+      assertThat(worker.lastError()).isEqualTo("offline");
+      assertThat(worker.serverSequence()).isEqualTo(44);
+    }
   }
 
   @Test
   void theUpgradedStateReadsBackTyped() throws Exception {
-    client = builder().open();
-    client.close();
-    client = null;
+    device = DeviceFixture.open(db());
+    device.close();
+    device = null;
 
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db())) {
-      var state = new io.fieldsync.client.internal.state.DeviceState(c);
-      assertThat(state.ownWrites())
-          .containsExactly(
-              new io.fieldsync.client.internal.state.WriteRange(3, 5),
-              new io.fieldsync.client.internal.state.WriteRange(9, 12));
+      var state = new DeviceState(c);
+      assertThat(state.ownWrites()).containsExactly(new WriteRange(3, 5), new WriteRange(9, 12));
       assertThat(state.servers())
           .containsExactly(URI.create("http://a.example:1"), URI.create("http://b.example:2"));
       assertThat(state.pullSince()).isEqualTo(40);

@@ -1,37 +1,50 @@
-package io.fieldsync.client;
+package io.fieldsync.client.internal.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.client.internal.outbox.Outbox;
+import io.fieldsync.client.internal.state.DeviceFixture;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Values;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-class OutboxTest extends ClientFixture {
+class OutboxTest {
+  private static final String H1 = DeviceFixture.H1;
+
+  @TempDir Path dir;
+  private DeviceFixture device;
 
   @BeforeEach
   void setUp() {
-    init();
+    device = DeviceFixture.create(dir.resolve("device.db"));
+  }
+
+  @AfterEach
+  void closeDevice() {
+    device.close();
   }
 
   @Test
   void insertThenDeleteOfANeverPushedRecordCancelsOut() throws Exception {
-    sql(
+    device.sql(
         "INSERT INTO households (id, region) VALUES ('" + H1 + "', 'n')",
         "UPDATE households SET region = 's'",
         "DELETE FROM households");
 
-    assertThat(pending("households", H1).cancelled()).isTrue();
+    assertThat(device.pending("households", H1).cancelled()).isTrue();
     assertThat(change("households", H1)).isNull();
   }
 
   @Test
   void insertThenUpdatesIsOneInsertWithEveryColumnAtItsLastValue() throws Exception {
-    sql(
+    device.sql(
         "INSERT INTO households (id, region, head_name) VALUES ('" + H1 + "', 'n', 'Ada')",
         "UPDATE households SET head_name = 'Grace'",
         "UPDATE households SET head_name = 'Hopper', active = 1");
@@ -48,7 +61,7 @@ class OutboxTest extends ClientFixture {
   @Test
   void repeatedUpdatesKeepTheLastValueWithItsLastHlc() throws Exception {
     pulledRow();
-    sql(
+    device.sql(
         "UPDATE households SET head_name = 'a'",
         "UPDATE households SET head_name = 'b', score = 2",
         "UPDATE households SET head_name = 'c'");
@@ -69,7 +82,7 @@ class OutboxTest extends ClientFixture {
   @Test
   void sumIncrementsAddUp() throws Exception {
     pulledRow();
-    sql(
+    device.sql(
         "UPDATE households SET visits = visits + 1",
         "UPDATE households SET visits = visits + 1",
         "UPDATE households SET visits = visits + 3");
@@ -82,7 +95,7 @@ class OutboxTest extends ClientFixture {
   @Test
   void unionAdditionsAndRemovalsComposeInOrder() throws Exception {
     pulledRow();
-    sql(
+    device.sql(
         "UPDATE households SET tags = '[\"x\",\"a\",\"b\"]'",
         "UPDATE households SET tags = '[\"x\",\"b\",\"c\"]'",
         "UPDATE households SET tags = '[\"b\",\"c\",\"a\"]'");
@@ -96,7 +109,7 @@ class OutboxTest extends ClientFixture {
   @Test
   void aDeleteAfterUpdatesIsOneDelete() throws Exception {
     pulledRow();
-    sql("UPDATE households SET head_name = 'x'", "DELETE FROM households");
+    device.sql("UPDATE households SET head_name = 'x'", "DELETE FROM households");
 
     Change change = change("households", H1);
     assertThat(change.getOp()).isEqualTo(Op.OP_DELETE);
@@ -106,30 +119,54 @@ class OutboxTest extends ClientFixture {
   @Test
   void baseSeqIsTheOldestBaseOfTheRecordsEdits() throws Exception {
     pulledRow();
-    sql("UPDATE _fs_state SET cursor = 7", "UPDATE households SET head_name = 'a'");
-    sql("UPDATE _fs_state SET cursor = 9", "UPDATE households SET score = 1.5");
+    device.sql("UPDATE _fs_state SET cursor = 7", "UPDATE households SET head_name = 'a'");
+    device.sql("UPDATE _fs_state SET cursor = 9", "UPDATE households SET score = 1.5");
 
     assertThat(change("households", H1).getBaseSeq()).isEqualTo(7);
   }
 
   @Test
   void batchEndKeepsEveryRowOfARecordInOneBatch() throws Exception {
-    sql(
+    device.sql(
         "INSERT INTO households (id, region) VALUES ('a', 'n')",
         "INSERT INTO households (id, region) VALUES ('b', 'n')",
         "UPDATE households SET region = 's' WHERE id = 'a'",
         "INSERT INTO households (id, region) VALUES ('c', 'n')");
 
-    try (Connection c = client.connection()) {
+    try (Connection c = device.connection()) {
       assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 2)).isEqualTo(3);
       assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 1)).isEqualTo(1);
       assertThat(Outbox.batchEnd(c, 2, 5)).isEqualTo(2);
     }
   }
 
+  @Test
+  void unionColumnsLogAddedAndRemovedElements() throws Exception {
+    device.sql(
+        "INSERT INTO households (id, region, tags) VALUES ('"
+            + H1
+            + "', 'n', '[\"a\",\"b\",1,true]')",
+        "UPDATE households SET tags = '[\"b\",\"c\",1,{\"k\":[2]},false]' WHERE id = '" + H1 + "'");
+
+    assertThat(device.log().get(1).get("extra"))
+        .isEqualTo("{\"tags\":{\"a\":[\"c\",{\"k\":[2]},false],\"r\":[\"a\",true]}}");
+    Outbox.Row row = readRows().get(1);
+    assertThat(row.added.get("tags")).containsExactly("\"c\"", "{\"k\":[2]}", "false");
+    assertThat(row.removed.get("tags")).containsExactly("\"a\"", "true");
+  }
+
+  @Test
+  void malformedJsonInAUnionColumnDoesNotFailTheWrite() throws Exception {
+    device.sql(
+        "INSERT INTO households (id, region, tags) VALUES ('" + H1 + "', 'n', 'not json')",
+        "UPDATE households SET tags = '[\"a\"]' WHERE id = '" + H1 + "'");
+
+    assertThat(readRows().get(1).added.get("tags")).containsExactly("\"a\"");
+  }
+
   /** A row as if pulled from the server: written with capture off, so nothing is pending. */
   private void pulledRow() throws Exception {
-    try (Connection c = client.connection()) {
+    try (Connection c = device.connection()) {
       c.setAutoCommit(false);
       c.createStatement().execute("UPDATE _fs_state SET capture = 0");
       c.createStatement()
@@ -143,7 +180,7 @@ class OutboxTest extends ClientFixture {
   }
 
   private Change change(String table, String id) throws Exception {
-    return pending(table, id).toChange(client.schema().table(table));
+    return device.pending(table, id).toChange(device.schema().table(table));
   }
 
   private static FieldChange field(Change change, String column) {
@@ -155,5 +192,11 @@ class OutboxTest extends ClientFixture {
 
   private static Object value(Change change, String column) {
     return Values.fromWire(field(change, column).getValue());
+  }
+
+  private List<Outbox.Row> readRows() throws Exception {
+    try (Connection c = device.connection()) {
+      return Outbox.read(c, "c.id <= ?1", Long.MAX_VALUE, null);
+    }
   }
 }

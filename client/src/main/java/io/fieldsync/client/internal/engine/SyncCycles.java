@@ -1,0 +1,204 @@
+package io.fieldsync.client.internal.engine;
+
+import io.fieldsync.SyncException;
+import io.fieldsync.client.ResyncResult;
+import io.fieldsync.client.SyncResult;
+import io.fieldsync.client.VerifyReport;
+import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.schema.Schema;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a client's cycles on its device database one at a time: sync, schema refresh, resync and
+ * verify each take the {@link CycleLock} (threads of the client queue, other clients and processes
+ * wait or give up), the first cycle of a client checks the server's schema, and a sync cycle keeps
+ * its result or error and tells the {@link Events} when it starts, ends or fails. Closing waits for
+ * a running cycle and closes the database.
+ *
+ * <p>Thread-safe.
+ */
+public final class SyncCycles {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncCycles.class);
+
+  /** What a cycle tells the client's listeners. */
+  public interface Events extends SyncEngine.Events {
+    void syncStarted();
+
+    void syncFinished(SyncResult result);
+
+    void syncFailed(SyncException error);
+  }
+
+  private final DeviceDatabase database;
+  private final SyncEngine engine;
+  private final SchemaRefresh schemaRefresh;
+  private final CycleLock cycle;
+  private final Clock clock;
+  private final Events events;
+  private volatile Schema schema;
+  private volatile boolean schemaChecked;
+  private volatile boolean closed;
+  private volatile SyncResult lastResult;
+  private volatile String lastError;
+
+  /**
+   * @param schemaChecked whether the schema was just downloaded (a new database), so the first
+   *     cycle need not check it
+   */
+  public SyncCycles(
+      DeviceDatabase database,
+      Schema schema,
+      SyncEngine engine,
+      SchemaRefresh schemaRefresh,
+      CycleLock cycle,
+      Clock clock,
+      Events events,
+      boolean schemaChecked) {
+    this.database = database;
+    this.schema = schema;
+    this.engine = engine;
+    this.schemaRefresh = schemaRefresh;
+    this.cycle = cycle;
+    this.clock = clock;
+    this.events = events;
+    this.schemaChecked = schemaChecked;
+  }
+
+  /** Push then pull (a resync first when one is due); stores when it finished. */
+  public SyncResult sync() {
+    return locked(this::syncLocked);
+  }
+
+  private SyncResult syncLocked() {
+    events.syncStarted();
+    try {
+      checkSchemaOnce();
+      SyncResult result = engine.cycleOrResync();
+      Instant now = clock.instant();
+      database.transaction(
+          c -> {
+            database.state().storeLastSyncAt(now);
+            return null;
+          });
+      lastResult = result;
+      lastError = null;
+      LOG.debug(
+          "sync of {} finished: pushed {}, rejected {}, pulled {}, cursor {}, {} ms",
+          database.path(),
+          result.pushed(),
+          result.rejected(),
+          result.pulled(),
+          result.cursor(),
+          result.duration().toMillis());
+      events.syncFinished(result);
+      return result;
+    } catch (SyncException e) {
+      lastError = e.getMessage();
+      LOG.debug(
+          "sync of {} failed (retriable: {}): {}",
+          database.path(),
+          e.isRetriable(),
+          e.getMessage());
+      events.syncFailed(e);
+      throw e;
+    }
+  }
+
+  /** Downloads the server's schema and migrates to a newer one; returns the schema in use. */
+  public Schema refreshSchema() {
+    return locked(
+        () -> {
+          refreshSchemaLocked();
+          return schema;
+        });
+  }
+
+  /** Rebuilds the device from a snapshot, continuing an interrupted one. */
+  public ResyncResult resync() {
+    return locked(
+        () -> {
+          checkSchemaOnce();
+          return engine.resync(
+              engine.snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
+        });
+  }
+
+  /** Syncs, then compares with the server and repairs the rows that differ. */
+  public VerifyReport verify() {
+    return locked(
+        () -> {
+          checkSchemaOnce();
+          return engine.verify();
+        });
+  }
+
+  private <T> T locked(Supplier<T> work) {
+    cycle.lock();
+    try {
+      ensureOpen();
+      return work.get();
+    } finally {
+      cycle.unlock();
+    }
+  }
+
+  private void checkSchemaOnce() {
+    if (!schemaChecked) {
+      refreshSchemaLocked();
+    }
+  }
+
+  private void refreshSchemaLocked() {
+    Schema local = schema;
+    Schema current = schemaRefresh.refresh(local);
+    if (current != local) {
+      schema = current;
+      engine.useSchema(current);
+    }
+    schemaChecked = true;
+  }
+
+  /** The schema the database follows. */
+  public Schema schema() {
+    return schema;
+  }
+
+  /** The last sync cycle's result, or null. */
+  public SyncResult lastResult() {
+    return lastResult;
+  }
+
+  /** The last sync cycle's error message, or null after a success. */
+  public String lastError() {
+    return lastError;
+  }
+
+  /**
+   * @throws IllegalStateException when the client is closed
+   */
+  public void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("client for " + database.path() + " is closed");
+    }
+  }
+
+  /** Waits for a running cycle, then closes the lock file, the engine and the database. */
+  public void close() {
+    cycle.local().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      cycle.close();
+      engine.close();
+      database.close();
+    } finally {
+      cycle.local().unlock();
+    }
+  }
+}
