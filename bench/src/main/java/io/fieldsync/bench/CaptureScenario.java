@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Capture overhead: what the device's capture triggers cost an application's inserts and updates,
@@ -82,20 +83,41 @@ final class CaptureScenario {
             }
           }
         }
-        double[][] insertSeconds = new double[CAPTURE_ROUNDS][5];
-        double[][] updateSeconds = new double[CAPTURE_ROUNDS][5];
-        // Two ablations of the device's own capture, on copies of its DDL: without the stash
-        // trigger (what INSERT OR REPLACE needs), and with the stamp's reads of _fs_state and of
-        // the log's last row replaced by constants. They say where the synced side's time goes.
+        double[][] insertSeconds = new double[CAPTURE_ROUNDS][7];
+        double[][] updateSeconds = new double[CAPTURE_ROUNDS][7];
+        // Ablations of the device's own capture, on copies of its DDL, one promise of the design
+        // taken out each: without the stash trigger (what INSERT OR REPLACE needs); with the
+        // stamp's reads of _fs_state and of the log's last row replaced by constants; with values
+        // logged by json_quote (reals at 15 digits, a blob fails the write) instead of exactly; and
+        // without the capture flag (the library's own writes would be logged). They say where the
+        // synced side's time goes.
         try (Connection noStash =
                 ablation(
                     synced,
                     server.dir.resolve("nostash.db"),
                     sql -> sql.contains("_stash\""),
-                    null);
+                    sql -> sql);
             Connection noClock =
-                ablation(synced, server.dir.resolve("noclock.db"), sql -> false, STAMP_SQL)) {
-          List<Connection> sides = List.of(plain, synced, floor, noStash, noClock);
+                ablation(
+                    synced,
+                    server.dir.resolve("noclock.db"),
+                    sql -> false,
+                    sql -> STAMP_SQL.matcher(sql).replaceAll("1, 'ablation', 0"));
+            Connection noExact =
+                ablation(
+                    synced,
+                    server.dir.resolve("noexact.db"),
+                    sql -> false,
+                    CaptureScenario::quoted);
+            Connection noFlag =
+                ablation(
+                    synced,
+                    server.dir.resolve("noflag.db"),
+                    sql -> false,
+                    sql ->
+                        sql.replace(" WHEN " + CAPTURE_FLAG + " AND ", " WHEN ")
+                            .replace(" WHEN " + CAPTURE_FLAG + " BEGIN ", " BEGIN "))) {
+          List<Connection> sides = List.of(plain, synced, floor, noStash, noClock, noExact, noFlag);
           int chunk = Math.max(1, rows / CAPTURE_ROUNDS);
           for (int round = 0; round < CAPTURE_ROUNDS; round++) {
             List<Dataset.Row> part =
@@ -145,7 +167,14 @@ final class CaptureScenario {
             null,
             floorUpdateOverhead);
         results.add("capture_update_overhead", "x plain", store, records, 1, ratio, updateOverhead);
-        String[] ablations = {"nostash", "noclock"};
+        Results.Target nearFloor = new Results.Target("<= 1.15", v -> v <= 1.15);
+        double insertVsFloor = medianRatio(insertSeconds, 1, 2);
+        double updateVsFloor = medianRatio(updateSeconds, 1, 2);
+        results.add(
+            "capture_insert_vs_floor", "x floor", store, records, 1, nearFloor, insertVsFloor);
+        results.add(
+            "capture_update_vs_floor", "x floor", store, records, 1, nearFloor, updateVsFloor);
+        String[] ablations = {"nostash", "noclock", "noexact", "noflag"};
         for (int i = 0; i < ablations.length; i++) {
           for (String op : List.of("insert", "update")) {
             results.add(
@@ -170,31 +199,66 @@ final class CaptureScenario {
             floorInsertOverhead,
             floorUpdateOverhead);
         log.printf(
-            "  capture ablations: without the stash trigger %.2fx and %.2fx, with a constant stamp"
-                + " %.2fx and %.2fx%n",
+            "  capture vs the floor trigger: inserts %.2fx, updates %.2fx%n",
+            insertVsFloor, updateVsFloor);
+        log.printf(
+            "  capture ablations (x plain, inserts and updates): without the stash trigger %.2fx"
+                + " and %.2fx, with a constant stamp %.2fx and %.2fx, values by json_quote %.2fx and"
+                + " %.2fx, without the capture flag %.2fx and %.2fx%n",
             medianRatio(insertSeconds, 3),
             medianRatio(updateSeconds, 3),
             medianRatio(insertSeconds, 4),
-            medianRatio(updateSeconds, 4));
+            medianRatio(updateSeconds, 4),
+            medianRatio(insertSeconds, 5),
+            medianRatio(updateSeconds, 5),
+            medianRatio(insertSeconds, 6),
+            medianRatio(updateSeconds, 6));
       }
     }
   }
 
-  /** How a capture trigger stamps a log row: its HLC, device and base sequence. */
-  static final String STAMP_SQL =
-      "max(coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1), 0) + 1,"
-          + " (SELECT hlc FROM _fs_state) + 1,"
-          + " CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) * 65536),"
-          + " (SELECT device FROM _fs_state), (SELECT cursor FROM _fs_state)";
+  /** How a capture trigger stamps a log row: its HLC, device (a literal) and base sequence. */
+  static final java.util.regex.Pattern STAMP_SQL =
+      java.util.regex.Pattern.compile(
+          java.util.regex.Pattern.quote(
+                  "max(coalesce((SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1), 0) + 1,"
+                      + " (SELECT hlc FROM _fs_state) + 1,"
+                      + " CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) * 65536),")
+              + " '[^']*', "
+              + java.util.regex.Pattern.quote("(SELECT cursor FROM _fs_state)"));
+
+  /** How a capture trigger tests the capture flag. */
+  static final String CAPTURE_FLAG = "(SELECT capture FROM _fs_state) = 1";
+
+  private static final java.util.regex.Pattern EXACT_TEXT =
+      java.util.regex.Pattern.compile(
+          "CASE WHEN typeof\\(((?:NEW|OLD|o)\\.\"\\w+\")\\) = 'blob' THEN json_quote\\(hex\\(\\1\\)\\)"
+              + " ELSE json_quote\\(\\1\\) END");
+  private static final java.util.regex.Pattern EXACT_VALUE =
+      java.util.regex.Pattern.compile(
+          "CASE typeof\\(((?:NEW|OLD|o)\\.\"\\w+\")\\) WHEN 'real' THEN CASE WHEN abs\\(\\1\\) <="
+              + " 1\\.7976931348623157e308 THEN printf\\('%!\\.17g', \\1\\) ELSE json_quote\\(\\1\\)"
+              + " END WHEN 'blob' THEN json_quote\\(hex\\(\\1\\)\\) ELSE json_quote\\(\\1\\) END");
+
+  /** A trigger's SQL with every value logged by plain {@code json_quote}. */
+  static String quoted(String sql) {
+    String text = EXACT_TEXT.matcher(sql).replaceAll("json_quote($1)");
+    return EXACT_VALUE.matcher(text).replaceAll("json_quote($1)");
+  }
 
   /**
    * A database with the synced device's tables, indexes and triggers, less those {@code drop} names
-   * and with {@code stamp} (when not null) replaced by constants, and a sync state with capture on.
+   * and with each statement passed through {@code rewrite}, and a sync state with capture on.
+   *
+   * @throws IllegalStateException when {@code rewrite} changes no trigger: the capture triggers
+   *     changed, and the ablation needs updating
    */
   private static Connection ablation(
-      Connection synced, Path file, Predicate<String> drop, String stamp) throws SQLException {
+      Connection synced, Path file, Predicate<String> drop, UnaryOperator<String> rewrite)
+      throws SQLException {
     List<String> ddl = new ArrayList<>();
-    boolean stamped = false;
+    boolean dropped = false;
+    boolean rewritten = false;
     try (Statement read = synced.createStatement();
         ResultSet rows =
             read.executeQuery(
@@ -203,18 +267,19 @@ final class CaptureScenario {
       while (rows.next()) {
         String sql = rows.getString(1);
         if (drop.test(sql)) {
+          dropped = true;
           continue;
         }
-        if (stamp != null && sql.contains(stamp)) {
-          sql = sql.replace(stamp, "1, 'ablation', 0");
-          stamped = true;
-        }
-        ddl.add(sql);
+        String changed = rewrite.apply(sql);
+        rewritten |= !changed.equals(sql);
+        ddl.add(changed);
       }
     }
-    if (stamp != null && !stamped) {
+    if (!dropped && !rewritten) {
       throw new IllegalStateException(
-          "the capture triggers no longer stamp rows with CaptureScenario.STAMP_SQL; update the ablation");
+          "the ablation "
+              + file.getFileName()
+              + " changes nothing in the capture triggers; update it");
     }
     Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
     try (Statement write = connection.createStatement()) {
@@ -241,9 +306,14 @@ final class CaptureScenario {
 
   /** The median over the rounds of the time of {@code side} over the time of the plain table. */
   static double medianRatio(double[][] seconds, int side) {
+    return medianRatio(seconds, side, 0);
+  }
+
+  /** The median over the rounds of the time of {@code side} over the time of {@code base}. */
+  static double medianRatio(double[][] seconds, int side, int base) {
     double[] ratios = new double[seconds.length];
     for (int i = 0; i < seconds.length; i++) {
-      ratios[i] = seconds[i][side] / seconds[i][0];
+      ratios[i] = seconds[i][side] / seconds[i][base];
     }
     Arrays.sort(ratios);
     int middle = ratios.length / 2;

@@ -33,9 +33,11 @@ final class ClientRunCommand implements Callable<Integer> {
 
   @Option(
       names = "--debounce",
-      defaultValue = "200ms",
+      defaultValue = "25ms",
       converter = Durations.class,
-      description = "Sync this long after a local write (default: ${DEFAULT-VALUE})")
+      description =
+          "Quiet time after a sync before a local write syncs again; a later write syncs at"
+              + " once (default: ${DEFAULT-VALUE})")
   Duration debounce;
 
   @Option(

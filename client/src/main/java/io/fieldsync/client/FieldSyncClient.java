@@ -49,6 +49,9 @@ public final class FieldSyncClient implements AutoCloseable {
   private final StatusReader statusReader;
   private volatile SyncWorker worker;
 
+  /** Commits of {@link #connection()}'s connections, which the worker syncs at once. */
+  final LocalCommits localCommits = new LocalCommits();
+
   FieldSyncClient(
       DeviceDatabase database,
       SyncCycles cycles,
@@ -108,7 +111,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public Connection connection() {
     ensureOpen();
-    return DeviceDatabase.connect(database.path(), false);
+    return localCommits.watch(DeviceDatabase.connect(database.path(), false));
   }
 
   /**
@@ -272,7 +275,7 @@ public final class FieldSyncClient implements AutoCloseable {
    * Settings for a {@link FieldSyncClient} and its worker. Defaults: the server URL and token
    * stored in the database, an {@link HttpTransport} with 10 s connect and 60 s request timeouts,
    * the system UTC clock, batch ids from a {@link SecureRandom}, 500 records per push batch, 1000
-   * per pull page; a worker with a 200 ms debounce, a 100 ms write poll, a 60 s interval, backoff
+   * per pull page; a worker with a 25 ms debounce, a 50 ms write poll, a 60 s interval, backoff
    * from 500 ms to 60 s, stuck after 10 minutes, the live channel on with a 30 s ping, and a random
    * jitter seed. Not thread-safe.
    */
@@ -289,8 +292,8 @@ public final class FieldSyncClient implements AutoCloseable {
     Duration requestTimeout = Duration.ofSeconds(60);
     Duration lockWait = Duration.ofSeconds(60);
     FaultInjector faults = FaultInjector.NONE;
-    Duration debounce = Duration.ofMillis(200);
-    Duration writePoll = Duration.ofMillis(100);
+    Duration debounce = Duration.ofMillis(25);
+    Duration writePoll = Duration.ofMillis(50);
     Duration syncInterval = Duration.ofSeconds(60);
     Duration minBackoff = Duration.ofMillis(500);
     Duration maxBackoff = Duration.ofSeconds(60);
@@ -397,15 +400,20 @@ public final class FieldSyncClient implements AutoCloseable {
     }
 
     /**
-     * How long after a local write the worker syncs (default 200 ms); more writes within it wait
-     * with it, at most 5 × debounce in all.
+     * The quiet time between a sync and the next one a local write asks for (default 25 ms): a
+     * write syncs at once when the last sync ended longer ago, else when this much has passed since
+     * it, together with every write made meanwhile.
      */
     public Builder debounce(Duration debounce) {
       this.debounce = debounce;
       return this;
     }
 
-    /** How often the worker looks for local writes from any connection (default 100 ms). */
+    /**
+     * How often the worker looks for writes from other connections and processes ({@code PRAGMA
+     * data_version}, default 50 ms); commits through {@link FieldSyncClient#connection()} wake it
+     * at once.
+     */
     public Builder writePoll(Duration writePoll) {
       this.writePoll = writePoll;
       return this;

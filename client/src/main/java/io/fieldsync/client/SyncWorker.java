@@ -10,6 +10,8 @@ import io.fieldsync.client.transport.LiveSocket;
 import io.fieldsync.client.transport.Transport;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,9 +29,14 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>at start;
- *   <li>a debounce after a local write from any connection: it polls the newest capture stamp (the
- *       log's last row, or {@code _fs_state.drained} once acks emptied the log; two indexed reads;
- *       the library's own pulls write with capture off and never move it);
+ *   <li>at once after a local write, or when a write comes within the {@link
+ *       FieldSyncClient.Builder#debounce debounce} after the last sync ended, that long after it,
+ *       with every write made meanwhile. Commits through {@link FieldSyncClient#connection()} wake
+ *       the worker from SQLite's commit hook; other connections and processes are found by polling
+ *       {@code PRAGMA data_version} every {@link FieldSyncClient.Builder#writePoll write poll}.
+ *       Either only says the file changed: the newest capture stamp (the log's last row, or {@code
+ *       _fs_state.drained} once acks emptied the log; the library's own pulls write with capture
+ *       off and never move it) says whether a local write did;
  *   <li>at once when the live channel pokes it with a sequence above its cursor;
  *   <li>every {@link FieldSyncClient.Builder#syncInterval} otherwise.
  * </ul>
@@ -53,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class SyncWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
 
+  /** How long after a commit hook the worker keeps looking for the commit to show. */
+  private static final Duration COMMIT_VISIBLE_WITHIN = Duration.ofMillis(10);
+
   /** Whether the worker runs. */
   public enum State {
     RUNNING,
@@ -68,10 +78,12 @@ public final class SyncWorker implements AutoCloseable {
   private final Object monitor = new Object();
   private final Thread thread;
   private final SyncListener progress;
+  private final Runnable commitSignal = this::committed;
 
-  // Guarded by monitor (written by the worker thread, pokes and close()).
+  // Guarded by monitor (written by the worker thread, pokes, commits and close()).
   private boolean running = true;
   private long pokedSequence;
+  private boolean committed;
   private LiveSocket liveSocket;
 
   // Read by status() from any thread.
@@ -106,7 +118,16 @@ public final class SyncWorker implements AutoCloseable {
 
   void start() {
     client.addListener(progress);
+    client.localCommits.subscribe(commitSignal);
     thread.start();
+  }
+
+  /** A watched connection committed: look for a capture now. Runs on the committing thread. */
+  private void committed() {
+    synchronized (monitor) {
+      committed = true;
+      monitor.notifyAll();
+    }
   }
 
   /** Adds a listener. Thread-safe. */
@@ -179,32 +200,45 @@ public final class SyncWorker implements AutoCloseable {
     Instant started = now();
     Instant dueAt = started; // sync at start
     String dueTrigger = "start";
-    Instant firstWriteAt = null;
+    Instant lastCycleEnd = null;
+    Instant recheckUntil = null;
     Instant nextPeriodicAt = started.plus(options.interval());
     Instant nextLiveAttemptAt = started;
     Instant nextPingAt = started.plus(options.livePing());
     int liveFailures = 0;
-    try (Connection watch = DeviceDatabase.connect(database, false)) {
+    try (Connection watch = DeviceDatabase.connect(database, false);
+        PreparedStatement dataVersion = watch.prepareStatement("PRAGMA data_version")) {
       DeviceState state = new DeviceState(watch);
+      long version = dataVersion(dataVersion);
       long writeMark = state.writeMark();
       pending = count(watch);
       cursor = state.cursor();
       while (isRunning()) {
         Instant now = now();
-        // Local writes from any connection.
-        long mark = state.writeMark();
-        if (mark != writeMark) {
-          writeMark = mark;
-          if (firstWriteAt == null) {
-            firstWriteAt = now;
+        // Local writes: a commit hook fires just before its commit is visible, so after one the
+        // worker looks again every millisecond for a short while.
+        if (takeCommitted()) {
+          recheckUntil = now.plus(COMMIT_VISIBLE_WITHIN);
+        }
+        long seen = dataVersion(dataVersion);
+        if (seen != version) {
+          version = seen;
+          long mark = state.writeMark();
+          if (mark != writeMark) {
+            writeMark = mark;
+            recheckUntil = null;
+            Instant at = now;
+            if (lastCycleEnd != null && lastCycleEnd.plus(options.debounce()).isAfter(now)) {
+              at = lastCycleEnd.plus(options.debounce());
+            }
+            if (dueAt == null || dueAt.isAfter(at)) {
+              dueAt = at;
+              dueTrigger = "write";
+            }
           }
-          Instant debounced = now.plus(options.debounce());
-          Instant latest = firstWriteAt.plus(options.debounce().multipliedBy(5));
-          Instant at = debounced.isAfter(latest) ? latest : debounced;
-          if (dueAt == null || dueAt.isAfter(at) || "write".equals(dueTrigger)) {
-            dueAt = at;
-            dueTrigger = "write";
-          }
+        }
+        if (recheckUntil != null && !now.isBefore(recheckUntil)) {
+          recheckUntil = null;
         }
         long poked;
         synchronized (monitor) {
@@ -232,7 +266,6 @@ public final class SyncWorker implements AutoCloseable {
           if (!online && !probe()) {
             continue; // probe() scheduled the next attempt
           }
-          firstWriteAt = null;
           dueAt = null;
           String fatalReason = cycle(trigger, watch);
           if (fatalReason != null) {
@@ -240,7 +273,8 @@ public final class SyncWorker implements AutoCloseable {
             fatal = true;
             break;
           }
-          nextPeriodicAt = now().plus(options.interval());
+          lastCycleEnd = now();
+          nextPeriodicAt = lastCycleEnd.plus(options.interval());
           continue;
         }
 
@@ -274,7 +308,7 @@ public final class SyncWorker implements AutoCloseable {
         }
 
         checkStuck(started);
-        Instant wake = now.plus(options.writePoll());
+        Instant wake = now.plus(recheckUntil != null ? Duration.ofMillis(1) : options.writePoll());
         for (Instant candidate : new Instant[] {dueAt, nextRetryAt, nextPeriodicAt}) {
           if (candidate != null && candidate.isBefore(wake)) {
             wake = candidate;
@@ -301,6 +335,7 @@ public final class SyncWorker implements AutoCloseable {
         }
       }
       client.removeListener(progress);
+      client.localCommits.unsubscribe(commitSignal);
       stopReason = reason;
       syncing = false;
       if (fatal) {
@@ -464,7 +499,7 @@ public final class SyncWorker implements AutoCloseable {
   private void sleepUntil(Instant wake) {
     long millis = Math.max(1, Duration.between(now(), wake).toMillis());
     synchronized (monitor) {
-      if (!running || pokedSequence > cursor) {
+      if (!running || pokedSequence > cursor || committed) {
         return;
       }
       try {
@@ -473,6 +508,22 @@ public final class SyncWorker implements AutoCloseable {
         Thread.currentThread().interrupt();
         running = false;
       }
+    }
+  }
+
+  private boolean takeCommitted() {
+    synchronized (monitor) {
+      boolean result = committed;
+      committed = false;
+      return result;
+    }
+  }
+
+  /** Changes whenever another connection or process commits to the file; cheap to read. */
+  private static long dataVersion(PreparedStatement dataVersion) throws SQLException {
+    try (ResultSet row = dataVersion.executeQuery()) {
+      row.next();
+      return row.getLong(1);
     }
   }
 

@@ -7,10 +7,10 @@ import java.util.Objects;
 /**
  * Settings of a {@link SyncWorker}, made by {@link FieldSyncClient.Builder}.
  *
- * @param debounce how long after a local write the worker syncs (more writes within it wait with
- *     it, at most 5 × debounce in all)
- * @param writePoll how often the worker looks for local writes ({@code _fs_changelog}'s
- *     AUTOINCREMENT counter, one indexed read) from any connection
+ * @param debounce the quiet time after a sync before a local write syncs again (a write later than
+ *     that syncs at once; writes within it wait for its end and go together)
+ * @param writePoll how often the worker looks for commits of other connections and processes
+ *     ({@code PRAGMA data_version}; commits through the library's connections wake it at once)
  * @param interval a sync this long after the last one even with no write and no poke (catches
  *     server changes when no live channel is up)
  * @param minBackoff the first retry delay after a failure

@@ -32,6 +32,13 @@ import java.util.function.Function;
  * log's last row and above {@code _fs_state.hlc}, which holds merged server HLCs and, via {@code
  * _fs_changelog_drained}, the stamp of the last row an ack removed; so stamps strictly increase for
  * as long as the database lives, while log ids increase only among the rows present.
+ *
+ * <p>What a capture reads costs more than what it computes: each scalar subquery opens a cursor.
+ * The device id is therefore written into the triggers as a literal ({@code _fs_state.device} is
+ * written once, when the database is made), which saves one of the four reads of {@code _fs_state}
+ * per captured row. The other reads stay in scalar subqueries of an {@code INSERT ... VALUES}: read
+ * once through {@code INSERT ... SELECT ... FROM _fs_state}, the log's last row makes SQLite stage
+ * every captured row through a temporary table, which costs more than the reads it saves.
  */
 public final class CaptureTriggers {
   /** SQLite caps function arguments (127 by default); JSON builders are chunked below it. */
@@ -65,9 +72,10 @@ public final class CaptureTriggers {
     return "\"_fs_" + table.name() + "_" + suffix + "\"";
   }
 
-  /** Every statement that (re)creates the capture triggers of a table. */
-  static List<String> create(Table table) {
+  /** Every statement that (re)creates the capture triggers of a table on device {@code device}. */
+  static List<String> create(Table table, String device) {
     List<String> result = new ArrayList<>(drop(table));
+    String stamp = stamp(device);
     String name = SqlText.identifier(table.name());
     String tbl = SqlText.literal(table.name());
     String key = SqlText.identifier(table.primaryKey().name());
@@ -135,7 +143,8 @@ public final class CaptureTriggers {
                     + "), "
                     + allValues(table, column -> "NEW." + SqlText.identifier(column.name()))
                     + ")",
-                replacementOrInsertExtra(table, stashed, fromStash, fromStashRow))
+                replacementOrInsertExtra(table, stashed, fromStash, fromStashRow),
+                stamp)
             + "DELETE FROM _fs_replaced WHERE tbl = "
             + tbl
             + " AND rid IS NEW."
@@ -169,7 +178,8 @@ public final class CaptureTriggers {
                   "NEW." + key,
                   "'U'",
                   changedValues(table, fromOld),
-                  changedExtra(table, fromOld))
+                  changedExtra(table, fromOld),
+                  stamp)
               + "END");
     }
 
@@ -188,8 +198,8 @@ public final class CaptureTriggers {
             + " IS NOT NEW."
             + key
             + " BEGIN "
-            + logDelete(table)
-            + logInsert(table, "NEW")
+            + logDelete(table, stamp)
+            + logInsert(table, "NEW", stamp)
             + "END");
 
     result.add(
@@ -200,7 +210,7 @@ public final class CaptureTriggers {
             + " WHEN "
             + CAPTURE_ON
             + " BEGIN "
-            + logDelete(table)
+            + logDelete(table, stamp)
             + "END");
     return result;
   }
@@ -209,7 +219,8 @@ public final class CaptureTriggers {
    * One statement appending a log row. It is an INSERT of VALUES because an INSERT whose SELECT
    * reads the log would be staged through a temporary table by SQLite.
    */
-  private static String append(Table table, String rid, String op, String vals, String extra) {
+  private static String append(
+      Table table, String rid, String op, String vals, String extra, String stamp) {
     return "INSERT INTO _fs_changelog (tbl, rid, op, vals, extra, hlc, device, base) VALUES ("
         + SqlText.literal(table.name())
         + ", "
@@ -221,17 +232,23 @@ public final class CaptureTriggers {
         + ", "
         + extra
         + ", "
-        + NEXT_HLC
-        + ", (SELECT device FROM _fs_state), (SELECT cursor FROM _fs_state)); ";
+        + stamp
+        + "); ";
   }
 
-  private static String logInsert(Table table, String row) {
+  /** The HLC, device and base sequence of a log row written on {@code device}. */
+  static String stamp(String device) {
+    return NEXT_HLC + ", " + SqlText.literal(device) + ", (SELECT cursor FROM _fs_state)";
+  }
+
+  private static String logInsert(Table table, String row, String stamp) {
     return append(
         table,
         row + "." + SqlText.identifier(table.primaryKey().name()),
         "'I'",
         allValues(table, column -> row + "." + SqlText.identifier(column.name())),
-        insertExtra(table, row));
+        insertExtra(table, row),
+        stamp);
   }
 
   private static String replacementOrInsertExtra(
@@ -265,9 +282,14 @@ public final class CaptureTriggers {
     return deltas.isEmpty() ? "NULL" : jsonObject(deltas);
   }
 
-  private static String logDelete(Table table) {
+  private static String logDelete(Table table, String stamp) {
     return append(
-        table, "OLD." + SqlText.identifier(table.primaryKey().name()), "'D'", "NULL", "NULL");
+        table,
+        "OLD." + SqlText.identifier(table.primaryKey().name()),
+        "'D'",
+        "NULL",
+        "NULL",
+        stamp);
   }
 
   /**

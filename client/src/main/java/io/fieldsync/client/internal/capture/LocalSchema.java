@@ -21,9 +21,10 @@ public final class LocalSchema {
 
   /**
    * The layout version of the internal tables and triggers, kept in {@code _fs_meta}. Layout 4
-   * stores the own-write ranges and the server list as JSON.
+   * stores the own-write ranges and the server list as JSON; layout 5 writes the device id into the
+   * capture triggers.
    */
-  public static final long LAYOUT = 4;
+  public static final long LAYOUT = 5;
 
   static final String CHANGELOG_DDL =
       "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid"
@@ -99,19 +100,26 @@ public final class LocalSchema {
     result.add("DROP TABLE _fs_changelog_layout1");
     result.addAll(CHANGELOG_EXTRAS);
     result.add(REPLACED_TRIGGER);
-    // The capture triggers come back with the layout-2 step, which always follows this one.
+    // The capture triggers come back with the layout-4 step, which always follows this one.
     return result;
   }
 
   /**
-   * Brings a database of layout 2 to layout 3: the log loses its index by record id, and the
-   * capture triggers are made again (the stash trigger tests the capture flag first).
+   * Brings a database of layout 2 to layout 3: the log loses its index by record id (the capture
+   * triggers, whose stash trigger now tests the capture flag first, come with the layout-4 step).
    */
-  static List<String> upgradeFromLayout2(Schema schema) {
+  static List<String> upgradeFromLayout2() {
+    return List.of("DROP INDEX IF EXISTS _fs_changelog_rid");
+  }
+
+  /**
+   * Brings a database of layout 4 or older to layout 5: the capture triggers are made again, with
+   * the device id written into them. Pending log rows are untouched.
+   */
+  static List<String> upgradeFromLayout4(Schema schema, String device) {
     List<String> result = new ArrayList<>();
-    result.add("DROP INDEX IF EXISTS _fs_changelog_rid");
     for (Table table : schema.tables().values()) {
-      result.addAll(CaptureTriggers.create(table));
+      result.addAll(CaptureTriggers.create(table, device));
     }
     return result;
   }
@@ -144,14 +152,14 @@ public final class LocalSchema {
     return sql.toString();
   }
 
-  /** Every statement that creates the local tables and triggers of a schema. */
-  static List<String> create(Schema schema) {
+  /** Every statement that creates the local tables and triggers of a schema on a device. */
+  static List<String> create(Schema schema, String device) {
     List<String> result = new ArrayList<>(INTERNAL_DDL);
     for (Table table : schema.tables().values()) {
       result.add(createTable(table));
     }
     for (Table table : schema.tables().values()) {
-      result.addAll(CaptureTriggers.create(table));
+      result.addAll(CaptureTriggers.create(table, device));
     }
     return result;
   }

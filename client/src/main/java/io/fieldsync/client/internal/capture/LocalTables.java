@@ -36,7 +36,7 @@ public final class LocalTables {
     database.useWriteAheadLog();
     database.transaction(
         c -> {
-          new Jdbc(c).executeAll(LocalSchema.create(schema));
+          new Jdbc(c).executeAll(LocalSchema.create(schema, device));
           DeviceState state = database.state();
           state.create(device, serverHlc);
           state.storeIdentity(servers, token, tenant);
@@ -59,7 +59,10 @@ public final class LocalTables {
             jdbc.executeAll(LocalSchema.upgradeFromLayout1(schema));
           }
           if (version < 3) {
-            jdbc.executeAll(LocalSchema.upgradeFromLayout2(schema));
+            jdbc.executeAll(LocalSchema.upgradeFromLayout2());
+          }
+          if (version < 5) {
+            jdbc.executeAll(LocalSchema.upgradeFromLayout4(schema, database.state().device()));
           }
           database.state().convertTextListsToJson();
           database.state().storeLayout(LocalSchema.LAYOUT);
@@ -114,12 +117,14 @@ public final class LocalTables {
     for (Table table : from.tables().values()) {
       statements.addAll(CaptureTriggers.drop(table));
     }
-    for (Table table : to.tables().values()) {
-      statements.addAll(CaptureTriggers.create(table));
-    }
     database.transaction(
         c -> {
-          new Jdbc(c).executeAll(statements);
+          List<String> all = new ArrayList<>(statements);
+          String device = database.state().device();
+          for (Table table : to.tables().values()) {
+            all.addAll(CaptureTriggers.create(table, device));
+          }
+          new Jdbc(c).executeAll(all);
           database.state().storeSchema(def, to.version());
           return null;
         });
