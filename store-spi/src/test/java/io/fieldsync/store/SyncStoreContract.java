@@ -220,6 +220,10 @@ public abstract class SyncStoreContract {
     assertThat(store.currentSequence(TENANT)).isEqualTo(1);
     assertThat(store.pull(TENANT, 0, 100).records()).hasSize(1);
     assertThat(saveHousehold(TENANT, 3, "east")).isEqualTo(2);
+    // The failed write's queued rows must not reach the next write on the same connection.
+    assertThat(store.pull(TENANT, 0, 100).records())
+        .extracting(StoredRecord::id)
+        .containsExactly(uuid(1), uuid(3));
   }
 
   @Test

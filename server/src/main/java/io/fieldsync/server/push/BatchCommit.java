@@ -84,9 +84,9 @@ final class BatchCommit {
     for (PreparedChange change : prepared) {
       Decision decision =
           change.isAccepted() ? decisions[change.index] : Decision.rejected(change.rejection);
-      ChangeResult result = result(change, decision);
-      if (decision.status() != ChangeStatus.APPLIED || result.hasServerRecord()) {
-        response.addResults(result); // `applied` counts the others: no bytes for "as sent"
+      if (decision.status() != ChangeStatus.APPLIED || carriesRecord(change, decision)) {
+        // `applied` counts the others: no bytes (and no result built) for "as sent"
+        response.addResults(result(change, decision));
       }
       switch (decision.status()) {
         case APPLIED -> applied++;
@@ -107,6 +107,13 @@ final class BatchCommit {
         .setSequence(set.transaction.sequence())
         .setServerHlc(clock.now())
         .build();
+  }
+
+  /** Whether the change's result carries the server's record (see {@link #result}). */
+  private boolean carriesRecord(PreparedChange change, Decision decision) {
+    return decision.includeRecord()
+        && change.id != null
+        && set.loaded(change.table, change.id) != null;
   }
 
   private ChangeResult result(PreparedChange change, Decision decision) {

@@ -32,6 +32,16 @@ public interface Dialect {
   /** The type of a binary column: {@code BLOB} or {@code BYTEA}. */
   String blobType();
 
+  /**
+   * Whether a lookup of records by id takes the ids as one array argument, each found by its own
+   * probe of the primary key ({@code unnest} joined laterally), instead of an {@code IN} list of
+   * placeholders. The lateral probes keep the plan of a prepared lookup right whatever the tables'
+   * statistics said when it was planned.
+   */
+  default boolean looksUpIdsByArray() {
+    return false;
+  }
+
   /** The type of a 64-bit integer column. */
   default String bigintType() {
     return "BIGINT";

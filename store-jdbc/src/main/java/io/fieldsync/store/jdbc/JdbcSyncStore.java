@@ -43,6 +43,12 @@ public abstract class JdbcSyncStore implements SyncStore {
   private final CommitListeners commitListeners = new CommitListeners();
   private volatile Schema schema;
 
+  /**
+   * The prepared statements of the writer connection, kept between transactions when the backend
+   * {@link #keepsWriterStatements keeps them}; touched only by the transaction holding the writer.
+   */
+  private StatementBatches writerStatements;
+
   protected JdbcSyncStore(Dialect dialect) {
     this.dialect = dialect;
     this.transactions = new JdbcTransactions(this, dialect);
@@ -66,6 +72,15 @@ public abstract class JdbcSyncStore implements SyncStore {
 
   /** Where the store lives, for messages (a file, a database URL without password). */
   protected abstract String location();
+
+  /**
+   * Whether the writer connection outlives its transactions and serves one at a time (SQLite's
+   * single writer), so the statements a push prepares are kept for the next one instead of being
+   * prepared again. A pooled connection's statements end with its lease.
+   */
+  protected boolean keepsWriterStatements() {
+    return false;
+  }
 
   @Override
   public String name() {
@@ -109,14 +124,15 @@ public abstract class JdbcSyncStore implements SyncStore {
     Schema current = schema();
     Connection connection = transactions.writer();
     boolean broken = false;
+    StatementBatches statements = null;
     try {
       dialect.beginWrite(connection);
-      JdbcWriteTransaction transaction = null;
+      statements = statementsOf(connection);
       try {
         long sequence = dialect.lockSequence(connection, tenant);
-        transaction =
+        JdbcWriteTransaction transaction =
             new JdbcWriteTransaction(
-                transactions, recordRows, connection, current, tenant, sequence);
+                transactions, recordRows, statements, current, tenant, sequence);
         T result = work.run(transaction);
         transaction.finish();
         long committed = transaction.sequence();
@@ -136,16 +152,51 @@ public abstract class JdbcSyncStore implements SyncStore {
           e.addSuppressed(rollback);
         }
         throw e;
-      } finally {
-        if (transaction != null) {
-          transaction.close();
-        }
       }
     } catch (SQLException e) {
       throw transactions.failure("writing for tenant '" + tenant + "'", e);
     } finally {
+      broken = !release(statements, broken);
       transactions.releaseWriter(connection, broken);
     }
+  }
+
+  /** The writer's statements: kept from its last transaction, or new for this one. */
+  private StatementBatches statementsOf(Connection connection) {
+    if (!keepsWriterStatements()) {
+      return new StatementBatches(connection);
+    }
+    if (writerStatements != null && writerStatements.connection() != connection) {
+      writerStatements.close();
+      writerStatements = null;
+    }
+    if (writerStatements == null) {
+      writerStatements = new StatementBatches(connection);
+    }
+    return writerStatements;
+  }
+
+  /**
+   * Ends a transaction's use of its statements: kept ones drop their unflushed rows, others (and
+   * those of a broken connection) close. Returns whether the connection may be used again.
+   */
+  private boolean release(StatementBatches statements, boolean broken) {
+    if (statements == null) {
+      return !broken;
+    }
+    if (statements == writerStatements && !broken) {
+      try {
+        statements.reset();
+        return true;
+      } catch (SQLException e) {
+        broken = true;
+      }
+    }
+    statements.close();
+    if (statements == writerStatements) {
+      writerStatements = null;
+    }
+    return !broken;
   }
 
   /**

@@ -22,8 +22,8 @@ import java.util.Optional;
 
 /**
  * One write transaction over JDBC, on a connection whose transaction has begun and whose tenant's
- * sequence row is locked ({@link JdbcSyncStore#write}). Writes are queued as JDBC batches ({@link
- * StatementBatches}) and flushed before any read and at commit. Not thread-safe.
+ * sequence row is locked ({@link JdbcSyncStore#write}). Writes are queued as JDBC batches on the
+ * connection's {@link StatementBatches} and flushed before any read and at commit. Not thread-safe.
  */
 final class JdbcWriteTransaction implements WriteTransaction {
   private static final String RECORDS_TARGET = "_fs_records";
@@ -49,15 +49,15 @@ final class JdbcWriteTransaction implements WriteTransaction {
   JdbcWriteTransaction(
       JdbcTransactions transactions,
       RecordRows recordRows,
-      Connection connection,
+      StatementBatches batches,
       Schema schema,
       String tenant,
       long sequence) {
     this.transactions = transactions;
     this.dialect = transactions.dialect();
     this.recordRows = recordRows;
-    this.connection = connection;
-    this.batches = new StatementBatches(connection);
+    this.connection = batches.connection();
+    this.batches = batches;
     this.schema = schema;
     this.tenant = tenant;
     this.committedSequence = sequence;
@@ -298,10 +298,5 @@ final class JdbcWriteTransaction implements WriteTransaction {
       update.setString(2, tenant);
       update.executeUpdate();
     }
-  }
-
-  /** Closes the transaction's statements. */
-  void close() {
-    batches.close();
   }
 }

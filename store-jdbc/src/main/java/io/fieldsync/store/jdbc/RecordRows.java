@@ -109,16 +109,38 @@ final class RecordRows {
     Map<String, StoredRecord> result = new LinkedHashMap<>();
     List<String> unique = new ArrayList<>(new LinkedHashSet<>(ids));
     List<Column> columns = table.dataColumns();
+    if (dialect.looksUpIdsByArray()) {
+      String sql = arrayLoadSql(table, columns);
+      PreparedStatement statement =
+          statements == null ? connection.prepareStatement(sql) : statements.prepare(sql);
+      try {
+        statement.setArray(1, connection.createArrayOf("text", unique.toArray()));
+        statement.setString(2, tenant);
+        statement.setString(3, table.name());
+        try (ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            StoredRecord record = read(rows, table, columns);
+            result.put(record.id(), record);
+          }
+        }
+      } finally {
+        if (statements == null) {
+          statement.close();
+        }
+      }
+      return result;
+    }
     for (int start = 0; start < unique.size(); start += IN_CHUNK) {
       List<String> chunk = unique.subList(start, Math.min(unique.size(), start + IN_CHUNK));
-      String sql = loadSql(table, columns, chunk.size());
+      int slots = slots(chunk.size());
+      String sql = loadSql(table, columns, slots);
       PreparedStatement statement =
           statements == null ? connection.prepareStatement(sql) : statements.prepare(sql);
       try {
         statement.setString(1, tenant);
         statement.setString(2, table.name());
-        for (int i = 0; i < chunk.size(); i++) {
-          statement.setString(3 + i, chunk.get(i));
+        for (int i = 0; i < slots; i++) {
+          statement.setString(3 + i, chunk.get(Math.min(i, chunk.size() - 1)));
         }
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
@@ -135,6 +157,15 @@ final class RecordRows {
     return result;
   }
 
+  /**
+   * The placeholders of a lookup of {@code ids} ids: the next power of two, at most {@value
+   * #IN_CHUNK}, the spare ones bound to the last id again. A kept statement cache then holds a few
+   * lookups per table instead of one per batch size.
+   */
+  static int slots(int ids) {
+    return Math.min(IN_CHUNK, Integer.highestOneBit(Math.max(1, ids) * 2 - 1));
+  }
+
   private String loadSql(Table table, List<Column> columns, int idCount) {
     StringBuilder sql =
         joinedSelect(table, columns).append(" WHERE r.tenant = ? AND r.tbl = ? AND r.rid IN (");
@@ -142,6 +173,28 @@ final class RecordRows {
       sql.append(i == 0 ? "?" : ", ?");
     }
     return sql.append(')').toString();
+  }
+
+  /**
+   * The lookup of {@link Dialect#looksUpIdsByArray}: the ids as an array, then tenant and table;
+   * {@code OFFSET 0} keeps each lateral subquery a probe per id.
+   */
+  private String arrayLoadSql(Table table, List<Column> columns) {
+    StringBuilder sql =
+        new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
+    for (Column column : columns) {
+      sql.append(", t.").append(dialect.quote(column.name()));
+    }
+    return sql.append(" FROM unnest(?) AS k(rid) JOIN LATERAL (SELECT * FROM _fs_records")
+        .append(" WHERE tenant = ? AND tbl = ? AND rid = k.rid OFFSET 0) r ON true")
+        .append(" LEFT JOIN LATERAL (SELECT * FROM ")
+        .append(dialect.quote(table.name()))
+        .append(" u WHERE u._tenant = r.tenant AND u.")
+        .append(dialect.quote(table.primaryKey().name()))
+        .append(" = ")
+        .append(dialect.keyFromText("r.rid", table.primaryKey().type()))
+        .append(" OFFSET 0) t ON true")
+        .toString();
   }
 
   /** The last values of a deleted record, as {@code _fs_records.tombstone} keeps them. */

@@ -8,10 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The prepared statements of one write transaction: each SQL text is prepared once and reused, and
+ * The prepared statements of a write connection: each SQL text is prepared once and reused, and
  * writes are queued as JDBC batches per target table, run by {@link #flush} (before any read and at
  * commit). Writes to one target keep their order: queueing on another statement of the same target
- * runs the batch queued before it first. Not thread-safe.
+ * runs the batch queued before it first. Lives for one transaction, or across the transactions of a
+ * connection that outlives them ({@link #reset} between them). Not thread-safe.
  */
 final class StatementBatches {
   private final Connection connection;
@@ -56,6 +57,22 @@ final class StatementBatches {
       executeBatch(statement);
     }
     pending.clear();
+  }
+
+  /**
+   * Drops the rows queued and not flushed (a transaction that rolled back) and keeps the statements
+   * prepared for the connection's next transaction.
+   */
+  void reset() throws SQLException {
+    for (PreparedStatement statement : pending.values()) {
+      statement.clearBatch();
+    }
+    pending.clear();
+  }
+
+  /** The connection whose statements these are. */
+  Connection connection() {
+    return connection;
   }
 
   /** Closes every statement; queued rows that were not flushed are dropped. */

@@ -57,9 +57,14 @@ final class SqliteDialect implements Dialect {
     return "INTEGER";
   }
 
+  /**
+   * A plain rowid alias: a new row gets the largest id plus one. {@code AUTOINCREMENT} would add a
+   * write to {@code sqlite_sequence} for every inserted row (every journal entry of a push) only to
+   * keep ids of deleted rows from coming back, and journal and review rows are never deleted.
+   */
   @Override
   public String autoIdColumn() {
-    return "id INTEGER PRIMARY KEY AUTOINCREMENT";
+    return "id INTEGER PRIMARY KEY";
   }
 
   @Override

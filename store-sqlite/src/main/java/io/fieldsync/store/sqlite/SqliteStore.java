@@ -95,6 +95,12 @@ public final class SqliteStore extends JdbcSyncStore {
     return file.toString();
   }
 
+  /** The one writer connection lives until the store closes and serves one write at a time. */
+  @Override
+  protected boolean keepsWriterStatements() {
+    return true;
+  }
+
   @Override
   protected Connection acquireWriter() throws SQLException {
     try {
