@@ -3,6 +3,7 @@ package io.fieldsync.cli;
 import io.fieldsync.SyncException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,16 +16,18 @@ import picocli.CommandLine.Model.UsageMessageSpec;
     name = "fieldsync",
     mixinStandardHelpOptions = true,
     versionProvider = FieldSyncCommand.Version.class,
-    description = "Offline-first sync: SQLite devices reconciled with a central server.",
-    subcommands = {
-      ServerCommand.class,
-      ClientCommand.class,
-      TokenCommand.class,
-      ReviewCommand.class,
-      DemoCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Offline-first sync: SQLite devices reconciled with a central server.")
 public final class FieldSyncCommand implements Runnable {
+  /** The subcommands, in the order the usage help lists them. */
+  private static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          ServerCommand.class,
+          ClientCommand.class,
+          TokenCommand.class,
+          ReviewCommand.class,
+          DemoCommand.class,
+          CommandLine.HelpCommand.class);
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -48,7 +51,7 @@ public final class FieldSyncCommand implements Runnable {
    * @return the exit code: 0 ok, 1 failed, 2 bad usage
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = new CommandLine(new FieldSyncCommand());
+    CommandLine commandLine = commandLine(args);
     commandLine
         .getHelpSectionMap()
         .put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, FieldSyncCommand::commandsWithBench);
@@ -64,6 +67,31 @@ public final class FieldSyncCommand implements Runnable {
           return 1;
         });
     return commandLine.execute(args);
+  }
+
+  /**
+   * The command line for {@code args}, with only the subcommand they name when they name one (other
+   * than {@code help}): picocli reads every registered command's annotations by reflection, and its
+   * classes cannot come from the class-data-sharing archive (they are compiled for Java 5), so
+   * building the whole tree costs every short command such as {@code fieldsync client status} a
+   * noticeable part of its start. Anything else (no arguments, an option, {@code help}, a misspelt
+   * name) gets every subcommand, for the usage help and its suggestions.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine commandLine = new CommandLine(new FieldSyncCommand());
+    String first = args.length > 0 ? args[0] : "";
+    Class<?> named =
+        SUBCOMMANDS.stream()
+            .filter(command -> !command.equals(CommandLine.HelpCommand.class))
+            .filter(command -> command.getAnnotation(Command.class).name().equals(first))
+            .findFirst()
+            .orElse(null);
+    if (named != null) {
+      commandLine.addSubcommand(named);
+    } else {
+      SUBCOMMANDS.forEach(commandLine::addSubcommand);
+    }
+    return commandLine;
   }
 
   /**
