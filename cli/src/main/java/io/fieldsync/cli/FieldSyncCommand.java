@@ -70,28 +70,39 @@ public final class FieldSyncCommand implements Runnable {
   }
 
   /**
-   * The command line for {@code args}, with only the subcommand they name when they name one (other
-   * than {@code help}): picocli reads every registered command's annotations by reflection, and its
-   * classes cannot come from the class-data-sharing archive (they are compiled for Java 5), so
-   * building the whole tree costs every short command such as {@code fieldsync client status} a
-   * noticeable part of its start. Anything else (no arguments, an option, {@code help}, a misspelt
-   * name) gets every subcommand, for the usage help and its suggestions.
+   * The command line for {@code args}, with only the subcommands they name where they name one
+   * (other than {@code help}): picocli reads every registered command's annotations by reflection,
+   * and its classes cannot come from the class-data-sharing archive (they are compiled for Java 5),
+   * so building the whole tree costs a short command such as {@code fieldsync client status} a good
+   * part of its start. Where the arguments name none (no arguments, an option, {@code help}, a
+   * misspelt name) that level gets every subcommand, for the usage help and its suggestions.
    */
   static CommandLine commandLine(String... args) {
-    CommandLine commandLine = new CommandLine(new FieldSyncCommand());
-    String first = args.length > 0 ? args[0] : "";
+    CommandLine root = new CommandLine(new FieldSyncCommand());
+    addSubcommands(root, SUBCOMMANDS, args, 0);
+    return root;
+  }
+
+  /** The subcommands of commands whose own subcommands are registered here rather than declared. */
+  private static List<Class<?>> subcommandsOf(Class<?> command) {
+    return command.equals(ClientCommand.class) ? ClientCommand.SUBCOMMANDS : List.of();
+  }
+
+  private static void addSubcommands(
+      CommandLine parent, List<Class<?>> subcommands, String[] args, int position) {
+    String word = position < args.length ? args[position] : "";
     Class<?> named =
-        SUBCOMMANDS.stream()
+        subcommands.stream()
             .filter(command -> !command.equals(CommandLine.HelpCommand.class))
-            .filter(command -> command.getAnnotation(Command.class).name().equals(first))
+            .filter(command -> command.getAnnotation(Command.class).name().equals(word))
             .findFirst()
             .orElse(null);
-    if (named != null) {
-      commandLine.addSubcommand(named);
-    } else {
-      SUBCOMMANDS.forEach(commandLine::addSubcommand);
+    for (Class<?> command : named != null ? List.<Class<?>>of(named) : subcommands) {
+      parent.addSubcommand(command);
+      CommandLine child = parent.getSubcommands().get(command.getAnnotation(Command.class).name());
+      addSubcommands(
+          child, subcommandsOf(command), named != null ? args : new String[0], position + 1);
     }
-    return commandLine;
   }
 
   /**

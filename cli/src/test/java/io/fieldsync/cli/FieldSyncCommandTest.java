@@ -3,13 +3,15 @@ package io.fieldsync.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** The command tree: built for the named subcommand only, complete wherever it is shown whole. */
 class FieldSyncCommandTest {
   @Test
   void aNamedSubcommandIsTheOnlyOneBuilt() {
-    assertThat(FieldSyncCommand.commandLine("client", "status", "--db", "x.db").getSubcommands())
-        .containsOnlyKeys("client");
+    CommandLine status = FieldSyncCommand.commandLine("client", "status", "--db", "x.db");
+    assertThat(status.getSubcommands()).containsOnlyKeys("client");
+    assertThat(status.getSubcommands().get("client").getSubcommands()).containsOnlyKeys("status");
     assertThat(FieldSyncCommand.commandLine("server", "--port", "0").getSubcommands())
         .containsOnlyKeys("server");
   }
@@ -21,6 +23,16 @@ class FieldSyncCommandTest {
       assertThat(FieldSyncCommand.commandLine(args).getSubcommands().keySet())
           .as(String.join(" ", args))
           .containsExactly("server", "client", "token", "review", "demo", "help");
+    }
+    for (String[] args : new String[][] {{"client"}, {"client", "--help"}, {"help", "client"}}) {
+      assertThat(
+              FieldSyncCommand.commandLine(args)
+                  .getSubcommands()
+                  .get("client")
+                  .getSubcommands()
+                  .keySet())
+          .as(String.join(" ", args))
+          .containsExactly("init", "sync", "status", "run", "resync", "verify");
     }
   }
 
