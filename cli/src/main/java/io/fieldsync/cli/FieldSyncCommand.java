@@ -36,7 +36,29 @@ public final class FieldSyncCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    int exitCode = execute(args);
+    endHttpClientSelectors();
+    System.exit(exitCode);
+  }
+
+  /**
+   * Ends the selector threads of the JDK's HTTP clients before the JVM exits. JDK 17's {@code
+   * HttpClient} has no close, its selector thread waits in native code, and the JVM's exit waits up
+   * to 300 ms for threads in native code; interrupted, the selector thread closes its connections
+   * and ends at once. A thread named otherwise by another JDK is simply waited for as before.
+   */
+  private static void endHttpClientSelectors() {
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().matches("HttpClient-\\d+-SelectorManager")) {
+        thread.interrupt();
+        try {
+          thread.join(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   /** Runs the command and returns its exit code: 0 ok, 1 failed, 2 bad usage. */
