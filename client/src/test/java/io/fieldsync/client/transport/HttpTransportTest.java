@@ -141,7 +141,7 @@ class HttpTransportTest {
       answer.start();
       URI https = URI.create("https://127.0.0.1:" + plainServer.getLocalPort());
       HttpTransport transport =
-          new HttpTransport(https, "tok", Duration.ofSeconds(5), Duration.ofSeconds(5));
+          new HttpTransport(https, "tok", Duration.ofSeconds(30), Duration.ofSeconds(30));
 
       // The JDK's TLS handshake runs and fails on a server that answers in plain HTTP.
       assertThatThrownBy(transport::schema)
