@@ -18,16 +18,21 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "client",
     mixinStandardHelpOptions = true,
-    description = "A field device's local database.",
-    subcommands = {
-      ClientCommand.Init.class,
-      ClientCommand.Sync.class,
-      ClientCommand.Status.class,
-      ClientRunCommand.class,
-      ClientResyncCommand.class,
-      ClientVerifyCommand.class
-    })
+    description = "A field device's local database.")
 final class ClientCommand implements Runnable {
+  /**
+   * The subcommands, in the order the usage help lists them; {@link FieldSyncCommand#commandLine}
+   * registers them.
+   */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          ClientCommand.Init.class,
+          ClientCommand.Sync.class,
+          ClientCommand.Status.class,
+          ClientRunCommand.class,
+          ClientResyncCommand.class,
+          ClientVerifyCommand.class);
+
   @Spec CommandSpec spec;
 
   @Override

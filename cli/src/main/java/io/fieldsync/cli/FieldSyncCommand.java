@@ -3,6 +3,7 @@ package io.fieldsync.cli;
 import io.fieldsync.SyncException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,16 +16,18 @@ import picocli.CommandLine.Model.UsageMessageSpec;
     name = "fieldsync",
     mixinStandardHelpOptions = true,
     versionProvider = FieldSyncCommand.Version.class,
-    description = "Offline-first sync: SQLite devices reconciled with a central server.",
-    subcommands = {
-      ServerCommand.class,
-      ClientCommand.class,
-      TokenCommand.class,
-      ReviewCommand.class,
-      DemoCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Offline-first sync: SQLite devices reconciled with a central server.")
 public final class FieldSyncCommand implements Runnable {
+  /** The subcommands, in the order the usage help lists them. */
+  private static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          ServerCommand.class,
+          ClientCommand.class,
+          TokenCommand.class,
+          ReviewCommand.class,
+          DemoCommand.class,
+          CommandLine.HelpCommand.class);
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -33,7 +36,29 @@ public final class FieldSyncCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    int exitCode = execute(args);
+    endHttpClientSelectors();
+    System.exit(exitCode);
+  }
+
+  /**
+   * Ends the selector threads of the JDK's HTTP clients before the JVM exits. JDK 17's {@code
+   * HttpClient} has no close, its selector thread waits in native code, and the JVM's exit waits up
+   * to 300 ms for threads in native code; interrupted, the selector thread closes its connections
+   * and ends at once. A thread named otherwise by another JDK is simply waited for as before.
+   */
+  private static void endHttpClientSelectors() {
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().matches("HttpClient-\\d+-SelectorManager")) {
+        thread.interrupt();
+        try {
+          thread.join(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   /** Runs the command and returns its exit code: 0 ok, 1 failed, 2 bad usage. */
@@ -48,7 +73,7 @@ public final class FieldSyncCommand implements Runnable {
    * @return the exit code: 0 ok, 1 failed, 2 bad usage
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = new CommandLine(new FieldSyncCommand());
+    CommandLine commandLine = commandLine(args);
     commandLine
         .getHelpSectionMap()
         .put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, FieldSyncCommand::commandsWithBench);
@@ -64,6 +89,42 @@ public final class FieldSyncCommand implements Runnable {
           return 1;
         });
     return commandLine.execute(args);
+  }
+
+  /**
+   * The command line for {@code args}, with only the subcommands they name where they name one
+   * (other than {@code help}): picocli reads every registered command's annotations by reflection,
+   * and its classes cannot come from the class-data-sharing archive (they are compiled for Java 5),
+   * so building the whole tree costs a short command such as {@code fieldsync client status} a good
+   * part of its start. Where the arguments name none (no arguments, an option, {@code help}, a
+   * misspelt name) that level gets every subcommand, for the usage help and its suggestions.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine root = new CommandLine(new FieldSyncCommand());
+    addSubcommands(root, SUBCOMMANDS, args, 0);
+    return root;
+  }
+
+  /** The subcommands of commands whose own subcommands are registered here rather than declared. */
+  private static List<Class<?>> subcommandsOf(Class<?> command) {
+    return command.equals(ClientCommand.class) ? ClientCommand.SUBCOMMANDS : List.of();
+  }
+
+  private static void addSubcommands(
+      CommandLine parent, List<Class<?>> subcommands, String[] args, int position) {
+    String word = position < args.length ? args[position] : "";
+    Class<?> named =
+        subcommands.stream()
+            .filter(command -> !command.equals(CommandLine.HelpCommand.class))
+            .filter(command -> command.getAnnotation(Command.class).name().equals(word))
+            .findFirst()
+            .orElse(null);
+    for (Class<?> command : named != null ? List.<Class<?>>of(named) : subcommands) {
+      parent.addSubcommand(command);
+      CommandLine child = parent.getSubcommands().get(command.getAnnotation(Command.class).name());
+      addSubcommands(
+          child, subcommandsOf(command), named != null ? args : new String[0], position + 1);
+    }
   }
 
   /**

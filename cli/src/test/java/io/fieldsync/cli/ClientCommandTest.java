@@ -1,14 +1,19 @@
 package io.fieldsync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.testkit.Replicas;
 import io.fieldsync.testkit.TestServer;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +31,9 @@ class ClientCommandTest {
 
   @AfterEach
   void stop() {
-    server.close();
+    if (server != null) {
+      server.close();
+    }
   }
 
   private String mintToken(String device) {
@@ -139,6 +146,47 @@ class ClientCommandTest {
         .doesNotContain("last sync   never");
     assertThat(Replicas.device(db, server.schema()).toString())
         .isEqualTo(Replicas.server(server.store(), TestServer.TENANT, server.schema()).toString());
+  }
+
+  @Test
+  void statusReadsTheDeviceAloneWithoutContactingTheServer() throws Exception {
+    Path db = dir.resolve("offline-status.db");
+    CommandRun init =
+        CommandRun.of(
+            "client",
+            "init",
+            "--db",
+            db.toString(),
+            "--server",
+            server.uri().toString(),
+            "--token",
+            mintToken("offline-status"));
+    assertThat(init.exitCode()).as("%s", init).isZero();
+    int port = server.uri().getPort();
+    server.close();
+    server = null;
+
+    try (ServerSocket listener = new ServerSocket()) {
+      listener.setReuseAddress(true);
+      listener.bind(new InetSocketAddress("127.0.0.1", port));
+      listener.setSoTimeout(200);
+      Set<String> clientsBefore = httpClientThreads();
+
+      CommandRun status = CommandRun.of("client", "status", "--db", db.toString());
+
+      assertThat(status.exitCode()).as("%s", status).isZero();
+      assertThat(status.out()).contains("device      offline-status\n").contains("pending     0\n");
+      // The JDK's HTTP client starts a selector thread when it is built; status builds none.
+      assertThat(httpClientThreads()).isSubsetOf(clientsBefore);
+      assertThatThrownBy(listener::accept).isInstanceOf(SocketTimeoutException.class);
+    }
+  }
+
+  private static Set<String> httpClientThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .map(Thread::getName)
+        .filter(name -> name.matches("HttpClient-\\d+-SelectorManager"))
+        .collect(Collectors.toSet());
   }
 
   @Test

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code fieldsync server --db postgresql://…} as a real process (the {@link FieldSyncCommand}
@@ -216,10 +215,7 @@ class ServerOnPostgresTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new FieldSyncCommand())
-            .setOut(new PrintWriter(out, true))
-            .setErr(new PrintWriter(err, true))
-            .execute(args);
+        FieldSyncCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
     assertThat(code)
         .as("exit code of fieldsync %s; stderr: %s", String.join(" ", args), err)
         .isZero();

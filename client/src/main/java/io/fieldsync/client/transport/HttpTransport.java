@@ -31,6 +31,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Objects;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The sync protocol over HTTP with the JDK's {@link HttpClient}: zstd-compressed protobuf bodies
@@ -48,10 +49,11 @@ public final class HttpTransport implements Transport {
   private static final String USER_AGENT = "fieldsync";
 
   private final String base;
+  private final boolean plainHttp;
   private final String token;
   private final Duration connectTimeout;
   private final Duration requestTimeout;
-  private final HttpClient client;
+  private volatile HttpClient client;
 
   /** A transport with a 10 s connect timeout and a 60 s request timeout. */
   public HttpTransport(URI server, String token) {
@@ -69,13 +71,37 @@ public final class HttpTransport implements Transport {
     this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
     String text = server.toString();
     this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(Objects.requireNonNull(connectTimeout, "connectTimeout"))
-            // The server speaks HTTP/1.1: asking every request to upgrade to h2c costs ~120 bytes.
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.plainHttp = "http".equalsIgnoreCase(server.getScheme());
+  }
+
+  /**
+   * The JDK client, built at the first request: building one loads a few hundred classes and starts
+   * a selector thread, work that a command such as {@code fieldsync client status}, which sends
+   * nothing, should not pay.
+   */
+  private HttpClient client() {
+    HttpClient built = client;
+    if (built == null) {
+      synchronized (this) {
+        built = client;
+        if (built == null) {
+          HttpClient.Builder builder =
+              HttpClient.newBuilder()
+                  .connectTimeout(connectTimeout)
+                  // The server speaks HTTP/1.1: asking every request to upgrade to h2c costs ~120
+                  // bytes.
+                  .version(HttpClient.Version.HTTP_1_1)
+                  .followRedirects(HttpClient.Redirect.NEVER);
+          if (plainHttp) {
+            // Redirects are not followed, so every request and the live socket stay plain too.
+            builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
+          }
+          built = builder.build();
+          client = built;
+        }
+      }
+    }
+    return built;
   }
 
   @Override
@@ -100,11 +126,12 @@ public final class HttpTransport implements Transport {
     String where = "GET " + base + "/v1/health";
     try {
       HttpResponse<Void> response =
-          client.send(
-              HttpRequest.newBuilder(URI.create(base + "/v1/health"))
-                  .timeout(connectTimeout)
-                  .build(),
-              HttpResponse.BodyHandlers.discarding());
+          client()
+              .send(
+                  HttpRequest.newBuilder(URI.create(base + "/v1/health"))
+                      .timeout(connectTimeout)
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
       if (response.statusCode() != 200) {
         throw new TransportException(where + " returned " + response.statusCode());
       }
@@ -132,7 +159,7 @@ public final class HttpTransport implements Transport {
   @Override
   public LiveSocket live(LiveSocket.Listener listener) {
     String ws = base.replaceFirst("^http", "ws") + "/v1/live";
-    return HttpLiveSocket.open(client, URI.create(ws), token, connectTimeout, listener);
+    return HttpLiveSocket.open(client(), URI.create(ws), token, connectTimeout, listener);
   }
 
   private <T extends Message> T send(String method, String path, Message body, Parser<T> parser) {
@@ -153,7 +180,7 @@ public final class HttpTransport implements Transport {
     }
     HttpResponse<byte[]> response;
     try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      response = client().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (HttpTimeoutException e) {
       throw new TransportException(
           where + " timed out after " + requestTimeout.toMillis() + " ms", e);

@@ -13,6 +13,7 @@ import io.fieldsync.wire.WireCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -121,6 +122,43 @@ class HttpTransportTest {
     assertThatThrownBy(transport::schema)
         .isInstanceOf(TransportException.class)
         .hasMessage("GET http://127.0.0.1:" + port + "/v1/schema failed: connection refused");
+  }
+
+  @Test
+  void anHttpsServerIsReachedThroughRealTls() throws Exception {
+    try (ServerSocket plainServer = new ServerSocket(0)) {
+      Thread answer =
+          new Thread(
+              () -> {
+                try (Socket connection = plainServer.accept()) {
+                  connection
+                      .getOutputStream()
+                      .write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                  // The transport's failure is what the test checks.
+                }
+              });
+      answer.start();
+      URI https = URI.create("https://127.0.0.1:" + plainServer.getLocalPort());
+      HttpTransport transport =
+          new HttpTransport(https, "tok", Duration.ofSeconds(30), Duration.ofSeconds(30));
+
+      // The JDK's TLS handshake runs and fails on a server that answers in plain HTTP.
+      assertThatThrownBy(transport::schema)
+          .isInstanceOf(TransportException.class)
+          .hasMessageStartingWith("GET " + https + "/v1/schema failed: TLS failed: ")
+          .hasMessageNotContaining("TLS is not available");
+      answer.join();
+    }
+  }
+
+  @Test
+  void thePlainHttpContextRefusesTls() {
+    assertThatThrownBy(() -> NoTls.context().createSSLEngine("example.org", 443))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessage("TLS is not available: the server URL names plain http");
+    assertThatThrownBy(() -> NoTls.context().getSocketFactory())
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test
