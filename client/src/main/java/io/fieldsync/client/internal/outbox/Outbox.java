@@ -244,17 +244,32 @@ public final class Outbox {
    */
   public static long batchEnd(Connection connection, long upTo, int maxRecords)
       throws SQLException {
+    return batchEnd(connection, upTo, maxRecords, Long.MAX_VALUE);
+  }
+
+  /**
+   * The largest log id such that the rows up to it touch at most {@code maxRecords} records and
+   * hold at most {@code maxBytes} of keys and JSON (the batch's first record is always taken
+   * whole), so a batch always holds every pending row of each of its records; 0 when nothing is
+   * pending.
+   */
+  public static long batchEnd(Connection connection, long upTo, int maxRecords, long maxBytes)
+      throws SQLException {
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT id, tbl, rid FROM _fs_changelog WHERE id <= ? ORDER BY id")) {
+            "SELECT id, tbl, rid, length(CAST(tbl AS BLOB)) + coalesce(length(CAST(rid AS BLOB)),"
+                + " 0) + coalesce(length(CAST(vals AS BLOB)), 0) + coalesce(length(CAST(extra AS"
+                + " BLOB)), 0) FROM _fs_changelog WHERE id <= ? ORDER BY id")) {
       select.setLong(1, upTo);
       try (ResultSet rows = select.executeQuery()) {
         Set<RecordKey> seen = new HashSet<>();
         long end = 0;
+        long bytes = 0;
         while (rows.next()) {
           RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
+          bytes += rows.getLong(4);
           if (!seen.contains(key)) {
-            if (seen.size() == maxRecords) {
+            if (seen.size() == maxRecords || (!seen.isEmpty() && bytes > maxBytes)) {
               break;
             }
             seen.add(key);
@@ -281,14 +296,24 @@ public final class Outbox {
    * record's rows are then read by id.
    */
   public static PendingLog pendingKeys(Connection connection) throws SQLException {
+    return pendingKeys(connection, null);
+  }
+
+  /**
+   * Like {@link #pendingKeys(Connection)}, keeping only the records in {@code among} (all when
+   * null): a push acknowledges a few records while the rest of a large outbox waits its turn.
+   */
+  public static PendingLog pendingKeys(Connection connection, Set<RecordKey> among)
+      throws SQLException {
     Map<RecordKey, List<Long>> ids = new HashMap<>();
     try (PreparedStatement select =
             connection.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog ORDER BY id");
         ResultSet rows = select.executeQuery()) {
       while (rows.next()) {
-        ids.computeIfAbsent(
-                new RecordKey(rows.getString(2), rows.getString(3)), unused -> new ArrayList<>())
-            .add(rows.getLong(1));
+        RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
+        if (among == null || among.contains(key)) {
+          ids.computeIfAbsent(key, unused -> new ArrayList<>()).add(rows.getLong(1));
+        }
       }
     }
     return new PendingLog(ids);

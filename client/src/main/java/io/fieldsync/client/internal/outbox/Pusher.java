@@ -22,6 +22,8 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.Record;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,6 +48,12 @@ import java.util.random.RandomGenerator;
  * <p>Not thread-safe: the engine pushes on its own connection, one cycle at a time.
  */
 public final class Pusher {
+  /**
+   * Most bytes of log keys and JSON per batch, a quarter of the server's default body limit (16
+   * MiB): a batch of large values stays well within it whatever the record count.
+   */
+  static final long MAX_BATCH_LOG_BYTES = 4L * 1024 * 1024;
+
   /** Receives what an acknowledgement found, after its transaction committed. */
   public interface Events extends Applier.ConflictSink {
     void rejected(RejectedChange change);
@@ -108,7 +116,8 @@ public final class Pusher {
         end = inflight.maxLogId();
         request = inflight.parse();
       } else {
-        long batchEnd = database.read(c -> Outbox.batchEnd(c, upTo, batchSize));
+        long batchEnd =
+            database.read(c -> Outbox.batchEnd(c, upTo, batchSize, MAX_BATCH_LOG_BYTES));
         if (batchEnd == 0) {
           return total;
         }
@@ -158,9 +167,9 @@ public final class Pusher {
           new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", end);
           InflightBatch.clear(c);
           state.captureOff(response.getServerHlc());
-          Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
           RejectedLog rejectedLog = new RejectedLog(c);
           Instant now = clock.instant();
+          List<Record> serverRecords = new ArrayList<>();
           Set<Integer> answered = new HashSet<>();
           for (ChangeResult result : response.getResultsList()) {
             int index = result.getIndex();
@@ -196,23 +205,32 @@ public final class Pusher {
                         .setRecordId(change.getRecordId())
                         .build();
               }
-              counts[4] +=
-                  applier.apply(
-                      c,
-                      record,
-                      pendingKeys,
-                      (table, id, column) -> found.add(new Conflict(table, id, column)));
+              serverRecords.add(record);
             }
             answered.add(index);
           }
+          List<Record> extremes = new ArrayList<>();
           for (int index = 0; index < request.getChangesCount(); index++) {
             if (!answered.contains(index)) {
-              Record extremes = pushedExtremes(request.getChanges(index));
-              if (extremes != null) {
-                applier.apply(c, extremes, pendingKeys, (table, id, column) -> {});
+              Record record = pushedExtremes(request.getChanges(index));
+              if (record != null) {
+                extremes.add(record);
               }
             }
           }
+          Outbox.PendingLog pendingKeys = pendingKeys(c, serverRecords, extremes);
+          for (Record record : serverRecords) {
+            counts[4] +=
+                applier.apply(
+                    c,
+                    record,
+                    pendingKeys,
+                    (table, id, column) -> found.add(new Conflict(table, id, column)));
+          }
+          for (Record record : extremes) {
+            applier.stage(c, record, pendingKeys, (table, id, column) -> {});
+          }
+          applier.flush();
           if (response.hasWritten()) {
             // This database now holds what the batch wrote (its own values, or the server's
             // where they differ, just applied): pulls may leave those writes out.
@@ -235,6 +253,26 @@ public final class Pusher {
         Math.max(response.getRejected(), counts[2]),
         Math.max(response.getParked(), counts[3]),
         counts[4]);
+  }
+
+  /**
+   * Where the log rows of the records about to be written back are: the rows still in the log were
+   * captured after the batch was made, or belong to later batches, and only the records written
+   * back need theirs.
+   */
+  private static Outbox.PendingLog pendingKeys(
+      Connection connection, List<Record> serverRecords, List<Record> extremes)
+      throws SQLException {
+    if (serverRecords.isEmpty() && extremes.isEmpty()) {
+      return Outbox.PendingLog.NONE;
+    }
+    Set<Outbox.RecordKey> keys = new HashSet<>();
+    for (List<Record> records : List.of(serverRecords, extremes)) {
+      for (Record record : records) {
+        keys.add(new Outbox.RecordKey(record.getTable(), record.getRecordId()));
+      }
+    }
+    return Outbox.pendingKeys(connection, keys);
   }
 
   /**
