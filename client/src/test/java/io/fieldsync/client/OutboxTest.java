@@ -8,6 +8,7 @@ import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Values;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +125,34 @@ class OutboxTest extends ClientFixture {
       assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 2)).isEqualTo(3);
       assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 1)).isEqualTo(1);
       assertThat(Outbox.batchEnd(c, 2, 5)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void batchEndStopsBeforeARecordThatWouldPassTheByteBound() throws Exception {
+    sql(
+        "INSERT INTO households (id, region) VALUES ('a', 'n')",
+        "INSERT INTO households (id, region) VALUES ('b', 'n')",
+        "UPDATE households SET region = 's' WHERE id = 'a'",
+        "INSERT INTO households (id, region) VALUES ('c', 'n')");
+
+    try (Connection c = client.connection()) {
+      long[] bytes = new long[5];
+      try (ResultSet rows =
+          c.createStatement()
+              .executeQuery(
+                  "SELECT id, length(tbl) + length(rid) + length(vals) + coalesce(length(extra),"
+                      + " 0) FROM _fs_changelog ORDER BY id")) {
+        while (rows.next()) {
+          bytes[rows.getInt(1)] = rows.getLong(2);
+        }
+      }
+      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, 0)).as("first record whole").isEqualTo(1);
+      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2] - 1)).isEqualTo(1);
+      // Row 3 belongs to a record already in the batch: it is taken even past the bound.
+      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2])).isEqualTo(3);
+      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2] + bytes[3] + bytes[4]))
+          .isEqualTo(4);
     }
   }
 
