@@ -9,6 +9,7 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Values;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -153,6 +154,30 @@ class OutboxTest extends ClientFixture {
       assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2])).isEqualTo(3);
       assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2] + bytes[3] + bytes[4]))
           .isEqualTo(4);
+    }
+  }
+
+  @Test
+  void pendingKeysAmongRecordsFindsOnlyThoseRecordsAndAllTheirRows() throws Exception {
+    sql(
+        "INSERT INTO households (id, region) VALUES ('a', 'n')",
+        "INSERT INTO households (id, region) VALUES ('b', 'n')",
+        "UPDATE households SET region = 's' WHERE id = 'a'",
+        "INSERT INTO households (id, region) VALUES ('c', 'n')");
+    Outbox.RecordKey a = new Outbox.RecordKey("households", "a");
+    Outbox.RecordKey b = new Outbox.RecordKey("households", "b");
+    Outbox.RecordKey c = new Outbox.RecordKey("households", "c");
+    Outbox.RecordKey absent = new Outbox.RecordKey("households", "z");
+
+    try (Connection connection = client.connection()) {
+      Outbox.PendingLog log = Outbox.pendingKeys(connection, Set.of(a, c, absent));
+
+      assertThat(log.contains(a)).isTrue();
+      assertThat(log.contains(c)).isTrue();
+      assertThat(log.contains(b)).as("not asked for").isFalse();
+      assertThat(log.contains(absent)).as("no rows").isFalse();
+      assertThat(log.forRecord(connection, a).fields.get("region").value).isEqualTo("s");
+      assertThat(Outbox.pendingKeys(connection, Set.of()).isEmpty()).isTrue();
     }
   }
 

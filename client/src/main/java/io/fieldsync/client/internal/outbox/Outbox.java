@@ -1,5 +1,6 @@
 package io.fieldsync.client.internal.outbox;
 
+import com.google.gson.Gson;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.conflict.FieldEdit;
 import io.fieldsync.schema.Column;
@@ -236,6 +237,11 @@ public final class Outbox {
           + " CAST(printf('%!.16g', e.atom) AS REAL) = e.atom THEN printf('%!.16g', e.atom) ELSE"
           + " printf('%!.17g', e.atom) END ELSE json_quote(e.value) END";
 
+  /** Joins a table and a record id into one name for SQLite to match (char(31) in SQL). */
+  private static final char KEY_SEPARATOR = '\u001f';
+
+  private static final Gson GSON = new Gson();
+
   private Outbox() {}
 
   /**
@@ -296,23 +302,46 @@ public final class Outbox {
    * record's rows are then read by id.
    */
   public static PendingLog pendingKeys(Connection connection) throws SQLException {
-    return pendingKeys(connection, null);
-  }
-
-  /**
-   * Like {@link #pendingKeys(Connection)}, keeping only the records in {@code among} (all when
-   * null): a push acknowledges a few records while the rest of a large outbox waits its turn.
-   */
-  public static PendingLog pendingKeys(Connection connection, Set<RecordKey> among)
-      throws SQLException {
     Map<RecordKey, List<Long>> ids = new HashMap<>();
     try (PreparedStatement select =
             connection.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog ORDER BY id");
         ResultSet rows = select.executeQuery()) {
       while (rows.next()) {
-        RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
-        if (among == null || among.contains(key)) {
-          ids.computeIfAbsent(key, unused -> new ArrayList<>()).add(rows.getLong(1));
+        ids.computeIfAbsent(
+                new RecordKey(rows.getString(2), rows.getString(3)), unused -> new ArrayList<>())
+            .add(rows.getLong(1));
+      }
+    }
+    return new PendingLog(ids);
+  }
+
+  /**
+   * Like {@link #pendingKeys(Connection)}, for the records in {@code among} only: a push
+   * acknowledges a batch's records while the rest of a large outbox waits its turn, so the log is
+   * filtered inside SQLite and only those records' rows come back.
+   */
+  public static PendingLog pendingKeys(Connection connection, Set<RecordKey> among)
+      throws SQLException {
+    if (among.isEmpty()) {
+      return PendingLog.NONE;
+    }
+    List<String> names = new ArrayList<>(among.size());
+    for (RecordKey key : among) {
+      names.add(key.table() + KEY_SEPARATOR + (key.rid() == null ? "" : key.rid()));
+    }
+    Map<RecordKey, List<Long>> ids = new HashMap<>();
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT id, tbl, rid FROM _fs_changelog WHERE tbl || char(31) || coalesce(rid, '')"
+                + " IN (SELECT value FROM json_each(?)) ORDER BY id")) {
+      select.setString(1, GSON.toJson(names));
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
+          // A NULL key and an empty one share a name: the set has the last word.
+          if (among.contains(key)) {
+            ids.computeIfAbsent(key, unused -> new ArrayList<>()).add(rows.getLong(1));
+          }
         }
       }
     }
