@@ -148,12 +148,19 @@ class OutboxTest extends ClientFixture {
           bytes[rows.getInt(1)] = rows.getLong(2);
         }
       }
-      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, 0)).as("first record whole").isEqualTo(1);
-      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2] - 1)).isEqualTo(1);
+      assertThat(Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, 0))
+          .as("first record whole")
+          .isEqualTo(1);
+      assertThat(Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, bytes[1] + bytes[2] - 1)).isEqualTo(1);
       // Row 3 belongs to a record already in the batch: it is taken even past the bound.
-      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2])).isEqualTo(3);
-      assertThat(Outbox.batchEnd(c, Long.MAX_VALUE, 10, bytes[1] + bytes[2] + bytes[3] + bytes[4]))
+      assertThat(Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, bytes[1] + bytes[2])).isEqualTo(3);
+      assertThat(
+              Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, bytes[1] + bytes[2] + bytes[3] + bytes[4]))
           .isEqualTo(4);
+      assertThat(Outbox.batchEnd(c, 1, Long.MAX_VALUE, 10, bytes[2]))
+          .as("after row 1")
+          .isEqualTo(2);
+      assertThat(Outbox.batchEnd(c, 1, Long.MAX_VALUE, 10, bytes[2] + bytes[3])).isEqualTo(3);
     }
   }
 

@@ -2,12 +2,17 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.testkit.FaultyTransport;
 import io.fieldsync.testkit.FaultyTransport.Fault;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.SchemaResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -55,9 +60,23 @@ class OutboxPushTest {
         FaultyTransport.http(server.uri(), server.token("tablet"), seed)
             .pushRate(Fault.DROP_RESPONSE, 0.25)
             .pushRate(Fault.DUPLICATE, 0.25);
+    // The application keeps writing while batches are out (and the next one is being made).
+    WritingTransport writing = new WritingTransport(network);
     TestDevice device =
-        server.device("tablet", builder -> builder.transport(network).batchSize(40));
+        server.device("tablet", builder -> builder.transport(writing).batchSize(40));
     Model model = new Model();
+    writing.duringPush =
+        () -> {
+          try (Connection connection = device.client().connection()) {
+            connection.setAutoCommit(false);
+            for (int op = 0; op < 5; op++) {
+              model.randomEdit(connection, random);
+            }
+            connection.commit();
+          } catch (SQLException e) {
+            throw new IllegalStateException(e);
+          }
+        };
     int pushedBatches = 0;
     for (int round = 0; round < 4; round++) {
       try (Connection connection = device.client().connection()) {
@@ -67,9 +86,11 @@ class OutboxPushTest {
         }
         connection.commit();
       }
-      syncUntilDone(device);
+      device.syncThroughFaults();
       pushedBatches = network.pushes().size();
     }
+    writing.duringPush = () -> {};
+    syncUntilDone(device);
 
     assertThat(pushedBatches).as("push calls, retries included").isGreaterThan(4 * 3);
     assertThat(network.count(Fault.DROP_RESPONSE)).as("lost responses").isPositive();
@@ -112,6 +133,32 @@ class OutboxPushTest {
         .extracting(row -> ((String) row.get("notes")).length())
         .containsOnly(200_000);
     assertOutboxEmpty(device);
+  }
+
+  /** Runs {@link #duringPush} before each push goes out. */
+  private static final class WritingTransport implements Transport {
+    private final Transport delegate;
+    Runnable duringPush = () -> {};
+
+    WritingTransport(Transport delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public SchemaResponse schema() {
+      return delegate.schema();
+    }
+
+    @Override
+    public PushResponse push(PushRequest request) {
+      duringPush.run();
+      return delegate.push(request);
+    }
+
+    @Override
+    public PullResponse pull(PullRequest request) {
+      return delegate.pull(request);
+    }
   }
 
   private static void syncUntilDone(TestDevice device) {

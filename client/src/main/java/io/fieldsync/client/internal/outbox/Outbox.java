@@ -250,23 +250,25 @@ public final class Outbox {
    */
   public static long batchEnd(Connection connection, long upTo, int maxRecords)
       throws SQLException {
-    return batchEnd(connection, upTo, maxRecords, Long.MAX_VALUE);
+    return batchEnd(connection, 0, upTo, maxRecords, Long.MAX_VALUE);
   }
 
   /**
-   * The largest log id such that the rows up to it touch at most {@code maxRecords} records and
-   * hold at most {@code maxBytes} of keys and JSON (the batch's first record is always taken
-   * whole), so a batch always holds every pending row of each of its records; 0 when nothing is
-   * pending.
+   * The largest log id such that the rows after {@code after} up to it touch at most {@code
+   * maxRecords} records and hold at most {@code maxBytes} of keys and JSON (the batch's first
+   * record is always taken whole), so a batch always holds every pending row of each of its
+   * records; 0 when nothing is pending.
    */
-  public static long batchEnd(Connection connection, long upTo, int maxRecords, long maxBytes)
+  public static long batchEnd(
+      Connection connection, long after, long upTo, int maxRecords, long maxBytes)
       throws SQLException {
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT id, tbl, rid, length(CAST(tbl AS BLOB)) + coalesce(length(CAST(rid AS BLOB)),"
                 + " 0) + coalesce(length(CAST(vals AS BLOB)), 0) + coalesce(length(CAST(extra AS"
-                + " BLOB)), 0) FROM _fs_changelog WHERE id <= ? ORDER BY id")) {
-      select.setLong(1, upTo);
+                + " BLOB)), 0) FROM _fs_changelog WHERE id > ? AND id <= ? ORDER BY id")) {
+      select.setLong(1, after);
+      select.setLong(2, upTo);
       try (ResultSet rows = select.executeQuery()) {
         Set<RecordKey> seen = new HashSet<>();
         long end = 0;
@@ -294,6 +296,12 @@ public final class Outbox {
   /** Consolidates the log rows up to {@code end}, records in order of their first edit. */
   public static Map<RecordKey, Pending> upTo(Connection connection, long end) throws SQLException {
     return consolidate(read(connection, "c.id <= ?1", end));
+  }
+
+  /** Consolidates the log rows after {@code after} up to {@code end}, in order of first edit. */
+  static Map<RecordKey, Pending> between(Connection connection, long after, long end)
+      throws SQLException {
+    return consolidate(read(connection, "c.id > ?1 AND c.id <= ?2", after, end));
   }
 
   /**

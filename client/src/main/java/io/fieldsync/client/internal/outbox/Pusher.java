@@ -30,6 +30,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.random.RandomGenerator;
 
 /**
@@ -44,6 +48,11 @@ import java.util.random.RandomGenerator;
  * id go, the inflight row goes, the server clock is merged, refused changes are kept in {@code
  * _fs_rejected}, and every record the server returned is written back with capture off (pending
  * newer edits stay on top, see {@link Applier}).
+ *
+ * <p>While the server works on a batch, the next one is consolidated on a helper thread, which has
+ * the engine's connection to itself until the response is in. It only reads: the batch is numbered
+ * and stored as inflight after the acknowledgement, as if it had been made then (the log rows it
+ * covers were all present when the push began and only an acknowledgement removes any).
  *
  * <p>Not thread-safe: the engine pushes on its own connection, one cycle at a time.
  */
@@ -108,35 +117,99 @@ public final class Pusher {
   public Outcome push() {
     Outcome total = Outcome.NONE;
     long upTo = database.read(Outbox::maxId);
-    while (true) {
-      InflightBatch inflight = database.read(InflightBatch::read);
-      PushRequest request;
-      long end;
-      if (inflight != null) {
-        end = inflight.maxLogId();
-        request = inflight.parse();
-      } else {
-        long batchEnd =
-            database.read(c -> Outbox.batchEnd(c, upTo, batchSize, MAX_BATCH_LOG_BYTES));
-        if (batchEnd == 0) {
-          return total;
+    BatchMaker.Consolidated next = null;
+    ExecutorService ahead = null;
+    try {
+      while (true) {
+        InflightBatch inflight = database.read(InflightBatch::read);
+        PushRequest request;
+        long end;
+        if (inflight != null) {
+          end = inflight.maxLogId();
+          request = inflight.parse();
+        } else {
+          BatchMaker.Consolidated batch =
+              next != null ? next : database.read(c -> consolidate(c, 0, upTo));
+          if (batch == null) {
+            return total;
+          }
+          end = batch.end();
+          request = database.transaction(c -> batches.store(c, schema, batch));
         }
-        end = batchEnd;
-        request = database.transaction(c -> batches.make(c, schema, batchEnd));
+        next = null;
         if (request == null) {
           continue;
         }
+        Future<BatchMaker.Consolidated> following = null;
+        if (end < upTo) {
+          if (ahead == null) {
+            ahead = Executors.newSingleThreadExecutor(Pusher::aheadThread);
+          }
+          long after = end;
+          following = ahead.submit(() -> database.read(c -> consolidate(c, after, upTo)));
+        }
+        PushResponse response;
+        try {
+          response = transport.push(request);
+        } finally {
+          next = await(following);
+        }
+        if (!response.getBatchId().isEmpty()
+            && !response.getBatchId().equals(request.getBatchId())) {
+          throw new ProtocolException(
+              "push of batch "
+                  + request.getBatchId()
+                  + " was answered for batch "
+                  + response.getBatchId());
+        }
+        total = total.plus(acknowledge(request, end, response));
       }
-      PushResponse response = transport.push(request);
-      if (!response.getBatchId().isEmpty() && !response.getBatchId().equals(request.getBatchId())) {
-        throw new ProtocolException(
-            "push of batch "
-                + request.getBatchId()
-                + " was answered for batch "
-                + response.getBatchId());
+    } finally {
+      if (ahead != null) {
+        ahead.shutdown();
       }
-      total = total.plus(acknowledge(request, end, response));
     }
+  }
+
+  /** The next batch after log id {@code after}, consolidated; null when nothing is pending. */
+  private BatchMaker.Consolidated consolidate(Connection c, long after, long upTo)
+      throws SQLException {
+    long batchEnd = Outbox.batchEnd(c, after, upTo, batchSize, MAX_BATCH_LOG_BYTES);
+    return batchEnd == 0 ? null : batches.consolidate(c, schema, after, batchEnd);
+  }
+
+  /**
+   * The batch consolidated while the request was out, once the helper is done with the connection
+   * (waited for even when the push failed, so the connection has one user at a time); null when
+   * there was none or it failed: the next batch is then consolidated in line, where a lasting
+   * failure surfaces.
+   */
+  private static BatchMaker.Consolidated await(Future<BatchMaker.Consolidated> following) {
+    if (following == null) {
+      return null;
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return following.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          return null;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static Thread aheadThread(Runnable task) {
+    Thread thread = new Thread(task, "fieldsync-push-ahead");
+    thread.setDaemon(true);
+    return thread;
   }
 
   /**
