@@ -29,41 +29,50 @@ final class BatchMaker {
   }
 
   /**
-   * Consolidates the log up to {@code end} and stores the batch as inflight, in the caller's
-   * transaction; null when the rows cancelled out (they are deleted).
+   * A batch's changes, consolidated from the log rows after {@code after} up to {@code end}, not
+   * yet numbered nor stored.
    */
-  PushRequest make(Connection c, Schema schema, long end) throws SQLException {
-    Map<RecordKey, Pending> pending = Outbox.upTo(c, end);
+  record Consolidated(long after, long end, List<Change> changes, long newestStamp) {}
+
+  /** Consolidates the log rows after {@code after} up to {@code end}; reads only. */
+  Consolidated consolidate(Connection c, Schema schema, long after, long end) throws SQLException {
+    Map<RecordKey, Pending> pending = Outbox.between(c, after, end);
     List<Change> changes = new ArrayList<>();
+    long newestStamp = 0;
     for (Pending record : pending.values()) {
+      newestStamp = Math.max(newestStamp, record.hlc);
       Change change = record.toChange(schema.table(record.key.table()));
       if (change != null) {
         changes.add(change);
       }
     }
-    if (changes.isEmpty()) {
-      new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", end);
+    return new Consolidated(after, end, changes, newestStamp);
+  }
+
+  /**
+   * Numbers the batch and stores it as inflight, in the caller's transaction, once every log row up
+   * to its {@code after} is gone; null when its rows cancelled out (they are deleted).
+   */
+  PushRequest store(Connection c, Schema schema, Consolidated batch) throws SQLException {
+    if (batch.changes().isEmpty()) {
+      new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", batch.end());
       return null;
     }
     DeviceState state = new DeviceState(c);
     long number = state.deviceBatches() + 1;
     state.storeDeviceBatches(number);
-    long newestStamp = 0;
-    for (Pending record : pending.values()) {
-      newestStamp = Math.max(newestStamp, record.hlc);
-    }
     PushRequest.Builder request =
         PushRequest.newBuilder()
-            .setBatchId(batchId(number, newestStamp).toString())
+            .setBatchId(batchId(number, batch.newestStamp()).toString())
             .setDeviceBatch(number)
             .setSchemaVersion(schema.version())
-            .addAllChanges(changes)
+            .addAllChanges(batch.changes())
             .setDeviceHlc(state.hlc());
     if (!tenant.isEmpty()) {
       request.setTenant(tenant);
     }
     PushRequest built = request.build();
-    InflightBatch.store(c, built, end, clock.millis());
+    InflightBatch.store(c, built, batch.end(), clock.millis());
     return built;
   }
 

@@ -1,5 +1,6 @@
 package io.fieldsync.client.internal.outbox;
 
+import com.google.gson.Gson;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.conflict.FieldEdit;
 import io.fieldsync.schema.Column;
@@ -236,6 +237,11 @@ public final class Outbox {
           + " CAST(printf('%!.16g', e.atom) AS REAL) = e.atom THEN printf('%!.16g', e.atom) ELSE"
           + " printf('%!.17g', e.atom) END ELSE json_quote(e.value) END";
 
+  /** Joins a table and a record id into one name for SQLite to match (char(31) in SQL). */
+  private static final char KEY_SEPARATOR = '\u001f';
+
+  private static final Gson GSON = new Gson();
+
   private Outbox() {}
 
   /**
@@ -244,17 +250,34 @@ public final class Outbox {
    */
   public static long batchEnd(Connection connection, long upTo, int maxRecords)
       throws SQLException {
+    return batchEnd(connection, 0, upTo, maxRecords, Long.MAX_VALUE);
+  }
+
+  /**
+   * The largest log id such that the rows after {@code after} up to it touch at most {@code
+   * maxRecords} records and hold at most {@code maxBytes} of keys and JSON (the batch's first
+   * record is always taken whole), so a batch always holds every pending row of each of its
+   * records; 0 when nothing is pending.
+   */
+  public static long batchEnd(
+      Connection connection, long after, long upTo, int maxRecords, long maxBytes)
+      throws SQLException {
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT id, tbl, rid FROM _fs_changelog WHERE id <= ? ORDER BY id")) {
-      select.setLong(1, upTo);
+            "SELECT id, tbl, rid, length(CAST(tbl AS BLOB)) + coalesce(length(CAST(rid AS BLOB)),"
+                + " 0) + coalesce(length(CAST(vals AS BLOB)), 0) + coalesce(length(CAST(extra AS"
+                + " BLOB)), 0) FROM _fs_changelog WHERE id > ? AND id <= ? ORDER BY id")) {
+      select.setLong(1, after);
+      select.setLong(2, upTo);
       try (ResultSet rows = select.executeQuery()) {
         Set<RecordKey> seen = new HashSet<>();
         long end = 0;
+        long bytes = 0;
         while (rows.next()) {
           RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
+          bytes += rows.getLong(4);
           if (!seen.contains(key)) {
-            if (seen.size() == maxRecords) {
+            if (seen.size() == maxRecords || (!seen.isEmpty() && bytes > maxBytes)) {
               break;
             }
             seen.add(key);
@@ -275,6 +298,12 @@ public final class Outbox {
     return consolidate(read(connection, "c.id <= ?1", end));
   }
 
+  /** Consolidates the log rows after {@code after} up to {@code end}, in order of first edit. */
+  static Map<RecordKey, Pending> between(Connection connection, long after, long end)
+      throws SQLException {
+    return consolidate(read(connection, "c.id > ?1 AND c.id <= ?2", after, end));
+  }
+
   /**
    * Every record with pending edits and the ids of its log rows, read in one pass over the log: the
    * log has no index by record (keeping one up to date doubled the cost of a captured insert), so a
@@ -289,6 +318,39 @@ public final class Outbox {
         ids.computeIfAbsent(
                 new RecordKey(rows.getString(2), rows.getString(3)), unused -> new ArrayList<>())
             .add(rows.getLong(1));
+      }
+    }
+    return new PendingLog(ids);
+  }
+
+  /**
+   * Like {@link #pendingKeys(Connection)}, for the records in {@code among} only: a push
+   * acknowledges a batch's records while the rest of a large outbox waits its turn, so the log is
+   * filtered inside SQLite and only those records' rows come back.
+   */
+  public static PendingLog pendingKeys(Connection connection, Set<RecordKey> among)
+      throws SQLException {
+    if (among.isEmpty()) {
+      return PendingLog.NONE;
+    }
+    List<String> names = new ArrayList<>(among.size());
+    for (RecordKey key : among) {
+      names.add(key.table() + KEY_SEPARATOR + (key.rid() == null ? "" : key.rid()));
+    }
+    Map<RecordKey, List<Long>> ids = new HashMap<>();
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT id, tbl, rid FROM _fs_changelog WHERE tbl || char(31) || coalesce(rid, '')"
+                + " IN (SELECT value FROM json_each(?)) ORDER BY id")) {
+      select.setString(1, GSON.toJson(names));
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
+          // A NULL key and an empty one share a name: the set has the last word.
+          if (among.contains(key)) {
+            ids.computeIfAbsent(key, unused -> new ArrayList<>()).add(rows.getLong(1));
+          }
+        }
       }
     }
     return new PendingLog(ids);

@@ -22,12 +22,18 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.Record;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.random.RandomGenerator;
 
 /**
@@ -43,9 +49,20 @@ import java.util.random.RandomGenerator;
  * _fs_rejected}, and every record the server returned is written back with capture off (pending
  * newer edits stay on top, see {@link Applier}).
  *
+ * <p>While the server works on a batch, the next one is consolidated on a helper thread, which has
+ * the engine's connection to itself until the response is in. It only reads: the batch is numbered
+ * and stored as inflight after the acknowledgement, as if it had been made then (the log rows it
+ * covers were all present when the push began and only an acknowledgement removes any).
+ *
  * <p>Not thread-safe: the engine pushes on its own connection, one cycle at a time.
  */
 public final class Pusher {
+  /**
+   * Most bytes of log keys and JSON per batch, a quarter of the server's default body limit (16
+   * MiB): a batch of large values stays well within it whatever the record count.
+   */
+  static final long MAX_BATCH_LOG_BYTES = 4L * 1024 * 1024;
+
   /** Receives what an acknowledgement found, after its transaction committed. */
   public interface Events extends Applier.ConflictSink {
     void rejected(RejectedChange change);
@@ -100,34 +117,99 @@ public final class Pusher {
   public Outcome push() {
     Outcome total = Outcome.NONE;
     long upTo = database.read(Outbox::maxId);
-    while (true) {
-      InflightBatch inflight = database.read(InflightBatch::read);
-      PushRequest request;
-      long end;
-      if (inflight != null) {
-        end = inflight.maxLogId();
-        request = inflight.parse();
-      } else {
-        long batchEnd = database.read(c -> Outbox.batchEnd(c, upTo, batchSize));
-        if (batchEnd == 0) {
-          return total;
+    BatchMaker.Consolidated next = null;
+    ExecutorService ahead = null;
+    try {
+      while (true) {
+        InflightBatch inflight = database.read(InflightBatch::read);
+        PushRequest request;
+        long end;
+        if (inflight != null) {
+          end = inflight.maxLogId();
+          request = inflight.parse();
+        } else {
+          BatchMaker.Consolidated batch =
+              next != null ? next : database.read(c -> consolidate(c, 0, upTo));
+          if (batch == null) {
+            return total;
+          }
+          end = batch.end();
+          request = database.transaction(c -> batches.store(c, schema, batch));
         }
-        end = batchEnd;
-        request = database.transaction(c -> batches.make(c, schema, batchEnd));
+        next = null;
         if (request == null) {
           continue;
         }
+        Future<BatchMaker.Consolidated> following = null;
+        if (end < upTo) {
+          if (ahead == null) {
+            ahead = Executors.newSingleThreadExecutor(Pusher::aheadThread);
+          }
+          long after = end;
+          following = ahead.submit(() -> database.read(c -> consolidate(c, after, upTo)));
+        }
+        PushResponse response;
+        try {
+          response = transport.push(request);
+        } finally {
+          next = await(following);
+        }
+        if (!response.getBatchId().isEmpty()
+            && !response.getBatchId().equals(request.getBatchId())) {
+          throw new ProtocolException(
+              "push of batch "
+                  + request.getBatchId()
+                  + " was answered for batch "
+                  + response.getBatchId());
+        }
+        total = total.plus(acknowledge(request, end, response));
       }
-      PushResponse response = transport.push(request);
-      if (!response.getBatchId().isEmpty() && !response.getBatchId().equals(request.getBatchId())) {
-        throw new ProtocolException(
-            "push of batch "
-                + request.getBatchId()
-                + " was answered for batch "
-                + response.getBatchId());
+    } finally {
+      if (ahead != null) {
+        ahead.shutdown();
       }
-      total = total.plus(acknowledge(request, end, response));
     }
+  }
+
+  /** The next batch after log id {@code after}, consolidated; null when nothing is pending. */
+  private BatchMaker.Consolidated consolidate(Connection c, long after, long upTo)
+      throws SQLException {
+    long batchEnd = Outbox.batchEnd(c, after, upTo, batchSize, MAX_BATCH_LOG_BYTES);
+    return batchEnd == 0 ? null : batches.consolidate(c, schema, after, batchEnd);
+  }
+
+  /**
+   * The batch consolidated while the request was out, once the helper is done with the connection
+   * (waited for even when the push failed, so the connection has one user at a time); null when
+   * there was none or it failed: the next batch is then consolidated in line, where a lasting
+   * failure surfaces.
+   */
+  private static BatchMaker.Consolidated await(Future<BatchMaker.Consolidated> following) {
+    if (following == null) {
+      return null;
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return following.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          return null;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static Thread aheadThread(Runnable task) {
+    Thread thread = new Thread(task, "fieldsync-push-ahead");
+    thread.setDaemon(true);
+    return thread;
   }
 
   /**
@@ -158,9 +240,9 @@ public final class Pusher {
           new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", end);
           InflightBatch.clear(c);
           state.captureOff(response.getServerHlc());
-          Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
           RejectedLog rejectedLog = new RejectedLog(c);
           Instant now = clock.instant();
+          List<Record> serverRecords = new ArrayList<>();
           Set<Integer> answered = new HashSet<>();
           for (ChangeResult result : response.getResultsList()) {
             int index = result.getIndex();
@@ -196,23 +278,32 @@ public final class Pusher {
                         .setRecordId(change.getRecordId())
                         .build();
               }
-              counts[4] +=
-                  applier.apply(
-                      c,
-                      record,
-                      pendingKeys,
-                      (table, id, column) -> found.add(new Conflict(table, id, column)));
+              serverRecords.add(record);
             }
             answered.add(index);
           }
+          List<Record> extremes = new ArrayList<>();
           for (int index = 0; index < request.getChangesCount(); index++) {
             if (!answered.contains(index)) {
-              Record extremes = pushedExtremes(request.getChanges(index));
-              if (extremes != null) {
-                applier.apply(c, extremes, pendingKeys, (table, id, column) -> {});
+              Record record = pushedExtremes(request.getChanges(index));
+              if (record != null) {
+                extremes.add(record);
               }
             }
           }
+          Outbox.PendingLog pendingKeys = pendingKeys(c, serverRecords, extremes);
+          for (Record record : serverRecords) {
+            counts[4] +=
+                applier.apply(
+                    c,
+                    record,
+                    pendingKeys,
+                    (table, id, column) -> found.add(new Conflict(table, id, column)));
+          }
+          for (Record record : extremes) {
+            applier.stage(c, record, pendingKeys, (table, id, column) -> {});
+          }
+          applier.flush();
           if (response.hasWritten()) {
             // This database now holds what the batch wrote (its own values, or the server's
             // where they differ, just applied): pulls may leave those writes out.
@@ -235,6 +326,26 @@ public final class Pusher {
         Math.max(response.getRejected(), counts[2]),
         Math.max(response.getParked(), counts[3]),
         counts[4]);
+  }
+
+  /**
+   * Where the log rows of the records about to be written back are: the rows still in the log were
+   * captured after the batch was made, or belong to later batches, and only the records written
+   * back need theirs.
+   */
+  private static Outbox.PendingLog pendingKeys(
+      Connection connection, List<Record> serverRecords, List<Record> extremes)
+      throws SQLException {
+    if (serverRecords.isEmpty() && extremes.isEmpty()) {
+      return Outbox.PendingLog.NONE;
+    }
+    Set<Outbox.RecordKey> keys = new HashSet<>();
+    for (List<Record> records : List.of(serverRecords, extremes)) {
+      for (Record record : records) {
+        keys.add(new Outbox.RecordKey(record.getTable(), record.getRecordId()));
+      }
+    }
+    return Outbox.pendingKeys(connection, keys);
   }
 
   /**

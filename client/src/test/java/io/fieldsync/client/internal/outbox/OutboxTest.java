@@ -9,7 +9,9 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Values;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -197,6 +199,65 @@ class OutboxTest {
   private List<Outbox.Row> readRows() throws Exception {
     try (Connection c = device.connection()) {
       return Outbox.read(c, "c.id <= ?1", Long.MAX_VALUE, null);
+    }
+  }
+
+  @Test
+  void batchEndStopsBeforeARecordThatWouldPassTheByteBound() throws Exception {
+    device.sql(
+        "INSERT INTO households (id, region) VALUES ('a', 'n')",
+        "INSERT INTO households (id, region) VALUES ('b', 'n')",
+        "UPDATE households SET region = 's' WHERE id = 'a'",
+        "INSERT INTO households (id, region) VALUES ('c', 'n')");
+
+    try (Connection c = device.connection()) {
+      long[] bytes = new long[5];
+      try (ResultSet rows =
+          c.createStatement()
+              .executeQuery(
+                  "SELECT id, length(tbl) + length(rid) + length(vals) + coalesce(length(extra),"
+                      + " 0) FROM _fs_changelog ORDER BY id")) {
+        while (rows.next()) {
+          bytes[rows.getInt(1)] = rows.getLong(2);
+        }
+      }
+      assertThat(Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, 0))
+          .as("first record whole")
+          .isEqualTo(1);
+      assertThat(Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, bytes[1] + bytes[2] - 1)).isEqualTo(1);
+      // Row 3 belongs to a record already in the batch: it is taken even past the bound.
+      assertThat(Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, bytes[1] + bytes[2])).isEqualTo(3);
+      assertThat(
+              Outbox.batchEnd(c, 0, Long.MAX_VALUE, 10, bytes[1] + bytes[2] + bytes[3] + bytes[4]))
+          .isEqualTo(4);
+      assertThat(Outbox.batchEnd(c, 1, Long.MAX_VALUE, 10, bytes[2]))
+          .as("after row 1")
+          .isEqualTo(2);
+      assertThat(Outbox.batchEnd(c, 1, Long.MAX_VALUE, 10, bytes[2] + bytes[3])).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void pendingKeysAmongRecordsFindsOnlyThoseRecordsAndAllTheirRows() throws Exception {
+    device.sql(
+        "INSERT INTO households (id, region) VALUES ('a', 'n')",
+        "INSERT INTO households (id, region) VALUES ('b', 'n')",
+        "UPDATE households SET region = 's' WHERE id = 'a'",
+        "INSERT INTO households (id, region) VALUES ('c', 'n')");
+    Outbox.RecordKey a = new Outbox.RecordKey("households", "a");
+    Outbox.RecordKey b = new Outbox.RecordKey("households", "b");
+    Outbox.RecordKey c = new Outbox.RecordKey("households", "c");
+    Outbox.RecordKey absent = new Outbox.RecordKey("households", "z");
+
+    try (Connection connection = device.connection()) {
+      Outbox.PendingLog log = Outbox.pendingKeys(connection, Set.of(a, c, absent));
+
+      assertThat(log.contains(a)).isTrue();
+      assertThat(log.contains(c)).isTrue();
+      assertThat(log.contains(b)).as("not asked for").isFalse();
+      assertThat(log.contains(absent)).as("no rows").isFalse();
+      assertThat(log.forRecord(connection, a).fields.get("region").value).isEqualTo("s");
+      assertThat(Outbox.pendingKeys(connection, Set.of()).isEmpty()).isTrue();
     }
   }
 }

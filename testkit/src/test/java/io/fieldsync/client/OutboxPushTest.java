@@ -1,0 +1,263 @@
+package io.fieldsync.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fieldsync.client.transport.Transport;
+import io.fieldsync.testkit.FaultyTransport;
+import io.fieldsync.testkit.FaultyTransport.Fault;
+import io.fieldsync.testkit.SeededTest;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.SchemaResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The device's push path end to end: rows written by plain SQL, captured, pushed in many batches
+ * through a network that loses responses and sends pushes twice, acknowledged; the server ends with
+ * exactly the rows the test wrote (no change lost or applied twice) and the outbox is empty.
+ */
+class OutboxPushTest {
+  private static final String INSERT =
+      "INSERT INTO households (id, region, head_name, members, visit_count, tags, notes)"
+          + " VALUES (?, ?, ?, ?, 0, '[]', ?)";
+
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void startServer() {
+    server = TestServer.start(dir);
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  @SeededTest(runs = 2)
+  void plainSqlEditsPushedThroughLostAndDuplicatedPushesArriveExactlyOnce(long seed)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    FaultyTransport network =
+        FaultyTransport.http(server.uri(), server.token("tablet"), seed)
+            .pushRate(Fault.DROP_RESPONSE, 0.25)
+            .pushRate(Fault.DUPLICATE, 0.25);
+    // The application keeps writing while batches are out (and the next one is being made).
+    WritingTransport writing = new WritingTransport(network);
+    TestDevice device =
+        server.device("tablet", builder -> builder.transport(writing).batchSize(40));
+    Model model = new Model();
+    writing.duringPush =
+        () -> {
+          try (Connection connection = device.client().connection()) {
+            connection.setAutoCommit(false);
+            for (int op = 0; op < 5; op++) {
+              model.randomEdit(connection, random);
+            }
+            connection.commit();
+          } catch (SQLException e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    int pushedBatches = 0;
+    for (int round = 0; round < 4; round++) {
+      try (Connection connection = device.client().connection()) {
+        connection.setAutoCommit(false);
+        for (int op = 0; op < 150; op++) {
+          model.randomEdit(connection, random);
+        }
+        connection.commit();
+      }
+      device.syncThroughFaults();
+      pushedBatches = network.pushes().size();
+    }
+    writing.duringPush = () -> {};
+    syncUntilDone(device);
+
+    assertThat(pushedBatches).as("push calls, retries included").isGreaterThan(4 * 3);
+    assertThat(network.count(Fault.DROP_RESPONSE)).as("lost responses").isPositive();
+    assertThat(network.count(Fault.DUPLICATE)).as("duplicated pushes").isPositive();
+    assertThat(households(server.snapshot().rows("households")))
+        .as("the server's households")
+        .isEqualTo(model.rows);
+    assertThat(households(device.snapshot().rows("households")))
+        .as("the device's households")
+        .isEqualTo(model.rows);
+    assertOutboxEmpty(device);
+  }
+
+  @Test
+  void largeValuesGoOutInSeveralRequestsUnderTheBodyLimit() throws Exception {
+    FaultyTransport network =
+        FaultyTransport.http(server.uri(), server.token("tablet"), 7)
+            .pushRate(Fault.DROP_RESPONSE, 0.3);
+    TestDevice device = server.device("tablet", builder -> builder.transport(network));
+    Model model = new Model();
+    SplittableRandom random = new SplittableRandom(7);
+    try (Connection connection = device.client().connection()) {
+      connection.setAutoCommit(false);
+      for (int n = 0; n < 40; n++) {
+        // 200 KB of notes each: 8 MB in all, more than one request may carry.
+        model.insert(connection, random, "x".repeat(200_000 - 10) + String.format("%010d", n));
+      }
+      connection.commit();
+    }
+
+    syncUntilDone(device);
+
+    List<PushRequest> pushes = network.pushes();
+    assertThat(pushes.stream().map(PushRequest::getBatchId).distinct().count())
+        .as("distinct batches")
+        .isGreaterThan(1);
+    assertThat(pushes).allSatisfy(push -> assertThat(push.getSerializedSize()).isLessThan(6 << 20));
+    assertThat(households(server.snapshot().rows("households"))).isEqualTo(model.rows);
+    assertThat(server.snapshot().rows("households").values())
+        .extracting(row -> ((String) row.get("notes")).length())
+        .containsOnly(200_000);
+    assertOutboxEmpty(device);
+  }
+
+  /** Runs {@link #duringPush} before each push goes out. */
+  private static final class WritingTransport implements Transport {
+    private final Transport delegate;
+    Runnable duringPush = () -> {};
+
+    WritingTransport(Transport delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public SchemaResponse schema() {
+      return delegate.schema();
+    }
+
+    @Override
+    public PushResponse push(PushRequest request) {
+      duringPush.run();
+      return delegate.push(request);
+    }
+
+    @Override
+    public PullResponse pull(PullRequest request) {
+      return delegate.pull(request);
+    }
+  }
+
+  private static void syncUntilDone(TestDevice device) {
+    device.syncThroughFaults();
+    assertThat(device.client().status().pending()).as("pending after a sync").isZero();
+  }
+
+  private static void assertOutboxEmpty(TestDevice device) {
+    assertThat(device.scalar("SELECT count(*) FROM _fs_changelog")).isEqualTo(0L);
+    assertThat(device.scalar("SELECT count(*) FROM _fs_inflight")).isEqualTo(0L);
+    assertThat(device.client().status().pending()).isZero();
+  }
+
+  /** The columns the test writes, of every household, by id. */
+  private static Map<String, Map<String, Object>> households(
+      Map<String, Map<String, Object>> rows) {
+    Map<String, Map<String, Object>> result = new TreeMap<>();
+    rows.forEach(
+        (id, row) -> {
+          Map<String, Object> columns = new LinkedHashMap<>();
+          for (String column : Model.COLUMNS) {
+            columns.put(column, row.get(column));
+          }
+          result.put(id, columns);
+        });
+    return result;
+  }
+
+  /** What the server must hold, computed from the edits the test made. */
+  private static final class Model {
+    static final List<String> COLUMNS = List.of("region", "head_name", "members", "visit_count");
+
+    final Map<String, Map<String, Object>> rows = new TreeMap<>();
+    private int created;
+
+    void randomEdit(Connection connection, SplittableRandom random) throws SQLException {
+      int kind = random.nextInt(100);
+      if (rows.isEmpty() || kind < 30) {
+        insert(connection, random, null);
+        return;
+      }
+      List<String> ids = new ArrayList<>(rows.keySet());
+      String id = ids.get(random.nextInt(ids.size()));
+      Map<String, Object> row = rows.get(id);
+      if (kind < 50) {
+        String head = "head-" + random.nextInt(1_000_000);
+        run(connection, "UPDATE households SET head_name = ? WHERE id = ?", head, id);
+        row.put("head_name", head);
+      } else if (kind < 70) {
+        long visits = 1 + random.nextInt(5);
+        run(
+            connection,
+            "UPDATE households SET visit_count = visit_count + ? WHERE id = ?",
+            visits,
+            id);
+        row.put("visit_count", (Long) row.get("visit_count") + visits);
+      } else if (kind < 85) {
+        long members = 1 + random.nextInt(12);
+        run(connection, "UPDATE households SET members = ? WHERE id = ?", members, id);
+        // members is a max column: the largest value written wins.
+        row.put("members", Math.max((Long) row.get("members"), members));
+      } else if (kind < 93) {
+        long visits = 1 + random.nextInt(3);
+        String head = "both-" + random.nextInt(1_000_000);
+        run(
+            connection,
+            "UPDATE households SET visit_count = visit_count + ?, head_name = ? WHERE id = ?",
+            visits,
+            head,
+            id);
+        row.put("visit_count", (Long) row.get("visit_count") + visits);
+        row.put("head_name", head);
+      } else {
+        run(connection, "DELETE FROM households WHERE id = ?", id);
+        rows.remove(id);
+      }
+    }
+
+    void insert(Connection connection, SplittableRandom random, String notes) throws SQLException {
+      String id = new UUID(0x0190f3a400007000L, 0x8000000000000000L | ++created).toString();
+      String region = "region-" + random.nextInt(4);
+      String head = "head-" + random.nextInt(1_000_000);
+      long members = 1 + random.nextInt(6);
+      run(connection, INSERT, id, region, head, members, notes);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("region", region);
+      row.put("head_name", head);
+      row.put("members", members);
+      row.put("visit_count", 0L);
+      rows.put(id, row);
+    }
+
+    private static void run(Connection connection, String sql, Object... args) throws SQLException {
+      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        for (int i = 0; i < args.length; i++) {
+          statement.setObject(i + 1, args[i]);
+        }
+        statement.executeUpdate();
+      }
+    }
+  }
+}
