@@ -307,10 +307,8 @@ public final class Pusher {
           if (response.hasWritten()) {
             // This database now holds what the batch wrote (its own values, or the server's
             // where they differ, just applied): pulls may leave those writes out.
-            List<WriteRange> writes = state.ownWrites();
-            writes.add(
+            state.addOwnWrite(
                 new WriteRange(response.getWritten().getFirst(), response.getWritten().getLast()));
-            state.storeOwnWrites(writes);
           }
           state.captureOn();
           return null;

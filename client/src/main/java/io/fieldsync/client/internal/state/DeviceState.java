@@ -223,6 +223,26 @@ public final class DeviceState {
     return new ArrayList<>(fromJson(OWN_WRITES, json, new TypeToken<List<WriteRange>>() {}));
   }
 
+  /**
+   * Adds what an acknowledged push wrote to the own-write ranges. A range that continues the newest
+   * one joins it: a device pushing many batches in a row keeps one range instead of pushing its
+   * oldest batches out of the {@link #MAX_OWN_WRITES} kept, which would make the next pull bring
+   * those records back.
+   */
+  public void addOwnWrite(WriteRange range) throws SQLException {
+    List<WriteRange> ranges = ownWrites();
+    WriteRange newest = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+    if (newest != null && range.first() <= newest.last() + 1 && range.last() >= newest.first()) {
+      ranges.set(
+          ranges.size() - 1,
+          new WriteRange(
+              Math.min(newest.first(), range.first()), Math.max(newest.last(), range.last())));
+    } else {
+      ranges.add(range);
+    }
+    storeOwnWrites(ranges);
+  }
+
   /** Stores the newest {@link #MAX_OWN_WRITES} of {@code ranges}. */
   public void storeOwnWrites(List<WriteRange> ranges) throws SQLException {
     put(
