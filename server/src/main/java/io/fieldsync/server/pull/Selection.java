@@ -6,7 +6,7 @@ import io.fieldsync.schema.Table;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.wire.VersionScan;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +16,8 @@ import java.util.Map;
  * thread-safe: one per pull.
  */
 final class Selection {
-  private final Map<Table, TableScan> scans = new HashMap<>();
+  /** By identity: a table's own hash code would hash all its columns, once per record. */
+  private final Map<Table, TableScan> scans = new IdentityHashMap<>();
 
   private record TableScan(Column[] columns, VersionScan versions) {}
 
