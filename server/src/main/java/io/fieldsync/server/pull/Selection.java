@@ -47,6 +47,7 @@ final class Selection {
     Column[] columns = scan.columns();
     int[] sent = new int[columns.length];
     long[] hlcs = new long[columns.length];
+    Object[] sentValues = new Object[columns.length];
     int count = 0;
     for (int i = 0; i < columns.length; i++) {
       boolean versioned = versions.has(i);
@@ -58,15 +59,17 @@ final class Selection {
         continue;
       }
       String name = columns[i].name();
-      if (values.get(name) != null || values.containsKey(name)) {
+      Object value = values.get(name);
+      if (value != null || values.containsKey(name)) {
         sent[count] = i;
         hlcs[count] = versioned ? versions.hlc(i) : 0;
+        sentValues[count] = value;
         count++;
       }
     }
     return held && count == 0
         ? null
-        : new Outgoing(table, stored, false, columns, sent, hlcs, count);
+        : new Outgoing(table, stored, false, columns, sent, hlcs, sentValues, count);
   }
 
   private static TableScan scanOf(Table table) {
