@@ -171,9 +171,6 @@ public final class WireCodec {
   }
 
   private static boolean hasZstdMagic(byte[] body) {
-    return (body[0] & 0xFF) == 0x28
-        && (body[1] & 0xFF) == 0xB5
-        && (body[2] & 0xFF) == 0x2F
-        && (body[3] & 0xFF) == 0xFD;
+    return hasZstdMagic(body, 0);
   }
 }
