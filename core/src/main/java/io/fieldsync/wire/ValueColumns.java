@@ -1,5 +1,6 @@
 package io.fieldsync.wire;
 
+import com.google.protobuf.ByteString;
 import io.fieldsync.ProtocolException;
 
 /** The packed values of a message ({@link PackedValues}): a kind per value, one list per kind. */
@@ -33,7 +34,7 @@ final class ValueColumns {
       } else if (value instanceof Double number) {
         addReal(number);
       } else if (value instanceof String text) {
-        values.addKinds(TEXT).addTexts(text);
+        addText(text);
       } else if (value instanceof Boolean flag) {
         values.addKinds(flag ? TRUE : FALSE);
       } else {
@@ -45,10 +46,18 @@ final class ValueColumns {
       switch (value.getKindCase()) {
         case INT_VALUE -> values.addKinds(INT).addInts(value.getIntValue());
         case REAL_VALUE -> addReal(value.getRealValue());
-        case TEXT_VALUE -> values.addKinds(TEXT).addTexts(value.getTextValue());
+        case TEXT_VALUE -> addText(value.getTextValue());
         case BOOL_VALUE -> values.addKinds(value.getBoolValue() ? TRUE : FALSE);
         default -> values.addKinds(NULL);
       }
+    }
+
+    /**
+     * Encoded to UTF-8 once, here: protobuf would encode a {@code String} twice on serialising
+     * (once to size it, once to write it), the largest item of encoding a pull page.
+     */
+    private void addText(String text) {
+      values.addKinds(TEXT).addTextsBytes(ByteString.copyFromUtf8(text));
     }
 
     /** A real with few decimals (12.5, -17.123456) as digits and a scale, which compress. */

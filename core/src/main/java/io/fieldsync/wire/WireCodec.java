@@ -1,6 +1,8 @@
 package io.fieldsync.wire;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -87,6 +89,10 @@ public final class WireCodec {
       throw new ProtocolException(
           "body is not zstd-compressed (" + body.length + " bytes); send Content-Encoding: zstd");
     }
+    byte[] sized = decompressSized(body, maxBytes);
+    if (sized != null) {
+      return sized;
+    }
     try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(body))) {
       ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, body.length * 4));
       byte[] buffer = new byte[16 * 1024];
@@ -107,10 +113,64 @@ public final class WireCodec {
     }
   }
 
+  /**
+   * The body decompressed in one call per frame when every frame states its size (as {@link
+   * #encode} writes them) and the sizes add up to at most {@code maxBytes}; null for any other
+   * body, which the caller decodes as a stream (and refuses with the stream's errors). Creating a
+   * streaming context costs more than decoding a small body, and a pull makes at least one.
+   */
+  public static byte[] decompressSized(byte[] body, int maxBytes) {
+    try {
+      return decompressFrames(body, maxBytes);
+    } catch (ZstdException e) {
+      return null;
+    }
+  }
+
+  private static byte[] decompressFrames(byte[] body, int maxBytes) {
+    int frames = 0;
+    long total = 0;
+    long[] sizes = new long[4];
+    for (int at = 0; at < body.length; frames++) {
+      if (frames == sizes.length || body.length - at < 4 || !hasZstdMagic(body, at)) {
+        return null;
+      }
+      long frame = Zstd.findFrameCompressedSize(body, at, body.length - at);
+      long content = Zstd.getFrameContentSize(body, at, body.length - at);
+      if (Zstd.isError(frame) || frame <= 0 || frame > body.length - at || content < 0) {
+        return null;
+      }
+      total += content;
+      if (total > maxBytes) {
+        return null;
+      }
+      sizes[frames] = frame;
+      at += (int) frame;
+    }
+    if (frames == 0) {
+      return null;
+    }
+    byte[] raw = new byte[(int) total];
+    try (ZstdDecompressCtx context = new ZstdDecompressCtx()) {
+      int in = 0;
+      int out = 0;
+      for (int i = 0; i < frames; i++) {
+        int frame = (int) sizes[i];
+        out += context.decompressByteArray(raw, out, raw.length - out, body, in, frame);
+        in += frame;
+      }
+      return out == raw.length ? raw : null;
+    }
+  }
+
+  private static boolean hasZstdMagic(byte[] body, int at) {
+    return (body[at] & 0xFF) == 0x28
+        && (body[at + 1] & 0xFF) == 0xB5
+        && (body[at + 2] & 0xFF) == 0x2F
+        && (body[at + 3] & 0xFF) == 0xFD;
+  }
+
   private static boolean hasZstdMagic(byte[] body) {
-    return (body[0] & 0xFF) == 0x28
-        && (body[1] & 0xFF) == 0xB5
-        && (body[2] & 0xFF) == 0x2F
-        && (body[3] & 0xFF) == 0xFD;
+    return hasZstdMagic(body, 0);
   }
 }

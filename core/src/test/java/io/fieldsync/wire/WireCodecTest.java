@@ -83,4 +83,52 @@ class WireCodecTest {
         .isInstanceOf(ProtocolException.class)
         .hasMessageStartingWith("body is not a valid protobuf message (3 bytes)");
   }
+
+  /** Seeded bodies of one and of two frames, as encode writes them, against the stream decoder. */
+  @Test
+  void sizedFramesDecodeAsTheStreamDoes() throws Exception {
+    java.util.Random random = new java.util.Random(0x51_2ed0L);
+    for (int round = 0; round < 200; round++) {
+      byte[] first = new byte[random.nextInt(round % 7 == 0 ? 300_000 : 3_000)];
+      for (int i = 0; i < first.length; i++) {
+        first[i] = (byte) random.nextInt(1 + random.nextInt(256));
+      }
+      byte[] second = new byte[random.nextInt(2_000)];
+      random.nextBytes(second);
+      byte[] one = Zstd.compress(first, 1 + random.nextInt(15));
+      byte[] two = concat(one, Zstd.compress(second, 3));
+
+      assertThat(WireCodec.decompressSized(one, 1 << 20)).isEqualTo(first);
+      assertThat(WireCodec.decompressSized(two, 1 << 20)).isEqualTo(concat(first, second));
+      assertThat(WireCodec.decompress(two, 1 << 20)).isEqualTo(concat(first, second));
+      assertThat(WireCodec.decompressSized(two, first.length + second.length - 1))
+          .as("over the limit: left to the stream, which refuses it")
+          .isNull();
+    }
+  }
+
+  @Test
+  void bodiesWithoutStatedSizesOrWholeFramesAreLeftToTheStream() throws Exception {
+    byte[] raw = "a frame written by a stream, its size not stated".getBytes();
+    java.io.ByteArrayOutputStream streamed = new java.io.ByteArrayOutputStream();
+    try (com.github.luben.zstd.ZstdOutputStream out =
+        new com.github.luben.zstd.ZstdOutputStream(streamed)) {
+      out.write(raw);
+    }
+    byte[] body = WireCodec.encode(sample());
+
+    assertThat(WireCodec.decompressSized(streamed.toByteArray(), 1 << 20)).isNull();
+    assertThat(WireCodec.decompress(streamed.toByteArray(), 1 << 20)).isEqualTo(raw);
+    assertThat(WireCodec.decompressSized(java.util.Arrays.copyOf(body, body.length - 3), 1 << 20))
+        .isNull();
+    assertThat(WireCodec.decompressSized(concat(body, new byte[] {1, 2, 3, 4, 5}), 1 << 20))
+        .isNull();
+    assertThat(WireCodec.decompressSized(Zstd.compress(new byte[10_000_000]), 1 << 20)).isNull();
+  }
+
+  private static byte[] concat(byte[] first, byte[] second) {
+    byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, both, first.length, second.length);
+    return both;
+  }
 }

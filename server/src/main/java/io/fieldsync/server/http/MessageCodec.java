@@ -182,6 +182,10 @@ final class MessageCodec {
       throw new ProtocolException(
           "body is not zstd-compressed (" + body.length + " bytes); send Content-Encoding: zstd");
     }
+    byte[] sized = WireCodec.decompressSized(body, maxBytes);
+    if (sized != null) {
+      return sized;
+    }
     try (InputStream in = new ZstdInputStream(new ByteArrayInputStream(body))) {
       ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, body.length * 4));
       byte[] buffer = new byte[64 * 1024];

@@ -8,11 +8,11 @@ import io.fieldsync.wire.Field;
 import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.Values;
-import java.util.Map;
 
 /**
  * A record as a pull sends it: a tombstone, an eviction, or the fields {@code sent} (indexes into
- * the table's columns, {@code count} of them) with their stamps.
+ * the table's columns, {@code count} of them) with their stamps and values (looked up in the stored
+ * record once, when selected).
  */
 record Outgoing(
     Table table,
@@ -21,19 +21,21 @@ record Outgoing(
     Column[] columns,
     int[] sent,
     long[] hlcs,
+    Object[] values,
     int count) {
   private static final Column[] NO_FIELDS = new Column[0];
   private static final int[] NO_COLUMNS = new int[0];
   private static final long[] NO_HLCS = new long[0];
+  private static final Object[] NO_VALUES = new Object[0];
 
   /** A tombstone: no fields travel. */
   static Outgoing tombstone(Table table, StoredRecord stored) {
-    return new Outgoing(table, stored, false, NO_FIELDS, NO_COLUMNS, NO_HLCS, 0);
+    return new Outgoing(table, stored, false, NO_FIELDS, NO_COLUMNS, NO_HLCS, NO_VALUES, 0);
   }
 
   /** The removal of a record that left the puller's scopes: no values travel. */
   static Outgoing evicted(Table table, StoredRecord stored) {
-    return new Outgoing(table, stored, true, NO_FIELDS, NO_COLUMNS, NO_HLCS, 0);
+    return new Outgoing(table, stored, true, NO_FIELDS, NO_COLUMNS, NO_HLCS, NO_VALUES, 0);
   }
 
   boolean deleted() {
@@ -50,13 +52,11 @@ record Outgoing(
     if (deleted()) {
       return record.setDeleted(true).setEvicted(evicted).build();
     }
-    Map<String, Object> values = stored.values();
     for (int i = 0; i < count; i++) {
-      String name = column(i).name();
       record.addFields(
           Field.newBuilder()
-              .setColumn(name)
-              .setValue(Values.toWire(values.get(name)))
+              .setColumn(column(i).name())
+              .setValue(Values.toWire(values[i]))
               .setHlc(hlcs[i]));
     }
     return record.build();
@@ -64,10 +64,8 @@ record Outgoing(
 
   void writeTo(Packing.RecordsWriter writer) {
     writer.record(table.name(), stored.id(), stored.seq(), deleted(), false, evicted);
-    Map<String, Object> values = stored.values();
     for (int i = 0; i < count; i++) {
-      String name = column(i).name();
-      writer.field(name, hlcs[i], values.get(name));
+      writer.field(column(i).name(), hlcs[i], values[i]);
     }
   }
 
@@ -93,7 +91,7 @@ record Outgoing(
         public Object value(Outgoing item, String column) {
           for (int i = 0; i < item.count(); i++) {
             if (item.column(i).name().equals(column)) {
-              return item.stored().values().get(column);
+              return item.values()[i];
             }
           }
           return null;

@@ -6,7 +6,7 @@ import io.fieldsync.schema.Table;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.wire.VersionScan;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +16,8 @@ import java.util.Map;
  * thread-safe: one per pull.
  */
 final class Selection {
-  private final Map<Table, TableScan> scans = new HashMap<>();
+  /** By identity: a table's own hash code would hash all its columns, once per record. */
+  private final Map<Table, TableScan> scans = new IdentityHashMap<>();
 
   private record TableScan(Column[] columns, VersionScan versions) {}
 
@@ -46,6 +47,7 @@ final class Selection {
     Column[] columns = scan.columns();
     int[] sent = new int[columns.length];
     long[] hlcs = new long[columns.length];
+    Object[] sentValues = new Object[columns.length];
     int count = 0;
     for (int i = 0; i < columns.length; i++) {
       boolean versioned = versions.has(i);
@@ -57,15 +59,17 @@ final class Selection {
         continue;
       }
       String name = columns[i].name();
-      if (values.get(name) != null || values.containsKey(name)) {
+      Object value = values.get(name);
+      if (value != null || values.containsKey(name)) {
         sent[count] = i;
         hlcs[count] = versioned ? versions.hlc(i) : 0;
+        sentValues[count] = value;
         count++;
       }
     }
     return held && count == 0
         ? null
-        : new Outgoing(table, stored, false, columns, sent, hlcs, count);
+        : new Outgoing(table, stored, false, columns, sent, hlcs, sentValues, count);
   }
 
   private static TableScan scanOf(Table table) {

@@ -13,6 +13,8 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.SequenceRange;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -122,29 +124,7 @@ public final class Puller {
             c -> {
               DeviceState state = database.state();
               state.captureOff(page.getServerHlc());
-              Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
-              List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
-              int written = 0;
-              int total = 0;
-              try {
-                for (Record record : records) {
-                  total +=
-                      applier.stage(
-                          c,
-                          record,
-                          pendingKeys,
-                          (table, id, column) -> found.add(new Conflict(table, id, column)));
-                  written++;
-                  if (faults != FaultInjector.NONE) {
-                    applier.flush();
-                    faults.afterAppliedRow(written);
-                  }
-                }
-                applier.flush();
-              } finally {
-                applier.discard();
-              }
-              ParkedEdits.settle(c, records);
+              int total = page.getRecordsCount() == 0 ? 0 : applyRecords(c, page, found);
               if (!page.getHasMore()) {
                 // The run is over: every record is whole up to its end.
                 state.storePullSince(nextCursor);
@@ -155,6 +135,35 @@ public final class Puller {
             });
     found.forEach(item -> events.conflict(item.table(), item.recordId(), item.column()));
     return pageConflicts;
+  }
+
+  /** Writes the page's records, in foreign-key order; returns the conflicts found. */
+  private int applyRecords(Connection c, PullResponse page, List<Conflict> found)
+      throws SQLException {
+    Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
+    List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
+    int written = 0;
+    int total = 0;
+    try {
+      for (Record record : records) {
+        total +=
+            applier.stage(
+                c,
+                record,
+                pendingKeys,
+                (table, id, column) -> found.add(new Conflict(table, id, column)));
+        written++;
+        if (faults != FaultInjector.NONE) {
+          applier.flush();
+          faults.afterAppliedRow(written);
+        }
+      }
+      applier.flush();
+    } finally {
+      applier.discard();
+    }
+    ParkedEdits.settle(c, records);
+    return total;
   }
 
   /**
