@@ -274,7 +274,7 @@ public final class FieldSyncClient implements AutoCloseable {
   /**
    * Settings for a {@link FieldSyncClient} and its worker. Defaults: the server URL and token
    * stored in the database, an {@link HttpTransport} with 10 s connect and 60 s request timeouts,
-   * the system UTC clock, batch ids from a {@link SecureRandom}, 5000 records per push batch, 1000
+   * the system UTC clock, batch ids from a {@link SecureRandom}, 5000 records per push batch, 5000
    * per pull page; a worker with a 25 ms debounce, a 50 ms write poll, a 60 s interval, backoff
    * from 500 ms to 60 s, stuck after 10 minutes, the live channel on with a 30 s ping, and a random
    * jitter seed. Not thread-safe.
@@ -287,7 +287,7 @@ public final class FieldSyncClient implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     RandomGenerator random;
     int batchSize = 5000;
-    int pullPageSize = 1000;
+    int pullPageSize = 5000;
     Duration connectTimeout = Duration.ofSeconds(10);
     Duration requestTimeout = Duration.ofSeconds(60);
     Duration lockWait = Duration.ofSeconds(60);
@@ -368,7 +368,7 @@ public final class FieldSyncClient implements AutoCloseable {
       return this;
     }
 
-    /** Records per pull page asked of the server (default 1000; the server caps it). */
+    /** Records per pull page asked of the server (default 5000; the server caps it). */
     public Builder pullPageSize(int pullPageSize) {
       this.pullPageSize = pullPageSize;
       return this;
