@@ -1,5 +1,6 @@
 package io.fieldsync.client;
 
+import io.fieldsync.client.internal.state.DeviceFixture;
 import io.fieldsync.testkit.FaultyTransport;
 import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
@@ -13,33 +14,15 @@ import java.util.function.UnaryOperator;
  * the device under test: {@value #DEVICE}, over a recording {@link FaultyTransport} to node 0.
  */
 public final class Households {
-  public static final String H1 = "0190c6a2-0000-7000-8000-000000000001";
-  public static final String H2 = "0190c6a2-0000-7000-8000-000000000002";
+  public static final String H1 = DeviceFixture.H1;
+  public static final String H2 = DeviceFixture.H2;
   public static final String H3 = "0190c6a2-0000-7000-8000-000000000003";
-  public static final String V1 = "0190c6a2-0000-7000-8000-0000000000a1";
-  public static final String DEVICE = "device-1";
+  public static final String V1 = DeviceFixture.V1;
+  public static final String DEVICE = DeviceFixture.DEVICE;
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T10:15:30Z"), ZoneOffset.UTC);
 
-  public static final String SCHEMA_YAML =
-      """
-      version: 1
-      tables:
-        households:
-          columns:
-            id:        { type: uuid, primary_key: true }
-            region:    { type: text, required: true }
-            head_name: { type: text }
-            visits:    { type: integer, conflict: sum }
-            tags:      { type: json, conflict: union }
-            score:     { type: real }
-            active:    { type: boolean }
-            notes:     { type: text, conflict: manual }
-        visits:
-          columns:
-            id:           { type: uuid, primary_key: true }
-            household_id: { type: uuid, references: households }
-            temperature:  { type: real, conflict: max }
-      """;
+  /** The client fixture's schema: households and visits, a conflict rule of each kind. */
+  public static final String SCHEMA_YAML = DeviceFixture.SCHEMA_YAML;
 
   private Households() {}
 
