@@ -10,8 +10,6 @@ import io.fieldsync.client.transport.LiveSocket;
 import io.fieldsync.client.transport.Transport;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,9 +58,6 @@ import org.slf4j.LoggerFactory;
 public final class SyncWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
 
-  /** How long after a commit hook the worker keeps looking for the commit to show. */
-  private static final Duration COMMIT_VISIBLE_WITHIN = Duration.ofMillis(10);
-
   /** Whether the worker runs. */
   public enum State {
     RUNNING,
@@ -79,12 +74,12 @@ public final class SyncWorker implements AutoCloseable {
   private final Thread thread;
   private final SyncListener progress;
   private final Runnable commitSignal = this::committed;
+  private final LiveLink liveLink;
 
   // Guarded by monitor (written by the worker thread, pokes, commits and close()).
   private boolean running = true;
   private long pokedSequence;
   private boolean committed;
-  private LiveSocket liveSocket;
 
   // Read by status() from any thread.
   private volatile boolean online = true;
@@ -114,6 +109,28 @@ public final class SyncWorker implements AutoCloseable {
             emit(new WorkerEvent.SnapshotProgress(done, totalEstimate, finished));
           }
         };
+    this.liveLink =
+        new LiveLink(
+            transport,
+            new LiveSocket.Listener() {
+              @Override
+              public void poked(long sequence) {
+                serverSequence = Math.max(serverSequence, sequence);
+                emit(new WorkerEvent.Poked(sequence));
+                synchronized (monitor) {
+                  pokedSequence = Math.max(pokedSequence, sequence);
+                  monitor.notifyAll();
+                }
+              }
+
+              @Override
+              public void closed(String reason) {
+                emit(new WorkerEvent.LiveDisconnected(reason));
+                synchronized (monitor) {
+                  monitor.notifyAll();
+                }
+              }
+            });
   }
 
   void start() {
@@ -141,10 +158,7 @@ public final class SyncWorker implements AutoCloseable {
 
   /** The worker's state now. Thread-safe. */
   public WorkerStatus status() {
-    boolean live;
-    synchronized (monitor) {
-      live = liveSocket != null && liveSocket.isOpen();
-    }
+    boolean live = liveLink.isOpen();
     long heard = Math.max(serverSequence, cursor);
     return new WorkerStatus(
         thread.isAlive() || stopReason == null ? State.RUNNING : State.STOPPED,
@@ -201,44 +215,29 @@ public final class SyncWorker implements AutoCloseable {
     Instant dueAt = started; // sync at start
     String dueTrigger = "start";
     Instant lastCycleEnd = null;
-    Instant recheckUntil = null;
     Instant nextPeriodicAt = started.plus(options.interval());
     Instant nextLiveAttemptAt = started;
     Instant nextPingAt = started.plus(options.livePing());
     int liveFailures = 0;
     try (Connection watch = DeviceDatabase.connect(database, false);
-        PreparedStatement dataVersion = watch.prepareStatement("PRAGMA data_version")) {
-      DeviceState state = new DeviceState(watch);
-      long version = dataVersion(dataVersion);
-      long writeMark = state.writeMark();
+        LocalWriteWatch writes = new LocalWriteWatch(watch)) {
       pending = count(watch);
-      cursor = state.cursor();
+      cursor = new DeviceState(watch).cursor();
       while (isRunning()) {
         Instant now = now();
-        // Local writes: a commit hook fires just before its commit is visible, so after one the
-        // worker looks again every millisecond for a short while.
         if (takeCommitted()) {
-          recheckUntil = now.plus(COMMIT_VISIBLE_WITHIN);
+          writes.hookFired(now);
         }
-        long seen = dataVersion(dataVersion);
-        if (seen != version) {
-          version = seen;
-          long mark = state.writeMark();
-          if (mark != writeMark) {
-            writeMark = mark;
-            recheckUntil = null;
-            Instant at = now;
-            if (lastCycleEnd != null && lastCycleEnd.plus(options.debounce()).isAfter(now)) {
-              at = lastCycleEnd.plus(options.debounce());
-            }
-            if (dueAt == null || dueAt.isAfter(at)) {
-              dueAt = at;
-              dueTrigger = "write";
-            }
+        if (writes.wroteSinceLastLook(now)) {
+          // A write syncs at once, or after the quiet time that follows a sync.
+          Instant at = now;
+          if (lastCycleEnd != null && lastCycleEnd.plus(options.debounce()).isAfter(now)) {
+            at = lastCycleEnd.plus(options.debounce());
           }
-        }
-        if (recheckUntil != null && !now.isBefore(recheckUntil)) {
-          recheckUntil = null;
+          if (dueAt == null || dueAt.isAfter(at)) {
+            dueAt = at;
+            dueTrigger = "write";
+          }
         }
         long poked;
         synchronized (monitor) {
@@ -279,9 +278,11 @@ public final class SyncWorker implements AutoCloseable {
         }
 
         // The live channel, while the server answers.
-        if (options.live() && online && !now.isBefore(nextLiveAttemptAt) && !liveOpen()) {
+        if (options.live() && online && !now.isBefore(nextLiveAttemptAt) && !liveLink.isOpen()) {
           try {
-            openLive();
+            if (liveLink.open()) {
+              emit(new WorkerEvent.LiveConnected());
+            }
             liveFailures = 0;
             nextPingAt = now().plus(options.livePing());
           } catch (AuthException e) {
@@ -299,16 +300,12 @@ public final class SyncWorker implements AutoCloseable {
           }
         }
         if (!now.isBefore(nextPingAt)) {
-          synchronized (monitor) {
-            if (liveSocket != null) {
-              liveSocket.ping();
-            }
-          }
+          liveLink.ping();
           nextPingAt = now.plus(options.livePing());
         }
 
         checkStuck(started);
-        Instant wake = now.plus(recheckUntil != null ? Duration.ofMillis(1) : options.writePoll());
+        Instant wake = now.plus(writes.nextLookWithin(options.writePoll()));
         for (Instant candidate : new Instant[] {dueAt, nextRetryAt, nextPeriodicAt}) {
           if (candidate != null && candidate.isBefore(wake)) {
             wake = candidate;
@@ -329,11 +326,8 @@ public final class SyncWorker implements AutoCloseable {
     } finally {
       synchronized (monitor) {
         running = false;
-        if (liveSocket != null) {
-          liveSocket.close();
-          liveSocket = null;
-        }
       }
+      liveLink.stop();
       client.removeListener(progress);
       client.localCommits.unsubscribe(commitSignal);
       stopReason = reason;
@@ -375,7 +369,7 @@ public final class SyncWorker implements AutoCloseable {
       }
       if (e instanceof TransportException && online) {
         online = false;
-        closeLive();
+        liveLink.drop();
         emit(new WorkerEvent.Offline(e.getMessage()));
       }
       fail(e.getMessage());
@@ -421,75 +415,6 @@ public final class SyncWorker implements AutoCloseable {
     }
   }
 
-  private boolean liveOpen() {
-    synchronized (monitor) {
-      return liveSocket != null && liveSocket.isOpen();
-    }
-  }
-
-  private void openLive() {
-    LiveSocket socket =
-        transport.live(
-            new LiveSocket.Listener() {
-              @Override
-              public void poked(long sequence) {
-                serverSequence = Math.max(serverSequence, sequence);
-                emit(new WorkerEvent.Poked(sequence));
-                synchronized (monitor) {
-                  pokedSequence = Math.max(pokedSequence, sequence);
-                  monitor.notifyAll();
-                }
-              }
-
-              @Override
-              public void closed(String reason) {
-                emit(new WorkerEvent.LiveDisconnected(reason));
-                synchronized (monitor) {
-                  monitor.notifyAll();
-                }
-              }
-            });
-    if (socket == null) {
-      // No live channel behind this transport: stay on the interval.
-      synchronized (monitor) {
-        liveSocket = NO_LIVE;
-      }
-      return;
-    }
-    synchronized (monitor) {
-      if (!running) {
-        socket.close();
-        return;
-      }
-      liveSocket = socket;
-    }
-    emit(new WorkerEvent.LiveConnected());
-  }
-
-  private void closeLive() {
-    synchronized (monitor) {
-      if (liveSocket != null) {
-        liveSocket.close();
-        liveSocket = null;
-      }
-    }
-  }
-
-  /** Stands for "this transport has no live channel" so the worker stops asking. */
-  private static final LiveSocket NO_LIVE =
-      new LiveSocket() {
-        @Override
-        public void ping() {}
-
-        @Override
-        public boolean isOpen() {
-          return true;
-        }
-
-        @Override
-        public void close() {}
-      };
-
   private boolean isRunning() {
     synchronized (monitor) {
       return running;
@@ -516,14 +441,6 @@ public final class SyncWorker implements AutoCloseable {
       boolean result = committed;
       committed = false;
       return result;
-    }
-  }
-
-  /** Changes whenever another connection or process commits to the file; cheap to read. */
-  private static long dataVersion(PreparedStatement dataVersion) throws SQLException {
-    try (ResultSet row = dataVersion.executeQuery()) {
-      row.next();
-      return row.getLong(1);
     }
   }
 
