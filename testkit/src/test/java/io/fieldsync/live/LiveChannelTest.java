@@ -9,30 +9,8 @@ import io.fieldsync.client.WorkerEvent;
 import io.fieldsync.testkit.Eventually;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.TestDevice;
-import io.fieldsync.testkit.TestServer;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 
-class LiveChannelTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  @BeforeEach
-  void startServer() {
-    server =
-        TestServer.builder(dir)
-            .schema(LiveSchema.YAML)
-            .configure(config -> config.purgeIntervalMillis(0))
-            .start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class LiveChannelTest extends LiveServerTest {
   @SeededTest(seeds = SyncWorkerTest.SEED)
   void writeOnOneDeviceIsAppliedOnTheOtherWithoutAnyoneCallingSync(long seed) throws Exception {
     TestDevice a = server.device("a", SyncWorkerTest.options(seed));

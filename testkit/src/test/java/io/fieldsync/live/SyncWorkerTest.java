@@ -16,32 +16,11 @@ import io.fieldsync.testkit.TestServer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 
-class SyncWorkerTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  @BeforeEach
-  void startServer() {
-    server =
-        TestServer.builder(dir)
-            .schema(LiveSchema.YAML)
-            .configure(config -> config.purgeIntervalMillis(0))
-            .start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class SyncWorkerTest extends LiveServerTest {
   /** The backoff jitter's seed unless {@code -Dfieldsync.seed=N} asks for another. */
   static final long SEED = 42;
 

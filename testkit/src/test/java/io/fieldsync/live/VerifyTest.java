@@ -12,35 +12,14 @@ import io.fieldsync.store.StoredRecord;
 import io.fieldsync.testkit.FaultyTransport;
 import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class VerifyTest {
-  @TempDir Path dir;
-  TestServer server;
-
-  @BeforeEach
-  void startServer() {
-    server =
-        TestServer.builder(dir)
-            .schema(LiveSchema.YAML)
-            .configure(config -> config.purgeIntervalMillis(0))
-            .start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
-
+class VerifyTest extends LiveServerTest {
   @Test
   void cleanDeviceIsReportedCleanAfterOneVerifyRequest() throws Exception {
     TestDevice a = server.device("a");
