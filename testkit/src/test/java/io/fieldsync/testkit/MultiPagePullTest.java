@@ -28,10 +28,6 @@ class MultiPagePullTest extends EndToEndTest {
   private static final int SEEDS = 20;
 
   /** A network to the server under the device's token whose pulls are cut after {@code allowed}. */
-  private FaultyTransport cutAfter(String device, int allowed) {
-    return new FaultyTransport(server.http(0, server.token(device))).cutPullsAfter(allowed);
-  }
-
   private static long pullSince(TestDevice device) {
     Object since =
         device.scalar("SELECT CAST(value AS INTEGER) FROM _fs_meta WHERE key = 'pull_since'");
@@ -70,7 +66,7 @@ class MultiPagePullTest extends EndToEndTest {
     writer.sync();
     writer.sql("UPDATE households SET head_name = 'Awa Diallo' WHERE id = '" + uuid(1) + "'");
     writer.sync();
-    FaultyTransport network = cutAfter("reader", Integer.MAX_VALUE);
+    FaultyTransport network = PagedReader.network(server, "reader", Integer.MAX_VALUE);
     TestDevice reader =
         server.device("reader", builder -> builder.transport(network).pullPageSize(2));
 
@@ -113,7 +109,7 @@ class MultiPagePullTest extends EndToEndTest {
         "UPDATE households SET latitude = NULL WHERE id = '" + uuid(4) + "'");
     writer.sync();
 
-    FaultyTransport cut = cutAfter("reader", 1);
+    FaultyTransport cut = PagedReader.network(server, "reader", 1);
     TestDevice interrupted =
         server.open("reader", builder -> builder.transport(cut).pullPageSize(2));
     assertThatThrownBy(interrupted::sync)
@@ -125,7 +121,7 @@ class MultiPagePullTest extends EndToEndTest {
     assertThat(pullSince(interrupted)).as("the run is not over").isEqualTo(2L);
     interrupted.close();
 
-    FaultyTransport rest = cutAfter("reader", Integer.MAX_VALUE);
+    FaultyTransport rest = PagedReader.network(server, "reader", Integer.MAX_VALUE);
     TestDevice reopened = server.open("reader", builder -> builder.transport(rest).pullPageSize(2));
     reopened.sync();
 
@@ -207,58 +203,12 @@ class MultiPagePullTest extends EndToEndTest {
     new Workload(seed).run();
   }
 
-  /** A reader: a device name and page size; its database is closed and reopened at times. */
-  private final class Reader {
-    final String name;
-    final int pageSize;
-    TestDevice device;
-
-    /** A new device; {@code cutAfter > 0}: its first network cuts pulls after that many. */
-    Reader(String name, int pageSize, int cutAfter) {
-      this.name = name;
-      this.pageSize = pageSize;
-      int allowed = cutAfter > 0 ? cutAfter : Integer.MAX_VALUE;
-      this.device =
-          server.device(
-              name, builder -> builder.transport(cutAfter(name, allowed)).pullPageSize(pageSize));
-    }
-
-    /**
-     * Closes the database and opens it again, with a network that pulls at most {@code allowed}.
-     */
-    void reopen(int allowed) {
-      device.close();
-      device =
-          server.open(
-              name, builder -> builder.transport(cutAfter(name, allowed)).pullPageSize(pageSize));
-    }
-
-    /** A sync whose pulls are cut after {@code allowed}, then a reopen on a working network. */
-    boolean syncCut(int allowed) {
-      reopen(allowed);
-      boolean cut = syncAllowingCut(device);
-      reopen(Integer.MAX_VALUE);
-      return cut;
-    }
-  }
-
-  /** One sync; true when it was cut by a cut ({@link FaultyTransport#cutPullsAfter}). */
-  private static boolean syncAllowingCut(TestDevice device) {
-    try {
-      device.sync();
-      return false;
-    } catch (TransportException e) {
-      assertThat(e.getMessage()).startsWith("injected fault: pull ");
-      return true;
-    }
-  }
-
   /** Seeded writes by several devices, interleaved with syncs of devices pulling small pages. */
   private final class Workload {
     final long seed;
     final Random random;
     final List<TestDevice> writers = new ArrayList<>();
-    final List<Reader> readers = new ArrayList<>();
+    final List<PagedReader> readers = new ArrayList<>();
     final List<String> households = new ArrayList<>();
     final List<String> visits = new ArrayList<>();
     final List<String> measurements = new ArrayList<>();
@@ -283,7 +233,7 @@ class MultiPagePullTest extends EndToEndTest {
         writers.add(server.device("writer-" + i, builder -> builder.pullPageSize(pageSize)));
       }
       for (int i = 0; i < 2; i++) {
-        readers.add(new Reader("reader-" + i, pageSize(), 0));
+        readers.add(new PagedReader(server, "reader-" + i, pageSize(), 0));
       }
       int steps = 35 + random.nextInt(16);
       for (int step = 0; step < steps; step++) {
@@ -301,9 +251,10 @@ class MultiPagePullTest extends EndToEndTest {
         } else if (sync < 8 && readers.size() < 4) {
           // a new device: whole run from 0, sometimes cut on its first sync
           int cutAfter = random.nextBoolean() ? 1 + random.nextInt(3) : 0;
-          Reader fresh = new Reader("reader-" + readers.size(), pageSize(), cutAfter);
+          PagedReader fresh =
+              new PagedReader(server, "reader-" + readers.size(), pageSize(), cutAfter);
           readers.add(fresh);
-          if (syncAllowingCut(fresh.device)) {
+          if (PagedReader.syncAllowingCut(fresh.device)) {
             cuts++;
           }
           if (cutAfter > 0) {
@@ -320,7 +271,7 @@ class MultiPagePullTest extends EndToEndTest {
       reference.sync();
       long head = cursor(reference);
       List<TestDevice> all = new ArrayList<>(writers);
-      for (Reader reader : readers) {
+      for (PagedReader reader : readers) {
         // A run cut between pages may resume with the page the server prepared ahead for it when
         // the cut came (PullAhead, up to its max age): complete as of then, so the device ends
         // that sync below the head, and the next sync brings the rest.

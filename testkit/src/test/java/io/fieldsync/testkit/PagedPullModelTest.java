@@ -3,7 +3,6 @@ package io.fieldsync.testkit;
 import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldsync.TransportException;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Table;
 import java.util.ArrayList;
@@ -38,54 +37,8 @@ class PagedPullModelTest extends EndToEndTest {
     new History(seed).run();
   }
 
-  private FaultyTransport network(String device, int allowedPulls) {
-    return new FaultyTransport(server.http(0, server.token(device))).cutPullsAfter(allowedPulls);
-  }
-
   private static long cursor(TestDevice device) {
     return (Long) device.scalar("SELECT cursor FROM _fs_state");
-  }
-
-  /** A pulling device with its page size; its database is closed and reopened at times. */
-  private final class Reader {
-    final String name;
-    final int pageSize;
-    TestDevice device;
-
-    Reader(String name, int pageSize, int allowedPulls) {
-      this.name = name;
-      this.pageSize = pageSize;
-      this.device =
-          server.device(
-              name,
-              builder -> builder.transport(network(name, allowedPulls)).pullPageSize(pageSize));
-    }
-
-    void reopen(int allowedPulls) {
-      device.close();
-      device =
-          server.open(
-              name,
-              builder -> builder.transport(network(name, allowedPulls)).pullPageSize(pageSize));
-    }
-
-    /** A sync on a network that cuts pulls after {@code allowedPulls}; true when it was cut. */
-    boolean syncCut(int allowedPulls) {
-      reopen(allowedPulls);
-      boolean cut = syncAllowingCut(device);
-      reopen(Integer.MAX_VALUE);
-      return cut;
-    }
-  }
-
-  private static boolean syncAllowingCut(TestDevice device) {
-    try {
-      device.sync();
-      return false;
-    } catch (TransportException e) {
-      assertThat(e.getMessage()).startsWith("injected fault: pull ");
-      return true;
-    }
   }
 
   /** One writer's seeded inserts, edits and deletes of households, and readers pulling them. */
@@ -98,7 +51,7 @@ class PagedPullModelTest extends EndToEndTest {
     final Map<String, Map<String, Object>> model = new TreeMap<>();
 
     final List<String> live = new ArrayList<>();
-    final List<Reader> readers = new ArrayList<>();
+    final List<PagedReader> readers = new ArrayList<>();
     TestDevice writer;
     int next = 1;
     int cuts;
@@ -114,7 +67,7 @@ class PagedPullModelTest extends EndToEndTest {
 
     void run() {
       writer = server.device("writer");
-      readers.add(new Reader("reader-0", pageSize(), Integer.MAX_VALUE));
+      readers.add(new PagedReader(server, "reader-0", pageSize(), Integer.MAX_VALUE));
       // A bulk first: runs of many pages for every page size.
       int bulk = 150 + random.nextInt(250);
       for (int i = 0; i < bulk; i++) {
@@ -139,9 +92,10 @@ class PagedPullModelTest extends EndToEndTest {
         } else if (readers.size() < 5) {
           writer.sync();
           int allowed = random.nextBoolean() ? 1 + random.nextInt(4) : Integer.MAX_VALUE;
-          Reader fresh = new Reader("reader-" + readers.size(), pageSize(), allowed);
+          PagedReader fresh =
+              new PagedReader(server, "reader-" + readers.size(), pageSize(), allowed);
           readers.add(fresh);
-          if (syncAllowingCut(fresh.device)) {
+          if (PagedReader.syncAllowingCut(fresh.device)) {
             cuts++;
           }
           fresh.reopen(Integer.MAX_VALUE);
@@ -152,7 +106,7 @@ class PagedPullModelTest extends EndToEndTest {
       long head = cursor(writer);
       String expected = expected();
       assertThat(writer.snapshot().toString()).as("seed %d: the writer", seed).isEqualTo(expected);
-      for (Reader reader : readers) {
+      for (PagedReader reader : readers) {
         // A run cut between pages may resume with the page the server prepared ahead of the cut,
         // complete as of then: the next sync brings the rest.
         for (int attempt = 0; attempt < 3 && cursor(reader.device) < head; attempt++) {
