@@ -409,13 +409,21 @@ public final class Outbox {
     return result;
   }
 
-  /** The log rows {@code filter} selects, its numbered parameters ?1, ?2… bound to {@code args}. */
+  /**
+   * The log rows {@code filter} selects, its numbered parameters ?1, ?2… bound to {@code args}.
+   *
+   * <p>The rows and their {@code vals} and {@code extra} JSON are read in one pass and the JSON is
+   * parsed here: as SQLite's {@code json_each} types it, a number with a fraction or exponent is a
+   * real and any other an integer. Only the elements of {@code union} edits are read through
+   * SQLite, which prints them in its canonical form, and only when some row has them.
+   */
   static List<Row> read(Connection connection, String filter, Object... args) throws SQLException {
     Map<Long, Row> rows = new LinkedHashMap<>();
+    boolean unionEdits = false;
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT c.id, c.tbl, c.rid, c.op, c.hlc, c.device, c.base FROM _fs_changelog AS c"
-                + " WHERE "
+            "SELECT c.id, c.tbl, c.rid, c.op, c.hlc, c.device, c.base, c.vals, c.extra"
+                + " FROM _fs_changelog AS c WHERE "
                 + filter
                 + " ORDER BY c.id")) {
       Jdbc.bind(select, args);
@@ -423,34 +431,40 @@ public final class Outbox {
         while (result.next()) {
           long id = result.getLong(1);
           String op = result.getString(4);
-          rows.put(
-              id,
+          Row row =
               new Row(
                   id,
                   new RecordKey(result.getString(2), result.getString(3)),
                   op.isEmpty() ? '?' : op.charAt(0),
                   result.getLong(5),
                   result.getString(6),
-                  result.getLong(7)));
+                  result.getLong(7));
+          rows.put(id, row);
+          String vals = result.getString(8);
+          if (vals != null) {
+            LogJson.values(id, vals, row.values);
+          }
+          String extra = result.getString(9);
+          if (extra != null && LogJson.deltas(id, extra, row.deltas)) {
+            unionEdits = true;
+          }
         }
       }
     }
-    if (rows.isEmpty()) {
-      return List.of();
+    if (unionEdits) {
+      readUnionElements(connection, filter, args, rows);
     }
+    return rows.isEmpty() ? List.of() : new ArrayList<>(rows.values());
+  }
+
+  /** The elements each {@code union} edit of the rows added and removed, in their order. */
+  private static void readUnionElements(
+      Connection connection, String filter, Object[] args, Map<Long, Row> rows)
+      throws SQLException {
     String from = " FROM _fs_changelog AS c, ";
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT c.id, 'v', j.key, j.atom, j.id"
-                + from
-                + "json_each(c.vals) AS j WHERE "
-                + filter
-                + " UNION ALL SELECT c.id, 'd', j.key, j.atom, j.id"
-                + from
-                + "json_each(c.extra) AS j WHERE "
-                + filter
-                + " AND j.type IN ('integer', 'real')"
-                + " UNION ALL SELECT c.id, 'a', u.key, "
+            "SELECT c.id, 'a', u.key, "
                 + ELEMENT_JSON
                 + ", u.id * 4294967296 + e.id"
                 + from
@@ -472,31 +486,14 @@ public final class Outbox {
           if (row == null) {
             continue;
           }
-          String column = result.getString(3);
-          switch (result.getString(2)) {
-            case "v" -> row.values.put(column, Jdbc.normalize(result.getObject(4)));
-            case "d" -> {
-              Object delta = Jdbc.normalize(result.getObject(4));
-              if (delta instanceof Long number) {
-                row.deltas.put(column, number);
-              } else if (delta instanceof Double number) {
-                row.deltas.put(column, (long) number.doubleValue());
-              }
-            }
-            case "a" ->
-                row.added
-                    .computeIfAbsent(column, unused -> new ArrayList<>())
-                    .add(result.getString(4));
-            case "r" ->
-                row.removed
-                    .computeIfAbsent(column, unused -> new ArrayList<>())
-                    .add(result.getString(4));
-            default -> throw new IllegalStateException("unknown detail kind");
-          }
+          Map<String, List<String>> elements =
+              result.getString(2).equals("a") ? row.added : row.removed;
+          elements
+              .computeIfAbsent(result.getString(3), unused -> new ArrayList<>())
+              .add(result.getString(4));
         }
       }
     }
-    return new ArrayList<>(rows.values());
   }
 
   /** The column type's canonical value, or the raw value for the server to judge. */
