@@ -2,6 +2,9 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.TransportException;
+import io.fieldsync.client.transport.EncodedPush;
+import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.testkit.FaultyTransport;
 import io.fieldsync.testkit.FaultyTransport.Fault;
@@ -18,6 +21,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,6 +138,97 @@ class OutboxPushTest {
         .extracting(row -> ((String) row.get("notes")).length())
         .containsOnly(200_000);
     assertOutboxEmpty(device);
+  }
+
+  @SeededTest(runs = 2)
+  void aBatchWhoseAnswerWasLostIsSentAgainAsTheVeryBytesStoredBeforeIt(long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    BodyTransport network =
+        new BodyTransport(new HttpTransport(server.uri(), server.token("tablet")), seed);
+    TestDevice device =
+        server.device("tablet", builder -> builder.transport(network).batchSize(25));
+    Model model = new Model();
+    for (int round = 0; round < 3; round++) {
+      try (Connection connection = device.client().connection()) {
+        connection.setAutoCommit(false);
+        for (int op = 0; op < 120; op++) {
+          model.randomEdit(connection, random);
+        }
+        connection.commit();
+      }
+      for (int attempt = 0; ; attempt++) {
+        assertThat(attempt).as("sync attempts").isLessThan(200);
+        try {
+          device.client().syncNow();
+          break;
+        } catch (TransportException lost) {
+          // As after a crash: the next attempt starts from what the database stored.
+          device = server.reopen(device, builder -> builder.transport(network).batchSize(25));
+        }
+      }
+    }
+
+    assertThat(network.lost).as("lost answers").isPositive();
+    assertThat(network.resent).as("batches sent again").isEqualTo(network.lost);
+    assertThat(network.differentBytes).as("batches sent again with other bytes").isEmpty();
+    assertThat(households(server.snapshot().rows("households")))
+        .as("the server's households")
+        .isEqualTo(model.rows);
+    assertThat(households(device.snapshot().rows("households")))
+        .as("the device's households")
+        .isEqualTo(model.rows);
+    assertOutboxEmpty(device);
+  }
+
+  /**
+   * Sends the encoded bodies the device hands over and loses about a third of the answers (after
+   * the server committed); records which batches came again and with which bytes.
+   */
+  private static final class BodyTransport implements Transport {
+    private final Transport delegate;
+    private final SplittableRandom random;
+    private final Map<String, byte[]> sent = new HashMap<>();
+    final List<String> differentBytes = new ArrayList<>();
+    int lost;
+    int resent;
+
+    BodyTransport(Transport delegate, long seed) {
+      this.delegate = delegate;
+      this.random = new SplittableRandom(seed);
+    }
+
+    @Override
+    public SchemaResponse schema() {
+      return delegate.schema();
+    }
+
+    @Override
+    public PushResponse push(PushRequest request) {
+      throw new AssertionError("the device sends its pushes encoded");
+    }
+
+    @Override
+    public PushResponse push(EncodedPush push) {
+      String batch = push.request().getBatchId();
+      byte[] first = sent.putIfAbsent(batch, push.body().clone());
+      if (first != null) {
+        resent++;
+        if (!Arrays.equals(first, push.body())) {
+          differentBytes.add(batch);
+        }
+      }
+      PushResponse response = delegate.push(push);
+      if (random.nextInt(3) == 0) {
+        lost++;
+        throw new TransportException("the answer to batch " + batch + " was lost");
+      }
+      return response;
+    }
+
+    @Override
+    public PullResponse pull(PullRequest request) {
+      return delegate.pull(request);
+    }
   }
 
   /** Runs {@link #duringPush} before each push goes out. */

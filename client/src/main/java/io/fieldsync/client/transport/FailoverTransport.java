@@ -78,6 +78,11 @@ public final class FailoverTransport implements Transport {
   }
 
   @Override
+  public PushResponse push(EncodedPush push) {
+    return call("push of batch " + push.request().getBatchId(), node -> node.push(push));
+  }
+
+  @Override
   public PullResponse pull(PullRequest request) {
     return call("pull from cursor " + request.getCursor(), node -> node.pull(request));
   }

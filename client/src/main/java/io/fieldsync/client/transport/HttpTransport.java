@@ -106,19 +106,28 @@ public final class HttpTransport implements Transport {
 
   @Override
   public SchemaResponse schema() {
-    return send("GET", "/v1/schema", null, SchemaResponse.parser());
+    return send("GET", "/v1/schema", null, null, SchemaResponse.parser());
   }
 
   @Override
   public PushResponse push(PushRequest request) {
-    return send("POST", "/v1/push", Packing.pack(request), PushResponse.parser());
+    return push(EncodedPush.encode(request));
+  }
+
+  @Override
+  public PushResponse push(EncodedPush push) {
+    return send("POST", "/v1/push", null, push.body(), PushResponse.parser());
   }
 
   @Override
   public PullResponse pull(PullRequest request) {
     // This codec reads the packed form, which is a good deal smaller on the wire.
     return send(
-        "POST", "/v1/pull", request.toBuilder().setPacked(true).build(), PullResponse.parser());
+        "POST",
+        "/v1/pull",
+        request.toBuilder().setPacked(true).build(),
+        null,
+        PullResponse.parser());
   }
 
   @Override
@@ -148,12 +157,12 @@ public final class HttpTransport implements Transport {
 
   @Override
   public VerifyResponse verify(VerifyRequest request) {
-    return send("POST", "/v1/verify", request, VerifyResponse.parser());
+    return send("POST", "/v1/verify", request, null, VerifyResponse.parser());
   }
 
   @Override
   public RecordsResponse records(RecordsRequest request) {
-    return send("POST", "/v1/records", request, RecordsResponse.parser());
+    return send("POST", "/v1/records", request, null, RecordsResponse.parser());
   }
 
   @Override
@@ -162,21 +171,28 @@ public final class HttpTransport implements Transport {
     return HttpLiveSocket.open(client(), URI.create(ws), token, connectTimeout, listener);
   }
 
-  private <T extends Message> T send(String method, String path, Message body, Parser<T> parser) {
+  /**
+   * Sends {@code body}, or {@code encoded} when it is given (a body already encoded), or nothing (a
+   * GET) when neither is.
+   */
+  private <T extends Message> T send(
+      String method, String path, Message body, byte[] encoded, Parser<T> parser) {
     String where = method + " " + base + path;
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(base + path))
             .timeout(requestTimeout)
             .header("User-Agent", USER_AGENT)
             .header("Authorization", "Bearer " + token);
-    if (body == null) {
+    if (body == null && encoded == null) {
       request.header("Accept", WireCodec.PROTOBUF).GET();
     } else {
       // No Accept: the server answers in the request's format.
       request
           .header("Content-Type", WireCodec.PROTOBUF)
           .header("Content-Encoding", WireCodec.ZSTD)
-          .POST(HttpRequest.BodyPublishers.ofByteArray(WireCodec.encode(body)));
+          .POST(
+              HttpRequest.BodyPublishers.ofByteArray(
+                  encoded != null ? encoded : WireCodec.encode(body)));
     }
     HttpResponse<byte[]> response;
     try {

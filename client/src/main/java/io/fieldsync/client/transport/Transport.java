@@ -43,6 +43,18 @@ public interface Transport {
   PushResponse push(PushRequest request);
 
   /**
+   * {@code POST /v1/push} of a request already encoded: a transport that speaks the binary wire
+   * sends {@link EncodedPush#body()} as it is; the default sends {@link EncodedPush#request()}.
+   *
+   * @throws io.fieldsync.TransportException when the outcome is unknown (retriable)
+   * @throws io.fieldsync.AuthException when the token is refused
+   * @throws io.fieldsync.ProtocolException when the server refuses the request or answers garbage
+   */
+  default PushResponse push(EncodedPush push) {
+    return push(push.request());
+  }
+
+  /**
    * {@code POST /v1/pull}.
    *
    * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)

@@ -4,6 +4,7 @@ import io.fieldsync.client.internal.outbox.Outbox.Pending;
 import io.fieldsync.client.internal.outbox.Outbox.RecordKey;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
+import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.PushRequest;
@@ -16,7 +17,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
 
-/** Makes the next push batch from the outbox and stores it as inflight before it is sent. */
+/**
+ * Makes the next push batch from the outbox, encoded for the wire once, and stores it as inflight
+ * before it is sent.
+ */
 final class BatchMaker {
   private final Clock clock;
   private final RandomGenerator random;
@@ -29,15 +33,18 @@ final class BatchMaker {
   }
 
   /**
-   * A batch's changes, consolidated from the log rows after {@code after} up to {@code end}, not
-   * yet numbered nor stored.
+   * A batch made from the log rows after {@code after} up to {@code end}: consolidated, numbered
+   * and encoded, not yet stored; {@code push} is null when its rows cancelled out.
    */
-  record Consolidated(long after, long end, List<Change> changes, long newestStamp) {}
+  record Prepared(long after, long end, long number, EncodedPush push) {}
 
-  /** Consolidates the log rows after {@code after} up to {@code end}; reads only. */
-  Consolidated consolidate(Connection c, Schema schema, long after, long end) throws SQLException {
+  /**
+   * Makes the batch of the log rows after {@code after} up to {@code end}, numbered after the
+   * database's last batch; reads only.
+   */
+  Prepared prepare(Connection c, Schema schema, long after, long end) throws SQLException {
     Map<RecordKey, Pending> pending = Outbox.between(c, after, end);
-    List<Change> changes = new ArrayList<>();
+    List<Change> changes = new ArrayList<>(pending.size());
     long newestStamp = 0;
     for (Pending record : pending.values()) {
       newestStamp = Math.max(newestStamp, record.hlc);
@@ -46,34 +53,41 @@ final class BatchMaker {
         changes.add(change);
       }
     }
-    return new Consolidated(after, end, changes, newestStamp);
-  }
-
-  /**
-   * Numbers the batch and stores it as inflight, in the caller's transaction, once every log row up
-   * to its {@code after} is gone; null when its rows cancelled out (they are deleted).
-   */
-  PushRequest store(Connection c, Schema schema, Consolidated batch) throws SQLException {
-    if (batch.changes().isEmpty()) {
-      new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", batch.end());
-      return null;
+    if (changes.isEmpty()) {
+      return new Prepared(after, end, 0, null);
     }
     DeviceState state = new DeviceState(c);
     long number = state.deviceBatches() + 1;
-    state.storeDeviceBatches(number);
     PushRequest.Builder request =
         PushRequest.newBuilder()
-            .setBatchId(batchId(number, batch.newestStamp()).toString())
+            .setBatchId(batchId(number, newestStamp).toString())
             .setDeviceBatch(number)
             .setSchemaVersion(schema.version())
-            .addAllChanges(batch.changes())
+            .addAllChanges(changes)
             .setDeviceHlc(state.hlc());
     if (!tenant.isEmpty()) {
       request.setTenant(tenant);
     }
-    PushRequest built = request.build();
-    InflightBatch.store(c, built, batch.end(), clock.millis());
-    return built;
+    return new Prepared(after, end, number, EncodedPush.encode(request.build()));
+  }
+
+  /**
+   * Stores the batch as inflight, in the caller's transaction, once every log row up to its {@code
+   * after} is gone; a batch whose rows cancelled out deletes them instead. Returns false, storing
+   * nothing, when the batch's number is no longer the next one: it must be made again.
+   */
+  boolean store(Connection c, Prepared batch) throws SQLException {
+    if (batch.push() == null) {
+      new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", batch.end());
+      return true;
+    }
+    DeviceState state = new DeviceState(c);
+    if (state.deviceBatches() + 1 != batch.number()) {
+      return false;
+    }
+    state.storeDeviceBatches(batch.number());
+    InflightBatch.store(c, batch.push(), batch.end(), clock.millis());
+    return true;
   }
 
   /**

@@ -9,6 +9,7 @@ import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.client.internal.state.WriteRange;
+import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.ConflictRule;
@@ -40,19 +41,20 @@ import java.util.random.RandomGenerator;
  * Pushes the outbox, exactly once.
  *
  * <p>The outbox is consolidated up to a log id chosen so that the batch holds every row of each of
- * its records, at most {@code batchSize} records. Before anything is sent, the encoded request and
- * that log id are stored in {@code _fs_inflight}: if the response is lost (timeout, crash, cut
- * connection), the next attempt resends the stored request byte for byte, with the same batch id,
- * and the server answers with the outcome it recorded, so a counter increment is never applied
- * twice. The response is acknowledged in one local transaction: the log rows up to the batch's log
- * id go, the inflight row goes, the server clock is merged, refused changes are kept in {@code
- * _fs_rejected}, and every record the server returned is written back with capture off (pending
- * newer edits stay on top, see {@link Applier}).
+ * its records, at most {@code batchSize} records, and encoded for the wire once. Before anything is
+ * sent, that body and log id are stored in {@code _fs_inflight}: if the response is lost (timeout,
+ * crash, cut connection), the next attempt sends the stored body again byte for byte, with the same
+ * batch id, and the server answers with the outcome it recorded, so a counter increment is never
+ * applied twice. The response is acknowledged in one local transaction: the log rows up to the
+ * batch's log id go, the inflight row goes, the server clock is merged, refused changes are kept in
+ * {@code _fs_rejected}, and every record the server returned is written back with capture off
+ * (pending newer edits stay on top, see {@link Applier}).
  *
- * <p>While the server works on a batch, the next one is consolidated on a helper thread, which has
- * the engine's connection to itself until the response is in. It only reads: the batch is numbered
- * and stored as inflight after the acknowledgement, as if it had been made then (the log rows it
- * covers were all present when the push began and only an acknowledgement removes any).
+ * <p>While the server works on a batch, the next one is made (consolidated, numbered after it and
+ * encoded) on a helper thread, which has the engine's connection to itself until the response is
+ * in. It only reads: the batch is stored as inflight after the acknowledgement, as if it had been
+ * made then (the log rows it covers were all present when the push began and only an
+ * acknowledgement removes any), and only if its number is still the next one.
  *
  * <p>Not thread-safe: the engine pushes on its own connection, one cycle at a time.
  */
@@ -117,43 +119,43 @@ public final class Pusher {
   public Outcome push() {
     Outcome total = Outcome.NONE;
     long upTo = database.read(Outbox::maxId);
-    BatchMaker.Consolidated next = null;
+    BatchMaker.Prepared next = null;
     ExecutorService ahead = null;
     try {
       while (true) {
         InflightBatch inflight = database.read(InflightBatch::read);
-        PushRequest request;
+        EncodedPush push;
         long end;
         if (inflight != null) {
           end = inflight.maxLogId();
-          request = inflight.parse();
+          push = inflight.push();
         } else {
-          BatchMaker.Consolidated batch =
-              next != null ? next : database.read(c -> consolidate(c, 0, upTo));
+          BatchMaker.Prepared batch = next != null ? next : database.read(c -> prepare(c, 0, upTo));
+          next = null;
           if (batch == null) {
             return total;
           }
+          if (!database.transaction(c -> batches.store(c, batch)) || batch.push() == null) {
+            continue;
+          }
           end = batch.end();
-          request = database.transaction(c -> batches.store(c, schema, batch));
+          push = batch.push();
         }
-        next = null;
-        if (request == null) {
-          continue;
-        }
-        Future<BatchMaker.Consolidated> following = null;
+        Future<BatchMaker.Prepared> following = null;
         if (end < upTo) {
           if (ahead == null) {
             ahead = Executors.newSingleThreadExecutor(Pusher::aheadThread);
           }
           long after = end;
-          following = ahead.submit(() -> database.read(c -> consolidate(c, after, upTo)));
+          following = ahead.submit(() -> database.read(c -> prepare(c, after, upTo)));
         }
         PushResponse response;
         try {
-          response = transport.push(request);
+          response = transport.push(push);
         } finally {
           next = await(following);
         }
+        PushRequest request = push.request();
         if (!response.getBatchId().isEmpty()
             && !response.getBatchId().equals(request.getBatchId())) {
           throw new ProtocolException(
@@ -171,20 +173,20 @@ public final class Pusher {
     }
   }
 
-  /** The next batch after log id {@code after}, consolidated; null when nothing is pending. */
-  private BatchMaker.Consolidated consolidate(Connection c, long after, long upTo)
-      throws SQLException {
+  /**
+   * The next batch after log id {@code after}, made ready to send; null when nothing is pending.
+   */
+  private BatchMaker.Prepared prepare(Connection c, long after, long upTo) throws SQLException {
     long batchEnd = Outbox.batchEnd(c, after, upTo, batchSize, MAX_BATCH_LOG_BYTES);
-    return batchEnd == 0 ? null : batches.consolidate(c, schema, after, batchEnd);
+    return batchEnd == 0 ? null : batches.prepare(c, schema, after, batchEnd);
   }
 
   /**
-   * The batch consolidated while the request was out, once the helper is done with the connection
-   * (waited for even when the push failed, so the connection has one user at a time); null when
-   * there was none or it failed: the next batch is then consolidated in line, where a lasting
-   * failure surfaces.
+   * The batch made while the request was out, once the helper is done with the connection (waited
+   * for even when the push failed, so the connection has one user at a time); null when there was
+   * none or it failed: the next batch is then made in line, where a lasting failure surfaces.
    */
-  private static BatchMaker.Consolidated await(Future<BatchMaker.Consolidated> following) {
+  private static BatchMaker.Prepared await(Future<BatchMaker.Prepared> following) {
     if (following == null) {
       return null;
     }
