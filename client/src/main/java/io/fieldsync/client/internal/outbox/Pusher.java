@@ -65,6 +65,12 @@ public final class Pusher {
    */
   static final long MAX_BATCH_LOG_BYTES = 4L * 1024 * 1024;
 
+  /**
+   * Most records in the first batch a push makes: the server starts on a small batch soon, while
+   * the next, full-sized one is made.
+   */
+  static final int FIRST_BATCH_RECORDS = 1000;
+
   /** Receives what an acknowledgement found, after its transaction committed. */
   public interface Events extends Applier.ConflictSink {
     void rejected(RejectedChange change);
@@ -120,6 +126,7 @@ public final class Pusher {
     Outcome total = Outcome.NONE;
     long upTo = database.read(Outbox::maxId);
     BatchMaker.Prepared next = null;
+    boolean first = true;
     ExecutorService ahead = null;
     try {
       while (true) {
@@ -130,7 +137,10 @@ public final class Pusher {
           end = inflight.maxLogId();
           push = inflight.push();
         } else {
-          BatchMaker.Prepared batch = next != null ? next : database.read(c -> prepare(c, 0, upTo));
+          int records = first ? Math.min(batchSize, FIRST_BATCH_RECORDS) : batchSize;
+          BatchMaker.Prepared batch =
+              next != null ? next : database.read(c -> prepare(c, 0, upTo, records));
+          first = false;
           next = null;
           if (batch == null) {
             return total;
@@ -147,7 +157,7 @@ public final class Pusher {
             ahead = Executors.newSingleThreadExecutor(Pusher::aheadThread);
           }
           long after = end;
-          following = ahead.submit(() -> database.read(c -> prepare(c, after, upTo)));
+          following = ahead.submit(() -> database.read(c -> prepare(c, after, upTo, batchSize)));
         }
         PushResponse response;
         try {
@@ -176,8 +186,9 @@ public final class Pusher {
   /**
    * The next batch after log id {@code after}, made ready to send; null when nothing is pending.
    */
-  private BatchMaker.Prepared prepare(Connection c, long after, long upTo) throws SQLException {
-    long batchEnd = Outbox.batchEnd(c, after, upTo, batchSize, MAX_BATCH_LOG_BYTES);
+  private BatchMaker.Prepared prepare(Connection c, long after, long upTo, int records)
+      throws SQLException {
+    long batchEnd = Outbox.batchEnd(c, after, upTo, records, MAX_BATCH_LOG_BYTES);
     return batchEnd == 0 ? null : batches.prepare(c, schema, after, batchEnd);
   }
 
@@ -312,7 +323,13 @@ public final class Pusher {
             state.addOwnWrite(
                 new WriteRange(response.getWritten().getFirst(), response.getWritten().getLast()));
           }
-          state.captureOn();
+          if (continuesCursor(request, response, state)) {
+            long last = response.getWritten().getLast();
+            state.storePullSince(last);
+            state.captureOn(last);
+          } else {
+            state.captureOn();
+          }
           return null;
         });
     refused.forEach(events::rejected);
@@ -326,6 +343,35 @@ public final class Pusher {
         Math.max(response.getRejected(), counts[2]),
         Math.max(response.getParked(), counts[3]),
         counts[4]);
+  }
+
+  /**
+   * Whether the batch's writes directly follow what this database has pulled, so that its cursor
+   * may move over them: the device holds every record whole up to its cursor (its last run of pages
+   * ended there), the batch's range begins right after it, and every sequence in the range is one
+   * of the batch's changes, applied exactly as sent and none a delete (a delete's cascade gives
+   * other records sequences in the range). A pull from the cursor would then send nothing of the
+   * range: every field in it is this device's own write, which it holds.
+   */
+  private static boolean continuesCursor(
+      PushRequest request, PushResponse response, DeviceState state) throws SQLException {
+    if (!response.hasWritten()
+        || response.getResultsCount() != 0
+        || response.getApplied() != request.getChangesCount()) {
+      return false;
+    }
+    long first = response.getWritten().getFirst();
+    long last = response.getWritten().getLast();
+    if (first < 1 || last - first + 1 != request.getChangesCount()) {
+      return false;
+    }
+    for (Change change : request.getChangesList()) {
+      if (change.getOp() == Op.OP_DELETE) {
+        return false;
+      }
+    }
+    long cursor = state.cursor();
+    return cursor == first - 1 && state.pullSince() == cursor;
   }
 
   /**
