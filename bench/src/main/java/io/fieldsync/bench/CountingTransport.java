@@ -1,5 +1,6 @@
 package io.fieldsync.bench;
 
+import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.client.transport.LiveSocket;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.wire.PullRequest;
@@ -34,6 +35,12 @@ final class CountingTransport implements Transport {
   public PushResponse push(PushRequest request) {
     pushes.incrementAndGet();
     return delegate.push(request);
+  }
+
+  @Override
+  public PushResponse push(EncodedPush push) {
+    pushes.incrementAndGet();
+    return delegate.push(push);
   }
 
   @Override

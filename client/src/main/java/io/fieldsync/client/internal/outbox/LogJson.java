@@ -16,19 +16,33 @@ import java.util.Map;
 final class LogJson {
   private LogJson() {}
 
-  /** Puts each member of the {@code vals} object of log row {@code id} into {@code values}. */
-  static void values(long id, String json, Map<String, Object> values) throws SQLException {
+  /**
+   * Puts each member of the {@code vals} object of log row {@code id} into {@code values}; returns
+   * whether some member is an array or an object (a value the application wrote through SQLite's
+   * JSON functions, which the trigger logged as JSON rather than as text): those are put as null,
+   * for the caller to read their text through SQLite.
+   */
+  static boolean values(long id, String json, Map<String, Object> values) throws SQLException {
+    boolean nested = false;
     try (JsonReader reader = new JsonReader(new StringReader(json))) {
       reader.beginObject();
       while (reader.hasNext()) {
         String column = reader.nextName();
-        values.put(column, value(reader));
+        JsonToken token = reader.peek();
+        if (token == JsonToken.BEGIN_ARRAY || token == JsonToken.BEGIN_OBJECT) {
+          nested = true;
+          reader.skipValue();
+          values.put(column, null);
+        } else {
+          values.put(column, value(reader));
+        }
       }
       reader.endObject();
       requireEnd(reader);
     } catch (IOException | IllegalStateException | NumberFormatException e) {
       throw malformed(id, "vals", e);
     }
+    return nested;
   }
 
   /**

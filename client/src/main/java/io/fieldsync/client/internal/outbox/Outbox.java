@@ -414,12 +414,15 @@ public final class Outbox {
    *
    * <p>The rows and their {@code vals} and {@code extra} JSON are read in one pass and the JSON is
    * parsed here: as SQLite's {@code json_each} types it, a number with a fraction or exponent is a
-   * real and any other an integer. Only the elements of {@code union} edits are read through
-   * SQLite, which prints them in its canonical form, and only when some row has them.
+   * real and any other an integer. Only the elements of {@code union} edits, and values the
+   * application wrote through SQLite's JSON functions (logged as JSON arrays or objects, not as
+   * text), are read through SQLite, as the text it prints them in, and only for rows that have
+   * them.
    */
   static List<Row> read(Connection connection, String filter, Object... args) throws SQLException {
     Map<Long, Row> rows = new LinkedHashMap<>();
     boolean unionEdits = false;
+    List<Row> nested = new ArrayList<>();
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT c.id, c.tbl, c.rid, c.op, c.hlc, c.device, c.base, c.vals, c.extra"
@@ -441,8 +444,8 @@ public final class Outbox {
                   result.getLong(7));
           rows.put(id, row);
           String vals = result.getString(8);
-          if (vals != null) {
-            LogJson.values(id, vals, row.values);
+          if (vals != null && LogJson.values(id, vals, row.values)) {
+            nested.add(row);
           }
           String extra = result.getString(9);
           if (extra != null && LogJson.deltas(id, extra, row.deltas)) {
@@ -451,10 +454,28 @@ public final class Outbox {
         }
       }
     }
+    for (Row row : nested) {
+      readJsonValues(connection, row);
+    }
     if (unionEdits) {
       readUnionElements(connection, filter, args, rows);
     }
     return rows.isEmpty() ? List.of() : new ArrayList<>(rows.values());
+  }
+
+  /** The text of the row's array and object values, as SQLite prints them. */
+  private static void readJsonValues(Connection connection, Row row) throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT j.key, j.value FROM _fs_changelog AS c, json_each(c.vals) AS j"
+                + " WHERE c.id = ? AND j.type IN ('array', 'object')")) {
+      select.setLong(1, row.id);
+      try (ResultSet result = select.executeQuery()) {
+        while (result.next()) {
+          row.values.put(result.getString(1), result.getString(2));
+        }
+      }
+    }
   }
 
   /** The elements each {@code union} edit of the rows added and removed, in their order. */

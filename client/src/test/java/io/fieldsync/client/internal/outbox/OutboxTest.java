@@ -165,6 +165,21 @@ class OutboxTest {
   }
 
   @Test
+  void aJsonValueWrittenThroughSqliteJsonFunctionsIsPushedAsTheTextTheRowHolds() throws Exception {
+    device.sql(
+        "INSERT INTO households (id, region, tags) VALUES ('"
+            + H1
+            + "', 'n', json_array('a', 1, json_object('k', 2)))");
+
+    assertThat((String) device.log().get(0).get("vals"))
+        .as("logged as JSON, not as text")
+        .contains("\"tags\":[\"a\",1,{\"k\":2}]");
+    Object stored = device.scalar("SELECT tags FROM households");
+    assertThat(stored).isEqualTo("[\"a\",1,{\"k\":2}]");
+    assertThat(value(change("households", H1), "tags")).isEqualTo(stored);
+  }
+
+  @Test
   void malformedJsonInAUnionColumnDoesNotFailTheWrite() throws Exception {
     device.sql(
         "INSERT INTO households (id, region, tags) VALUES ('" + H1 + "', 'n', 'not json')",
