@@ -3,14 +3,9 @@ package io.fieldsync.server.push;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonWriter;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Values;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,8 +13,8 @@ import java.util.Locale;
  * The fields of a change as the device sent them, as JSON for the journal: per column (lower case),
  * its value, stamp and, when sent, delta and added/removed elements.
  *
- * <p>Every pushed change is journaled, so the JSON is streamed with Gson's {@link JsonWriter}
- * rather than built as a tree; a test holds the two to the same text. A change naming a column
+ * <p>Every pushed change is journaled, so the JSON is written straight into one string builder
+ * rather than built as a Gson tree; a test holds the two to the same text. A change naming a column
  * twice (rejected) goes through the tree, which keeps one entry per name.
  */
 final class JournalFields {
@@ -40,48 +35,78 @@ final class JournalFields {
         }
       }
     }
-    StringWriter text = new StringWriter(48 * count);
-    try (JsonWriter json = new JsonWriter(text)) {
-      json.setStrictness(Strictness.LENIENT); // NaN and infinities print as the tree prints them
-      json.beginObject();
-      for (int i = 0; i < count; i++) {
-        FieldChange field = change.getFields(i);
-        json.name(names[i]).beginObject().name("value");
-        Object value = sentValue(field);
-        if (value instanceof Number number) {
-          json.value(number);
-        } else if (value instanceof Boolean flag) {
-          json.value(flag);
-        } else if (value != null) {
-          json.value(value.toString());
-        } else {
-          json.nullValue();
-        }
-        json.name("hlc").value(field.getHlc());
-        if (field.getDelta() != 0) {
-          json.name("delta").value(field.getDelta());
-        }
-        strings(json, "added", field.getAddedList());
-        strings(json, "removed", field.getRemovedList());
-        json.endObject();
+    StringBuilder json = new StringBuilder(64 * count).append('{');
+    for (int i = 0; i < count; i++) {
+      FieldChange field = change.getFields(i);
+      if (i > 0) {
+        json.append(',');
       }
-      json.endObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing to a string cannot fail", e);
+      string(json, names[i]).append(":{\"value\":");
+      Object value = sentValue(field);
+      if (value instanceof Number || value instanceof Boolean) {
+        json.append(value); // NaN and infinities print as the tree prints them
+      } else if (value != null) {
+        string(json, value.toString());
+      } else {
+        json.append("null");
+      }
+      json.append(",\"hlc\":").append(field.getHlc());
+      if (field.getDelta() != 0) {
+        json.append(",\"delta\":").append(field.getDelta());
+      }
+      strings(json, "added", field.getAddedList());
+      strings(json, "removed", field.getRemovedList());
+      json.append('}');
     }
-    return text.toString();
+    return json.append('}').toString();
   }
 
-  private static void strings(JsonWriter json, String name, List<String> elements)
-      throws IOException {
+  private static void strings(StringBuilder json, String name, List<String> elements) {
     if (elements.isEmpty()) {
       return;
     }
-    json.name(name).beginArray();
-    for (String element : elements) {
-      json.value(element);
+    json.append(",\"").append(name).append("\":[");
+    for (int i = 0; i < elements.size(); i++) {
+      if (i > 0) {
+        json.append(',');
+      }
+      string(json, elements.get(i));
     }
-    json.endArray();
+    json.append(']');
+  }
+
+  /** A JSON string escaped as Gson's writer escapes it (not HTML-safe; U+2028 and U+2029 are). */
+  private static StringBuilder string(StringBuilder json, String text) {
+    json.append('"');
+    int plain = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      String escape;
+      if (c < 0x20) {
+        escape =
+            switch (c) {
+              case '\t' -> "\\t";
+              case '\b' -> "\\b";
+              case '\n' -> "\\n";
+              case '\r' -> "\\r";
+              case '\f' -> "\\f";
+              default -> String.format(Locale.ROOT, "\\u%04x", (int) c);
+            };
+      } else if (c == '"') {
+        escape = "\\\"";
+      } else if (c == '\\') {
+        escape = "\\\\";
+      } else if (c == '\u2028') {
+        escape = "\\u2028";
+      } else if (c == '\u2029') {
+        escape = "\\u2029";
+      } else {
+        continue;
+      }
+      json.append(text, plain, i).append(escape);
+      plain = i + 1;
+    }
+    return json.append(text, plain, text.length()).append('"');
   }
 
   /** The same JSON built as a Gson tree. */

@@ -57,15 +57,19 @@ final class PreparedChange {
   /** The fields as the device sent them, as JSON for the journal. */
   String fieldsJson;
 
+  /** Whether the change is a delete: asked many times per change (sorting, rules, journal). */
+  private final boolean delete;
+
   PreparedChange(int index, Change change, Table table, String id) {
     this.index = index;
     this.change = change;
     this.table = table;
     this.id = id;
+    this.delete = change.getOp() == Op.OP_DELETE;
   }
 
   boolean isDelete() {
-    return change.getOp() == Op.OP_DELETE;
+    return delete;
   }
 
   boolean isAccepted() {

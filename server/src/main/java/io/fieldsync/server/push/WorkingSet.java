@@ -31,6 +31,9 @@ final class WorkingSet {
   /** The server's wall clock when the batch began, for the review items it parks. */
   final long now;
 
+  /** Where a saved record's versions came from, should they ever be reported corrupt. */
+  private static final String SAVED = "the push being saved";
+
   private final SchemaColumns columns;
   private final Map<Key, WorkingRecord> records = new HashMap<>();
 
@@ -123,11 +126,16 @@ final class WorkingSet {
 
   /** A version stamped {@code hlc} by the pushing device, at the record's new sequence. */
   FieldVersion version(WorkingRecord record, long hlc) {
-    return FieldVersion.newBuilder()
-        .setSeq(sequenceFor(record))
-        .setHlc(hlc)
-        .setDevice(device)
-        .build();
+    long seq = sequenceFor(record);
+    FieldVersion last = record.lastVersion;
+    // the fields of one change share their stamp: one message for all of them
+    if (last != null && last.getSeq() == seq && last.getHlc() == hlc) {
+      return last;
+    }
+    FieldVersion version =
+        FieldVersion.newBuilder().setSeq(seq).setHlc(hlc).setDevice(device).build();
+    record.lastVersion = version;
+    return version;
   }
 
   private long sequenceFor(WorkingRecord record) {
@@ -145,13 +153,14 @@ final class WorkingSet {
     for (WorkingRecord record : records.values()) {
       if (record.newSeq != 0) {
         transaction.save(
-            new StoredRecord(
+            StoredRecord.encoded(
                 record.table.name(),
                 record.id,
                 record.newSeq,
                 record.deleted,
                 record.values,
-                record.versions()));
+                record.encodedVersions(),
+                SAVED));
         first = Math.min(first, record.newSeq);
         last = Math.max(last, record.newSeq);
       }

@@ -19,7 +19,9 @@ class JournalFieldsTest {
     "tab\tnew\nline\u0001",
     "ünïcödé ✓ \uD83D\uDE00",
     "\u2028\u2029",
-    "[\"a\",1,{\"b\":null}]"
+    "[\"a\",1,{\"b\":null}]",
+    "\b\f\r\u0000\u001f\u007f end",
+    "\\u2028 \"\" \\\\"
   };
   private static final double[] REALS = {
     0.0, -0.0, 1.5, -2.25e-300, 1e300, Double.NaN, Double.POSITIVE_INFINITY, 3.0

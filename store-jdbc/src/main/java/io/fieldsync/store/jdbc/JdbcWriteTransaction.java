@@ -139,7 +139,8 @@ final class JdbcWriteTransaction implements WriteTransaction {
       meta.setString(3, record.id());
       meta.setLong(4, record.seq());
       meta.setInt(5, record.deleted() ? 1 : 0);
-      meta.setBytes(6, record.versions().toByteArray());
+      byte[] versions = record.encodedVersions();
+      meta.setBytes(6, versions != null ? versions : record.versions().toByteArray());
       meta.setBytes(7, record.deleted() ? RecordRows.encodeTombstone(record.values()) : null);
       meta.addBatch();
     } catch (SQLException e) {

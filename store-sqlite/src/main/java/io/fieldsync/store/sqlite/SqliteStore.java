@@ -22,8 +22,11 @@ import org.sqlite.SQLiteDataSource;
  * <p>Thread-safe.
  */
 public final class SqliteStore extends JdbcSyncStore {
-  /** WAL pages (4 KiB each) after which a commit checkpoints: about 40 MiB. */
-  static final int CHECKPOINT_PAGES = 10_000;
+  /**
+   * WAL pages (4 KiB each) after which a commit checkpoints itself, about 80 MiB: a ceiling, since
+   * {@link BackgroundCheckpoint} copies the WAL after commits without making them wait.
+   */
+  static final int WRITER_CHECKPOINT_PAGES = 20_000;
 
   private final Path file;
   private final SQLiteDataSource writerSource;
@@ -34,6 +37,7 @@ public final class SqliteStore extends JdbcSyncStore {
   private final int busyTimeoutMillis;
   private int openReaders;
   private Connection writer;
+  private final BackgroundCheckpoint checkpoint;
   private volatile boolean closed;
 
   /**
@@ -55,6 +59,8 @@ public final class SqliteStore extends JdbcSyncStore {
       throw new StorageException(
           "cannot open SQLite database " + this.file + ": " + e.getMessage(), e);
     }
+    this.checkpoint =
+        new BackgroundCheckpoint(readerSource::getConnection, "fieldsync-sqlite-checkpoint");
   }
 
   private SQLiteDataSource source(StoreOptions options) {
@@ -69,15 +75,14 @@ public final class SqliteStore extends JdbcSyncStore {
   }
 
   /**
-   * The writer connection. Its automatic checkpoint waits for {@value #CHECKPOINT_PAGES} WAL pages
-   * instead of SQLite's 1,000: the checkpoint runs inside a commit, under the writer lock, and
-   * copies only the last version of each page, so pushes that rewrite the same index pages in every
-   * commit cost less, and it syncs the file (synchronous=NORMAL) ten times less often.
+   * The writer connection. Its automatic checkpoint, which runs inside a commit under the writer
+   * lock, waits for {@value #WRITER_CHECKPOINT_PAGES} WAL pages instead of SQLite's 1,000: the
+   * background checkpoint does the copying between commits.
    */
   private Connection openWriter() throws SQLException {
     Connection connection = writerSource.getConnection();
     try (Statement statement = connection.createStatement()) {
-      statement.execute("PRAGMA wal_autocheckpoint = " + CHECKPOINT_PAGES);
+      statement.execute("PRAGMA wal_autocheckpoint = " + WRITER_CHECKPOINT_PAGES);
     } catch (SQLException e) {
       closeQuietly(connection);
       throw e;
@@ -140,6 +145,12 @@ public final class SqliteStore extends JdbcSyncStore {
   }
 
   @Override
+  protected void afterCommit(String tenant, long sequence) {
+    super.afterCommit(tenant, sequence);
+    checkpoint.request();
+  }
+
+  @Override
   protected Connection acquireReader() throws SQLException {
     if (closed) {
       throw new StorageException("sqlite store " + file + " is closed");
@@ -190,6 +201,7 @@ public final class SqliteStore extends JdbcSyncStore {
       return;
     }
     closed = true;
+    checkpoint.close();
     Connection idle;
     while ((idle = idleReaders.poll()) != null) {
       closeQuietly(idle);

@@ -8,10 +8,12 @@ import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStoreContract;
 import io.fieldsync.store.SyncStores;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,6 +138,52 @@ class SqliteStoreContractTest extends SyncStoreContract {
       }
     }
     return names;
+  }
+
+  @Test
+  void committedPagesReachTheDatabaseFileWithoutTheWriterCheckpointing() throws Exception {
+    // The writer's own checkpoint waits for tens of megabytes of WAL; these few commits reach the
+    // main file only through the background checkpoint.
+    int records = 0;
+    for (int round = 0; round < 5; round++) {
+      int first = records;
+      records += 40;
+      int last = records;
+      store.write(
+          TENANT,
+          transaction -> {
+            for (int n = first; n < last; n++) {
+              transaction.save(household(uuid(n), transaction.nextSequence(), "north", n));
+            }
+            return null;
+          });
+    }
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    long found = -1;
+    while (found != records && System.nanoTime() < deadline) {
+      found = householdsInMainFileAlone();
+      if (found != records) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(found).as("households in the database file without its WAL").isEqualTo(records);
+  }
+
+  /** The households of a copy of the database file taken without its WAL; -1 if it is torn. */
+  private long householdsInMainFileAlone() throws Exception {
+    Path copy = dir.resolve("main-only.db");
+    Files.deleteIfExists(copy);
+    Files.deleteIfExists(dir.resolve("main-only.db-wal"));
+    Files.deleteIfExists(dir.resolve("main-only.db-shm"));
+    Files.copy(dir.resolve("server.db"), copy);
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + copy);
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT count(*) FROM households")) {
+      rows.next();
+      return rows.getLong(1);
+    } catch (SQLException e) {
+      return -1; // copied in the middle of a checkpoint's page writes
+    }
   }
 
   @Test
