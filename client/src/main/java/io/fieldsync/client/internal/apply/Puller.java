@@ -9,6 +9,7 @@ import io.fieldsync.client.internal.state.WriteRange;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.order.ForeignKeyOrder;
 import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.Record;
@@ -16,7 +17,11 @@ import io.fieldsync.wire.SequenceRange;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Pulls pages from the stored cursor until {@code has_more} is false. Each page is applied, in
@@ -28,6 +33,12 @@ import java.util.List;
  * <p>Not thread-safe: the engine pulls on its own connection, one cycle at a time.
  */
 public final class Puller {
+  /**
+   * Pages of at least this many records are written with the capture triggers taken out (see {@link
+   * CapturePause}); below it, the schema change costs more than the trigger runs it saves.
+   */
+  static final int PAUSE_CAPTURE_FROM = 256;
+
   /** What a pull did. */
   public record Outcome(long cursor, int pulled, int conflicts) {}
 
@@ -142,6 +153,10 @@ public final class Puller {
       throws SQLException {
     Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
     List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
+    CapturePause paused =
+        records.size() >= PAUSE_CAPTURE_FROM
+            ? CapturePause.of(c, tablesOf(records), anyDelete(records))
+            : null;
     int written = 0;
     int total = 0;
     try {
@@ -163,7 +178,33 @@ public final class Puller {
       applier.discard();
     }
     ParkedEdits.settle(c, records);
+    if (paused != null) {
+      paused.restore();
+    }
     return total;
+  }
+
+  private static boolean anyDelete(List<Record> records) {
+    for (Record record : records) {
+      if (record.getDeleted() || record.getAbsent()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The schema's tables that {@code records} write. */
+  private Collection<Table> tablesOf(List<Record> records) {
+    Map<String, Table> tables = new LinkedHashMap<>();
+    for (Record record : records) {
+      String name = record.getTable();
+      if (!tables.containsKey(name)) {
+        Table table = schema.table(name);
+        tables.put(name, table);
+      }
+    }
+    tables.values().removeIf(Objects::isNull);
+    return tables.values();
   }
 
   /**

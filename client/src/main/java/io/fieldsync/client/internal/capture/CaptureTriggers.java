@@ -67,6 +67,22 @@ public final class CaptureTriggers {
     return result;
   }
 
+  /**
+   * The names, unquoted as {@code sqlite_master} holds them, of the capture triggers that an upsert
+   * by primary key can run on a table ({@code INSERT ... ON CONFLICT DO UPDATE} of other columns),
+   * and with {@code deletes} those a delete runs too. The key-change trigger is never among them:
+   * it runs only for updates that set the key.
+   */
+  public static List<String> upsertTriggers(Table table, boolean deletes) {
+    SqlText.checkIdentifier(table.name());
+    List<String> result = new ArrayList<>();
+    for (String suffix :
+        deletes ? List.of("stash", "ins", "upd", "del") : List.of("stash", "ins", "upd")) {
+      result.add("_fs_" + table.name() + "_" + suffix);
+    }
+    return result;
+  }
+
   private static String triggerName(Table table, String suffix) {
     SqlText.checkIdentifier(table.name());
     return "\"_fs_" + table.name() + "_" + suffix + "\"";
