@@ -38,15 +38,17 @@ final class CapturePause {
   }
 
   /**
-   * Drops the capture triggers that upserts (and with {@code deletes}, deletes) of {@code tables}
-   * run, inside the open transaction of {@code connection}; {@link #restore} must run before that
-   * transaction commits.
+   * Drops the capture triggers that upserts of {@code tables} run (with {@code updates}, those of
+   * upserts over existing rows too; with {@code deletes}, those of deletes) inside the open
+   * transaction of {@code connection}; {@link #restore} must run before that transaction commits. A
+   * trigger left in place costs time, never correctness: capture is off in the transaction.
    */
-  static CapturePause of(Connection connection, Collection<Table> tables, boolean deletes)
+  static CapturePause of(
+      Connection connection, Collection<Table> tables, boolean updates, boolean deletes)
       throws SQLException {
     List<String> names = new ArrayList<>();
     for (Table table : tables) {
-      names.addAll(CaptureTriggers.upsertTriggers(table, deletes));
+      names.addAll(CaptureTriggers.upsertTriggers(table, updates, deletes));
     }
     if (connection.getAutoCommit()) {
       throw new IllegalStateException("capture triggers are paused only inside a transaction");

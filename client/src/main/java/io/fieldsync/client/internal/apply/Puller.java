@@ -91,7 +91,7 @@ public final class Puller {
         if (page.getHasMore() && !stuck) {
           pages.prefetch(request(next, since, ownWrites));
         }
-        conflicts += apply(page, next);
+        conflicts += apply(page, next, since > 0);
         pulled += page.getRecordsCount();
         if (!page.getHasMore()) {
           return new Outcome(next, pulled, conflicts);
@@ -128,14 +128,15 @@ public final class Puller {
     return request.build();
   }
 
-  private int apply(PullResponse page, long nextCursor) {
+  private int apply(PullResponse page, long nextCursor, boolean heldBefore) {
     List<Conflict> found = new ArrayList<>();
     int pageConflicts =
         database.transaction(
             c -> {
               DeviceState state = database.state();
               state.captureOff(page.getServerHlc());
-              int total = page.getRecordsCount() == 0 ? 0 : applyRecords(c, page, found);
+              int total =
+                  page.getRecordsCount() == 0 ? 0 : applyRecords(c, page, heldBefore, found);
               if (!page.getHasMore()) {
                 // The run is over: every record is whole up to its end.
                 state.storePullSince(nextCursor);
@@ -148,14 +149,20 @@ public final class Puller {
     return pageConflicts;
   }
 
-  /** Writes the page's records, in foreign-key order; returns the conflicts found. */
-  private int applyRecords(Connection c, PullResponse page, List<Conflict> found)
+  /**
+   * Writes the page's records, in foreign-key order; returns the conflicts found.
+   *
+   * @param heldBefore whether the run began above cursor 0, so that its records may update rows
+   *     pulled before
+   */
+  private int applyRecords(
+      Connection c, PullResponse page, boolean heldBefore, List<Conflict> found)
       throws SQLException {
     Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
     List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
     CapturePause paused =
         records.size() >= PAUSE_CAPTURE_FROM
-            ? CapturePause.of(c, tablesOf(records), anyDelete(records))
+            ? CapturePause.of(c, tablesOf(records), heldBefore, anyDelete(records))
             : null;
     int written = 0;
     int total = 0;

@@ -69,15 +69,22 @@ public final class CaptureTriggers {
 
   /**
    * The names, unquoted as {@code sqlite_master} holds them, of the capture triggers that an upsert
-   * by primary key can run on a table ({@code INSERT ... ON CONFLICT DO UPDATE} of other columns),
-   * and with {@code deletes} those a delete runs too. The key-change trigger is never among them:
-   * it runs only for updates that set the key.
+   * by primary key ({@code INSERT ... ON CONFLICT DO UPDATE} of other columns) of a new row runs on
+   * a table; with {@code updates} also those an upsert over an existing row runs, with {@code
+   * deletes} those a delete runs. The key-change trigger is never among them: it runs only for
+   * updates that set the key.
    */
-  public static List<String> upsertTriggers(Table table, boolean deletes) {
+  public static List<String> upsertTriggers(Table table, boolean updates, boolean deletes) {
     SqlText.checkIdentifier(table.name());
+    List<String> suffixes = new ArrayList<>(List.of("stash", "ins"));
+    if (updates) {
+      suffixes.add("upd");
+    }
+    if (deletes) {
+      suffixes.add("del");
+    }
     List<String> result = new ArrayList<>();
-    for (String suffix :
-        deletes ? List.of("stash", "ins", "upd", "del") : List.of("stash", "ins", "upd")) {
+    for (String suffix : suffixes) {
       result.add("_fs_" + table.name() + "_" + suffix);
     }
     return result;
