@@ -24,7 +24,8 @@ import java.util.List;
  *
  * <p>The price is a schema change per use: this connection's prepared statements are compiled again
  * (SQLite does it on their next step) and so are other connections' after the commit. It is worth
- * it for pages of a few hundred rows and up. Not thread-safe: one transaction uses it.
+ * it for pages of a few thousand rows (see {@link Puller#PAUSE_CAPTURE_FROM}). Not thread-safe: one
+ * transaction uses it.
  */
 final class CapturePause {
   private final Connection connection;
