@@ -43,6 +43,7 @@ public final class VersionScan {
   private int nextKnown;
 
   private byte[] bytes;
+  private int lastColumn;
   private long fieldSeq;
   private long fieldHlc;
   private String fieldDevice;
@@ -66,6 +67,7 @@ public final class VersionScan {
    */
   public void scan(byte[] encoded) throws InvalidProtocolBufferException {
     Arrays.fill(present, false);
+    lastColumn = -1;
     bytes = encoded;
     CodedInputStream in = CodedInputStream.newInstance(encoded);
     try {
@@ -189,13 +191,23 @@ public final class VersionScan {
 
   private int column(int at, int length) throws InvalidProtocolBufferException {
     requireWithin(at, length);
+    // Versions are usually written in column order: try the column after the last one first.
+    int next = lastColumn + 1;
+    if (next < names.length && matches(names[next], at, length)) {
+      lastColumn = next;
+      return next;
+    }
     for (int i = 0; i < names.length; i++) {
-      byte[] name = names[i];
-      if (name.length == length && Arrays.equals(bytes, at, at + length, name, 0, length)) {
+      if (matches(names[i], at, length)) {
+        lastColumn = i;
         return i;
       }
     }
     return -1;
+  }
+
+  private boolean matches(byte[] name, int at, int length) {
+    return name.length == length && Arrays.equals(bytes, at, at + length, name, 0, length);
   }
 
   private String device(int at, int length) throws InvalidProtocolBufferException {

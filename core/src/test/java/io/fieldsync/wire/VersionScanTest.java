@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -296,6 +297,10 @@ class VersionScanTest {
     }
     if (random.nextInt(5) == 0) {
       names.add(randomName(random));
+    }
+    // In column order (how stores write them, which the scan tries first) or in any order.
+    if (random.nextBoolean()) {
+      Collections.shuffle(names, random);
     }
     for (String name : names) {
       versions.putFields(name, randomVersion(random));

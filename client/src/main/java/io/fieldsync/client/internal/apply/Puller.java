@@ -9,6 +9,7 @@ import io.fieldsync.client.internal.state.WriteRange;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.order.ForeignKeyOrder;
 import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.Record;
@@ -16,7 +17,11 @@ import io.fieldsync.wire.SequenceRange;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Pulls pages from the stored cursor until {@code has_more} is false. Each page is applied, in
@@ -28,6 +33,13 @@ import java.util.List;
  * <p>Not thread-safe: the engine pulls on its own connection, one cycle at a time.
  */
 public final class Puller {
+  /**
+   * Pages of at least this many records are written with the capture triggers taken out (see {@link
+   * CapturePause}). Measured on the survey data set: at 5,000 records a page the device's apply
+   * takes about a fifth less CPU; at 1,000 the schema change costs what it saves.
+   */
+  static final int PAUSE_CAPTURE_FROM = 2000;
+
   /** What a pull did. */
   public record Outcome(long cursor, int pulled, int conflicts) {}
 
@@ -80,7 +92,7 @@ public final class Puller {
         if (page.getHasMore() && !stuck) {
           pages.prefetch(request(next, since, ownWrites));
         }
-        conflicts += apply(page, next);
+        conflicts += apply(page, next, since > 0);
         pulled += page.getRecordsCount();
         if (!page.getHasMore()) {
           return new Outcome(next, pulled, conflicts);
@@ -117,14 +129,15 @@ public final class Puller {
     return request.build();
   }
 
-  private int apply(PullResponse page, long nextCursor) {
+  private int apply(PullResponse page, long nextCursor, boolean heldBefore) {
     List<Conflict> found = new ArrayList<>();
     int pageConflicts =
         database.transaction(
             c -> {
               DeviceState state = database.state();
               state.captureOff(page.getServerHlc());
-              int total = page.getRecordsCount() == 0 ? 0 : applyRecords(c, page, found);
+              int total =
+                  page.getRecordsCount() == 0 ? 0 : applyRecords(c, page, heldBefore, found);
               if (!page.getHasMore()) {
                 // The run is over: every record is whole up to its end.
                 state.storePullSince(nextCursor);
@@ -137,11 +150,21 @@ public final class Puller {
     return pageConflicts;
   }
 
-  /** Writes the page's records, in foreign-key order; returns the conflicts found. */
-  private int applyRecords(Connection c, PullResponse page, List<Conflict> found)
+  /**
+   * Writes the page's records, in foreign-key order; returns the conflicts found.
+   *
+   * @param heldBefore whether the run began above cursor 0, so that its records may update rows
+   *     pulled before
+   */
+  private int applyRecords(
+      Connection c, PullResponse page, boolean heldBefore, List<Conflict> found)
       throws SQLException {
     Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
     List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
+    CapturePause paused =
+        records.size() >= PAUSE_CAPTURE_FROM
+            ? CapturePause.of(c, tablesOf(records), heldBefore, anyDelete(records))
+            : null;
     int written = 0;
     int total = 0;
     try {
@@ -163,7 +186,33 @@ public final class Puller {
       applier.discard();
     }
     ParkedEdits.settle(c, records);
+    if (paused != null) {
+      paused.restore();
+    }
     return total;
+  }
+
+  private static boolean anyDelete(List<Record> records) {
+    for (Record record : records) {
+      if (record.getDeleted() || record.getAbsent()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The schema's tables that {@code records} write. */
+  private Collection<Table> tablesOf(List<Record> records) {
+    Map<String, Table> tables = new LinkedHashMap<>();
+    for (Record record : records) {
+      String name = record.getTable();
+      if (!tables.containsKey(name)) {
+        Table table = schema.table(name);
+        tables.put(name, table);
+      }
+    }
+    tables.values().removeIf(Objects::isNull);
+    return tables.values();
   }
 
   /**

@@ -67,6 +67,29 @@ public final class CaptureTriggers {
     return result;
   }
 
+  /**
+   * The names, unquoted as {@code sqlite_master} holds them, of the capture triggers that an upsert
+   * by primary key ({@code INSERT ... ON CONFLICT DO UPDATE} of other columns) of a new row runs on
+   * a table; with {@code updates} also those an upsert over an existing row runs, with {@code
+   * deletes} those a delete runs. The key-change trigger is never among them: it runs only for
+   * updates that set the key.
+   */
+  public static List<String> upsertTriggers(Table table, boolean updates, boolean deletes) {
+    SqlText.checkIdentifier(table.name());
+    List<String> suffixes = new ArrayList<>(List.of("stash", "ins"));
+    if (updates) {
+      suffixes.add("upd");
+    }
+    if (deletes) {
+      suffixes.add("del");
+    }
+    List<String> result = new ArrayList<>();
+    for (String suffix : suffixes) {
+      result.add("_fs_" + table.name() + "_" + suffix);
+    }
+    return result;
+  }
+
   private static String triggerName(Table table, String suffix) {
     SqlText.checkIdentifier(table.name());
     return "\"_fs_" + table.name() + "_" + suffix + "\"";
