@@ -168,11 +168,26 @@ public final class FieldSyncCommand implements Runnable {
         + "; please report it";
   }
 
+  /**
+   * The version and git commit the build wrote into {@code version.properties}; a build from a
+   * source tree without git names the commit {@code unknown}.
+   */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String version = FieldSyncCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"fieldsync " + (version == null ? "dev" : version)};
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties build = new java.util.Properties();
+      try (java.io.InputStream in = Version.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          build.load(in);
+        }
+      }
+      return new String[] {
+        "fieldsync "
+            + build.getProperty("version", "unknown")
+            + " (commit "
+            + build.getProperty("commit", "unknown")
+            + ")"
+      };
     }
   }
 }

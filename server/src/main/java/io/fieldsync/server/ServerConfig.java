@@ -30,6 +30,8 @@ import java.util.function.LongSupplier;
  *     (default 30 s)
  * @param pullAheadThreads threads that prepare the next page of a multi-page pull while the device
  *     takes the current one (default 1); 0 turns this off
+ * @param tls the TLS identity: with one the server serves HTTPS and WSS only; null serves plain
+ *     HTTP (default)
  */
 public record ServerConfig(
     String host,
@@ -47,7 +49,8 @@ public record ServerConfig(
     long purgeIntervalMillis,
     int maxBatchChanges,
     long bodyReadTimeoutMillis,
-    int pullAheadThreads) {
+    int pullAheadThreads,
+    ServerTls tls) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
@@ -152,7 +155,9 @@ public record ServerConfig(
         + clockSkewToleranceMillis
         + ", secret=("
         + secret.length
-        + " bytes)]";
+        + " bytes)"
+        + (tls == null ? "" : ", tls=" + tls.source())
+        + "]";
   }
 
   /** Collects settings for a {@link ServerConfig}. Not thread-safe. */
@@ -173,6 +178,7 @@ public record ServerConfig(
     private int maxBatchChanges = DEFAULT_MAX_BATCH_CHANGES;
     private long bodyReadTimeoutMillis = DEFAULT_BODY_READ_TIMEOUT_MILLIS;
     private int pullAheadThreads = DEFAULT_PULL_AHEAD_THREADS;
+    private ServerTls tls;
 
     private Builder(SyncStore store, Schema schema, byte[] secret) {
       this.store = store;
@@ -248,6 +254,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** Serve HTTPS and WSS only, with this identity (default: plain HTTP). */
+    public Builder tls(ServerTls tls) {
+      this.tls = tls;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           host,
@@ -265,7 +277,8 @@ public record ServerConfig(
           purgeIntervalMillis,
           maxBatchChanges,
           bodyReadTimeoutMillis,
-          pullAheadThreads);
+          pullAheadThreads,
+          tls);
     }
   }
 }

@@ -18,12 +18,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -187,56 +185,62 @@ public final class TokenService {
   }
 
   /**
-   * Reads a base64 secret from a file, or creates the file with 32 random bytes (readable only by
-   * its owner where the file system supports POSIX permissions).
+   * Reads a base64 secret from a file, or creates the file with {@value #MIN_SECRET_BYTES} random
+   * bytes (readable only by its owner where the file system supports POSIX permissions).
    *
    * @throws ConfigException when the file cannot be read or written, or holds a bad secret
    */
   public static byte[] loadOrCreateSecret(Path file) {
+    if (!Files.exists(file)) {
+      TokenSecret created = TokenSecret.random();
+      if (writeSecret(file, created)) {
+        return created.bytes();
+      }
+    }
+    return readSecret(file).bytes();
+  }
+
+  /**
+   * Reads the secret a file holds in the text form of {@link TokenSecret}.
+   *
+   * @throws ConfigException when the file cannot be read or holds a bad secret
+   */
+  public static TokenSecret readSecret(Path file) {
     try {
-      if (!Files.exists(file)) {
-        byte[] secret = new byte[MIN_SECRET_BYTES];
-        new SecureRandom().nextBytes(secret);
-        byte[] text =
-            (Base64.getEncoder().encodeToString(secret) + "\n").getBytes(StandardCharsets.US_ASCII);
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        try {
-          if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createFile(
-                file,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-          } else {
-            Files.createFile(file);
-          }
-          Files.write(file, text);
-          return secret;
-        } catch (FileAlreadyExistsException raced) {
-          // another process created it first: read theirs below
-        }
-      }
-      String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
-      byte[] secret;
-      try {
-        secret = Base64.getDecoder().decode(text);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException("secret file " + file + " is not base64: " + e.getMessage(), e);
-      }
-      if (secret.length < MIN_SECRET_BYTES) {
-        throw new ConfigException(
-            "secret file "
-                + file
-                + " holds "
-                + secret.length
-                + " bytes; at least "
-                + MIN_SECRET_BYTES
-                + " are needed (delete it to make a new one)");
-      }
-      return secret;
+      return TokenSecret.fromBase64(
+          Files.readString(file, StandardCharsets.US_ASCII), "secret file " + file);
     } catch (IOException e) {
-      throw new ConfigException("cannot read or create secret file " + file + ": " + e, e);
+      throw new ConfigException("cannot read secret file " + file + ": " + e, e);
+    }
+  }
+
+  /**
+   * Creates {@code file} holding {@code secret}, readable only by its owner where the file system
+   * supports POSIX permissions.
+   *
+   * @return false when the file exists already (it is left as it is)
+   * @throws ConfigException when the file cannot be written
+   */
+  public static boolean writeSecret(Path file, TokenSecret secret) {
+    byte[] text = (secret.base64() + "\n").getBytes(StandardCharsets.US_ASCII);
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } else {
+        Files.createFile(file);
+      }
+      Files.write(file, text);
+      return true;
+    } catch (FileAlreadyExistsException raced) {
+      return false;
+    } catch (IOException e) {
+      throw new ConfigException("cannot write secret file " + file + ": " + e, e);
     }
   }
 }

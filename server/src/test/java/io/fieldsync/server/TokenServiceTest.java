@@ -94,6 +94,7 @@ class TokenServiceTest {
         .hasMessage(
             "secret file "
                 + file
-                + " holds 5 bytes; at least 32 are needed (delete it to make a new one)");
+                + " holds 5 bytes; a token secret needs at least 32 (e.g. `openssl rand -base64"
+                + " 32`)");
   }
 }
