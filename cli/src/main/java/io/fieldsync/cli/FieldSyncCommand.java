@@ -8,6 +8,7 @@ import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.UsageMessageSpec;
 
@@ -73,7 +74,13 @@ public final class FieldSyncCommand implements Runnable {
    * @return the exit code: 0 ok, 1 failed, 2 bad usage
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = commandLine(args);
+    return execute(out, err, System.getenv(), args);
+  }
+
+  /** Runs the command in {@code environment} instead of the process's. */
+  static int execute(
+      PrintWriter out, PrintWriter err, Map<String, String> environment, String... args) {
+    CommandLine commandLine = commandLine(new CommandFactory(environment), args);
     commandLine
         .getHelpSectionMap()
         .put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, FieldSyncCommand::commandsWithBench);
@@ -88,6 +95,30 @@ public final class FieldSyncCommand implements Runnable {
           line.getErr().println("fieldsync: " + describe(exception));
           return 1;
         });
+    CommandLine server = commandLine.getSubcommands().get("server");
+    if (server != null && args.length > 0 && args[0].equals("server")) {
+      ConfigDefaults defaults;
+      try {
+        defaults = ConfigDefaults.load(server.getCommandSpec(), args, environment);
+      } catch (SyncException e) {
+        commandLine.getErr().println("fieldsync: " + e.getMessage());
+        return 2;
+      }
+      server.setDefaultValueProvider(defaults);
+      IParameterExceptionHandler usage = commandLine.getParameterExceptionHandler();
+      commandLine.setParameterExceptionHandler(
+          (exception, arguments) -> {
+            String source = defaults.sourceNamedIn(exception);
+            if (source == null) {
+              return usage.handleParseException(exception, arguments);
+            }
+            exception
+                .getCommandLine()
+                .getErr()
+                .println("fieldsync: " + exception.getMessage() + " (from " + source + ")");
+            return 2;
+          });
+    }
     return commandLine.execute(args);
   }
 
@@ -100,7 +131,11 @@ public final class FieldSyncCommand implements Runnable {
    * misspelt name) that level gets every subcommand, for the usage help and its suggestions.
    */
   static CommandLine commandLine(String... args) {
-    CommandLine root = new CommandLine(new FieldSyncCommand());
+    return commandLine(new CommandFactory(System.getenv()), args);
+  }
+
+  private static CommandLine commandLine(CommandFactory factory, String... args) {
+    CommandLine root = new CommandLine(new FieldSyncCommand(), factory);
     addSubcommands(root, SUBCOMMANDS, args, 0);
     return root;
   }
