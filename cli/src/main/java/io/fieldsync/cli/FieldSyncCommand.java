@@ -80,7 +80,14 @@ public final class FieldSyncCommand implements Runnable {
   /** Runs the command in {@code environment} instead of the process's. */
   static int execute(
       PrintWriter out, PrintWriter err, Map<String, String> environment, String... args) {
-    CommandLine commandLine = commandLine(new CommandFactory(environment), args);
+    CommandLine commandLine;
+    try {
+      commandLine = commandLine(environment, args);
+    } catch (SyncException e) {
+      (err != null ? err : new PrintWriter(System.err, true))
+          .println("fieldsync: " + e.getMessage());
+      return 2;
+    }
     commandLine
         .getHelpSectionMap()
         .put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, FieldSyncCommand::commandsWithBench);
@@ -96,15 +103,7 @@ public final class FieldSyncCommand implements Runnable {
           return 1;
         });
     CommandLine server = commandLine.getSubcommands().get("server");
-    if (server != null && args.length > 0 && args[0].equals("server")) {
-      ConfigDefaults defaults;
-      try {
-        defaults = ConfigDefaults.load(server.getCommandSpec(), args, environment);
-      } catch (SyncException e) {
-        commandLine.getErr().println("fieldsync: " + e.getMessage());
-        return 2;
-      }
-      server.setDefaultValueProvider(defaults);
+    if (server != null && server.getDefaultValueProvider() instanceof ConfigDefaults defaults) {
       IParameterExceptionHandler usage = commandLine.getParameterExceptionHandler();
       commandLine.setParameterExceptionHandler(
           (exception, arguments) -> {
@@ -120,6 +119,23 @@ public final class FieldSyncCommand implements Runnable {
           });
     }
     return commandLine.execute(args);
+  }
+
+  /**
+   * The command line for {@code args} run in {@code environment}: when they run {@code server}, its
+   * options not given take their values from the environment and the configuration file ({@link
+   * ConfigDefaults}).
+   *
+   * @throws SyncException when the configuration file cannot be used
+   */
+  static CommandLine commandLine(Map<String, String> environment, String... args) {
+    CommandLine root = commandLine(new CommandFactory(environment), args);
+    CommandLine server = root.getSubcommands().get("server");
+    if (server != null && args.length > 0 && args[0].equals("server")) {
+      server.setDefaultValueProvider(
+          ConfigDefaults.load(server.getCommandSpec(), args, environment));
+    }
+    return root;
   }
 
   /**

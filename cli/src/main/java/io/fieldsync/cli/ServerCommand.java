@@ -174,12 +174,13 @@ final class ServerCommand implements Callable<Integer> {
     }
     Schema loaded = SchemaLoader.load(schema);
     ServerTls identity = tls.identity(secrets);
+    TokenSecret given = secrets.tokenSecret(secretFile);
     String password = secrets.password(DB_PASSWORD_ENV, "--db-password-file", dbPasswordFile);
     SyncStore store = SyncStores.open(db, new StoreOptions(poolSize, busyTimeout, password));
     SyncServer server;
     try {
       store.migrate(loaded);
-      TokenSecret secret = secretFor(store);
+      TokenSecret secret = secretFor(store, given);
       server =
           SyncServer.start(
               ServerConfig.builder(store, loaded, secret.bytes())
@@ -233,12 +234,12 @@ final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * The node's token secret, checked against the one the store was first started with. A secret is
-   * made only for a store that records none: for an existing store it would refuse every device's
-   * token, and the other nodes' too.
+   * The node's token secret ({@code given}, or else a new one), checked against the one the store
+   * was first started with. A secret is made only for a store that records none: for an existing
+   * store it would refuse every device's token, and the other nodes' too.
    */
-  private TokenSecret secretFor(SyncStore store) {
-    TokenSecret secret = secrets.tokenSecret(secretFile);
+  private TokenSecret secretFor(SyncStore store, TokenSecret given) {
+    TokenSecret secret = given;
     if (secret == null) {
       Path file = Secrets.secretFile(secretFile);
       if (TokenSecret.claimed(store)) {

@@ -169,7 +169,7 @@ class ServerSecretTest {
         .endsWith(
             "); a token secret is base64 of at least 32 random bytes, e.g. the output of `openssl"
                 + " rand -base64 32`\n");
-    assertThat(recordedFingerprint()).isNull();
+    assertThat(dir.resolve("server.db")).doesNotExist();
   }
 
   @Test
@@ -232,5 +232,6 @@ class ServerSecretTest {
                 + dir.resolve("server.db")
                 + " is a SQLite file, which takes none; give the password only with a"
                 + " postgresql:// store\n");
+    assertThat(dir.resolve("server.db")).doesNotExist();
   }
 }
