@@ -235,8 +235,8 @@ final class ServerCommand implements Callable<Integer> {
 
   /**
    * The node's token secret ({@code given}, or else a new one), checked against the one the store
-   * was first started with. A secret is made only for a store that records none: for an existing
-   * store it would refuse every device's token, and the other nodes' too.
+   * was first started with. A secret is made only for a store that records none: for a store that
+   * has one it would refuse every device's token, and the other nodes' too.
    */
   private TokenSecret secretFor(SyncStore store, TokenSecret given) {
     TokenSecret secret = given;
@@ -258,8 +258,8 @@ final class ServerCommand implements Callable<Integer> {
         secret = TokenService.readSecret(file);
       }
       log.info(
-          "the store is new: wrote a new token secret to {} ({}); give the same secret to every"
-              + " node",
+          "the store records no token secret yet: wrote a new one to {} ({}); give the same secret"
+              + " to every node",
           file,
           secret.fingerprint());
     }

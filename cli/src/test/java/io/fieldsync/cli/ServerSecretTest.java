@@ -54,7 +54,7 @@ class ServerSecretTest {
 
       assertThat(node.output())
           .contains(
-              "the store is new: wrote a new token secret to fieldsync.secret ("
+              "the store records no token secret yet: wrote a new one to fieldsync.secret ("
                   + written.fingerprint()
                   + ")");
       assertThat(recordedFingerprint()).isEqualTo(written.fingerprint());

@@ -182,8 +182,12 @@ final class DeviceOpener {
    * context, the CA certificates given or stored beside the system's, the system's alone.
    */
   private Transport http(List<URI> urls, String bearer, CaCertificates cas) {
+    boolean anyTls = urls.stream().anyMatch(url -> "https".equalsIgnoreCase(url.getScheme()));
+    // Reading the system's CAs costs a plain-HTTP command's start for nothing.
     SSLContext tls =
-        settings.sslContext != null ? settings.sslContext : cas == null ? null : cas.sslContext();
+        settings.sslContext != null
+            ? settings.sslContext
+            : cas == null || !anyTls ? null : cas.sslContext();
     List<Transport> nodes = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (URI url : urls) {
