@@ -3,12 +3,14 @@ package io.fieldsync.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import io.fieldsync.server.ServerTls;
 import io.fieldsync.server.TokenSecret;
 import io.fieldsync.testkit.TestCertificates;
 import io.fieldsync.testkit.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -110,6 +112,49 @@ class ServerTlsCommandTest {
                   + "/v1/schema failed: TLS failed: the server's certificate is not signed by a CA"
                   + " this device trusts; give the deployment's CA certificate with `fieldsync"
                   + " client init --ca-file` (FieldSyncClient.Builder.caFile)\n");
+    }
+  }
+
+  @Test
+  void aCertificateForAnotherHostOrAnExpiredOneIsRefusedByTheCommandWithTheReason() {
+    Path caFile = ca.writeCertificate(dir.resolve("ca.pem"));
+    Instant now = Instant.now();
+    TestCertificates.Issued otherHost = ca.issue(List.of("sync.example.org"), Duration.ofDays(1));
+    TestCertificates.Issued expired =
+        ca.issue(LOOPBACK, now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1)));
+    for (TestCertificates.Issued issued : List.of(otherHost, expired)) {
+      Path serverDir = dir.resolve(issued == expired ? "expired" : "other-host");
+      ServerTls tls =
+          ServerTls.fromPem(
+              issued.writeChain(dir.resolve("chain.pem")), issued.writeKey(dir.resolve("key.pem")));
+      try (TestServer server =
+          TestServer.builder(serverDir).configure(config -> config.tls(tls)).start()) {
+        CommandRun run =
+            CommandRun.in(
+                Map.of(),
+                "client",
+                "init",
+                "--db",
+                serverDir.resolve("phone.db").toString(),
+                "--server",
+                server.uri().toString(),
+                "--token",
+                server.token("phone"),
+                "--ca-file",
+                caFile.toString());
+
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
+        assertThat(run.err())
+            .startsWith("fieldsync: GET " + server.uri() + "/v1/schema failed: TLS failed: ")
+            .contains(
+                issued == expired
+                    ? "the server's certificate has expired (NotAfter: "
+                    : "the server's certificate is not issued for the host name of the server URL"
+                        + " (No subject alternative names matching IP address 127.0.0.1 found)")
+            .doesNotContain("Exception")
+            .doesNotContain("\tat ");
+        assertThat(run.err().lines()).hasSize(1);
+      }
     }
   }
 
