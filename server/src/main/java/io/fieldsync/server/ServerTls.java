@@ -136,9 +136,6 @@ public final class ServerTls {
     factory.setKeyStore(keyStore);
     factory.setKeyStorePassword(new String(password));
     factory.setIncludeProtocols(PROTOCOLS.toArray(new String[0]));
-    // One certificate serves every name the server is reached by; requests are not checked
-    // against the name the client asked for in the handshake.
-    factory.setSniRequired(false);
     return factory;
   }
 
