@@ -18,6 +18,7 @@ import java.util.Map;
 final class Secrets {
   static final String SECRET_ENV = "FIELDSYNC_SECRET";
   static final String DEFAULT_FILE = "fieldsync.secret";
+  static final String PREVIOUS_SECRET_ENV = "FIELDSYNC_PREVIOUS_SECRET";
 
   private final Map<String, String> environment;
 
@@ -57,6 +58,35 @@ final class Secrets {
     }
     Path chosen = secretFile(file);
     return Files.exists(chosen) ? TokenService.readSecret(chosen) : null;
+  }
+
+  /**
+   * The secret being replaced, from {@code FIELDSYNC_PREVIOUS_SECRET}, else {@code
+   * --previous-secret-file}; null when neither is given.
+   *
+   * @throws ConfigException when both are given, the file does not exist, or the secret is not
+   *     valid
+   */
+  TokenSecret previousSecret(Path file) {
+    String fromEnvironment = environment.get(PREVIOUS_SECRET_ENV);
+    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+      if (file != null) {
+        throw new ConfigException(
+            "the previous token secret is given twice, in "
+                + PREVIOUS_SECRET_ENV
+                + " and by --previous-secret-file "
+                + file
+                + "; give it once");
+      }
+      return TokenSecret.fromBase64(fromEnvironment, PREVIOUS_SECRET_ENV);
+    }
+    if (file == null) {
+      return null;
+    }
+    if (!Files.exists(file)) {
+      throw new ConfigException("--previous-secret-file " + file + " does not exist");
+    }
+    return TokenService.readSecret(file);
   }
 
   /**

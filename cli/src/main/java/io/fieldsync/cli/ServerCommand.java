@@ -55,6 +55,15 @@ final class ServerCommand implements Callable<Integer> {
           "Write a new token secret to --secret-file if it has none, print where, and exit")
   boolean initSecret;
 
+  @Option(
+      names = "--previous-secret-file",
+      paramLabel = "FILE",
+      description =
+          "The token secret being replaced (base64): tokens it signed are still accepted while"
+              + " devices move to tokens of the new one; or env "
+              + Secrets.PREVIOUS_SECRET_ENV)
+  Path previousSecretFile;
+
   @Mixin TlsOptions tls = new TlsOptions();
 
   @Option(
@@ -175,12 +184,13 @@ final class ServerCommand implements Callable<Integer> {
     Schema loaded = SchemaLoader.load(schema);
     ServerTls identity = tls.identity(secrets);
     TokenSecret given = secrets.tokenSecret(secretFile);
+    TokenSecret previous = secrets.previousSecret(previousSecretFile);
     String password = secrets.password(DB_PASSWORD_ENV, "--db-password-file", dbPasswordFile);
     SyncStore store = SyncStores.open(db, new StoreOptions(poolSize, busyTimeout, password));
     SyncServer server;
     try {
       store.migrate(loaded);
-      TokenSecret secret = secretFor(store, given);
+      TokenSecret secret = secretFor(store, given, previous);
       server =
           SyncServer.start(
               ServerConfig.builder(store, loaded, secret.bytes())
@@ -195,6 +205,7 @@ final class ServerCommand implements Callable<Integer> {
                   .bodyReadTimeoutMillis(bodyReadTimeout.toMillis())
                   .pullAheadThreads(pullAheadThreads)
                   .tls(identity)
+                  .previousSecret(previous == null ? null : previous.bytes())
                   .build());
     } catch (RuntimeException e) {
       store.close();
@@ -235,10 +246,11 @@ final class ServerCommand implements Callable<Integer> {
 
   /**
    * The node's token secret ({@code given}, or else a new one), checked against the one the store
-   * was first started with. A secret is made only for a store that records none: for a store that
-   * has one it would refuse every device's token, and the other nodes' too.
+   * records; a store that records {@code previous} is made to record it instead (a replacement). A
+   * secret is made only for a store that records none: for a store that has one it would refuse
+   * every device's token, and the other nodes' too.
    */
-  private TokenSecret secretFor(SyncStore store, TokenSecret given) {
+  private TokenSecret secretFor(SyncStore store, TokenSecret given, TokenSecret previous) {
     TokenSecret secret = given;
     if (secret == null) {
       Path file = Secrets.secretFile(secretFile);
@@ -246,7 +258,7 @@ final class ServerCommand implements Callable<Integer> {
         throw new ConfigException(
             "store "
                 + redacted(db)
-                + " was first started with a token secret and this node has none ("
+                + " was started with a token secret and this node has none ("
                 + file
                 + " does not exist and "
                 + Secrets.SECRET_ENV
@@ -263,7 +275,13 @@ final class ServerCommand implements Callable<Integer> {
           file,
           secret.fingerprint());
     }
-    secret.claim(store, redacted(db));
+    if (secret.claim(store, redacted(db), previous)) {
+      log.info(
+          "the store's token secret is now {} (was {}); tokens of the previous one are accepted"
+              + " while this node is given it",
+          secret.fingerprint(),
+          previous.fingerprint());
+    }
     return secret;
   }
 

@@ -98,7 +98,7 @@ class ServerSecretOnPostgresTest {
                   + other.fingerprint().substring(0, 28)
                   + "…) differs from the one store "
                   + location
-                  + " was first started with (fingerprint "
+                  + " was started with (fingerprint "
                   + first.fingerprint().substring(0, 28)
                   + "…)");
       assertThat(withNone.exitCode()).as("%s", withNone).isEqualTo(1);
@@ -106,7 +106,7 @@ class ServerSecretOnPostgresTest {
           .startsWith(
               "fieldsync: store "
                   + location
-                  + " was first started with a token secret and this node has none ("
+                  + " was started with a token secret and this node has none ("
                   + missing
                   + " does not exist");
       assertThat(missing).doesNotExist();

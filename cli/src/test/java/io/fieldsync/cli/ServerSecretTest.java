@@ -125,7 +125,7 @@ class ServerSecretTest {
                 + other.fingerprint().substring(0, 28)
                 + "…) differs from the one store "
                 + dir.resolve("server.db")
-                + " was first started with (fingerprint "
+                + " was started with (fingerprint "
                 + first.fingerprint().substring(0, 28)
                 + "…); every node of a store needs the same secret, or the tokens one node signs"
                 + " are refused by the others: give this node the secret of the others"
@@ -150,7 +150,7 @@ class ServerSecretTest {
         .isEqualTo(
             "fieldsync: store "
                 + dir.resolve("server.db")
-                + " was first started with a token secret and this node has none ("
+                + " was started with a token secret and this node has none ("
                 + missing
                 + " does not exist and FIELDSYNC_SECRET is not set); give it the secret of the"
                 + " other nodes: a new one would refuse every device's token\n");
@@ -233,5 +233,93 @@ class ServerSecretTest {
                 + " is a SQLite file, which takes none; give the password only with a"
                 + " postgresql:// store\n");
     assertThat(dir.resolve("server.db")).doesNotExist();
+  }
+
+  private CommandRun tokenFor(String device, TokenSecret secret) {
+    return CommandRun.in(
+        Map.of("FIELDSYNC_SECRET", secret.base64()),
+        "token",
+        "create",
+        "--tenant",
+        "acme",
+        "--device",
+        device);
+  }
+
+  /** One sync of a device through {@code url} (each start of the node picks a new port). */
+  private CommandRun sync(String device, String url) {
+    return CommandRun.in(
+        Map.of(), "client", "sync", "--db", dir + "/" + device + ".db", "--server", url);
+  }
+
+  @Test
+  void aSecretIsReplacedWithoutRefusingTheDevicesTokensOfThePreviousOne() throws Exception {
+    TokenSecret old = TokenSecret.random();
+    TokenSecret replacement = TokenSecret.random();
+    try (ServerProcess node =
+        ServerProcess.start(dir, Map.of("FIELDSYNC_SECRET", old.base64()), server())) {
+      String url = node.awaitListening();
+      CommandRun init =
+          CommandRun.in(
+              Map.of(),
+              "client",
+              "init",
+              "--db",
+              dir + "/phone.db",
+              "--server",
+              url,
+              "--token",
+              tokenFor("phone", old).out().strip());
+      assertThat(init.exitCode()).as("%s", init).isZero();
+    }
+
+    // Every node restarts with the new secret and the previous one: old tokens still work.
+    String url;
+    try (ServerProcess node =
+        ServerProcess.start(
+            dir,
+            Map.of(
+                "FIELDSYNC_SECRET",
+                replacement.base64(),
+                "FIELDSYNC_PREVIOUS_SECRET",
+                old.base64()),
+            server())) {
+      url = node.awaitListening();
+      assertThat(node.output())
+          .contains(
+              "the store's token secret is now "
+                  + replacement.fingerprint()
+                  + " (was "
+                  + old.fingerprint()
+                  + ")");
+      assertThat(recordedFingerprint()).isEqualTo(replacement.fingerprint());
+      CommandRun phone = sync("phone", url);
+      assertThat(phone.exitCode()).as("a token of the previous secret: %s", phone).isZero();
+    }
+
+    // Once devices hold tokens of the new secret, the nodes drop the previous one.
+    try (ServerProcess node =
+        ServerProcess.start(dir, Map.of("FIELDSYNC_SECRET", replacement.base64()), server())) {
+      String now = node.awaitListening();
+      CommandRun refused = sync("phone", now);
+      assertThat(refused.exitCode()).isEqualTo(1);
+      assertThat(refused.err()).contains("token signature is invalid (not signed by this server)");
+      CommandRun tablet =
+          CommandRun.in(
+              Map.of(),
+              "client",
+              "init",
+              "--db",
+              dir + "/tablet.db",
+              "--server",
+              now,
+              "--token",
+              tokenFor("tablet", replacement).out().strip());
+      assertThat(tablet.exitCode()).as("%s", tablet).isZero();
+    }
+    assertThat(url).startsWith("http://127.0.0.1:");
+    CommandRun withOld = CommandRun.in(Map.of("FIELDSYNC_SECRET", old.base64()), server());
+    assertThat(withOld.exitCode()).isEqualTo(1);
+    assertThat(withOld.err()).startsWith("fieldsync: this node's token secret (fingerprint");
   }
 }

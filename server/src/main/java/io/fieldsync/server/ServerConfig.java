@@ -32,6 +32,8 @@ import java.util.function.LongSupplier;
  *     takes the current one (default 1); 0 turns this off
  * @param tls the TLS identity: with one the server serves HTTPS and WSS only; null serves plain
  *     HTTP (default)
+ * @param previousSecret a secret being replaced: tokens it signed are accepted too, so devices keep
+ *     working until they hold tokens of {@code secret}; null when none (default)
  */
 public record ServerConfig(
     String host,
@@ -50,7 +52,8 @@ public record ServerConfig(
     int maxBatchChanges,
     long bodyReadTimeoutMillis,
     int pullAheadThreads,
-    ServerTls tls) {
+    ServerTls tls,
+    byte[] previousSecret) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
@@ -117,11 +120,26 @@ public record ServerConfig(
           "bodyReadTimeoutMillis must be at least 1, found " + bodyReadTimeoutMillis);
     }
     secret = secret.clone();
+    if (previousSecret != null) {
+      if (previousSecret.length < TokenService.MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException(
+            "previousSecret must be at least "
+                + TokenService.MIN_SECRET_BYTES
+                + " bytes, found "
+                + previousSecret.length);
+      }
+      previousSecret = previousSecret.clone();
+    }
   }
 
   @Override
   public byte[] secret() {
     return secret.clone();
+  }
+
+  @Override
+  public byte[] previousSecret() {
+    return previousSecret == null ? null : previousSecret.clone();
   }
 
   /** A builder with every default: 127.0.0.1:8787, 16 MiB bodies, 60 s skew, system clock. */
@@ -179,6 +197,7 @@ public record ServerConfig(
     private long bodyReadTimeoutMillis = DEFAULT_BODY_READ_TIMEOUT_MILLIS;
     private int pullAheadThreads = DEFAULT_PULL_AHEAD_THREADS;
     private ServerTls tls;
+    private byte[] previousSecret;
 
     private Builder(SyncStore store, Schema schema, byte[] secret) {
       this.store = store;
@@ -260,6 +279,15 @@ public record ServerConfig(
       return this;
     }
 
+    /**
+     * Also accept tokens signed with this secret, the one being replaced (default: none). See
+     * docs/configuration.md, "Replacing the secret".
+     */
+    public Builder previousSecret(byte[] previousSecret) {
+      this.previousSecret = previousSecret == null ? null : previousSecret.clone();
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           host,
@@ -278,7 +306,8 @@ public record ServerConfig(
           maxBatchChanges,
           bodyReadTimeoutMillis,
           pullAheadThreads,
-          tls);
+          tls,
+          previousSecret);
     }
   }
 }

@@ -16,7 +16,7 @@ import javax.crypto.spec.SecretKeySpec;
  * TokenService#MIN_SECRET_BYTES} bytes, in a secret file and in {@code FIELDSYNC_SECRET} alike.
  *
  * <p>Every server node of one store must hold the same secret: a token one node signs is checked by
- * the others. The store keeps a fingerprint of the secret it was first started with, a keyed hash
+ * the others. The store keeps a fingerprint of the secret its nodes are started with, a keyed hash
  * ({@code HMAC-SHA256} of a fixed text under the secret) that tells secrets apart without revealing
  * them, and {@link #claim} refuses a node whose secret differs.
  *
@@ -101,24 +101,44 @@ public final class TokenSecret {
    * that it is the one recorded.
    *
    * @param storeName the store, for the message
-   * @throws ConfigException when the store was first started with another secret
+   * @throws ConfigException when the store was started with another secret
    * @throws io.fieldsync.StorageException when the store fails
    */
   public void claim(SettingStore store, String storeName) {
+    claim(store, storeName, null);
+  }
+
+  /**
+   * As {@link #claim(SettingStore, String)}, for a node replacing {@code previous} by this secret:
+   * a store that records {@code previous} is made to record this one instead.
+   *
+   * @param previous the secret being replaced, or null
+   * @return whether the store recorded {@code previous} and now records this secret
+   * @throws ConfigException when the store records neither
+   * @throws io.fieldsync.StorageException when the store fails
+   */
+  public boolean claim(SettingStore store, String storeName, TokenSecret previous) {
     String mine = fingerprint();
     String recorded = store.settingIfAbsent(FINGERPRINT_SETTING, mine);
-    if (!recorded.equals(mine)) {
+    if (!recorded.equals(mine) && previous != null && recorded.equals(previous.fingerprint())) {
+      recorded = store.replaceSetting(FINGERPRINT_SETTING, recorded, mine);
+      if (mine.equals(recorded)) {
+        return true;
+      }
+    }
+    if (!mine.equals(recorded)) {
       throw new ConfigException(
           "this node's token secret (fingerprint "
               + shortly(mine)
               + ") differs from the one store "
               + storeName
-              + " was first started with (fingerprint "
+              + " was started with (fingerprint "
               + shortly(recorded)
               + "); every node of a store needs the same secret, or the tokens one node signs are"
               + " refused by the others: give this node the secret of the others (FIELDSYNC_SECRET"
               + " or --secret-file)");
     }
+    return false;
   }
 
   /** Whether the store records the fingerprint of a secret it was started with. */

@@ -44,6 +44,7 @@ public final class TokenService {
   private final Algorithm algorithm;
   private final LongSupplier wallClock;
   private final JWTVerifier verifier;
+  private final JWTVerifier previousVerifier;
 
   /** A service on the system clock. */
   public TokenService(byte[] secret) {
@@ -63,14 +64,19 @@ public final class TokenService {
 
   /** A service that also refuses the tokens {@code revocations} says were revoked. */
   TokenService(byte[] secret, LongSupplier wallClock, Revocations revocations) {
+    this(secret, null, wallClock, revocations);
+  }
+
+  /**
+   * A service that mints with {@code secret} and also accepts tokens signed with {@code
+   * previousSecret}, while a secret is being replaced without refusing the devices' tokens.
+   *
+   * @param previousSecret the secret being replaced, or null
+   */
+  TokenService(
+      byte[] secret, byte[] previousSecret, LongSupplier wallClock, Revocations revocations) {
     this.revocations = revocations;
-    if (secret == null || secret.length < MIN_SECRET_BYTES) {
-      throw new ConfigException(
-          "the token secret must be at least "
-              + MIN_SECRET_BYTES
-              + " bytes, found "
-              + (secret == null ? 0 : secret.length));
-    }
+    requireLongEnough(secret, "the token secret");
     this.algorithm = Algorithm.HMAC256(secret.clone());
     this.wallClock = wallClock;
     Clock clock =
@@ -90,15 +96,47 @@ public final class TokenService {
             return Instant.ofEpochMilli(wallClock.getAsLong());
           }
         };
-    this.verifier =
-        ((JWTVerifier.BaseVerification)
-                JWT.require(algorithm)
-                    .withIssuer(ISSUER)
-                    .withClaimPresence(TENANT)
-                    .withClaimPresence(DEVICE)
-                    .withClaimPresence("exp")
-                    .acceptLeeway(5))
-            .build(clock);
+    this.verifier = verifier(algorithm, clock);
+    if (previousSecret != null) {
+      requireLongEnough(previousSecret, "the previous token secret");
+      this.previousVerifier = verifier(Algorithm.HMAC256(previousSecret.clone()), clock);
+    } else {
+      this.previousVerifier = null;
+    }
+  }
+
+  private static void requireLongEnough(byte[] secret, String what) {
+    if (secret == null || secret.length < MIN_SECRET_BYTES) {
+      throw new ConfigException(
+          what
+              + " must be at least "
+              + MIN_SECRET_BYTES
+              + " bytes, found "
+              + (secret == null ? 0 : secret.length));
+    }
+  }
+
+  private static JWTVerifier verifier(Algorithm algorithm, Clock clock) {
+    return ((JWTVerifier.BaseVerification)
+            JWT.require(algorithm)
+                .withIssuer(ISSUER)
+                .withClaimPresence(TENANT)
+                .withClaimPresence(DEVICE)
+                .withClaimPresence("exp")
+                .acceptLeeway(5))
+        .build(clock);
+  }
+
+  /** Checks the token with the secret, else with the previous one when there is one. */
+  private DecodedJWT verifySignature(String token) {
+    try {
+      return verifier.verify(token);
+    } catch (SignatureVerificationException e) {
+      if (previousVerifier == null) {
+        throw e;
+      }
+      return previousVerifier.verify(token);
+    }
   }
 
   /**
@@ -149,7 +187,7 @@ public final class TokenService {
     DecodedJWT jwt;
     TokenClaims claims;
     try {
-      jwt = verifier.verify(token);
+      jwt = verifySignature(token);
     } catch (TokenExpiredException e) {
       throw new AuthException("token expired at " + e.getExpiredOn() + "; get a new one");
     } catch (SignatureVerificationException | AlgorithmMismatchException e) {

@@ -28,6 +28,12 @@ class TokenSecretTest {
     public String settingIfAbsent(String key, String value) {
       return values.computeIfAbsent(key, k -> value);
     }
+
+    @Override
+    public String replaceSetting(String key, String expected, String value) {
+      values.replace(key, expected, value);
+      return values.get(key);
+    }
   }
 
   private static final String SECRET_TEXT =
@@ -99,12 +105,34 @@ class TokenSecretTest {
         .hasMessage(
             "this node's token secret (fingerprint "
                 + other.fingerprint().substring(0, 28)
-                + "…) differs from the one store sync.db was first started with (fingerprint "
+                + "…) differs from the one store sync.db was started with (fingerprint "
                 + first.fingerprint().substring(0, 28)
                 + "…); every node of a store needs the same secret, or the tokens one node signs"
                 + " are refused by the others: give this node the secret of the others"
                 + " (FIELDSYNC_SECRET or --secret-file)");
     assertThat(store.values)
         .containsExactly(Map.entry("token_secret_fingerprint", first.fingerprint()));
+  }
+
+  @Test
+  void aNodeGivenTheRecordedSecretAsPreviousRecordsItsNewOne() {
+    MapSettings store = new MapSettings();
+    TokenSecret old = TokenSecret.random();
+    TokenSecret replacement = TokenSecret.random();
+    old.claim(store, "sync.db");
+
+    assertThat(replacement.claim(store, "sync.db", old)).isTrue();
+    assertThat(store.values).containsEntry("token_secret_fingerprint", replacement.fingerprint());
+    // The next nodes given the same pair find the replacement recorded already.
+    assertThat(replacement.claim(store, "sync.db", old)).isFalse();
+    assertThatThrownBy(() -> old.claim(store, "sync.db"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            "this node's token secret (fingerprint " + old.fingerprint().substring(0, 28));
+    // A previous secret the store does not record replaces nothing.
+    TokenSecret stranger = TokenSecret.random();
+    assertThatThrownBy(() -> stranger.claim(store, "sync.db", old))
+        .isInstanceOf(ConfigException.class);
+    assertThat(store.values).containsEntry("token_secret_fingerprint", replacement.fingerprint());
   }
 }

@@ -2,8 +2,8 @@ package io.fieldsync.store;
 
 /**
  * Settings the server nodes of one store share, each a text value under a key, such as the
- * fingerprint of the token secret the store was first started with. Available once the store has
- * been migrated. Thread-safe.
+ * fingerprint of the token secret the store was started with. Available once the store has been
+ * migrated. Thread-safe.
  */
 public interface SettingStore {
 
@@ -22,4 +22,14 @@ public interface SettingStore {
    * @throws io.fieldsync.StorageException when the database fails (retriable)
    */
   String settingIfAbsent(String key, String value);
+
+  /**
+   * Replaces the value under {@code key} by {@code value} if it is {@code expected}, atomically
+   * across nodes.
+   *
+   * @return the value stored under {@code key} now: {@code value} when it was replaced, else the
+   *     one found (null when none)
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  String replaceSetting(String key, String expected, String value);
 }

@@ -198,6 +198,18 @@ public abstract class SyncStoreContract {
   }
 
   @Test
+  void aSettingIsReplacedOnlyWhereItHoldsTheExpectedValue() {
+    store.settingIfAbsent("key", "old");
+
+    assertThat(store.replaceSetting("key", "other", "new")).isEqualTo("old");
+    assertThat(store.replaceSetting("absent", "old", "new")).isNull();
+    assertThat(store.replaceSetting("key", "old", "new")).isEqualTo("new");
+    assertThat(store.replaceSetting("key", "old", "newer")).isEqualTo("new");
+    assertThat(store.setting("key")).isEqualTo("new");
+    assertThat(store.setting("absent")).isNull();
+  }
+
+  @Test
   void ofFirstValuesOfferedAtOnceExactlyOneIsKeptAndEveryCallerIsToldIt() throws Exception {
     int offers = 8;
     ExecutorService pool = Executors.newFixedThreadPool(offers);

@@ -108,6 +108,11 @@ final class FaultyStore implements SyncStore {
   }
 
   @Override
+  public String replaceSetting(String key, String expected, String value) {
+    return store.replaceSetting(key, expected, value);
+  }
+
+  @Override
   public long purgeTombstones(long nowMillis, long horizonMillis) {
     return store.purgeTombstones(nowMillis, horizonMillis);
   }

@@ -311,6 +311,11 @@ public abstract class JdbcSyncStore implements SyncStore {
     return settings.settingIfAbsent(key, value);
   }
 
+  @Override
+  public String replaceSetting(String key, String expected, String value) {
+    return settings.replaceSetting(key, expected, value);
+  }
+
   private static void requireTenant(String tenant) {
     if (tenant == null || tenant.isEmpty()) {
       throw new IllegalArgumentException("tenant must not be empty");

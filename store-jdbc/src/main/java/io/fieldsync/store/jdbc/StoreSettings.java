@@ -34,6 +34,25 @@ final class StoreSettings {
         });
   }
 
+  String replaceSetting(String key, String expected, String value) {
+    requireKey(key);
+    if (expected == null || value == null) {
+      throw new IllegalArgumentException(
+          "the expected and new values of setting '" + key + "' must not be null");
+    }
+    return transactions.writeAlone(
+        "replacing setting '" + key + "'",
+        connection -> {
+          Queries queries = new Queries(connection);
+          queries.update(
+              "UPDATE _fs_settings SET value = ? WHERE key = ? AND value = ?",
+              value,
+              key,
+              expected);
+          return first(queries, key);
+        });
+  }
+
   private static String first(Queries queries, String key) throws java.sql.SQLException {
     List<String> values =
         queries.queryList(
