@@ -1,13 +1,16 @@
 package io.fieldsync.cli;
 
+import io.fieldsync.TransportException;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.ParkedEdit;
 import io.fieldsync.client.RejectedChange;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.SyncStatus;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -64,10 +67,30 @@ final class ClientCommand implements Runnable {
         description = "Device token (fieldsync token create)")
     String token;
 
+    @Option(
+        names = "--ca-file",
+        paramLabel = "FILE",
+        description =
+            "CA certificates (PEM) to trust besides the system's, for a server whose certificate"
+                + " a private CA issued; kept in the device database with the server list")
+    Path caFile;
+
+    @Option(
+        names = "--wait",
+        defaultValue = "0s",
+        converter = Durations.class,
+        description =
+            "How long to wait for a server that refuses connections (one that is starting), e.g."
+                + " 30s (default: ${DEFAULT-VALUE}: fail at once)")
+    Duration wait;
+
     @Override
-    public Integer call() {
-      try (FieldSyncClient client =
-          FieldSyncClient.builder(db).servers(servers).token(token).initialize()) {
+    public Integer call() throws InterruptedException {
+      FieldSyncClient.Builder builder = FieldSyncClient.builder(db).servers(servers).token(token);
+      if (caFile != null) {
+        builder.caFile(caFile);
+      }
+      try (FieldSyncClient client = initialize(builder)) {
         SyncStatus status = client.status();
         spec.commandLine()
             .getOut()
@@ -80,6 +103,37 @@ final class ClientCommand implements Runnable {
                 client.schema().tables().keySet());
       }
       return 0;
+    }
+
+    /**
+     * Initialises, trying again while the server refuses connections and {@link #wait} has not
+     * passed; any other failure (a refused token, a TLS failure) ends it at once.
+     */
+    private FieldSyncClient initialize(FieldSyncClient.Builder builder)
+        throws InterruptedException {
+      long deadline = System.nanoTime() + wait.toNanos();
+      while (true) {
+        try {
+          return builder.initialize();
+        } catch (TransportException e) {
+          if (!refused(e) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(200);
+        }
+      }
+    }
+
+    private static boolean refused(Throwable failure) {
+      for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        if (cause instanceof ConnectException) {
+          return true;
+        }
+        if (cause.getCause() == cause) {
+          return false;
+        }
+      }
+      return false;
     }
   }
 
@@ -98,6 +152,11 @@ final class ClientCommand implements Runnable {
         description = "Sync through this server instead of the one given at init")
     URI server;
 
+    @Option(
+        names = "--json",
+        description = "Print one JSON object instead of text (fields: docs/scripting.md)")
+    boolean json;
+
     @Override
     public Integer call() {
       FieldSyncClient.Builder builder = FieldSyncClient.builder(db);
@@ -106,6 +165,10 @@ final class ClientCommand implements Runnable {
       }
       try (FieldSyncClient client = builder.open()) {
         SyncResult result = client.syncNow();
+        if (json) {
+          spec.commandLine().getOut().println(ClientJson.of(result));
+          return 0;
+        }
         spec.commandLine()
             .getOut()
             .printf(
@@ -135,10 +198,23 @@ final class ClientCommand implements Runnable {
     @Option(names = "--db", required = true, description = "Device database file")
     Path db;
 
+    @Option(
+        names = "--json",
+        description = "Print one JSON object instead of text (fields: docs/scripting.md)")
+    boolean json;
+
     @Override
     public Integer call() {
       try (FieldSyncClient client = FieldSyncClient.open(db)) {
-        print(client, spec.commandLine().getOut());
+        if (json) {
+          spec.commandLine()
+              .getOut()
+              .println(
+                  ClientJson.of(
+                      client.status(), client.workerStatus(), client.rejected(), client.parked()));
+        } else {
+          print(client, spec.commandLine().getOut());
+        }
       }
       return 0;
     }

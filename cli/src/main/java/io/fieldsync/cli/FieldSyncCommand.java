@@ -8,6 +8,7 @@ import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.UsageMessageSpec;
 
@@ -73,7 +74,20 @@ public final class FieldSyncCommand implements Runnable {
    * @return the exit code: 0 ok, 1 failed, 2 bad usage
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = commandLine(args);
+    return execute(out, err, System.getenv(), args);
+  }
+
+  /** Runs the command in {@code environment} instead of the process's. */
+  static int execute(
+      PrintWriter out, PrintWriter err, Map<String, String> environment, String... args) {
+    CommandLine commandLine;
+    try {
+      commandLine = commandLine(environment, args);
+    } catch (SyncException e) {
+      (err != null ? err : new PrintWriter(System.err, true))
+          .println("fieldsync: " + e.getMessage());
+      return 2;
+    }
     commandLine
         .getHelpSectionMap()
         .put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, FieldSyncCommand::commandsWithBench);
@@ -88,7 +102,40 @@ public final class FieldSyncCommand implements Runnable {
           line.getErr().println("fieldsync: " + describe(exception));
           return 1;
         });
+    CommandLine server = commandLine.getSubcommands().get("server");
+    if (server != null && server.getDefaultValueProvider() instanceof ConfigDefaults defaults) {
+      IParameterExceptionHandler usage = commandLine.getParameterExceptionHandler();
+      commandLine.setParameterExceptionHandler(
+          (exception, arguments) -> {
+            String source = defaults.sourceNamedIn(exception);
+            if (source == null) {
+              return usage.handleParseException(exception, arguments);
+            }
+            exception
+                .getCommandLine()
+                .getErr()
+                .println("fieldsync: " + exception.getMessage() + " (from " + source + ")");
+            return 2;
+          });
+    }
     return commandLine.execute(args);
+  }
+
+  /**
+   * The command line for {@code args} run in {@code environment}: when they run {@code server}, its
+   * options not given take their values from the environment and the configuration file ({@link
+   * ConfigDefaults}).
+   *
+   * @throws SyncException when the configuration file cannot be used
+   */
+  static CommandLine commandLine(Map<String, String> environment, String... args) {
+    CommandLine root = commandLine(new CommandFactory(environment), args);
+    CommandLine server = root.getSubcommands().get("server");
+    if (server != null && args.length > 0 && args[0].equals("server")) {
+      server.setDefaultValueProvider(
+          ConfigDefaults.load(server.getCommandSpec(), args, environment));
+    }
+    return root;
   }
 
   /**
@@ -100,7 +147,11 @@ public final class FieldSyncCommand implements Runnable {
    * misspelt name) that level gets every subcommand, for the usage help and its suggestions.
    */
   static CommandLine commandLine(String... args) {
-    CommandLine root = new CommandLine(new FieldSyncCommand());
+    return commandLine(new CommandFactory(System.getenv()), args);
+  }
+
+  private static CommandLine commandLine(CommandFactory factory, String... args) {
+    CommandLine root = new CommandLine(new FieldSyncCommand(), factory);
     addSubcommands(root, SUBCOMMANDS, args, 0);
     return root;
   }
@@ -168,11 +219,26 @@ public final class FieldSyncCommand implements Runnable {
         + "; please report it";
   }
 
+  /**
+   * The version and git commit the build wrote into {@code version.properties}; a build from a
+   * source tree without git names the commit {@code unknown}.
+   */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String version = FieldSyncCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"fieldsync " + (version == null ? "dev" : version)};
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties build = new java.util.Properties();
+      try (java.io.InputStream in = Version.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          build.load(in);
+        }
+      }
+      return new String[] {
+        "fieldsync "
+            + build.getProperty("version", "unknown")
+            + " (commit "
+            + build.getProperty("commit", "unknown")
+            + ")"
+      };
     }
   }
 }

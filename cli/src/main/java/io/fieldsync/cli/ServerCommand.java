@@ -1,31 +1,86 @@
 package io.fieldsync.cli;
 
+import io.fieldsync.ConfigException;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import io.fieldsync.server.ServerConfig;
+import io.fieldsync.server.ServerTls;
 import io.fieldsync.server.SyncServer;
+import io.fieldsync.server.TokenSecret;
+import io.fieldsync.server.TokenService;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(
     name = "server",
     mixinStandardHelpOptions = true,
     description = "Runs the sync server until stopped (Ctrl-C stops it cleanly).")
 final class ServerCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
+  static final String DB_PASSWORD_ENV = "FIELDSYNC_DB_PASSWORD";
+
+  @Spec CommandSpec spec;
+
+  private final Secrets secrets;
+
+  ServerCommand(Map<String, String> environment) {
+    this.secrets = new Secrets(environment);
+  }
+
+  @Option(
+      names = ConfigDefaults.CONFIG_OPTION,
+      paramLabel = "FILE",
+      description =
+          "YAML file of settings, keyed by flag name without dashes (port: 8787); a flag or an"
+              + " environment variable FIELDSYNC_<FLAG> overrides it; or env FIELDSYNC_CONFIG")
+  Path config;
+
+  @Option(
+      names = "--init-secret",
+      description =
+          "Write a new token secret to --secret-file if it has none, print where, and exit")
+  boolean initSecret;
+
+  @Option(
+      names = "--previous-secret-file",
+      paramLabel = "FILE",
+      description =
+          "The token secret being replaced (base64): tokens it signed are still accepted while"
+              + " devices move to tokens of the new one; or env "
+              + Secrets.PREVIOUS_SECRET_ENV)
+  Path previousSecretFile;
+
+  @Mixin TlsOptions tls = new TlsOptions();
+
+  @Option(
+      names = "--db-password-file",
+      paramLabel = "FILE",
+      description =
+          "File holding the PostgreSQL password, kept out of --db; or env " + DB_PASSWORD_ENV)
+  Path dbPasswordFile;
 
   @Option(
       names = "--db",
       defaultValue = "fieldsync.db",
       description =
-          "Store: a SQLite file, or postgresql://host:port/db?user=…&password=… (default:"
-              + " ${DEFAULT-VALUE})")
+          "Store: a SQLite file, or postgresql://host:port/db?user=… (the password from"
+              + " --db-password-file or env "
+              + DB_PASSWORD_ENV
+              + ") (default: ${DEFAULT-VALUE})")
   String db;
 
   @Option(
@@ -48,10 +103,13 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(
       names = "--secret-file",
-      defaultValue = Secrets.DEFAULT_FILE,
+      paramLabel = "FILE",
       description =
-          "Token signing secret, created if missing; env FIELDSYNC_SECRET overrides (default:"
-              + " ${DEFAULT-VALUE})")
+          "Token signing secret (base64), the same on every node; or env "
+              + Secrets.SECRET_ENV
+              + " holding the base64 text itself. Made only for a new store (default: "
+              + Secrets.DEFAULT_FILE
+              + ")")
   Path secretFile;
 
   @Option(
@@ -120,14 +178,22 @@ final class ServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    if (initSecret) {
+      return initSecret();
+    }
     Schema loaded = SchemaLoader.load(schema);
-    byte[] secret = Secrets.load(secretFile, true);
-    SyncStore store = SyncStores.open(db, new StoreOptions(poolSize, busyTimeout));
+    ServerTls identity = tls.identity(secrets);
+    TokenSecret given = secrets.tokenSecret(secretFile);
+    TokenSecret previous = secrets.previousSecret(previousSecretFile);
+    String password = secrets.password(DB_PASSWORD_ENV, "--db-password-file", dbPasswordFile);
+    SyncStore store = SyncStores.open(db, new StoreOptions(poolSize, busyTimeout, password));
     SyncServer server;
     try {
+      store.migrate(loaded);
+      TokenSecret secret = secretFor(store, given, previous);
       server =
           SyncServer.start(
-              ServerConfig.builder(store, loaded, secret)
+              ServerConfig.builder(store, loaded, secret.bytes())
                   .host(host)
                   .port(port)
                   .storeLocation(redacted(db))
@@ -138,6 +204,8 @@ final class ServerCommand implements Callable<Integer> {
                   .maxBatchChanges(maxBatchChanges)
                   .bodyReadTimeoutMillis(bodyReadTimeout.toMillis())
                   .pullAheadThreads(pullAheadThreads)
+                  .tls(identity)
+                  .previousSecret(previous == null ? null : previous.bytes())
                   .build());
     } catch (RuntimeException e) {
       store.close();
@@ -155,6 +223,66 @@ final class ServerCommand implements Callable<Integer> {
                 "fieldsync-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private int initSecret() {
+    PrintWriter out = spec.commandLine().getOut();
+    TokenSecret existing = secrets.tokenSecret(secretFile);
+    if (existing != null) {
+      out.printf(
+          "%s already holds a token secret (%s); left as it is%n",
+          secrets.fromEnvironment() ? Secrets.SECRET_ENV : Secrets.secretFile(secretFile),
+          existing.fingerprint());
+      return 0;
+    }
+    Path file = Secrets.secretFile(secretFile);
+    TokenSecret created = TokenSecret.random();
+    if (!TokenService.writeSecret(file, created)) {
+      created = TokenService.readSecret(file);
+    }
+    out.printf("wrote a new token secret to %s (%s)%n", file, created.fingerprint());
+    return 0;
+  }
+
+  /**
+   * The node's token secret ({@code given}, or else a new one), checked against the one the store
+   * records; a store that records {@code previous} is made to record it instead (a replacement). A
+   * secret is made only for a store that records none: for a store that has one it would refuse
+   * every device's token, and the other nodes' too.
+   */
+  private TokenSecret secretFor(SyncStore store, TokenSecret given, TokenSecret previous) {
+    TokenSecret secret = given;
+    if (secret == null) {
+      Path file = Secrets.secretFile(secretFile);
+      if (TokenSecret.claimed(store)) {
+        throw new ConfigException(
+            "store "
+                + redacted(db)
+                + " was started with a token secret and this node has none ("
+                + file
+                + " does not exist and "
+                + Secrets.SECRET_ENV
+                + " is not set); give it the secret of the other nodes: a new one would refuse"
+                + " every device's token");
+      }
+      secret = TokenSecret.random();
+      if (!TokenService.writeSecret(file, secret)) {
+        secret = TokenService.readSecret(file);
+      }
+      log.info(
+          "the store records no token secret yet: wrote a new one to {} ({}); give the same secret"
+              + " to every node",
+          file,
+          secret.fingerprint());
+    }
+    if (secret.claim(store, redacted(db), previous)) {
+      log.info(
+          "the store's token secret is now {} (was {}); tokens of the previous one are accepted"
+              + " while this node is given it",
+          secret.fingerprint(),
+          previous.fingerprint());
+    }
+    return secret;
   }
 
   /**

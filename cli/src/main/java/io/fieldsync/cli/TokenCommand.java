@@ -1,10 +1,13 @@
 package io.fieldsync.cli;
 
 import com.google.gson.JsonObject;
+import io.fieldsync.ConfigException;
+import io.fieldsync.server.TokenSecret;
 import io.fieldsync.server.TokenService;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +18,9 @@ import picocli.CommandLine.Option;
     description = "Device tokens.",
     subcommands = {TokenCommand.Create.class, TokenCommand.Revoke.class})
 final class TokenCommand implements Runnable {
+  /** The server's {@code --secret-file} flag as an environment variable. */
+  static final String SECRET_FILE_ENV = "FIELDSYNC_SECRET_FILE";
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -28,6 +34,12 @@ final class TokenCommand implements Runnable {
       description = "Mints a signed token from the server's secret and prints it.")
   static final class Create implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    private final Map<String, String> environment;
+
+    Create(Map<String, String> environment) {
+      this.environment = environment;
+    }
 
     @Option(names = "--tenant", required = true, description = "Tenant the token is for")
     String tenant;
@@ -57,14 +69,35 @@ final class TokenCommand implements Runnable {
 
     @Option(
         names = "--secret-file",
-        defaultValue = Secrets.DEFAULT_FILE,
+        paramLabel = "FILE",
         description =
-            "The server's secret; env FIELDSYNC_SECRET overrides (default: ${DEFAULT-VALUE})")
+            "The server's secret (base64); or env "
+                + SECRET_FILE_ENV
+                + " naming the file, or env "
+                + Secrets.SECRET_ENV
+                + " holding the base64 text itself (default: "
+                + Secrets.DEFAULT_FILE
+                + ")")
     Path secretFile;
 
     @Override
     public Integer call() {
-      TokenService tokens = new TokenService(Secrets.load(secretFile, false));
+      String named = environment.get(SECRET_FILE_ENV);
+      Path file =
+          secretFile != null
+              ? secretFile
+              : named == null || named.isEmpty() ? null : Path.of(named);
+      TokenSecret secret = new Secrets(environment).tokenSecret(file);
+      if (secret == null) {
+        throw new ConfigException(
+            "no token secret: "
+                + Secrets.secretFile(file)
+                + " does not exist and "
+                + Secrets.SECRET_ENV
+                + " is not set; write one with `fieldsync server --init-secret` (the server makes"
+                + " one for a new store too), or give the server's with --secret-file");
+      }
+      TokenService tokens = new TokenService(secret.bytes());
       spec.commandLine().getOut().println(tokens.mint(tenant, device, user, role, scopes, ttl));
       return 0;
     }

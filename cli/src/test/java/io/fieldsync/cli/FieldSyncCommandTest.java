@@ -2,6 +2,12 @@ package io.fieldsync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.testkit.RepositoryFiles;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -54,6 +60,30 @@ class FieldSyncCommandTest {
     assertThat(run.out())
         .startsWith("Usage: fieldsync client [-hV] [COMMAND]")
         .contains("  init ", "  sync ", "  status ", "  run ", "  resync ", "  verify ");
+  }
+
+  @Test
+  void theVersionNamesTheProjectVersionAndTheCommitItWasBuiltFrom() throws Exception {
+    Path pom = RepositoryFiles.find("pom.xml");
+    Matcher version =
+        Pattern.compile("<artifactId>fieldsync-parent</artifactId>\\s*<version>([^<]+)</version>")
+            .matcher(Files.readString(pom));
+    assertThat(version.find()).isTrue();
+    String commit = "unknown";
+    Process git =
+        new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD")
+            .directory(pom.getParent().toFile())
+            .redirectErrorStream(true)
+            .start();
+    String head = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (git.waitFor() == 0) {
+      commit = head;
+    }
+
+    CommandRun run = CommandRun.of("--version");
+
+    assertThat(run.exitCode()).as("%s", run).isZero();
+    assertThat(run.out()).isEqualTo("fieldsync " + version.group(1) + " (commit " + commit + ")\n");
   }
 
   @Test

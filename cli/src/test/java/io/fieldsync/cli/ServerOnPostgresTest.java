@@ -173,7 +173,7 @@ class ServerOnPostgresTest {
             "--pool-size",
             "3");
     builder.redirectErrorStream(true);
-    builder.environment().remove(Secrets.ENV);
+    builder.environment().remove(Secrets.SECRET_ENV);
     Process process = builder.start();
     servers.add(process);
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();

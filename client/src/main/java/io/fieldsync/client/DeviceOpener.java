@@ -10,6 +10,7 @@ import io.fieldsync.client.internal.engine.SyncCycles;
 import io.fieldsync.client.internal.engine.SyncEngine;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.internal.state.DeviceState;
+import io.fieldsync.client.transport.CaCertificates;
 import io.fieldsync.client.transport.FailoverTransport;
 import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.client.transport.Transport;
@@ -19,8 +20,10 @@ import io.fieldsync.wire.SchemaResponse;
 import java.net.URI;
 import java.nio.file.Files;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +43,13 @@ final class DeviceOpener {
   FieldSyncClient initialize() {
     EngineSettings engine = engineSettings();
     WorkerSettings worker = workerSettings();
+    CaCertificates cas = settings.caFile == null ? null : CaCertificates.read(settings.caFile);
     Transport chosen = settings.transport;
     if (chosen == null) {
       if (settings.servers == null || settings.token == null) {
         throw new ConfigException("initialize needs a server URL and a token, or a transport");
       }
-      chosen = http(settings.servers, settings.token);
+      chosen = http(settings.servers, settings.token, cas);
     }
     DeviceDatabase database = DeviceDatabase.open(settings.database);
     try {
@@ -68,6 +72,13 @@ final class DeviceOpener {
               response.getServerHlc(),
               settings.servers,
               settings.token);
+      if (cas != null) {
+        database.transaction(
+            c -> {
+              database.state().storeCaCertificates(cas.pem());
+              return null;
+            });
+      }
       return client(database, schema, response.getTenant(), chosen, engine, worker, true);
     } catch (RuntimeException e) {
       close(database);
@@ -104,7 +115,11 @@ final class DeviceOpener {
           throw new ConfigException(
               settings.database + " stores no server URL and token; pass them to the builder");
         }
-        chosen = http(urls, bearer);
+        CaCertificates cas =
+            settings.caFile != null
+                ? CaCertificates.read(settings.caFile)
+                : storedCas(database.read(c -> state.caCertificates()));
+        chosen = http(urls, bearer, cas);
       }
       String tenant = database.read(c -> state.tenant());
       return client(database, schema, tenant, chosen, engine, worker, false);
@@ -156,10 +171,34 @@ final class DeviceOpener {
         settings.workerSeed != null ? settings.workerSeed : new SecureRandom().nextLong());
   }
 
-  private Transport http(List<URI> urls, String bearer) {
-    return urls.size() == 1
-        ? new HttpTransport(urls.get(0), bearer, settings.connectTimeout, settings.requestTimeout)
-        : FailoverTransport.http(urls, bearer, settings.connectTimeout, settings.requestTimeout);
+  private CaCertificates storedCas(String pem) {
+    return pem == null
+        ? null
+        : CaCertificates.fromPem(pem, "the CA certificates stored in " + settings.database);
+  }
+
+  /**
+   * HTTP to each URL, trusting, in this order of precedence: the builder's HTTP client, its TLS
+   * context, the CA certificates given or stored beside the system's, the system's alone.
+   */
+  private Transport http(List<URI> urls, String bearer, CaCertificates cas) {
+    boolean anyTls = urls.stream().anyMatch(url -> "https".equalsIgnoreCase(url.getScheme()));
+    // Reading the system's CAs costs a plain-HTTP command's start for nothing.
+    SSLContext tls =
+        settings.sslContext != null
+            ? settings.sslContext
+            : cas == null || !anyTls ? null : cas.sslContext();
+    List<Transport> nodes = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (URI url : urls) {
+      nodes.add(
+          settings.httpClient != null
+              ? new HttpTransport(url, bearer, settings.httpClient, settings.requestTimeout)
+              : new HttpTransport(
+                  url, bearer, settings.connectTimeout, settings.requestTimeout, tls));
+      names.add(url.toString());
+    }
+    return nodes.size() == 1 ? nodes.get(0) : new FailoverTransport(nodes, names);
   }
 
   private static void close(DeviceDatabase database) {

@@ -9,6 +9,7 @@ import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLContext;
 
 /**
  * A device's local fieldsync database and its link to the server.
@@ -284,6 +286,9 @@ public final class FieldSyncClient implements AutoCloseable {
     List<URI> servers;
     String token;
     Transport transport;
+    Path caFile;
+    SSLContext sslContext;
+    HttpClient httpClient;
     Clock clock = Clock.systemUTC();
     RandomGenerator random;
     int batchSize = 5000;
@@ -330,6 +335,40 @@ public final class FieldSyncClient implements AutoCloseable {
     /** The bearer token; overrides (and on open, does not replace) the stored one. */
     public Builder token(String token) {
       this.token = Objects.requireNonNull(token, "token");
+      return this;
+    }
+
+    /**
+     * CA certificates (a PEM file) to trust besides the system's, for a server whose certificate a
+     * private CA issued. At {@link #initialize()} they are stored in the database, with the server
+     * URLs, so every later {@link #open()} trusts them too; given to {@link #open()}, they replace
+     * the stored ones for this client only.
+     *
+     * @throws ConfigException at {@link #initialize()} or {@link #open()} when the file cannot be
+     *     read or holds no certificate
+     */
+    public Builder caFile(Path caFile) {
+      this.caFile = Objects.requireNonNull(caFile, "caFile");
+      return this;
+    }
+
+    /**
+     * The TLS context of the HTTP transport, for trust set up by the application (a key store, a
+     * pinned certificate); it takes precedence over {@link #caFile} and stored CA certificates.
+     */
+    public Builder sslContext(SSLContext sslContext) {
+      this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+      return this;
+    }
+
+    /**
+     * The JDK HTTP client every request and the live channel go through (its TLS context, proxy,
+     * authenticator, executor, connect timeout), instead of one the transport builds. It takes
+     * precedence over {@link #sslContext}, {@link #caFile} and the connect timeout of {@link
+     * #timeouts}; keep its redirects off, or a redirect would carry the token elsewhere.
+     */
+    public Builder httpClient(HttpClient httpClient) {
+      this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
       return this;
     }
 

@@ -30,6 +30,10 @@ import java.util.function.LongSupplier;
  *     (default 30 s)
  * @param pullAheadThreads threads that prepare the next page of a multi-page pull while the device
  *     takes the current one (default 1); 0 turns this off
+ * @param tls the TLS identity: with one the server serves HTTPS and WSS only; null serves plain
+ *     HTTP (default)
+ * @param previousSecret a secret being replaced: tokens it signed are accepted too, so devices keep
+ *     working until they hold tokens of {@code secret}; null when none (default)
  */
 public record ServerConfig(
     String host,
@@ -47,7 +51,9 @@ public record ServerConfig(
     long purgeIntervalMillis,
     int maxBatchChanges,
     long bodyReadTimeoutMillis,
-    int pullAheadThreads) {
+    int pullAheadThreads,
+    ServerTls tls,
+    byte[] previousSecret) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
@@ -114,11 +120,26 @@ public record ServerConfig(
           "bodyReadTimeoutMillis must be at least 1, found " + bodyReadTimeoutMillis);
     }
     secret = secret.clone();
+    if (previousSecret != null) {
+      if (previousSecret.length < TokenService.MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException(
+            "previousSecret must be at least "
+                + TokenService.MIN_SECRET_BYTES
+                + " bytes, found "
+                + previousSecret.length);
+      }
+      previousSecret = previousSecret.clone();
+    }
   }
 
   @Override
   public byte[] secret() {
     return secret.clone();
+  }
+
+  @Override
+  public byte[] previousSecret() {
+    return previousSecret == null ? null : previousSecret.clone();
   }
 
   /** A builder with every default: 127.0.0.1:8787, 16 MiB bodies, 60 s skew, system clock. */
@@ -152,7 +173,9 @@ public record ServerConfig(
         + clockSkewToleranceMillis
         + ", secret=("
         + secret.length
-        + " bytes)]";
+        + " bytes)"
+        + (tls == null ? "" : ", tls=" + tls.source())
+        + "]";
   }
 
   /** Collects settings for a {@link ServerConfig}. Not thread-safe. */
@@ -173,6 +196,8 @@ public record ServerConfig(
     private int maxBatchChanges = DEFAULT_MAX_BATCH_CHANGES;
     private long bodyReadTimeoutMillis = DEFAULT_BODY_READ_TIMEOUT_MILLIS;
     private int pullAheadThreads = DEFAULT_PULL_AHEAD_THREADS;
+    private ServerTls tls;
+    private byte[] previousSecret;
 
     private Builder(SyncStore store, Schema schema, byte[] secret) {
       this.store = store;
@@ -248,6 +273,21 @@ public record ServerConfig(
       return this;
     }
 
+    /** Serve HTTPS and WSS only, with this identity (default: plain HTTP). */
+    public Builder tls(ServerTls tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Also accept tokens signed with this secret, the one being replaced (default: none). See
+     * docs/configuration.md, "Replacing the secret".
+     */
+    public Builder previousSecret(byte[] previousSecret) {
+      this.previousSecret = previousSecret == null ? null : previousSecret.clone();
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           host,
@@ -265,7 +305,9 @@ public record ServerConfig(
           purgeIntervalMillis,
           maxBatchChanges,
           bodyReadTimeoutMillis,
-          pullAheadThreads);
+          pullAheadThreads,
+          tls,
+          previousSecret);
     }
   }
 }

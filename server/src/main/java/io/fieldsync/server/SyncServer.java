@@ -12,15 +12,19 @@ import io.fieldsync.server.recovery.RecoveryService;
 import io.fieldsync.server.review.ReviewService;
 import io.fieldsync.store.CommitListener;
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
@@ -87,14 +91,15 @@ public final class SyncServer implements AutoCloseable {
     ServerMetrics metrics = new ServerMetrics();
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
     Revocations revocations = new Revocations(config.store(), config.wallClock());
-    TokenService tokens = new TokenService(config.secret(), config.wallClock(), revocations);
+    TokenService tokens =
+        new TokenService(config.secret(), config.previousSecret(), config.wallClock(), revocations);
     QueuedThreadPool threads = new QueuedThreadPool(64, 4);
     threads.setName("fieldsync-http");
     Server jetty = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
-    ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    ServerConnector connector = connector(jetty, http, config.tls());
     connector.setHost(config.host());
     connector.setPort(config.port());
     jetty.addConnector(connector);
@@ -159,7 +164,36 @@ public final class SyncServer implements AutoCloseable {
         config.schema().tables().keySet(),
         config.clockSkewToleranceMillis(),
         config.maxBodyBytes());
+    if (config.tls() != null) {
+      X509Certificate certificate = config.tls().certificate();
+      log.info(
+          "TLS from {}: certificate {} valid until {}, protocols {}",
+          config.tls().source(),
+          certificate.getSubjectX500Principal(),
+          certificate.getNotAfter().toInstant(),
+          ServerTls.PROTOCOLS);
+      if (certificate.getNotAfter().getTime() < config.wallClock().getAsLong()) {
+        log.warn(
+            "the TLS certificate expired at {}: devices refuse it until it is renewed",
+            certificate.getNotAfter().toInstant());
+      }
+    }
     return server;
+  }
+
+  /** A connector speaking plain HTTP, or only TLS when the server has a TLS identity. */
+  private static ServerConnector connector(Server jetty, HttpConfiguration http, ServerTls tls) {
+    if (tls == null) {
+      return new ServerConnector(jetty, new HttpConnectionFactory(http));
+    }
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    // One certificate serves every name the server is reached by (an address, several names).
+    secure.setSniHostCheck(false);
+    http.addCustomizer(secure);
+    return new ServerConnector(
+        jetty,
+        new SslConnectionFactory(tls.contextFactory(), HttpVersion.HTTP_1_1.asString()),
+        new HttpConnectionFactory(http));
   }
 
   /** The bound port (the real one when the configured port was 0). */
@@ -167,10 +201,13 @@ public final class SyncServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
-  /** The base URI, e.g. {@code http://127.0.0.1:8787}; endpoints are under {@code /v1}. */
+  /**
+   * The base URI, e.g. {@code http://127.0.0.1:8787}, {@code https://…} with TLS; endpoints are
+   * under {@code /v1}.
+   */
   public URI uri() {
     String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-    return URI.create("http://" + host + ":" + port());
+    return URI.create((config.tls() == null ? "http" : "https") + "://" + host + ":" + port());
   }
 
   public ServerConfig config() {

@@ -18,12 +18,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -46,6 +44,7 @@ public final class TokenService {
   private final Algorithm algorithm;
   private final LongSupplier wallClock;
   private final JWTVerifier verifier;
+  private final JWTVerifier previousVerifier;
 
   /** A service on the system clock. */
   public TokenService(byte[] secret) {
@@ -65,14 +64,19 @@ public final class TokenService {
 
   /** A service that also refuses the tokens {@code revocations} says were revoked. */
   TokenService(byte[] secret, LongSupplier wallClock, Revocations revocations) {
+    this(secret, null, wallClock, revocations);
+  }
+
+  /**
+   * A service that mints with {@code secret} and also accepts tokens signed with {@code
+   * previousSecret}, while a secret is being replaced without refusing the devices' tokens.
+   *
+   * @param previousSecret the secret being replaced, or null
+   */
+  TokenService(
+      byte[] secret, byte[] previousSecret, LongSupplier wallClock, Revocations revocations) {
     this.revocations = revocations;
-    if (secret == null || secret.length < MIN_SECRET_BYTES) {
-      throw new ConfigException(
-          "the token secret must be at least "
-              + MIN_SECRET_BYTES
-              + " bytes, found "
-              + (secret == null ? 0 : secret.length));
-    }
+    requireLongEnough(secret, "the token secret");
     this.algorithm = Algorithm.HMAC256(secret.clone());
     this.wallClock = wallClock;
     Clock clock =
@@ -92,15 +96,47 @@ public final class TokenService {
             return Instant.ofEpochMilli(wallClock.getAsLong());
           }
         };
-    this.verifier =
-        ((JWTVerifier.BaseVerification)
-                JWT.require(algorithm)
-                    .withIssuer(ISSUER)
-                    .withClaimPresence(TENANT)
-                    .withClaimPresence(DEVICE)
-                    .withClaimPresence("exp")
-                    .acceptLeeway(5))
-            .build(clock);
+    this.verifier = verifier(algorithm, clock);
+    if (previousSecret != null) {
+      requireLongEnough(previousSecret, "the previous token secret");
+      this.previousVerifier = verifier(Algorithm.HMAC256(previousSecret.clone()), clock);
+    } else {
+      this.previousVerifier = null;
+    }
+  }
+
+  private static void requireLongEnough(byte[] secret, String what) {
+    if (secret == null || secret.length < MIN_SECRET_BYTES) {
+      throw new ConfigException(
+          what
+              + " must be at least "
+              + MIN_SECRET_BYTES
+              + " bytes, found "
+              + (secret == null ? 0 : secret.length));
+    }
+  }
+
+  private static JWTVerifier verifier(Algorithm algorithm, Clock clock) {
+    return ((JWTVerifier.BaseVerification)
+            JWT.require(algorithm)
+                .withIssuer(ISSUER)
+                .withClaimPresence(TENANT)
+                .withClaimPresence(DEVICE)
+                .withClaimPresence("exp")
+                .acceptLeeway(5))
+        .build(clock);
+  }
+
+  /** Checks the token with the secret, else with the previous one when there is one. */
+  private DecodedJWT verifySignature(String token) {
+    try {
+      return verifier.verify(token);
+    } catch (SignatureVerificationException e) {
+      if (previousVerifier == null) {
+        throw e;
+      }
+      return previousVerifier.verify(token);
+    }
   }
 
   /**
@@ -151,7 +187,7 @@ public final class TokenService {
     DecodedJWT jwt;
     TokenClaims claims;
     try {
-      jwt = verifier.verify(token);
+      jwt = verifySignature(token);
     } catch (TokenExpiredException e) {
       throw new AuthException("token expired at " + e.getExpiredOn() + "; get a new one");
     } catch (SignatureVerificationException | AlgorithmMismatchException e) {
@@ -187,56 +223,62 @@ public final class TokenService {
   }
 
   /**
-   * Reads a base64 secret from a file, or creates the file with 32 random bytes (readable only by
-   * its owner where the file system supports POSIX permissions).
+   * Reads a base64 secret from a file, or creates the file with {@value #MIN_SECRET_BYTES} random
+   * bytes (readable only by its owner where the file system supports POSIX permissions).
    *
    * @throws ConfigException when the file cannot be read or written, or holds a bad secret
    */
   public static byte[] loadOrCreateSecret(Path file) {
+    if (!Files.exists(file)) {
+      TokenSecret created = TokenSecret.random();
+      if (writeSecret(file, created)) {
+        return created.bytes();
+      }
+    }
+    return readSecret(file).bytes();
+  }
+
+  /**
+   * Reads the secret a file holds in the text form of {@link TokenSecret}.
+   *
+   * @throws ConfigException when the file cannot be read or holds a bad secret
+   */
+  public static TokenSecret readSecret(Path file) {
     try {
-      if (!Files.exists(file)) {
-        byte[] secret = new byte[MIN_SECRET_BYTES];
-        new SecureRandom().nextBytes(secret);
-        byte[] text =
-            (Base64.getEncoder().encodeToString(secret) + "\n").getBytes(StandardCharsets.US_ASCII);
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        try {
-          if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createFile(
-                file,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-          } else {
-            Files.createFile(file);
-          }
-          Files.write(file, text);
-          return secret;
-        } catch (FileAlreadyExistsException raced) {
-          // another process created it first: read theirs below
-        }
-      }
-      String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
-      byte[] secret;
-      try {
-        secret = Base64.getDecoder().decode(text);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException("secret file " + file + " is not base64: " + e.getMessage(), e);
-      }
-      if (secret.length < MIN_SECRET_BYTES) {
-        throw new ConfigException(
-            "secret file "
-                + file
-                + " holds "
-                + secret.length
-                + " bytes; at least "
-                + MIN_SECRET_BYTES
-                + " are needed (delete it to make a new one)");
-      }
-      return secret;
+      return TokenSecret.fromBase64(
+          Files.readString(file, StandardCharsets.US_ASCII), "secret file " + file);
     } catch (IOException e) {
-      throw new ConfigException("cannot read or create secret file " + file + ": " + e, e);
+      throw new ConfigException("cannot read secret file " + file + ": " + e, e);
+    }
+  }
+
+  /**
+   * Creates {@code file} holding {@code secret}, readable only by its owner where the file system
+   * supports POSIX permissions.
+   *
+   * @return false when the file exists already (it is left as it is)
+   * @throws ConfigException when the file cannot be written
+   */
+  public static boolean writeSecret(Path file, TokenSecret secret) {
+    byte[] text = (secret.base64() + "\n").getBytes(StandardCharsets.US_ASCII);
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } else {
+        Files.createFile(file);
+      }
+      Files.write(file, text);
+      return true;
+    } catch (FileAlreadyExistsException raced) {
+      return false;
+    } catch (IOException e) {
+      throw new ConfigException("cannot write secret file " + file + ": " + e, e);
     }
   }
 }

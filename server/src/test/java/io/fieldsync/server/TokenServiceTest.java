@@ -72,6 +72,28 @@ class TokenServiceTest {
   }
 
   @Test
+  void whileASecretIsReplacedTokensOfBothAreAcceptedAndNewOnesAreSignedWithTheNewOne() {
+    byte[] replacement = TokenSecret.random().bytes();
+    TokenService rotating = new TokenService(replacement, SECRET, wall::get, null);
+    TokenService after = new TokenService(replacement, wall::get);
+    String old = tokens.mint("acme", "d1", null, null, null, Duration.ofHours(1));
+    String minted = rotating.mint("acme", "d2", null, null, null, Duration.ofHours(1));
+
+    assertThat(rotating.verify(old).device()).isEqualTo("d1");
+    assertThat(rotating.verify(minted).device()).isEqualTo("d2");
+    assertThat(after.verify(minted).device()).isEqualTo("d2");
+    assertThatThrownBy(() -> after.verify(old))
+        .isInstanceOf(AuthException.class)
+        .hasMessage("token signature is invalid (not signed by this server)");
+    String stranger =
+        new TokenService(TokenSecret.random().bytes(), wall::get)
+            .mint("acme", "d3", null, null, null, Duration.ofHours(1));
+    assertThatThrownBy(() -> rotating.verify(stranger))
+        .isInstanceOf(AuthException.class)
+        .hasMessage("token signature is invalid (not signed by this server)");
+  }
+
+  @Test
   void shortSecretIsAConfigError() {
     assertThatThrownBy(() -> new TokenService(new byte[16]))
         .isInstanceOf(ConfigException.class)
@@ -94,6 +116,7 @@ class TokenServiceTest {
         .hasMessage(
             "secret file "
                 + file
-                + " holds 5 bytes; at least 32 are needed (delete it to make a new one)");
+                + " holds 5 bytes; a token secret needs at least 32 (e.g. `openssl rand -base64"
+                + " 32`)");
   }
 }

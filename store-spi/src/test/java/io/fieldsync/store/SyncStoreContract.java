@@ -185,6 +185,53 @@ public abstract class SyncStoreContract {
   }
 
   @Test
+  void aSettingKeepsItsFirstValueAcrossReopening() {
+    assertThat(store.setting("token_secret_fingerprint")).isNull();
+    assertThat(store.settingIfAbsent("token_secret_fingerprint", "first")).isEqualTo("first");
+    assertThat(store.settingIfAbsent("token_secret_fingerprint", "second")).isEqualTo("first");
+    assertThat(store.settingIfAbsent("other", "x")).isEqualTo("x");
+    store.close();
+    store = reopenStore(dir);
+    store.migrate(SCHEMA_V1);
+    assertThat(store.setting("token_secret_fingerprint")).isEqualTo("first");
+    assertThat(store.setting("other")).isEqualTo("x");
+  }
+
+  @Test
+  void aSettingIsReplacedOnlyWhereItHoldsTheExpectedValue() {
+    store.settingIfAbsent("key", "old");
+
+    assertThat(store.replaceSetting("key", "other", "new")).isEqualTo("old");
+    assertThat(store.replaceSetting("absent", "old", "new")).isNull();
+    assertThat(store.replaceSetting("key", "old", "new")).isEqualTo("new");
+    assertThat(store.replaceSetting("key", "old", "newer")).isEqualTo("new");
+    assertThat(store.setting("key")).isEqualTo("new");
+    assertThat(store.setting("absent")).isNull();
+  }
+
+  @Test
+  void ofFirstValuesOfferedAtOnceExactlyOneIsKeptAndEveryCallerIsToldIt() throws Exception {
+    int offers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(offers);
+    try {
+      List<Future<String>> answers = new ArrayList<>();
+      for (int offer = 0; offer < offers; offer++) {
+        String value = "value-" + offer;
+        answers.add(pool.submit(() -> store.settingIfAbsent("key", value)));
+      }
+      List<String> told = new ArrayList<>();
+      for (Future<String> answer : answers) {
+        told.add(answer.get(60, TimeUnit.SECONDS));
+      }
+      String kept = store.setting("key");
+      assertThat(kept).matches("value-[0-7]");
+      assertThat(told).containsOnly(kept);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void sequenceStartsAtZeroAndGrowsByOneWithoutGaps() {
     assertThat(store.currentSequence(TENANT)).isZero();
     List<Long> seen = new ArrayList<>();

@@ -154,14 +154,15 @@ public final class TestServer implements AutoCloseable {
     return nodes.get(node);
   }
 
-  /** The first node's base URI, {@code http://127.0.0.1:PORT}. */
+  /** The first node's base URI, {@code http://127.0.0.1:PORT} ({@code https} with TLS). */
   public URI uri() {
     return uri(0);
   }
 
   /** A node's base URI; it stays the same across a stop and a restart. */
   public URI uri(int node) {
-    return URI.create("http://127.0.0.1:" + ports.get(node));
+    String scheme = nodes.get(node) != null ? nodes.get(node).uri().getScheme() : "http";
+    return URI.create(scheme + "://127.0.0.1:" + ports.get(node));
   }
 
   /** The first node's store. */

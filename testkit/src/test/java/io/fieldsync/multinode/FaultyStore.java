@@ -98,6 +98,21 @@ final class FaultyStore implements SyncStore {
   }
 
   @Override
+  public String setting(String key) {
+    return store.setting(key);
+  }
+
+  @Override
+  public String settingIfAbsent(String key, String value) {
+    return store.settingIfAbsent(key, value);
+  }
+
+  @Override
+  public String replaceSetting(String key, String expected, String value) {
+    return store.replaceSetting(key, expected, value);
+  }
+
+  @Override
   public long purgeTombstones(long nowMillis, long horizonMillis) {
     return store.purgeTombstones(nowMillis, horizonMillis);
   }

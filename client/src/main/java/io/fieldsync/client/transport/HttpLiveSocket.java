@@ -52,7 +52,11 @@ final class HttpLiveSocket implements LiveSocket, WebSocket.Listener {
         }
         throw new TransportException(where + " refused the upgrade with " + status, handshake);
       }
-      throw new TransportException(where + " failed: " + cause, cause);
+      throw new TransportException(
+          where
+              + " failed: "
+              + (cause instanceof java.io.IOException io ? HttpTransport.describe(io) : cause),
+          cause);
     } catch (TimeoutException e) {
       throw new TransportException(where + " timed out after " + timeout.toMillis() * 2 + " ms", e);
     } catch (InterruptedException e) {

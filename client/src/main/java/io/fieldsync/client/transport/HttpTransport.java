@@ -30,6 +30,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
@@ -53,6 +54,7 @@ public final class HttpTransport implements Transport {
   private final String token;
   private final Duration connectTimeout;
   private final Duration requestTimeout;
+  private final SSLContext tls;
   private volatile HttpClient client;
 
   /** A transport with a 10 s connect timeout and a 60 s request timeout. */
@@ -65,7 +67,51 @@ public final class HttpTransport implements Transport {
    * @param token the bearer token the server issued for this device
    */
   public HttpTransport(URI server, String token, Duration connectTimeout, Duration requestTimeout) {
+    this(server, token, connectTimeout, requestTimeout, (SSLContext) null);
+  }
+
+  /**
+   * A transport whose TLS connections trust what {@code tls} trusts, such as the system's CAs plus
+   * a deployment's own ({@link CaCertificates#sslContext()}). The server's host name is checked
+   * against its certificate.
+   *
+   * @param server the server's base URL, such as {@code https://sync.example.org}
+   * @param token the bearer token the server issued for this device
+   * @param tls the TLS context; null trusts the system's CAs
+   */
+  public HttpTransport(
+      URI server, String token, Duration connectTimeout, Duration requestTimeout, SSLContext tls) {
+    this(server, token, connectTimeout, requestTimeout, tls, null);
+  }
+
+  /**
+   * A transport that sends every request, and opens the live channel, through the application's own
+   * client (its TLS context, proxy, executor and connect timeout). Redirects should stay off: a
+   * redirect would carry the token elsewhere.
+   *
+   * @param client the client to use; its connect timeout, when set, also bounds the health check
+   *     and the live channel's opening (else 10 s)
+   */
+  public HttpTransport(URI server, String token, HttpClient client, Duration requestTimeout) {
+    this(
+        server,
+        token,
+        Objects.requireNonNull(client, "client").connectTimeout().orElse(Duration.ofSeconds(10)),
+        requestTimeout,
+        null,
+        client);
+  }
+
+  private HttpTransport(
+      URI server,
+      String token,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      SSLContext tls,
+      HttpClient client) {
     Objects.requireNonNull(server, "server");
+    this.tls = tls;
+    this.client = client;
     this.token = Objects.requireNonNull(token, "token");
     this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
     this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -92,7 +138,9 @@ public final class HttpTransport implements Transport {
                   // bytes.
                   .version(HttpClient.Version.HTTP_1_1)
                   .followRedirects(HttpClient.Redirect.NEVER);
-          if (plainHttp) {
+          if (tls != null) {
+            builder.sslContext(tls);
+          } else if (plainHttp) {
             // Redirects are not followed, so every request and the live socket stay plain too.
             builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
           }
@@ -148,7 +196,7 @@ public final class HttpTransport implements Transport {
       throw new TransportException(
           where + " timed out after " + connectTimeout.toMillis() + " ms", e);
     } catch (IOException e) {
-      throw new TransportException(where + " failed: " + e, e);
+      throw new TransportException(where + " failed: " + describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException(where + " was interrupted", e);
@@ -242,6 +290,13 @@ public final class HttpTransport implements Transport {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
+    for (Throwable cause = e;
+        cause != null && cause.getCause() != cause;
+        cause = cause.getCause()) {
+      if (cause instanceof SSLException tls) {
+        return "TLS failed: " + TlsFailure.describe(tls);
+      }
+    }
     if (root instanceof UnresolvedAddressException) {
       return "cannot resolve the host name";
     }
@@ -257,9 +312,6 @@ public final class HttpTransport implements Transport {
     }
     if (root instanceof ClosedChannelException) {
       return "the connection closed";
-    }
-    if (e instanceof SSLException) {
-      return "TLS failed: " + e.getMessage();
     }
     String message = e.getMessage() != null ? e.getMessage() : root.getMessage();
     return message != null ? message : "the connection failed without a reason";

@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  * {@code _tenant} column and primary key ({@code _tenant}, key). Sync metadata lives beside it:
  * {@code _fs_records} (per record: sequence, tombstone flag, field versions, last values of a
  * tombstone), {@code _fs_sequence} (one counter row per tenant), {@code _fs_journal}, {@code
- * _fs_batches}, {@code _fs_review} and {@code _fs_columns} (the schema the tables were migrated
- * to). Every query is keyed by tenant.
+ * _fs_batches}, {@code _fs_review}, {@code _fs_settings} ({@link StoreSettings}) and {@code
+ * _fs_columns} (the schema the tables were migrated to). Every query is keyed by tenant.
  *
  * <p>Thread-safe: writes go through {@link #acquireWriter}; each write transaction first locks the
  * tenant's sequence row, which serialises the tenant's writers so sequences commit in order.
@@ -40,6 +40,7 @@ public abstract class JdbcSyncStore implements SyncStore {
   private final ReviewQueueReads reviewQueue;
   private final TombstonePurge purge;
   private final DeviceRevocations revocations;
+  private final StoreSettings settings;
   private final CommitListeners commitListeners = new CommitListeners();
   private volatile Schema schema;
 
@@ -57,6 +58,7 @@ public abstract class JdbcSyncStore implements SyncStore {
     this.reviewQueue = new ReviewQueueReads(transactions);
     this.purge = new TombstonePurge(transactions);
     this.revocations = new DeviceRevocations(transactions);
+    this.settings = new StoreSettings(transactions);
   }
 
   /** A connection for one write transaction; may block until one is free. */
@@ -297,6 +299,21 @@ public abstract class JdbcSyncStore implements SyncStore {
   public Map<String, Long> revokedDevices(String tenant) {
     requireTenant(tenant);
     return revocations.revokedDevices(tenant);
+  }
+
+  @Override
+  public String setting(String key) {
+    return settings.setting(key);
+  }
+
+  @Override
+  public String settingIfAbsent(String key, String value) {
+    return settings.settingIfAbsent(key, value);
+  }
+
+  @Override
+  public String replaceSetting(String key, String expected, String value) {
+    return settings.replaceSetting(key, expected, value);
   }
 
   private static void requireTenant(String tenant) {

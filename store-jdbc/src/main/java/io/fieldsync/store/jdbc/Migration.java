@@ -258,6 +258,7 @@ final class Migration {
                 + " issued_up_to "
                 + bigint
                 + " NOT NULL, PRIMARY KEY (tenant, device))",
+            "CREATE TABLE IF NOT EXISTS _fs_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS _fs_columns (tbl TEXT NOT NULL, col TEXT NOT NULL,"
                 + " type TEXT NOT NULL, primary_key SMALLINT NOT NULL, required SMALLINT NOT NULL,"
                 + " PRIMARY KEY (tbl, col))")) {

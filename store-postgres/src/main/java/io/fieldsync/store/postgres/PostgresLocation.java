@@ -34,6 +34,17 @@ record PostgresLocation(String jdbcUrl, String display) {
    * @throws ConfigException when it is not a PostgreSQL URL the driver understands
    */
   static PostgresLocation parse(String location) {
+    return parse(location, null);
+  }
+
+  /**
+   * Parses a location and adds a password given apart from it.
+   *
+   * @param password null when the location carries the password or none is needed
+   * @throws ConfigException when it is not a PostgreSQL URL the driver understands, or the password
+   *     is given both in the location and apart
+   */
+  static PostgresLocation parse(String location, String password) {
     String trimmed = location.strip();
     String lower = trimmed.toLowerCase(Locale.ROOT);
     String jdbcUrl;
@@ -47,6 +58,15 @@ record PostgresLocation(String jdbcUrl, String display) {
     Properties parsed = Driver.parseURL(jdbcUrl, new Properties());
     if (parsed == null) {
       throw invalid(location, "the PostgreSQL driver does not understand it");
+    }
+    if (password != null) {
+      if (PGProperty.PASSWORD.getOrDefault(parsed) != null) {
+        throw invalid(
+            location,
+            "it carries a password and a password was given apart from it; give it once (the"
+                + " password file or environment keeps it out of process lists)");
+      }
+      jdbcUrl += (jdbcUrl.contains("?") ? "&" : "?") + "password=" + encode(password);
     }
     String display =
         PGProperty.PG_HOST.getOrDefault(parsed)

@@ -29,6 +29,6 @@ public final class PostgresStoreProvider implements SyncStoreProvider {
    */
   @Override
   public SyncStore open(String location, StoreOptions options) {
-    return new PostgresStore(PostgresLocation.parse(location), options);
+    return new PostgresStore(PostgresLocation.parse(location, options.password()), options);
   }
 }

@@ -41,6 +41,27 @@ class PostgresLocationTest {
   }
 
   @Test
+  void aPasswordGivenApartJoinsTheDriverUrlButNeverTheDisplay() {
+    PostgresLocation location = PostgresLocation.parse("postgresql://db/sync?user=fs", "p@ss&word");
+
+    assertThat(location.jdbcUrl())
+        .isEqualTo("jdbc:postgresql://db/sync?user=fs&password=p%40ss%26word");
+    assertThat(location.display()).isEqualTo("db:5432/sync");
+    assertThat(PostgresLocation.parse("postgres://fs@db/sync", "pw").jdbcUrl())
+        .isEqualTo("jdbc:postgresql://db/sync?user=fs&password=pw");
+  }
+
+  @Test
+  void aPasswordGivenBothInTheLocationAndApartIsRefused() {
+    assertThatThrownBy(() -> PostgresLocation.parse("postgres://fs:inurl@db/sync", "apart"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "invalid PostgreSQL location 'postgres://fs:***@db/sync': it carries a password and a"
+                + " password was given apart from it; give it once (the password file or"
+                + " environment keeps it out of process lists)");
+  }
+
+  @Test
   void jdbcUrlsAreKeptAsTheyAre() {
     String url = "jdbc:postgresql://a:5433,b:5434/sync?targetServerType=primary&user=fs";
 

@@ -34,6 +34,13 @@ public final class SqliteStoreProvider implements SyncStoreProvider {
     if (!accepts(location)) {
       throw new ConfigException("the sqlite store does not serve '" + location + "'");
     }
+    if (options.password() != null) {
+      throw new ConfigException(
+          "a database password was given, but "
+              + location
+              + " is a SQLite file, which takes none; give the password only with a postgresql://"
+              + " store");
+    }
     return new SqliteStore(path(location), options);
   }
 

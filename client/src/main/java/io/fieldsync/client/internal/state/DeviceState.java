@@ -16,9 +16,9 @@ import java.util.List;
 
 /**
  * The device database's typed sync state: the {@code _fs_state} row (clock, device, cursor, capture
- * switch) and the {@code _fs_meta} entries (server, token, tenant, schema, layout, pull run, own
- * writes, worker and snapshot progress). Every key of {@code _fs_meta} is named here and nowhere
- * else. Lists are stored as JSON.
+ * switch) and the {@code _fs_meta} entries (server, token, CA certificates, tenant, schema, layout,
+ * pull run, own writes, worker and snapshot progress). Every key of {@code _fs_meta} is named here
+ * and nowhere else. Lists are stored as JSON.
  *
  * <p>Reads and writes go through the connection it was made for, inside or outside the caller's
  * transaction. Not thread-safe, like the connection.
@@ -30,6 +30,7 @@ public final class DeviceState {
   static final String SERVER = "server_url";
   static final String SERVERS = "server_urls";
   static final String TOKEN = "token";
+  static final String CA_CERTIFICATES = "ca_certificates";
   static final String TENANT = "tenant";
   static final String SCHEMA = "schema";
   static final String SCHEMA_VERSION = "schema_version";
@@ -156,6 +157,15 @@ public final class DeviceState {
     }
     put(TOKEN, token);
     put(TENANT, tenant);
+  }
+
+  /** The PEM text of the CA certificates trusted besides the system's, or null. */
+  public String caCertificates() throws SQLException {
+    return text(CA_CERTIFICATES);
+  }
+
+  public void storeCaCertificates(String pem) throws SQLException {
+    put(CA_CERTIFICATES, pem);
   }
 
   /** The schema stored at initialization or the last migration. */

@@ -1,0 +1,68 @@
+package io.fieldsync.store.jdbc;
+
+import java.util.List;
+
+/** The settings the nodes of one store share ({@code _fs_settings}). Thread-safe. */
+final class StoreSettings {
+  private final JdbcTransactions transactions;
+
+  StoreSettings(JdbcTransactions transactions) {
+    this.transactions = transactions;
+  }
+
+  String setting(String key) {
+    requireKey(key);
+    return transactions.read(
+        "reading setting '" + key + "'", connection -> first(new Queries(connection), key));
+  }
+
+  String settingIfAbsent(String key, String value) {
+    requireKey(key);
+    if (value == null) {
+      throw new IllegalArgumentException("the value of setting '" + key + "' must not be null");
+    }
+    return transactions.writeAlone(
+        "storing setting '" + key + "'",
+        connection -> {
+          Queries queries = new Queries(connection);
+          // The primary key decides between nodes offering a first value at once.
+          queries.update(
+              "INSERT INTO _fs_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+              key,
+              value);
+          return first(queries, key);
+        });
+  }
+
+  String replaceSetting(String key, String expected, String value) {
+    requireKey(key);
+    if (expected == null || value == null) {
+      throw new IllegalArgumentException(
+          "the expected and new values of setting '" + key + "' must not be null");
+    }
+    return transactions.writeAlone(
+        "replacing setting '" + key + "'",
+        connection -> {
+          Queries queries = new Queries(connection);
+          queries.update(
+              "UPDATE _fs_settings SET value = ? WHERE key = ? AND value = ?",
+              value,
+              key,
+              expected);
+          return first(queries, key);
+        });
+  }
+
+  private static String first(Queries queries, String key) throws java.sql.SQLException {
+    List<String> values =
+        queries.queryList(
+            "SELECT value FROM _fs_settings WHERE key = ?", row -> row.getString(1), key);
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  private static void requireKey(String key) {
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("a setting key must not be empty");
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.fieldsync.store;
+
+/**
+ * Settings the server nodes of one store share, each a text value under a key, such as the
+ * fingerprint of the token secret the store was started with. Available once the store has been
+ * migrated. Thread-safe.
+ */
+public interface SettingStore {
+
+  /**
+   * The value stored under {@code key}, or null when none is.
+   *
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  String setting(String key);
+
+  /**
+   * Stores {@code value} under {@code key} unless a value is there already, atomically across
+   * nodes: of several nodes offering a first value at once, exactly one value is kept.
+   *
+   * @return the value stored under {@code key} now: {@code value}, or the one stored before
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  String settingIfAbsent(String key, String value);
+
+  /**
+   * Replaces the value under {@code key} by {@code value} if it is {@code expected}, atomically
+   * across nodes.
+   *
+   * @return the value stored under {@code key} now: {@code value} when it was replaced, else the
+   *     one found (null when none)
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  String replaceSetting(String key, String expected, String value);
+}
