@@ -43,12 +43,7 @@ public final class PrometheusText {
    * @throws AssertionError when the text does not parse, or the parser is missing and CI is set
    */
   public static List<Sample> parse(String exposition, Path directory) {
-    requireTool(
-        "python3 with the Prometheus client's parser",
-        "apt-get install python3-prometheus-client",
-        "python3",
-        "-c",
-        "import prometheus_client.parser");
+    String python = python();
     Path text = write(directory, exposition);
     Path script = directory.resolve("parse_metrics.py");
     try (InputStream source = PrometheusText.class.getResourceAsStream("parse_metrics.py")) {
@@ -56,7 +51,7 @@ public final class PrometheusText {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Run run = run("python3", script.toString(), text.toString());
+    Run run = run(python, script.toString(), text.toString());
     if (run.exit() != 0) {
       throw new AssertionError("the Prometheus parser refused the exposition: " + run.output());
     }
@@ -162,6 +157,26 @@ public final class PrometheusText {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted running " + command[0], e);
     }
+  }
+
+  /**
+   * The first Python with the parser: {@code python3} on {@code PATH}, else the system's (where the
+   * Debian package installs it when {@code PATH} leads to another Python first).
+   */
+  private static String python() {
+    String probe = "import prometheus_client.parser";
+    for (String candidate : List.of("python3", "/usr/bin/python3")) {
+      if (run(candidate, "-c", probe).exit() == 0) {
+        return candidate;
+      }
+    }
+    requireTool(
+        "python3 with the Prometheus client's parser",
+        "apt-get install python3-prometheus-client",
+        "python3",
+        "-c",
+        probe);
+    return "python3";
   }
 
   private static void requireTool(String what, String install, String... probe) {

@@ -243,8 +243,8 @@ class MetricsEndpointTest {
     assertThat(value(samples, "fieldsync_live_connections")).isZero();
     assertThat(value(samples, "fieldsync_store_readers_max")).isEqualTo(8);
     assertThat(sum(samples, "fieldsync_store_writer_wait_seconds_count")).isPositive();
-    assertThat(sum(samples, "jvm_memory_used_bytes")).isPositive();
-    assertThat(sum(samples, "jvm_threads_live_threads")).isPositive();
+    assertThat(PrometheusText.sum(samples, "jvm_memory_used_bytes", Map.of())).isPositive();
+    assertThat(value(samples, "jvm_threads_live_threads")).isPositive();
     assertThat(value(samples, "fieldsync_purge_runs_total", "outcome", "ok")).isZero();
 
     server.server().purgeTombstones();
@@ -252,16 +252,22 @@ class MetricsEndpointTest {
     assertThat(value(after, "fieldsync_purge_runs_total", "outcome", "ok")).isEqualTo(1);
   }
 
-  /** The value of the one sample with exactly these labels; fails when there is none. */
-  private static double value(List<Sample> samples, String name, String... labels) {
+  /** The count in the one sample with exactly these labels; fails when there is none. */
+  private static int value(List<Sample> samples, String name, String... labels) {
     Map<String, String> wanted = labels(labels);
-    return PrometheusText.find(samples, name, wanted)
-        .orElseThrow(() -> new AssertionError("no sample " + name + wanted))
-        .value();
+    return whole(
+        PrometheusText.find(samples, name, wanted)
+            .orElseThrow(() -> new AssertionError("no sample " + name + wanted))
+            .value());
   }
 
-  private static double sum(List<Sample> samples, String name, String... labels) {
-    return PrometheusText.sum(samples, name, labels(labels));
+  private static int sum(List<Sample> samples, String name, String... labels) {
+    return whole(PrometheusText.sum(samples, name, labels(labels)));
+  }
+
+  private static int whole(double value) {
+    assertThat(value).as("a count").isEqualTo(Math.rint(value));
+    return (int) value;
   }
 
   private static Map<String, String> labels(String... pairs) {
