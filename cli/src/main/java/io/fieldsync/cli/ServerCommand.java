@@ -1,14 +1,19 @@
 package io.fieldsync.cli;
 
+import io.fieldsync.ConfigException;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import io.fieldsync.server.ServerConfig;
 import io.fieldsync.server.SyncServer;
+import io.fieldsync.server.TokenService;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -118,6 +123,14 @@ final class ServerCommand implements Callable<Integer> {
               + " current one; 0 turns it off (default: ${DEFAULT-VALUE})")
   int pullAheadThreads;
 
+  @Option(
+      names = "--previous-secret-file",
+      description =
+          "A token secret the server had before (repeatable): tokens it signed stay valid until"
+              + " they expire, while devices get tokens of the current secret; new tokens are"
+              + " signed with the current one only")
+  List<Path> previousSecretFiles = List.of();
+
   /** How the server writes its log lines. */
   enum LogFormat {
     text,
@@ -138,6 +151,13 @@ final class ServerCommand implements Callable<Integer> {
     }
     Schema loaded = SchemaLoader.load(schema);
     byte[] secret = Secrets.load(secretFile, true);
+    List<byte[]> previousSecrets = new ArrayList<>();
+    for (Path file : previousSecretFiles) {
+      if (!Files.isRegularFile(file)) {
+        throw new ConfigException("previous secret file " + file + " does not exist");
+      }
+      previousSecrets.add(TokenService.loadOrCreateSecret(file));
+    }
     SyncStore store = SyncStores.open(db, new StoreOptions(poolSize, busyTimeout));
     SyncServer server;
     try {
@@ -154,6 +174,7 @@ final class ServerCommand implements Callable<Integer> {
                   .maxBatchChanges(maxBatchChanges)
                   .bodyReadTimeoutMillis(bodyReadTimeout.toMillis())
                   .pullAheadThreads(pullAheadThreads)
+                  .previousSecrets(previousSecrets)
                   .build());
     } catch (RuntimeException e) {
       store.close();

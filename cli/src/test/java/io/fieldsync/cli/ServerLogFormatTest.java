@@ -6,24 +6,16 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
 import io.fieldsync.testkit.TestServer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,31 +26,24 @@ import org.junit.jupiter.api.io.TempDir;
  * response carries as {@code X-Request-Id} (the caller's when well-formed, else a new one).
  */
 class ServerLogFormatTest {
-  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
-
   @TempDir Path dir;
-  private final List<Process> servers = new ArrayList<>();
+  private final List<ServerProcess> servers = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
-  void stopServers() throws Exception {
-    for (Process server : servers) {
-      server.destroy();
-      if (!server.waitFor(15, TimeUnit.SECONDS)) {
-        server.destroyForcibly();
-      }
-    }
+  void stopServers() {
+    servers.forEach(ServerProcess::close);
   }
 
   @Test
   void jsonLogsAreOneObjectPerLineWithTheRequestIdOfTheResponse() throws Exception {
-    Server server = start("--log-format", "json");
-    JsonObject started = strictObject(server.startLine);
+    ServerProcess server = start("--log-format", "json");
+    JsonObject started = strictObject(server.startLine());
     assertThat(started.get("level").getAsString()).isEqualTo("INFO");
     assertThat(started.get("loggerName").getAsString()).isEqualTo("io.fieldsync.server.SyncServer");
     assertThat(started.get("timestamp").getAsLong()).isPositive();
 
-    HttpResponse<String> given = unauthenticated(server.uri, "given-id-7");
+    HttpResponse<String> given = unauthenticated(server.uri(), "given-id-7");
     assertThat(given.statusCode()).isEqualTo(401);
     assertThat(given.headers().firstValue("X-Request-Id")).contains("given-id-7");
     JsonObject refused = strictObject(server.lineContaining("schema refused: 401"));
@@ -70,29 +55,29 @@ class ServerLogFormatTest {
                 + " Authorization: Bearer <token>");
 
     // An id that could forge a log line is replaced by one of the server's own.
-    HttpResponse<String> replaced = unauthenticated(server.uri, "two words");
+    HttpResponse<String> replaced = unauthenticated(server.uri(), "two words");
     String made = replaced.headers().firstValue("X-Request-Id").orElseThrow();
     assertThat(made).isNotEqualTo("two words").matches("[0-9a-f]{12}-[0-9a-z]+");
     JsonObject second = strictObject(server.lineContaining("schema refused: 401"));
     assertThat(second.getAsJsonObject("mdc").get("request_id").getAsString()).isEqualTo(made);
 
     // Without an id, the server makes one too.
-    HttpResponse<String> none = unauthenticated(server.uri, null);
+    HttpResponse<String> none = unauthenticated(server.uri(), null);
     String third = none.headers().firstValue("X-Request-Id").orElseThrow();
     assertThat(third).isNotEqualTo(made);
     assertThat(strictObject(server.lineContaining("schema refused: 401")).getAsJsonObject("mdc"))
         .hasToString("{\"request_id\":\"" + third + "\"}");
-    for (String line : server.allLines()) {
+    for (String line : server.lines()) {
       strictObject(line);
     }
   }
 
   @Test
   void textLogsAreTheDefaultAndCarryTheRequestIdInBrackets() throws Exception {
-    Server server = start();
-    assertThat(server.startLine).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  SyncServer - .*");
+    ServerProcess server = start();
+    assertThat(server.startLine()).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  SyncServer - .*");
 
-    HttpResponse<String> given = unauthenticated(server.uri, "given-id-8");
+    HttpResponse<String> given = unauthenticated(server.uri(), "given-id-8");
     assertThat(given.headers().firstValue("X-Request-Id")).contains("given-id-8");
     assertThat(server.lineContaining("schema refused: 401"))
         .matches(
@@ -117,42 +102,10 @@ class ServerLogFormatTest {
     return object;
   }
 
-  /** A running server process and the lines it wrote to standard error. */
-  private static final class Server {
-    final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    final List<String> seen = new ArrayList<>();
-    String startLine;
-    URI uri;
-
-    String lineContaining(String text) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < deadline) {
-        String line = lines.poll(1, TimeUnit.SECONDS);
-        if (line != null) {
-          seen.add(line);
-          if (line.contains(text)) {
-            return line;
-          }
-        }
-      }
-      throw new AssertionError("no log line with '" + text + "' within 30 s; lines: " + seen);
-    }
-
-    List<String> allLines() {
-      lines.drainTo(seen);
-      return seen;
-    }
-  }
-
-  private Server start(String... options) throws Exception {
-    List<String> command =
+  private ServerProcess start(String... options) throws Exception {
+    List<String> arguments =
         new ArrayList<>(
             List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                FieldSyncCommand.class.getName(),
-                "server",
                 "--db",
                 dir.resolve("server-" + servers.size() + ".db").toString(),
                 "--schema",
@@ -161,36 +114,9 @@ class ServerLogFormatTest {
                 dir.resolve("fieldsync.secret").toString(),
                 "--port",
                 "0"));
-    command.addAll(List.of(options));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().remove(Secrets.ENV);
-    builder.environment().remove("FIELDSYNC_LOG_LEVEL");
-    Process process = builder.start();
-    servers.add(process);
-    Server server = new Server();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader in =
-                  new BufferedReader(
-                      new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                  server.lines.add(line);
-                }
-              } catch (IOException ignored) {
-                // the process ended
-              }
-            });
-    reader.setDaemon(true);
-    reader.start();
-    String line = server.lineContaining("listening on");
-    String message =
-        line.startsWith("{") ? strictObject(line).get("formattedMessage").getAsString() : line;
-    Matcher matcher = LISTENING.matcher(message);
-    assertThat(matcher.find()).as("the start line %s", line).isTrue();
-    server.startLine = line;
-    server.uri = URI.create(matcher.group(1));
+    arguments.addAll(List.of(options));
+    ServerProcess server = ServerProcess.start(arguments);
+    servers.add(server);
     return server;
   }
 }

@@ -3,6 +3,7 @@ package io.fieldsync.server;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.store.SyncStore;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
@@ -30,6 +31,8 @@ import java.util.function.LongSupplier;
  *     (default 30 s)
  * @param pullAheadThreads threads that prepare the next page of a multi-page pull while the device
  *     takes the current one (default 1); 0 turns this off
+ * @param previousSecrets earlier token secrets, accepted for verifying tokens (never for minting)
+ *     while devices move to tokens of the current one; none by default
  */
 public record ServerConfig(
     String host,
@@ -47,7 +50,8 @@ public record ServerConfig(
     long purgeIntervalMillis,
     int maxBatchChanges,
     long bodyReadTimeoutMillis,
-    int pullAheadThreads) {
+    int pullAheadThreads,
+    List<byte[]> previousSecrets) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
@@ -67,6 +71,7 @@ public record ServerConfig(
     Objects.requireNonNull(schema, "schema");
     Objects.requireNonNull(secret, "secret");
     Objects.requireNonNull(wallClock, "wallClock");
+    Objects.requireNonNull(previousSecrets, "previousSecrets");
     storeLocation = storeLocation == null ? store.name() : storeLocation;
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0..65535, found " + port);
@@ -114,11 +119,26 @@ public record ServerConfig(
           "bodyReadTimeoutMillis must be at least 1, found " + bodyReadTimeoutMillis);
     }
     secret = secret.clone();
+    previousSecrets = previousSecrets.stream().map(byte[]::clone).toList();
+    for (byte[] previous : previousSecrets) {
+      if (previous.length < TokenService.MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException(
+            "previous secret must be at least "
+                + TokenService.MIN_SECRET_BYTES
+                + " bytes, found "
+                + previous.length);
+      }
+    }
   }
 
   @Override
   public byte[] secret() {
     return secret.clone();
+  }
+
+  @Override
+  public List<byte[]> previousSecrets() {
+    return previousSecrets.stream().map(byte[]::clone).toList();
   }
 
   /** A builder with every default: 127.0.0.1:8787, 16 MiB bodies, 60 s skew, system clock. */
@@ -173,6 +193,7 @@ public record ServerConfig(
     private int maxBatchChanges = DEFAULT_MAX_BATCH_CHANGES;
     private long bodyReadTimeoutMillis = DEFAULT_BODY_READ_TIMEOUT_MILLIS;
     private int pullAheadThreads = DEFAULT_PULL_AHEAD_THREADS;
+    private List<byte[]> previousSecrets = List.of();
 
     private Builder(SyncStore store, Schema schema, byte[] secret) {
       this.store = store;
@@ -248,6 +269,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** Earlier token secrets, accepted for verification only (secret rotation). */
+    public Builder previousSecrets(List<byte[]> previousSecrets) {
+      this.previousSecrets = List.copyOf(previousSecrets);
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           host,
@@ -265,7 +292,8 @@ public record ServerConfig(
           purgeIntervalMillis,
           maxBatchChanges,
           bodyReadTimeoutMillis,
-          pullAheadThreads);
+          pullAheadThreads,
+          previousSecrets);
     }
   }
 }

@@ -88,7 +88,9 @@ public final class SyncServer implements AutoCloseable {
     ServerMetrics metrics = new ServerMetrics(config.schema());
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
     Revocations revocations = new Revocations(config.store(), config.wallClock());
-    TokenService tokens = new TokenService(config.secret(), config.wallClock(), revocations);
+    TokenService tokens =
+        new TokenService(
+            config.secret(), config.previousSecrets(), config.wallClock(), revocations);
     QueuedThreadPool threads = new QueuedThreadPool(64, 4);
     threads.setName("fieldsync-http");
     Server jetty = new Server(threads);

@@ -31,6 +31,11 @@ import java.util.function.LongSupplier;
  * Mints and verifies bearer tokens: JWTs signed with HS256, carrying tenant ({@code tid}), device
  * ({@code did}), user ({@code sub}), {@code role}, {@code scopes}, {@code iat} and {@code exp}.
  *
+ * <p>Secret rotation: a service may also hold previous secrets, with which it only verifies. Tokens
+ * are always minted with the current secret; tokens signed with a previous one keep working until
+ * they expire or the previous secret is dropped, so devices can be given new tokens meanwhile
+ * (docs/operations.md).
+ *
  * <p>Thread-safe.
  */
 public final class TokenService {
@@ -47,6 +52,9 @@ public final class TokenService {
   private final LongSupplier wallClock;
   private final JWTVerifier verifier;
 
+  /** Verifiers of the previous secrets, tried when the current one does not match. */
+  private final List<JWTVerifier> previousVerifiers;
+
   /** A service on the system clock. */
   public TokenService(byte[] secret) {
     this(secret, System::currentTimeMillis);
@@ -60,21 +68,50 @@ public final class TokenService {
   private final Revocations revocations;
 
   public TokenService(byte[] secret, LongSupplier wallClock) {
-    this(secret, wallClock, null);
+    this(secret, List.of(), wallClock, null);
+  }
+
+  /**
+   * A service that mints with {@code secret} and verifies with it or any of {@code
+   * previousSecrets}.
+   *
+   * @throws ConfigException when a secret is too short
+   */
+  public TokenService(byte[] secret, List<byte[]> previousSecrets, LongSupplier wallClock) {
+    this(secret, previousSecrets, wallClock, null);
   }
 
   /** A service that also refuses the tokens {@code revocations} says were revoked. */
-  TokenService(byte[] secret, LongSupplier wallClock, Revocations revocations) {
+  TokenService(
+      byte[] secret,
+      List<byte[]> previousSecrets,
+      LongSupplier wallClock,
+      Revocations revocations) {
     this.revocations = revocations;
+    requireLongEnough(secret, "the token secret");
+    this.algorithm = Algorithm.HMAC256(secret.clone());
+    this.wallClock = wallClock;
+    this.verifier = verifier(algorithm, wallClock);
+    List<JWTVerifier> previous = new java.util.ArrayList<>();
+    for (byte[] old : previousSecrets) {
+      requireLongEnough(old, "a previous token secret");
+      previous.add(verifier(Algorithm.HMAC256(old.clone()), wallClock));
+    }
+    this.previousVerifiers = List.copyOf(previous);
+  }
+
+  private static void requireLongEnough(byte[] secret, String what) {
     if (secret == null || secret.length < MIN_SECRET_BYTES) {
       throw new ConfigException(
-          "the token secret must be at least "
+          what
+              + " must be at least "
               + MIN_SECRET_BYTES
               + " bytes, found "
               + (secret == null ? 0 : secret.length));
     }
-    this.algorithm = Algorithm.HMAC256(secret.clone());
-    this.wallClock = wallClock;
+  }
+
+  private static JWTVerifier verifier(Algorithm algorithm, LongSupplier wallClock) {
     Clock clock =
         new Clock() {
           @Override
@@ -92,15 +129,14 @@ public final class TokenService {
             return Instant.ofEpochMilli(wallClock.getAsLong());
           }
         };
-    this.verifier =
-        ((JWTVerifier.BaseVerification)
-                JWT.require(algorithm)
-                    .withIssuer(ISSUER)
-                    .withClaimPresence(TENANT)
-                    .withClaimPresence(DEVICE)
-                    .withClaimPresence("exp")
-                    .acceptLeeway(5))
-            .build(clock);
+    return ((JWTVerifier.BaseVerification)
+            JWT.require(algorithm)
+                .withIssuer(ISSUER)
+                .withClaimPresence(TENANT)
+                .withClaimPresence(DEVICE)
+                .withClaimPresence("exp")
+                .acceptLeeway(5))
+        .build(clock);
   }
 
   /**
@@ -151,7 +187,7 @@ public final class TokenService {
     DecodedJWT jwt;
     TokenClaims claims;
     try {
-      jwt = verifier.verify(token);
+      jwt = verifyWithAnySecret(token);
     } catch (TokenExpiredException e) {
       throw new AuthException("token expired at " + e.getExpiredOn() + "; get a new one");
     } catch (SignatureVerificationException | AlgorithmMismatchException e) {
@@ -184,6 +220,22 @@ public final class TokenService {
       revocations.check(claims);
     }
     return claims;
+  }
+
+  /** Verifies with the current secret, else with the first previous one that signed the token. */
+  private DecodedJWT verifyWithAnySecret(String token) {
+    try {
+      return verifier.verify(token);
+    } catch (SignatureVerificationException current) {
+      for (JWTVerifier previous : previousVerifiers) {
+        try {
+          return previous.verify(token);
+        } catch (SignatureVerificationException other) {
+          // not this one either
+        }
+      }
+      throw current;
+    }
   }
 
   /**

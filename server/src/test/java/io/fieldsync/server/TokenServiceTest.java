@@ -96,4 +96,45 @@ class TokenServiceTest {
                 + file
                 + " holds 5 bytes; at least 32 are needed (delete it to make a new one)");
   }
+
+  @Test
+  void aPreviousSecretVerifiesTokensItSignedWhileNewTokensUseTheCurrentOne() {
+    byte[] newSecret = "fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII);
+    String oldToken = tokens.mint("acme", "d1", null, null, null, Duration.ofDays(30));
+    TokenService rotated = new TokenService(newSecret, List.of(SECRET), wall::get);
+
+    assertThat(rotated.verify(oldToken).device()).isEqualTo("d1");
+    String newToken = rotated.mint("acme", "d2", null, null, null, Duration.ofDays(30));
+    assertThat(new TokenService(newSecret, wall::get).verify(newToken).device()).isEqualTo("d2");
+    // minted with the current secret only: the old secret alone does not verify it
+    assertThatThrownBy(() -> tokens.verify(newToken))
+        .isInstanceOf(AuthException.class)
+        .hasMessage("token signature is invalid (not signed by this server)");
+    // once the previous secret is dropped, its tokens are refused
+    assertThatThrownBy(() -> new TokenService(newSecret, wall::get).verify(oldToken))
+        .isInstanceOf(AuthException.class)
+        .hasMessage("token signature is invalid (not signed by this server)");
+  }
+
+  @Test
+  void aTokenOfAPreviousSecretStillExpires() {
+    String oldToken = tokens.mint("acme", "d1", null, null, null, Duration.ofSeconds(60));
+    TokenService rotated =
+        new TokenService(
+            "fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII),
+            List.of(SECRET),
+            wall::get);
+    wall.addAndGet(70_000);
+    assertThatThrownBy(() -> rotated.verify(oldToken))
+        .isInstanceOf(AuthException.class)
+        .hasMessage(
+            "token expired at " + Instant.ofEpochMilli(1_800_000_060_000L) + "; get a new one");
+  }
+
+  @Test
+  void aShortPreviousSecretIsRefused() {
+    assertThatThrownBy(() -> new TokenService(SECRET, List.of(new byte[8]), wall::get))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("a previous token secret must be at least 32 bytes, found 8");
+  }
 }
