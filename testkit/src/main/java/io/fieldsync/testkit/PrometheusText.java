@@ -104,6 +104,20 @@ public final class PrometheusText {
     return run.output();
   }
 
+  /**
+   * Runs {@code promtool test rules} on a rules unit-test file.
+   *
+   * @throws AssertionError when a test fails, or promtool is missing and CI is set
+   */
+  public static String promtoolTestRules(Path tests) {
+    requireTool("promtool", "apt-get install prometheus", "promtool", "--version");
+    Run run = run("promtool", "test", "rules", tests.toString());
+    if (run.exit() != 0) {
+      throw new AssertionError("promtool test rules failed: " + run.output());
+    }
+    return run.output();
+  }
+
   /** The one sample of {@code name} with exactly these labels, if any. */
   public static Optional<Sample> find(
       List<Sample> samples, String name, Map<String, String> labels) {

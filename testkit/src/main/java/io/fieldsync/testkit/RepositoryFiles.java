@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Finds files of the repository (the example schema) from wherever the tests run. */
-final class RepositoryFiles {
+/** Finds files of the repository (the example schema, the alert rules) from wherever tests run. */
+public final class RepositoryFiles {
   private RepositoryFiles() {}
 
   /**
@@ -15,7 +15,7 @@ final class RepositoryFiles {
    *
    * @throws ConfigException when no enclosing directory has it
    */
-  static Path find(String relative) {
+  public static Path find(String relative) {
     for (Path start : searchStarts()) {
       for (Path dir = start; dir != null; dir = dir.getParent()) {
         Path candidate = dir.resolve(relative);
