@@ -12,6 +12,8 @@ import io.fieldsync.server.SyncServer;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;
+import io.fieldsync.testkit.PrometheusText;
+import io.fieldsync.testkit.PrometheusText.Sample;
 import io.fieldsync.testkit.RawHttp;
 import io.fieldsync.testkit.TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -22,12 +24,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /v1/health} answers while the process runs; {@code /v1/ready} answers 200 only while the
- * store does, and 503 with the reason when it does not (its PostgreSQL stopped).
+ * store does, and 503 with the reason when it does not (its PostgreSQL stopped). On PostgreSQL, the
+ * connection pool's metrics reach {@code /metrics}.
  */
 class HealthAndReadinessTest {
   @TempDir Path dir;
@@ -66,6 +70,16 @@ class HealthAndReadinessTest {
       HttpClient http = HttpClient.newHttpClient();
       URI base = server.uri();
       assertThat(get(http, base, "/v1/ready").statusCode()).isEqualTo(200);
+      // The pool's own Micrometer binding reaches /metrics: its size, and the waits for it.
+      List<Sample> samples = PrometheusText.parse(get(http, base, "/metrics").body(), dir);
+      assertThat(
+              samples.stream()
+                  .filter(sample -> sample.name().equals("hikaricp_connections_max"))
+                  .map(Sample::value))
+          .containsExactly(2.0);
+      assertThat(samples)
+          .extracting(Sample::name)
+          .contains("hikaricp_connections_pending", "hikaricp_connections_acquire_seconds_count");
 
       postgres.close();
 
