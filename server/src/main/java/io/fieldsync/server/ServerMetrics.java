@@ -1,11 +1,16 @@
 package io.fieldsync.server;
 
+import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.Table;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeResult;
 import io.fieldsync.wire.ChangeStatus;
+import io.fieldsync.wire.Field;
+import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.Value;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -23,6 +28,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * What a running server counts, in one Micrometer registry that {@code GET /metrics} serves in the
  * Prometheus text format (docs/operations.md lists every series). Counting costs a counter
  * increment or a timer per request or batch; the only pass over a batch's changes compares each
- * change's table name with the previous one, to count changes per table.
+ * change's table name with the previous one, to count changes per table, and only the results of
+ * conflicts (merged, parked) are looked at one by one, to count them by strategy.
  *
  * <p>Series per tenant ({@code tenant} label) are kept for the first {@value #TENANT_LABELS}
  * tenants seen; later tenants share the label {@value #OTHER_TENANTS}, so a server of many tenants
@@ -45,6 +53,9 @@ public final class ServerMetrics implements AutoCloseable {
 
   /** The tenant label of every tenant past the first {@value #TENANT_LABELS}. */
   public static final String OTHER_TENANTS = "_other";
+
+  /** The strategy label of a change merged by a record-level rule rather than a column's. */
+  public static final String RECORD_RULE = "record";
 
   /** The table label of a change naming a table the schema does not have. */
   public static final String UNKNOWN_TABLE = "_unknown";
@@ -68,6 +79,7 @@ public final class ServerMetrics implements AutoCloseable {
       List.of(
           ChangeStatus.APPLIED, ChangeStatus.MERGED, ChangeStatus.REJECTED, ChangeStatus.PARKED);
 
+  private final Schema schema;
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gc;
   private final Map<String, String> tenantLabels = new ConcurrentHashMap<>();
@@ -77,6 +89,7 @@ public final class ServerMetrics implements AutoCloseable {
   private final Meter.MeterProvider<Counter> recordsPulled;
   private final Meter.MeterProvider<Counter> snapshotPages;
   private final Meter.MeterProvider<Counter> errors;
+  private final Meter.MeterProvider<Counter> conflicts;
   private final Meter.MeterProvider<Timer> requests;
   private final Counter clockSkewCapped;
   private final Counter purgeRuns;
@@ -84,6 +97,7 @@ public final class ServerMetrics implements AutoCloseable {
   private final Counter tombstonesPurged;
 
   ServerMetrics(Schema schema) {
+    this.schema = schema;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // Two of Micrometer's standard names break Prometheus's naming rules (promtool check
     // metrics): a unit abbreviated (process_cpu_time_ns_total, the same as process_cpu_usage
@@ -131,6 +145,12 @@ public final class ServerMetrics implements AutoCloseable {
     this.errors =
         Counter.builder("fieldsync.errors")
             .description("Requests answered with an error, by error code")
+            .withRegistry(registry);
+    this.conflicts =
+        Counter.builder("fieldsync.conflicts")
+            .description(
+                "Pushed changes merged or parked, by table and the strategy that decided: a"
+                    + " column's conflict strategy, or record (a record-level rule)")
             .withRegistry(registry);
     this.requests =
         Timer.builder("fieldsync.http.requests")
@@ -276,9 +296,11 @@ public final class ServerMetrics implements AutoCloseable {
           || result.getIndex() >= changes.size()) {
         continue;
       }
-      int[] counts = perTable.get(tableLabel(changes.get(result.getIndex()).getTable()));
+      Change change = changes.get(result.getIndex());
+      int[] counts = perTable.get(tableLabel(change.getTable()));
       counts[ChangeStatus.APPLIED.ordinal()]--;
       counts[outcomeOf(result.getStatus()).ordinal()]++;
+      countConflict(change, result);
     }
     perTable.forEach(
         (table, counts) -> {
@@ -298,6 +320,46 @@ public final class ServerMetrics implements AutoCloseable {
               ChangeStatus.APPLIED.ordinal()] +=
           length;
     }
+  }
+
+  /**
+   * Counts a merged or parked change under the strategies that decided it: parked columns under
+   * theirs ({@code manual}); for a merge, the columns whose value ended other than sent, or {@link
+   * #RECORD_RULE} when none did (a delete rule, a deleted parent). Runs per conflict only.
+   */
+  private void countConflict(Change change, ChangeResult result) {
+    Table table = schema.table(change.getTable());
+    if (table == null) {
+      return;
+    }
+    Set<String> strategies = new TreeSet<>();
+    if (result.getStatus() == ChangeStatus.PARKED) {
+      for (String column : result.getParkedColumnsList()) {
+        strategies.add(strategy(table, column));
+      }
+    } else if (result.getStatus() == ChangeStatus.MERGED) {
+      Map<String, Value> stored = new HashMap<>();
+      for (Field field : result.getServerRecord().getFieldsList()) {
+        stored.put(field.getColumn(), field.getValue());
+      }
+      for (FieldChange sent : change.getFieldsList()) {
+        Value value = stored.get(sent.getColumn());
+        if (value != null && !value.equals(sent.getValue())) {
+          strategies.add(strategy(table, sent.getColumn()));
+        }
+      }
+      if (strategies.isEmpty()) {
+        strategies.add(RECORD_RULE);
+      }
+    }
+    for (String strategy : strategies) {
+      conflicts.withTags("table", table.name(), "strategy", strategy).increment();
+    }
+  }
+
+  private static String strategy(Table table, String columnName) {
+    Column column = table.column(columnName);
+    return column == null ? RECORD_RULE : table.ruleFor(column).schemaName();
   }
 
   private static ChangeStatus outcomeOf(ChangeStatus status) {

@@ -81,7 +81,7 @@ public final class SyncHandler extends Handler.Abstract {
     return pulls.ahead();
   }
 
-  /** Stops preparing pull pages. */
+  /** Stops preparing pull pages and the readiness check's thread. */
   public void close() {
     pulls.close();
     router.close();

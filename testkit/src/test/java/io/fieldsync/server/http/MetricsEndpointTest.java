@@ -1,6 +1,7 @@
 package io.fieldsync.server.http;
 
 import static io.fieldsync.server.Households.batch;
+import static io.fieldsync.server.Households.delete;
 import static io.fieldsync.server.Households.field;
 import static io.fieldsync.server.Households.hlc;
 import static io.fieldsync.server.Households.insertHousehold;
@@ -55,6 +56,7 @@ class MetricsEndpointTest {
     final Map<String, Integer> records = new HashMap<>();
     final Map<String, Integer> changes = new HashMap<>(); // "table/outcome"
     int snapshotPages;
+    int recordMerges;
     int cappedStamps;
     int pushRequests;
     int pullRequests;
@@ -145,6 +147,27 @@ class MetricsEndpointTest {
         model.pushes.merge(tenant, 4, Integer::sum);
         model.pushRequests += 4;
       }
+      // delete_wins: d2's edit of a household d1 deleted is not applied (a record-level merge).
+      int deleted = random.nextInt(2);
+      for (int d = 0; d < deleted; d++) {
+        int id = nextId++;
+        http.push(writer, batch(tenant + "-x" + d, insertHousehold(id, "north", hlc(t))));
+        http.push(
+            writer,
+            batch(tenant + "-x" + d + "-delete", delete("households", uuid(id), 0, hlc(t + 1))));
+        http.push(
+            other,
+            batch(
+                tenant + "-x" + d + "-edit",
+                update(
+                    "households", uuid(id), 0, hlc(t + 2), field("head_name", "B", hlc(t + 2)))));
+        model.change("households", "applied", 2);
+        model.change("households", "merged", 1);
+        model.recordMerges++;
+        model.records.merge(tenant, 1, Integer::sum); // pulls send its tombstone
+        model.pushes.merge(tenant, 3, Integer::sum);
+        model.pushRequests += 3;
+      }
       // A stamp an hour ahead: the change's and its three fields' stamps are capped.
       if (random.nextBoolean()) {
         http.push(
@@ -208,6 +231,24 @@ class MetricsEndpointTest {
             .isEqualTo(model.changes.getOrDefault(table + "/" + outcome, 0));
       }
     }
+    int conflicts = model.changes.getOrDefault("households/parked", 0);
+    assertThat(
+            sum(samples, "fieldsync_conflicts_total", "table", "households", "strategy", "manual"))
+        .isEqualTo(conflicts);
+    assertThat(
+            sum(
+                samples,
+                "fieldsync_conflicts_total",
+                "table",
+                "households",
+                "strategy",
+                "server_wins"))
+        .isEqualTo(conflicts);
+    assertThat(
+            sum(samples, "fieldsync_conflicts_total", "table", "households", "strategy", "record"))
+        .isEqualTo(model.recordMerges);
+    assertThat(sum(samples, "fieldsync_conflicts_total"))
+        .isEqualTo(2 * conflicts + model.recordMerges);
     assertThat(sum(samples, "fieldsync_snapshot_pages_total")).isEqualTo(model.snapshotPages);
     assertThat(value(samples, "fieldsync_clock_skew_capped_total")).isEqualTo(model.cappedStamps);
     assertThat(
