@@ -315,10 +315,9 @@ public final class ServerMetrics implements AutoCloseable {
 
   private void addRun(Map<String, int[]> perTable, String table, int length) {
     if (length > 0) {
-      perTable
-              .computeIfAbsent(tableLabel(table), key -> new int[ChangeStatus.values().length])[
-              ChangeStatus.APPLIED.ordinal()] +=
-          length;
+      int[] counts =
+          perTable.computeIfAbsent(tableLabel(table), key -> new int[ChangeStatus.values().length]);
+      counts[ChangeStatus.APPLIED.ordinal()] += length;
     }
   }
 
