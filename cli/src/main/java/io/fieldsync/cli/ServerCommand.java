@@ -176,8 +176,24 @@ final class ServerCommand implements Callable<Integer> {
               + " current one; 0 turns it off (default: ${DEFAULT-VALUE})")
   int pullAheadThreads;
 
+  /** How the server writes its log lines. */
+  enum LogFormat {
+    text,
+    json
+  }
+
+  @Option(
+      names = "--log-format",
+      defaultValue = "text",
+      description =
+          "Log lines as text, or json: one JSON object per line (default: ${DEFAULT-VALUE})")
+  LogFormat logFormat;
+
   @Override
   public Integer call() throws InterruptedException {
+    if (logFormat == LogFormat.json) {
+      CommandLogging.useJson();
+    }
     if (initSecret) {
       return initSecret();
     }

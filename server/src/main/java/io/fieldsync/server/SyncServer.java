@@ -11,6 +11,7 @@ import io.fieldsync.server.push.PushService;
 import io.fieldsync.server.recovery.RecoveryService;
 import io.fieldsync.server.review.ReviewService;
 import io.fieldsync.store.CommitListener;
+import io.micrometer.core.instrument.Gauge;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -88,7 +89,7 @@ public final class SyncServer implements AutoCloseable {
    */
   public static SyncServer start(ServerConfig config) {
     config.store().migrate(config.schema());
-    ServerMetrics metrics = new ServerMetrics();
+    ServerMetrics metrics = new ServerMetrics(config.schema());
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
     Revocations revocations = new Revocations(config.store(), config.wallClock());
     TokenService tokens =
@@ -104,6 +105,10 @@ public final class SyncServer implements AutoCloseable {
     connector.setPort(config.port());
     jetty.addConnector(connector);
     LiveChannel live = new LiveChannel(tokens, config.store(), metrics);
+    Gauge.builder("fieldsync.live.connections", live, LiveChannel::connected)
+        .description("Devices holding a live channel (WebSocket) to this node")
+        .register(metrics.registry());
+    config.store().bindMetrics(metrics.registry());
     // The store's commit notifications: on PostgreSQL they carry commits of every node, so a device
     // connected here hears pushes that went through another node.
     CommitListener.Registration commits = config.store().onCommit(live::committed);
@@ -144,6 +149,10 @@ public final class SyncServer implements AutoCloseable {
       } catch (Exception stop) {
         e.addSuppressed(stop);
       }
+      commits.close();
+      handler.close();
+      config.store().unbindMetrics(metrics.registry());
+      metrics.close();
       throw new ConfigException(
           "cannot start the server on "
               + config.host()
@@ -248,6 +257,7 @@ public final class SyncServer implements AutoCloseable {
         config
             .store()
             .purgeTombstones(config.wallClock().getAsLong(), config.tombstoneHorizonMillis());
+    metrics.purged(removed);
     if (removed > 0) {
       log.info("purged {} tombstones older than {} ms", removed, config.tombstoneHorizonMillis());
     }
@@ -268,6 +278,7 @@ public final class SyncServer implements AutoCloseable {
           try {
             purgeTombstones();
           } catch (RuntimeException e) {
+            metrics.purgeFailed();
             log.warn("purging tombstones failed; retrying in {} ms: {}", interval, e.toString());
           }
         },
@@ -298,6 +309,8 @@ public final class SyncServer implements AutoCloseable {
       log.warn("stopping the HTTP server failed: {}", e.toString());
     }
     handler.close();
+    config.store().unbindMetrics(metrics.registry());
+    metrics.close();
   }
 
   /**

@@ -119,4 +119,27 @@ class TokenServiceTest {
                 + " holds 5 bytes; a token secret needs at least 32 (e.g. `openssl rand -base64"
                 + " 32`)");
   }
+
+  @Test
+  void aTokenOfAPreviousSecretStillExpires() {
+    String oldToken = tokens.mint("acme", "d1", null, null, null, Duration.ofSeconds(60));
+    TokenService rotated =
+        new TokenService(
+            "fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII),
+            SECRET,
+            wall::get,
+            null);
+    wall.addAndGet(70_000);
+    assertThatThrownBy(() -> rotated.verify(oldToken))
+        .isInstanceOf(AuthException.class)
+        .hasMessage(
+            "token expired at " + Instant.ofEpochMilli(1_800_000_060_000L) + "; get a new one");
+  }
+
+  @Test
+  void aShortPreviousSecretIsRefused() {
+    assertThatThrownBy(() -> new TokenService(SECRET, new byte[8], wall::get, null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("the previous token secret must be at least 32 bytes, found 8");
+  }
 }

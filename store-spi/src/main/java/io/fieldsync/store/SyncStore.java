@@ -1,5 +1,7 @@
 package io.fieldsync.store;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * Where the server keeps user data and sync metadata. One implementation per backend, found through
  * {@link SyncStoreProvider}; callers hold this type, and the interfaces it joins say what each part
@@ -22,6 +24,25 @@ public interface SyncStore
 
   /** The backend's name, for logs ({@code sqlite}, {@code postgresql}). */
   String name();
+
+  /**
+   * Checks that the store answers, with one cheap round trip (a readiness probe calls it).
+   *
+   * @throws io.fieldsync.StorageException when the store does not answer, saying why
+   */
+  default void ping() {
+    currentSequence("_fs_ping");
+  }
+
+  /**
+   * Publishes the store's connection pool gauges and timers (connections in use, idle, waiting,
+   * time to get one) to {@code registry}, until {@link #unbindMetrics} with the same registry.
+   * Several registries may be bound at once.
+   */
+  default void bindMetrics(MeterRegistry registry) {}
+
+  /** Stops publishing to a registry given to {@link #bindMetrics}. */
+  default void unbindMetrics(MeterRegistry registry) {}
 
   @Override
   void close();

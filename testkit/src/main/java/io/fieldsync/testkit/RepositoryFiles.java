@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Finds files of the repository (the example schema, the docs) from wherever the tests run. */
+/**
+ * Finds files of the repository (the example schema, the docs, the alert rules) from any module.
+ */
 public final class RepositoryFiles {
   private RepositoryFiles() {}
 

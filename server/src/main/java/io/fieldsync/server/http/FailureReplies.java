@@ -87,7 +87,7 @@ final class FailureReplies {
 
   private Reply error(
       String method, String path, int status, String error, String message, Throwable cause) {
-    metrics.error();
+    metrics.error(error);
     String where = method + " " + MessageText.abbreviate(path);
     if (status == 503) {
       // Retriable (a busy or unreachable store): one line with the store's reason, no trace.

@@ -26,6 +26,11 @@ record Reply(int status, String contentType, String contentEncoding, byte[] body
     return new Reply(status, JSON_UTF8, null, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** A 200 answer in a text format of its own (the metrics). */
+  static Reply text(String text, String contentType) {
+    return new Reply(200, contentType, null, text.getBytes(StandardCharsets.UTF_8));
+  }
+
   static Reply message(Message message, MessageCodec.Format format) {
     return new Reply(
         200,

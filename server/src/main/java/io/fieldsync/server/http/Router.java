@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
   private static final String REVIEW_PREFIX = "/v1/review/";
+  private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final ServerConfig config;
   private final TokenService tokens;
@@ -51,6 +52,7 @@ final class Router {
   private final ServerClock clock;
   private final ServerMetrics metrics;
   private final RequestBody body;
+  private final StoreReadiness readiness;
 
   Router(SyncHandler.Services services, PullPages<MessageCodec.Format, Reply> pulls) {
     this.config = services.config();
@@ -64,6 +66,34 @@ final class Router {
     this.clock = services.clock();
     this.metrics = services.metrics();
     this.body = new RequestBody(config);
+    this.readiness = new StoreReadiness(config.store(), StoreReadiness.TIMEOUT);
+  }
+
+  /** The endpoint a path is timed under: the API's paths, with review ids left out. */
+  static String endpoint(String path) {
+    return switch (path) {
+      case "/v1/health",
+          "/v1/ready",
+          "/v1/schema",
+          "/v1/push",
+          "/v1/pull",
+          "/v1/live",
+          "/v1/verify",
+          "/v1/records",
+          "/v1/admin/revoke",
+          "/v1/review",
+          "/metrics" ->
+          path;
+      default ->
+          path.startsWith(REVIEW_PREFIX) && path.endsWith("/resolve")
+              ? "/v1/review/{id}/resolve"
+              : "other";
+    };
+  }
+
+  /** Stops the readiness check's thread. */
+  void close() {
+    readiness.close();
   }
 
   Reply route(Request request, String method, String path, long started) throws IOException {
@@ -73,6 +103,14 @@ final class Router {
         JsonObject status = new JsonObject();
         status.addProperty("status", "ok");
         return Reply.json(status);
+      }
+      case "/v1/ready" -> {
+        requireMethod(method, "GET");
+        return readiness.reply();
+      }
+      case "/metrics" -> {
+        requireMethod(method, "GET");
+        return Reply.text(metrics.scrape(), METRICS_CONTENT_TYPE);
       }
       case "/v1/schema" -> {
         requireMethod(method, "GET");
@@ -127,7 +165,7 @@ final class Router {
         throw new NotFoundException(
             "no such path "
                 + MessageText.abbreviate(path)
-                + "; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST /v1/pull,"
+                + "; the API has GET /v1/health, GET /v1/ready, GET /metrics, GET /v1/schema, POST /v1/push, POST /v1/pull,"
                 + " GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET /v1/review,"
                 + " POST /v1/review/{id}/resolve and POST /v1/admin/revoke");
       }
@@ -156,12 +194,7 @@ final class Router {
     if (!result.getReplayed()) {
       commits.committed(token.tenant(), result.getSequence());
     }
-    metrics.push(
-        result.getReplayed(),
-        result.getApplied(),
-        result.getMerged(),
-        result.getRejected(),
-        result.getParked());
+    metrics.push(token.tenant(), push, result);
     if (outcome.skewCapped() > 0) {
       metrics.clockSkewCapped(outcome.skewCapped());
       log.warn(
@@ -197,7 +230,7 @@ final class Router {
     PullRequest pull = body.message(request, PullRequest.getDefaultInstance(), format);
     PullPages.Page<Reply> page =
         pulls.pull(token, pull, RequestBody.responseFormat(request, format));
-    metrics.pull(page.records());
+    metrics.pull(token.tenant(), page.records(), pull.getSnapshot());
     log.info(
         "pull tenant={} device={} cursor={} records={} next_cursor={} has_more={}{} in {} ms",
         token.tenant(),

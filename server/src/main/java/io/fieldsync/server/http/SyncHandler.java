@@ -22,6 +22,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.MDC;
 
 /**
  * The server's Jetty handler: routes each request (see {@link Router}), turns any failure into its
@@ -46,6 +47,8 @@ public final class SyncHandler extends Handler.Abstract {
   private final PullPages<MessageCodec.Format, Reply> pulls;
   private final Router router;
   private final FailureReplies failures;
+  private final ServerMetrics metrics;
+  private final RequestIds requestIds = new RequestIds();
 
   /** Connections with a request being handled; the others are idle and can close at shutdown. */
   private final Set<Connection> handling = ConcurrentHashMap.newKeySet();
@@ -70,6 +73,7 @@ public final class SyncHandler extends Handler.Abstract {
             });
     this.router = new Router(services, pulls);
     this.failures = new FailureReplies(services.metrics());
+    this.metrics = services.metrics();
   }
 
   /** The pull pages prepared ahead, or null when that is off. */
@@ -77,9 +81,10 @@ public final class SyncHandler extends Handler.Abstract {
     return pulls.ahead();
   }
 
-  /** Stops preparing pull pages. */
+  /** Stops preparing pull pages and the readiness check's thread. */
   public void close() {
     pulls.close();
+    router.close();
   }
 
   /** Whether a request on this connection is being handled or its response is being written. */
@@ -103,12 +108,18 @@ public final class SyncHandler extends Handler.Abstract {
     long started = System.nanoTime();
     String method = request.getMethod();
     String path = Request.getPathInContext(request);
+    String requestId = requestIds.of(request.getHeaders().get(RequestIds.HEADER));
     Reply reply;
+    MDC.put(RequestIds.MDC_KEY, requestId);
     try {
       reply = router.route(request, method, path, started);
     } catch (RuntimeException | IOException e) {
       reply = failures.reply(method, path, e);
+    } finally {
+      MDC.remove(RequestIds.MDC_KEY);
     }
+    metrics.request(Router.endpoint(path), reply.status(), System.nanoTime() - started);
+    response.getHeaders().put(RequestIds.HEADER, requestId);
     response.setStatus(reply.status());
     if (reply.status() >= 400) {
       // The request's body may be unread (a refused token is answered before it is read): say so

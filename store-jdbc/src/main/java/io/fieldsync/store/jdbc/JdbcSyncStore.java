@@ -7,8 +7,11 @@ import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.WriteWork;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +45,13 @@ public abstract class JdbcSyncStore implements SyncStore {
   private final DeviceRevocations revocations;
   private final StoreSettings settings;
   private final CommitListeners commitListeners = new CommitListeners();
+
+  /**
+   * Where a backend registers its pool's meters, once: every registry given to {@link #bindMetrics}
+   * is added to it and gets them.
+   */
+  protected final CompositeMeterRegistry poolMeters = new CompositeMeterRegistry();
+
   private volatile Schema schema;
 
   /**
@@ -87,6 +97,28 @@ public abstract class JdbcSyncStore implements SyncStore {
   @Override
   public String name() {
     return dialect.name();
+  }
+
+  @Override
+  public void ping() {
+    transactions.read(
+        "answering a ping",
+        connection -> {
+          try (Statement statement = connection.createStatement()) {
+            statement.execute("SELECT 1");
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public void bindMetrics(MeterRegistry registry) {
+    poolMeters.add(registry);
+  }
+
+  @Override
+  public void unbindMetrics(MeterRegistry registry) {
+    poolMeters.remove(registry);
   }
 
   /** The schema the store was last migrated to. */

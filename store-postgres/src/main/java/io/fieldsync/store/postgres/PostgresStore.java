@@ -64,6 +64,9 @@ final class PostgresStore extends JdbcSyncStore {
     // lock_timeout 0 would mean "wait forever"; a busy timeout of 0 means "do not wait".
     config.setConnectionInitSql("SET lock_timeout = " + Math.max(1, options.busyTimeoutMillis()));
     config.addDataSourceProperty("ApplicationName", "fieldsync");
+    // HikariCP's own Micrometer binding: hikaricp_connections_{active,idle,pending,...} and the
+    // time to get a connection (hikaricp_connections_acquire_seconds), tagged with the pool name.
+    config.setMetricRegistry(poolMeters);
     try {
       this.pool = new HikariDataSource(config);
     } catch (HikariPool.PoolInitializationException e) {

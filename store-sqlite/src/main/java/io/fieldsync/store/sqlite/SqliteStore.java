@@ -3,10 +3,13 @@ package io.fieldsync.store.sqlite;
 import io.fieldsync.StorageException;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.jdbc.JdbcSyncStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +43,9 @@ public final class SqliteStore extends JdbcSyncStore {
   private final BackgroundCheckpoint checkpoint;
   private volatile boolean closed;
 
+  /** How long a write waited for the one writer connection. */
+  private final Timer writerWait;
+
   /**
    * Opens (creating when missing) the database file.
    *
@@ -53,6 +59,7 @@ public final class SqliteStore extends JdbcSyncStore {
     this.idleReaders = new ArrayBlockingQueue<>(maxReaders);
     this.writerSource = source(options);
     this.readerSource = source(options);
+    this.writerWait = registerPoolMeters();
     try {
       writer = openWriter();
     } catch (SQLException e) {
@@ -90,6 +97,34 @@ public final class SqliteStore extends JdbcSyncStore {
     return connection;
   }
 
+  private Timer registerPoolMeters() {
+    Gauge.builder("fieldsync.store.writer.waiting", writerLock, ReentrantLock::getQueueLength)
+        .description("Threads waiting for the SQLite writer connection")
+        .register(poolMeters);
+    Gauge.builder("fieldsync.store.readers.open", this, store -> store.openReaders())
+        .description("SQLite reader connections open")
+        .register(poolMeters);
+    Gauge.builder("fieldsync.store.readers.idle", idleReaders, BlockingQueue::size)
+        .description("SQLite reader connections open and not in use")
+        .register(poolMeters);
+    Gauge.builder("fieldsync.store.readers.max", () -> maxReaders)
+        .description("SQLite reader connections at most")
+        .register(poolMeters);
+    return Timer.builder("fieldsync.store.writer.wait")
+        .description("Time a write waited for the SQLite writer connection")
+        .serviceLevelObjectives(
+            Duration.ofMillis(1),
+            Duration.ofMillis(10),
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(10))
+        .register(poolMeters);
+  }
+
+  private synchronized int openReaders() {
+    return openReaders;
+  }
+
   /** The database file. */
   public Path file() {
     return file;
@@ -108,8 +143,11 @@ public final class SqliteStore extends JdbcSyncStore {
 
   @Override
   protected Connection acquireWriter() throws SQLException {
+    long waitStarted = System.nanoTime();
     try {
-      if (!writerLock.tryLock(busyTimeoutMillis, TimeUnit.MILLISECONDS)) {
+      boolean locked = writerLock.tryLock(busyTimeoutMillis, TimeUnit.MILLISECONDS);
+      writerWait.record(System.nanoTime() - waitStarted, TimeUnit.NANOSECONDS);
+      if (!locked) {
         throw new StorageException(
             "sqlite store " + file + ": the writer stayed busy for " + busyTimeoutMillis + " ms");
       }

@@ -446,9 +446,10 @@ class RefusedRequestTest {
         http.get("/v2/push", server.token("d1")),
         404,
         "not_found",
-        "no such path /v2/push; the API has GET /v1/health, GET /v1/schema, POST /v1/push, POST"
-            + " /v1/pull, GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET"
-            + " /v1/review, POST /v1/review/{id}/resolve and POST /v1/admin/revoke");
+        "no such path /v2/push; the API has GET /v1/health, GET /v1/ready, GET /metrics, GET"
+            + " /v1/schema, POST /v1/push, POST /v1/pull, GET /v1/live (WebSocket), POST"
+            + " /v1/verify, POST /v1/records, GET /v1/review, POST /v1/review/{id}/resolve and"
+            + " POST /v1/admin/revoke");
     assertRefused(
         http.get("/v1/push", server.token("d1")),
         405,
