@@ -9,6 +9,14 @@ import io.fieldsync.client.WorkerEvent;
 import io.fieldsync.testkit.Eventually;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * A server restarted with a newer schema while devices run: a running worker migrates before it
@@ -54,6 +62,162 @@ class SchemaMoveTest extends LiveServerTest {
     assertThat(b.value("SELECT head_name FROM households WHERE id = ?", uuid(1))).isEqualTo("Ada");
     assertThat(events.has(WorkerEvent.Stopped.class)).as("events %s", events.all).isFalse();
     assertThat(worker.status().state()).isNotEqualTo(SyncWorker.State.STOPPED);
+  }
+
+  /**
+   * A version-1 database in the state an older library's worker left it: it pulled a value of a
+   * column it did not have, skipped it and moved its cursor past it. Its next sync migrates and
+   * gets the value back.
+   */
+  @SeededTest(seeds = SyncWorkerTest.SEED)
+  void aDeviceThatSkippedAValueBeforeMigratingGetsItBackFromTheRepair(long seed) throws Exception {
+    TestDevice a = server.device("a", SyncWorkerTest.options(seed));
+    TestDevice b = server.device("b", SyncWorkerTest.options(seed + 1));
+    insertHousehold(a, 1, "Ada");
+    a.sync();
+    b.sync();
+    b.close();
+
+    ownerSetOnVersion2(a, seed);
+    long head = server.sequence(TestServer.TENANT);
+    olderLibraryState(b.database(), head, "UPDATE _fs_state SET cursor = " + head);
+    b = server.open("b", SyncWorkerTest.options(seed + 1));
+    b.sync();
+
+    assertThat(b.client().schema().version()).isEqualTo(2);
+    assertThat(owner(b, 1)).isEqualTo("ann");
+    assertThat(b.value("SELECT head_name FROM households WHERE id = ?", uuid(1))).isEqualTo("Ada");
+    assertThat(b.log()).isEmpty();
+    assertThat(b.client().status().cursor()).isEqualTo(head);
+  }
+
+  /**
+   * A database an older library migrated after it had skipped a value: version 2, the column there,
+   * its value NULL and the cursor past the change. Opening it with this library repairs it.
+   */
+  @SeededTest(seeds = SyncWorkerTest.SEED)
+  void aMigratedDeviceThatLostAValueGetsItBackAfterTheLibraryUpgrade(long seed) throws Exception {
+    TestDevice a = server.device("a", SyncWorkerTest.options(seed));
+    TestDevice b = server.device("b", SyncWorkerTest.options(seed + 1));
+    insertHousehold(a, 1, "Ada");
+    a.sync();
+    b.sync();
+    ownerSetOnVersion2(a, seed);
+    b = server.reopen(b, SyncWorkerTest.options(seed + 1));
+    b.sync();
+    assertThat(owner(b, 1)).isEqualTo("ann");
+    b.close();
+
+    long head = server.sequence(TestServer.TENANT);
+    olderLibraryState(
+        b.database(),
+        head,
+        "UPDATE _fs_state SET capture = 0",
+        "UPDATE households SET owner = NULL",
+        "UPDATE _fs_state SET capture = 1");
+    assertThat(ownerIn(b.database())).isNull();
+    b = server.open("b", SyncWorkerTest.options(seed + 1));
+    b.sync();
+
+    assertThat(owner(b, 1)).isEqualTo("ann");
+    assertThat(b.log()).isEmpty();
+    assertThat(b.client().status().cursor()).isEqualTo(head);
+    assertThat(b.value("SELECT count(*) FROM _fs_meta WHERE key = 'schema_repair'")).isEqualTo(0);
+  }
+
+  /**
+   * A schema a device cannot migrate to (a column changed its type): the running worker stops and
+   * says why, and applies nothing of the new server's data.
+   */
+  @SeededTest(seeds = SyncWorkerTest.SEED)
+  void aWorkerFacingASchemaItCannotMigrateToStopsAndKeepsItsCursor(long seed) throws Exception {
+    TestDevice a = server.device("a", SyncWorkerTest.options(seed));
+    TestDevice b = server.device("b", SyncWorkerTest.options(seed + 1));
+    insertHousehold(a, 1, "Ada");
+    a.sync();
+    WorkerEvents events = new WorkerEvents();
+    SyncWorker worker = b.client().startWorker();
+    worker.addListener(events.all::add);
+    Eventually.until("b to hold household 1", () -> LiveSchema.count(b, "households") == 1);
+    long cursor = b.client().status().cursor();
+
+    // A store refuses a column's new type, so the new schema comes with a new server database on
+    // the same port and token secret.
+    int port = server.uri().getPort();
+    server.stop();
+    Path moved = Files.createDirectories(dir.resolve("v2"));
+    Files.copy(server.secretFile(), moved.resolve(server.secretFile().getFileName()));
+    String scoreAsText =
+        LiveSchema.YAML
+            .replace("version: 1", "version: 2")
+            .replace("score:       { type: real }", "score:       { type: text }");
+    assertThat(scoreAsText).contains("score:       { type: text }");
+    try (TestServer v2 =
+        TestServer.builder(moved)
+            .schema(scoreAsText)
+            .configure(config -> config.purgeIntervalMillis(0).port(port))
+            .start()) {
+      TestDevice c = v2.device("c", SyncWorkerTest.options(seed + 2));
+      for (int n = 2; n <= 4; n++) {
+        insertHousehold(c, n, "Cy");
+      }
+      c.sync();
+
+      Eventually.until(
+          "b's worker to stop",
+          () -> events.has(WorkerEvent.Stopped.class),
+          () -> "events " + events.all);
+      WorkerEvent.Stopped stopped = events.of(WorkerEvent.Stopped.class).get(0);
+      assertThat(stopped.fatal()).isTrue();
+      assertThat(stopped.reason())
+          .isEqualTo(
+              "configuration problem: server schema changed from version 1 to 2 in a way a device"
+                  + " cannot migrate: column 'score' of 'households' changed its type; initialize a"
+                  + " new device database");
+      assertThat(b.client().status().cursor()).isEqualTo(cursor);
+      assertThat(b.client().schema().version()).isEqualTo(1);
+      assertThat(LiveSchema.count(b, "households")).isEqualTo(1);
+      assertThat(b.log()).isEmpty();
+    }
+  }
+
+  /** The server moves to {@link #WITH_OWNER}; device A, reopened, sets household 1's owner. */
+  private void ownerSetOnVersion2(TestDevice a, long seed) {
+    server.restartWith(WITH_OWNER);
+    TestDevice moved = server.reopen(a, SyncWorkerTest.options(seed));
+    moved.sync();
+    moved.sql("UPDATE households SET owner = 'ann' WHERE id = '" + uuid(1) + "'");
+    moved.sync();
+  }
+
+  /**
+   * Makes a closed device database look as an older library (layout 5) left it after pulling up to
+   * {@code cursor}, with {@code statements} run first.
+   */
+  private static void olderLibraryState(Path database, long cursor, String... statements)
+      throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database);
+        Statement statement = c.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+      statement.execute(
+          "INSERT INTO _fs_meta (key, value) VALUES ('pull_since', "
+              + cursor
+              + ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+      statement.execute("DELETE FROM _fs_meta WHERE key = 'schema_repair'");
+      statement.execute("UPDATE _fs_meta SET value = 5 WHERE key = 'layout'");
+    }
+  }
+
+  private static Object ownerIn(Path database) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database);
+        Statement statement = c.createStatement();
+        ResultSet row =
+            statement.executeQuery("SELECT owner FROM households WHERE id = '" + uuid(1) + "'")) {
+      assertThat(row.next()).isTrue();
+      return row.getObject(1);
+    }
   }
 
   /** Device's owner of household n, or what stands in its way. */
