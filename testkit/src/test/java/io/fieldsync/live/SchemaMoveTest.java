@@ -3,13 +3,21 @@ package io.fieldsync.live;
 import static io.fieldsync.live.LiveSchema.insertHousehold;
 import static io.fieldsync.live.LiveSchema.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldsync.ConfigException;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
+import io.fieldsync.client.transport.Transport;
 import io.fieldsync.testkit.Eventually;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
+import io.fieldsync.wire.PullRequest;
+import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.SchemaResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -179,6 +187,59 @@ class SchemaMoveTest extends LiveServerTest {
       assertThat(LiveSchema.count(b, "households")).isEqualTo(1);
       assertThat(b.log()).isEmpty();
     }
+  }
+
+  /**
+   * A pulled value of a column the device lacks while the server's schema, as the device gets it,
+   * is no newer (a stale schema behind a cache, or a server that does not say a page's version):
+   * the sync stops and says why instead of dropping the value.
+   */
+  @SeededTest(seeds = SyncWorkerTest.SEED)
+  void aValueOfAColumnNoSchemaDeclaresStopsTheSyncInsteadOfBeingDropped(long seed)
+      throws Exception {
+    TestDevice a = server.device("a", SyncWorkerTest.options(seed));
+    TestDevice b = server.device("b", SyncWorkerTest.options(seed + 1));
+    insertHousehold(a, 1, "Ada");
+    a.sync();
+    b.sync();
+    long cursor = b.client().status().cursor();
+    b.close();
+    Transport http = server.http(0, server.token("b"));
+    SchemaResponse version1 = http.schema();
+
+    ownerSetOnVersion2(a, seed);
+    Transport stale =
+        new Transport() {
+          @Override
+          public SchemaResponse schema() {
+            return version1;
+          }
+
+          @Override
+          public PushResponse push(PushRequest request) {
+            return http.push(request);
+          }
+
+          @Override
+          public PullResponse pull(PullRequest request) {
+            return http.pull(request).toBuilder().clearSchemaVersion().build();
+          }
+        };
+    TestDevice reopened =
+        server.open(
+            "b", options -> SyncWorkerTest.options(seed + 1).apply(options).transport(stale));
+
+    assertThatThrownBy(reopened::sync)
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "the server sent column 'owner' of table 'households' (record '"
+                + uuid(1)
+                + "'), which the device's schema (version 1) does not have, and the server's"
+                + " schema (GET /v1/schema) is not newer than version 1; nothing of it was"
+                + " applied, and syncing stops rather than drop the value");
+    assertThat(reopened.client().status().cursor()).isEqualTo(cursor);
+    assertThat(reopened.client().schema().version()).isEqualTo(1);
+    assertThat(reopened.log()).isEmpty();
   }
 
   /** The server moves to {@link #WITH_OWNER}; device A, reopened, sets household 1's owner. */
