@@ -65,7 +65,7 @@ public final class TestServer implements AutoCloseable {
 
   private final Path directory;
   private final ServerDatabase database;
-  private final Schema schema;
+  private Schema schema;
   private final Path secretFile;
   private final ManualClock clock;
   private final StoreOptions storeOptions;
@@ -355,6 +355,15 @@ public final class TestServer implements AutoCloseable {
       stop(node);
       startNode(node);
     }
+  }
+
+  /**
+   * Restarts every node serving the schema of this YAML text: a schema move, as an operator makes
+   * it by restarting the server with a new schema file.
+   */
+  public void restartWith(String yaml) {
+    schema = SchemaLoader.parse(yaml);
+    restart();
   }
 
   /** Restarts every node with a new token secret: every token minted before is refused. */

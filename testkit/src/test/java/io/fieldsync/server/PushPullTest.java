@@ -131,6 +131,20 @@ class PushPullTest {
   }
 
   @Test
+  void everyPullPageNamesTheSchemaVersionTheServerServes() throws Exception {
+    assertThat(Households.SCHEMA).contains("version: 3");
+    assertThat(pull("d2", 0, 0).getSchemaVersion()).isEqualTo(3);
+    push(
+        "d1",
+        batch("b1", insertHousehold(1, "north", hlc(t)), insertHousehold(2, "south", hlc(t))));
+
+    PullResponse first = pull("d2", 0, 1);
+    assertThat(first.getHasMore()).isTrue();
+    assertThat(first.getSchemaVersion()).isEqualTo(3);
+    assertThat(pull("d2", first.getNextCursor(), 0, 1).getSchemaVersion()).isEqualTo(3);
+  }
+
+  @Test
   void pullAboveACursorCarriesOnlyTheFieldsChangedAfterIt() throws Exception {
     push("d1", batch("b1", insertHousehold(1, "north", hlc(t))));
     push(

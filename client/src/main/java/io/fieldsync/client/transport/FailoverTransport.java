@@ -5,7 +5,11 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
 import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,6 +89,16 @@ public final class FailoverTransport implements Transport {
   @Override
   public PullResponse pull(PullRequest request) {
     return call("pull from cursor " + request.getCursor(), node -> node.pull(request));
+  }
+
+  @Override
+  public VerifyResponse verify(VerifyRequest request) {
+    return call("verify", node -> node.verify(request));
+  }
+
+  @Override
+  public RecordsResponse records(RecordsRequest request) {
+    return call("records of '" + request.getTable() + "'", node -> node.records(request));
   }
 
   private <T> T call(String what, Function<Transport, T> call) {

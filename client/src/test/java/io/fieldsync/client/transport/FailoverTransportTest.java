@@ -11,7 +11,11 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
 import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +65,20 @@ class FailoverTransportTest {
       maybeFail();
       return PullResponse.newBuilder().setNextCursor(request.getCursor()).build();
     }
+
+    @Override
+    public VerifyResponse verify(VerifyRequest request) {
+      received.add(request);
+      maybeFail();
+      return VerifyResponse.newBuilder().setSequence(name.length()).build();
+    }
+
+    @Override
+    public RecordsResponse records(RecordsRequest request) {
+      received.add(request);
+      maybeFail();
+      return RecordsResponse.newBuilder().setSequence(name.charAt(0)).build();
+    }
   }
 
   private final Node a = new Node("a");
@@ -84,6 +102,21 @@ class FailoverTransportTest {
     assertThat(transport.pull(pull).getNextCursor()).isEqualTo(7);
     assertThat(a.received).hasSize(1);
     assertThat(b.received).containsExactly(push, pull);
+  }
+
+  /** The repair after a schema move verifies and fetches records through the failover too. */
+  @Test
+  void verifyAndRecordsGoToTheNextNodeWhenOneIsUnreachable() {
+    a.failure = () -> new TransportException("POST http://a/v1/verify failed: refused");
+    VerifyRequest verify = VerifyRequest.newBuilder().build();
+    RecordsRequest records = RecordsRequest.newBuilder().setTable("households").build();
+
+    transport.verify(verify);
+    assertThat(transport.records(records).getSequence()).isEqualTo('b');
+
+    assertThat(a.received).containsExactly(verify);
+    assertThat(b.received).containsExactly(verify, records);
+    assertThat(transport.current()).isEqualTo(1);
   }
 
   @Test

@@ -110,7 +110,8 @@ public final class PullService {
             .setNextCursor(next)
             .setHasMore(hasMore)
             .setSequence(page.sequence())
-            .setServerHlc(clock.now());
+            .setServerHlc(clock.now())
+            .setSchemaVersion(schema.version());
     List<Outgoing> sorted = order.sort(records, Outgoing.FOREIGN_KEYS);
     if (packed) {
       Packing.RecordsWriter writer = new Packing.RecordsWriter();

@@ -111,11 +111,7 @@ public final class Applier {
       throws SQLException {
     Table table = schema.table(record.getTable());
     if (table == null) {
-      LOG.warn(
-          "skipping a record of table '{}', which the local schema (version {}) does not have",
-          record.getTable(),
-          schema.version());
-      return 0;
+      throw NewerSchemaException.table(record.getTable(), record.getRecordId(), schema.version());
     }
     Writer writer = writer(connection, table);
     RecordKey key =
@@ -145,7 +141,12 @@ public final class Applier {
       } else {
         Integer found = writer.slots.get(name);
         if (found == null) {
-          continue; // the primary key, or a column this schema does not have
+          if (name.equals(table.primaryKey().name())) {
+            continue;
+          }
+          // Skipping it would lose the value for good: the cursor moves past this record.
+          throw NewerSchemaException.column(
+              table.name(), record.getRecordId(), name, schema.version());
         }
         slot = found;
       }

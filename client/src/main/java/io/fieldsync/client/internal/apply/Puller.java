@@ -130,6 +130,9 @@ public final class Puller {
   }
 
   private int apply(PullResponse page, long nextCursor, boolean heldBefore) {
+    if (page.getSchemaVersion() > schema.version()) {
+      throw NewerSchemaException.page(page.getSchemaVersion(), schema.version(), nextCursor);
+    }
     List<Conflict> found = new ArrayList<>();
     int pageConflicts =
         database.transaction(

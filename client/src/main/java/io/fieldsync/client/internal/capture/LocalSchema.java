@@ -22,9 +22,10 @@ public final class LocalSchema {
   /**
    * The layout version of the internal tables and triggers, kept in {@code _fs_meta}. Layout 4
    * stores the own-write ranges and the server list as JSON; layout 5 writes the device id into the
-   * capture triggers.
+   * capture triggers; layout 6 never skips a pulled value of a column or table it does not have
+   * (upgrading to it repairs rows of a schema move, see {@code LocalTables#upgrade}).
    */
-  public static final long LAYOUT = 5;
+  public static final long LAYOUT = 6;
 
   static final String CHANGELOG_DDL =
       "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid"

@@ -64,6 +64,10 @@ public final class LocalTables {
           if (version < 5) {
             jdbc.executeAll(LocalSchema.upgradeFromLayout4(schema, database.state().device()));
           }
+          if (version < 6 && schema.version() > 1) {
+            // An older library skipped pulled values of columns and tables it did not have yet.
+            database.state().storeSchemaRepairPending(true);
+          }
           database.state().convertTextListsToJson();
           database.state().storeLayout(LocalSchema.LAYOUT);
           return null;
@@ -72,7 +76,9 @@ public final class LocalTables {
 
   /**
    * Brings the local tables and triggers to a newer schema. Only additive changes are supported
-   * (new tables, new columns); anything else needs a fresh device database.
+   * (new tables, new columns); anything else needs a fresh device database. When tables or columns
+   * were added, the next sync compares the rows with the server's and repairs them ({@link
+   * DeviceState#schemaRepairPending}): records pulled before may carry values of them.
    *
    * @throws ConfigException naming the first change that is not additive
    */
@@ -114,6 +120,7 @@ public final class LocalTables {
         statements.add(LocalSchema.createTable(table));
       }
     }
+    boolean added = !statements.isEmpty();
     for (Table table : from.tables().values()) {
       statements.addAll(CaptureTriggers.drop(table));
     }
@@ -126,6 +133,9 @@ public final class LocalTables {
           }
           new Jdbc(c).executeAll(all);
           database.state().storeSchema(def, to.version());
+          if (added) {
+            database.state().storeSchemaRepairPending(true);
+          }
           return null;
         });
   }

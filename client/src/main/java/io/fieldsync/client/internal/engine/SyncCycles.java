@@ -1,9 +1,11 @@
 package io.fieldsync.client.internal.engine;
 
+import io.fieldsync.ConfigException;
 import io.fieldsync.SyncException;
 import io.fieldsync.client.ResyncResult;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.VerifyReport;
+import io.fieldsync.client.internal.apply.NewerSchemaException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.schema.Schema;
 import java.time.Clock;
@@ -77,7 +79,13 @@ public final class SyncCycles {
     events.syncStarted();
     try {
       checkSchemaOnce();
-      SyncResult result = engine.cycleOrResync();
+      SyncResult result =
+          followingSchema(
+              () -> {
+                SyncResult synced = engine.cycleOrResync();
+                engine.repairAfterSchemaMove();
+                return synced;
+              });
       Instant now = clock.instant();
       database.transaction(
           c -> {
@@ -122,8 +130,12 @@ public final class SyncCycles {
     return locked(
         () -> {
           checkSchemaOnce();
-          return engine.resync(
-              engine.snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
+          return followingSchema(
+              () ->
+                  engine.resync(
+                      engine.snapshotInProgress()
+                          ? "continuing an interrupted snapshot"
+                          : "requested"));
         });
   }
 
@@ -132,7 +144,7 @@ public final class SyncCycles {
     return locked(
         () -> {
           checkSchemaOnce();
-          return engine.verify();
+          return followingSchema(engine::verify);
         });
   }
 
@@ -143,6 +155,31 @@ public final class SyncCycles {
       return work.get();
     } finally {
       cycle.unlock();
+    }
+  }
+
+  /**
+   * Runs {@code work}; when the server sent data of a newer schema (nothing of which was applied),
+   * migrates to the server's schema and runs it again. Stops with a {@link ConfigException} when
+   * the server's schema is no newer (a value would otherwise be dropped) or cannot be migrated to.
+   */
+  private <T> T followingSchema(Supplier<T> work) {
+    while (true) {
+      try {
+        return work.get();
+      } catch (NewerSchemaException e) {
+        int before = schema.version();
+        LOG.info("{}: {}; migrating before applying it", database.path(), e.getMessage());
+        refreshSchemaLocked();
+        if (schema.version() <= before) {
+          throw new ConfigException(
+              e.getMessage()
+                  + ", and the server's schema (GET /v1/schema) is not newer than version "
+                  + before
+                  + "; nothing of it was applied, and syncing stops rather than drop the value",
+              e);
+        }
+      }
     }
   }
 

@@ -168,14 +168,38 @@ public final class SyncEngine {
   /** Syncs, then compares the device's rows with the server's and repairs those that differ. */
   public VerifyReport verify() {
     cycleOrResync();
+    return compareAndRepair("verify");
+  }
+
+  /**
+   * After a schema move that added columns or tables, or an upgrade from a library that skipped
+   * values of them, compares the rows with the server's and repairs those that differ: records
+   * pulled before may lack values of the new columns. Done again by the next sync while records
+   * with pending edits were skipped.
+   */
+  public void repairAfterSchemaMove() {
+    if (database.read(c -> database.state().schemaRepairPending())) {
+      compareAndRepair("schema move repair");
+    }
+  }
+
+  private VerifyReport compareAndRepair(String what) {
     VerifyReport report = new Verifier(database, schema, transport).run();
     LOG.info(
-        "verify of {}: {} records compared in {} requests, {} repaired, {} skipped (pending)",
+        "{} of {}: {} records compared in {} requests, {} repaired, {} skipped (pending)",
+        what,
         database.path(),
         report.records(),
         report.requests(),
         report.repaired().size(),
         report.skipped().size());
+    if (report.skipped().isEmpty()) {
+      database.transaction(
+          c -> {
+            database.state().storeSchemaRepairPending(false);
+            return null;
+          });
+    }
     return report;
   }
 

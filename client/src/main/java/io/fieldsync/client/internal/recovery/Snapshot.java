@@ -3,6 +3,7 @@ package io.fieldsync.client.internal.recovery;
 import io.fieldsync.ProtocolException;
 import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.client.internal.apply.Applier;
+import io.fieldsync.client.internal.apply.NewerSchemaException;
 import io.fieldsync.client.internal.apply.PageAhead;
 import io.fieldsync.client.internal.apply.RecordOrder;
 import io.fieldsync.client.internal.capture.SqlText;
@@ -170,6 +171,9 @@ public final class Snapshot {
   }
 
   private void apply(PullResponse page, long next, long since, long done, long total) {
+    if (page.getSchemaVersion() > schema.version()) {
+      throw NewerSchemaException.page(page.getSchemaVersion(), schema.version(), next);
+    }
     database.transaction(
         c -> {
           DeviceState state = database.state();

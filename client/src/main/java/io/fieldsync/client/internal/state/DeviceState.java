@@ -45,6 +45,7 @@ public final class DeviceState {
   static final String SNAPSHOT_SEQUENCE = "snapshot_sequence";
   static final String SNAPSHOT_DONE = "snapshot_done";
   static final String SNAPSHOT_TOTAL = "snapshot_total";
+  static final String SCHEMA_REPAIR = "schema_repair";
 
   private static final Gson GSON = new Gson();
 
@@ -184,6 +185,23 @@ public final class DeviceState {
   public void storeSchema(SchemaDef def, int version) throws SQLException {
     put(SCHEMA, def.toByteArray());
     put(SCHEMA_VERSION, (long) version);
+  }
+
+  /**
+   * Whether rows may lack values of a schema move (columns or tables the device gained after
+   * records with values in them may have been pulled past), to be compared with the server and
+   * repaired by the next sync.
+   */
+  public boolean schemaRepairPending() throws SQLException {
+    return number(SCHEMA_REPAIR) != 0;
+  }
+
+  public void storeSchemaRepairPending(boolean pending) throws SQLException {
+    if (pending) {
+      put(SCHEMA_REPAIR, 1L);
+    } else {
+      jdbc.update("DELETE FROM _fs_meta WHERE key = ?", SCHEMA_REPAIR);
+    }
   }
 
   /** The layout of the internal tables; a database without one is of layout 1. */
