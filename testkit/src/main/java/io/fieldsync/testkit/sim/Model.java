@@ -19,9 +19,10 @@ import java.util.TreeSet;
  * carried it, never from what the server stored. Per column of {@code items}:
  *
  * <ul>
- *   <li>{@code label}, {@code score}, {@code extra} ({@code lww}): of each device's last write, the
- *       highest (stamp, device), the stamp capped as the server caps one more than the tolerance
- *       ahead of its clock when the batch carrying it committed;
+ *   <li>{@code label}, {@code score}, {@code extra} ({@code lww}): the writes that reached the
+ *       server, in the order they committed: a device's write replaces its own earlier value,
+ *       another's wins by the higher (stamp, device), the stamp capped as the server caps one more
+ *       than the tolerance ahead of its clock when the batch carrying it committed;
  *   <li>{@code total} ({@code sum}): the inserted value plus every increment exactly once;
  *   <li>{@code tags} ({@code union}): every element added minus every element removed (elements are
  *       unique, and a user removes only elements it sees);
@@ -36,12 +37,12 @@ final class Model {
   static final List<String> LWW = List.of("label", "score", "extra");
   static final List<String> OWNED = List.of("owned", "memo");
 
-  /** A device's last write of an lww field. */
-  private record Write(Object value, long hlc) {}
+  /** A device's write of an lww field. */
+  private record Write(String device, Object value, long hlc) {}
 
   private static final class Item {
     final String creator;
-    final Map<String, Map<String, Write>> lww = new HashMap<>(); // column -> device -> last write
+    final Map<String, List<Write>> lww = new HashMap<>(); // column -> every write
     final Map<String, Object> owned = new HashMap<>();
     long total;
     final Set<String> tags = new TreeSet<>();
@@ -82,8 +83,8 @@ final class Model {
     items
         .get(id)
         .lww
-        .computeIfAbsent(column, c -> new HashMap<>())
-        .put(device, new Write(value, hlc));
+        .computeIfAbsent(column, c -> new ArrayList<>())
+        .add(new Write(device, value, hlc));
   }
 
   void setOwned(String id, String column, Object value) {
@@ -156,29 +157,48 @@ final class Model {
       case "lo" -> item.lo;
       case "tags" -> item.tagsEver ? canonicalTags(new ArrayList<>(item.tags)) : null;
       case "owned", "memo" -> item.owned.get(column);
-      default -> lwwWinner(id, column, item.lww.getOrDefault(column, Map.of()), effective);
+      default -> lwwWinner(id, column, item.lww.getOrDefault(column, List.of()), effective);
     };
   }
 
-  private static Object lwwWinner(
-      String id, String column, Map<String, Write> byDevice, Stamps effective) {
+  /**
+   * The writes of a field that reached the server, in the order they committed, decided one after
+   * the other: a device's write replaces its own earlier value; another device's write wins by the
+   * higher (stamp as the server used it, device). A write that never committed (a later write of
+   * the same device replaced it in the outbox) never reached anyone.
+   */
+  private static Object lwwWinner(String id, String column, List<Write> writes, Stamps effective) {
+    List<Map.Entry<Commit, Write>> committed = new ArrayList<>();
+    for (Write write : writes) {
+      Commit commit = effective.of(write.device(), id, column, write.hlc());
+      if (commit != null) {
+        committed.add(Map.entry(commit, write));
+      }
+    }
+    committed.sort(Map.Entry.comparingByKey(java.util.Comparator.comparingLong(Commit::order)));
     Object value = null;
-    long bestHlc = 0;
-    String bestDevice = null;
-    for (Map.Entry<String, Write> entry : byDevice.entrySet()) {
-      long hlc = effective.of(entry.getKey(), id, column, entry.getValue().hlc());
-      if (bestDevice == null || Hlc.compare(hlc, entry.getKey(), bestHlc, bestDevice) > 0) {
-        bestHlc = hlc;
-        bestDevice = entry.getKey();
-        value = entry.getValue().value();
+    long stamp = 0;
+    String device = null;
+    for (Map.Entry<Commit, Write> entry : committed) {
+      Write write = entry.getValue();
+      long hlc = entry.getKey().stamp();
+      if (device == null
+          || device.equals(write.device())
+          || Hlc.compare(hlc, write.device(), stamp, device) > 0) {
+        value = write.value();
+        stamp = hlc;
+        device = write.device();
       }
     }
     return value;
   }
 
-  /** The stamp the server used for a device's write of a field. */
+  /** When a write committed on the server (its order among commits) and the stamp it used. */
+  record Commit(long order, long stamp) {}
+
+  /** Where and how each device's field write committed; null when it never did. */
   interface Stamps {
-    long of(String device, String id, String column, long hlc);
+    Commit of(String device, String id, String column, long hlc);
   }
 
   static List<String> tagList(Object json) {

@@ -35,7 +35,7 @@ final class SimNetwork {
   private final Map<String, Long> committedAt = new HashMap<>();
 
   /** Each pushed field's stamp as the server used it: capped when too far ahead. */
-  private final Map<String, Long> stamps = new HashMap<>();
+  private final Map<String, Model.Commit> stamps = new HashMap<>();
 
   /** Push answers with status 200 that reached each device. */
   private final long[] pushAnswersHeard;
@@ -54,8 +54,8 @@ final class SimNetwork {
     this.faults = faults;
   }
 
-  /** The stamp the server used for a field a device pushed, capped or not; null if never pushed. */
-  Long stamp(String device, String id, String column, long hlc) {
+  /** When a field a device pushed committed, and the stamp the server used; null if never. */
+  Model.Commit stamp(String device, String id, String column, long hlc) {
     return stamps.get(device + "\u0000" + id + "\u0000" + column + "\u0000" + hlc);
   }
 
@@ -143,7 +143,7 @@ final class SimNetwork {
                     + field.getColumn()
                     + "\u0000"
                     + hlc,
-                Simulation.cap(hlc, simulation.nodeWall(node)));
+                new Model.Commit(stamps.size(), Simulation.cap(hlc, simulation.nodeWall(node))));
           }
         }
       }

@@ -43,7 +43,7 @@ final class SimServer implements AutoCloseable {
 
   /** Version 2: one more column, added while devices hold version 1. */
   static final String SCHEMA_V2 =
-      SCHEMA_V1.replace("version: 1", "version: 2") + "            extra: { type: text }\n";
+      SCHEMA_V1.replace("version: 1", "version: 2") + "      extra: { type: text }\n";
 
   private final ServerDatabase database;
   private final byte[] secret;

@@ -111,11 +111,12 @@ public final class Applier {
       throws SQLException {
     Table table = schema.table(record.getTable());
     if (table == null) {
-      LOG.warn(
-          "skipping a record of table '{}', which the local schema (version {}) does not have",
-          record.getTable(),
-          schema.version());
-      return 0;
+      throw new NewerSchemaException(
+          "pulled a record of table '"
+              + record.getTable()
+              + "', which the local schema (version "
+              + schema.version()
+              + ") does not have");
     }
     Writer writer = writer(connection, table);
     RecordKey key =
@@ -145,7 +146,17 @@ public final class Applier {
       } else {
         Integer found = writer.slots.get(name);
         if (found == null) {
-          continue; // the primary key, or a column this schema does not have
+          if (name.equals(table.primaryKey().name())) {
+            continue;
+          }
+          throw new NewerSchemaException(
+              "pulled column '"
+                  + name
+                  + "' of table '"
+                  + table.name()
+                  + "', which the local schema (version "
+                  + schema.version()
+                  + ") does not have");
         }
         slot = found;
       }

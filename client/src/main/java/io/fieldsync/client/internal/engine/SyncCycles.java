@@ -4,6 +4,7 @@ import io.fieldsync.SyncException;
 import io.fieldsync.client.ResyncResult;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.VerifyReport;
+import io.fieldsync.client.internal.apply.NewerSchemaException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.schema.Schema;
 import java.time.Clock;
@@ -77,7 +78,14 @@ public final class SyncCycles {
     events.syncStarted();
     try {
       checkSchemaOnce();
-      SyncResult result = engine.cycleOrResync();
+      SyncResult result;
+      try {
+        result = engine.cycleOrResync();
+      } catch (NewerSchemaException e) {
+        LOG.info("{}: {}; migrating to the server's schema", database.path(), e.getMessage());
+        refreshSchemaLocked();
+        result = engine.cycleOrResync();
+      }
       Instant now = clock.instant();
       database.transaction(
           c -> {
@@ -122,8 +130,14 @@ public final class SyncCycles {
     return locked(
         () -> {
           checkSchemaOnce();
-          return engine.resync(
-              engine.snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
+          try {
+            return engine.resync(
+                engine.snapshotInProgress() ? "continuing an interrupted snapshot" : "requested");
+          } catch (NewerSchemaException e) {
+            LOG.info("{}: {}; migrating to the server's schema", database.path(), e.getMessage());
+            refreshSchemaLocked();
+            return engine.resync("continuing an interrupted snapshot");
+          }
         });
   }
 

@@ -441,7 +441,11 @@ public final class Outbox {
     String from = " FROM _fs_changelog AS c, ";
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT c.id, 'v', j.key, j.atom, j.id"
+            // A value written through a JSON function (json_insert, json_array) keeps its JSON
+            // subtype into the trigger, and json_quote logs it as JSON, not as a string: read such
+            // an array or object back as its text, which is what the column holds.
+            "SELECT c.id, 'v', j.key,"
+                + " CASE WHEN j.type IN ('array', 'object') THEN j.value ELSE j.atom END, j.id"
                 + from
                 + "json_each(c.vals) AS j WHERE "
                 + filter
