@@ -34,6 +34,7 @@ final class Invariants {
   private final long[] cursors;
   private final List<Map<Long, String>> outboxes = new ArrayList<>();
   private final long[] answersHeard;
+  private Connection connection;
 
   Invariants(List<SimDevice> devices, SimServer server, SimNetwork network, Model model) {
     this.devices = devices;
@@ -115,13 +116,31 @@ final class Invariants {
     return opsByRecord.values().stream().allMatch(ops -> ops.contains("I") && ops.contains("D"));
   }
 
+  /** One connection to the server's database for the whole run, opened at the first check. */
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = server.database().connect();
+    }
+    return connection;
+  }
+
+  void close() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        throw new StorageException("closing the checks' connection: " + e.getMessage(), e);
+      }
+    }
+  }
+
   private void checkSequence() {
-    try (Connection connection = server.database().connect();
-        PreparedStatement current =
-            connection.prepareStatement("SELECT value FROM _fs_sequence WHERE tenant = ?");
+    try (PreparedStatement current =
+            connection().prepareStatement("SELECT value FROM _fs_sequence WHERE tenant = ?");
         PreparedStatement journal =
-            connection.prepareStatement(
-                "SELECT DISTINCT seq FROM _fs_journal WHERE tenant = ? AND seq > 0 ORDER BY seq")) {
+            connection()
+                .prepareStatement(
+                    "SELECT DISTINCT seq FROM _fs_journal WHERE tenant = ? AND seq > 0 ORDER BY seq")) {
       current.setString(1, SimServer.TENANT);
       journal.setString(1, SimServer.TENANT);
       long sequence = 0;
@@ -152,9 +171,8 @@ final class Invariants {
 
   /** What must hold at the end; null when it does. */
   String atEnd() {
-    try (Connection connection = server.database().connect();
-        PreparedStatement review =
-            connection.prepareStatement("SELECT count(*) FROM _fs_review WHERE tenant = ?")) {
+    try (PreparedStatement review =
+        connection().prepareStatement("SELECT count(*) FROM _fs_review WHERE tenant = ?")) {
       review.setString(1, SimServer.TENANT);
       try (ResultSet rows = review.executeQuery()) {
         rows.next();

@@ -54,6 +54,12 @@ final class SimDevice {
     openUser();
   }
 
+  /** Opens a database made already (a copy of a template). */
+  void open() {
+    client = builder().open();
+    openUser();
+  }
+
   FieldSyncClient client() {
     return client;
   }

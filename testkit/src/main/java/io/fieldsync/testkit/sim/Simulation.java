@@ -6,7 +6,6 @@ import io.fieldsync.clock.Hlc;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
-import io.fieldsync.server.TokenService;
 import io.fieldsync.testkit.Replicas;
 import io.fieldsync.testkit.ServerDatabase;
 import java.io.IOException;
@@ -62,7 +61,13 @@ public final class Simulation {
     this.random = new SplittableRandom(history.seed());
   }
 
-  /** What a run found. */
+  /**
+   * What a run found.
+   *
+   * @param failure why it failed, or null
+   * @param trace each step with what it did
+   * @param finalState a digest of the bytes of every database at the end
+   */
   public record Result(History history, String failure, List<String> trace, String finalState) {
     public boolean passed() {
       return failure == null;
@@ -78,7 +83,9 @@ public final class Simulation {
       throw new UncheckedIOException("cannot make a directory under " + parent, e);
     }
     try {
-      return new Simulation(history, settings, directory).run();
+      Simulation simulation = new Simulation(history, settings, directory);
+      Result result = simulation.run();
+      return new Result(result.history(), result.failure(), result.trace(), fingerprint(directory));
     } finally {
       deleteTree(directory);
     }
@@ -149,11 +156,22 @@ public final class Simulation {
   }
 
   private void setUp() {
+    boolean templated = !settings.postgres() && history.devices() <= settings.maxDevices();
+    if (templated) {
+      Templates.copy(directory, history.devices());
+    }
+    open(templated);
+    network.faults(history.faults());
+  }
+
+  /** Makes the server and devices; with {@code copied}, their databases are made already. */
+  private void open(boolean copied) {
     ServerDatabase database =
         settings.postgres()
             ? ServerDatabase.postgres("sim")
             : ServerDatabase.sqlite(directory.resolve("server.db"));
-    byte[] secret = TokenService.loadOrCreateSecret(directory.resolve("secret"));
+    byte[] secret = new byte[32];
+    new SplittableRandom(history.seed()).nextBytes(secret);
     java.util.function.LongSupplier[] clocks = new java.util.function.LongSupplier[history.nodes()];
     for (int node = 0; node < clocks.length; node++) {
       int which = node;
@@ -182,11 +200,22 @@ public final class Simulation {
                       .batchSize(batchSize)
                       .pullPageSize(pageSize)
                       .faultInjector(rows -> crashInApply(device)));
-      simDevice.initialize();
+      if (copied) {
+        simDevice.open();
+      } else {
+        simDevice.initialize();
+      }
       devices.add(simDevice);
     }
     invariants = new Invariants(devices, server, network, model);
-    network.faults(history.faults());
+  }
+
+  /** Makes the template databases of {@link Templates} in {@code directory}. */
+  static void initializeTemplates(Path directory, int devices) {
+    History none = new History(0, devices, 1, Faults.none(devices), java.util.List.of());
+    Simulation simulation = new Simulation(none, Settings.BUILD, directory);
+    simulation.open(false);
+    simulation.close();
   }
 
   private void crashInApply(int device) {
@@ -447,8 +476,28 @@ public final class Simulation {
         // the run's outcome is already decided
       }
     }
+    if (invariants != null) {
+      invariants.close();
+    }
     if (server != null) {
       server.close();
+    }
+  }
+
+  /** A digest of every database file the run left, once closed: same seed, same bytes. */
+  private static String fingerprint(Path directory) {
+    try (Stream<Path> files = Files.list(directory)) {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (Path file : files.filter(f -> f.toString().endsWith(".db")).sorted().toList()) {
+        digest.update(
+            file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update(Files.readAllBytes(file));
+      }
+      return java.util.HexFormat.of().formatHex(digest.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the databases in " + directory, e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing", e);
     }
   }
 
