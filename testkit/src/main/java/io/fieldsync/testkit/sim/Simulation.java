@@ -328,35 +328,48 @@ public final class Simulation {
     }
   }
 
-  /** Every fault stops; devices sync until no outbox holds anything and no pull brings more. */
+  /**
+   * Every fault stops; devices sync in turn until every outbox is empty and every cursor is at the
+   * server's sequence, then once more.
+   */
   private void heal() {
     faultsOn = false;
     network.heal();
     trace.add(String.format("%8d the network heals", now - EPOCH_MILLIS));
+    boolean settled = false;
     for (int round = 0; round < QUIESCENCE_ROUNDS; round++) {
       now += 1_000;
-      boolean moved = false;
       for (SimDevice device : devices) {
         random = new SplittableRandom(round);
         String note;
         try {
-          var result = device.client().syncNow();
-          moved |= result.pushed() > 0 || result.pulled() > 0;
-          note = "synced " + summary(result);
+          note = "synced " + summary(device.client().syncNow());
         } catch (AuthException e) {
           device.transport.token(server.token(device.name, history.faults().tokenTtlMillis()));
-          moved = true;
           note = "token refused, signed in again";
         }
         trace.add(String.format("%8d final sync %s -> %s", now - EPOCH_MILLIS, device.name, note));
         invariants.check(trace);
       }
-      if (!moved && round > 0) {
+      if (settled) {
         return;
       }
+      settled = quiet();
     }
     throw new AssertionError(
         "devices still push or pull after " + QUIESCENCE_ROUNDS + " rounds without faults");
+  }
+
+  /** Whether no device has anything to push or to pull. */
+  private boolean quiet() {
+    long sequence = server.store().currentSequence(SimServer.TENANT);
+    for (SimDevice device : devices) {
+      if (device.client().status().pending() > 0
+          || device.longValue("SELECT cursor FROM _fs_state") != sequence) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Every device equals the server equals the model; null when they do. */

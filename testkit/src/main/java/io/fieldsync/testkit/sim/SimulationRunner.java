@@ -17,20 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SimulationRunner {
   /** A seed that failed: its history shrunk, and why the short one fails. */
-  public record Failure(long seed, History shrunk, Simulation.Result result) {
-    /** The one-line command that replays the seed. */
-    public String replay() {
-      return "./mvnw -B verify -pl testkit -am -Dsurefire.failIfNoSpecifiedTests=false"
-          + " -Dtest='SimulationTest#replay' -Dfieldsync.seed="
-          + seed;
-    }
-
+  public record Failure(long seed, History shrunk, Simulation.Result result, String replay) {
     @Override
     public String toString() {
       return "seed "
           + seed
           + " failed; replay: "
-          + replay()
+          + replay
           + "\nshrunk to "
           + shrunk.steps().size()
           + " steps: "
@@ -53,12 +46,25 @@ public final class SimulationRunner {
   private final Path directory;
   private final int threads;
   private final PrintStream out;
+  private final String replay;
+  private int shrinkRuns = 300;
 
-  public SimulationRunner(Settings settings, Path directory, int threads, PrintStream out) {
+  /**
+   * @param replay the command that replays one seed, with {@code %d} for the seed
+   */
+  public SimulationRunner(
+      Settings settings, Path directory, int threads, PrintStream out, String replay) {
+    this.replay = replay;
     this.settings = settings;
     this.directory = directory;
     this.threads = threads;
     this.out = out;
+  }
+
+  /** At most this many runs go into shrinking one failing history (default 300). */
+  public SimulationRunner shrinkRuns(int runs) {
+    this.shrinkRuns = runs;
+    return this;
   }
 
   /** Runs one seed; shrinks it when it fails. */
@@ -69,11 +75,12 @@ public final class SimulationRunner {
       return null;
     }
     Shrinker shrinker = new Shrinker(h -> !Simulation.run(h, settings, directory).passed());
-    History shrunk = shrinker.shrink(history, 300);
+    History shrunk = shrinker.shrink(history, shrinkRuns);
     Simulation.Result shortResult = Simulation.run(shrunk, settings, directory);
+    String command = String.format(replay, seed);
     return shortResult.passed()
-        ? new Failure(seed, history, result)
-        : new Failure(seed, shrunk, shortResult);
+        ? new Failure(seed, history, result, command)
+        : new Failure(seed, shrunk, shortResult, command);
   }
 
   /** Runs {@code count} seeds from {@code first}, printing progress and every failure. */
@@ -99,7 +106,8 @@ public final class SimulationRunner {
                           new Failure(
                               seed,
                               History.draw(seed, settings),
-                              new Simulation.Result(null, e.toString(), List.of(), null));
+                              new Simulation.Result(null, e.toString(), List.of(), null),
+                              String.format(replay, seed));
                     }
                     if (failure != null) {
                       failures.add(failure);

@@ -18,6 +18,11 @@ class SimulationTest {
   /** Seeds per build; {@code -Dfieldsync.sim.seeds=N} runs more or fewer. */
   private static final long SEEDS = Long.getLong("fieldsync.sim.seeds", 1_000);
 
+  /** The command that replays one seed of this test. */
+  static final String REPLAY =
+      "./mvnw -B verify -pl testkit -am -Dsurefire.failIfNoSpecifiedTests=false"
+          + " -Dtest='SimulationTest#replay' -Dfieldsync.seed=%d";
+
   @TempDir Path dir;
 
   /** Where the runs keep their databases: memory when the machine has it. */
@@ -33,7 +38,9 @@ class SimulationTest {
         "SimulationTest: seeds %d to %d (again with -Dfieldsync.sim.first=%d)%n",
         first, first + SEEDS - 1, first);
     SimulationRunner.Report report =
-        new SimulationRunner(Settings.BUILD, scratch(), 2, System.out).run(first, SEEDS);
+        new SimulationRunner(Settings.BUILD, scratch(), 2, System.out, REPLAY)
+            .shrinkRuns(100)
+            .run(first, SEEDS);
     System.out.printf(
         "SimulationTest: %d seeds in %.1f s, %.1f seeds/s, %d failed%n",
         report.seeds(),
