@@ -3,10 +3,6 @@ package io.fieldsync.testkit.sim;
 import io.fieldsync.AuthException;
 import io.fieldsync.TransportException;
 import io.fieldsync.clock.Hlc;
-import io.fieldsync.schema.Column;
-import io.fieldsync.schema.Schema;
-import io.fieldsync.schema.Table;
-import io.fieldsync.testkit.Replicas;
 import io.fieldsync.testkit.ServerDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,10 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -45,6 +39,8 @@ public final class Simulation {
   private final Model model = new Model();
   private final UserWrites users = new UserWrites(model);
   private long now = EPOCH_MILLIS;
+  private long lastStepTime = EPOCH_MILLIS;
+  private boolean healed;
   private long order;
   private SplittableRandom random;
   private SimServer server;
@@ -85,7 +81,8 @@ public final class Simulation {
     try {
       Simulation simulation = new Simulation(history, settings, directory);
       Result result = simulation.run();
-      return new Result(result.history(), result.failure(), result.trace(), fingerprint(directory));
+      return new Result(
+          result.history(), result.failure(), result.trace(), FinalState.fingerprint(directory));
     } finally {
       deleteTree(directory);
     }
@@ -219,22 +216,18 @@ public final class Simulation {
   }
 
   private void crashInApply(int device) {
-    if (faultsOn
+    if (!healed
         && history.faults().crashInApply() > 0
         && random.nextDouble() < history.faults().crashInApply()) {
       throw new SimulatedCrash("d" + device + " died applying a pulled page");
     }
   }
 
-  private boolean faultsOn = true;
-
   private void schedule(History.Step step) {
-    long at = (queue.isEmpty() ? now : lastStepTime) + step.delayMillis();
+    long at = lastStepTime + step.delayMillis();
     lastStepTime = at;
     queue.add(new Event(at, order++, step.toString(), () -> perform(step)));
   }
-
-  private long lastStepTime = EPOCH_MILLIS;
 
   private void perform(History.Step step) {
     random = new SplittableRandom(step.seed());
@@ -333,7 +326,7 @@ public final class Simulation {
    * server's sequence, then once more.
    */
   private void heal() {
-    faultsOn = false;
+    healed = true;
     network.heal();
     trace.add(String.format("%8d the network heals", now - EPOCH_MILLIS));
     boolean settled = false;
@@ -374,111 +367,18 @@ public final class Simulation {
 
   /** Every device equals the server equals the model; null when they do. */
   private String compare() {
-    Schema schema = server.schema();
-    Table items = schema.table("items");
-    List<String> columns = new ArrayList<>(items.columns().keySet());
-    Map<String, Map<String, Object>> expected =
-        model.expected(
-            columns, (device, id, column, hlc) -> invariants.commit(device, id, column, hlc));
-    String want = show(expected);
-    String serverRows =
-        show(canonical(items, Replicas.server(server.store(), SimServer.TENANT, schema)));
     StringBuilder failure = new StringBuilder();
-    if (!serverRows.equals(want)) {
-      failure
-          .append("the server differs from the model\n  model:  ")
-          .append(want.replace("\n", "\n          "))
-          .append("\n  server: ")
-          .append(serverRows.replace("\n", "\n          "))
-          .append('\n');
-    }
-    for (SimDevice device : devices) {
-      // A device that never pulled a value of a newer schema's column may still follow the old
-      // one: compare the columns it has, and none of those it lacks may hold a value.
-      Schema own = device.client().schema();
-      Table ownItems = own.table("items");
-      String rows = show(canonical(ownItems, Replicas.device(device.file, own)));
-      String wantHere = show(project(expected, ownItems));
-      expected.forEach(
-          (id, row) ->
-              row.forEach(
-                  (column, value) -> {
-                    if (value != null && ownItems.column(column) == null) {
-                      failure
-                          .append(device.name)
-                          .append(" follows schema v")
-                          .append(own.version())
-                          .append(", without column ")
-                          .append(column)
-                          .append(", which holds a value in ")
-                          .append(id)
-                          .append('\n');
-                    }
-                  }));
-      if (!rows.equals(wantHere)) {
-        failure
-            .append(device.name)
-            .append(" differs from the model\n  ")
-            .append(device.name)
-            .append(":     ")
-            .append(rows.replace("\n", "\n          "))
-            .append('\n');
-      }
-      long pending = device.client().status().pending();
-      if (pending != 0) {
-        failure
-            .append(device.name)
-            .append(" still has ")
-            .append(pending)
-            .append(" pending changes\n");
-      }
-    }
+    FinalState.compare(
+        server,
+        devices,
+        model,
+        (device, id, column, hlc) -> invariants.commit(device, id, column, hlc),
+        failure);
     String end = invariants.atEnd();
     if (end != null) {
       failure.append(end).append('\n');
     }
     return failure.isEmpty() ? null : failure.toString();
-  }
-
-  private static Map<String, Map<String, Object>> canonical(
-      Table items, Replicas.Snapshot snapshot) {
-    Map<String, Map<String, Object>> rows = new TreeMap<>();
-    snapshot
-        .rows("items")
-        .forEach(
-            (id, row) -> {
-              Map<String, Object> copy = new java.util.LinkedHashMap<>();
-              for (Column column : items.columns().values()) {
-                Object value = row.get(column.name());
-                if (column.name().equals("tags") && value != null) {
-                  value = Model.canonicalTags(Model.tagList(value));
-                }
-                copy.put(column.name(), value);
-              }
-              rows.put(id, copy);
-            });
-    return rows;
-  }
-
-  /** The rows with only the columns of {@code table}. */
-  private static Map<String, Map<String, Object>> project(
-      Map<String, Map<String, Object>> rows, Table table) {
-    Map<String, Map<String, Object>> result = new TreeMap<>();
-    rows.forEach(
-        (id, row) -> {
-          Map<String, Object> copy = new java.util.LinkedHashMap<>();
-          for (String column : table.columns().keySet()) {
-            copy.put(column, row.get(column));
-          }
-          result.put(id, copy);
-        });
-    return result;
-  }
-
-  private static String show(Map<String, Map<String, Object>> rows) {
-    StringBuilder text = new StringBuilder();
-    rows.forEach((id, row) -> text.append(row).append('\n'));
-    return text.toString();
   }
 
   private void close() {
@@ -494,23 +394,6 @@ public final class Simulation {
     }
     if (server != null) {
       server.close();
-    }
-  }
-
-  /** A digest of every database file the run left, once closed: same seed, same bytes. */
-  private static String fingerprint(Path directory) {
-    try (Stream<Path> files = Files.list(directory)) {
-      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-      for (Path file : files.filter(f -> f.toString().endsWith(".db")).sorted().toList()) {
-        digest.update(
-            file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        digest.update(Files.readAllBytes(file));
-      }
-      return java.util.HexFormat.of().formatHex(digest.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the databases in " + directory, e);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing", e);
     }
   }
 
