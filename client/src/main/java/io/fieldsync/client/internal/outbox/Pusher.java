@@ -349,8 +349,8 @@ public final class Pusher {
   /**
    * The fields of a change the server applied as sent whose value the row may not show, as a record
    * to write back: for {@code max}/{@code min} the device pushed the extreme of its pending writes,
-   * which may differ from the last value its row shows; a {@code server_wins} or {@code manual} edit
-   * may have been hidden under a server record written back from an earlier batch (the device
+   * which may differ from the last value its row shows; a {@code server_wins} or {@code manual}
+   * edit may have been hidden under a server record written back from an earlier batch (the device
    * judges it concurrent by the record's sequence, the server by the field's). Null when the change
    * has none.
    */
