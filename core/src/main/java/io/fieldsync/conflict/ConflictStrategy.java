@@ -20,10 +20,14 @@ public interface ConflictStrategy {
 
   Verdict resolve(FieldState current, FieldEdit edit);
 
-  /** Higher HLC wins; equal stamps are ordered by device id. */
+  /**
+   * Higher HLC wins; equal stamps are ordered by device id. A device's edit always replaces the
+   * device's own earlier value: a device pushes its edits in order, and the server's skew guard may
+   * have capped both stamps to the same time, which would otherwise undo the later edit.
+   */
   static ConflictStrategy lastWriterWins() {
     return (current, edit) -> {
-      if (!current.exists()) {
+      if (!current.exists() || edit.device().equals(current.device())) {
         return Verdict.take(edit.value());
       }
       return Hlc.compare(edit.hlc(), edit.device(), current.hlc(), current.device()) > 0

@@ -42,6 +42,12 @@ class ConflictStrategyTest {
             FieldEdit.of("b", LATE, "zz", 5),
             take("b")),
         Arguments.of(
+            "lww: a device's later edit replaces its own value whose capped stamp ties or is higher",
+            ConflictRule.LWW,
+            FieldState.of("a", LATE, "d1", 10),
+            FieldEdit.of("b", LATE, "d1", 10),
+            take("b")),
+        Arguments.of(
             "lww: new field takes the edit",
             ConflictRule.LWW,
             FieldState.ABSENT,

@@ -112,24 +112,7 @@ public final class SyncServer implements AutoCloseable {
     // The store's commit notifications: on PostgreSQL they carry commits of every node, so a device
     // connected here hears pushes that went through another node.
     CommitListener.Registration commits = config.store().onCommit(live::committed);
-    SyncHandler handler =
-        new SyncHandler(
-            new SyncHandler.Services(
-                config,
-                tokens,
-                revocations,
-                new PushService(config.store(), config.schema(), clock, config.maxBatchChanges()),
-                new PullService(
-                    config.store(),
-                    config.schema(),
-                    clock,
-                    config.defaultPullLimit(),
-                    config.maxPullLimit()),
-                new ReviewService(config.store(), config.schema(), clock),
-                new RecoveryService(config.store(), config.schema(), clock),
-                CommitNotifier.NONE,
-                clock,
-                metrics));
+    SyncHandler handler = handler(config, tokens, revocations, clock, metrics);
     WebSocketUpgradeHandler upgrades =
         WebSocketUpgradeHandler.from(
             jetty,
@@ -188,6 +171,32 @@ public final class SyncServer implements AutoCloseable {
       }
     }
     return server;
+  }
+
+  /** The request handling of one node: its services over the configured store. */
+  static SyncHandler handler(
+      ServerConfig config,
+      TokenService tokens,
+      Revocations revocations,
+      ServerClock clock,
+      ServerMetrics metrics) {
+    return new SyncHandler(
+        new SyncHandler.Services(
+            config,
+            tokens,
+            revocations,
+            new PushService(config.store(), config.schema(), clock, config.maxBatchChanges()),
+            new PullService(
+                config.store(),
+                config.schema(),
+                clock,
+                config.defaultPullLimit(),
+                config.maxPullLimit()),
+            new ReviewService(config.store(), config.schema(), clock),
+            new RecoveryService(config.store(), config.schema(), clock),
+            CommitNotifier.NONE,
+            clock,
+            metrics));
   }
 
   /** A connector speaking plain HTTP, or only TLS when the server has a TLS identity. */

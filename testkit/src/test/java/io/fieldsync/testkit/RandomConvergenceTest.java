@@ -15,9 +15,12 @@ import java.util.SplittableRandom;
 /**
  * Several devices make random offline edits (inserts, last-writer-wins fields, counter increments,
  * deletes) and sync in random order over a network that loses responses, fails requests and
- * delivers pushes twice. After a final fault-free round every replica equals the server and each
- * counter equals the increments made. Devices pull in pages of 1 to 7 records or of 1000, so runs
- * of pages are cut by the faults too. Replay a failure with {@code -Dfieldsync.seed=N}.
+ * delivers pushes twice. After a final fault-free round every replica equals the server, and the
+ * server equals a model of what the users did: the households inserted and not deleted, each
+ * counter the increments made, each last-writer-wins field the write with the highest (stamp,
+ * device), each stamp read from the writer's outbox as its capture made it. Devices pull in pages
+ * of 1 to 7 records or of 1000, so runs of pages are cut by the faults too. Replay a failure with
+ * {@code -Dfieldsync.seed=N}.
  */
 class RandomConvergenceTest extends EndToEndTest {
   private static final String[] LWW_TEXT = {"head_name", "region"};
@@ -58,6 +61,8 @@ class RandomConvergenceTest extends EndToEndTest {
 
     List<String> households = new ArrayList<>();
     Map<String, Long> increments = new HashMap<>();
+    Map<String, Map<String, Write>> lww = new HashMap<>();
+    java.util.Set<String> deleted = new java.util.HashSet<>();
     int failures = 0;
     int steps = 60 + random.nextInt(40);
     for (int step = 0; step < steps; step++) {
@@ -66,19 +71,31 @@ class RandomConvergenceTest extends EndToEndTest {
       if (action < 15 || households.isEmpty()) {
         String id = uuid(households.size() + 1);
         households.add(id);
-        device.sql(household(id, "r" + random.nextInt(3), "head " + step));
+        String region = "r" + random.nextInt(3);
+        device.sql(household(id, region, "head " + step));
+        long hlc = lastStamp(device);
+        Map<String, Write> fields = lww.computeIfAbsent(id, unused -> new HashMap<>());
+        fields.put("region", new Write(region, hlc, device.name()));
+        fields.put("head_name", new Write("head " + step, hlc, device.name()));
+        fields.put("latitude", new Write(null, hlc, device.name()));
+        fields.put("longitude", new Write(null, hlc, device.name()));
       } else if (action < 65) {
         String id = households.get(random.nextInt(households.size()));
-        String column =
-            random.nextBoolean()
-                ? LWW_TEXT[random.nextInt(LWW_TEXT.length)]
-                    + " = '"
-                    + device.name()
-                    + " "
-                    + step
-                    + "'"
-                : LWW_REAL[random.nextInt(LWW_REAL.length)] + " = " + (random.nextInt(2000) / 10.0);
-        device.sql("UPDATE households SET " + column + " WHERE id = '" + id + "'");
+        String name;
+        Object value;
+        if (random.nextBoolean()) {
+          name = LWW_TEXT[random.nextInt(LWW_TEXT.length)];
+          value = device.name() + " " + step;
+        } else {
+          name = LWW_REAL[random.nextInt(LWW_REAL.length)];
+          value = random.nextInt(2000) / 10.0;
+        }
+        String literal = value instanceof String text ? "'" + text + "'" : value.toString();
+        long before = lastLogId(device);
+        device.sql("UPDATE households SET " + name + " = " + literal + " WHERE id = '" + id + "'");
+        if (lastLogId(device) > before) { // captured: the row is here and the value changed
+          written(lww, id, name, new Write(value, lastStamp(device), device.name()));
+        }
       } else if (action < 85) {
         String id = households.get(random.nextInt(households.size()));
         long delta = 1 + random.nextInt(3);
@@ -93,10 +110,19 @@ class RandomConvergenceTest extends EndToEndTest {
                     + "'");
         if (updated > 0) { // the driver counts trigger writes too; 0 means no such row
           increments.merge(id, delta, Long::sum);
+          if (!also.isEmpty()) {
+            written(
+                lww,
+                id,
+                "head_name",
+                new Write("counted " + step, lastStamp(device), device.name()));
+          }
         }
       } else if (action < 90) {
         String id = households.get(random.nextInt(households.size()));
-        device.sql("DELETE FROM households WHERE id = '" + id + "'");
+        if (device.sql("DELETE FROM households WHERE id = '" + id + "'") > 0) {
+          deleted.add(id);
+        }
       } else {
         failures += syncIgnoringNetworkFaults(device);
       }
@@ -118,6 +144,20 @@ class RandomConvergenceTest extends EndToEndTest {
     long dropped = networks.stream().mapToLong(network -> network.count(Fault.DROP_RESPONSE)).sum();
     assertThat(dropped).as("responses dropped").isGreaterThanOrEqualTo(deviceCount);
     assertThat(failures).as("syncs that failed on the network").isPositive();
+    assertThat(rows.rows("households").keySet())
+        .as("households inserted and not deleted")
+        .containsExactlyInAnyOrderElementsOf(
+            households.stream().filter(id -> !deleted.contains(id)).toList());
+    for (Map.Entry<String, Map<String, Object>> row : rows.rows("households").entrySet()) {
+      lww.get(row.getKey())
+          .forEach(
+              (column, winner) ->
+                  assertThat(row.getValue().get(column))
+                      .as(
+                          "%s of %s: the write of %s at %d",
+                          column, row.getKey(), winner.device(), winner.hlc())
+                      .isEqualTo(winner.value()));
+    }
     long expectedTotal = 0;
     long total = 0;
     for (Map.Entry<String, Map<String, Object>> row : rows.rows("households").entrySet()) {
@@ -141,6 +181,31 @@ class RandomConvergenceTest extends EndToEndTest {
         dropped,
         failures,
         total);
+  }
+
+  /** A last-writer-wins write as the model keeps it. */
+  private record Write(Object value, long hlc, String device) {}
+
+  /** The write wins over the field's winner so far when its (stamp, device) is higher. */
+  private static void written(
+      Map<String, Map<String, Write>> lww, String id, String column, Write write) {
+    lww.get(id)
+        .merge(
+            column,
+            write,
+            (old, now) ->
+                io.fieldsync.clock.Hlc.compare(now.hlc(), now.device(), old.hlc(), old.device()) > 0
+                    ? now
+                    : old);
+  }
+
+  private static long lastLogId(TestDevice device) {
+    return (Long) device.scalar("SELECT coalesce(max(id), 0) FROM _fs_changelog");
+  }
+
+  /** The stamp of the device's last captured write, as its trigger computed it. */
+  private static long lastStamp(TestDevice device) {
+    return (Long) device.scalar("SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1");
   }
 
   /** One sync; a network fault (retriable) counts as 1, anything else fails the test. */

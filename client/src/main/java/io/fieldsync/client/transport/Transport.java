@@ -64,6 +64,15 @@ public interface Transport {
   PullResponse pull(PullRequest request);
 
   /**
+   * Whether every call must be made on the thread that runs the sync cycle: an in-process
+   * simulation runs devices and server on one thread, in an order drawn from its seed. The client
+   * then fetches no pull page ahead on a thread of its own. Default false.
+   */
+  default boolean callerThreadOnly() {
+    return false;
+  }
+
+  /**
    * {@code GET /v1/health}: returns when the server answers. The default asks for the schema.
    *
    * @throws io.fieldsync.TransportException when the server cannot be reached (retriable)

@@ -36,30 +36,30 @@ final class RequestBody {
   }
 
   /** The format the request's Content-Type names; 415 for anything else. */
-  static MessageCodec.Format format(Request request) {
-    return MessageCodec.requestFormat(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+  static MessageCodec.Format format(Incoming request) {
+    return MessageCodec.requestFormat(request.header(HttpHeader.CONTENT_TYPE));
   }
 
   /** The format to answer in: what Accept asks for, else the request's own. */
-  static MessageCodec.Format responseFormat(Request request, MessageCodec.Format requestFormat) {
-    return MessageCodec.responseFormat(request.getHeaders().get(HttpHeader.ACCEPT), requestFormat);
+  static MessageCodec.Format responseFormat(Incoming request, MessageCodec.Format requestFormat) {
+    return MessageCodec.responseFormat(request.header(HttpHeader.ACCEPT), requestFormat);
   }
 
   /** The body as a message of {@code prototype}'s type. */
-  <T extends Message> T message(Request request, T prototype, MessageCodec.Format format)
+  <T extends Message> T message(Incoming request, T prototype, MessageCodec.Format format)
       throws IOException {
-    boolean zstd = MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING));
-    byte[] body = raw(request);
+    boolean zstd = MessageCodec.zstdEncoded(request.header(HttpHeader.CONTENT_ENCODING));
+    byte[] body = request.body(maxBodyBytes, readTimeoutMillis);
     return MessageCodec.read(prototype, format, zstd, body, maxBodyBytes);
   }
 
   /** The body of an endpoint that takes only JSON (the admin ones), decompressed if it says so. */
-  String jsonText(Request request, String what) throws IOException {
+  String jsonText(Incoming request, String what) throws IOException {
     if (format(request) != MessageCodec.Format.JSON) {
       throw HttpFailure.unsupportedMediaType(what + " takes application/json");
     }
-    byte[] body = raw(request);
-    if (MessageCodec.zstdEncoded(request.getHeaders().get(HttpHeader.CONTENT_ENCODING))) {
+    byte[] body = request.body(maxBodyBytes, readTimeoutMillis);
+    if (MessageCodec.zstdEncoded(request.header(HttpHeader.CONTENT_ENCODING))) {
       MessageCodec.requireZstdAsDeclared(body, MessageCodec.Format.JSON);
       body = MessageCodec.decompress(body, maxBodyBytes);
     }
@@ -70,8 +70,7 @@ final class RequestBody {
    * Reads the body, refusing more than the limit without reading it all. While it reads, the
    * connection's idle timeout is the body read timeout, so a stalled body fails fast with a 408.
    */
-  private byte[] raw(Request request) throws IOException {
-    int limit = maxBodyBytes;
+  static byte[] raw(Request request, int limit, long readTimeoutMillis) throws IOException {
     long declared = request.getLength();
     EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
     long idleTimeout = endPoint.getIdleTimeout();

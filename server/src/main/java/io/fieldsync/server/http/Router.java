@@ -26,8 +26,6 @@ import io.fieldsync.wire.VerifyRequest;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +94,7 @@ final class Router {
     readiness.close();
   }
 
-  Reply route(Request request, String method, String path, long started) throws IOException {
+  Reply route(Incoming request, String method, String path, long started) throws IOException {
     switch (path) {
       case "/v1/health" -> {
         requireMethod(method, "GET");
@@ -153,8 +151,7 @@ final class Router {
       case "/v1/review" -> {
         requireMethod(method, "GET");
         TokenClaims token = authenticate(request);
-        Fields query = Request.extractQueryParameters(request);
-        boolean all = booleanParameter(query, "all");
+        boolean all = booleanParameter(request, "all");
         return Reply.json(reviews.list(token, all));
       }
       default -> {
@@ -172,7 +169,7 @@ final class Router {
     }
   }
 
-  private Reply schema(Request request) {
+  private Reply schema(Incoming request) {
     TokenClaims token = authenticate(request);
     SchemaResponse schema =
         SchemaResponse.newBuilder()
@@ -185,7 +182,7 @@ final class Router {
     return Reply.message(schema, RequestBody.responseFormat(request, MessageCodec.Format.JSON));
   }
 
-  private Reply push(Request request, long started) throws IOException {
+  private Reply push(Incoming request, long started) throws IOException {
     TokenClaims token = authenticate(request);
     MessageCodec.Format format = RequestBody.format(request);
     PushRequest push = body.message(request, PushRequest.getDefaultInstance(), format);
@@ -224,7 +221,7 @@ final class Router {
     return Reply.message(result, RequestBody.responseFormat(request, format));
   }
 
-  private Reply pull(Request request, long started) throws IOException {
+  private Reply pull(Incoming request, long started) throws IOException {
     TokenClaims token = authenticate(request);
     MessageCodec.Format format = RequestBody.format(request);
     PullRequest pull = body.message(request, PullRequest.getDefaultInstance(), format);
@@ -244,7 +241,7 @@ final class Router {
     return page.encoded();
   }
 
-  private Reply revoke(Request request, long started) throws IOException {
+  private Reply revoke(Incoming request, long started) throws IOException {
     TokenClaims token = authenticate(request);
     String result = revocations.revoke(token, body.jsonText(request, "revoking a device"));
     log.info(
@@ -256,7 +253,7 @@ final class Router {
     return Reply.json(result);
   }
 
-  private Reply resolve(Request request, String path, long started) throws IOException {
+  private Reply resolve(Incoming request, String path, long started) throws IOException {
     TokenClaims token = authenticate(request);
     String idText = path.substring(REVIEW_PREFIX.length(), path.length() - "/resolve".length());
     long id;
@@ -277,8 +274,8 @@ final class Router {
     return Reply.json(result);
   }
 
-  private static boolean booleanParameter(Fields query, String name) {
-    String value = query.getValue(name);
+  private static boolean booleanParameter(Incoming request, String name) {
+    String value = request.queryParameter(name);
     if (value == null || value.equalsIgnoreCase("false")) {
       return false;
     }
@@ -300,8 +297,8 @@ final class Router {
     }
   }
 
-  private TokenClaims authenticate(Request request) {
-    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+  private TokenClaims authenticate(Incoming request) {
+    String header = request.header(HttpHeader.AUTHORIZATION);
     if (header == null || header.isBlank()) {
       throw new AuthException("missing bearer token; send Authorization: Bearer <token>");
     }

@@ -14,6 +14,7 @@ import io.fieldsync.server.recovery.RecoveryService;
 import io.fieldsync.server.review.ReviewService;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpHeader;
@@ -87,6 +88,27 @@ public final class SyncHandler extends Handler.Abstract {
     router.close();
   }
 
+  /** A reply to an {@linkplain #exchange in-process request}: status, headers and body bytes. */
+  public record Answer(int status, String contentType, String contentEncoding, byte[] body) {}
+
+  /**
+   * Answers one request handed over in process, without HTTP: the same decoding, authentication,
+   * dispatch and error replies as a request through Jetty. For a server run inside a deterministic
+   * simulation, on the caller's thread.
+   *
+   * @param path the path, without a query
+   * @param headers request headers by name (Authorization, Content-Type, Content-Encoding, Accept)
+   */
+  public Answer exchange(String method, String path, Map<String, String> headers, byte[] body) {
+    Reply reply;
+    try {
+      reply = router.route(Incoming.of(headers, body), method, path, System.nanoTime());
+    } catch (RuntimeException | IOException e) {
+      reply = failures.reply(method, path, e);
+    }
+    return new Answer(reply.status(), reply.contentType(), reply.contentEncoding(), reply.body());
+  }
+
   /** Whether a request on this connection is being handled or its response is being written. */
   public boolean isHandling(Connection connection) {
     return handling.contains(connection);
@@ -112,7 +134,7 @@ public final class SyncHandler extends Handler.Abstract {
     Reply reply;
     MDC.put(RequestIds.MDC_KEY, requestId);
     try {
-      reply = router.route(request, method, path, started);
+      reply = router.route(Incoming.of(request), method, path, started);
     } catch (RuntimeException | IOException e) {
       reply = failures.reply(method, path, e);
     } finally {

@@ -29,10 +29,16 @@ public final class PageAhead implements AutoCloseable {
     this.transport = transport;
   }
 
-  /** Starts fetching {@code request} in the background. */
+  /**
+   * Starts fetching {@code request} in the background; with a transport that must be called on the
+   * cycle's thread ({@link Transport#callerThreadOnly()}), nothing is fetched until {@link #take}.
+   */
   public void prefetch(PullRequest request) {
     if (ahead != null) {
       throw new IllegalStateException("a page is already being fetched ahead");
+    }
+    if (transport.callerThreadOnly()) {
+      return;
     }
     if (executor == null) {
       executor =

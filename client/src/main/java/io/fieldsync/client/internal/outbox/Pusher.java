@@ -395,9 +395,12 @@ public final class Pusher {
   }
 
   /**
-   * The {@code max}/{@code min} fields of a change the server applied as sent, as a record to write
-   * back: the device pushed the extreme of its pending writes, which may differ from the last value
-   * its row shows. Null when the change has none.
+   * The fields of a change the server applied as sent whose value the row may not show, as a record
+   * to write back: for {@code max}/{@code min} the device pushed the extreme of its pending writes,
+   * which may differ from the last value its row shows; a {@code server_wins} or {@code manual}
+   * edit may have been hidden under a server record written back from an earlier batch (the device
+   * judges it concurrent by the record's sequence, the server by the field's). Null when the change
+   * has none.
    */
   private Record pushedExtremes(Change change) {
     Table table = schema.table(change.getTable());
@@ -411,7 +414,10 @@ public final class Pusher {
         continue;
       }
       ConflictRule rule = table.ruleFor(column);
-      if (rule == ConflictRule.MAX || rule == ConflictRule.MIN) {
+      if (rule == ConflictRule.MAX
+          || rule == ConflictRule.MIN
+          || rule == ConflictRule.SERVER_WINS
+          || rule == ConflictRule.MANUAL) {
         if (record == null) {
           record = Record.newBuilder().setTable(table.name()).setRecordId(change.getRecordId());
         }

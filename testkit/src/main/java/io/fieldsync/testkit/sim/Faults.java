@@ -1,0 +1,89 @@
+package io.fieldsync.testkit.sim;
+
+import java.util.SplittableRandom;
+
+/**
+ * The fault probabilities of one simulated history, each drawn from the seed (so a seed runs with
+ * its own mix, from none to many), and the clock skew of each device.
+ *
+ * @param lostRequest a request never reaches the server
+ * @param lostResponse the server answered (and committed), the device never hears it
+ * @param duplicate the request reaches the server twice
+ * @param delayed the request arrives much later than sent; the device times out (reordering)
+ * @param lateCopy a copy of the request is kept and delivered again much later (a stale batch k
+ *     arriving after batch k+5)
+ * @param crashOnAnswer the device dies after the server answered, before it records the answer
+ *     (after a push committed, mid-pull, mid-resync)
+ * @param crashInApply the device dies after applying rows of a pulled page, before the page and its
+ *     cursor commit
+ * @param crashInCapture the device dies inside a user transaction (rolled back, never captured)
+ * @param skewMillis each device's clock offset from true time, ahead (positive) or behind
+ * @param tokenTtlMillis how long a device token lives (virtual time)
+ */
+public record Faults(
+    double lostRequest,
+    double lostResponse,
+    double duplicate,
+    double delayed,
+    double lateCopy,
+    double crashOnAnswer,
+    double crashInApply,
+    double crashInCapture,
+    long[] skewMillis,
+    long tokenTtlMillis) {
+
+  /** The server's tolerance for device clocks ahead of it. */
+  public static final long SKEW_TOLERANCE_MILLIS = 60_000;
+
+  /** No faults at all: what the network is after it heals. */
+  static Faults none(int devices) {
+    return new Faults(0, 0, 0, 0, 0, 0, 0, 0, new long[devices], Long.MAX_VALUE / 4);
+  }
+
+  static Faults draw(SplittableRandom random, int devices) {
+    long[] skew = new long[devices];
+    for (int device = 0; device < devices; device++) {
+      skew[device] =
+          switch (random.nextInt(5)) {
+            case 0 -> 0;
+            case 1 -> random.nextLong(1, SKEW_TOLERANCE_MILLIS / 2); // ahead, within the cap
+            case 2 -> -random.nextLong(1, 30 * 60_000); // behind
+            case 3 -> random.nextLong(2 * SKEW_TOLERANCE_MILLIS, 3_600_000); // ahead, beyond
+            default -> random.nextLong(-5_000, 5_000);
+          };
+    }
+    return new Faults(
+        rate(random, 0.15),
+        rate(random, 0.15),
+        rate(random, 0.1),
+        rate(random, 0.1),
+        rate(random, 0.1),
+        rate(random, 0.05),
+        rate(random, 0.02),
+        rate(random, 0.05),
+        skew,
+        random.nextInt(3) == 0 ? random.nextLong(60_000, 600_000) : 86_400_000L);
+  }
+
+  /** Zero for a third of the seeds, else up to {@code max}. */
+  private static double rate(SplittableRandom random, double max) {
+    return random.nextInt(3) == 0 ? 0 : random.nextDouble(max);
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        "lostRequest=%.3f lostResponse=%.3f duplicate=%.3f delayed=%.3f lateCopy=%.3f"
+            + " crashOnAnswer=%.3f crashInApply=%.3f crashInCapture=%.3f skew=%s tokenTtl=%dms",
+        lostRequest,
+        lostResponse,
+        duplicate,
+        delayed,
+        lateCopy,
+        crashOnAnswer,
+        crashInApply,
+        crashInCapture,
+        java.util.Arrays.toString(skewMillis),
+        tokenTtlMillis);
+  }
+}
