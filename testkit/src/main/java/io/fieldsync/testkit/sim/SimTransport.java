@@ -13,7 +13,11 @@ import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
+import io.fieldsync.wire.RecordsRequest;
+import io.fieldsync.wire.RecordsResponse;
 import io.fieldsync.wire.SchemaResponse;
+import io.fieldsync.wire.VerifyRequest;
+import io.fieldsync.wire.VerifyResponse;
 import io.fieldsync.wire.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -62,6 +66,16 @@ final class SimTransport implements Transport {
   public PullResponse pull(PullRequest request) {
     return send(
         "POST", "/v1/pull", request.toBuilder().setPacked(true).build(), PullResponse.parser());
+  }
+
+  @Override
+  public VerifyResponse verify(VerifyRequest request) {
+    return send("POST", "/v1/verify", request, VerifyResponse.parser());
+  }
+
+  @Override
+  public RecordsResponse records(RecordsRequest request) {
+    return send("POST", "/v1/records", request, RecordsResponse.parser());
   }
 
   private <T extends Message> T send(String method, String path, Message body, Parser<T> parser) {
