@@ -226,7 +226,8 @@ class AuthorizationMatrixTest {
   }
 
   /** The answers that are not errors carry what the caller may see, and nothing else. */
-  private void checkAnswer(Endpoint endpoint, Caller caller, JsonObject body, String what) {
+  private void checkAnswer(Endpoint endpoint, Caller caller, JsonObject body, String what)
+      throws Exception {
     boolean acme = caller == Caller.VALID || caller == Caller.NON_ADMIN;
     switch (endpoint) {
       case PUSH -> {
@@ -250,6 +251,12 @@ class AuthorizationMatrixTest {
                   caller == Caller.OTHER_TENANT || caller == Caller.OTHER_TENANT_ADMIN
                       ? OTHER_TENANT
                       : TestServer.TENANT);
+      case REVOKE -> {
+        assertThat(body.get("tenant").getAsString()).as(what).isEqualTo(tenantOf(caller));
+        assertThat(body.get("device").getAsString()).as(what).isEqualTo(DEVICE);
+      }
+      case REVIEW_RESOLVE ->
+          assertThat(server.review().items()).as("the open items after " + what).isEmpty();
       case REVIEW_LIST ->
           assertThat(body.getAsJsonArray("items").size())
               .as(what)
@@ -436,6 +443,10 @@ class AuthorizationMatrixTest {
     assertThat(paths).as("the paths Router.java routes").containsAll(routed);
   }
 
+  /**
+   * The bug this guards: revocation refused every new request of the device but left its open live
+   * socket open, so it kept hearing its tenant's commits.
+   */
   @Test
   void aRevokedDevicesOpenLiveChannelClosesWithinTwoSeconds() throws Exception {
     String device = "tablet-live";
