@@ -10,7 +10,7 @@ public final class MessageText {
   private static final int MAX_QUOTED = 60;
 
   private static final Pattern CLASS_NAME =
-      Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ");
+      Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ");
 
   private static final Pattern TROUBLESHOOTING_LINK = Pattern.compile("\\s*See https?://\\S+");
 

@@ -57,6 +57,10 @@ public final class SyncServer implements AutoCloseable {
   private final ServerMetrics metrics;
   private final TokenService tokens;
   private final SyncHandler handler;
+
+  /** How often open live sockets have their token checked again (revocation, expiry). */
+  private static final Duration LIVE_TOKEN_RECHECK = Duration.ofMillis(500);
+
   private final LiveChannel live;
   private final CommitListener.Registration commits;
   private final ScheduledExecutorService purger;
@@ -126,6 +130,7 @@ public final class SyncServer implements AutoCloseable {
     jetty.setStopTimeout(5_000);
     try {
       jetty.start();
+      live.recheckTokensEvery(jetty.getScheduler(), LIVE_TOKEN_RECHECK);
     } catch (Exception e) {
       try {
         jetty.stop();
