@@ -66,6 +66,8 @@ class AuthorizationMatrixTest {
   /** The endpoints, as the server's 404 answer names them; {@code {id}} is a review item id. */
   enum Endpoint {
     HEALTH("GET", "/v1/health", Access.PUBLIC),
+    READY("GET", "/v1/ready", Access.PUBLIC),
+    METRICS("GET", "/metrics", Access.PUBLIC),
     SCHEMA("GET", "/v1/schema", Access.DEVICE),
     PUSH("POST", "/v1/push", Access.DEVICE),
     PULL("POST", "/v1/pull", Access.DEVICE),
@@ -184,6 +186,15 @@ class AuthorizationMatrixTest {
 
     String what = endpoint + " by " + caller + ": " + answer.body();
     assertThat(answer.statusCode()).as(what).isEqualTo(expected.status());
+    if (endpoint == Endpoint.METRICS) {
+      // The Prometheus text format, the same for every caller; MetricsEndpointTest reads it.
+      assertThat(answer.headers().firstValue("Content-Type"))
+          .as(what)
+          .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+      assertThat(answer.body()).as(what).contains("fieldsync_");
+      assertThat(StoreDump.of(server.database())).as("the store after " + what).isEqualTo(before);
+      return;
+    }
     assertThat(answer.headers().firstValue("Content-Type"))
         .as(what)
         .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
@@ -301,7 +312,7 @@ class AuthorizationMatrixTest {
               ? Expected.ok(Effect.ANY)
               : Expected.refused(404, "not_found", "review item " + reviewItem + " not found");
       case REVOKE -> Expected.ok(caller == Caller.VALID ? Effect.ANY : Effect.OWN_TENANT_ONLY);
-      case HEALTH -> Expected.ok(Effect.NONE);
+      case HEALTH, READY, METRICS -> Expected.ok(Effect.NONE);
     };
   }
 
@@ -360,7 +371,8 @@ class AuthorizationMatrixTest {
 
   private HttpRequest.Builder request(Endpoint endpoint, String token, String batch) {
     return switch (endpoint) {
-      case HEALTH, SCHEMA, LIVE, REVIEW_LIST -> http.request(endpoint.path, token).GET();
+      case HEALTH, READY, METRICS, SCHEMA, LIVE, REVIEW_LIST ->
+          http.request(endpoint.path, token).GET();
       case PUSH -> json(endpoint.path, token, RawHttp.json(push(batch)));
       case PULL -> json(endpoint.path, token, "{\"cursor\":\"0\"}");
       case VERIFY ->
@@ -422,7 +434,7 @@ class AuthorizationMatrixTest {
     assertThat(notFound.statusCode()).isEqualTo(404);
     Set<String> named = new TreeSet<>();
     Matcher listed =
-        Pattern.compile("(GET|POST|PUT|DELETE|PATCH) (/v1/[A-Za-z0-9/{}_-]+)")
+        Pattern.compile("(GET|POST|PUT|DELETE|PATCH) (/[A-Za-z0-9/{}_-]+)")
             .matcher(notFound.body());
     while (listed.find()) {
       named.add(listed.group(1) + " " + listed.group(2));
@@ -431,14 +443,20 @@ class AuthorizationMatrixTest {
 
     Path router = RepositoryFiles.find("server/src/main/java/io/fieldsync/server/http/Router.java");
     Set<String> routed = new TreeSet<>();
-    Matcher cases = Pattern.compile("\"(/v1/[A-Za-z0-9/_-]*)\"").matcher(Files.readString(router));
+    Matcher cases = Pattern.compile("\"(/[A-Za-z0-9/_-]+)\"").matcher(Files.readString(router));
     while (cases.find()) {
       routed.add(cases.group(1));
     }
     Set<String> paths = new TreeSet<>();
     for (Endpoint endpoint : Endpoint.values()) {
       String path = endpoint.path;
-      paths.add(path.contains("{id}") ? path.substring(0, path.indexOf("{id}")) : path);
+      if (path.contains("{id}")) {
+        // Router matches such a path by its two ends.
+        paths.add(path.substring(0, path.indexOf("{id}")));
+        paths.add(path.substring(path.indexOf("{id}") + "{id}".length()));
+      } else {
+        paths.add(path);
+      }
     }
     assertThat(paths).as("the paths Router.java routes").containsAll(routed);
   }
