@@ -131,9 +131,14 @@ class HttpTransportTest {
           new Thread(
               () -> {
                 try (Socket connection = plainServer.accept()) {
+                  // Answer the ClientHello once it has arrived: closing with it unread would reset
+                  // the connection before the client reads the answer.
+                  connection.getInputStream().read(new byte[16 * 1024]);
                   connection
                       .getOutputStream()
                       .write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+                  connection.shutdownOutput();
+                  connection.getInputStream().readAllBytes();
                 } catch (IOException e) {
                   // The transport's failure is what the test checks.
                 }
