@@ -116,6 +116,50 @@ class ReviewQueueEndToEndTest {
             Map.of("outcome", "review_set"));
   }
 
+  static final String SIBLINGS =
+      """
+      version: 1
+      tables:
+        households:
+          columns:
+            id:     { type: uuid, primary_key: true }
+            notes:  { type: text, conflict: manual }
+            crop:   { type: text }
+            visits: { type: integer, conflict: sum }
+      """;
+
+  @Test
+  void aParkedFieldLeavesItsSiblingsInTheSamePushApplied() throws Exception {
+    server = TestServer.builder(dir).schema(SIBLINGS).clock(ManualClock.startingNow()).start();
+    TestDevice a = device("device-a");
+    TestDevice b = device("device-b");
+    String id = IDS.get(0);
+    a.execute(
+        "INSERT INTO households (id, notes, crop, visits) VALUES (?, 'start', 'maize', 10)", id);
+    TestDevice.syncAll(a, b);
+
+    a.execute("UPDATE households SET notes = 'from a', visits = visits + 2 WHERE id = ?", id);
+    a.sync();
+    b.execute(
+        "UPDATE households SET notes = 'from b', crop = 'beans', visits = visits + 5 WHERE id = ?",
+        id);
+    b.sync();
+
+    assertThat(b.client().parked()).extracting(ParkedEdit::column).containsExactly("notes");
+    JsonArray items = server.review().items();
+    assertThat(items).hasSize(1);
+    assertThat(items.get(0).getAsJsonObject().get("column").getAsString()).isEqualTo("notes");
+    TestDevice.syncAll(a, b);
+    Map<String, Object> expected =
+        Map.of("id", id, "notes", "from a", "crop", "beans", "visits", 10L + 2 + 5);
+    for (TestDevice device : List.of(a, b)) {
+      Map<String, Object> row = device.rows("households").get(0);
+      assertThat(row.get("notes")).isEqualTo(expected.get("notes"));
+      assertThat(row.get("crop")).isEqualTo(expected.get("crop"));
+      assertThat(((Number) row.get("visits")).longValue()).isEqualTo(expected.get("visits"));
+    }
+  }
+
   private static List<Object> notes(TestDevice device) {
     return device.rows("households").stream().map(row -> row.get("notes")).toList();
   }
