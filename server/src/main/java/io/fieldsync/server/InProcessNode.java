@@ -1,5 +1,6 @@
 package io.fieldsync.server;
 
+import io.fieldsync.server.admin.ActivityLog;
 import io.fieldsync.server.http.SyncHandler;
 import java.util.Map;
 
@@ -17,6 +18,7 @@ public final class InProcessNode implements AutoCloseable {
   private final ServerMetrics metrics;
   private final TokenService tokens;
   private final SyncHandler handler;
+  private final ActivityLog activity;
 
   private InProcessNode(ServerConfig config) {
     config.store().migrate(config.schema());
@@ -25,7 +27,8 @@ public final class InProcessNode implements AutoCloseable {
     Revocations revocations = new Revocations(config.store(), config.wallClock());
     this.tokens =
         new TokenService(config.secret(), config.previousSecret(), config.wallClock(), revocations);
-    this.handler = SyncServer.handler(config, tokens, revocations, clock, metrics);
+    this.activity = new ActivityLog(config.store(), config.schema(), config.wallClock());
+    this.handler = SyncServer.handler(config, tokens, revocations, clock, metrics, activity);
   }
 
   /**
@@ -61,5 +64,6 @@ public final class InProcessNode implements AutoCloseable {
   @Override
   public void close() {
     handler.close();
+    activity.flush();
   }
 }

@@ -1,16 +1,12 @@
 package io.fieldsync.server;
 
-import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeResult;
 import io.fieldsync.wire.ChangeStatus;
-import io.fieldsync.wire.Field;
-import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
-import io.fieldsync.wire.Value;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -28,8 +24,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -55,7 +49,7 @@ public final class ServerMetrics implements AutoCloseable {
   public static final String OTHER_TENANTS = "_other";
 
   /** The strategy label of a change merged by a record-level rule rather than a column's. */
-  public static final String RECORD_RULE = "record";
+  public static final String RECORD_RULE = ConflictStrategies.RECORD_RULE;
 
   /** The table label of a change naming a table the schema does not have. */
   public static final String UNKNOWN_TABLE = "_unknown";
@@ -80,6 +74,7 @@ public final class ServerMetrics implements AutoCloseable {
           ChangeStatus.APPLIED, ChangeStatus.MERGED, ChangeStatus.REJECTED, ChangeStatus.PARKED);
 
   private final Schema schema;
+  private final ConflictStrategies conflictStrategies;
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gc;
   private final Map<String, String> tenantLabels = new ConcurrentHashMap<>();
@@ -98,6 +93,7 @@ public final class ServerMetrics implements AutoCloseable {
 
   ServerMetrics(Schema schema) {
     this.schema = schema;
+    this.conflictStrategies = new ConflictStrategies(schema);
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // Two of Micrometer's standard names break Prometheus's naming rules (promtool check
     // metrics): a unit abbreviated (process_cpu_time_ns_total, the same as process_cpu_usage
@@ -324,41 +320,17 @@ public final class ServerMetrics implements AutoCloseable {
   /**
    * Counts a merged or parked change under the strategies that decided it: parked columns under
    * theirs ({@code manual}); for a merge, the columns whose value ended other than sent, or {@link
-   * #RECORD_RULE} when none did (a delete rule, a deleted parent). Runs per conflict only.
+   * ConflictStrategies#RECORD_RULE} when none did (a delete rule, a deleted parent). Runs per
+   * conflict only.
    */
   private void countConflict(Change change, ChangeResult result) {
     Table table = schema.table(change.getTable());
     if (table == null) {
       return;
     }
-    Set<String> strategies = new TreeSet<>();
-    if (result.getStatus() == ChangeStatus.PARKED) {
-      for (String column : result.getParkedColumnsList()) {
-        strategies.add(strategy(table, column));
-      }
-    } else if (result.getStatus() == ChangeStatus.MERGED) {
-      Map<String, Value> stored = new HashMap<>();
-      for (Field field : result.getServerRecord().getFieldsList()) {
-        stored.put(field.getColumn(), field.getValue());
-      }
-      for (FieldChange sent : change.getFieldsList()) {
-        Value value = stored.get(sent.getColumn());
-        if (value != null && !value.equals(sent.getValue())) {
-          strategies.add(strategy(table, sent.getColumn()));
-        }
-      }
-      if (strategies.isEmpty()) {
-        strategies.add(RECORD_RULE);
-      }
-    }
-    for (String strategy : strategies) {
+    for (String strategy : conflictStrategies.of(change, result)) {
       conflicts.withTags("table", table.name(), "strategy", strategy).increment();
     }
-  }
-
-  private static String strategy(Table table, String columnName) {
-    Column column = table.column(columnName);
-    return column == null ? RECORD_RULE : table.ruleFor(column).schemaName();
   }
 
   private static ChangeStatus outcomeOf(ChangeStatus status) {

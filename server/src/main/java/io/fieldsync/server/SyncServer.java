@@ -2,6 +2,8 @@ package io.fieldsync.server;
 
 import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
+import io.fieldsync.server.admin.ActivityFlusher;
+import io.fieldsync.server.admin.ActivityLog;
 import io.fieldsync.server.http.JsonErrorHandler;
 import io.fieldsync.server.http.LiveChannel;
 import io.fieldsync.server.http.SyncHandler;
@@ -64,6 +66,7 @@ public final class SyncServer implements AutoCloseable {
   private final LiveChannel live;
   private final CommitListener.Registration commits;
   private final ScheduledExecutorService purger;
+  private final ActivityFlusher activity;
 
   private SyncServer(
       ServerConfig config,
@@ -73,7 +76,8 @@ public final class SyncServer implements AutoCloseable {
       TokenService tokens,
       SyncHandler handler,
       LiveChannel live,
-      CommitListener.Registration commits) {
+      CommitListener.Registration commits,
+      ActivityFlusher activity) {
     this.config = config;
     this.jetty = jetty;
     this.connector = connector;
@@ -82,6 +86,7 @@ public final class SyncServer implements AutoCloseable {
     this.handler = handler;
     this.live = live;
     this.commits = commits;
+    this.activity = activity;
     this.purger = config.purgeIntervalMillis() > 0 ? startPurger() : null;
   }
 
@@ -108,7 +113,8 @@ public final class SyncServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     jetty.addConnector(connector);
-    LiveChannel live = new LiveChannel(tokens, config.store(), metrics);
+    ActivityLog activity = new ActivityLog(config.store(), config.schema(), config.wallClock());
+    LiveChannel live = new LiveChannel(tokens, config.store(), metrics, activity);
     Gauge.builder("fieldsync.live.connections", live, LiveChannel::connected)
         .description("Devices holding a live channel (WebSocket) to this node")
         .register(metrics.registry());
@@ -116,7 +122,7 @@ public final class SyncServer implements AutoCloseable {
     // The store's commit notifications: on PostgreSQL they carry commits of every node, so a device
     // connected here hears pushes that went through another node.
     CommitListener.Registration commits = config.store().onCommit(live::committed);
-    SyncHandler handler = handler(config, tokens, revocations, clock, metrics);
+    SyncHandler handler = handler(config, tokens, revocations, clock, metrics, activity);
     WebSocketUpgradeHandler upgrades =
         WebSocketUpgradeHandler.from(
             jetty,
@@ -151,7 +157,16 @@ public final class SyncServer implements AutoCloseable {
           e);
     }
     SyncServer server =
-        new SyncServer(config, jetty, connector, metrics, tokens, handler, live, commits);
+        new SyncServer(
+            config,
+            jetty,
+            connector,
+            metrics,
+            tokens,
+            handler,
+            live,
+            commits,
+            new ActivityFlusher(activity));
     log.info(
         "fieldsync server listening on {} store={} schema=v{} tables={} clock-skew-tolerance={}ms"
             + " max-body={}B",
@@ -184,7 +199,8 @@ public final class SyncServer implements AutoCloseable {
       TokenService tokens,
       Revocations revocations,
       ServerClock clock,
-      ServerMetrics metrics) {
+      ServerMetrics metrics,
+      ActivityLog activity) {
     return new SyncHandler(
         new SyncHandler.Services(
             config,
@@ -201,7 +217,8 @@ public final class SyncServer implements AutoCloseable {
             new RecoveryService(config.store(), config.schema(), clock),
             CommitNotifier.NONE,
             clock,
-            metrics));
+            metrics,
+            activity));
   }
 
   /** A connector speaking plain HTTP, or only TLS when the server has a TLS identity. */
@@ -323,6 +340,7 @@ public final class SyncServer implements AutoCloseable {
       log.warn("stopping the HTTP server failed: {}", e.toString());
     }
     handler.close();
+    activity.close();
     config.store().unbindMetrics(metrics.registry());
     metrics.close();
   }

@@ -7,6 +7,7 @@ package io.fieldsync.store;
  * @param op insert, update or delete
  * @param fields the fields the device sent, as JSON
  * @param outcome applied, merged, kept (lost to the server's value), rejected or parked
+ * @param reason why, when the outcome is not a plain apply, or null
  */
 public record JournalEntry(
     long seq,
@@ -17,4 +18,20 @@ public record JournalEntry(
     long hlc,
     String device,
     String batchId,
-    String outcome) {}
+    String outcome,
+    String reason) {
+
+  /** An entry without a reason (a plain apply, or one the outcome explains). */
+  public JournalEntry(
+      long seq,
+      String table,
+      String recordId,
+      String op,
+      String fields,
+      long hlc,
+      String device,
+      String batchId,
+      String outcome) {
+    this(seq, table, recordId, op, fields, hlc, device, batchId, outcome, null);
+  }
+}

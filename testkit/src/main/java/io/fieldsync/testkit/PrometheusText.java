@@ -6,7 +6,6 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Reads a {@code /metrics} answer with real tools: the Prometheus Python client's parser ({@code
@@ -51,7 +48,7 @@ public final class PrometheusText {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Run run = run(python, script.toString(), text.toString());
+    ExternalTools.Run run = ExternalTools.run(python, script.toString(), text.toString());
     if (run.exit() != 0) {
       throw new AssertionError("the Prometheus parser refused the exposition: " + run.output());
     }
@@ -81,9 +78,10 @@ public final class PrometheusText {
    * @throws AssertionError when promtool refuses the exposition, or is missing and CI is set
    */
   public static String promtoolCheck(String exposition, Path directory) {
-    requireTool("promtool", "apt-get install prometheus", "promtool", "--version");
+    ExternalTools.require("promtool", "apt-get install prometheus", "promtool", "--version");
     Path text = write(directory, exposition);
-    Run run = run("sh", "-c", "promtool check metrics < \"$0\"", text.toString());
+    ExternalTools.Run run =
+        ExternalTools.run("sh", "-c", "promtool check metrics < \"$0\"", text.toString());
     if (run.exit() != 0) {
       throw new AssertionError("promtool check metrics failed: " + run.output());
     }
@@ -96,8 +94,8 @@ public final class PrometheusText {
    * @throws AssertionError when promtool refuses the file, or is missing and CI is set
    */
   public static String promtoolCheckRules(Path rules) {
-    requireTool("promtool", "apt-get install prometheus", "promtool", "--version");
-    Run run = run("promtool", "check", "rules", rules.toString());
+    ExternalTools.require("promtool", "apt-get install prometheus", "promtool", "--version");
+    ExternalTools.Run run = ExternalTools.run("promtool", "check", "rules", rules.toString());
     if (run.exit() != 0) {
       throw new AssertionError("promtool check rules failed: " + run.output());
     }
@@ -110,8 +108,8 @@ public final class PrometheusText {
    * @throws AssertionError when a test fails, or promtool is missing and CI is set
    */
   public static String promtoolTestRules(Path tests) {
-    requireTool("promtool", "apt-get install prometheus", "promtool", "--version");
-    Run run = run("promtool", "test", "rules", tests.toString());
+    ExternalTools.require("promtool", "apt-get install prometheus", "promtool", "--version");
+    ExternalTools.Run run = ExternalTools.run("promtool", "test", "rules", tests.toString());
     if (run.exit() != 0) {
       throw new AssertionError("promtool test rules failed: " + run.output());
     }
@@ -145,34 +143,6 @@ public final class PrometheusText {
     }
   }
 
-  private record Run(int exit, String stdout, String stderr) {
-    String output() {
-      return (stdout + "\n" + stderr).strip();
-    }
-  }
-
-  private static Run run(String... command) {
-    try {
-      Process process = new ProcessBuilder(command).start();
-      process.getOutputStream().close();
-      byte[] out = process.getInputStream().readAllBytes();
-      byte[] err = process.getErrorStream().readAllBytes();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError(String.join(" ", command) + " did not end within 60 s");
-      }
-      return new Run(
-          process.exitValue(),
-          new String(out, StandardCharsets.UTF_8),
-          new String(err, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new Run(127, "", e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted running " + command[0], e);
-    }
-  }
-
   /**
    * The first Python with the parser: {@code python3} on {@code PATH}, else the system's (where the
    * Debian package installs it when {@code PATH} leads to another Python first).
@@ -180,29 +150,16 @@ public final class PrometheusText {
   private static String python() {
     String probe = "import prometheus_client.parser";
     for (String candidate : List.of("python3", "/usr/bin/python3")) {
-      if (run(candidate, "-c", probe).exit() == 0) {
+      if (ExternalTools.run(candidate, "-c", probe).exit() == 0) {
         return candidate;
       }
     }
-    requireTool(
+    ExternalTools.require(
         "python3 with the Prometheus client's parser",
         "apt-get install python3-prometheus-client",
         "python3",
         "-c",
         probe);
     return "python3";
-  }
-
-  private static void requireTool(String what, String install, String... probe) {
-    Run run = run(probe);
-    if (run.exit() == 0) {
-      return;
-    }
-    String message = "no " + what + " here (" + run.output() + "); install it (" + install + ")";
-    String ci = System.getenv("CI");
-    if (ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false")) {
-      throw new AssertionError(message + ". CI=" + ci + " is set, and CI must run this test");
-    }
-    Assumptions.abort(message);
   }
 }

@@ -2,11 +2,13 @@ package io.fieldsync.multinode;
 
 import io.fieldsync.schema.Schema;
 import io.fieldsync.store.CommitListener;
+import io.fieldsync.store.DeviceActivity;
 import io.fieldsync.store.JournalEntry;
 import io.fieldsync.store.PullPage;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
+import io.fieldsync.store.TrafficMinute;
 import io.fieldsync.store.WriteTransaction;
 import io.fieldsync.store.WriteWork;
 import java.util.Collection;
@@ -95,6 +97,31 @@ final class FaultyStore implements SyncStore {
   @Override
   public Map<String, Long> revokedDevices(String tenant) {
     return store.revokedDevices(tenant);
+  }
+
+  @Override
+  public void saveActivity(List<DeviceActivity> devices, List<TrafficMinute> minutes) {
+    store.saveActivity(devices, minutes);
+  }
+
+  @Override
+  public List<DeviceActivity> devices(String tenant) {
+    return store.devices(tenant);
+  }
+
+  @Override
+  public List<JournalEntry> recordHistory(String tenant, String table, String recordId, int limit) {
+    return store.recordHistory(tenant, table, recordId, limit);
+  }
+
+  @Override
+  public List<JournalEntry> recentDecisions(String tenant, int limit) {
+    return store.recentDecisions(tenant, limit);
+  }
+
+  @Override
+  public List<TrafficMinute> traffic(String tenant, long sinceMinute) {
+    return store.traffic(tenant, sinceMinute);
   }
 
   @Override

@@ -76,6 +76,11 @@ class AuthorizationMatrixTest {
     RECORDS("POST", "/v1/records", Access.DEVICE),
     REVIEW_LIST("GET", "/v1/review", Access.ADMIN),
     REVIEW_RESOLVE("POST", "/v1/review/{id}/resolve", Access.ADMIN),
+    ADMIN_DEVICES("GET", "/v1/admin/devices", Access.ADMIN),
+    ADMIN_OVERVIEW("GET", "/v1/admin/overview", Access.ADMIN),
+    ADMIN_HISTORY("GET", "/v1/admin/records/{table}/{id}/history", Access.ADMIN),
+    CONSOLE("GET", "/admin", Access.PUBLIC),
+    // Last: revoking the device refuses its later tokens, in the other tenant too.
     REVOKE("POST", "/v1/admin/revoke", Access.ADMIN);
 
     final String method;
@@ -195,6 +200,18 @@ class AuthorizationMatrixTest {
       assertThat(StoreDump.of(server.database())).as("the store after " + what).isEqualTo(before);
       return;
     }
+    if (endpoint == Endpoint.CONSOLE) {
+      // The console's page is public and holds no data: it reads /v1/admin/* with a token.
+      assertThat(answer.headers().firstValue("Content-Type"))
+          .as(what)
+          .hasValue("text/html; charset=utf-8");
+      assertThat(answer.headers().firstValue("Content-Security-Policy"))
+          .as(what)
+          .hasValueSatisfying(policy -> assertThat(policy).contains("default-src 'none'"));
+      assertThat(answer.body()).as(what).contains("fieldsync admin").doesNotContain(northern);
+      assertThat(StoreDump.of(server.database())).as("the store after " + what).isEqualTo(before);
+      return;
+    }
     assertThat(answer.headers().firstValue("Content-Type"))
         .as(what)
         .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
@@ -272,6 +289,19 @@ class AuthorizationMatrixTest {
           assertThat(body.getAsJsonArray("items").size())
               .as(what)
               .isEqualTo(caller == Caller.VALID ? 1 : 0);
+      case ADMIN_DEVICES ->
+          assertThat(body.getAsJsonArray("devices").toString().contains("\"laptop-office\""))
+              .as("acme's devices are listed to acme's admin only: " + what)
+              .isEqualTo(caller == Caller.VALID);
+      case ADMIN_OVERVIEW ->
+          assertThat(body.get("sequence").getAsLong())
+              .as(what)
+              .isEqualTo(server.sequence(tenantOf(caller)));
+      case ADMIN_HISTORY ->
+          // The other tenant may hold a record of the same id (its own pushes): never acme's.
+          assertThat(body.toString().contains("Fatou"))
+              .as("acme's record history is shown to acme's admin only: " + what)
+              .isEqualTo(caller == Caller.VALID);
       default -> {}
     }
   }
@@ -301,7 +331,15 @@ class AuthorizationMatrixTest {
     }
     return switch (endpoint) {
       case LIVE -> Expected.refused(400, "bad_request", "is a WebSocket endpoint");
-      case SCHEMA, PULL, VERIFY, RECORDS, REVIEW_LIST -> Expected.ok(Effect.NONE);
+      case SCHEMA,
+          PULL,
+          VERIFY,
+          RECORDS,
+          REVIEW_LIST,
+          ADMIN_DEVICES,
+          ADMIN_OVERVIEW,
+          ADMIN_HISTORY ->
+          Expected.ok(Effect.NONE);
       case PUSH ->
           Expected.ok(
               caller == Caller.VALID || caller == Caller.NON_ADMIN
@@ -312,7 +350,7 @@ class AuthorizationMatrixTest {
               ? Expected.ok(Effect.ANY)
               : Expected.refused(404, "not_found", "review item " + reviewItem + " not found");
       case REVOKE -> Expected.ok(caller == Caller.VALID ? Effect.ANY : Effect.OWN_TENANT_ONLY);
-      case HEALTH, READY, METRICS -> Expected.ok(Effect.NONE);
+      case HEALTH, READY, METRICS, CONSOLE -> Expected.ok(Effect.NONE);
     };
   }
 
@@ -371,8 +409,18 @@ class AuthorizationMatrixTest {
 
   private HttpRequest.Builder request(Endpoint endpoint, String token, String batch) {
     return switch (endpoint) {
-      case HEALTH, READY, METRICS, SCHEMA, LIVE, REVIEW_LIST ->
+      case HEALTH,
+          READY,
+          METRICS,
+          SCHEMA,
+          LIVE,
+          REVIEW_LIST,
+          ADMIN_DEVICES,
+          ADMIN_OVERVIEW,
+          CONSOLE ->
           http.request(endpoint.path, token).GET();
+      case ADMIN_HISTORY ->
+          http.request("/v1/admin/records/households/" + northern + "/history", token).GET();
       case PUSH -> json(endpoint.path, token, RawHttp.json(push(batch)));
       case PULL -> json(endpoint.path, token, "{\"cursor\":\"0\"}");
       case VERIFY ->
@@ -450,10 +498,10 @@ class AuthorizationMatrixTest {
     Set<String> paths = new TreeSet<>();
     for (Endpoint endpoint : Endpoint.values()) {
       String path = endpoint.path;
-      if (path.contains("{id}")) {
+      if (path.contains("{")) {
         // Router matches such a path by its two ends.
-        paths.add(path.substring(0, path.indexOf("{id}")));
-        paths.add(path.substring(path.indexOf("{id}") + "{id}".length()));
+        paths.add(path.substring(0, path.indexOf('{')));
+        paths.add(path.substring(path.lastIndexOf('}') + 1));
       } else {
         paths.add(path);
       }

@@ -6,6 +6,7 @@ import io.fieldsync.server.CommitNotifier;
 import io.fieldsync.server.ServerMetrics;
 import io.fieldsync.server.TokenClaims;
 import io.fieldsync.server.TokenService;
+import io.fieldsync.server.admin.ActivityLog;
 import io.fieldsync.server.internal.LiveEndpoint;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -42,15 +43,20 @@ public final class LiveChannel implements WebSocketCreator, CommitNotifier {
   private final TokenService tokens;
   private final io.fieldsync.store.SyncStore store;
   private final FailureReplies failures;
+  private final ActivityLog activity;
 
   /** Tenant → open sessions → the bearer token each opened with, checked again while open. */
   private final Map<String, Map<Session, String>> sessions = new ConcurrentHashMap<>();
 
   public LiveChannel(
-      TokenService tokens, io.fieldsync.store.SyncStore store, ServerMetrics metrics) {
+      TokenService tokens,
+      io.fieldsync.store.SyncStore store,
+      ServerMetrics metrics,
+      ActivityLog activity) {
     this.tokens = tokens;
     this.store = store;
     this.failures = new FailureReplies(metrics);
+    this.activity = activity;
   }
 
   @Override
@@ -156,6 +162,7 @@ public final class LiveChannel implements WebSocketCreator, CommitNotifier {
           result.put(session, bearer);
           return result;
         });
+    activity.liveOpened(token);
     log.debug("live device={} tenant={} connected", token.device(), token.tenant());
     // The device may have missed commits between its last pull and now: tell it where we are.
     try {
@@ -175,6 +182,7 @@ public final class LiveChannel implements WebSocketCreator, CommitNotifier {
           open.remove(session);
           return open.isEmpty() ? null : open;
         });
+    activity.liveClosed(token);
     log.debug("live device={} tenant={} disconnected", token.device(), token.tenant());
   }
 }

@@ -13,6 +13,8 @@ import io.fieldsync.server.ServerConfig;
 import io.fieldsync.server.ServerMetrics;
 import io.fieldsync.server.TokenClaims;
 import io.fieldsync.server.TokenService;
+import io.fieldsync.server.admin.ActivityLog;
+import io.fieldsync.server.admin.AdminService;
 import io.fieldsync.server.pull.PullPages;
 import io.fieldsync.server.push.PushService;
 import io.fieldsync.server.recovery.RecoveryService;
@@ -37,6 +39,8 @@ import org.slf4j.LoggerFactory;
 final class Router {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
   private static final String REVIEW_PREFIX = "/v1/review/";
+  private static final String RECORDS_PREFIX = "/v1/admin/records/";
+  private static final String HISTORY_SUFFIX = "/history";
   private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final ServerConfig config;
@@ -51,6 +55,9 @@ final class Router {
   private final ServerMetrics metrics;
   private final RequestBody body;
   private final StoreReadiness readiness;
+  private final ActivityLog activity;
+  private final AdminService admin;
+  private final AdminAssets assets = new AdminAssets();
 
   Router(SyncHandler.Services services, PullPages<MessageCodec.Format, Reply> pulls) {
     this.config = services.config();
@@ -65,6 +72,8 @@ final class Router {
     this.metrics = services.metrics();
     this.body = new RequestBody(config);
     this.readiness = new StoreReadiness(config.store(), StoreReadiness.TIMEOUT);
+    this.activity = services.activity();
+    this.admin = new AdminService(config.store(), config.schema(), activity, config.wallClock());
   }
 
   /** The endpoint a path is timed under: the API's paths, with review ids left out. */
@@ -79,13 +88,20 @@ final class Router {
           "/v1/verify",
           "/v1/records",
           "/v1/admin/revoke",
+          "/v1/admin/devices",
+          "/v1/admin/overview",
           "/v1/review",
           "/metrics" ->
           path;
-      default ->
-          path.startsWith(REVIEW_PREFIX) && path.endsWith("/resolve")
-              ? "/v1/review/{id}/resolve"
-              : "other";
+      default -> {
+        if (path.startsWith(REVIEW_PREFIX) && path.endsWith("/resolve")) {
+          yield "/v1/review/{id}/resolve";
+        }
+        if (path.startsWith(RECORDS_PREFIX) && path.endsWith(HISTORY_SUFFIX)) {
+          yield "/v1/admin/records/{table}/{id}/history";
+        }
+        yield AdminAssets.serves(path) ? "/admin" : "other";
+      }
     };
   }
 
@@ -154,17 +170,35 @@ final class Router {
         boolean all = booleanParameter(request, "all");
         return Reply.json(reviews.list(token, all));
       }
+      case "/v1/admin/devices" -> {
+        requireMethod(method, "GET");
+        return Reply.json(admin.devices(authenticate(request)));
+      }
+      case "/v1/admin/overview" -> {
+        requireMethod(method, "GET");
+        return Reply.json(admin.overview(authenticate(request)));
+      }
       default -> {
         if (path.startsWith(REVIEW_PREFIX) && path.endsWith("/resolve")) {
           requireMethod(method, "POST");
           return resolve(request, path, started);
+        }
+        if (path.startsWith(RECORDS_PREFIX) && path.endsWith(HISTORY_SUFFIX)) {
+          requireMethod(method, "GET");
+          return history(request, path);
+        }
+        if (AdminAssets.serves(path)) {
+          requireMethod(method, "GET");
+          return assets.reply(path);
         }
         throw new NotFoundException(
             "no such path "
                 + MessageText.abbreviate(path)
                 + "; the API has GET /v1/health, GET /v1/ready, GET /metrics, GET /v1/schema, POST /v1/push, POST /v1/pull,"
                 + " GET /v1/live (WebSocket), POST /v1/verify, POST /v1/records, GET /v1/review,"
-                + " POST /v1/review/{id}/resolve and POST /v1/admin/revoke");
+                + " POST /v1/review/{id}/resolve, POST /v1/admin/revoke, GET /v1/admin/devices,"
+                + " GET /v1/admin/overview, GET /v1/admin/records/{table}/{id}/history and the"
+                + " console at GET /admin");
       }
     }
   }
@@ -186,8 +220,15 @@ final class Router {
     TokenClaims token = authenticate(request);
     MessageCodec.Format format = RequestBody.format(request);
     PushRequest push = body.message(request, PushRequest.getDefaultInstance(), format);
-    PushService.Outcome outcome = pushes.push(token, push);
+    PushService.Outcome outcome;
+    try {
+      outcome = pushes.push(token, push);
+    } catch (RuntimeException e) {
+      activity.refused(token, "push", e);
+      throw e;
+    }
     PushResponse result = outcome.response();
+    activity.pushed(token, push, result);
     if (!result.getReplayed()) {
       commits.committed(token.tenant(), result.getSequence());
     }
@@ -225,8 +266,18 @@ final class Router {
     TokenClaims token = authenticate(request);
     MessageCodec.Format format = RequestBody.format(request);
     PullRequest pull = body.message(request, PullRequest.getDefaultInstance(), format);
-    PullPages.Page<Reply> page =
-        pulls.pull(token, pull, RequestBody.responseFormat(request, format));
+    PullPages.Page<Reply> page;
+    try {
+      page = pulls.pull(token, pull, RequestBody.responseFormat(request, format));
+    } catch (RuntimeException e) {
+      activity.refused(token, "pull", e);
+      throw e;
+    }
+    activity.pulled(
+        token,
+        page.nextCursor(),
+        page.records(),
+        pull.hasPendingChanges() ? pull.getPendingChanges() : -1);
     metrics.pull(token.tenant(), page.records(), pull.getSnapshot());
     log.info(
         "pull tenant={} device={} cursor={} records={} next_cursor={} has_more={}{} in {} ms",
@@ -272,6 +323,19 @@ final class Router {
         id,
         elapsedMillis(started));
     return Reply.json(result);
+  }
+
+  private Reply history(Incoming request, String path) {
+    TokenClaims token = authenticate(request);
+    String rest = path.substring(RECORDS_PREFIX.length(), path.length() - HISTORY_SUFFIX.length());
+    int slash = rest.indexOf('/');
+    if (slash <= 0 || slash == rest.length() - 1) {
+      throw new NotFoundException(
+          "no such path "
+              + MessageText.abbreviate(path)
+              + "; a record's history is at /v1/admin/records/{table}/{id}/history");
+    }
+    return Reply.json(admin.history(token, rest.substring(0, slash), rest.substring(slash + 1)));
   }
 
   private static boolean booleanParameter(Incoming request, String name) {

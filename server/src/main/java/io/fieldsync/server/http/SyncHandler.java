@@ -6,6 +6,7 @@ import io.fieldsync.server.ServerClock;
 import io.fieldsync.server.ServerConfig;
 import io.fieldsync.server.ServerMetrics;
 import io.fieldsync.server.TokenService;
+import io.fieldsync.server.admin.ActivityLog;
 import io.fieldsync.server.pull.PullAhead;
 import io.fieldsync.server.pull.PullPages;
 import io.fieldsync.server.pull.PullService;
@@ -43,7 +44,8 @@ public final class SyncHandler extends Handler.Abstract {
       RecoveryService recovery,
       CommitNotifier commits,
       ServerClock clock,
-      ServerMetrics metrics) {}
+      ServerMetrics metrics,
+      ActivityLog activity) {}
 
   private final PullPages<MessageCodec.Format, Reply> pulls;
   private final Router router;
@@ -151,6 +153,9 @@ public final class SyncHandler extends Handler.Abstract {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
     if (reply.contentEncoding() != null) {
       response.getHeaders().put(HttpHeader.CONTENT_ENCODING, reply.contentEncoding());
+    }
+    if (AdminAssets.serves(path)) {
+      AdminAssets.secure(response.getHeaders());
     }
     if (!method.equals("POST")) {
       // A cache never stores a POST response without explicit freshness: no bytes needed there.

@@ -64,6 +64,10 @@ public final class PullService {
       throw new ProtocolException(
           "since must be between 0 and the cursor " + cursor + ", found " + since);
     }
+    if (request.hasPendingChanges() && request.getPendingChanges() < 0) {
+      throw new ProtocolException(
+          "pending_changes must not be negative, found " + request.getPendingChanges());
+    }
     // A snapshot replaces the device's rows with what it delivers: it must deliver everything.
     Echo echo = request.getSnapshot() ? Echo.NONE : Echo.of(token.device(), request);
     int limit = request.getLimit() == 0 ? defaultLimit : Math.min(request.getLimit(), maxLimit);

@@ -31,7 +31,8 @@ final class BatchJournal {
             change.hlc,
             device,
             batchId,
-            decision.journalOutcome()));
+            decision.journalOutcome(),
+            decision.reason()));
   }
 
   /** A deleted parent brought back for a child written under {@code restore_parent}. */

@@ -2,10 +2,13 @@ package io.fieldsync.store.jdbc;
 
 import io.fieldsync.schema.Schema;
 import io.fieldsync.store.CommitListener;
+import io.fieldsync.store.DeviceActivity;
+import io.fieldsync.store.JournalEntry;
 import io.fieldsync.store.PullPage;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
+import io.fieldsync.store.TrafficMinute;
 import io.fieldsync.store.WriteWork;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -44,6 +47,7 @@ public abstract class JdbcSyncStore implements SyncStore {
   private final TombstonePurge purge;
   private final DeviceRevocations revocations;
   private final StoreSettings settings;
+  private final AdminRows admin;
   private final CommitListeners commitListeners = new CommitListeners();
 
   /**
@@ -69,6 +73,7 @@ public abstract class JdbcSyncStore implements SyncStore {
     this.purge = new TombstonePurge(transactions);
     this.revocations = new DeviceRevocations(transactions);
     this.settings = new StoreSettings(transactions);
+    this.admin = new AdminRows(transactions);
   }
 
   /** A connection for one write transaction; may block until one is free. */
@@ -346,6 +351,35 @@ public abstract class JdbcSyncStore implements SyncStore {
   @Override
   public String replaceSetting(String key, String expected, String value) {
     return settings.replaceSetting(key, expected, value);
+  }
+
+  @Override
+  public void saveActivity(List<DeviceActivity> devices, List<TrafficMinute> minutes) {
+    admin.saveActivity(devices, minutes);
+  }
+
+  @Override
+  public List<DeviceActivity> devices(String tenant) {
+    requireTenant(tenant);
+    return admin.devices(tenant);
+  }
+
+  @Override
+  public List<JournalEntry> recordHistory(String tenant, String table, String recordId, int limit) {
+    requireTenant(tenant);
+    return admin.recordHistory(tenant, table, recordId, limit);
+  }
+
+  @Override
+  public List<JournalEntry> recentDecisions(String tenant, int limit) {
+    requireTenant(tenant);
+    return admin.recentDecisions(tenant, limit);
+  }
+
+  @Override
+  public List<TrafficMinute> traffic(String tenant, long sinceMinute) {
+    requireTenant(tenant);
+    return admin.traffic(tenant, sinceMinute);
   }
 
   private static void requireTenant(String tenant) {

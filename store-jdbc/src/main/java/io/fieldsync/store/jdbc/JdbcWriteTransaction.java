@@ -41,8 +41,8 @@ final class JdbcWriteTransaction implements WriteTransaction {
 
   private final String recordsUpsert;
   private final String journalInsert =
-      "INSERT INTO _fs_journal (tenant, seq, tbl, rid, op, fields, hlc, device, batch_id, outcome)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO _fs_journal (tenant, seq, tbl, rid, op, fields, hlc, device, batch_id, outcome,"
+          + " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private final String batchInsert =
       "INSERT INTO _fs_batches (tenant, device, batch_id, outcome) VALUES (?, ?, ?, ?)";
 
@@ -217,6 +217,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
       insert.setString(8, entry.device());
       insert.setString(9, entry.batchId());
       insert.setString(10, entry.outcome());
+      insert.setString(11, entry.reason());
       insert.addBatch();
     } catch (SQLException e) {
       throw transactions.failure("journaling a change of '" + entry.table() + "'", e);

@@ -212,7 +212,7 @@ final class Migration {
                 + " rid TEXT NOT NULL, op TEXT NOT NULL, fields TEXT, hlc "
                 + bigint
                 + " NOT NULL,"
-                + " device TEXT NOT NULL, batch_id TEXT, outcome TEXT NOT NULL)",
+                + " device TEXT NOT NULL, batch_id TEXT, outcome TEXT NOT NULL, reason TEXT)",
             "CREATE INDEX IF NOT EXISTS _fs_journal_by_record ON _fs_journal (tenant, tbl, rid)",
             "CREATE TABLE IF NOT EXISTS _fs_batches (tenant TEXT NOT NULL, device TEXT NOT NULL,"
                 + " batch_id TEXT NOT NULL, outcome "
@@ -258,12 +258,36 @@ final class Migration {
                 + " issued_up_to "
                 + bigint
                 + " NOT NULL, PRIMARY KEY (tenant, device))",
+            "CREATE TABLE IF NOT EXISTS _fs_device_activity (tenant TEXT NOT NULL,"
+                + " device TEXT NOT NULL, user_id TEXT, last_seen "
+                + bigint
+                + " NOT NULL, last_result TEXT, cursor_seq "
+                + bigint
+                + ", pending "
+                + bigint
+                + ", live_seen "
+                + bigint
+                + ", PRIMARY KEY (tenant, device))",
+            "CREATE TABLE IF NOT EXISTS _fs_traffic (tenant TEXT NOT NULL, minute "
+                + bigint
+                + " NOT NULL, kind TEXT NOT NULL, amount "
+                + bigint
+                + " NOT NULL, PRIMARY KEY (tenant, minute, kind))",
             "CREATE TABLE IF NOT EXISTS _fs_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS _fs_columns (tbl TEXT NOT NULL, col TEXT NOT NULL,"
                 + " type TEXT NOT NULL, primary_key SMALLINT NOT NULL, required SMALLINT NOT NULL,"
                 + " PRIMARY KEY (tbl, col))")) {
       dialect.execute(connection, sql);
     }
+    // Stores made before the journal kept reasons gain the column; their old rows have none.
+    if (!columnsOf("_fs_journal").contains("reason")) {
+      dialect.execute(connection, "ALTER TABLE _fs_journal ADD COLUMN reason TEXT");
+    }
+    // Decisions other than a plain apply are few; the admin console lists the latest of them.
+    dialect.execute(
+        connection,
+        "CREATE INDEX IF NOT EXISTS _fs_journal_decisions ON _fs_journal (tenant, id)"
+            + " WHERE outcome <> 'applied'");
   }
 
   private Map<String, Map<String, StoredColumn>> storedColumns() throws SQLException {

@@ -5,6 +5,7 @@ import io.fieldsync.client.FaultInjector;
 import io.fieldsync.client.internal.outbox.Outbox;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.internal.state.DeviceState;
+import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.client.internal.state.WriteRange;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.order.ForeignKeyOrder;
@@ -78,11 +79,13 @@ public final class Puller {
     // fields must still come from the run's start, not from the page's cursor.
     long since = Math.min(cursor, database.read(c -> state.pullSince()));
     List<WriteRange> ownWrites = database.read(c -> state.ownWrites());
+    // Told to the server for its admin console: how much this device still has to push.
+    long pending = database.read(c -> new Jdbc(c).count("_fs_changelog"));
     int pulled = 0;
     int conflicts = 0;
     try (DeviceDatabase.RelaxedSync relaxed = database.relaxedSync();
         PageAhead pages = new PageAhead(transport)) {
-      PullResponse page = pages.take(request(cursor, since, ownWrites));
+      PullResponse page = pages.take(request(cursor, since, ownWrites, pending));
       while (true) {
         long next =
             page.getRecordsCount() == 0 && page.getNextCursor() == 0
@@ -90,7 +93,7 @@ public final class Puller {
                 : page.getNextCursor();
         boolean stuck = next == cursor && page.getRecordsCount() == 0;
         if (page.getHasMore() && !stuck) {
-          pages.prefetch(request(next, since, ownWrites));
+          pages.prefetch(request(next, since, ownWrites, pending));
         }
         conflicts += apply(page, next, since > 0);
         pulled += page.getRecordsCount();
@@ -104,7 +107,7 @@ public final class Puller {
                   + " said has_more but returned nothing and no new cursor");
         }
         cursor = next;
-        page = pages.take(request(cursor, since, ownWrites));
+        page = pages.take(request(cursor, since, ownWrites, pending));
       }
     }
   }
@@ -113,13 +116,14 @@ public final class Puller {
    * A pull from {@code cursor} of a run that began at {@code since}, naming the own-write ranges a
    * pull from there can still send.
    */
-  private PullRequest request(long cursor, long since, List<WriteRange> ownWrites) {
+  private PullRequest request(long cursor, long since, List<WriteRange> ownWrites, long pending) {
     PullRequest.Builder request =
         PullRequest.newBuilder()
             .setCursor(cursor)
             .setSince(since)
             .setLimit(pageSize)
-            .setSchemaVersion(schema.version());
+            .setSchemaVersion(schema.version())
+            .setPendingChanges(pending);
     for (WriteRange range : ownWrites) {
       if (range.last() > since) {
         request.addOwnWrites(
