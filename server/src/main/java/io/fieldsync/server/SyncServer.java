@@ -176,6 +176,7 @@ public final class SyncServer implements AutoCloseable {
         config.schema().tables().keySet(),
         config.clockSkewToleranceMillis(),
         config.maxBodyBytes());
+    log.info("admin console at {}/admin (sign in with a token of role admin)", server.uri());
     if (config.tls() != null) {
       X509Certificate certificate = config.tls().certificate();
       log.info(
