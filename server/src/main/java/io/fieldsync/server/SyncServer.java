@@ -167,16 +167,7 @@ public final class SyncServer implements AutoCloseable {
             live,
             commits,
             new ActivityFlusher(activity));
-    log.info(
-        "fieldsync server listening on {} store={} schema=v{} tables={} clock-skew-tolerance={}ms"
-            + " max-body={}B",
-        server.uri(),
-        config.storeLocation(),
-        config.schema().version(),
-        config.schema().tables().keySet(),
-        config.clockSkewToleranceMillis(),
-        config.maxBodyBytes());
-    log.info("admin console at {}/admin (sign in with a token of role admin)", server.uri());
+    // TLS first: the listening line is what scripts and tests wait for.
     if (config.tls() != null) {
       X509Certificate certificate = config.tls().certificate();
       log.info(
@@ -191,6 +182,16 @@ public final class SyncServer implements AutoCloseable {
             certificate.getNotAfter().toInstant());
       }
     }
+    log.info(
+        "fieldsync server listening on {} store={} schema=v{} tables={} clock-skew-tolerance={}ms"
+            + " max-body={}B",
+        server.uri(),
+        config.storeLocation(),
+        config.schema().version(),
+        config.schema().tables().keySet(),
+        config.clockSkewToleranceMillis(),
+        config.maxBodyBytes());
+    log.info("admin console at {}/admin (sign in with a token of role admin)", server.uri());
     return server;
   }
 
