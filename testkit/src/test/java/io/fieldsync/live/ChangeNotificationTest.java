@@ -1,0 +1,217 @@
+package io.fieldsync.live;
+
+import static io.fieldsync.live.LiveSchema.uuid;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fieldsync.client.ChangedRows;
+import io.fieldsync.client.ChangedRows.Origin;
+import io.fieldsync.client.QueryWatch;
+import io.fieldsync.testkit.Eventually;
+import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Change listeners hear which rows local writes (from any connection) and syncs changed; a watched
+ * query runs again only when a table it reads changed.
+ */
+class ChangeNotificationTest {
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void startServer() {
+    server = TestServer.builder(dir).schema(LiveSchema.YAML).start();
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  private TestDevice device(String name) {
+    return server.device(name, builder -> builder.writePoll(Duration.ofMillis(20)));
+  }
+
+  @Test
+  void writesOfAnotherConnectionAreReportedWithTheirTablesAndIds() throws Exception {
+    TestDevice a = device("a");
+    List<ChangedRows> heard = listen(a);
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + a.database());
+        Statement statement = other.createStatement()) {
+      statement.executeUpdate(
+          "INSERT INTO households (id, region) VALUES ('"
+              + uuid(1)
+              + "', 'north'), ('"
+              + uuid(2)
+              + "', 'north')");
+      statement.executeUpdate(
+          "INSERT INTO visits (id, household_id, note) VALUES ('"
+              + uuid(3)
+              + "', '"
+              + uuid(1)
+              + "', 'first')");
+      statement.executeUpdate("DELETE FROM households WHERE id = '" + uuid(2) + "'");
+    }
+
+    Map<String, Set<String>> expected =
+        Map.of("households", Set.of(uuid(1), uuid(2)), "visits", Set.of(uuid(3)));
+    Eventually.until(
+        "the other connection's writes are reported",
+        () -> expected.equals(union(heard, Origin.LOCAL)),
+        heard::toString);
+    assertThat(union(heard, Origin.SERVER)).isEmpty();
+  }
+
+  @Test
+  void aWriteThroughTheLibraryIsReportedEvenWhenASyncPushesItAtOnce() throws Exception {
+    TestDevice a = device("a");
+    List<ChangedRows> heard = listen(a);
+    a.sql("INSERT INTO households (id, region) VALUES ('" + uuid(7) + "', 'east')");
+    a.sync(); // the push removes the log row; the listener still learns its id
+
+    Eventually.until(
+        "the write is reported with its id",
+        () -> Map.of("households", Set.of(uuid(7))).equals(union(heard, Origin.LOCAL)),
+        heard::toString);
+    assertThat(a.client().status().pending()).isZero();
+  }
+
+  @Test
+  void rowsAPullAppliesAreReportedAsServerChanges() throws Exception {
+    TestDevice a = device("a");
+    TestDevice b = device("b");
+    List<ChangedRows> heard = listen(a);
+    b.sql(
+        "INSERT INTO households (id, region) VALUES ('" + uuid(1) + "', 'north')",
+        "INSERT INTO households (id, region) VALUES ('" + uuid(2) + "', 'south')",
+        "INSERT INTO visits (id, household_id) VALUES ('" + uuid(3) + "', '" + uuid(1) + "')");
+    b.sync();
+    a.sync();
+
+    Map<String, Set<String>> expected =
+        Map.of("households", Set.of(uuid(1), uuid(2)), "visits", Set.of(uuid(3)));
+    Eventually.until(
+        "the pulled rows are reported",
+        () -> expected.equals(union(heard, Origin.SERVER)),
+        heard::toString);
+    assertThat(union(heard, Origin.LOCAL)).isEmpty();
+  }
+
+  @Test
+  void aWatchedQueryRunsAgainOnlyWhenOneOfItsTablesChanged() throws Exception {
+    TestDevice a = device("a");
+    TestDevice b = device("b");
+    List<ChangedRows> heard = listen(a);
+    List<List<Map<String, Object>>> results = new CopyOnWriteArrayList<>();
+    QueryWatch watch =
+        a.client()
+            .watch(
+                "SELECT id, head_name FROM households WHERE region = ? ORDER BY id",
+                List.of("north"),
+                results::add);
+    assertThat(watch.tables()).containsExactly("households");
+    Eventually.until("the first run", () -> results.size() == 1);
+    assertThat(results.get(0)).isEmpty();
+
+    // Another connection writes only visits: the query does not run again.
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + a.database());
+        Statement statement = other.createStatement()) {
+      statement.executeUpdate(
+          "INSERT INTO visits (id, note) VALUES ('" + uuid(9) + "', 'unrelated')");
+    }
+    Eventually.until(
+        "the visit is reported", () -> union(heard, Origin.LOCAL).containsKey("visits"));
+    assertThat(results).hasSize(1);
+
+    // Another connection writes a household: it runs again and sees it.
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + a.database());
+        Statement statement = other.createStatement()) {
+      statement.executeUpdate(
+          "INSERT INTO households (id, region, head_name) VALUES ('"
+              + uuid(1)
+              + "', 'north', 'Ada')");
+    }
+    Eventually.until("the second run", () -> results.size() == 2);
+    assertThat(results.get(1)).containsExactly(Map.of("id", uuid(1), "head_name", "Ada"));
+
+    // A sync brings a household from b: it runs again with both.
+    b.sql(
+        "INSERT INTO households (id, region, head_name) VALUES ('" + uuid(2) + "', 'north', 'Bo')");
+    b.sync();
+    int before = results.size();
+    a.sync();
+    Eventually.until(
+        "a run with the pulled household",
+        () -> results.size() > before && results.get(results.size() - 1).size() == 2);
+    assertThat(results.get(results.size() - 1))
+        .containsExactly(
+            Map.of("id", uuid(1), "head_name", "Ada"), Map.of("id", uuid(2), "head_name", "Bo"));
+
+    watch.close();
+    int closedAt = results.size();
+    a.sql("INSERT INTO households (id, region) VALUES ('" + uuid(3) + "', 'north')");
+    Eventually.until(
+        "the write after close is reported",
+        () -> union(heard, Origin.LOCAL).getOrDefault("households", Set.of()).contains(uuid(3)));
+    assertThat(results).hasSize(closedAt);
+  }
+
+  @Test
+  void aWatchFindsEveryTableOfAJoinAndRefusesWritesAndMissingParameters() {
+    TestDevice a = device("a");
+    QueryWatch join =
+        a.client()
+            .watch(
+                "SELECT v.note, h.head_name FROM visits v JOIN households h ON h.id ="
+                    + " v.household_id",
+                List.of(),
+                rows -> {});
+    assertThat(join.tables()).containsExactlyInAnyOrder("households", "visits");
+
+    assertThatThrownBy(() -> a.client().watch("DELETE FROM visits", List.of(), rows -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "watch needs a query that only reads, but this statement writes: DELETE FROM visits");
+    assertThatThrownBy(
+            () ->
+                a.client()
+                    .watch("SELECT * FROM households WHERE region = ?", List.of(), rows -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "query has 1 parameters, found 0 values: SELECT * FROM households WHERE region = ?");
+  }
+
+  private static List<ChangedRows> listen(TestDevice device) {
+    List<ChangedRows> heard = new CopyOnWriteArrayList<>();
+    device.client().addChangeListener(heard::add);
+    return heard;
+  }
+
+  /** Every id heard of {@code origin}, by table. */
+  private static Map<String, Set<String>> union(List<ChangedRows> heard, Origin origin) {
+    Map<String, Set<String>> all = new java.util.TreeMap<>();
+    for (ChangedRows changes : heard) {
+      if (changes.origin() == origin) {
+        changes
+            .recordIds()
+            .forEach((table, ids) -> all.computeIfAbsent(table, t -> new HashSet<>()).addAll(ids));
+      }
+    }
+    return all;
+  }
+}
