@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldsync.client.ChangedRows;
 import io.fieldsync.client.ChangedRows.Origin;
 import io.fieldsync.client.QueryWatch;
+import io.fieldsync.client.Sqlite3Shell;
 import io.fieldsync.testkit.Eventually;
 import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
@@ -75,6 +76,32 @@ class ChangeNotificationTest {
         () -> expected.equals(union(heard, Origin.LOCAL)),
         heard::toString);
     assertThat(union(heard, Origin.SERVER)).isEmpty();
+  }
+
+  @Test
+  void writesOfTheSqlite3ShellAreReportedWithTheirIds() throws Exception {
+    TestDevice a = device("a");
+    a.sql(
+        "INSERT INTO households (id, region) VALUES ('"
+            + uuid(1)
+            + "', 'north'), ('"
+            + uuid(2)
+            + "', 'north')");
+    List<ChangedRows> heard = listen(a);
+    Sqlite3Shell.run(
+        a.database(),
+        "UPDATE households SET head_name = 'Cy' WHERE id = '"
+            + uuid(1)
+            + "';\n"
+            + "DELETE FROM households WHERE id = '"
+            + uuid(2)
+            + "';\n",
+        dir.resolve("sqlite3.log"));
+
+    Eventually.until(
+        "the shell's writes are reported",
+        () -> Map.of("households", Set.of(uuid(1), uuid(2))).equals(union(heard, Origin.LOCAL)),
+        heard::toString);
   }
 
   @Test
