@@ -54,8 +54,9 @@ final class ChangeFeed implements AutoCloseable {
   }
 
   void add(ChangeListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    Objects.requireNonNull(listener, "listener");
     start();
+    listeners.add(listener);
   }
 
   void remove(ChangeListener listener) {

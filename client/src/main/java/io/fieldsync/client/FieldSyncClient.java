@@ -209,6 +209,7 @@ public final class FieldSyncClient implements AutoCloseable {
     changes.add(listener);
   }
 
+  /** Stops telling {@code listener} of changes. Thread-safe. */
   public void removeChangeListener(ChangeListener listener) {
     changes.remove(listener);
   }

@@ -76,6 +76,16 @@ class SyncProgressTest {
     // One sequence per inserted record: the server's sequence minus cursor 0 is the exact total.
     assertThat(pulled).allMatch(progress -> progress.recordsTotal() == records);
     assertThat(LiveSchema.count(b, "households")).isEqualTo(records);
+
+    // A resync reports each snapshot page the same way, its total the server's live records.
+    pulled.clear();
+    b.client().resync();
+    assertThat(pulled).hasSize(pages).allMatch(progress -> progress.phase() == Phase.SNAPSHOT);
+    assertMonotoneTo(pulled, records);
+    assertThat(pulled)
+        .extracting(SyncProgress::records)
+        .isEqualTo(cumulative(records, page, pages));
+    assertThat(pulled).allMatch(progress -> progress.recordsTotal() == records);
   }
 
   @SeededTest(runs = 1)
