@@ -53,39 +53,23 @@ class SyncProgressTest {
     a.sql(insert.toString());
     a.sync();
 
-    int batches = (records + batch - 1) / batch;
-    assertThat(pushed).hasSize(batches).allMatch(progress -> progress.phase() == Phase.PUSH);
-    assertMonotoneTo(pushed, records);
-    assertThat(pushed)
-        .extracting(SyncProgress::records)
-        .isEqualTo(cumulative(records, batch, batches));
     // Each record was inserted once: the pending records are known exactly from the start.
-    assertThat(pushed).allMatch(progress -> progress.recordsTotal() == records);
+    assertReports(pushed, Phase.PUSH, records, batch, (records + batch - 1) / batch);
 
     TestDevice b = server.device("b", builder -> builder.pullPageSize(page));
     List<SyncProgress> pulled = heard(b);
     b.sync();
 
     // A page is full while records remain; the run ends with the first page that is not.
-    int pages = records / page + 1;
-    assertThat(pulled).hasSize(pages).allMatch(progress -> progress.phase() == Phase.PULL);
-    assertMonotoneTo(pulled, records);
-    assertThat(pulled)
-        .extracting(SyncProgress::records)
-        .isEqualTo(cumulative(records, page, pages));
     // One sequence per inserted record: the server's sequence minus cursor 0 is the exact total.
-    assertThat(pulled).allMatch(progress -> progress.recordsTotal() == records);
+    int pages = records / page + 1;
+    assertReports(pulled, Phase.PULL, records, page, pages);
     assertThat(LiveSchema.count(b, "households")).isEqualTo(records);
 
     // A resync reports each snapshot page the same way, its total the server's live records.
     pulled.clear();
     b.client().resync();
-    assertThat(pulled).hasSize(pages).allMatch(progress -> progress.phase() == Phase.SNAPSHOT);
-    assertMonotoneTo(pulled, records);
-    assertThat(pulled)
-        .extracting(SyncProgress::records)
-        .isEqualTo(cumulative(records, page, pages));
-    assertThat(pulled).allMatch(progress -> progress.recordsTotal() == records);
+    assertReports(pulled, Phase.SNAPSHOT, records, page, pages);
   }
 
   @SeededTest(runs = 1)
@@ -130,6 +114,20 @@ class SyncProgressTest {
               }
             });
     return heard;
+  }
+
+  /**
+   * {@code count} reports of {@code phase}, each {@code step} records on up to {@code records},
+   * each with that total, monotone, the last one finished.
+   */
+  private static void assertReports(
+      List<SyncProgress> reports, Phase phase, int records, int step, int count) {
+    assertThat(reports).hasSize(count).allMatch(progress -> progress.phase() == phase);
+    assertMonotoneTo(reports, records);
+    assertThat(reports)
+        .extracting(SyncProgress::records)
+        .isEqualTo(cumulative(records, step, count));
+    assertThat(reports).allMatch(progress -> progress.recordsTotal() == records);
   }
 
   private static void assertMonotoneTo(List<SyncProgress> reports, long total) {
