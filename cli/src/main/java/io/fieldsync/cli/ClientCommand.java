@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -84,6 +85,13 @@ final class ClientCommand implements Runnable {
                 + " 30s (default: ${DEFAULT-VALUE}: fail at once)")
     Duration wait;
 
+    @Option(
+        names = "--sync",
+        description = "Run the device's first sync right after, with its progress (see --progress)")
+    boolean sync;
+
+    @Mixin ProgressOption progress = new ProgressOption();
+
     @Override
     public Integer call() throws InterruptedException {
       FieldSyncClient.Builder builder = FieldSyncClient.builder(db).servers(servers).token(token);
@@ -101,6 +109,10 @@ final class ClientCommand implements Runnable {
                 status.tenant(),
                 status.schemaVersion(),
                 client.schema().tables().keySet());
+        if (sync) {
+          progress.attach(client, spec.commandLine().getOut());
+          Sync.print(client.syncNow(), spec.commandLine().getOut());
+        }
       }
       return 0;
     }
@@ -157,6 +169,8 @@ final class ClientCommand implements Runnable {
         description = "Print one JSON object instead of text (fields: docs/scripting.md)")
     boolean json;
 
+    @Mixin ProgressOption progress = new ProgressOption();
+
     @Override
     public Integer call() {
       FieldSyncClient.Builder builder = FieldSyncClient.builder(db);
@@ -164,27 +178,32 @@ final class ClientCommand implements Runnable {
         builder.server(server);
       }
       try (FieldSyncClient client = builder.open()) {
+        if (!json) {
+          progress.attach(client, spec.commandLine().getOut());
+        }
         SyncResult result = client.syncNow();
         if (json) {
           spec.commandLine().getOut().println(ClientJson.of(result));
           return 0;
         }
-        spec.commandLine()
-            .getOut()
-            .printf(
-                "pushed %d (applied %d, merged %d, rejected %d, parked %d), pulled %d, conflicts"
-                    + " %d, cursor %d, %d ms%n",
-                result.pushed(),
-                result.applied(),
-                result.merged(),
-                result.rejected(),
-                result.parked(),
-                result.pulled(),
-                result.conflicts(),
-                result.cursor(),
-                result.duration().toMillis());
+        print(result, spec.commandLine().getOut());
       }
       return 0;
+    }
+
+    static void print(SyncResult result, PrintWriter out) {
+      out.printf(
+          "pushed %d (applied %d, merged %d, rejected %d, parked %d), pulled %d, conflicts"
+              + " %d, cursor %d, %d ms%n",
+          result.pushed(),
+          result.applied(),
+          result.merged(),
+          result.rejected(),
+          result.parked(),
+          result.pulled(),
+          result.conflicts(),
+          result.cursor(),
+          result.duration().toMillis());
     }
   }
 
@@ -202,6 +221,8 @@ final class ClientCommand implements Runnable {
         names = "--json",
         description = "Print one JSON object instead of text (fields: docs/scripting.md)")
     boolean json;
+
+    @Mixin ProgressOption progress = new ProgressOption();
 
     @Override
     public Integer call() {

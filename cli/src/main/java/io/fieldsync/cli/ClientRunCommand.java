@@ -1,6 +1,7 @@
 package io.fieldsync.cli;
 
 import io.fieldsync.client.FieldSyncClient;
+import io.fieldsync.client.SyncProgress;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.WorkerEvent;
@@ -69,8 +70,11 @@ final class ClientRunCommand implements Callable<Integer> {
     SyncWorker worker = client.startWorker();
     worker.addListener(
         event -> {
-          out.println(describe(event));
-          out.flush();
+          String line = describe(event);
+          if (line != null) {
+            out.println(line);
+            out.flush();
+          }
           if (event instanceof WorkerEvent.Stopped stop) {
             exit[0] = stop.fatal() ? 1 : 0;
             stopped.countDown();
@@ -97,6 +101,7 @@ final class ClientRunCommand implements Callable<Integer> {
     return exit[0];
   }
 
+  /** The line {@code client run} prints for {@code event}; null for none. */
   static String describe(WorkerEvent event) {
     if (event instanceof WorkerEvent.Synced synced) {
       SyncResult result = synced.result();
@@ -117,6 +122,12 @@ final class ClientRunCommand implements Callable<Integer> {
     }
     if (event instanceof WorkerEvent.SnapshotProgress progress) {
       return ProgressBar.render(progress.done(), progress.totalEstimate(), progress.finished());
+    }
+    if (event instanceof WorkerEvent.Progress progress) {
+      // A snapshot's progress is shown by its SnapshotProgress event.
+      return progress.progress().phase() == SyncProgress.Phase.SNAPSHOT
+          ? null
+          : ProgressBar.line(progress.progress());
     }
     if (event instanceof WorkerEvent.Syncing syncing) {
       return "syncing (" + syncing.trigger() + ")";

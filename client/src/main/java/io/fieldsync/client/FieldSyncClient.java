@@ -49,6 +49,7 @@ public final class FieldSyncClient implements AutoCloseable {
   private final Transport transport;
   private final WorkerSettings workerSettings;
   private final StatusReader statusReader;
+  private final ChangeFeed changes;
   private volatile SyncWorker worker;
 
   /** Commits of {@link #connection()}'s connections, which the worker syncs at once. */
@@ -66,6 +67,11 @@ public final class FieldSyncClient implements AutoCloseable {
     this.transport = transport;
     this.workerSettings = workerSettings;
     this.statusReader = new StatusReader(database.path());
+    this.changes =
+        new ChangeFeed(
+            database.path(), workerSettings.writePoll(), () -> cycles.schema().tables().keySet());
+    listeners.feedChangesTo(changes);
+    localCommits.subscribe(changes::committed);
   }
 
   /**
@@ -192,6 +198,43 @@ public final class FieldSyncClient implements AutoCloseable {
   }
 
   /**
+   * Tells {@code listener} which rows changed after each local write (from any connection or
+   * process, found within the write poll) and each page or answer a sync of this client applied;
+   * see {@link ChangeListener}. Starts the client's change thread. Thread-safe.
+   *
+   * @throws StorageException when the database cannot be read
+   */
+  public void addChangeListener(ChangeListener listener) {
+    ensureOpen();
+    changes.add(listener);
+  }
+
+  /** Stops telling {@code listener} of changes. Thread-safe. */
+  public void removeChangeListener(ChangeListener listener) {
+    changes.remove(listener);
+  }
+
+  /**
+   * Runs a read-only query now and again whenever a table it reads has changed (a local write or a
+   * sync), handing the rows to {@code listener} on the client's change thread. The tables are read
+   * from the query's SQLite program; only synced tables trigger. Close the returned watch to stop.
+   *
+   * <pre>{@code
+   * client.watch("SELECT id, head_name FROM households WHERE region = ?", List.of("north"),
+   *     rows -> showHouseholds(rows));
+   * }</pre>
+   *
+   * @param params the values of the query's {@code ?} parameters, in order
+   * @throws IllegalArgumentException when the query does not compile, writes, or takes another
+   *     number of parameters
+   * @throws StorageException when the database cannot be read
+   */
+  public QueryWatch watch(String sql, List<?> params, QueryListener listener) {
+    ensureOpen();
+    return changes.watch(sql, params, listener);
+  }
+
+  /**
    * Rebuilds the device's view from a paged snapshot of the server: pushes the outbox first (so
    * pending edits survive), pulls every live record page by page (resuming an interrupted snapshot
    * where it stopped), deletes local rows the server no longer has unless they have pending edits,
@@ -267,6 +310,7 @@ public final class FieldSyncClient implements AutoCloseable {
       running.close();
     }
     cycles.close();
+    changes.close();
   }
 
   private void ensureOpen() {

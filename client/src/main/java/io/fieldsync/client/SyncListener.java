@@ -29,4 +29,10 @@ public interface SyncListener {
    * finished} on the last call of a snapshot.
    */
   default void snapshotProgress(long done, long totalEstimate, boolean finished) {}
+
+  /**
+   * A long push, pull or snapshot moved on: after each batch of a push of several batches, each
+   * page of a pull of several pages (a new device's first sync included) and each snapshot page.
+   */
+  default void syncProgress(SyncProgress progress) {}
 }

@@ -3,7 +3,9 @@ package io.fieldsync.client;
 import io.fieldsync.SyncException;
 import io.fieldsync.client.internal.engine.SyncCycles;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -14,6 +16,7 @@ final class SyncListeners implements SyncCycles.Events {
   private static final Logger LOG = LoggerFactory.getLogger(SyncListeners.class);
 
   private final List<SyncListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile ChangeFeed changes;
 
   void add(SyncListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -21,6 +24,11 @@ final class SyncListeners implements SyncCycles.Events {
 
   void remove(SyncListener listener) {
     listeners.remove(listener);
+  }
+
+  /** Where the rows a cycle writes are reported. */
+  void feedChangesTo(ChangeFeed changes) {
+    this.changes = changes;
   }
 
   @Override
@@ -56,6 +64,27 @@ final class SyncListeners implements SyncCycles.Events {
   @Override
   public void snapshotProgress(long done, long totalEstimate, boolean finished) {
     tell(listener -> listener.snapshotProgress(done, totalEstimate, finished));
+  }
+
+  @Override
+  public void syncProgress(SyncProgress progress) {
+    tell(listener -> listener.syncProgress(progress));
+  }
+
+  @Override
+  public void rowsChanged(Map<String, Set<String>> recordIds) {
+    ChangeFeed feed = changes;
+    if (feed != null) {
+      feed.serverChanged(recordIds);
+    }
+  }
+
+  @Override
+  public void pushStarting() {
+    ChangeFeed feed = changes;
+    if (feed != null) {
+      feed.beforePush();
+    }
   }
 
   private void tell(Consumer<SyncListener> event) {

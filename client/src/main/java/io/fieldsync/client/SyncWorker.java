@@ -108,6 +108,11 @@ public final class SyncWorker implements AutoCloseable {
           public void snapshotProgress(long done, long totalEstimate, boolean finished) {
             emit(new WorkerEvent.SnapshotProgress(done, totalEstimate, finished));
           }
+
+          @Override
+          public void syncProgress(SyncProgress progress) {
+            emit(new WorkerEvent.Progress(progress));
+          }
         };
     this.liveLink =
         new LiveLink(

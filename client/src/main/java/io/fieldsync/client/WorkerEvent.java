@@ -41,6 +41,9 @@ public sealed interface WorkerEvent {
   /** A resync (snapshot) made progress. */
   record SnapshotProgress(long done, long totalEstimate, boolean finished) implements WorkerEvent {}
 
+  /** A long push, pull or snapshot moved on (see {@link SyncListener#syncProgress}). */
+  record Progress(SyncProgress progress) implements WorkerEvent {}
+
   /** The worker stopped; {@code reason} is "closed" or the fatal error. */
   record Stopped(String reason, boolean fatal) implements WorkerEvent {}
 }

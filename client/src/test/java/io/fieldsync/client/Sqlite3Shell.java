@@ -1,10 +1,12 @@
 package io.fieldsync.client;
 
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -41,6 +43,31 @@ public final class Sqlite3Shell {
     }
     Assumptions.abort(message);
     throw new AssertionError("unreachable");
+  }
+
+  /**
+   * Runs {@code script} through the shell on {@code database} (a separate process) and waits for
+   * it; its output goes to {@code log}.
+   *
+   * @throws AssertionError when the shell fails or prints anything
+   */
+  public static void run(Path database, String script, Path log) throws Exception {
+    Process shell =
+        new ProcessBuilder(require().toString(), "-cmd", ".timeout 10000", database.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try (var input = shell.getOutputStream()) {
+      input.write(script.getBytes(StandardCharsets.UTF_8));
+    }
+    if (!shell.waitFor(30, TimeUnit.SECONDS)) {
+      shell.destroyForcibly();
+      throw new AssertionError("sqlite3 did not finish within 30 s: " + Files.readString(log));
+    }
+    String output = Files.readString(log);
+    if (shell.exitValue() != 0 || !output.isEmpty()) {
+      throw new AssertionError("sqlite3 exited with " + shell.exitValue() + ": " + output);
+    }
   }
 
   /** The first executable {@code sqlite3} in a {@code PATH}-style list of directories. */

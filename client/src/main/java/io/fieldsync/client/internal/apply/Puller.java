@@ -44,6 +44,18 @@ public final class Puller {
   /** What a pull did. */
   public record Outcome(long cursor, int pulled, int conflicts) {}
 
+  /** Hears each page applied, after its transaction committed. */
+  public interface Progress {
+    Progress NONE = (page, start, next) -> {};
+
+    /**
+     * @param page the page
+     * @param start the cursor this pull began at
+     * @param next the cursor the page moved the device to
+     */
+    void applied(PullResponse page, long start, long next);
+  }
+
   private final DeviceDatabase database;
   private final Transport transport;
   private final Applier applier;
@@ -73,8 +85,14 @@ public final class Puller {
 
   /** Pulls until the server has no more; returns the cursor reached and the counts. */
   public Outcome pull() {
+    return pull(Progress.NONE);
+  }
+
+  /** {@link #pull()}, telling {@code progress} of each page applied. */
+  public Outcome pull(Progress progress) {
     DeviceState state = database.state();
     long cursor = database.read(c -> state.cursor());
+    long start = cursor;
     // Pages after the first of a run start above records this database has not seen: their
     // fields must still come from the run's start, not from the page's cursor.
     long since = Math.min(cursor, database.read(c -> state.pullSince()));
@@ -97,6 +115,7 @@ public final class Puller {
         }
         conflicts += apply(page, next, since > 0);
         pulled += page.getRecordsCount();
+        progress.applied(page, start, next);
         if (!page.getHasMore()) {
           return new Outcome(next, pulled, conflicts);
         }

@@ -2,6 +2,7 @@ package io.fieldsync.client.internal.engine;
 
 import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.client.ResyncResult;
+import io.fieldsync.client.SyncProgress;
 import io.fieldsync.client.SyncResult;
 import io.fieldsync.client.VerifyReport;
 import io.fieldsync.client.internal.apply.Applier;
@@ -14,6 +15,10 @@ import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +39,18 @@ public final class SyncEngine {
     void resyncStarted(String reason);
 
     void snapshotProgress(long done, long totalEstimate, boolean finished);
+
+    /** A push of several batches, a pull of several pages or a snapshot page moved on. */
+    void syncProgress(SyncProgress progress);
+
+    /**
+     * The cycle wrote server data into these rows (table to record ids), committed; an empty id
+     * set: rows of that table changed, which ones is not known.
+     */
+    void rowsChanged(Map<String, Set<String>> recordIds);
+
+    /** A push is about to send and then delete the outbox rows captured so far. */
+    void pushStarting();
   }
 
   private final DeviceDatabase database;
@@ -117,8 +134,8 @@ public final class SyncEngine {
   /** Push then pull. */
   SyncResult cycle() {
     long started = clock.millis();
-    Pusher.Outcome pushed = pusher.push();
-    Puller.Outcome pulled = puller.pull();
+    Pusher.Outcome pushed = push();
+    Puller.Outcome pulled = puller.pull(new CycleProgress(database, events));
     return new SyncResult(
         pushed.pushed(),
         pushed.applied(),
@@ -138,17 +155,25 @@ public final class SyncEngine {
   public ResyncResult resync(String reason) {
     events.resyncStarted(reason);
     try {
-      pusher.push();
+      push();
     } catch (ResyncRequiredException e) {
       if (e.lastDeviceBatch() == 0) {
         throw e;
       }
       pusher.continueAfter(e.lastDeviceBatch());
-      pusher.push();
+      push();
     }
+    CycleProgress progress = new CycleProgress(database, events);
     Snapshot.Outcome outcome =
         new Snapshot(database, schema, transport, settings.pullPageSize())
-            .run(events::snapshotProgress);
+            .run(
+                (page, done, total, finished) -> {
+                  events.snapshotProgress(done, total, finished);
+                  progress.snapshotPage(page, done, total, finished);
+                });
+    if (outcome.removed() > 0) {
+      allTablesChanged();
+    }
     LOG.info(
         "resync of {} finished: {} records, {} pages, {} local rows removed, cursor {}",
         database.path(),
@@ -158,6 +183,20 @@ public final class SyncEngine {
         outcome.cursor());
     return new ResyncResult(
         outcome.records(), outcome.pages(), outcome.removed(), outcome.cursor());
+  }
+
+  private Pusher.Outcome push() {
+    events.pushStarting();
+    return pusher.push(new CycleProgress(database, events));
+  }
+
+  /** Tells of a change to rows not listed one by one: every table may have changed. */
+  private void allTablesChanged() {
+    Map<String, Set<String>> all = new LinkedHashMap<>();
+    for (String table : schema.tables().keySet()) {
+      all.put(table, Set.of());
+    }
+    events.rowsChanged(all);
   }
 
   /** Whether an interrupted snapshot waits to be continued. */
@@ -185,6 +224,15 @@ public final class SyncEngine {
 
   private VerifyReport compareAndRepair(String what) {
     VerifyReport report = new Verifier(database, schema, transport).run();
+    if (!report.repaired().isEmpty()) {
+      Map<String, Set<String>> repaired = new LinkedHashMap<>();
+      for (VerifyReport.Repair repair : report.repaired()) {
+        repaired
+            .computeIfAbsent(repair.table(), table -> new LinkedHashSet<>())
+            .add(repair.recordId());
+      }
+      events.rowsChanged(repaired);
+    }
     LOG.info(
         "{} of {}: {} records compared in {} requests, {} repaired, {} skipped (pending)",
         what,

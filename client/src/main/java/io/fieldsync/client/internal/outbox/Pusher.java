@@ -76,6 +76,19 @@ public final class Pusher {
     void rejected(RejectedChange change);
   }
 
+  /** Hears each batch acknowledged, after its transaction committed. */
+  public interface Progress {
+    Progress NONE = (request, end, upTo, writtenBack) -> {};
+
+    /**
+     * @param request the batch
+     * @param end the batch's last log id
+     * @param upTo the last log id this push sends
+     * @param writtenBack the server records the acknowledgement wrote into local rows
+     */
+    void acknowledged(PushRequest request, long end, long upTo, List<Record> writtenBack);
+  }
+
   /** What a push did, summed over its batches. */
   public record Outcome(
       int pushed, int applied, int merged, int rejected, int parked, int conflicts) {
@@ -123,6 +136,11 @@ public final class Pusher {
 
   /** Pushes batches until the outbox rows present at the start have all been acknowledged. */
   public Outcome push() {
+    return push(Progress.NONE);
+  }
+
+  /** {@link #push()}, telling {@code progress} of each batch acknowledged. */
+  public Outcome push(Progress progress) {
     Outcome total = Outcome.NONE;
     long upTo = database.read(Outbox::maxId);
     BatchMaker.Prepared next = null;
@@ -174,7 +192,9 @@ public final class Pusher {
                   + " was answered for batch "
                   + response.getBatchId());
         }
-        total = total.plus(acknowledge(request, end, response));
+        List<Record> writtenBack = new ArrayList<>();
+        total = total.plus(acknowledge(request, end, response, writtenBack));
+        progress.acknowledged(request, end, upTo, writtenBack);
       }
     } finally {
       if (ahead != null) {
@@ -243,7 +263,8 @@ public final class Pusher {
         });
   }
 
-  private Outcome acknowledge(PushRequest request, long end, PushResponse response) {
+  private Outcome acknowledge(
+      PushRequest request, long end, PushResponse response, List<Record> writtenBack) {
     List<RejectedChange> refused = new ArrayList<>();
     List<Conflict> found = new ArrayList<>();
     int[] counts = new int[5];
@@ -317,6 +338,8 @@ public final class Pusher {
             applier.stage(c, record, pendingKeys, (table, id, column) -> {});
           }
           applier.flush();
+          writtenBack.addAll(serverRecords);
+          writtenBack.addAll(extremes);
           if (response.hasWritten()) {
             // This database now holds what the batch wrote (its own values, or the server's
             // where they differ, just applied): pulls may leave those writes out.

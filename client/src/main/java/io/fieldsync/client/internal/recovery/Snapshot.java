@@ -40,7 +40,13 @@ import java.util.List;
 public final class Snapshot {
   /** Hears progress after each applied page. */
   public interface Progress {
-    void progress(long done, long totalEstimate, boolean finished);
+    /**
+     * @param page the page just applied
+     * @param done records applied by the snapshot so far
+     * @param totalEstimate about how many it holds ({@code done} when finished)
+     * @param finished whether the snapshot is complete
+     */
+    void progress(PullResponse page, long done, long totalEstimate, boolean finished);
   }
 
   /** What a finished snapshot did. */
@@ -111,10 +117,10 @@ public final class Snapshot {
         apply(page, next, since, done, total);
         if (!page.getHasMore()) {
           long removed = finish(next);
-          progress.progress(done, done, true);
+          progress.progress(page, done, done, true);
           return new Outcome(done, pages, removed, next);
         }
-        progress.progress(done, total, false);
+        progress.progress(page, done, total, false);
         if (stuck) {
           throw new ProtocolException(
               "snapshot pull from cursor " + cursor + " said has_more but returned nothing");
