@@ -211,7 +211,10 @@ final class ClientCommand implements Runnable {
               .getOut()
               .println(
                   ClientJson.of(
-                      client.status(), client.workerStatus(), client.rejected(), client.parked()));
+                      client.status(),
+                      client.workerStatus(),
+                      client.rejected().list(),
+                      client.parked().list()));
         } else {
           print(client, spec.commandLine().getOut());
         }
@@ -232,12 +235,12 @@ final class ClientCommand implements Runnable {
         out.printf("last error  %s%n", status.lastError());
       }
       ClientRunCommand.printWorker(client.workerStatus(), out);
-      for (RejectedChange change : client.rejected()) {
+      for (RejectedChange change : client.rejected().list()) {
         out.printf(
             "  rejected %s %s %s at %s: %s%n",
             change.op(), change.table(), change.recordId(), change.at(), change.reason());
       }
-      List<ParkedEdit> parked = client.parked();
+      List<ParkedEdit> parked = client.parked().list();
       out.printf("parked      %d%n", parked.size());
       for (ParkedEdit edit : parked) {
         out.printf(

@@ -161,25 +161,26 @@ public final class FieldSyncClient implements AutoCloseable {
   }
 
   /**
-   * Changes the server refused, oldest first. They stay until the application deletes them from
-   * {@code _fs_rejected}.
-   *
-   * @throws StorageException when the database cannot be read
+   * The changes the server refused, each with an explanation: {@code rejected().list()}, {@code
+   * discard(id)}, {@code retry(id)}. They stay until discarded or retried.
    */
-  public List<RejectedChange> rejected() {
+  public RejectedChanges rejected() {
     ensureOpen();
-    return statusReader.rejected();
+    return new RejectedChanges(localEdits(), this::schema);
   }
 
   /**
-   * This device's edits that the server parked in its review queue, oldest first. An entry goes
-   * away when a pull brings the server's resolution of it.
-   *
-   * @throws StorageException when the database cannot be read
+   * This device's edits that the server parked in its review queue, each with an explanation:
+   * {@code parked().list()}, {@code discard(id)}, {@code retry(id)}. An entry goes away when a pull
+   * brings the server's resolution of it.
    */
-  public List<ParkedEdit> parked() {
+  public ParkedChanges parked() {
     ensureOpen();
-    return statusReader.parked();
+    return new ParkedChanges(localEdits(), this::schema);
+  }
+
+  private LocalEdits localEdits() {
+    return new LocalEdits(database.path(), localCommits);
   }
 
   /** Adds a listener for sync events. Thread-safe. */

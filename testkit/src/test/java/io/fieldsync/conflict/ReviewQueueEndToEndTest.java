@@ -60,7 +60,7 @@ class ReviewQueueEndToEndTest {
       b.execute("UPDATE households SET notes = 'from b' WHERE id = ?", id);
     }
     TestDevice.syncAll(a, b);
-    assertThat(b.client().parked())
+    assertThat(b.client().parked().list())
         .extracting(ParkedEdit::column)
         .containsExactly("notes", "notes", "notes");
 
@@ -105,7 +105,7 @@ class ReviewQueueEndToEndTest {
     for (TestDevice device : List.of(a, b, c)) {
       assertThat(notes(device)).containsExactly("from a", "from b", "agreed");
     }
-    assertThat(b.client().parked()).isEmpty();
+    assertThat(b.client().parked().list()).isEmpty();
     assertThat(server.review().items()).isEmpty();
     assertThat(
             server.query(
