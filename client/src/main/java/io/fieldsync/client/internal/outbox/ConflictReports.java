@@ -87,10 +87,19 @@ public final class ConflictReports {
                   + (cascaded ? "the record it belongs to" : "the record")
                   + " was deleted elsewhere."));
     }
+    return changedFields(change, server, List.of());
+  }
+
+  /**
+   * A merged explanation for each field the server holds with another value than the device sent,
+   * less the {@code parked} ones.
+   */
+  private List<ConflictExplanation> changedFields(
+      Change change, Record server, List<String> parked) {
     List<ConflictExplanation> explained = new ArrayList<>();
     for (FieldChange field : change.getFieldsList()) {
       Field held = serverField(server, field.getColumn());
-      if (held == null) {
+      if (held == null || parked.contains(field.getColumn())) {
         continue;
       }
       String device = json(field.getValue());
@@ -183,6 +192,7 @@ public final class ConflictReports {
                   + " was kept for review because someone else also changed it; a coordinator"
                   + " will choose."));
     }
+    explained.addAll(changedFields(change, server, result.getParkedColumnsList()));
     return explained;
   }
 
