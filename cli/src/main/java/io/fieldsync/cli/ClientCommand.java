@@ -34,7 +34,8 @@ final class ClientCommand implements Runnable {
           ClientCommand.Status.class,
           ClientRunCommand.class,
           ClientResyncCommand.class,
-          ClientVerifyCommand.class);
+          ClientVerifyCommand.class,
+          ClientRejectedCommand.class);
 
   @Spec CommandSpec spec;
 
