@@ -307,6 +307,8 @@ public final class FieldSyncClient implements AutoCloseable {
     boolean live = true;
     Duration livePing = Duration.ofSeconds(30);
     Long workerSeed;
+    TokenProvider tokenProvider;
+    Duration tokenRefreshBefore = Duration.ofHours(1);
 
     private Builder(Path database) {
       this.database = Objects.requireNonNull(database, "database");
@@ -370,6 +372,30 @@ public final class FieldSyncClient implements AutoCloseable {
      */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+      return this;
+    }
+
+    /**
+     * The application's source of fresh tokens (see {@link TokenProvider}), asked when the token in
+     * use is about to expire or is refused; a new token is stored in the database. Applies to the
+     * HTTP transport, not to one given with {@link #transport}.
+     */
+    public Builder tokenProvider(TokenProvider provider) {
+      this.tokenProvider = Objects.requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /**
+     * How long before the token's expiry (its JWT {@code exp}) the {@link #tokenProvider} is asked
+     * for a fresh one (default 1 hour); zero asks only when the server refuses the token.
+     */
+    public Builder tokenRefreshBefore(Duration before) {
+      Objects.requireNonNull(before, "before");
+      if (before.isNegative()) {
+        throw new IllegalArgumentException(
+            "tokenRefreshBefore must not be negative, found " + before);
+      }
+      this.tokenRefreshBefore = before;
       return this;
     }
 
