@@ -50,6 +50,7 @@ public final class FieldSyncClient implements AutoCloseable {
   private final WorkerSettings workerSettings;
   private final StatusReader statusReader;
   private volatile SyncWorker worker;
+  private boolean paused;
 
   /** Commits of {@link #connection()}'s connections, which the worker syncs at once. */
   final LocalCommits localCommits = new LocalCommits();
@@ -236,6 +237,9 @@ public final class FieldSyncClient implements AutoCloseable {
     }
     SyncWorker started = new SyncWorker(this, database.path(), transport, workerSettings);
     worker = started;
+    if (paused) {
+      started.pause();
+    }
     started.start();
     return started;
   }
@@ -258,6 +262,60 @@ public final class FieldSyncClient implements AutoCloseable {
   /** The worker started by {@link #startWorker}, or null. */
   public SyncWorker worker() {
     return worker;
+  }
+
+  /**
+   * Pauses background sync: the worker (a running one, or one started later) finishes a running
+   * cycle, closes its live channel and makes no network request until {@link #resume()}. Local
+   * writes are still captured; {@link #syncNow()} called by the application still syncs.
+   */
+  public synchronized void pause() {
+    paused = true;
+    if (worker != null) {
+      worker.pause();
+    }
+  }
+
+  /** Resumes background sync after {@link #pause()}: the worker syncs at once. */
+  public synchronized void resume() {
+    paused = false;
+    if (worker != null) {
+      worker.resume();
+    }
+  }
+
+  /**
+   * Signs the device out: stops the worker, waits for a running cycle and closes the client.
+   * Without {@code wipe}, the stored token is forgotten and the data stays: a later {@link
+   * Builder#open()} needs a {@link Builder#token}. With {@code wipe}, the database and its files
+   * ({@code -wal}, {@code -shm}, {@code -fieldsync.lock}) are deleted, token included; this is
+   * refused while the device holds edits the server does not have (see {@link #signOut(boolean,
+   * boolean)}). Close the connections the application opened first.
+   *
+   * @throws IllegalStateException when {@code wipe} and the device holds captured changes not
+   *     pushed yet, an unacknowledged batch or rejected changes; nothing is changed then
+   * @throws StorageException when the database cannot be written or deleted
+   */
+  public void signOut(boolean wipe) {
+    signOut(wipe, false);
+  }
+
+  /**
+   * {@link #signOut(boolean)}; {@code discardUnpushed} wipes even a device that holds edits the
+   * server does not have, which are lost.
+   */
+  public void signOut(boolean wipe, boolean discardUnpushed) {
+    ensureOpen();
+    SignOut signOut = new SignOut(database.path());
+    if (wipe && !discardUnpushed) {
+      signOut.requireNothingUnpushed();
+    }
+    close();
+    if (wipe) {
+      signOut.deleteFiles();
+    } else {
+      signOut.forgetToken();
+    }
   }
 
   /** Stops the worker (if any), waits for a running cycle, then closes the client. Idempotent. */
