@@ -157,13 +157,8 @@ final class ClientRejectedCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "discard",
-      mixinStandardHelpOptions = true,
-      description =
-          "Forgets an entry. The device already shows the server's values; a parked item stays in"
-              + " the server's review queue.")
-  static final class Discard implements Callable<Integer> {
+  /** Discard or retry: one entry, by id. */
+  abstract static class EntryAction implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @picocli.CommandLine.Mixin Entries entries = new Entries();
@@ -171,17 +166,46 @@ final class ClientRejectedCommand implements Runnable {
     @Parameters(paramLabel = "ID", description = "The entry's id, as `list` shows it")
     long id;
 
+    abstract void rejected(FieldSyncClient client);
+
+    abstract void parked(FieldSyncClient client);
+
+    abstract String done();
+
     @Override
     public Integer call() {
       try (FieldSyncClient client = FieldSyncClient.open(entries.db)) {
         if (entries.parked) {
-          client.parked().discard(id);
+          parked(client);
         } else {
-          client.rejected().discard(id);
+          rejected(client);
         }
       }
-      spec.commandLine().getOut().printf("discarded %s #%d%n", entries.kind(), id);
+      spec.commandLine().getOut().printf(done(), entries.kind(), id);
       return 0;
+    }
+  }
+
+  @Command(
+      name = "discard",
+      mixinStandardHelpOptions = true,
+      description =
+          "Forgets an entry. The device already shows the server's values; a parked item stays in"
+              + " the server's review queue.")
+  static final class Discard extends EntryAction {
+    @Override
+    void rejected(FieldSyncClient client) {
+      client.rejected().discard(id);
+    }
+
+    @Override
+    void parked(FieldSyncClient client) {
+      client.parked().discard(id);
+    }
+
+    @Override
+    String done() {
+      return "discarded %s #%d%n";
     }
   }
 
@@ -191,27 +215,20 @@ final class ClientRejectedCommand implements Runnable {
       description =
           "Writes the entry's edit into the local row again, so the next sync pushes it (`fieldsync"
               + " client sync`).")
-  static final class Retry implements Callable<Integer> {
-    @Spec CommandSpec spec;
-
-    @picocli.CommandLine.Mixin Entries entries = new Entries();
-
-    @Parameters(paramLabel = "ID", description = "The entry's id, as `list` shows it")
-    long id;
+  static final class Retry extends EntryAction {
+    @Override
+    void rejected(FieldSyncClient client) {
+      client.rejected().retry(id);
+    }
 
     @Override
-    public Integer call() {
-      try (FieldSyncClient client = FieldSyncClient.open(entries.db)) {
-        if (entries.parked) {
-          client.parked().retry(id);
-        } else {
-          client.rejected().retry(id);
-        }
-      }
-      spec.commandLine()
-          .getOut()
-          .printf("queued %s #%d again; the next sync pushes it%n", entries.kind(), id);
-      return 0;
+    void parked(FieldSyncClient client) {
+      client.parked().retry(id);
+    }
+
+    @Override
+    String done() {
+      return "queued %s #%d again; the next sync pushes it%n";
     }
   }
 }

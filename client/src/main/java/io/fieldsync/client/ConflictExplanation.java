@@ -19,7 +19,7 @@ import java.util.Objects;
  *     ({@code lww}, {@code server_wins}, {@code sum}, {@code max}, {@code min}, {@code union},
  *     {@code manual}), for a whole record the table's {@code on_delete} rule ({@code delete_wins},
  *     {@code update_wins}) or {@code on_parent_delete} ({@code review}, {@code cascade}, {@code
- *     restore_parent})
+ *     restore_parent}); null for a whole insert or update the server refused (no rule decided)
  * @param deviceValue what this device had written, as JSON (null for a delete)
  * @param winningValue what the server holds now, as JSON; JSON {@code null} for an empty field,
  *     null when the server has no such record

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -204,8 +205,9 @@ final class CredentialedTransport implements Transport {
     if (!unsaved || !Files.isRegularFile(database)) {
       return;
     }
-    try (Connection c = DeviceDatabase.connect(database, false)) {
-      c.createStatement().execute("PRAGMA busy_timeout = 200");
+    try (Connection c = DeviceDatabase.connect(database, false);
+        Statement pragma = c.createStatement()) {
+      pragma.execute("PRAGMA busy_timeout = 200");
       DeviceState state = new DeviceState(c);
       if (state.exists()) {
         state.storeToken(token);

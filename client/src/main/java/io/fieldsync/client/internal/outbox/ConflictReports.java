@@ -15,7 +15,6 @@ import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.Value;
-import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -223,7 +222,7 @@ public final class ConflictReports {
         record(
             Outcome.REJECTED,
             change,
-            table == null ? null : table.onDelete().schemaName(),
+            delete && table != null ? table.onDelete().schemaName() : null,
             delete ? null : ChangeFields.json(change),
             !result.hasServerRecord() || server.getDeleted() || server.getAbsent()
                 ? null
@@ -255,21 +254,13 @@ public final class ConflictReports {
 
   /** A value as JSON text; a real JSON cannot hold (NaN, infinity) is written as its text. */
   static String json(Value value) {
-    Object plain = Values.fromWire(value);
-    if (plain instanceof Double number && (number.isNaN() || number.isInfinite())) {
-      plain = number.toString();
-    }
-    return GSON.toJson(plain);
+    return GSON.toJson(ChangeFields.plain(value));
   }
 
   private static String recordJson(Record record) {
     Map<String, Object> values = new LinkedHashMap<>();
     for (Field field : record.getFieldsList()) {
-      Object plain = Values.fromWire(field.getValue());
-      if (plain instanceof Double number && (number.isNaN() || number.isInfinite())) {
-        plain = number.toString();
-      }
-      values.put(field.getColumn(), plain);
+      values.put(field.getColumn(), ChangeFields.plain(field.getValue()));
     }
     return GSON.toJson(values);
   }
