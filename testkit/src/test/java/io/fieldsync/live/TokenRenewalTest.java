@@ -12,11 +12,7 @@ import io.fieldsync.testkit.ManualClock;
 import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
@@ -77,25 +73,6 @@ class TokenRenewalTest {
         DEVICE, builder -> more.apply(builder.token(first).tokenProvider(provider)));
   }
 
-  private Clock deviceClock() {
-    return new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(clock.millis());
-      }
-    };
-  }
-
   private static String household(int n) {
     return String.format(
         "INSERT INTO households (id, region, head_name) VALUES"
@@ -110,7 +87,7 @@ class TokenRenewalTest {
   @Test
   void aTokenNearItsExpiryIsRenewedBeforeItIsUsedAndStored() {
     TestDevice device =
-        device(builder -> builder.clock(deviceClock()).tokenRefreshBefore(Duration.ofMinutes(5)));
+        device(builder -> builder.clock(clock.asClock()).tokenRefreshBefore(Duration.ofMinutes(5)));
     String first = minted.get(0);
     device.sql(household(1));
     device.sync();
