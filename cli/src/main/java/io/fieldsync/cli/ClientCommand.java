@@ -35,7 +35,8 @@ final class ClientCommand implements Runnable {
           ClientCommand.Status.class,
           ClientRunCommand.class,
           ClientResyncCommand.class,
-          ClientVerifyCommand.class);
+          ClientVerifyCommand.class,
+          ClientRejectedCommand.class);
 
   @Spec CommandSpec spec;
 
@@ -232,7 +233,10 @@ final class ClientCommand implements Runnable {
               .getOut()
               .println(
                   ClientJson.of(
-                      client.status(), client.workerStatus(), client.rejected(), client.parked()));
+                      client.status(),
+                      client.workerStatus(),
+                      client.rejected().list(),
+                      client.parked().list()));
         } else {
           print(client, spec.commandLine().getOut());
         }
@@ -253,12 +257,12 @@ final class ClientCommand implements Runnable {
         out.printf("last error  %s%n", status.lastError());
       }
       ClientRunCommand.printWorker(client.workerStatus(), out);
-      for (RejectedChange change : client.rejected()) {
+      for (RejectedChange change : client.rejected().list()) {
         out.printf(
             "  rejected %s %s %s at %s: %s%n",
             change.op(), change.table(), change.recordId(), change.at(), change.reason());
       }
-      List<ParkedEdit> parked = client.parked();
+      List<ParkedEdit> parked = client.parked().list();
       out.printf("parked      %d%n", parked.size());
       for (ParkedEdit edit : parked) {
         out.printf(

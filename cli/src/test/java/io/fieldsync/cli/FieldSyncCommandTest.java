@@ -38,7 +38,7 @@ class FieldSyncCommandTest {
                   .getSubcommands()
                   .keySet())
           .as(String.join(" ", args))
-          .containsExactly("init", "sync", "status", "run", "resync", "verify");
+          .containsExactly("init", "sync", "status", "run", "resync", "verify", "rejected");
     }
   }
 

@@ -93,7 +93,7 @@ class ReviewResolveSyncTest {
       b.syncNow();
       assertThat(notes(a)).isEqualTo("from b");
       assertThat(notes(b)).isEqualTo("from b");
-      assertThat(b.parked()).isEmpty();
+      assertThat(b.parked().list()).isEmpty();
       assertThat(run("client", "status", "--db", dir.resolve("device-b.db").toString()))
           .contains("parked      0");
     } finally {

@@ -49,7 +49,7 @@ final class DeviceOpener {
       if (settings.servers == null || settings.token == null) {
         throw new ConfigException("initialize needs a server URL and a token, or a transport");
       }
-      chosen = http(settings.servers, settings.token, cas);
+      chosen = credentialed(settings.servers, settings.token, cas);
     }
     DeviceDatabase database = DeviceDatabase.open(settings.database);
     try {
@@ -71,7 +71,7 @@ final class DeviceOpener {
               response.getDevice(),
               response.getServerHlc(),
               settings.servers,
-              settings.token);
+              chosen instanceof CredentialedTransport renewing ? renewing.token() : settings.token);
       if (cas != null) {
         database.transaction(
             c -> {
@@ -119,7 +119,7 @@ final class DeviceOpener {
             settings.caFile != null
                 ? CaCertificates.read(settings.caFile)
                 : storedCas(database.read(c -> state.caCertificates()));
-        chosen = http(urls, bearer, cas);
+        chosen = credentialed(urls, bearer, cas);
       }
       String tenant = database.read(c -> state.tenant());
       return client(database, schema, tenant, chosen, engine, worker, false);
@@ -175,6 +175,20 @@ final class DeviceOpener {
     return pem == null
         ? null
         : CaCertificates.fromPem(pem, "the CA certificates stored in " + settings.database);
+  }
+
+  /** HTTP under {@code bearer}, or under the tokens of the builder's token provider. */
+  private Transport credentialed(List<URI> urls, String bearer, CaCertificates cas) {
+    if (settings.tokenProvider == null) {
+      return http(urls, bearer, cas);
+    }
+    return new CredentialedTransport(
+        bearer,
+        token -> http(urls, token, cas),
+        settings.tokenProvider,
+        settings.database,
+        settings.clock,
+        settings.tokenRefreshBefore);
   }
 
   /**

@@ -51,6 +51,7 @@ public final class FieldSyncClient implements AutoCloseable {
   private final StatusReader statusReader;
   private final ChangeFeed changes;
   private volatile SyncWorker worker;
+  private boolean paused;
 
   /** Commits of {@link #connection()}'s connections, which the worker syncs at once. */
   final LocalCommits localCommits = new LocalCommits();
@@ -167,25 +168,26 @@ public final class FieldSyncClient implements AutoCloseable {
   }
 
   /**
-   * Changes the server refused, oldest first. They stay until the application deletes them from
-   * {@code _fs_rejected}.
-   *
-   * @throws StorageException when the database cannot be read
+   * The changes the server refused, each with an explanation: {@code rejected().list()}, {@code
+   * discard(id)}, {@code retry(id)}. They stay until discarded or retried.
    */
-  public List<RejectedChange> rejected() {
+  public RejectedChanges rejected() {
     ensureOpen();
-    return statusReader.rejected();
+    return new RejectedChanges(localEdits(), this::schema);
   }
 
   /**
-   * This device's edits that the server parked in its review queue, oldest first. An entry goes
-   * away when a pull brings the server's resolution of it.
-   *
-   * @throws StorageException when the database cannot be read
+   * This device's edits that the server parked in its review queue, each with an explanation:
+   * {@code parked().list()}, {@code discard(id)}, {@code retry(id)}. An entry goes away when a pull
+   * brings the server's resolution of it.
    */
-  public List<ParkedEdit> parked() {
+  public ParkedChanges parked() {
     ensureOpen();
-    return statusReader.parked();
+    return new ParkedChanges(localEdits(), this::schema);
+  }
+
+  private LocalEdits localEdits() {
+    return new LocalEdits(database.path(), localCommits);
   }
 
   /** Adds a listener for sync events. Thread-safe. */
@@ -278,6 +280,9 @@ public final class FieldSyncClient implements AutoCloseable {
     }
     SyncWorker started = new SyncWorker(this, database.path(), transport, workerSettings);
     worker = started;
+    if (paused) {
+      started.pause();
+    }
     started.start();
     return started;
   }
@@ -300,6 +305,60 @@ public final class FieldSyncClient implements AutoCloseable {
   /** The worker started by {@link #startWorker}, or null. */
   public SyncWorker worker() {
     return worker;
+  }
+
+  /**
+   * Pauses background sync: the worker (a running one, or one started later) finishes a running
+   * cycle, closes its live channel and makes no network request until {@link #resume()}. Local
+   * writes are still captured; {@link #syncNow()} called by the application still syncs.
+   */
+  public synchronized void pause() {
+    paused = true;
+    if (worker != null) {
+      worker.pause();
+    }
+  }
+
+  /** Resumes background sync after {@link #pause()}: the worker syncs at once. */
+  public synchronized void resume() {
+    paused = false;
+    if (worker != null) {
+      worker.resume();
+    }
+  }
+
+  /**
+   * Signs the device out: stops the worker, waits for a running cycle and closes the client.
+   * Without {@code wipe}, the stored token is forgotten and the data stays: a later {@link
+   * Builder#open()} needs a {@link Builder#token}. With {@code wipe}, the database and its files
+   * ({@code -wal}, {@code -shm}, {@code -fieldsync.lock}) are deleted, token included; this is
+   * refused while the device holds edits the server does not have (see {@link #signOut(boolean,
+   * boolean)}). Close the connections the application opened first.
+   *
+   * @throws IllegalStateException when {@code wipe} and the device holds captured changes not
+   *     pushed yet, an unacknowledged batch or rejected changes; nothing is changed then
+   * @throws StorageException when the database cannot be written or deleted
+   */
+  public void signOut(boolean wipe) {
+    signOut(wipe, false);
+  }
+
+  /**
+   * {@link #signOut(boolean)}; {@code discardUnpushed} wipes even a device that holds edits the
+   * server does not have, which are lost.
+   */
+  public void signOut(boolean wipe, boolean discardUnpushed) {
+    ensureOpen();
+    SignOut signOut = new SignOut(database.path());
+    if (wipe && !discardUnpushed) {
+      signOut.requireNothingUnpushed();
+    }
+    close();
+    if (wipe) {
+      signOut.deleteFiles();
+    } else {
+      signOut.forgetToken();
+    }
   }
 
   /** Stops the worker (if any), waits for a running cycle, then closes the client. Idempotent. */
@@ -350,6 +409,8 @@ public final class FieldSyncClient implements AutoCloseable {
     boolean live = true;
     Duration livePing = Duration.ofSeconds(30);
     Long workerSeed;
+    TokenProvider tokenProvider;
+    Duration tokenRefreshBefore = Duration.ofHours(1);
 
     private Builder(Path database) {
       this.database = Objects.requireNonNull(database, "database");
@@ -413,6 +474,30 @@ public final class FieldSyncClient implements AutoCloseable {
      */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+      return this;
+    }
+
+    /**
+     * The application's source of fresh tokens (see {@link TokenProvider}), asked when the token in
+     * use is about to expire or is refused; a new token is stored in the database. Applies to the
+     * HTTP transport, not to one given with {@link #transport}.
+     */
+    public Builder tokenProvider(TokenProvider provider) {
+      this.tokenProvider = Objects.requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /**
+     * How long before the token's expiry (its JWT {@code exp}) the {@link #tokenProvider} is asked
+     * for a fresh one (default 1 hour); zero asks only when the server refuses the token.
+     */
+    public Builder tokenRefreshBefore(Duration before) {
+      Objects.requireNonNull(before, "before");
+      if (before.isNegative()) {
+        throw new IllegalArgumentException(
+            "tokenRefreshBefore must not be negative, found " + before);
+      }
+      this.tokenRefreshBefore = before;
       return this;
     }
 

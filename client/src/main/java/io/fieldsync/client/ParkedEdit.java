@@ -14,6 +14,8 @@ import java.time.Instant;
  *     fields as a JSON object (null for a parked delete)
  * @param reason the server's reason, naming table, record and column
  * @param at when the device learned the edit was parked
+ * @param explanation the facts (strategy, the device's value, the server's value now) and a
+ *     sentence for the person who made the change
  */
 public record ParkedEdit(
     long id,
@@ -22,4 +24,5 @@ public record ParkedEdit(
     String column,
     String deviceValue,
     String reason,
-    Instant at) {}
+    Instant at,
+    ConflictExplanation explanation) {}

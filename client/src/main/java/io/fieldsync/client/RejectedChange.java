@@ -1,6 +1,7 @@
 package io.fieldsync.client;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A change the server refused. The local row was put back to the server's state; the refused values
@@ -12,6 +13,8 @@ import java.time.Instant;
  * @param reason the server's reason, naming the table, record, column and problem
  * @param batchId the push batch that carried the change
  * @param at when the device learned of the rejection
+ * @param explanations what was refused, field by field (or for the whole record), with a sentence
+ *     for the person who made the change; empty for a change refused before the library kept them
  */
 public record RejectedChange(
     long id,
@@ -21,4 +24,10 @@ public record RejectedChange(
     String values,
     String reason,
     String batchId,
-    Instant at) {}
+    Instant at,
+    List<ConflictExplanation> explanations) {
+
+  public RejectedChange {
+    explanations = List.copyOf(explanations);
+  }
+}

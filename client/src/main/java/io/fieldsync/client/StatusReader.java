@@ -1,15 +1,12 @@
 package io.fieldsync.client;
 
 import io.fieldsync.StorageException;
-import io.fieldsync.client.internal.apply.ParkedEdits;
-import io.fieldsync.client.internal.outbox.RejectedLog;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
 
 /**
  * The status queries of a client, each on a connection of its own so they never wait for a running
@@ -38,14 +35,6 @@ final class StatusReader {
                 lastResult,
                 state.lastSyncAt(),
                 lastError));
-  }
-
-  List<RejectedChange> rejected() {
-    return read((c, state, jdbc) -> new RejectedLog(c).list());
-  }
-
-  List<ParkedEdit> parked() {
-    return read((c, state, jdbc) -> ParkedEdits.list(c));
   }
 
   /** What the last worker on this database recorded, as the status of a stopped worker. */

@@ -18,6 +18,13 @@ public interface SyncListener {
   /** A pulled or returned server value met a pending local edit of the same field. */
   default void conflict(String table, String recordId, String column) {}
 
+  /**
+   * The server did not take a pushed field (or record) as sent: it merged, parked or rejected it.
+   * Called once per field, after the push's answer is stored; {@link ConflictExplanation#message()}
+   * is a sentence for the person who made the change.
+   */
+  default void explained(ConflictExplanation explanation) {}
+
   /** The server refused a pushed change. */
   default void rejected(RejectedChange change) {}
 

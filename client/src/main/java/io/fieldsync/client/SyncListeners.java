@@ -57,6 +57,11 @@ final class SyncListeners implements SyncCycles.Events {
   }
 
   @Override
+  public void explained(ConflictExplanation explanation) {
+    tell(listener -> listener.explained(explanation));
+  }
+
+  @Override
   public void resyncStarted(String reason) {
     tell(listener -> listener.resyncStarted(reason));
   }

@@ -80,6 +80,8 @@ public final class SyncWorker implements AutoCloseable {
   private boolean running = true;
   private long pokedSequence;
   private boolean committed;
+  private boolean paused;
+  private boolean idleWhilePaused;
 
   // Read by status() from any thread.
   private volatile boolean online = true;
@@ -190,6 +192,78 @@ public final class SyncWorker implements AutoCloseable {
     }
   }
 
+  /**
+   * Pauses the worker: it waits for a running cycle to end, closes the live channel, and makes no
+   * network request until {@link #resume()}. Local writes are still captured in the outbox; an
+   * application's own {@link FieldSyncClient#syncNow()} still runs. Called from a worker listener,
+   * it does not wait. Idempotent.
+   */
+  public void pause() {
+    synchronized (monitor) {
+      paused = true;
+      monitor.notifyAll();
+      if (Thread.currentThread() == thread) {
+        return;
+      }
+      while (running && thread.isAlive() && !idleWhilePaused) {
+        try {
+          monitor.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Resumes a paused worker: it syncs at once, then carries on as before. Idempotent. */
+  public void resume() {
+    synchronized (monitor) {
+      paused = false;
+      monitor.notifyAll();
+    }
+  }
+
+  /** Whether {@link #pause()} was called and {@link #resume()} not since. Thread-safe. */
+  public boolean isPaused() {
+    synchronized (monitor) {
+      return paused;
+    }
+  }
+
+  /**
+   * While paused: closes the live channel and waits for {@link #resume()} or {@link #close()};
+   * returns whether it paused.
+   */
+  private boolean waitWhilePaused() {
+    synchronized (monitor) {
+      if (!paused) {
+        return false;
+      }
+    }
+    liveLink.drop();
+    emit(new WorkerEvent.Paused());
+    synchronized (monitor) {
+      idleWhilePaused = true;
+      monitor.notifyAll();
+      try {
+        while (paused && running) {
+          monitor.wait();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running = false;
+      } finally {
+        idleWhilePaused = false;
+      }
+      if (!running) {
+        return true;
+      }
+    }
+    emit(new WorkerEvent.Resumed());
+    return true;
+  }
+
   /** Stops the worker, waiting for a running cycle to end. Idempotent. */
   @Override
   public void close() {
@@ -229,6 +303,12 @@ public final class SyncWorker implements AutoCloseable {
       pending = count(watch);
       cursor = new DeviceState(watch).cursor();
       while (isRunning()) {
+        if (waitWhilePaused()) {
+          dueAt = now();
+          dueTrigger = "resume";
+          nextRetryAt = null;
+          continue;
+        }
         Instant now = now();
         if (takeCommitted()) {
           writes.hookFired(now);
@@ -331,6 +411,7 @@ public final class SyncWorker implements AutoCloseable {
     } finally {
       synchronized (monitor) {
         running = false;
+        monitor.notifyAll();
       }
       liveLink.stop();
       client.removeListener(progress);
@@ -429,7 +510,7 @@ public final class SyncWorker implements AutoCloseable {
   private void sleepUntil(Instant wake) {
     long millis = Math.max(1, Duration.between(now(), wake).toMillis());
     synchronized (monitor) {
-      if (!running || pokedSequence > cursor || committed) {
+      if (!running || paused || pokedSequence > cursor || committed) {
         return;
       }
       try {

@@ -12,7 +12,7 @@ public sealed interface WorkerEvent {
   /** The server stopped answering; {@code reason} is the failure. */
   record Offline(String reason) implements WorkerEvent {}
 
-  /** A cycle starts; {@code trigger}: start, write, poke, interval, retry, reconnect. */
+  /** A cycle starts; {@code trigger}: start, write, poke, interval, retry, reconnect, resume. */
   record Syncing(String trigger) implements WorkerEvent {}
 
   /** A cycle succeeded. */
@@ -43,6 +43,14 @@ public sealed interface WorkerEvent {
 
   /** A long push, pull or snapshot moved on (see {@link SyncListener#syncProgress}). */
   record Progress(SyncProgress progress) implements WorkerEvent {}
+
+  /**
+   * The worker was paused: no network I/O until it is resumed (local writes are still captured).
+   */
+  record Paused() implements WorkerEvent {}
+
+  /** The worker was resumed; a sync follows at once. */
+  record Resumed() implements WorkerEvent {}
 
   /** The worker stopped; {@code reason} is "closed" or the fatal error. */
   record Stopped(String reason, boolean fatal) implements WorkerEvent {}

@@ -1,6 +1,10 @@
 package io.fieldsync.testkit;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -44,5 +48,25 @@ public final class ManualClock implements LongSupplier {
       throw new IllegalArgumentException("a clock moves forward; step was " + step);
     }
     return millis.addAndGet(step.toMillis());
+  }
+
+  /** This clock as a {@link Clock} in UTC, for a device ({@code FieldSyncClient.Builder#clock}). */
+  public Clock asClock() {
+    return new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(millis.get());
+      }
+    };
   }
 }

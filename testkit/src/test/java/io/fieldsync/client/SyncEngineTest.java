@@ -136,7 +136,7 @@ class SyncEngineTest {
 
     assertThat(result.rejected()).isEqualTo(1);
     assertThat(result.applied()).isEqualTo(1);
-    assertThat(device.client().rejected())
+    assertThat(device.client().rejected().list())
         .singleElement()
         .satisfies(
             rejected -> {

@@ -171,7 +171,7 @@ class ForeignKeyEndToEndTest {
                     "{\"household_id\":\"" + HOUSE + "\",\"note\":\"late visit\"}"));
         assertThat(item.get("server_device").getAsString()).isEqualTo("device-a");
         assertThat(item.get("device").getAsString()).isEqualTo("device-b");
-        List<ParkedEdit> parked = b.client().parked();
+        List<ParkedEdit> parked = b.client().parked().list();
         assertThat(parked).hasSize(1);
         assertThat(parked.get(0).column()).isNull();
         assertThat(parked.get(0).deviceValue()).contains("late visit");
@@ -186,7 +186,7 @@ class ForeignKeyEndToEndTest {
         assertEverywhere(a, b, "households", 1);
         assertEverywhere(a, b, "visits", 1);
         assertThat(a.value("SELECT note FROM visits")).isEqualTo("late visit");
-        assertThat(b.client().parked()).isEmpty();
+        assertThat(b.client().parked().list()).isEmpty();
       }
     }
   }
@@ -229,7 +229,9 @@ class ForeignKeyEndToEndTest {
         assertThat(item.get("column").isJsonNull()).isTrue();
         assertThat(item.get("device_value").isJsonNull()).isTrue();
         assertThat(item.get("reason").getAsString()).contains(VISIT, "review");
-        assertThat(a.client().parked()).extracting(ParkedEdit::table).containsExactly("households");
+        assertThat(a.client().parked().list())
+            .extracting(ParkedEdit::table)
+            .containsExactly("households");
         // take_device deletes the household and, as a person decided, its visits.
         assertThat(
                 server
@@ -240,7 +242,7 @@ class ForeignKeyEndToEndTest {
         TestDevice.syncAll(a, b);
         assertEverywhere(a, b, "households", 0);
         assertEverywhere(a, b, "visits", 0);
-        assertThat(a.client().parked()).isEmpty();
+        assertThat(a.client().parked().list()).isEmpty();
       }
     }
   }
@@ -278,7 +280,7 @@ class ForeignKeyEndToEndTest {
     TestDevice.syncAll(a, b);
     assertEverywhere(a, b, "households", 0);
     assertEverywhere(a, b, "visits", 0);
-    assertThat(b.client().parked()).isEmpty();
+    assertThat(b.client().parked().list()).isEmpty();
   }
 
   @Test

@@ -60,7 +60,7 @@ class ReviewQueueEndToEndTest {
       b.execute("UPDATE households SET notes = 'from b' WHERE id = ?", id);
     }
     TestDevice.syncAll(a, b);
-    assertThat(b.client().parked())
+    assertThat(b.client().parked().list())
         .extracting(ParkedEdit::column)
         .containsExactly("notes", "notes", "notes");
 
@@ -105,7 +105,7 @@ class ReviewQueueEndToEndTest {
     for (TestDevice device : List.of(a, b, c)) {
       assertThat(notes(device)).containsExactly("from a", "from b", "agreed");
     }
-    assertThat(b.client().parked()).isEmpty();
+    assertThat(b.client().parked().list()).isEmpty();
     assertThat(server.review().items()).isEmpty();
     assertThat(
             server.query(
@@ -145,7 +145,7 @@ class ReviewQueueEndToEndTest {
         id);
     b.sync();
 
-    assertThat(b.client().parked()).extracting(ParkedEdit::column).containsExactly("notes");
+    assertThat(b.client().parked().list()).extracting(ParkedEdit::column).containsExactly("notes");
     JsonArray items = server.review().items();
     assertThat(items).hasSize(1);
     assertThat(items.get(0).getAsJsonObject().get("column").getAsString()).isEqualTo("notes");

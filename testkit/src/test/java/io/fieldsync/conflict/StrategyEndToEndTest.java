@@ -165,7 +165,7 @@ class StrategyEndToEndTest {
     assertThat(item.get("device_value").getAsString()).isEqualTo("no dog");
     assertThat(item.get("server_device").getAsString()).isEqualTo("device-a");
     assertThat(item.get("device").getAsString()).isEqualTo("device-b");
-    List<ParkedEdit> parked = b.client().parked();
+    List<ParkedEdit> parked = b.client().parked().list();
     assertThat(parked).hasSize(1);
     assertThat(parked.get(0).table()).isEqualTo("households");
     assertThat(parked.get(0).recordId()).isEqualTo(HOUSE);

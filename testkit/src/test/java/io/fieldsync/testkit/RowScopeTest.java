@@ -186,7 +186,7 @@ class RowScopeTest extends EndToEndTest {
     assertThat(server.snapshot().toString())
         .as("nothing outside the scope changed")
         .isEqualTo(before);
-    List<RejectedChange> rejected = northern.client().rejected();
+    List<RejectedChange> rejected = northern.client().rejected().list();
     assertThat(rejected)
         .extracting(RejectedChange::recordId)
         .containsExactlyInAnyOrder(uuid(50), north2, south1);

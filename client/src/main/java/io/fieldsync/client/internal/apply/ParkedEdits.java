@@ -1,8 +1,10 @@
 package io.fieldsync.client.internal.apply;
 
+import io.fieldsync.client.ConflictExplanation;
 import io.fieldsync.client.ParkedEdit;
 import io.fieldsync.client.internal.capture.LocalSchema;
 import io.fieldsync.client.internal.outbox.ChangeFields;
+import io.fieldsync.client.internal.outbox.ConflictReports;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeResult;
@@ -29,11 +31,18 @@ import java.util.List;
  * {@code keep_server} rewrites the kept value).
  */
 public final class ParkedEdits {
+  private static final String COLUMNS = "id, tbl, rid, col, device_value, reason, at, explained";
+
   private ParkedEdits() {}
 
   /** Records what a {@code PARKED} result parked. */
   public static void record(
-      Connection c, Change change, ChangeResult result, PushResponse response, Instant now)
+      Connection c,
+      Change change,
+      ChangeResult result,
+      PushResponse response,
+      List<ConflictExplanation> explanations,
+      Instant now)
       throws SQLException {
     new Jdbc(c).update(LocalSchema.PARKED_DDL);
     String reason =
@@ -42,7 +51,16 @@ public final class ParkedEdits {
             : result.getReason();
     if (result.getParkedColumnsCount() == 0) {
       String fields = change.getFieldsCount() == 0 ? null : ChangeFields.json(change);
-      insert(c, change, null, fields, reason, now, response.getSequence(), 0);
+      insert(
+          c,
+          change,
+          null,
+          fields,
+          reason,
+          now,
+          response.getSequence(),
+          0,
+          explanationOf(explanations, null));
       return;
     }
     for (String column : result.getParkedColumnsList()) {
@@ -61,7 +79,16 @@ public final class ParkedEdits {
           fieldHlc = field.getHlc();
         }
       }
-      insert(c, change, column, value, reason, now, response.getSequence(), fieldHlc);
+      insert(
+          c,
+          change,
+          column,
+          value,
+          reason,
+          now,
+          response.getSequence(),
+          fieldHlc,
+          explanationOf(explanations, column));
     }
   }
 
@@ -73,7 +100,8 @@ public final class ParkedEdits {
       String reason,
       Instant now,
       long seq,
-      long fieldHlc)
+      long fieldHlc,
+      ConflictExplanation explanation)
       throws SQLException {
     Jdbc jdbc = new Jdbc(c);
     jdbc.update(
@@ -82,8 +110,8 @@ public final class ParkedEdits {
         change.getRecordId(),
         column);
     jdbc.update(
-        "INSERT INTO _fs_parked (tbl, rid, col, device_value, reason, at, seq, field_hlc)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO _fs_parked (tbl, rid, col, device_value, reason, at, seq, field_hlc,"
+            + " explained) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         change.getTable(),
         change.getRecordId(),
         column,
@@ -91,7 +119,18 @@ public final class ParkedEdits {
         reason,
         now.toEpochMilli(),
         seq,
-        fieldHlc);
+        fieldHlc,
+        explanation == null ? null : ConflictReports.toJson(List.of(explanation)));
+  }
+
+  private static ConflictExplanation explanationOf(
+      List<ConflictExplanation> explanations, String column) {
+    for (ConflictExplanation explanation : explanations) {
+      if (java.util.Objects.equals(explanation.column(), column)) {
+        return explanation;
+      }
+    }
+    return null;
   }
 
   /** Removes the entries that pulled records settle. */
@@ -141,16 +180,49 @@ public final class ParkedEdits {
         == null) {
       return List.of();
     }
-    return jdbc.list(
-        "SELECT id, tbl, rid, col, device_value, reason, at FROM _fs_parked ORDER BY id",
-        rows ->
-            new ParkedEdit(
-                rows.getLong(1),
+    return jdbc.list("SELECT " + COLUMNS + " FROM _fs_parked ORDER BY id", ParkedEdits::read);
+  }
+
+  /** One entry, or null. */
+  public static ParkedEdit find(Connection c, long id) throws SQLException {
+    return list(c).stream().filter(edit -> edit.id() == id).findFirst().orElse(null);
+  }
+
+  /** Removes an entry; returns whether there was one. */
+  public static boolean remove(Connection c, long id) throws SQLException {
+    return !list(c).isEmpty() && new Jdbc(c).update("DELETE FROM _fs_parked WHERE id = ?", id) > 0;
+  }
+
+  private static ParkedEdit read(ResultSet rows) throws SQLException {
+    List<ConflictExplanation> explained = ConflictReports.fromJson(rows.getString(8));
+    String column = rows.getString(4);
+    String deviceValue = rows.getString(5);
+    String reason = rows.getString(6);
+    ConflictExplanation explanation =
+        explained.isEmpty()
+            ? new ConflictExplanation(
+                ConflictExplanation.Outcome.PARKED,
                 rows.getString(2),
                 rows.getString(3),
-                rows.getString(4),
-                rows.getString(5),
-                rows.getString(6),
-                Instant.ofEpochMilli(rows.getLong(7))));
+                column,
+                null,
+                deviceValue,
+                null,
+                column == null
+                    ? "Your change to this record was kept for review; a coordinator will choose."
+                    : "Your change to "
+                        + column
+                        + " was kept for review because someone else also changed it; a"
+                        + " coordinator will choose.")
+            : explained.get(0);
+    return new ParkedEdit(
+        rows.getLong(1),
+        rows.getString(2),
+        rows.getString(3),
+        column,
+        deviceValue,
+        reason,
+        Instant.ofEpochMilli(rows.getLong(7)),
+        explanation);
   }
 }

@@ -1,8 +1,10 @@
 package io.fieldsync.client.internal.capture;
 
+import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,9 +25,11 @@ public final class LocalSchema {
    * The layout version of the internal tables and triggers, kept in {@code _fs_meta}. Layout 4
    * stores the own-write ranges and the server list as JSON; layout 5 writes the device id into the
    * capture triggers; layout 6 never skips a pulled value of a column or table it does not have
-   * (upgrading to it repairs rows of a schema move, see {@code LocalTables#upgrade}).
+   * (upgrading to it repairs rows of a schema move, see {@code LocalTables#upgrade}); layout 7
+   * keeps, with each rejected and parked entry, its explanations ({@code explained}) and, for a
+   * rejected one, the change as pushed ({@code change}), which a retry queues again.
    */
-  public static final long LAYOUT = 6;
+  public static final long LAYOUT = 7;
 
   static final String CHANGELOG_DDL =
       "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid"
@@ -58,7 +62,7 @@ public final class LocalSchema {
       "CREATE TABLE IF NOT EXISTS _fs_parked (id INTEGER PRIMARY KEY AUTOINCREMENT,"
           + " tbl TEXT NOT NULL, rid TEXT NOT NULL, col TEXT, device_value TEXT,"
           + " reason TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,"
-          + " field_hlc INTEGER NOT NULL)";
+          + " field_hlc INTEGER NOT NULL, explained TEXT)";
 
   static final List<String> INTERNAL_DDL =
       List.of(
@@ -73,7 +77,7 @@ public final class LocalSchema {
               + " created_at INTEGER NOT NULL)",
           "CREATE TABLE IF NOT EXISTS _fs_rejected (id INTEGER PRIMARY KEY AUTOINCREMENT,"
               + " tbl TEXT NOT NULL, rid TEXT, op TEXT NOT NULL, vals TEXT, reason TEXT NOT NULL,"
-              + " batch_id TEXT NOT NULL, at INTEGER NOT NULL)",
+              + " batch_id TEXT NOT NULL, at INTEGER NOT NULL, change BLOB, explained TEXT)",
           "CREATE TABLE IF NOT EXISTS _fs_replaced (tbl TEXT NOT NULL, rid TEXT, vals TEXT NOT NULL)",
           "CREATE INDEX IF NOT EXISTS _fs_replaced_record ON _fs_replaced (tbl, rid)",
           REPLACED_TRIGGER,
@@ -123,6 +127,33 @@ public final class LocalSchema {
       result.addAll(CaptureTriggers.create(table, device));
     }
     return result;
+  }
+
+  /**
+   * Brings a database of layout 6 or older to layout 7: the rejected and parked entries get their
+   * explanations and the change as pushed (both null for entries kept before).
+   */
+  static List<String> upgradeFromLayout6(Jdbc jdbc) throws SQLException {
+    List<String> result = new ArrayList<>();
+    result.add(PARKED_DDL);
+    if (!hasColumn(jdbc, "_fs_rejected", "explained")) {
+      result.add("ALTER TABLE _fs_rejected ADD COLUMN change BLOB");
+      result.add("ALTER TABLE _fs_rejected ADD COLUMN explained TEXT");
+    }
+    if (jdbc.first(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_fs_parked'",
+                row -> true)
+            != null
+        && !hasColumn(jdbc, "_fs_parked", "explained")) {
+      result.add("ALTER TABLE _fs_parked ADD COLUMN explained TEXT");
+    }
+    return result;
+  }
+
+  private static boolean hasColumn(Jdbc jdbc, String table, String column) throws SQLException {
+    return jdbc.first(
+            "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", row -> true, table, column)
+        != null;
   }
 
   private LocalSchema() {}

@@ -68,6 +68,9 @@ public final class LocalTables {
             // An older library skipped pulled values of columns and tables it did not have yet.
             database.state().storeSchemaRepairPending(true);
           }
+          if (version < 7) {
+            jdbc.executeAll(LocalSchema.upgradeFromLayout6(jdbc));
+          }
           database.state().convertTextListsToJson();
           database.state().storeLayout(LocalSchema.LAYOUT);
           return null;

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.Value;
 import io.fieldsync.wire.Values;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,12 +23,17 @@ public final class ChangeFields {
   public static String json(Change change) {
     Map<String, Object> values = new LinkedHashMap<>();
     for (FieldChange field : change.getFieldsList()) {
-      Object value = Values.fromWire(field.getValue());
-      if (value instanceof Double number && (number.isNaN() || number.isInfinite())) {
-        value = number.toString();
-      }
-      values.put(field.getColumn(), value);
+      values.put(field.getColumn(), plain(field.getValue()));
     }
     return GSON.toJson(values);
+  }
+
+  /** A value as Gson writes it to JSON: a real JSON cannot hold is its text. */
+  static Object plain(Value wire) {
+    Object value = Values.fromWire(wire);
+    if (value instanceof Double number && (number.isNaN() || number.isInfinite())) {
+      return number.toString();
+    }
+    return value;
   }
 }

@@ -1,6 +1,7 @@
 package io.fieldsync.client.internal.outbox;
 
 import io.fieldsync.ProtocolException;
+import io.fieldsync.client.ConflictExplanation;
 import io.fieldsync.client.RejectedChange;
 import io.fieldsync.client.internal.apply.Applier;
 import io.fieldsync.client.internal.apply.Conflict;
@@ -74,6 +75,9 @@ public final class Pusher {
   /** Receives what an acknowledgement found, after its transaction committed. */
   public interface Events extends Applier.ConflictSink {
     void rejected(RejectedChange change);
+
+    /** A pushed field or record the server did not take as sent, explained. */
+    default void explained(ConflictExplanation explanation) {}
   }
 
   /** Hears each batch acknowledged, after its transaction committed. */
@@ -267,6 +271,8 @@ public final class Pusher {
       PushRequest request, long end, PushResponse response, List<Record> writtenBack) {
     List<RejectedChange> refused = new ArrayList<>();
     List<Conflict> found = new ArrayList<>();
+    List<ConflictExplanation> explained = new ArrayList<>();
+    ConflictReports reports = new ConflictReports(schema);
     int[] counts = new int[5];
     database.transaction(
         c -> {
@@ -290,16 +296,19 @@ public final class Pusher {
                       + request.getChangesCount());
             }
             Change change = request.getChanges(index);
+            List<ConflictExplanation> why = reports.explain(change, result);
+            explained.addAll(why);
             switch (result.getStatus()) {
               case APPLIED -> counts[0]++;
               case MERGED -> counts[1]++;
               case REJECTED -> {
                 counts[2]++;
-                refused.add(rejectedLog.add(request.getBatchId(), change, result.getReason(), now));
+                refused.add(
+                    rejectedLog.add(request.getBatchId(), change, result.getReason(), why, now));
               }
               case PARKED -> {
                 counts[3]++;
-                ParkedEdits.record(c, change, result, response, now);
+                ParkedEdits.record(c, change, result, response, why, now);
               }
               default -> {}
             }
@@ -356,6 +365,7 @@ public final class Pusher {
           return null;
         });
     refused.forEach(events::rejected);
+    explained.forEach(events::explained);
     found.forEach(item -> events.conflict(item.table(), item.recordId(), item.column()));
     // The server lists no result for a change applied as sent: take the totals it reports (a
     // response recorded before that still lists them, and its totals agree).

@@ -160,6 +160,16 @@ public final class DeviceState {
     put(TENANT, tenant);
   }
 
+  /** Replaces the stored token (a fresh one from the application's token provider). */
+  public void storeToken(String token) throws SQLException {
+    put(TOKEN, token);
+  }
+
+  /** Removes the stored token: the database can be opened again only with a token given. */
+  public void forgetToken() throws SQLException {
+    jdbc.update("DELETE FROM _fs_meta WHERE key = ?", TOKEN);
+  }
+
   /** The PEM text of the CA certificates trusted besides the system's, or null. */
   public String caCertificates() throws SQLException {
     return text(CA_CERTIFICATES);
