@@ -10,6 +10,7 @@ import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
+import io.fieldsync.testkit.FaultyTransport;
 import io.fieldsync.testkit.Replicas;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.ServerDatabase;
@@ -189,7 +190,7 @@ class ServerKillTest {
   private static Map<String, Set<String>> answered(List<SyncingDevice> devices) {
     Map<String, Set<String>> answered = new TreeMap<>();
     for (SyncingDevice device : devices) {
-      answered.put(device.name(), device.transport().answered());
+      answered.put(device.name(), Set.copyOf(device.transport().answeredBatches()));
     }
     return answered;
   }
@@ -209,12 +210,15 @@ class ServerKillTest {
     throw new AssertionError("the devices still pushed or pulled after 10 rounds of syncs");
   }
 
-  /** A device in this JVM: the real client over HTTP to every node, and its user. */
+  /**
+   * A device in this JVM: the real client over HTTP to every node (through a {@link
+   * FaultyTransport} without faults, which notes the batches answered), and its user.
+   */
   private record SyncingDevice(
       Path file,
       String name,
       FieldSyncClient client,
-      AnsweredPushes transport,
+      FaultyTransport transport,
       DeviceUser user,
       SplittableRandom random,
       AtomicLong synced,
@@ -224,8 +228,8 @@ class ServerKillTest {
         Path file, String name, ServerNodes nodes, Ledger ledger, List<String> counters, long seed)
         throws java.sql.SQLException {
       String token = nodes.token(name);
-      AnsweredPushes transport =
-          new AnsweredPushes(
+      FaultyTransport transport =
+          new FaultyTransport(
               FailoverTransport.http(
                   nodes.uris(), token, Duration.ofSeconds(2), Duration.ofSeconds(20)));
       FieldSyncClient client =
