@@ -119,20 +119,27 @@ final class Ledger {
    * increment made so far (increments are positive). Read the replica before calling this.
    */
   synchronized void assertNothingDoubledIn(Replicas.Snapshot replica, String what) {
+    Map<String, Long> hits = new TreeMap<>();
+    notes.forEach((id, note) -> hits.put(id, note.hits()));
+    assertAtMost(replica, "counters", "total", counters, what);
+    assertAtMost(replica, "notes", "hits", hits, what);
+  }
+
+  private static void assertAtMost(
+      Replicas.Snapshot replica, String table, String column, Map<String, Long> made, String what) {
     replica
-        .rows("counters")
+        .rows(table)
         .forEach(
-            (id, row) ->
-                assertThat(number(row.get("total")))
-                    .as("counter %s on %s, at most its start plus every increment made", id, what)
-                    .isLessThanOrEqualTo(counters.get(id)));
-    replica
-        .rows("notes")
-        .forEach(
-            (id, row) ->
-                assertThat(number(row.get("hits")))
-                    .as("hits of note %s on %s, at most every hit made", id, what)
-                    .isLessThanOrEqualTo(notes.get(id).hits()));
+            (id, row) -> {
+              assertThat(made)
+                  .as("the %s a user inserted, against %s", table, what)
+                  .containsKey(id);
+              assertThat(number(row.get(column)))
+                  .as(
+                      "%s of %s %s on %s, at most its start plus every increment made",
+                      column, table, id, what)
+                  .isLessThanOrEqualTo(made.get(id));
+            });
   }
 
   private Map<String, Note> liveNotes(String owner) {
