@@ -13,11 +13,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code fieldsync server} in a JVM of its own (the {@link FieldSyncCommand} main on the test class
- * path), with an environment of the test's choosing: no {@code FIELDSYNC_} variable of the build's
- * own environment leaks in.
+ * {@code fieldsync server} (or any other {@code fieldsync} command) in a JVM of its own (the {@link
+ * FieldSyncCommand} main on the test class path), with an environment of the test's choosing: no
+ * {@code FIELDSYNC_} variable of the build's own environment leaks in. {@link #kill()} ends it as
+ * {@code kill -9} does.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("listening on (https?://\\S+)");
 
   private final Process process;
@@ -45,7 +46,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** The {@code java} command that runs {@code fieldsync ARGS} from the test class path. */
-  static List<String> command(String... args) {
+  public static List<String> command(String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
@@ -56,7 +57,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Starts {@code fieldsync ARGS} in {@code directory} with {@code environment} added. */
-  static ServerProcess start(Path directory, Map<String, String> environment, String... args)
+  public static ServerProcess start(Path directory, Map<String, String> environment, String... args)
       throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command(args));
     builder.directory(directory.toFile());
@@ -67,7 +68,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** The URL the server logs once it listens; fails with its output when it does not. */
-  String awaitListening() throws InterruptedException {
+  public String awaitListening() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       Matcher matcher = LISTENING.matcher(output);
@@ -84,7 +85,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Waits for the process to end by itself and returns its exit code. */
-  int awaitExit() throws InterruptedException {
+  public int awaitExit() throws InterruptedException {
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       throw new AssertionError("fieldsync did not exit within 60 s; its output:\n" + output);
     }
@@ -93,8 +94,24 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Everything it printed so far (standard output and error). */
-  String output() {
+  public String output() {
     return output.toString();
+  }
+
+  /** Whether the process still runs. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /**
+   * Ends the process with SIGKILL, as {@code kill -9} does: no shutdown hook runs, nothing is
+   * flushed or closed; waits until it is gone.
+   */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("process " + process.pid() + " outlived SIGKILL by 30 s");
+    }
   }
 
   @Override

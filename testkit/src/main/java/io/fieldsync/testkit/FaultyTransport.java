@@ -90,6 +90,7 @@ public final class FaultyTransport implements Transport {
   private final List<Event> events = Collections.synchronizedList(new ArrayList<>());
   private final List<PushRequest> pushes = Collections.synchronizedList(new ArrayList<>());
   private final List<Long> written = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> answered = Collections.synchronizedList(new ArrayList<>());
   private final List<PullRequest> pullRequests = Collections.synchronizedList(new ArrayList<>());
   private final List<Pull> pulls = Collections.synchronizedList(new ArrayList<>());
   private final List<SchemaResponse> schemas = Collections.synchronizedList(new ArrayList<>());
@@ -227,6 +228,13 @@ public final class FaultyTransport implements Transport {
     }
   }
 
+  /** The batch id of every push that came back with an answer, in order. */
+  public List<String> answeredBatches() {
+    synchronized (answered) {
+      return List.copyOf(answered);
+    }
+  }
+
   /** Every pull request the device asked to send, answered, failed or cut, in order. */
   public List<PullRequest> pullRequests() {
     synchronized (pullRequests) {
@@ -260,6 +268,7 @@ public final class FaultyTransport implements Transport {
     pushes.add(request);
     beforePush.run();
     PushResponse response = call("push", pushRates, () -> delegate.push(request));
+    answered.add(request.getBatchId());
     if (response.hasWritten()) {
       for (long seq = response.getWritten().getFirst();
           seq <= response.getWritten().getLast();
