@@ -199,6 +199,7 @@ final class BatchCommit {
       record.deleted = false;
       record.values.put(table.primaryKey().name(), change.id);
       record.row = set.version(record, change.hlc);
+      record.created = record.newSeq;
       changed = true;
     } else if (record.deleted) {
       boolean resurrect =

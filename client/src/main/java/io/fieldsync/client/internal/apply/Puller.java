@@ -78,11 +78,12 @@ public final class Puller {
     // fields must still come from the run's start, not from the page's cursor.
     long since = Math.min(cursor, database.read(c -> state.pullSince()));
     List<WriteRange> ownWrites = database.read(c -> state.ownWrites());
+    long heldThrough = database.read(c -> state.heldThrough());
     int pulled = 0;
     int conflicts = 0;
     try (DeviceDatabase.RelaxedSync relaxed = database.relaxedSync();
         PageAhead pages = new PageAhead(transport)) {
-      PullResponse page = pages.take(request(cursor, since, ownWrites));
+      PullResponse page = pages.take(request(cursor, since, ownWrites, heldThrough));
       while (true) {
         long next =
             page.getRecordsCount() == 0 && page.getNextCursor() == 0
@@ -90,7 +91,7 @@ public final class Puller {
                 : page.getNextCursor();
         boolean stuck = next == cursor && page.getRecordsCount() == 0;
         if (page.getHasMore() && !stuck) {
-          pages.prefetch(request(next, since, ownWrites));
+          pages.prefetch(request(next, since, ownWrites, heldThrough));
         }
         conflicts += apply(page, next, since > 0);
         pulled += page.getRecordsCount();
@@ -104,20 +105,22 @@ public final class Puller {
                   + " said has_more but returned nothing and no new cursor");
         }
         cursor = next;
-        page = pages.take(request(cursor, since, ownWrites));
+        page = pages.take(request(cursor, since, ownWrites, heldThrough));
       }
     }
   }
 
   /**
    * A pull from {@code cursor} of a run that began at {@code since}, naming the own-write ranges a
-   * pull from there can still send.
+   * pull from there can still send and the highest sequence it received outside its pages.
    */
-  private PullRequest request(long cursor, long since, List<WriteRange> ownWrites) {
+  private PullRequest request(
+      long cursor, long since, List<WriteRange> ownWrites, long heldThrough) {
     PullRequest.Builder request =
         PullRequest.newBuilder()
             .setCursor(cursor)
             .setSince(since)
+            .setHeldThrough(heldThrough)
             .setLimit(pageSize)
             .setSchemaVersion(schema.version());
     for (WriteRange range : ownWrites) {

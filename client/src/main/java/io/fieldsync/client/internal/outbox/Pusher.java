@@ -243,6 +243,15 @@ public final class Pusher {
         });
   }
 
+  /** The highest sequence of a record the answer puts in this database. */
+  private static long heldThrough(PushResponse response, List<Record> serverRecords) {
+    long held = response.hasWritten() ? response.getWritten().getLast() : 0;
+    for (Record record : serverRecords) {
+      held = Math.max(held, record.getSeq());
+    }
+    return held;
+  }
+
   private Outcome acknowledge(PushRequest request, long end, PushResponse response) {
     List<RejectedChange> refused = new ArrayList<>();
     List<Conflict> found = new ArrayList<>();
@@ -317,6 +326,7 @@ public final class Pusher {
             applier.stage(c, record, pendingKeys, (table, id, column) -> {});
           }
           applier.flush();
+          state.raiseHeldThrough(heldThrough(response, serverRecords));
           if (response.hasWritten()) {
             // This database now holds what the batch wrote (its own values, or the server's
             // where they differ, just applied): pulls may leave those writes out.

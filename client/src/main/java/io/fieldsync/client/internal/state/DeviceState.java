@@ -39,6 +39,7 @@ public final class DeviceState {
   static final String LAYOUT_KEY = "layout";
   static final String PULL_SINCE = "pull_since";
   static final String OWN_WRITES = "own_writes";
+  static final String HELD_THROUGH = "held_through";
   static final String WORKER_LAST_ERROR = "worker_last_error";
   static final String WORKER_SERVER_SEQUENCE = "worker_server_sequence";
   static final String SNAPSHOT_CURSOR = "snapshot_cursor";
@@ -276,6 +277,21 @@ public final class DeviceState {
     put(
         OWN_WRITES,
         GSON.toJson(ranges.subList(Math.max(0, ranges.size() - MAX_OWN_WRITES), ranges.size())));
+  }
+
+  /**
+   * The highest sequence of a record this database received other than through pull pages (push
+   * answers, verify repairs); 0 when none (see {@code PullRequest.held_through}).
+   */
+  public long heldThrough() throws SQLException {
+    return number(HELD_THROUGH);
+  }
+
+  /** Raises {@link #heldThrough()} to {@code seq} when it is higher. */
+  public void raiseHeldThrough(long seq) throws SQLException {
+    if (seq > heldThrough()) {
+      put(HELD_THROUGH, seq);
+    }
   }
 
   public String workerLastError() throws SQLException {
