@@ -327,6 +327,9 @@ public final class Pusher {
           }
           applier.flush();
           state.raiseHeldThrough(heldThrough(response, serverRecords));
+          if (!response.getVerifyReason().isEmpty()) {
+            state.storeVerifyRequested(response.getVerifyReason());
+          }
           if (response.hasWritten()) {
             // This database now holds what the batch wrote (its own values, or the server's
             // where they differ, just applied): pulls may leave those writes out.
