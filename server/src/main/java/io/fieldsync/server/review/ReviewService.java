@@ -258,9 +258,6 @@ public final class ReviewService {
               RecordVersions.Builder versions =
                   stored == null ? RecordVersions.newBuilder() : stored.versions().toBuilder();
               long seq = transaction.nextSequence();
-              if (stored == null) {
-                versions.setCreated(seq);
-              }
               boolean deleted;
               if (parkedDelete) {
                 deleted = take;
