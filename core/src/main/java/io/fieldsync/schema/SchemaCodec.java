@@ -18,7 +18,8 @@ public final class SchemaCodec {
           TableDef.newBuilder()
               .setName(table.name())
               .setConflict(table.conflict().schemaName())
-              .setOnDelete(table.onDelete().schemaName());
+              .setOnDelete(table.onDelete().schemaName())
+              .setReadOnly(table.readOnly());
       if (table.scope() != null) {
         tableDef.setScope(table.scope());
       }
@@ -78,7 +79,8 @@ public final class SchemaCodec {
                 tableDef.getOnDelete().isEmpty()
                     ? null
                     : DeleteRule.fromSchemaName(tableDef.getOnDelete()),
-                emptyToNull(tableDef.getScope())));
+                emptyToNull(tableDef.getScope()),
+                tableDef.getReadOnly()));
       }
       return new Schema(def.getVersion(), tables);
     } catch (IllegalArgumentException e) {

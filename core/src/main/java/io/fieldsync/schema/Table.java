@@ -9,14 +9,26 @@ import java.util.Objects;
 
 /**
  * One synced table: its columns in declaration order, the primary key, the table-wide conflict
- * default, the delete rule and the optional scope column.
+ * default, the delete rule, the optional scope column and whether its rows flow only from the
+ * server to devices ({@code readOnly}: devices may not write them, an admin token may).
  */
 public record Table(
     String name,
     Map<String, Column> columns,
     ConflictRule conflict,
     DeleteRule onDelete,
-    String scope) {
+    String scope,
+    boolean readOnly) {
+
+  /** A table devices may write. */
+  public Table(
+      String name,
+      Map<String, Column> columns,
+      ConflictRule conflict,
+      DeleteRule onDelete,
+      String scope) {
+    this(name, columns, conflict, onDelete, scope, false);
+  }
 
   public Table {
     Objects.requireNonNull(name, "name");

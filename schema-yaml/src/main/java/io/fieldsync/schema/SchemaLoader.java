@@ -26,7 +26,8 @@ import org.yaml.snakeyaml.error.YAMLException;
 public final class SchemaLoader {
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,62}");
   private static final Set<String> SCHEMA_KEYS = Set.of("version", "tables");
-  private static final Set<String> TABLE_KEYS = Set.of("columns", "conflict", "on_delete", "scope");
+  private static final Set<String> TABLE_KEYS =
+      Set.of("columns", "conflict", "on_delete", "scope", "read_only");
   private static final Set<String> COLUMN_KEYS =
       Set.of("type", "primary_key", "required", "references", "on_parent_delete", "conflict");
 
@@ -125,7 +126,8 @@ public final class SchemaLoader {
       throw new IllegalArgumentException(
           where + ": scope names column '" + scope + "', which the table does not have");
     }
-    Table table = new Table(name, columns, conflict, onDelete, scope);
+    boolean readOnly = flag(body.get("read_only"), where + " read_only");
+    Table table = new Table(name, columns, conflict, onDelete, scope, readOnly);
     Column key = table.primaryKey();
     if (key.type() != ColumnType.UUID && key.type() != ColumnType.TEXT) {
       throw new IllegalArgumentException(

@@ -36,6 +36,47 @@ class SchemaLoaderTest {
   }
 
   @Test
+  void readOnlyTableIsMarkedAndTravelsInTheWireForm() {
+    String yaml =
+        """
+        version: 1
+        tables:
+          districts:
+            read_only: true
+            columns:
+              id:   { type: text, primary_key: true }
+              name: { type: text }
+          households:
+            columns:
+              id: { type: uuid, primary_key: true }
+        """;
+
+    Schema schema = SchemaLoader.parse(yaml);
+
+    assertThat(schema.requireTable("districts").readOnly()).isTrue();
+    assertThat(schema.requireTable("households").readOnly()).isFalse();
+    assertThat(SchemaCodec.fromWire(SchemaCodec.toWire(schema))).isEqualTo(schema);
+  }
+
+  @Test
+  void readOnlyThatIsNotAFlagIsRefused() {
+    String yaml =
+        """
+        version: 1
+        tables:
+          districts:
+            read_only: "yes please"
+            columns:
+              id: { type: text, primary_key: true }
+        """;
+
+    assertThatThrownBy(() -> SchemaLoader.parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "schema: table 'districts' read_only must be true or false, found 'yes please'");
+  }
+
+  @Test
   void columnDefinedTwiceIsRefusedWithKeyAndLine() {
     // Regression: the second definition silently replaced the first.
     String yaml =

@@ -87,6 +87,7 @@ public final class ServerMetrics implements AutoCloseable {
   private final Meter.MeterProvider<Counter> conflicts;
   private final Meter.MeterProvider<Timer> requests;
   private final Counter clockSkewCapped;
+  private final Meter.MeterProvider<Counter> verifyRequested;
   private final Counter purgeRuns;
   private final Counter purgeFailures;
   private final Counter tombstonesPurged;
@@ -157,6 +158,11 @@ public final class ServerMetrics implements AutoCloseable {
         Counter.builder("fieldsync.clock.skew.capped")
             .description("Device clock stamps too far ahead of the server clock, capped")
             .register(registry);
+    this.verifyRequested =
+        Counter.builder("fieldsync.verify.requested")
+            .description(
+                "Pushes answered with verify_reason: the device showed signs that its rows differ")
+            .withRegistry(registry);
     this.purgeRuns =
         Counter.builder("fieldsync.purge.runs")
             .description("Tombstone purges run")
@@ -349,6 +355,11 @@ public final class ServerMetrics implements AutoCloseable {
     if (snapshot) {
       snapshotPages.withTags("tenant", label).increment();
     }
+  }
+
+  /** Counts a push whose answer asked the device to verify its rows. */
+  public void verifyRequested(String tenant) {
+    verifyRequested.withTags("tenant", tenantLabel(tenant)).increment();
   }
 
   public void clockSkewCapped(long count) {

@@ -245,6 +245,14 @@ final class Router {
           config.clockSkewToleranceMillis(),
           metrics.clockSkewCapped());
     }
+    if (!result.getVerifyReason().isEmpty()) {
+      metrics.verifyRequested(token.tenant());
+      log.warn(
+          "asked tenant={} device={} to verify its rows: {}",
+          token.tenant(),
+          token.device(),
+          result.getVerifyReason());
+    }
     log.info(
         "push tenant={} device={} batch={} changes={} applied={} merged={} rejected={}"
             + " parked={} sequence={} replayed={} in {} ms",

@@ -74,6 +74,7 @@ public final class PullService {
     requireWithinHorizon(token, request);
     PullPage page = store.pull(token.tenant(), cursor, limit);
     requireNotAhead(cursor, page.sequence());
+    long quietAbove = quietAbove(request);
     RowScope scope = RowScope.of(token);
     Selection selection = new Selection();
     List<Outgoing> records = new ArrayList<>(page.records().size());
@@ -85,7 +86,7 @@ public final class PullService {
           request.getSnapshot()
               && stored.deleted()
               && stored.seq() <= request.getSnapshotSequence();
-      if (table == null || unseenTombstone) {
+      if (table == null || unseenTombstone || neverHeld(stored, quietAbove)) {
         continue;
       }
       Outgoing record;
@@ -129,6 +130,31 @@ public final class PullService {
       }
     }
     return response.build();
+  }
+
+  /**
+   * The sequence above which a record first created cannot be on the device: its cursor or what it
+   * says it received otherwise ({@code held_through}), whichever is higher; -1 when the device does
+   * not say, or takes a snapshot (which replaces its rows anyway).
+   */
+  private static long quietAbove(PullRequest request) {
+    if (request.getSnapshot() || !request.hasHeldThrough()) {
+      return -1;
+    }
+    if (request.getHeldThrough() < 0) {
+      throw new ProtocolException(
+          "held_through must not be negative, found " + request.getHeldThrough());
+    }
+    return Math.max(request.getCursor(), request.getHeldThrough());
+  }
+
+  /**
+   * Whether a tombstone deletes a record the device cannot hold: created and deleted after
+   * everything it received. It is left out, so a record that lived and died between two pulls costs
+   * the device nothing.
+   */
+  private static boolean neverHeld(StoredRecord stored, long quietAbove) {
+    return quietAbove >= 0 && stored.deleted() && stored.versions().getCreated() > quietAbove;
   }
 
   /** The request a device makes for the page after {@code next}: the same, from there. */

@@ -192,6 +192,7 @@ final class BatchCommit {
     boolean includeRecord = false;
     if (!record.exists) {
       if (change.change.getOp() == Op.OP_UPDATE) {
+        change.unknownRecord = true;
         return Decision.rejected(
             change.where() + ": update of a record the server does not have; send it as OP_INSERT");
       }
@@ -199,6 +200,7 @@ final class BatchCommit {
       record.deleted = false;
       record.values.put(table.primaryKey().name(), change.id);
       record.row = set.version(record, change.hlc);
+      record.created = record.newSeq;
       changed = true;
     } else if (record.deleted) {
       boolean resurrect =

@@ -52,7 +52,7 @@ final class ChangeValidator {
       PreparedChange prepared = new PreparedChange(i, change, table, id);
       prepared.hlc = guard.admit(change.getHlc());
       prepared.rejection =
-          tenantMismatch != null ? tenantMismatch : check(prepared, change, table, guard);
+          tenantMismatch != null ? tenantMismatch : check(token, prepared, change, table, guard);
       prepared.fieldsJson = JournalFields.json(change);
       result.add(prepared);
     }
@@ -72,7 +72,11 @@ final class ChangeValidator {
 
   /** Checks one change; returns the rejection reason or null, filling in the fields. */
   private String check(
-      PreparedChange prepared, Change change, Table table, ServerClock.Guard guard) {
+      TokenClaims token,
+      PreparedChange prepared,
+      Change change,
+      Table table,
+      ServerClock.Guard guard) {
     if (table == null) {
       return "unknown table '"
           + MessageText.abbreviate(change.getTable())
@@ -94,6 +98,11 @@ final class ChangeValidator {
             + "': bad record id: "
             + e.getMessage();
       }
+    }
+    if (table.readOnly() && !token.isAdmin()) {
+      return where(table, change)
+          + ": the table is read-only: its rows come from the server, devices may not write them"
+          + " (only a token with role admin may)";
     }
     Op op = change.getOp();
     if (op != Op.OP_INSERT && op != Op.OP_UPDATE && op != Op.OP_DELETE) {

@@ -54,6 +54,9 @@ final class PreparedChange {
   /** Rejected for a record outside the device's scopes: its server state must not travel. */
   boolean hidden;
 
+  /** An update of a record the server never had: a sign that the device's rows differ. */
+  boolean unknownRecord;
+
   /** The fields as the device sent them, as JSON for the journal. */
   String fieldsJson;
 

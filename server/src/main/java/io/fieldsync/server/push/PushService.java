@@ -28,7 +28,9 @@ import java.util.Optional;
  *       foreign-key order ({@link FieldResolver} per field with the column's conflict strategy,
  *       {@link ParentDeleteRules} for deleted parents and live children), every changed record gets
  *       the next sequence, {@link BatchJournal} journals every change with its outcome, and the
- *       ledger records the response under the batch id.
+ *       ledger records the response under the batch id;
+ *   <li>{@link DivergenceSigns}: signs that the device's rows differ from the server's ask it to
+ *       verify.
  * </ol>
  *
  * <p>Thread-safe (stateless apart from the clock). Not API: public for the server's wiring only.
@@ -44,6 +46,7 @@ public final class PushService {
   private final PushChecks checks;
   private final BatchLedger ledger;
   private final ChangeValidator validator;
+  private final DivergenceSigns divergence = new DivergenceSigns();
 
   /**
    * @param maxBatchChanges the most changes one push may carry
@@ -99,6 +102,10 @@ public final class PushService {
               ledger.record(transaction, token.device(), committed);
               return committed;
             });
+    String verify = divergence.reason(token, request, prepared, response);
+    if (verify != null) {
+      response = response.toBuilder().setVerifyReason(verify).build();
+    }
     return new Outcome(response, guard.capped(), guard.maxAheadMillis());
   }
 }

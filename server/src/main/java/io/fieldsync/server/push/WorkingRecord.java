@@ -16,6 +16,7 @@ import java.util.Map;
 final class WorkingRecord {
   private static final int FIELDS = RecordVersions.FIELDS_FIELD_NUMBER;
   private static final int ROW = RecordVersions.ROW_FIELD_NUMBER;
+  private static final int CREATED = RecordVersions.CREATED_FIELD_NUMBER;
 
   /** The field numbers of a map entry's key and value (protobuf's map encoding). */
   private static final int ENTRY_KEY = 1;
@@ -34,6 +35,9 @@ final class WorkingRecord {
 
   final Map<String, FieldVersion> fieldVersions = new LinkedHashMap<>();
 
+  /** The sequence of the record's first creation, 0 when unknown. */
+  long created;
+
   /** The sequence this batch gave the record, or 0. */
   long newSeq;
 
@@ -51,6 +55,7 @@ final class WorkingRecord {
       RecordVersions versions = stored.versions();
       row = versions.hasRow() ? versions.getRow() : null;
       fieldVersions.putAll(versions.getFieldsMap());
+      created = versions.getCreated();
     }
   }
 
@@ -85,6 +90,9 @@ final class WorkingRecord {
     if (row != null) {
       size += CodedOutputStream.computeMessageSize(ROW, row);
     }
+    if (created != 0) {
+      size += CodedOutputStream.computeInt64Size(CREATED, created);
+    }
     byte[] bytes = new byte[size];
     CodedOutputStream out = CodedOutputStream.newInstance(bytes);
     try {
@@ -96,6 +104,9 @@ final class WorkingRecord {
       }
       if (row != null) {
         out.writeMessage(ROW, row);
+      }
+      if (created != 0) {
+        out.writeInt64(CREATED, created);
       }
       out.checkNoSpaceLeft();
     } catch (IOException e) {

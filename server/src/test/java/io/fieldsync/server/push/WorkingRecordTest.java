@@ -30,6 +30,10 @@ class WorkingRecordTest {
         record.row = randomVersion(random);
         expected.setRow(record.row);
       }
+      if (random.nextBoolean()) {
+        record.created = random.nextBoolean() ? 1 + random.nextInt(1000) : random.nextLong();
+        expected.setCreated(record.created);
+      }
       byte[] encoded = record.encodedVersions();
       assertThat(RecordVersions.parseFrom(encoded))
           .as("record %d of seed %d", n, seed)

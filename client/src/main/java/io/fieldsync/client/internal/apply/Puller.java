@@ -99,11 +99,12 @@ public final class Puller {
     List<WriteRange> ownWrites = database.read(c -> state.ownWrites());
     // Told to the server for its admin console: how much this device still has to push.
     long pending = database.read(c -> new Jdbc(c).count("_fs_changelog"));
+    long heldThrough = database.read(c -> state.heldThrough());
     int pulled = 0;
     int conflicts = 0;
     try (DeviceDatabase.RelaxedSync relaxed = database.relaxedSync();
         PageAhead pages = new PageAhead(transport)) {
-      PullResponse page = pages.take(request(cursor, since, ownWrites, pending));
+      PullResponse page = pages.take(request(cursor, since, ownWrites, heldThrough, pending));
       while (true) {
         long next =
             page.getRecordsCount() == 0 && page.getNextCursor() == 0
@@ -111,7 +112,7 @@ public final class Puller {
                 : page.getNextCursor();
         boolean stuck = next == cursor && page.getRecordsCount() == 0;
         if (page.getHasMore() && !stuck) {
-          pages.prefetch(request(next, since, ownWrites, pending));
+          pages.prefetch(request(next, since, ownWrites, heldThrough, pending));
         }
         conflicts += apply(page, next, since > 0);
         pulled += page.getRecordsCount();
@@ -126,20 +127,22 @@ public final class Puller {
                   + " said has_more but returned nothing and no new cursor");
         }
         cursor = next;
-        page = pages.take(request(cursor, since, ownWrites, pending));
+        page = pages.take(request(cursor, since, ownWrites, heldThrough, pending));
       }
     }
   }
 
   /**
    * A pull from {@code cursor} of a run that began at {@code since}, naming the own-write ranges a
-   * pull from there can still send.
+   * pull from there can still send and the highest sequence it received outside its pages.
    */
-  private PullRequest request(long cursor, long since, List<WriteRange> ownWrites, long pending) {
+  private PullRequest request(
+      long cursor, long since, List<WriteRange> ownWrites, long heldThrough, long pending) {
     PullRequest.Builder request =
         PullRequest.newBuilder()
             .setCursor(cursor)
             .setSince(since)
+            .setHeldThrough(heldThrough)
             .setLimit(pageSize)
             .setSchemaVersion(schema.version())
             .setPendingChanges(pending);

@@ -5,6 +5,7 @@ import io.fieldsync.schema.ConflictRule;
 import io.fieldsync.schema.Table;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -97,6 +98,9 @@ public final class CaptureTriggers {
 
   /** Every statement that (re)creates the capture triggers of a table on device {@code device}. */
   static List<String> create(Table table, String device) {
+    if (table.readOnly()) {
+      return refuseWrites(table);
+    }
     List<String> result = new ArrayList<>(drop(table));
     String stamp = stamp(device);
     String name = SqlText.identifier(table.name());
@@ -235,6 +239,40 @@ public final class CaptureTriggers {
             + " BEGIN "
             + logDelete(table, stamp)
             + "END");
+    return result;
+  }
+
+  /**
+   * The triggers of a read-only table: any write while capture is on fails with a message naming
+   * the table, and nothing is logged. The library's own writes (pulls, snapshots, repairs) run with
+   * capture off, so server rows still arrive. They carry the capture triggers' names, so a pull
+   * that pauses capture takes them out as well.
+   */
+  private static List<String> refuseWrites(Table table) {
+    List<String> result = new ArrayList<>(drop(table));
+    String name = SqlText.identifier(table.name());
+    String refusal =
+        "SELECT RAISE(ABORT, "
+            + SqlText.literal(
+                "table '"
+                    + table.name()
+                    + "' is read-only: its rows come from the server, and local writes to it are"
+                    + " refused")
+            + "); END";
+    for (Map.Entry<String, String> trigger :
+        Map.of("ins", "INSERT", "upd", "UPDATE", "del", "DELETE").entrySet()) {
+      result.add(
+          "CREATE TRIGGER "
+              + triggerName(table, trigger.getKey())
+              + " BEFORE "
+              + trigger.getValue()
+              + " ON "
+              + name
+              + " WHEN "
+              + CAPTURE_ON
+              + " BEGIN "
+              + refusal);
+    }
     return result;
   }
 

@@ -84,6 +84,7 @@ public final class SyncCycles {
               () -> {
                 SyncResult synced = engine.cycleOrResync();
                 engine.repairAfterSchemaMove();
+                engine.verifyWhenAsked();
                 return synced;
               });
       Instant now = clock.instant();

@@ -222,6 +222,25 @@ public final class SyncEngine {
     }
   }
 
+  /**
+   * When a push answer asked for it ({@code PushResponse.verify_reason}: the server saw signs that
+   * this device's rows differ from its own), compares the rows with the server's and repairs those
+   * that differ, then forgets the request.
+   */
+  public void verifyWhenAsked() {
+    String reason = database.read(c -> database.state().verifyRequested());
+    if (reason == null) {
+      return;
+    }
+    LOG.warn("the server asked {} to verify its rows: {}", database.path(), reason);
+    compareAndRepair("verify asked for by the server");
+    database.transaction(
+        c -> {
+          database.state().storeVerifyRequested(null);
+          return null;
+        });
+  }
+
   private VerifyReport compareAndRepair(String what) {
     VerifyReport report = new Verifier(database, schema, transport).run();
     if (!report.repaired().isEmpty()) {

@@ -267,6 +267,15 @@ public final class Pusher {
         });
   }
 
+  /** The highest sequence of a record the answer puts in this database. */
+  private static long heldThrough(PushResponse response, List<Record> serverRecords) {
+    long held = response.hasWritten() ? response.getWritten().getLast() : 0;
+    for (Record record : serverRecords) {
+      held = Math.max(held, record.getSeq());
+    }
+    return held;
+  }
+
   private Outcome acknowledge(
       PushRequest request, long end, PushResponse response, List<Record> writtenBack) {
     List<RejectedChange> refused = new ArrayList<>();
@@ -349,6 +358,10 @@ public final class Pusher {
           applier.flush();
           writtenBack.addAll(serverRecords);
           writtenBack.addAll(extremes);
+          state.raiseHeldThrough(heldThrough(response, serverRecords));
+          if (!response.getVerifyReason().isEmpty()) {
+            state.storeVerifyRequested(response.getVerifyReason());
+          }
           if (response.hasWritten()) {
             // This database now holds what the batch wrote (its own values, or the server's
             // where they differ, just applied): pulls may leave those writes out.

@@ -267,10 +267,19 @@ public final class Verifier {
                       : existed ? VerifyReport.Action.UPDATED : VerifyReport.Action.RESTORED;
               repaired.add(new VerifyReport.Repair(table.name(), id, action));
             }
+            database.state().raiseHeldThrough(highestSeq(response));
             database.state().captureOn();
             return null;
           });
     }
+  }
+
+  private static long highestSeq(RecordsResponse response) {
+    long highest = 0;
+    for (Record record : response.getRecordsList()) {
+      highest = Math.max(highest, record.getSeq());
+    }
+    return highest;
   }
 
   private static boolean exists(Connection c, Table table, String id) throws SQLException {

@@ -39,6 +39,8 @@ public final class DeviceState {
   static final String LAYOUT_KEY = "layout";
   static final String PULL_SINCE = "pull_since";
   static final String OWN_WRITES = "own_writes";
+  static final String HELD_THROUGH = "held_through";
+  static final String VERIFY_REQUESTED = "verify_requested";
   static final String WORKER_LAST_ERROR = "worker_last_error";
   static final String WORKER_SERVER_SEQUENCE = "worker_server_sequence";
   static final String SNAPSHOT_CURSOR = "snapshot_cursor";
@@ -286,6 +288,35 @@ public final class DeviceState {
     put(
         OWN_WRITES,
         GSON.toJson(ranges.subList(Math.max(0, ranges.size() - MAX_OWN_WRITES), ranges.size())));
+  }
+
+  /** Why the server asked this device to verify its rows, or null when it did not. */
+  public String verifyRequested() throws SQLException {
+    return text(VERIFY_REQUESTED);
+  }
+
+  /** Keeps the server's request to verify until a verify has run; null clears it. */
+  public void storeVerifyRequested(String reason) throws SQLException {
+    if (reason == null) {
+      jdbc.update("DELETE FROM _fs_meta WHERE key = ?", VERIFY_REQUESTED);
+    } else {
+      put(VERIFY_REQUESTED, reason);
+    }
+  }
+
+  /**
+   * The highest sequence of a record this database received other than through pull pages (push
+   * answers, verify repairs); 0 when none (see {@code PullRequest.held_through}).
+   */
+  public long heldThrough() throws SQLException {
+    return number(HELD_THROUGH);
+  }
+
+  /** Raises {@link #heldThrough()} to {@code seq} when it is higher. */
+  public void raiseHeldThrough(long seq) throws SQLException {
+    if (seq > heldThrough()) {
+      put(HELD_THROUGH, seq);
+    }
   }
 
   public String workerLastError() throws SQLException {
