@@ -17,6 +17,8 @@ import java.util.SplittableRandom;
  * @param crashInApply the device dies after applying rows of a pulled page, before the page and its
  *     cursor commit
  * @param crashInCapture the device dies inside a user transaction (rolled back, never captured)
+ * @param crashInUpgrade the device dies inside a layout upgrade (rolled back), and, drawn again,
+ *     right after it committed
  * @param skewMillis each device's clock offset from true time, ahead (positive) or behind
  * @param tokenTtlMillis how long a device token lives (virtual time)
  */
@@ -29,6 +31,7 @@ public record Faults(
     double crashOnAnswer,
     double crashInApply,
     double crashInCapture,
+    double crashInUpgrade,
     long[] skewMillis,
     long tokenTtlMillis) {
 
@@ -37,10 +40,15 @@ public record Faults(
 
   /** No faults at all: what the network is after it heals. */
   static Faults none(int devices) {
-    return new Faults(0, 0, 0, 0, 0, 0, 0, 0, new long[devices], Long.MAX_VALUE / 4);
+    return new Faults(0, 0, 0, 0, 0, 0, 0, 0, 0, new long[devices], Long.MAX_VALUE / 4);
   }
 
-  static Faults draw(SplittableRandom random, int devices) {
+  /**
+   * @param random the history's generator
+   * @param more a generator of its own for the kinds added later, so the draws of the first ones
+   *     (and the histories of earlier seeds) stay as they were
+   */
+  static Faults draw(SplittableRandom random, SplittableRandom more, int devices) {
     long[] skew = new long[devices];
     for (int device = 0; device < devices; device++) {
       skew[device] =
@@ -61,8 +69,25 @@ public record Faults(
         rate(random, 0.05),
         rate(random, 0.02),
         rate(random, 0.05),
+        rate(more, 0.6),
         skew,
         random.nextInt(3) == 0 ? random.nextLong(60_000, 600_000) : 86_400_000L);
+  }
+
+  /** These faults without crashes in layout upgrades. */
+  Faults withoutUpgradeCrashes() {
+    return new Faults(
+        lostRequest,
+        lostResponse,
+        duplicate,
+        delayed,
+        lateCopy,
+        crashOnAnswer,
+        crashInApply,
+        crashInCapture,
+        0,
+        skewMillis,
+        tokenTtlMillis);
   }
 
   /** Zero for a third of the seeds, else up to {@code max}. */
@@ -74,7 +99,8 @@ public record Faults(
   public String toString() {
     return String.format(
         "lostRequest=%.3f lostResponse=%.3f duplicate=%.3f delayed=%.3f lateCopy=%.3f"
-            + " crashOnAnswer=%.3f crashInApply=%.3f crashInCapture=%.3f skew=%s tokenTtl=%dms",
+            + " crashOnAnswer=%.3f crashInApply=%.3f crashInCapture=%.3f crashInUpgrade=%.3f"
+            + " skew=%s tokenTtl=%dms",
         lostRequest,
         lostResponse,
         duplicate,
@@ -83,6 +109,7 @@ public record Faults(
         crashOnAnswer,
         crashInApply,
         crashInCapture,
+        crashInUpgrade,
         java.util.Arrays.toString(skewMillis),
         tokenTtlMillis);
   }

@@ -78,7 +78,8 @@ final class Shrinker {
       f.lateCopy(),
       f.crashOnAnswer(),
       f.crashInApply(),
-      f.crashInCapture()
+      f.crashInCapture(),
+      f.crashInUpgrade()
     };
     for (int i = 0; i < rates.length; i++) {
       if (rates[i] == 0) {
@@ -88,7 +89,17 @@ final class Shrinker {
       r[i] = 0;
       result.add(
           new Faults(
-              r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], f.skewMillis(), f.tokenTtlMillis()));
+              r[0],
+              r[1],
+              r[2],
+              r[3],
+              r[4],
+              r[5],
+              r[6],
+              r[7],
+              r[8],
+              f.skewMillis(),
+              f.tokenTtlMillis()));
     }
     boolean skewed = false;
     for (long skew : f.skewMillis()) {
@@ -105,6 +116,7 @@ final class Shrinker {
               f.crashOnAnswer(),
               f.crashInApply(),
               f.crashInCapture(),
+              f.crashInUpgrade(),
               new long[f.skewMillis().length],
               f.tokenTtlMillis()));
     }

@@ -22,7 +22,7 @@ public final class SimulationRunner {
     public String toString() {
       return "seed "
           + seed
-          + " failed; replay: "
+          + " failed; replay the shrunk history: "
           + replay
           + "\nshrunk to "
           + shrunk.steps().size()
@@ -48,6 +48,8 @@ public final class SimulationRunner {
   private final PrintStream out;
   private final String replay;
   private int shrinkRuns = 300;
+  private Simulation.Check check = Simulation.Check.NONE;
+  private Path histories = Path.of("target", "sim-histories");
 
   /**
    * @param replay the command that replays one seed, with {@code %d} for the seed
@@ -67,20 +69,46 @@ public final class SimulationRunner {
     return this;
   }
 
-  /** Runs one seed; shrinks it when it fails. */
+  /** A check of the caller's own after every step of every run (see {@link Simulation.Check}). */
+  public SimulationRunner check(Simulation.Check check) {
+    this.check = check;
+    return this;
+  }
+
+  /** Where the shrunk history of each failing seed is written (default target/sim-histories). */
+  public SimulationRunner histories(Path directory) {
+    this.histories = directory;
+    return this;
+  }
+
+  /**
+   * Runs one seed; when it fails, shrinks it, writes the short history to {@code seed-N.json} under
+   * the histories directory and names it in the replay command ({@code -Dsim.history=FILE}, which
+   * replays exactly those steps).
+   */
   public Failure runSeed(long seed) {
     History history = History.draw(seed, settings);
-    Simulation.Result result = Simulation.run(history, settings, directory);
+    Simulation.Result result = Simulation.run(history, settings, directory, check);
     if (result.passed()) {
       return null;
     }
-    Shrinker shrinker = new Shrinker(h -> !Simulation.run(h, settings, directory).passed());
+    Shrinker shrinker = new Shrinker(h -> !Simulation.run(h, settings, directory, check).passed());
     History shrunk = shrinker.shrink(history, shrinkRuns);
-    Simulation.Result shortResult = Simulation.run(shrunk, settings, directory);
-    String command = String.format(replay, seed);
+    Simulation.Result shortResult = Simulation.run(shrunk, settings, directory, check);
+    History reported = shortResult.passed() ? history : shrunk;
+    Path file = histories.resolve("seed-" + seed + ".json").toAbsolutePath();
+    reported.write(file);
+    String command = String.format(replay, seed) + " -Dsim.history=" + file;
     return shortResult.passed()
         ? new Failure(seed, history, result, command)
         : new Failure(seed, shrunk, shortResult, command);
+  }
+
+  /** Prints a failure: its replay line, the shrunk history, why it fails and its trace. */
+  public void report(Failure failure) {
+    synchronized (out) {
+      out.println(failure);
+    }
   }
 
   /** Runs {@code count} seeds from {@code first}, printing progress and every failure. */
@@ -111,9 +139,7 @@ public final class SimulationRunner {
                     }
                     if (failure != null) {
                       failures.add(failure);
-                      synchronized (out) {
-                        out.println(failure);
-                      }
+                      report(failure);
                     }
                     long n = done.incrementAndGet();
                     if (n % 1000 == 0) {

@@ -47,8 +47,9 @@ class SimulationDeepRun {
   void deepRun() {
     Settings settings = settings();
     Long replay = Long.getLong("sim.replay");
-    if (replay != null) {
-      History history = History.draw(replay, settings);
+    String file = System.getProperty("sim.history");
+    if (replay != null || file != null) {
+      History history = file != null ? History.read(Path.of(file)) : History.draw(replay, settings);
       Simulation.Result result = Simulation.run(history, settings, scratch());
       System.out.println(history);
       System.out.println(String.join("\n", result.trace()));

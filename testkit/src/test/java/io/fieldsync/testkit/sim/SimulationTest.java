@@ -52,10 +52,15 @@ class SimulationTest {
         .isEmpty();
   }
 
-  /** One seed, printing its history and trace: {@code -Dfieldsync.seed=N} picks it. */
+  /**
+   * One seed, printing its history and trace: {@code -Dfieldsync.seed=N} picks it; {@code
+   * -Dsim.history=FILE} replays the shrunk history a failure wrote instead of the seed's whole one.
+   */
   @SeededTest(seeds = 1)
   void replay(long seed) {
-    History history = History.draw(seed, Settings.BUILD);
+    String file = System.getProperty("sim.history");
+    History history =
+        file != null ? History.read(Path.of(file)) : History.draw(seed, Settings.BUILD);
     Simulation.Result result = Simulation.run(history, Settings.BUILD, scratch());
     System.out.println(history);
     System.out.println(String.join("\n", result.trace()));
