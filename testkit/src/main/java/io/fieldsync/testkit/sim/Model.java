@@ -136,11 +136,11 @@ final class Model {
 
   /**
    * The rows of {@code tallies} ({@code on_delete: update_wins}, {@code hits} a {@code sum}) every
-   * replica must hold: the start plus every increment, for each record alive after its committed
-   * writes and deletes, decided in commit order as the server decides them. A write of a deleted
-   * record restores it. A delete of a live record stands unless another device changed the record
-   * (its creation or restoration, or its {@code hits}: the last change of each) at a sequence above
-   * the base the delete was pushed with; then the record stays.
+   * replica must hold: the start plus every increment that reached the server, for each record
+   * alive after its committed writes and deletes, decided in commit order as the server decides
+   * them. A write of a deleted record restores it. A delete of a live record stands unless another
+   * device changed the record (its creation or restoration, or its {@code hits}: the last change of
+   * each) at a sequence above the base the delete was pushed with; then the record stays.
    */
   Map<String, Map<String, Object>> expectedTallies(Stamps effective) {
     Map<String, Map<String, Object>> rows = new TreeMap<>();
@@ -150,7 +150,9 @@ final class Model {
           List<Event> events = new ArrayList<>();
           long hits = 0;
           for (Write write : writes) {
-            hits += (Long) write.value();
+            if (reached(id, write, writes, effective)) {
+              hits += (Long) write.value();
+            }
             Commit commit = effective.of(write.device(), id, "hits", write.hlc());
             if (commit != null) {
               events.add(new Event(commit, write.device(), false));
@@ -358,6 +360,34 @@ final class Model {
    * device pushed it with, and the sequence range its batch wrote.
    */
   record Commit(long order, long stamp, long base, long first, long last) {}
+
+  /**
+   * Whether an increment (or the start) of a tally reached the server: a push of its device carried
+   * it, folded into a field change with its stamp or a later one, unless the device deleted the
+   * record in between (the outbox folds edits into a later delete of their record, which the user
+   * asked for: an update of the record by another device then restores it from the server's last
+   * values, without them).
+   */
+  private static boolean reached(String id, Write write, List<Write> writes, Stamps effective) {
+    for (Write later : writes) {
+      if (!later.device().equals(write.device())
+          || later.hlc() < write.hlc()
+          || effective.of(later.device(), id, "hits", later.hlc()) == null) {
+        continue;
+      }
+      boolean deletedBetween = false;
+      for (Deletion deletion : effective.deletes(id)) {
+        deletedBetween |=
+            deletion.device().equals(write.device())
+                && deletion.commit().stamp() > write.hlc()
+                && deletion.commit().stamp() < later.hlc();
+      }
+      if (!deletedBetween) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /** A device's delete of a record that reached the server, and how it committed. */
   record Deletion(String device, Commit commit) {}

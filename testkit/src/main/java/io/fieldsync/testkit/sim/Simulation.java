@@ -264,11 +264,15 @@ public final class Simulation {
               boolean crash = random.nextDouble() < history.faults().crashInCapture();
               // Drawn apart from the step's own generator, so the draws of the items' writes stay.
               SplittableRandom apart = new SplittableRandom(step.seed() ^ 0x7a11e5L);
+              // A quarter of the writes go to tallies, a fifth of the others edit guarded columns.
+              boolean tally = !history.firstGeneration() && apart.nextInt(4) == 0;
+              boolean guarded = !history.firstGeneration() && !tally && apart.nextInt(5) == 0;
               String what =
                   users.write(
                       device,
                       random,
-                      apart.nextInt(4) == 0 && !history.firstGeneration() ? apart : null,
+                      tally ? apart : null,
+                      guarded,
                       crash,
                       device.client().schema().table("items").columns().containsKey("extra"));
               if (crash) {

@@ -50,6 +50,7 @@ public final class SimulationRunner {
   private int shrinkRuns = 300;
   private Simulation.Check check = Simulation.Check.NONE;
   private Path histories = Path.of("target", "sim-histories");
+  private long stopAfterNanos = Long.MAX_VALUE;
 
   /**
    * @param replay the command that replays one seed, with {@code %d} for the seed
@@ -104,6 +105,12 @@ public final class SimulationRunner {
         : new Failure(seed, shrunk, shortResult, command);
   }
 
+  /** Starts no seed once {@code minutes} of wall time have passed since a run began. */
+  public SimulationRunner stopAfterMinutes(double minutes) {
+    this.stopAfterNanos = (long) (minutes * 60e9);
+    return this;
+  }
+
   /** Prints a failure: its replay line, the shrunk history, why it fails and its trace. */
   public void report(Failure failure) {
     synchronized (out) {
@@ -124,7 +131,9 @@ public final class SimulationRunner {
         running.add(
             pool.submit(
                 () -> {
-                  for (long i = lane; i < count; i += threads) {
+                  for (long i = lane;
+                      i < count && System.nanoTime() - started < stopAfterNanos;
+                      i += threads) {
                     long seed = first + i;
                     Failure failure;
                     try {
@@ -142,7 +151,7 @@ public final class SimulationRunner {
                       report(failure);
                     }
                     long n = done.incrementAndGet();
-                    if (n % 1000 == 0) {
+                    if (n % 100 == 0) {
                       long millis = (System.nanoTime() - started) / 1_000_000;
                       synchronized (out) {
                         out.printf(
@@ -163,6 +172,6 @@ public final class SimulationRunner {
       pool.shutdownNow();
     }
     long millis = (System.nanoTime() - started) / 1_000_000;
-    return new Report(count, millis, List.copyOf(failures));
+    return new Report(done.get(), millis, List.copyOf(failures));
   }
 }

@@ -69,10 +69,13 @@ final class UserWrites {
       SimDevice device,
       SplittableRandom random,
       SplittableRandom tally,
+      boolean guarded,
       boolean crash,
       boolean hasExtra) {
     List<String> ids = device.localIds();
-    int roll = random.nextInt(100);
+    int drawn = random.nextInt(100);
+    // A guarded edit of the hot record, or an lww one when the model could not place it now.
+    int roll = !guarded || ids.isEmpty() ? drawn : placeable(device, ids.get(0)) ? 80 : 25;
     String picked = ids.isEmpty() ? null : ids.get(random.nextInt(ids.size()));
     // A new record instead when the model could not place the push of this one.
     String id =
@@ -183,15 +186,19 @@ final class UserWrites {
         what = "lo " + id + " = " + lo;
         tell = () -> model.min(id, lo);
       } else if (roll < 88
-          && (onlyCreatorsGuard ? model.isCreator(id, device.name) : placeable(device, id))) {
+          && (onlyCreatorsGuard
+              ? model.isCreator(id, device.name)
+              : placeable(device, ids.get(0)))) {
+        // Every user edits these columns of the oldest record they hold, so edits meet.
+        String target = onlyCreatorsGuard ? id : ids.get(0);
         String column = random.nextBoolean() ? "owned" : "memo";
         String value =
             onlyCreatorsGuard
                 ? column.charAt(0) + "-" + random.nextInt(1_000_000)
                 : column.charAt(0) + "-" + device.name + "-" + ++values;
-        device.execute("UPDATE items SET " + column + " = ? WHERE id = ?", value, id);
-        what = column + " " + id + " = " + value;
-        tell = () -> model.set(device.name, id, column, value, lastHlc(device));
+        device.execute("UPDATE items SET " + column + " = ? WHERE id = ?", value, target);
+        what = column + " " + target + " = " + value;
+        tell = () -> model.set(device.name, target, column, value, lastHlc(device));
       } else if (roll < 94 && hasExtra) {
         String extra = "x" + random.nextInt(1_000_000);
         device.execute("UPDATE items SET extra = ? WHERE id = ?", extra, id);
