@@ -74,20 +74,38 @@ public record Faults(
         random.nextInt(3) == 0 ? random.nextLong(60_000, 600_000) : 86_400_000L);
   }
 
+  /** The probabilities, in the order of the record's components. */
+  double[] rates() {
+    return new double[] {
+      lostRequest,
+      lostResponse,
+      duplicate,
+      delayed,
+      lateCopy,
+      crashOnAnswer,
+      crashInApply,
+      crashInCapture,
+      crashInUpgrade
+    };
+  }
+
+  /** These faults with other probabilities, given in the order of {@link #rates()}. */
+  Faults withRates(double[] r) {
+    return new Faults(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], skewMillis, tokenTtlMillis);
+  }
+
+  /** These faults with other clock skews. */
+  Faults withSkew(long[] skew) {
+    double[] r = rates();
+    return new Faults(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], skew, tokenTtlMillis);
+  }
+
   /** These faults without crashes in layout upgrades. */
   Faults withoutUpgradeCrashes() {
-    return new Faults(
-        lostRequest,
-        lostResponse,
-        duplicate,
-        delayed,
-        lateCopy,
-        crashOnAnswer,
-        crashInApply,
-        crashInCapture,
-        0,
-        skewMillis,
-        tokenTtlMillis);
+    double[] r = rates();
+    r[8] = 0;
+    return withRates(r);
   }
 
   /** Zero for a third of the seeds, else up to {@code max}. */

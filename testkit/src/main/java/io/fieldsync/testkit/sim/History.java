@@ -159,19 +159,7 @@ public record History(
         skew[to++] = faults.skewMillis()[device];
       }
     }
-    Faults fewer =
-        new Faults(
-            faults.lostRequest(),
-            faults.lostResponse(),
-            faults.duplicate(),
-            faults.delayed(),
-            faults.lateCopy(),
-            faults.crashOnAnswer(),
-            faults.crashInApply(),
-            faults.crashInCapture(),
-            faults.crashInUpgrade(),
-            skew,
-            faults.tokenTtlMillis());
+    Faults fewer = faults.withSkew(skew);
     return new History(seed, devices - 1, nodes, fewer, List.copyOf(kept), generation);
   }
 

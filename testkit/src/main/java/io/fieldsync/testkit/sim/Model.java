@@ -37,6 +37,9 @@ import java.util.TreeSet;
  *       these columns only when it is not ({@link UserWrites});
  *   <li>records ({@code delete_wins}): every inserted record no one deleted.
  * </ul>
+ *
+ * <p>The table {@code tallies} ({@code on_delete: update_wins}) has its own rule ({@link
+ * #expectedTallies}).
  */
 final class Model {
   static final List<String> LWW = List.of("label", "score", "extra");
