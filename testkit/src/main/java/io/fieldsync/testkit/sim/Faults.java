@@ -113,22 +113,24 @@ public record Faults(
     return random.nextInt(3) == 0 ? 0 : random.nextDouble(max);
   }
 
+  /** The names of {@link #rates()}, in their order. */
+  private static final String[] RATE_NAMES =
+      ("lostRequest lostResponse duplicate delayed lateCopy crashOnAnswer crashInApply"
+              + " crashInCapture crashInUpgrade")
+          .split(" ");
+
   @Override
   public String toString() {
-    return String.format(
-        "lostRequest=%.3f lostResponse=%.3f duplicate=%.3f delayed=%.3f lateCopy=%.3f"
-            + " crashOnAnswer=%.3f crashInApply=%.3f crashInCapture=%.3f crashInUpgrade=%.3f"
-            + " skew=%s tokenTtl=%dms",
-        lostRequest,
-        lostResponse,
-        duplicate,
-        delayed,
-        lateCopy,
-        crashOnAnswer,
-        crashInApply,
-        crashInCapture,
-        crashInUpgrade,
-        java.util.Arrays.toString(skewMillis),
-        tokenTtlMillis);
+    StringBuilder text = new StringBuilder();
+    double[] rates = rates();
+    for (int i = 0; i < rates.length; i++) {
+      text.append(String.format("%s=%.3f ", RATE_NAMES[i], rates[i]));
+    }
+    return text.append("skew=")
+        .append(java.util.Arrays.toString(skewMillis))
+        .append(" tokenTtl=")
+        .append(tokenTtlMillis)
+        .append("ms")
+        .toString();
   }
 }
