@@ -23,8 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded random edit histories on several devices, synced in random orders through a transport that
- * duplicates pushes and drops responses. Two fresh seeds a run; a failure names the command that
- * replays its seed ({@code -Dfieldsync.seed=N}).
+ * duplicates pushes and drops responses. Every replica must equal the server, and the server must
+ * equal a model of what the users did ({@link Expected}): each counter the start plus every
+ * increment, each union the elements added less those a user cleared while seeing them, each max
+ * and min the extreme written, each lww field the write with the highest (stamp, device). Two fresh
+ * seeds a run; a failure names the command that replays its seed ({@code -Dfieldsync.seed=N}).
  */
 class ConvergencePropertyTest {
   static final String SCHEMA =
@@ -80,6 +83,90 @@ class ConvergencePropertyTest {
     return rounds;
   }
 
+  /**
+   * The model: what every replica must hold, from the edits alone and the stamps their captures
+   * gave them.
+   */
+  static final class Expected {
+    private final Map<String, Map<String, Object>> rows = new TreeMap<>();
+    private final Map<String, java.util.Set<String>> tags = new TreeMap<>();
+    private final Map<String, long[]> lww = new TreeMap<>(); // stamp, device index
+    private long visits;
+
+    void insert(String id) {
+      Map<String, Object> row = new TreeMap<>();
+      row.put("id", id);
+      row.put("head_name", "start");
+      row.put("visit_count", 0L);
+      row.put("max_temp", 50L);
+      row.put("min_temp", 50L);
+      rows.put(id, row);
+      tags.put(id, new java.util.TreeSet<>());
+    }
+
+    /**
+     * Tells the model about {@code edit}, made on {@code device}, which showed {@code seenTags}
+     * before it; {@code captured} says whether it changed the row (an lww write of the value shown
+     * changes nothing and goes nowhere).
+     */
+    void apply(Edit edit, TestDevice device, java.util.Set<String> seenTags, boolean captured) {
+      String id = id(edit.record());
+      Map<String, Object> row = rows.get(id);
+      long value = 40 + edit.amount() * 5L;
+      switch (edit.kind()) {
+        case 0 -> {
+          row.merge("visit_count", (long) edit.amount(), (a, b) -> (Long) a + (Long) b);
+          visits += edit.amount();
+        }
+        case 1 -> tags.get(id).add(edit.element());
+        case 2 -> row.merge("max_temp", value, (a, b) -> Math.max((Long) a, (Long) b));
+        case 3 -> row.merge("min_temp", value, (a, b) -> Math.min((Long) a, (Long) b));
+        case 4 -> {
+          if (!captured) {
+            return;
+          }
+          long stamp =
+              (Long) device.scalar("SELECT hlc FROM _fs_changelog ORDER BY id DESC LIMIT 1");
+          long[] winner = lww.get(id);
+          if (winner == null
+              || io.fieldsync.clock.Hlc.compare(
+                      stamp, "device-" + edit.device(), winner[0], "device-" + winner[1])
+                  > 0) {
+            lww.put(id, new long[] {stamp, edit.device()});
+            row.put("head_name", edit.name());
+          }
+        }
+        default -> tags.get(id).removeAll(seenTags);
+      }
+    }
+
+    long visits() {
+      return visits;
+    }
+
+    /** The rows, union arrays as sets of their JSON elements (their order follows arrival). */
+    List<Map<String, Object>> rows() {
+      List<Map<String, Object>> result = new ArrayList<>();
+      rows.forEach(
+          (id, row) -> {
+            Map<String, Object> copy = new TreeMap<>(row);
+            copy.put("tags", new TreeSet<>(tags.get(id)));
+            result.add(copy);
+          });
+      return result;
+    }
+  }
+
+  /** The JSON elements of a device's union column as it shows them now. */
+  private static java.util.Set<String> tagsOn(TestDevice device, int record) {
+    java.util.Set<String> seen = new TreeSet<>();
+    JsonParser.parseString(
+            (String) device.value("SELECT tags FROM households WHERE id = ?", id(record)))
+        .getAsJsonArray()
+        .forEach(element -> seen.add(element.toString()));
+    return seen;
+  }
+
   /** Runs the histories; returns the server's final rows. */
   private List<Map<String, Object>> run(
       long seed, List<List<Edit>> rounds, long orderSeed, Path where) throws Exception {
@@ -100,7 +187,9 @@ class ConvergencePropertyTest {
         transports.add(flaky);
         devices.add(server.device(name, builder -> builder.seed(name.hashCode()).transport(flaky)));
       }
+      Expected expected = new Expected();
       for (int r = 0; r < RECORDS; r++) {
+        expected.insert(id(r));
         devices
             .get(0)
             .execute(
@@ -111,10 +200,14 @@ class ConvergencePropertyTest {
       for (TestDevice device : devices) {
         device.syncThroughFaults();
       }
-      long expectedVisits = 0;
       for (List<Edit> edits : rounds) {
         for (Edit edit : edits) {
-          expectedVisits += apply(devices.get(edit.device()), edit);
+          TestDevice device = devices.get(edit.device());
+          java.util.Set<String> seen = tagsOn(device, edit.record());
+          Object before = device.scalar("SELECT coalesce(max(id), 0) FROM _fs_changelog");
+          apply(device, edit);
+          Object after = device.scalar("SELECT coalesce(max(id), 0) FROM _fs_changelog");
+          expected.apply(edit, device, seen, !after.equals(before));
         }
         List<TestDevice> syncing = new ArrayList<>(devices);
         Collections.shuffle(syncing, order);
@@ -157,7 +250,12 @@ class ConvergencePropertyTest {
           .as(
               "seed %d: no counter increment lost or doubled (replay -Dfieldsync.seed=%d)",
               seed, seed)
-          .isEqualTo(expectedVisits);
+          .isEqualTo(expected.visits());
+      assertThat(normalized(serverRows))
+          .as(
+              "seed %d: the server equals the model of the edits (replay -Dfieldsync.seed=%d)",
+              seed, seed)
+          .isEqualTo(expected.rows());
       return serverRows;
     }
   }
@@ -174,14 +272,13 @@ class ConvergencePropertyTest {
         .pullRate(Fault.DROP_RESPONSE, 1.0 / 6);
   }
 
-  /** Applies one edit offline; returns the counter increment it made. */
-  private static long apply(TestDevice device, Edit edit) {
+  /** Applies one edit offline. */
+  private static void apply(TestDevice device, Edit edit) {
     String id = id(edit.record());
     switch (edit.kind()) {
       case 0 -> {
         device.execute(
             "UPDATE households SET visit_count = visit_count + ? WHERE id = ?", edit.amount(), id);
-        return edit.amount();
       }
       case 1 ->
           device.execute(
@@ -197,7 +294,6 @@ class ConvergencePropertyTest {
       case 4 -> device.execute("UPDATE households SET head_name = ? WHERE id = ?", edit.name(), id);
       default -> device.execute("UPDATE households SET tags = '[]' WHERE id = ?", id);
     }
-    return 0;
   }
 
   @SeededTest(runs = 2)
@@ -223,6 +319,8 @@ class ConvergencePropertyTest {
     List<Map<String, Object>> result = new ArrayList<>();
     for (Map<String, Object> row : rows) {
       Map<String, Object> copy = new TreeMap<>(row);
+      copy.replaceAll(
+          (column, value) -> value instanceof Integer number ? Long.valueOf(number) : value);
       TreeSet<String> tags = new TreeSet<>();
       JsonParser.parseString((String) row.get("tags"))
           .getAsJsonArray()

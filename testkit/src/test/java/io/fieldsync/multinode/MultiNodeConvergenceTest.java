@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.testkit.FaultyTransport;
+import io.fieldsync.testkit.Replicas;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.ServerDatabase;
 import io.fieldsync.testkit.TestDevice;
@@ -11,14 +12,13 @@ import io.fieldsync.testkit.TestServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
@@ -38,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * 2, 3, … N in this order. A pull that saw {@code n + 1} before {@code n} was visible would move
  * the cursor past {@code n}: the device's stream would skip {@code n} (a gap, whether or not a
  * later commit "fills" it, the device would never be sent it). The checker records every sequence
- * every pull returned and demands the exact run 1…N per device.
+ * every pull returned and demands the exact run 1…N per device. The server and every device must
+ * also hold exactly the rows the model of the inserts says (every column of every household the
+ * users inserted, as they inserted it).
  *
  * <p>Seeded ({@link SeededTest}): the seed is printed, and a failure names the command that replays
  * it.
@@ -72,7 +74,7 @@ class MultiNodeConvergenceTest {
         devices.add(server.device(name, builder -> builder.transport(recorder).seed(deviceSeed)));
       }
 
-      Set<String> inserted = ConcurrentHashMap.newKeySet();
+      Map<String, Map<String, Object>> inserted = new ConcurrentHashMap<>();
       CyclicBarrier start = new CyclicBarrier(DEVICES);
       List<Future<?>> running = new ArrayList<>();
       for (int d = 0; d < DEVICES; d++) {
@@ -90,11 +92,18 @@ class MultiNodeConvergenceTest {
                                 "INSERT INTO households (id, region, visits) VALUES (?, ?, ?)")) {
                       for (int i = 0; i < count; i++) {
                         String id = new UUID(random.nextLong(), random.nextLong()).toString();
+                        String region = "r" + random.nextInt(5);
+                        long visits = random.nextInt(100);
                         insert.setString(1, id);
-                        insert.setString(2, "r" + random.nextInt(5));
-                        insert.setLong(3, random.nextInt(100));
+                        insert.setString(2, region);
+                        insert.setLong(3, visits);
                         insert.executeUpdate();
-                        inserted.add(id);
+                        Map<String, Object> row = new TreeMap<>();
+                        row.put("id", id);
+                        row.put("region", region);
+                        row.put("head_name", null);
+                        row.put("visits", visits);
+                        inserted.put(id, row);
                       }
                     }
                     device.sync();
@@ -110,6 +119,9 @@ class MultiNodeConvergenceTest {
         assertThat(device.sync().pushed()).as(replay).isZero();
       }
 
+      assertThat(households(server.snapshot()))
+          .as("the server's households against the model, %s", replay)
+          .isEqualTo(new TreeMap<>(inserted));
       long total = inserted.size();
       assertThat(server.store(2).currentSequence(TestServer.TENANT)).as(replay).isEqualTo(total);
       List<Long> expected = LongStream.rangeClosed(1, total).boxed().toList();
@@ -130,9 +142,9 @@ class MultiNodeConvergenceTest {
             .as("in order, once each, %s", replay)
             .isSorted()
             .doesNotHaveDuplicates();
-        assertThat(ids(devices.get(d)))
-            .as("device-%d's households, %s", d, replay)
-            .isEqualTo(new TreeSet<>(inserted));
+        assertThat(households(devices.get(d).snapshot()))
+            .as("device-%d's households against the model, %s", d, replay)
+            .isEqualTo(new TreeMap<>(inserted));
         assertThat(devices.get(d).client().status().cursor()).as(replay).isEqualTo(total);
       }
       for (TestDevice device : devices) {
@@ -143,15 +155,10 @@ class MultiNodeConvergenceTest {
     }
   }
 
-  private static Set<String> ids(TestDevice device) throws Exception {
-    Set<String> ids = new TreeSet<>();
-    try (Connection db = device.client().connection();
-        Statement statement = db.createStatement();
-        ResultSet rows = statement.executeQuery("SELECT id FROM households")) {
-      while (rows.next()) {
-        ids.add(rows.getString(1));
-      }
-    }
-    return ids;
+  /** The households of a replica, each row's columns in name order. */
+  private static Map<String, Map<String, Object>> households(Replicas.Snapshot snapshot) {
+    Map<String, Map<String, Object>> rows = new TreeMap<>();
+    snapshot.rows("households").forEach((id, row) -> rows.put(id, new TreeMap<>(row)));
+    return rows;
   }
 }

@@ -169,6 +169,24 @@ class RandomConvergenceTest extends EndToEndTest {
       total += (Long) row.getValue().get("visit_count");
     }
     assertThat(total).isEqualTo(expectedTotal);
+    Map<String, Map<String, Object>> model = new java.util.TreeMap<>();
+    for (String id : households) {
+      if (deleted.contains(id)) {
+        continue;
+      }
+      Map<String, Object> row = new java.util.TreeMap<>();
+      row.put("id", id);
+      lww.get(id).forEach((column, winner) -> row.put(column, winner.value()));
+      row.put("visit_count", increments.getOrDefault(id, 0L));
+      row.put("members", null); // never written: as inserted
+      row.put("tags", "[]");
+      row.put("notes", null);
+      row.put("registered_at", null);
+      model.put(id, row);
+    }
+    Map<String, Map<String, Object>> stored = new java.util.TreeMap<>();
+    rows.rows("households").forEach((id, row) -> stored.put(id, new java.util.TreeMap<>(row)));
+    assertThat(stored).as("every column of every household against the model").isEqualTo(model);
     System.out.printf(
         "seed %d: %d devices (pages of %s), %d steps, %d households live of %d, %d dropped responses, %d failed"
             + " syncs, visit total %d%n",

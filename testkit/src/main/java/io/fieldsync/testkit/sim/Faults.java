@@ -17,6 +17,8 @@ import java.util.SplittableRandom;
  * @param crashInApply the device dies after applying rows of a pulled page, before the page and its
  *     cursor commit
  * @param crashInCapture the device dies inside a user transaction (rolled back, never captured)
+ * @param crashInUpgrade the device dies inside a layout upgrade (rolled back), and, drawn again,
+ *     right after it committed
  * @param skewMillis each device's clock offset from true time, ahead (positive) or behind
  * @param tokenTtlMillis how long a device token lives (virtual time)
  */
@@ -29,6 +31,7 @@ public record Faults(
     double crashOnAnswer,
     double crashInApply,
     double crashInCapture,
+    double crashInUpgrade,
     long[] skewMillis,
     long tokenTtlMillis) {
 
@@ -37,10 +40,15 @@ public record Faults(
 
   /** No faults at all: what the network is after it heals. */
   static Faults none(int devices) {
-    return new Faults(0, 0, 0, 0, 0, 0, 0, 0, new long[devices], Long.MAX_VALUE / 4);
+    return new Faults(0, 0, 0, 0, 0, 0, 0, 0, 0, new long[devices], Long.MAX_VALUE / 4);
   }
 
-  static Faults draw(SplittableRandom random, int devices) {
+  /**
+   * @param random the history's generator
+   * @param more a generator of its own for the kinds added later, so the draws of the first ones
+   *     (and the histories of earlier seeds) stay as they were
+   */
+  static Faults draw(SplittableRandom random, SplittableRandom more, int devices) {
     long[] skew = new long[devices];
     for (int device = 0; device < devices; device++) {
       skew[device] =
@@ -61,8 +69,43 @@ public record Faults(
         rate(random, 0.05),
         rate(random, 0.02),
         rate(random, 0.05),
+        rate(more, 0.6),
         skew,
         random.nextInt(3) == 0 ? random.nextLong(60_000, 600_000) : 86_400_000L);
+  }
+
+  /** The probabilities, in the order of the record's components. */
+  double[] rates() {
+    return new double[] {
+      lostRequest,
+      lostResponse,
+      duplicate,
+      delayed,
+      lateCopy,
+      crashOnAnswer,
+      crashInApply,
+      crashInCapture,
+      crashInUpgrade
+    };
+  }
+
+  /** These faults with other probabilities, given in the order of {@link #rates()}. */
+  Faults withRates(double[] r) {
+    return new Faults(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], skewMillis, tokenTtlMillis);
+  }
+
+  /** These faults with other clock skews. */
+  Faults withSkew(long[] skew) {
+    double[] r = rates();
+    return new Faults(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], skew, tokenTtlMillis);
+  }
+
+  /** These faults without crashes in layout upgrades. */
+  Faults withoutUpgradeCrashes() {
+    double[] r = rates();
+    r[8] = 0;
+    return withRates(r);
   }
 
   /** Zero for a third of the seeds, else up to {@code max}. */
@@ -70,20 +113,24 @@ public record Faults(
     return random.nextInt(3) == 0 ? 0 : random.nextDouble(max);
   }
 
+  /** The names of {@link #rates()}, in their order. */
+  private static final String[] RATE_NAMES =
+      ("lostRequest lostResponse duplicate delayed lateCopy crashOnAnswer crashInApply"
+              + " crashInCapture crashInUpgrade")
+          .split(" ");
+
   @Override
   public String toString() {
-    return String.format(
-        "lostRequest=%.3f lostResponse=%.3f duplicate=%.3f delayed=%.3f lateCopy=%.3f"
-            + " crashOnAnswer=%.3f crashInApply=%.3f crashInCapture=%.3f skew=%s tokenTtl=%dms",
-        lostRequest,
-        lostResponse,
-        duplicate,
-        delayed,
-        lateCopy,
-        crashOnAnswer,
-        crashInApply,
-        crashInCapture,
-        java.util.Arrays.toString(skewMillis),
-        tokenTtlMillis);
+    StringBuilder text = new StringBuilder();
+    double[] rates = rates();
+    for (int i = 0; i < rates.length; i++) {
+      text.append(String.format("%s=%.3f ", RATE_NAMES[i], rates[i]));
+    }
+    return text.append("skew=")
+        .append(java.util.Arrays.toString(skewMillis))
+        .append(" tokenTtl=")
+        .append(tokenTtlMillis)
+        .append("ms")
+        .toString();
   }
 }

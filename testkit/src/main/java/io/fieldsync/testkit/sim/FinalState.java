@@ -30,52 +30,17 @@ final class FinalState {
       Model.Stamps commits,
       StringBuilder failure) {
     Schema schema = server.schema();
-    Table items = schema.table("items");
-    List<String> columns = new ArrayList<>(items.columns().keySet());
-    Map<String, Map<String, Object>> expected = model.expected(columns, commits);
-    String want = show(expected);
-    String serverRows =
-        show(canonical(items, Replicas.server(server.store(), SimServer.TENANT, schema)));
-    if (!serverRows.equals(want)) {
-      failure
-          .append("the server differs from the model\n  model:  ")
-          .append(want.replace("\n", "\n          "))
-          .append("\n  server: ")
-          .append(serverRows.replace("\n", "\n          "))
-          .append('\n');
-    }
+    Replicas.Snapshot serverRows = Replicas.server(server.store(), SimServer.TENANT, schema);
+    Map<SimDevice, Replicas.Snapshot> deviceRows = new java.util.LinkedHashMap<>();
     for (SimDevice device : devices) {
-      // A device that never pulled a value of a newer schema's column may still follow the old
-      // one: compare the columns it has, and none of those it lacks may hold a value.
-      Schema own = device.client().schema();
-      Table ownItems = own.table("items");
-      String rows = show(canonical(ownItems, Replicas.device(device.file, own)));
-      String wantHere = show(project(expected, ownItems));
-      expected.forEach(
-          (id, row) ->
-              row.forEach(
-                  (column, value) -> {
-                    if (value != null && ownItems.column(column) == null) {
-                      failure
-                          .append(device.name)
-                          .append(" follows schema v")
-                          .append(own.version())
-                          .append(", without column ")
-                          .append(column)
-                          .append(", which holds a value in ")
-                          .append(id)
-                          .append('\n');
-                    }
-                  }));
-      if (!rows.equals(wantHere)) {
-        failure
-            .append(device.name)
-            .append(" differs from the model\n  ")
-            .append(device.name)
-            .append(":     ")
-            .append(rows.replace("\n", "\n          "))
-            .append('\n');
-      }
+      deviceRows.put(device, Replicas.device(device.file, device.client().schema()));
+    }
+    List<String> columns = new ArrayList<>(schema.table("items").columns().keySet());
+    compareTable(
+        "items", model.expected(columns, commits), server, serverRows, deviceRows, failure);
+    compareTable(
+        "tallies", model.expectedTallies(commits), server, serverRows, deviceRows, failure);
+    for (SimDevice device : devices) {
       long pending = device.client().status().pending();
       if (pending != 0) {
         failure
@@ -87,11 +52,69 @@ final class FinalState {
     }
   }
 
+  private static void compareTable(
+      String name,
+      Map<String, Map<String, Object>> expected,
+      SimServer server,
+      Replicas.Snapshot serverSnapshot,
+      Map<SimDevice, Replicas.Snapshot> deviceSnapshots,
+      StringBuilder failure) {
+    Table table = server.schema().table(name);
+    String want = show(expected);
+    String serverRows = show(canonical(table, serverSnapshot));
+    if (!serverRows.equals(want)) {
+      failure
+          .append("the server's ")
+          .append(name)
+          .append(" differ from the model\n  model:  ")
+          .append(want.replace("\n", "\n          "))
+          .append("\n  server: ")
+          .append(serverRows.replace("\n", "\n          "))
+          .append('\n');
+    }
+    deviceSnapshots.forEach(
+        (device, snapshot) -> {
+          // A device that never pulled a value of a newer schema's column may still follow the
+          // old one: compare the columns it has, and none of those it lacks may hold a value.
+          Schema own = device.client().schema();
+          Table ownTable = own.table(name);
+          String rows = show(canonical(ownTable, snapshot));
+          String wantHere = show(project(expected, ownTable));
+          expected.forEach(
+              (id, row) ->
+                  row.forEach(
+                      (column, value) -> {
+                        if (value != null && ownTable.column(column) == null) {
+                          failure
+                              .append(device.name)
+                              .append(" follows schema v")
+                              .append(own.version())
+                              .append(", without column ")
+                              .append(column)
+                              .append(", which holds a value in ")
+                              .append(id)
+                              .append('\n');
+                        }
+                      }));
+          if (!rows.equals(wantHere)) {
+            failure
+                .append(device.name)
+                .append("'s ")
+                .append(name)
+                .append(" differ from the model\n  ")
+                .append(device.name)
+                .append(":     ")
+                .append(rows.replace("\n", "\n          "))
+                .append('\n');
+          }
+        });
+  }
+
   private static Map<String, Map<String, Object>> canonical(
       Table items, Replicas.Snapshot snapshot) {
     Map<String, Map<String, Object>> rows = new TreeMap<>();
     snapshot
-        .rows("items")
+        .rows(items.name())
         .forEach(
             (id, row) -> {
               Map<String, Object> copy = new java.util.LinkedHashMap<>();

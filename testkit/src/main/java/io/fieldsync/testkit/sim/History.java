@@ -16,8 +16,20 @@ import java.util.stream.Collectors;
  * @param nodes how many server nodes share the store
  * @param faults the fault rates and clock skews
  * @param steps the steps, in order
+ * @param generation which generator drew it: {@link #CURRENT}, or 1 for the first one (no app
+ *     updates, no {@code tallies}, only a record's creator edits its {@code server_wins} and {@code
+ *     manual} columns), which the seeds of bugs found then replay with
  */
-public record History(long seed, int devices, int nodes, Faults faults, List<Step> steps) {
+public record History(
+    long seed, int devices, int nodes, Faults faults, List<Step> steps, int generation) {
+
+  /** The generator of {@link #draw}. */
+  public static final int CURRENT = 2;
+
+  /** Whether its users write as the first generator's did. */
+  boolean firstGeneration() {
+    return generation == 1;
+  }
 
   /** What a step does. */
   public enum Kind {
@@ -36,7 +48,12 @@ public record History(long seed, int devices, int nodes, Faults faults, List<Ste
     /** A server node is cut from the network for a while ({@code param} ms). */
     PARTITION_NODE,
     /** The server restarts with the next schema version (one more column). */
-    SCHEMA_BUMP
+    SCHEMA_BUMP,
+    /**
+     * The device's app is updated: its database, as an older library of layout {@code param} left
+     * it, is opened by this one and upgraded; the device may die inside the upgrade or right after.
+     */
+    UPGRADE
   }
 
   /**
@@ -56,10 +73,20 @@ public record History(long seed, int devices, int nodes, Faults faults, List<Ste
 
   /** The history of a seed, with at most {@code maxSteps} steps and {@code maxDevices} devices. */
   public static History draw(long seed, Settings settings) {
+    return draw(seed, settings, CURRENT);
+  }
+
+  /** The history the first generator drew from a seed (see {@code generation}). */
+  public static History drawFirstGeneration(long seed, Settings settings) {
+    return draw(seed, settings, 1);
+  }
+
+  private static History draw(long seed, Settings settings, int generation) {
     SplittableRandom random = new SplittableRandom(seed);
     int devices = random.nextInt(2, settings.maxDevices() + 1);
     int nodes = random.nextInt(1, settings.maxNodes() + 1);
-    Faults faults = Faults.draw(random, devices);
+    SplittableRandom more = new SplittableRandom(seed ^ 0x1a7e5eedL);
+    Faults faults = Faults.draw(random, more, devices);
     int count = random.nextInt(settings.maxSteps() / 2, settings.maxSteps() + 1);
     boolean bumped = false;
     List<Step> steps = new ArrayList<>();
@@ -95,12 +122,21 @@ public record History(long seed, int devices, int nodes, Faults faults, List<Ste
       }
       steps.add(new Step(delay, kind, target, param, random.nextLong()));
     }
-    return new History(seed, devices, nodes, faults, List.copyOf(steps));
+    if (generation >= 2 && more.nextInt(3) == 0) {
+      steps.add(
+          more.nextInt(steps.size() + 1),
+          new Step(
+              0, Kind.UPGRADE, more.nextInt(devices), more.nextBoolean() ? 1 : 4, more.nextLong()));
+    }
+    if (generation < 2) {
+      faults = faults.withoutUpgradeCrashes();
+    }
+    return new History(seed, devices, nodes, faults, List.copyOf(steps), generation);
   }
 
   /** This history with other steps. */
   History withSteps(List<Step> steps) {
-    return new History(seed, devices, nodes, faults, List.copyOf(steps));
+    return new History(seed, devices, nodes, faults, List.copyOf(steps), generation);
   }
 
   /** This history without device {@code dropped}: its steps go, later devices move down. */
@@ -123,24 +159,38 @@ public record History(long seed, int devices, int nodes, Faults faults, List<Ste
         skew[to++] = faults.skewMillis()[device];
       }
     }
-    Faults fewer =
-        new Faults(
-            faults.lostRequest(),
-            faults.lostResponse(),
-            faults.duplicate(),
-            faults.delayed(),
-            faults.lateCopy(),
-            faults.crashOnAnswer(),
-            faults.crashInApply(),
-            faults.crashInCapture(),
-            skew,
-            faults.tokenTtlMillis());
-    return new History(seed, devices - 1, nodes, fewer, List.copyOf(kept));
+    Faults fewer = faults.withSkew(skew);
+    return new History(seed, devices - 1, nodes, fewer, List.copyOf(kept), generation);
   }
 
   /** This history with other faults. */
   History withFaults(Faults faults) {
-    return new History(seed, devices, nodes, faults, steps);
+    return new History(seed, devices, nodes, faults, steps, generation);
+  }
+
+  /** Writes this history as JSON to {@code file}, for a replay of exactly these steps. */
+  public void write(java.nio.file.Path file) {
+    try {
+      java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+      java.nio.file.Files.writeString(
+          file, new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(this));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the history to " + file, e);
+    }
+  }
+
+  /** The history {@link #write} wrote to {@code file}. */
+  public static History read(java.nio.file.Path file) {
+    try {
+      History history =
+          new com.google.gson.Gson().fromJson(java.nio.file.Files.readString(file), History.class);
+      if (history == null || history.steps() == null || history.faults() == null) {
+        throw new IllegalArgumentException(file + " holds no simulation history");
+      }
+      return history;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the history in " + file, e);
+    }
   }
 
   @Override

@@ -48,11 +48,6 @@ final class Invariants {
     }
   }
 
-  /** When a device's write of a field committed and the stamp the server used; null if never. */
-  Model.Commit commit(String device, String id, String column, long hlc) {
-    return network.stamp(device, id, column, hlc);
-  }
-
   void check(List<String> trace) {
     for (SimDevice device : devices) {
       int index = device.index;
@@ -169,20 +164,36 @@ final class Invariants {
     }
   }
 
-  /** What must hold at the end; null when it does. */
+  /**
+   * What must hold at the end, null when it does: the review queue holds exactly the parked writes
+   * of the model, each with the server's value and the device's value the model computed.
+   */
   String atEnd() {
-    try (PreparedStatement review =
-        connection().prepareStatement("SELECT count(*) FROM _fs_review WHERE tenant = ?")) {
-      review.setString(1, SimServer.TENANT);
-      try (ResultSet rows = review.executeQuery()) {
-        rows.next();
-        long parked = rows.getLong(1);
-        return parked == 0
-            ? null
-            : parked + " items parked in the review queue; only creators edit manual columns";
-      }
-    } catch (SQLException e) {
-      throw new StorageException("reading the review queue: " + e.getMessage(), e);
+    List<String> want = new ArrayList<>();
+    for (Model.Parked item : model.parked(network)) {
+      want.add(item.toString());
     }
+    List<String> found = new ArrayList<>();
+    for (io.fieldsync.store.ReviewItem item : server.store().reviewItems(SimServer.TENANT, true)) {
+      found.add(
+          new Model.Parked(
+                      item.recordId(),
+                      item.column(),
+                      item.serverValue(),
+                      item.deviceValue(),
+                      item.device())
+                  .toString()
+              + (item.table().equals("items") && item.status().equals("open")
+                  ? ""
+                  : " " + item.table() + " " + item.status()));
+    }
+    java.util.Collections.sort(want);
+    java.util.Collections.sort(found);
+    return want.equals(found)
+        ? null
+        : "the review queue differs from the model\n  model:  "
+            + String.join("\n          ", want)
+            + "\n  server: "
+            + String.join("\n          ", found);
   }
 }

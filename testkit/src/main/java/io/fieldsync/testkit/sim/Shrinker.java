@@ -70,43 +70,21 @@ final class Shrinker {
   /** The faults with one kind turned off, for each kind that is on. */
   private static List<Faults> calmer(Faults f) {
     List<Faults> result = new ArrayList<>();
-    double[] rates = {
-      f.lostRequest(),
-      f.lostResponse(),
-      f.duplicate(),
-      f.delayed(),
-      f.lateCopy(),
-      f.crashOnAnswer(),
-      f.crashInApply(),
-      f.crashInCapture()
-    };
+    double[] rates = f.rates();
     for (int i = 0; i < rates.length; i++) {
       if (rates[i] == 0) {
         continue;
       }
       double[] r = rates.clone();
       r[i] = 0;
-      result.add(
-          new Faults(
-              r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], f.skewMillis(), f.tokenTtlMillis()));
+      result.add(f.withRates(r));
     }
     boolean skewed = false;
     for (long skew : f.skewMillis()) {
       skewed |= skew != 0;
     }
     if (skewed) {
-      result.add(
-          new Faults(
-              f.lostRequest(),
-              f.lostResponse(),
-              f.duplicate(),
-              f.delayed(),
-              f.lateCopy(),
-              f.crashOnAnswer(),
-              f.crashInApply(),
-              f.crashInCapture(),
-              new long[f.skewMillis().length],
-              f.tokenTtlMillis()));
+      result.add(f.withSkew(new long[f.skewMillis().length]));
     }
     return result;
   }

@@ -74,14 +74,64 @@ final class SimDevice {
    * and it starts again from what its database file holds.
    */
   void crashAndReopen() {
+    closeAll();
+    client = builder().open();
+    openUser();
+  }
+
+  /**
+   * The app is updated: the closed database is rewritten as the older library of {@code layout} (1
+   * or 4) left it, and this library opens it, upgrading it in one transaction. With {@code
+   * crashInside} the device dies inside that transaction first (rolled back: the old layout must
+   * still be there), and opens again; with {@code crashAfter} it dies right after the upgrade
+   * committed, and opens again.
+   *
+   * @return what happened, for the trace
+   */
+  String upgradeFrom(long layout, boolean crashInside, boolean crashAfter) {
+    closeAll();
+    if (layout == 1) {
+      OlderLayout.layout1(file);
+    } else {
+      OlderLayout.layout4(file);
+    }
+    StringBuilder note = new StringBuilder("opened by the new library from layout " + layout);
+    if (crashInside) {
+      OlderLayout.armCrash(file);
+      try {
+        builder().open().close();
+        throw new AssertionError(name + ": the armed upgrade committed");
+      } catch (StorageException e) {
+        note.append(", died inside the upgrade (").append(e.getMessage()).append(')');
+      } finally {
+        OlderLayout.disarm(file);
+      }
+      long left = OlderLayout.layout(file);
+      if (left != layout) {
+        throw new AssertionError(
+            name + ": a crash inside the upgrade left layout " + left + ", not " + layout);
+      }
+    }
+    client = builder().open();
+    openUser();
+    if (crashAfter) {
+      crashAndReopen();
+      note.append(", died after it committed");
+    }
+    long now = OlderLayout.layout(file);
+    if (now != io.fieldsync.client.internal.capture.LocalSchema.LAYOUT) {
+      throw new AssertionError(name + ": the upgrade left layout " + now);
+    }
+    return note.toString();
+  }
+
+  private void closeAll() {
     try {
       user.close();
     } catch (SQLException e) {
       throw new StorageException(name + ": closing the user's connection: " + e.getMessage(), e);
     }
     client.close();
-    client = builder().open();
-    openUser();
   }
 
   void close() {

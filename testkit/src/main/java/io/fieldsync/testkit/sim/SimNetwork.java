@@ -4,8 +4,10 @@ import io.fieldsync.TransportException;
 import io.fieldsync.server.http.SyncHandler;
 import io.fieldsync.wire.Change;
 import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.Op;
 import io.fieldsync.wire.Packing;
 import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.WireCodec;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +19,7 @@ import java.util.Map;
  * lost, or the device may die before it records it. Devices and nodes can be cut off for a while.
  * Every draw comes from the running step's random generator.
  */
-final class SimNetwork {
+final class SimNetwork implements Model.Stamps {
   /** A request as it travels: who sent it and its HTTP parts. */
   record Request(
       int device, String method, String path, Map<String, String> headers, byte[] body) {}
@@ -37,6 +39,15 @@ final class SimNetwork {
   /** Each pushed field's stamp as the server used it: capped when too far ahead. */
   private final Map<String, Model.Commit> stamps = new HashMap<>();
 
+  /** Every committed delete of each record, in commit order. */
+  private final Map<String, java.util.List<Model.Deletion>> deletes = new HashMap<>();
+
+  /** Field writes and deletes committed so far: the order of the next one. */
+  private long commits;
+
+  /** The sequence range each committed batch wrote, by its first sequence. */
+  private final java.util.TreeMap<Long, Long> written = new java.util.TreeMap<>();
+
   /** Push answers with status 200 that reached each device. */
   private final long[] pushAnswersHeard;
 
@@ -55,8 +66,24 @@ final class SimNetwork {
   }
 
   /** When a field a device pushed committed, and the stamp the server used; null if never. */
-  Model.Commit stamp(String device, String id, String column, long hlc) {
+  @Override
+  public Model.Commit of(String device, String id, String column, long hlc) {
     return stamps.get(device + "\u0000" + id + "\u0000" + column + "\u0000" + hlc);
+  }
+
+  @Override
+  public java.util.List<Model.Deletion> deletes(String id) {
+    return deletes.getOrDefault(id, java.util.List.of());
+  }
+
+  /**
+   * Whether {@code base} (a device's cursor) lies inside the sequence range of one committed batch,
+   * short of its end: a page ended there, and which of the batch's records it covered is not known
+   * from what the network carried.
+   */
+  boolean insideABatch(long base) {
+    Map.Entry<Long, Long> range = written.floorEntry(base);
+    return range != null && base < range.getValue();
   }
 
   /** The network heals: no more faults, no cuts. */
@@ -131,24 +158,54 @@ final class SimNetwork {
       PushRequest push =
           Packing.unpack(WireCodec.decode(PushRequest.parser(), request.body(), Integer.MAX_VALUE));
       if (committedAt.putIfAbsent(push.getBatchId(), simulation.nodeWall(node)) == null) {
-        String device = "d" + request.device();
-        for (Change change : push.getChangesList()) {
-          for (FieldChange field : change.getFieldsList()) {
-            long hlc = field.getHlc() != 0 ? field.getHlc() : change.getHlc();
-            stamps.put(
-                device
-                    + "\u0000"
-                    + change.getRecordId()
-                    + "\u0000"
-                    + field.getColumn()
-                    + "\u0000"
-                    + hlc,
-                new Model.Commit(stamps.size(), Simulation.cap(hlc, simulation.nodeWall(node))));
-          }
-        }
+        record(request.device(), push, pushResponse(answer), simulation.nodeWall(node));
       }
     }
     return answer;
+  }
+
+  private static PushResponse pushResponse(SyncHandler.Answer answer) {
+    return Packing.unpack(
+        WireCodec.ZSTD.equalsIgnoreCase(answer.contentEncoding())
+            ? WireCodec.decode(PushResponse.parser(), answer.body(), Integer.MAX_VALUE)
+            : WireCodec.parse(PushResponse.parser(), answer.body()));
+  }
+
+  /**
+   * What the first commit of a batch carried: each field's stamp as the server used it, the base
+   * the device pushed it with and the sequence range the batch wrote; each delete.
+   */
+  private void record(int sender, PushRequest push, PushResponse answer, long nodeWall) {
+    String device = "d" + sender;
+    long first = answer.hasWritten() ? answer.getWritten().getFirst() : 0;
+    long last = answer.hasWritten() ? answer.getWritten().getLast() : 0;
+    if (answer.hasWritten()) {
+      written.put(first, last);
+    }
+    for (Change change : push.getChangesList()) {
+      if (change.getOp() == Op.OP_DELETE) {
+        deletes
+            .computeIfAbsent(change.getRecordId(), unused -> new java.util.ArrayList<>())
+            .add(
+                new Model.Deletion(
+                    device,
+                    new Model.Commit(
+                        commits++, change.getHlc(), change.getBaseSeq(), first, last)));
+      }
+      for (FieldChange field : change.getFieldsList()) {
+        long hlc = field.getHlc() != 0 ? field.getHlc() : change.getHlc();
+        stamps.put(
+            device
+                + "\u0000"
+                + change.getRecordId()
+                + "\u0000"
+                + field.getColumn()
+                + "\u0000"
+                + hlc,
+            new Model.Commit(
+                commits++, Simulation.cap(hlc, nodeWall), change.getBaseSeq(), first, last));
+      }
+    }
   }
 
   private boolean draw(double probability) {

@@ -26,6 +26,11 @@ final class SimServer implements AutoCloseable {
       """
       version: 1
       tables:
+        tallies:
+          on_delete: update_wins
+          columns:
+            id:   { type: text, primary_key: true }
+            hits: { type: integer, conflict: sum }
         items:
           conflict: lww
           on_delete: delete_wins

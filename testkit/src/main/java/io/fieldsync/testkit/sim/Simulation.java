@@ -37,7 +37,7 @@ public final class Simulation {
       new PriorityQueue<>(Comparator.comparingLong(Event::time).thenComparingLong(Event::order));
   private final List<String> trace = new ArrayList<>();
   private final Model model = new Model();
-  private final UserWrites users = new UserWrites(model);
+  private UserWrites users;
   private long now = EPOCH_MILLIS;
   private long lastStepTime = EPOCH_MILLIS;
   private boolean healed;
@@ -50,7 +50,23 @@ public final class Simulation {
 
   private record Event(long time, long order, String what, Runnable action) {}
 
-  private Simulation(History history, Settings settings, Path directory) {
+  /**
+   * A check of a test's own, run after every step with the trace so far (a deliberately broken
+   * oracle, for tests of the simulation's reports); the run fails with what it returns, unless
+   * null.
+   */
+  @FunctionalInterface
+  public interface Check {
+    String failure(List<String> trace);
+
+    /** Checks nothing beyond the model and the invariants. */
+    Check NONE = trace -> null;
+  }
+
+  private final Check check;
+
+  private Simulation(History history, Settings settings, Path directory, Check check) {
+    this.check = check;
     this.history = history;
     this.settings = settings;
     this.directory = directory;
@@ -72,6 +88,11 @@ public final class Simulation {
 
   /** Runs a history in a fresh directory under {@code parent} and deletes it afterwards. */
   public static Result run(History history, Settings settings, Path parent) {
+    return run(history, settings, parent, Check.NONE);
+  }
+
+  /** Runs a history with a {@link Check} of the caller's own after every step. */
+  public static Result run(History history, Settings settings, Path parent, Check check) {
     Path directory;
     try {
       directory = Files.createTempDirectory(parent, "sim-" + history.seed() + "-");
@@ -79,7 +100,7 @@ public final class Simulation {
       throw new UncheckedIOException("cannot make a directory under " + parent, e);
     }
     try {
-      Simulation simulation = new Simulation(history, settings, directory);
+      Simulation simulation = new Simulation(history, settings, directory, check);
       Result result = simulation.run();
       return new Result(
           result.history(), result.failure(), result.trace(), FinalState.fingerprint(directory));
@@ -205,12 +226,14 @@ public final class Simulation {
       devices.add(simDevice);
     }
     invariants = new Invariants(devices, server, network, model);
+    users = new UserWrites(model, network::insideABatch, history.firstGeneration());
   }
 
   /** Makes the template databases of {@link Templates} in {@code directory}. */
   static void initializeTemplates(Path directory, int devices) {
-    History none = new History(0, devices, 1, Faults.none(devices), java.util.List.of());
-    Simulation simulation = new Simulation(none, Settings.BUILD, directory);
+    History none =
+        new History(0, devices, 1, Faults.none(devices), java.util.List.of(), History.CURRENT);
+    Simulation simulation = new Simulation(none, Settings.BUILD, directory, Check.NONE);
     simulation.open(false);
     simulation.close();
   }
@@ -239,10 +262,17 @@ public final class Simulation {
             case WRITE -> {
               SimDevice device = devices.get(target);
               boolean crash = random.nextDouble() < history.faults().crashInCapture();
+              // Drawn apart from the step's own generator, so the draws of the items' writes stay.
+              SplittableRandom apart = new SplittableRandom(step.seed() ^ 0x7a11e5L);
+              // A quarter of the writes go to tallies, a fifth of the others edit guarded columns.
+              boolean tally = !history.firstGeneration() && apart.nextInt(4) == 0;
+              boolean guarded = !history.firstGeneration() && !tally && apart.nextInt(5) == 0;
               String what =
                   users.write(
                       device,
                       random,
+                      tally ? apart : null,
+                      guarded,
                       crash,
                       device.client().schema().table("items").columns().containsKey("extra"));
               if (crash) {
@@ -268,6 +298,13 @@ public final class Simulation {
               network.cutNode(target, now + step.param());
               yield "node cut off";
             }
+            case UPGRADE ->
+                devices
+                    .get(target)
+                    .upgradeFrom(
+                        step.param(),
+                        random.nextDouble() < history.faults().crashInUpgrade(),
+                        random.nextDouble() < history.faults().crashInUpgrade());
             case SCHEMA_BUMP -> {
               server.bumpSchema();
               yield "schema now v" + server.schema().version();
@@ -279,6 +316,10 @@ public final class Simulation {
     }
     trace.add(String.format("%8d %s -> %s", now - EPOCH_MILLIS, step, note));
     invariants.check(trace);
+    String failure = check.failure(trace);
+    if (failure != null) {
+      throw new AssertionError(failure);
+    }
   }
 
   private String sync(SimDevice device) {
@@ -368,12 +409,7 @@ public final class Simulation {
   /** Every device equals the server equals the model; null when they do. */
   private String compare() {
     StringBuilder failure = new StringBuilder();
-    FinalState.compare(
-        server,
-        devices,
-        model,
-        (device, id, column, hlc) -> invariants.commit(device, id, column, hlc),
-        failure);
+    FinalState.compare(server, devices, model, network, failure);
     String end = invariants.atEnd();
     if (end != null) {
       failure.append(end).append('\n');

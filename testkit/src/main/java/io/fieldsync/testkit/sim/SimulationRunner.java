@@ -22,7 +22,7 @@ public final class SimulationRunner {
     public String toString() {
       return "seed "
           + seed
-          + " failed; replay: "
+          + " failed; replay the shrunk history: "
           + replay
           + "\nshrunk to "
           + shrunk.steps().size()
@@ -48,6 +48,9 @@ public final class SimulationRunner {
   private final PrintStream out;
   private final String replay;
   private int shrinkRuns = 300;
+  private Simulation.Check check = Simulation.Check.NONE;
+  private Path histories = Path.of("target", "sim-histories");
+  private long stopAfterNanos = Long.MAX_VALUE;
 
   /**
    * @param replay the command that replays one seed, with {@code %d} for the seed
@@ -67,20 +70,52 @@ public final class SimulationRunner {
     return this;
   }
 
-  /** Runs one seed; shrinks it when it fails. */
+  /** A check of the caller's own after every step of every run (see {@link Simulation.Check}). */
+  public SimulationRunner check(Simulation.Check check) {
+    this.check = check;
+    return this;
+  }
+
+  /** Where the shrunk history of each failing seed is written (default target/sim-histories). */
+  public SimulationRunner histories(Path directory) {
+    this.histories = directory;
+    return this;
+  }
+
+  /**
+   * Runs one seed; when it fails, shrinks it, writes the short history to {@code seed-N.json} under
+   * the histories directory and names it in the replay command ({@code -Dsim.history=FILE}, which
+   * replays exactly those steps).
+   */
   public Failure runSeed(long seed) {
     History history = History.draw(seed, settings);
-    Simulation.Result result = Simulation.run(history, settings, directory);
+    Simulation.Result result = Simulation.run(history, settings, directory, check);
     if (result.passed()) {
       return null;
     }
-    Shrinker shrinker = new Shrinker(h -> !Simulation.run(h, settings, directory).passed());
+    Shrinker shrinker = new Shrinker(h -> !Simulation.run(h, settings, directory, check).passed());
     History shrunk = shrinker.shrink(history, shrinkRuns);
-    Simulation.Result shortResult = Simulation.run(shrunk, settings, directory);
-    String command = String.format(replay, seed);
+    Simulation.Result shortResult = Simulation.run(shrunk, settings, directory, check);
+    History reported = shortResult.passed() ? history : shrunk;
+    Path file = histories.resolve("seed-" + seed + ".json").toAbsolutePath();
+    reported.write(file);
+    String command = String.format(replay, seed) + " -Dsim.history=" + file;
     return shortResult.passed()
         ? new Failure(seed, history, result, command)
         : new Failure(seed, shrunk, shortResult, command);
+  }
+
+  /** Starts no seed once {@code minutes} of wall time have passed since a run began. */
+  public SimulationRunner stopAfterMinutes(double minutes) {
+    this.stopAfterNanos = (long) (minutes * 60e9);
+    return this;
+  }
+
+  /** Prints a failure: its replay line, the shrunk history, why it fails and its trace. */
+  public void report(Failure failure) {
+    synchronized (out) {
+      out.println(failure);
+    }
   }
 
   /** Runs {@code count} seeds from {@code first}, printing progress and every failure. */
@@ -96,7 +131,9 @@ public final class SimulationRunner {
         running.add(
             pool.submit(
                 () -> {
-                  for (long i = lane; i < count; i += threads) {
+                  for (long i = lane;
+                      i < count && System.nanoTime() - started < stopAfterNanos;
+                      i += threads) {
                     long seed = first + i;
                     Failure failure;
                     try {
@@ -111,12 +148,10 @@ public final class SimulationRunner {
                     }
                     if (failure != null) {
                       failures.add(failure);
-                      synchronized (out) {
-                        out.println(failure);
-                      }
+                      report(failure);
                     }
                     long n = done.incrementAndGet();
-                    if (n % 1000 == 0) {
+                    if (n % 100 == 0) {
                       long millis = (System.nanoTime() - started) / 1_000_000;
                       synchronized (out) {
                         out.printf(
@@ -137,6 +172,6 @@ public final class SimulationRunner {
       pool.shutdownNow();
     }
     long millis = (System.nanoTime() - started) / 1_000_000;
-    return new Report(count, millis, List.copyOf(failures));
+    return new Report(done.get(), millis, List.copyOf(failures));
   }
 }

@@ -15,10 +15,48 @@ import java.util.SplittableRandom;
  */
 final class UserWrites {
   private final Model model;
+  private final java.util.function.LongPredicate insideABatch;
   private final Map<String, Integer> created = new LinkedHashMap<>();
+  private int values;
 
-  UserWrites(Model model) {
+  /** Only a record's creator edits its guarded columns, as the first generator's users did. */
+  private final boolean onlyCreatorsGuard;
+
+  /**
+   * @param insideABatch whether a cursor lies inside the sequence range of one committed batch,
+   *     short of its end (see {@link SimNetwork#insideABatch})
+   */
+  UserWrites(
+      Model model, java.util.function.LongPredicate insideABatch, boolean onlyCreatorsGuard) {
     this.model = model;
+    this.insideABatch = insideABatch;
+    this.onlyCreatorsGuard = onlyCreatorsGuard;
+  }
+
+  /**
+   * Whether a write of {@code id} now would be pushed with a base the model can place: the device's
+   * cursor, and the base of every pending log row of the record (the push carries the oldest), lie
+   * on batch boundaries. Writes of {@code server_wins} and {@code manual} columns, and any write of
+   * a record with such a write pending, are made only then.
+   */
+  private boolean placeable(SimDevice device, String id) {
+    if (insideABatch.test(device.longValue("SELECT cursor FROM _fs_state"))) {
+      return false;
+    }
+    for (String base : device.strings("SELECT base FROM _fs_changelog WHERE rid = ?", id)) {
+      if (insideABatch.test(Long.parseLong(base))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean guardedPending(SimDevice device, String id) {
+    return device.longValue(
+            "SELECT count(*) FROM _fs_changelog WHERE rid = ? AND (vals LIKE '%\"owned\"%'"
+                + " OR vals LIKE '%\"memo\"%')",
+            id)
+        > 0;
   }
 
   /**
@@ -27,10 +65,26 @@ final class UserWrites {
    *
    * @return what was done, for the trace
    */
-  String write(SimDevice device, SplittableRandom random, boolean crash, boolean hasExtra) {
+  String write(
+      SimDevice device,
+      SplittableRandom random,
+      SplittableRandom tally,
+      boolean guarded,
+      boolean crash,
+      boolean hasExtra) {
     List<String> ids = device.localIds();
-    int roll = random.nextInt(100);
-    String id = ids.isEmpty() ? null : ids.get(random.nextInt(ids.size()));
+    int drawn = random.nextInt(100);
+    // A guarded edit of the hot record, or an lww one when the model could not place it now.
+    int roll = !guarded || ids.isEmpty() ? drawn : placeable(device, ids.get(0)) ? 80 : 25;
+    String picked = ids.isEmpty() ? null : ids.get(random.nextInt(ids.size()));
+    // A new record instead when the model could not place the push of this one.
+    String id =
+        picked != null
+                && !onlyCreatorsGuard
+                && guardedPending(device, picked)
+                && !placeable(device, picked)
+            ? null
+            : picked;
     Connection user = device.user();
     try {
       if (crash) {
@@ -39,7 +93,28 @@ final class UserWrites {
       long before = device.longValue("SELECT coalesce(max(id), 0) FROM _fs_changelog");
       Runnable tell;
       String what;
-      if (id == null || roll < 20) {
+      if (tally != null) {
+        List<String> tallyIds = device.strings("SELECT id FROM tallies ORDER BY id");
+        int pick = tally.nextInt(100);
+        String tallyId = tallyIds.isEmpty() ? null : tallyIds.get(tally.nextInt(tallyIds.size()));
+        if (tallyId == null || pick < 25) {
+          int number = created.merge("t" + device.name, 1, Integer::sum);
+          String newId = "t-" + device.name + "-" + number;
+          long start = tally.nextInt(10);
+          device.execute("INSERT INTO tallies (id, hits) VALUES (?, ?)", newId, start);
+          what = "insert tally " + newId + " hits=" + start;
+          tell = () -> model.insertTally(device.name, newId, start, lastHlc(device));
+        } else if (pick < 80 || !placeable(device, tallyId)) {
+          long increment = tally.nextLong(1, 20);
+          device.execute("UPDATE tallies SET hits = hits + ? WHERE id = ?", increment, tallyId);
+          what = "tally " + tallyId + " += " + increment;
+          tell = () -> model.addTally(device.name, tallyId, increment, lastHlc(device));
+        } else {
+          device.execute("DELETE FROM tallies WHERE id = ?", tallyId);
+          what = "delete tally " + tallyId;
+          tell = () -> {};
+        }
+      } else if (id == null || roll < 20) {
         int number = created.merge(device.name, 1, Integer::sum);
         String newId = device.name + "-" + number;
         Map<String, Object> values = new LinkedHashMap<>();
@@ -110,12 +185,20 @@ final class UserWrites {
         device.execute("UPDATE items SET lo = ? WHERE id = ?", lo, id);
         what = "lo " + id + " = " + lo;
         tell = () -> model.min(id, lo);
-      } else if (roll < 88 && model.isCreator(id, device.name)) {
+      } else if (roll < 88
+          && (onlyCreatorsGuard
+              ? model.isCreator(id, device.name)
+              : placeable(device, ids.get(0)))) {
+        // Every user edits these columns of the oldest record they hold, so edits meet.
+        String target = onlyCreatorsGuard ? id : ids.get(0);
         String column = random.nextBoolean() ? "owned" : "memo";
-        String value = column.charAt(0) + "-" + random.nextInt(1_000_000);
-        device.execute("UPDATE items SET " + column + " = ? WHERE id = ?", value, id);
-        what = column + " " + id + " = " + value;
-        tell = () -> model.setOwned(id, column, value);
+        String value =
+            onlyCreatorsGuard
+                ? column.charAt(0) + "-" + random.nextInt(1_000_000)
+                : column.charAt(0) + "-" + device.name + "-" + ++values;
+        device.execute("UPDATE items SET " + column + " = ? WHERE id = ?", value, target);
+        what = column + " " + target + " = " + value;
+        tell = () -> model.set(device.name, target, column, value, lastHlc(device));
       } else if (roll < 94 && hasExtra) {
         String extra = "x" + random.nextInt(1_000_000);
         device.execute("UPDATE items SET extra = ? WHERE id = ?", extra, id);

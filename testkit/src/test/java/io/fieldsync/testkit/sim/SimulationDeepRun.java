@@ -13,8 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
  * -am}): many seeds of longer histories with more devices, on SQLite or the embedded PostgreSQL.
  * Prints seeds per second every thousand seeds and every failing seed, shrunk, with its one-line
  * replay. Properties: {@code sim.seeds} (100000), {@code sim.first} (fresh), {@code sim.threads}
- * (the processors), {@code sim.postgres} (false), {@code sim.devices} (4), {@code sim.steps} (60);
- * {@code sim.replay=N} runs seed N alone with its trace.
+ * (the processors), {@code sim.postgres} (false), {@code sim.devices} (4), {@code sim.steps} (60),
+ * {@code sim.minutes} (no limit: no seed starts after that much wall time); {@code sim.replay=N}
+ * runs seed N alone with its trace, {@code sim.history=FILE} the history a failure wrote.
  */
 class SimulationDeepRun {
   @TempDir Path dir;
@@ -47,8 +48,9 @@ class SimulationDeepRun {
   void deepRun() {
     Settings settings = settings();
     Long replay = Long.getLong("sim.replay");
-    if (replay != null) {
-      History history = History.draw(replay, settings);
+    String file = System.getProperty("sim.history");
+    if (replay != null || file != null) {
+      History history = file != null ? History.read(Path.of(file)) : History.draw(replay, settings);
       Simulation.Result result = Simulation.run(history, settings, scratch());
       System.out.println(history);
       System.out.println(String.join("\n", result.trace()));
@@ -63,10 +65,12 @@ class SimulationDeepRun {
         first, first + seeds - 1, threads, settings, first);
     SimulationRunner.Report report =
         new SimulationRunner(settings, scratch(), threads, System.out, replayCommand(settings))
+            .stopAfterMinutes(Double.parseDouble(System.getProperty("sim.minutes", "1e9")))
             .run(first, seeds);
     System.out.printf(
-        "simulation deep run: %d seeds in %.1f s, %.1f seeds/s, %d failed%n",
+        "simulation deep run: %d seeds (from %d) in %.1f s, %.2f seeds/s, %d failed%n",
         report.seeds(),
+        first,
         report.millis() / 1000.0,
         report.seedsPerSecond(),
         report.failures().size());

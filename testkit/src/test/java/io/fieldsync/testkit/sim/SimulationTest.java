@@ -52,14 +52,48 @@ class SimulationTest {
         .isEmpty();
   }
 
-  /** One seed, printing its history and trace: {@code -Dfieldsync.seed=N} picks it. */
+  /**
+   * One seed, printing its history and trace: {@code -Dfieldsync.seed=N} picks it; {@code
+   * -Dsim.history=FILE} replays the shrunk history a failure wrote instead of the seed's whole one.
+   */
   @SeededTest(seeds = 1)
   void replay(long seed) {
-    History history = History.draw(seed, Settings.BUILD);
+    String file = System.getProperty("sim.history");
+    History history =
+        file != null ? History.read(Path.of(file)) : History.draw(seed, Settings.BUILD);
     Simulation.Result result = Simulation.run(history, Settings.BUILD, scratch());
     System.out.println(history);
     System.out.println(String.join("\n", result.trace()));
     assertThat(result.failure()).isNull();
+  }
+
+  /**
+   * The generator reaches what the oracle must judge: within the first 40 seeds some history parks
+   * a concurrent manual edit, keeps or restores a tally against a delete (a push answered with a
+   * merge of a tally), dies inside a layout upgrade and after one.
+   */
+  @org.junit.jupiter.api.Test
+  void theFirstFortySeedsReachParksUpdateWinsAndUpgradeCrashes() {
+    java.util.Set<String> reached = new java.util.TreeSet<>();
+    for (long seed = 0; seed < 40 && reached.size() < 4; seed++) {
+      Simulation.Result result =
+          Simulation.run(History.draw(seed, Settings.BUILD), Settings.BUILD, scratch());
+      assertThat(result.failure()).as("seed %d", seed).isNull();
+      String trace = String.join("\n", result.trace());
+      if (trace.matches("(?s).*parked=[1-9].*")) {
+        reached.add("a parked manual edit");
+      }
+      if (trace.matches("(?s).*delete tally.*merged=[1-9].*")) {
+        reached.add("a tally delete or write answered with a merge");
+      }
+      if (trace.contains("died inside the upgrade")) {
+        reached.add("a crash inside an upgrade");
+      }
+      if (trace.contains("died after it committed")) {
+        reached.add("a crash after an upgrade");
+      }
+    }
+    assertThat(reached).hasSize(4);
   }
 
   @SeededTest(runs = 3)
