@@ -1,6 +1,5 @@
 package io.fieldsync.client.internal.outbox;
 
-import com.google.gson.Gson;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.conflict.FieldEdit;
 import io.fieldsync.schema.Column;
@@ -237,11 +236,6 @@ public final class Outbox {
           + " CAST(printf('%!.16g', e.atom) AS REAL) = e.atom THEN printf('%!.16g', e.atom) ELSE"
           + " printf('%!.17g', e.atom) END ELSE json_quote(e.value) END";
 
-  /** Joins a table and a record id into one name for SQLite to match (char(31) in SQL). */
-  private static final char KEY_SEPARATOR = '\u001f';
-
-  private static final Gson GSON = new Gson();
-
   private Outbox() {}
 
   /**
@@ -324,39 +318,6 @@ public final class Outbox {
   }
 
   /**
-   * Like {@link #pendingKeys(Connection)}, for the records in {@code among} only: a push
-   * acknowledges a batch's records while the rest of a large outbox waits its turn, so the log is
-   * filtered inside SQLite and only those records' rows come back.
-   */
-  public static PendingLog pendingKeys(Connection connection, Set<RecordKey> among)
-      throws SQLException {
-    if (among.isEmpty()) {
-      return PendingLog.NONE;
-    }
-    List<String> names = new ArrayList<>(among.size());
-    for (RecordKey key : among) {
-      names.add(key.table() + KEY_SEPARATOR + (key.rid() == null ? "" : key.rid()));
-    }
-    Map<RecordKey, List<Long>> ids = new HashMap<>();
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT id, tbl, rid FROM _fs_changelog WHERE tbl || char(31) || coalesce(rid, '')"
-                + " IN (SELECT value FROM json_each(?)) ORDER BY id")) {
-      select.setString(1, GSON.toJson(names));
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
-          // A NULL key and an empty one share a name: the set has the last word.
-          if (among.contains(key)) {
-            ids.computeIfAbsent(key, unused -> new ArrayList<>()).add(rows.getLong(1));
-          }
-        }
-      }
-    }
-    return new PendingLog(ids);
-  }
-
-  /**
    * The records with rows in the log when it was read, and where their rows are. Valid while the
    * log gains no rows: the callers read it with capture off, inside the transaction that uses it.
    */
@@ -369,7 +330,7 @@ public final class Outbox {
 
     private final Map<RecordKey, List<Long>> ids;
 
-    private PendingLog(Map<RecordKey, List<Long>> ids) {
+    PendingLog(Map<RecordKey, List<Long>> ids) {
       this.ids = ids;
     }
 

@@ -127,6 +127,7 @@ public final class Pusher {
     long upTo = database.read(Outbox::maxId);
     BatchMaker.Prepared next = null;
     boolean first = true;
+    LogKeyIndex logKeys = new LogKeyIndex();
     ExecutorService ahead = null;
     try {
       while (true) {
@@ -174,7 +175,7 @@ public final class Pusher {
                   + " was answered for batch "
                   + response.getBatchId());
         }
-        total = total.plus(acknowledge(request, end, response));
+        total = total.plus(acknowledge(request, end, response, logKeys));
       }
     } finally {
       if (ahead != null) {
@@ -243,7 +244,8 @@ public final class Pusher {
         });
   }
 
-  private Outcome acknowledge(PushRequest request, long end, PushResponse response) {
+  private Outcome acknowledge(
+      PushRequest request, long end, PushResponse response, LogKeyIndex logKeys) {
     List<RejectedChange> refused = new ArrayList<>();
     List<Conflict> found = new ArrayList<>();
     int[] counts = new int[5];
@@ -304,7 +306,7 @@ public final class Pusher {
               }
             }
           }
-          Outbox.PendingLog pendingKeys = pendingKeys(c, serverRecords, extremes);
+          Outbox.PendingLog pendingKeys = pendingKeys(c, end, logKeys, serverRecords, extremes);
           for (Record record : serverRecords) {
             counts[4] +=
                 applier.apply(
@@ -380,7 +382,11 @@ public final class Pusher {
    * back need theirs.
    */
   private static Outbox.PendingLog pendingKeys(
-      Connection connection, List<Record> serverRecords, List<Record> extremes)
+      Connection connection,
+      long end,
+      LogKeyIndex logKeys,
+      List<Record> serverRecords,
+      List<Record> extremes)
       throws SQLException {
     if (serverRecords.isEmpty() && extremes.isEmpty()) {
       return Outbox.PendingLog.NONE;
@@ -391,7 +397,7 @@ public final class Pusher {
         keys.add(new Outbox.RecordKey(record.getTable(), record.getRecordId()));
       }
     }
-    return Outbox.pendingKeys(connection, keys);
+    return logKeys.pendingAfter(connection, end, keys);
   }
 
   /**

@@ -14,7 +14,6 @@ import java.sql.ResultSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -256,30 +255,6 @@ class OutboxTest {
           .as("after row 1")
           .isEqualTo(2);
       assertThat(Outbox.batchEnd(c, 1, Long.MAX_VALUE, 10, bytes[2] + bytes[3])).isEqualTo(3);
-    }
-  }
-
-  @Test
-  void pendingKeysAmongRecordsFindsOnlyThoseRecordsAndAllTheirRows() throws Exception {
-    device.sql(
-        "INSERT INTO households (id, region) VALUES ('a', 'n')",
-        "INSERT INTO households (id, region) VALUES ('b', 'n')",
-        "UPDATE households SET region = 's' WHERE id = 'a'",
-        "INSERT INTO households (id, region) VALUES ('c', 'n')");
-    Outbox.RecordKey a = new Outbox.RecordKey("households", "a");
-    Outbox.RecordKey b = new Outbox.RecordKey("households", "b");
-    Outbox.RecordKey c = new Outbox.RecordKey("households", "c");
-    Outbox.RecordKey absent = new Outbox.RecordKey("households", "z");
-
-    try (Connection connection = device.connection()) {
-      Outbox.PendingLog log = Outbox.pendingKeys(connection, Set.of(a, c, absent));
-
-      assertThat(log.contains(a)).isTrue();
-      assertThat(log.contains(c)).isTrue();
-      assertThat(log.contains(b)).as("not asked for").isFalse();
-      assertThat(log.contains(absent)).as("no rows").isFalse();
-      assertThat(log.forRecord(connection, a).fields.get("region").value).isEqualTo("s");
-      assertThat(Outbox.pendingKeys(connection, Set.of()).isEmpty()).isTrue();
     }
   }
 
