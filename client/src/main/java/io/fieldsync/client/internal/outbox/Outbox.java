@@ -382,8 +382,10 @@ public final class Outbox {
    */
   static List<Row> read(Connection connection, String filter, Object... args) throws SQLException {
     Map<Long, Row> rows = new LinkedHashMap<>();
-    boolean unionEdits = false;
-    List<Row> nested = new ArrayList<>();
+    List<Row> withValues = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    List<Row> withExtra = new ArrayList<>();
+    List<String> extras = new ArrayList<>();
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT c.id, c.tbl, c.rid, c.op, c.hlc, c.device, c.base, c.vals, c.extra"
@@ -405,16 +407,20 @@ public final class Outbox {
                   result.getLong(7));
           rows.put(id, row);
           String vals = result.getString(8);
-          if (vals != null && LogJson.values(id, vals, row.values)) {
-            nested.add(row);
+          if (vals != null) {
+            withValues.add(row);
+            values.add(vals);
           }
           String extra = result.getString(9);
-          if (extra != null && LogJson.deltas(id, extra, row.deltas)) {
-            unionEdits = true;
+          if (extra != null) {
+            withExtra.add(row);
+            extras.add(extra);
           }
         }
       }
     }
+    List<Row> nested = withValues.isEmpty() ? List.of() : LogJson.values(withValues, values);
+    boolean unionEdits = !withExtra.isEmpty() && LogJson.deltas(withExtra, extras);
     for (Row row : nested) {
       readJsonValues(connection, row);
     }

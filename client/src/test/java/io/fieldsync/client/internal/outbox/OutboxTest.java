@@ -1,6 +1,7 @@
 package io.fieldsync.client.internal.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.client.internal.state.DeviceFixture;
 import io.fieldsync.wire.Change;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,6 +190,29 @@ class OutboxTest {
   }
 
   /** A row as if pulled from the server: written with capture off, so nothing is pending. */
+  @ParameterizedTest
+  @ValueSource(longs = {0, 77})
+  void aLogRowWithMalformedJsonIsRefusedNamingIt(long id) throws Exception {
+    device.sql(
+        "INSERT INTO households (id, region) VALUES ('a', 'n')",
+        "INSERT INTO households (id, region) VALUES ('b', 'n')");
+    for (String bad : List.of("{\"region\": \"s\"} {}", "{\"region\": }", "[1]", "")) {
+      device.sql(
+          "INSERT INTO _fs_changelog (id, tbl, rid, op, vals, hlc, device, base)"
+              + " VALUES ("
+              + id
+              + ", 'households', 'c', 'I', '"
+              + bad
+              + "', 1, 'd', 0)");
+      assertThatThrownBy(this::readRows)
+          .as("vals %s", bad)
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("_fs_changelog row " + id + " holds malformed JSON in vals");
+      device.sql("DELETE FROM _fs_changelog WHERE id = " + id);
+    }
+    assertThat(readRows()).extracting(row -> row.values.get("region")).containsExactly("n", "n");
+  }
+
   private void pulledRow() throws Exception {
     try (Connection c = device.connection()) {
       c.setAutoCommit(false);
