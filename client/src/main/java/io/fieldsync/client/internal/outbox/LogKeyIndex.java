@@ -16,9 +16,13 @@ import java.util.Set;
  * Where each record's rows are in the log, kept across the acknowledgements of one push. Each
  * acknowledgement asks which of its records still have rows after the batch; asking the log scanned
  * all of the rest every time (the log has no index by record), so a large push cost the square of
- * its size. The index reads the whole log once, then only rows added since, and trusts what it read
- * only while the log still holds exactly as many rows in that range as it expects; anything else
- * reads the log again.
+ * its size. The index reads the whole log once, then only rows added since.
+ *
+ * <p>New rows take ids above the log's highest, so rows the index has not read can only sit below
+ * its last read row if that row left the log at some point. The index therefore keeps that row's id
+ * and capture stamp (stamps only increase, so a row written again at that id has a newer one) and
+ * reads the whole log again when the row is no longer there as it was. Rows deleted by others need
+ * no check: {@link Outbox.PendingLog#forRecord} reads only rows that are present.
  *
  * <p>Rows read at the first scan are held as a 64-bit hash of their record's key and their id (16
  * bytes a row); the answer for a record may therefore name a row of another record whose key has
@@ -41,6 +45,11 @@ final class LogKeyIndex {
   /** The highest log id read so far; -1 before the first scan. */
   private long readTo = -1;
 
+  /** The capture stamp of row {@code readTo}; none when that row is not in the log. */
+  private long readToStamp = NONE;
+
+  private static final long NONE = Long.MIN_VALUE;
+
   /**
    * The rows after log id {@code end} of the records in {@code among}, once the rows up to {@code
    * end} are deleted, in the caller's transaction.
@@ -49,9 +58,13 @@ final class LogKeyIndex {
     if (among.isEmpty()) {
       return Outbox.PendingLog.NONE;
     }
-    if (readTo < 0 || !unchanged(c, end)) {
+    if (readTo < 0 || (end < readTo && !lastReadRowUnchanged(c))) {
       readAll(c);
     } else {
+      if (end >= readTo) {
+        // Every row read is acknowledged: the rows in the log are all after end.
+        forgetAll(end);
+      }
       readAdded(c);
     }
     Map<RecordKey, List<Long>> found = new HashMap<>();
@@ -78,25 +91,28 @@ final class LogKeyIndex {
     return found.isEmpty() ? Outbox.PendingLog.NONE : new Outbox.PendingLog(found);
   }
 
-  /** Whether the log holds, up to the last row read, just the rows read that are after end. */
-  private boolean unchanged(Connection c, long end) throws SQLException {
-    int kept = ids.length - upperBound(ids, end);
-    for (List<Long> rows : recent.values()) {
-      for (long id : rows) {
-        if (id > end) {
-          kept++;
-        }
+  /** Whether the last row read is still in the log, as it was read. */
+  private boolean lastReadRowUnchanged(Connection c) throws SQLException {
+    if (readToStamp == NONE) {
+      return false;
+    }
+    try (PreparedStatement select =
+        c.prepareStatement("SELECT hlc FROM _fs_changelog WHERE id = ?")) {
+      select.setLong(1, readTo);
+      try (ResultSet rows = select.executeQuery()) {
+        return rows.next() && rows.getLong(1) == readToStamp;
       }
     }
-    try (PreparedStatement count =
-        c.prepareStatement("SELECT count(*) FROM _fs_changelog WHERE id <= ?")) {
-      count.setLong(1, readTo);
-      try (ResultSet rows = count.executeQuery()) {
-        rows.next();
-        // Rows at or below end are gone; any other difference is a change the index did not see.
-        return rows.getLong(1) == kept;
-      }
-    }
+  }
+
+  private void forgetAll(long end) {
+    ids = new long[0];
+    hashes = new long[0];
+    buckets = new int[0];
+    next = new int[0];
+    recent.clear();
+    readTo = end;
+    readToStamp = NONE;
   }
 
   private void readAll(Connection c) throws SQLException {
@@ -105,8 +121,9 @@ final class LogKeyIndex {
     long[] rowHashes = new long[1024];
     long[] rowIds = new long[1024];
     long last = 0;
+    long lastStamp = NONE;
     try (PreparedStatement select =
-            c.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog ORDER BY id");
+            c.prepareStatement("SELECT id, tbl, rid, hlc FROM _fs_changelog ORDER BY id");
         ResultSet rows = select.executeQuery()) {
       while (rows.next()) {
         if (size == rowIds.length) {
@@ -114,6 +131,7 @@ final class LogKeyIndex {
           rowHashes = Arrays.copyOf(rowHashes, size * 2);
         }
         last = rows.getLong(1);
+        lastStamp = rows.getLong(4);
         rowIds[size] = last;
         rowHashes[size] = hash(rows.getString(2), rows.getString(3));
         size++;
@@ -130,11 +148,13 @@ final class LogKeyIndex {
       buckets[bucket] = row;
     }
     readTo = last;
+    readToStamp = lastStamp;
   }
 
   private void readAdded(Connection c) throws SQLException {
     try (PreparedStatement select =
-        c.prepareStatement("SELECT id, tbl, rid FROM _fs_changelog WHERE id > ? ORDER BY id")) {
+        c.prepareStatement(
+            "SELECT id, tbl, rid, hlc FROM _fs_changelog WHERE id > ? ORDER BY id")) {
       select.setLong(1, readTo);
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) {
@@ -144,6 +164,7 @@ final class LogKeyIndex {
                   new RecordKey(rows.getString(2), rows.getString(3)), k -> new ArrayList<>())
               .add(id);
           readTo = id;
+          readToStamp = rows.getLong(4);
         }
       }
     }
@@ -151,12 +172,6 @@ final class LogKeyIndex {
 
   private int bucket(long hash) {
     return (int) (hash ^ (hash >>> 32)) & (buckets.length - 1);
-  }
-
-  /** The index of the first id above {@code end} in the ascending {@code ids}. */
-  private static int upperBound(long[] ids, long end) {
-    int at = Arrays.binarySearch(ids, end);
-    return at >= 0 ? at + 1 : -at - 1;
   }
 
   private static long hash(RecordKey key) {
