@@ -172,23 +172,32 @@ class VersionScanTest {
     for (int i = 0; i < CASES; i++) {
       long seed = BASE_SEED + 3L * CASES + i;
       Random random = new Random(seed);
-      byte[] encoded = randomVersions(random).toByteArray();
-      if (encoded.length < 2) {
-        continue;
-      }
-      byte[] truncated = Arrays.copyOf(encoded, 1 + random.nextInt(encoded.length - 1));
-      RecordVersions parsed;
-      try {
-        parsed = RecordVersions.parseFrom(truncated);
-      } catch (InvalidProtocolBufferException refused) {
-        assertThatThrownBy(() -> scan.scan(truncated))
-            .as("seed %d: scan of %d of %d bytes", seed, truncated.length, encoded.length)
-            .isInstanceOf(InvalidProtocolBufferException.class);
-        continue;
-      }
-      scan.scan(truncated);
-      assertScanMatches(scan, parsed, "seed " + seed + ", truncated to " + truncated.length);
+      assertCutScansAsItDecodes(scan, randomVersions(random).toByteArray(), random, seed);
     }
+  }
+
+  /**
+   * Cuts {@code encoded} at a random length: the scan refuses the cut bytes exactly when {@link
+   * VersionsEncoding#decode} does (for message bytes, {@link RecordVersions#parseFrom}), and else
+   * reads what it decodes.
+   */
+  private static void assertCutScansAsItDecodes(
+      VersionScan scan, byte[] encoded, Random random, long seed) throws Exception {
+    if (encoded.length < 2) {
+      return;
+    }
+    byte[] truncated = Arrays.copyOf(encoded, 1 + random.nextInt(encoded.length - 1));
+    RecordVersions decoded;
+    try {
+      decoded = VersionsEncoding.decode(truncated);
+    } catch (InvalidProtocolBufferException refused) {
+      assertThatThrownBy(() -> scan.scan(truncated))
+          .as("seed %d: scan of %d of %d bytes", seed, truncated.length, encoded.length)
+          .isInstanceOf(InvalidProtocolBufferException.class);
+      return;
+    }
+    scan.scan(truncated);
+    assertScanMatches(scan, decoded, "seed " + seed + ", cut to " + truncated.length);
   }
 
   @Test
@@ -286,23 +295,8 @@ class VersionScanTest {
     for (int i = 0; i < CASES; i++) {
       long seed = BASE_SEED + 5L * CASES + i;
       Random random = new Random(seed);
-      RecordVersions versions = sharingVersions(random);
-      byte[] compact = VersionsEncoding.encode(versions);
-      if (compact.length < 2) {
-        continue;
-      }
-      byte[] truncated = Arrays.copyOf(compact, 1 + random.nextInt(compact.length - 1));
-      RecordVersions decoded;
-      try {
-        decoded = VersionsEncoding.decode(truncated);
-      } catch (InvalidProtocolBufferException refused) {
-        assertThatThrownBy(() -> scan.scan(truncated))
-            .as("seed %d: scan of %d of %d bytes", seed, truncated.length, compact.length)
-            .isInstanceOf(InvalidProtocolBufferException.class);
-        continue;
-      }
-      scan.scan(truncated);
-      assertScanMatches(scan, decoded, "seed " + seed + ", cut to " + truncated.length);
+      assertCutScansAsItDecodes(
+          scan, VersionsEncoding.encode(sharingVersions(random)), random, seed);
     }
     // devices ["d"], one version naming device 1 (there is only 0)
     byte[] noSuchDevice = {0x1a, 0x01, 0x64, 0x22, 0x01, 0x01, 0x2a, 0x01, 0x02, 0x32, 0x01, 0x01};
