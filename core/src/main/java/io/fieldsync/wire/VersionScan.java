@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -42,6 +43,14 @@ public final class VersionScan {
   private final String[] knownDevices = new String[4];
   private int nextKnown;
 
+  // The compact encoding's lists, reused from scan to scan.
+  private final List<String> compactDevices = new ArrayList<>();
+  private final Varints compactSeqs = new Varints();
+  private final Varints compactHlcs = new Varints();
+  private final Varints compactVersionDevices = new Varints();
+  private final Varints compactColumns = new Varints();
+  private final Varints compactColumnVersions = new Varints();
+
   private byte[] bytes;
   private int lastColumn;
   private long fieldSeq;
@@ -61,7 +70,8 @@ public final class VersionScan {
   }
 
   /**
-   * Reads {@code encoded}, the serialized form of a {@link RecordVersions}.
+   * Reads {@code encoded}, a record's versions as {@link VersionsEncoding} keeps them (either
+   * encoding).
    *
    * @throws InvalidProtocolBufferException naming what is malformed
    */
@@ -71,6 +81,10 @@ public final class VersionScan {
     bytes = encoded;
     CodedInputStream in = CodedInputStream.newInstance(encoded);
     try {
+      if (VersionsEncoding.isCompact(encoded)) {
+        scanCompact(in);
+        return;
+      }
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         if (tag == ENTRY) {
           int limit = in.pushLimit(in.readRawVarint32());
@@ -140,6 +154,111 @@ public final class VersionScan {
   /** How many columns the scan was built for. */
   public int columns() {
     return row;
+  }
+
+  /** Reads a {@link CompactRecordVersions}: its lists first, then each field's version. */
+  private void scanCompact(CodedInputStream in) throws IOException {
+    compactDevices.clear();
+    compactSeqs.clear();
+    compactHlcs.clear();
+    compactVersionDevices.clear();
+    compactColumns.clear();
+    compactColumnVersions.clear();
+    long rowIndex = 0;
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      int field = WireFormat.getTagFieldNumber(tag);
+      boolean delimited = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
+      if (field == VersionsEncoding.DEVICES && delimited) {
+        int length = in.readRawVarint32();
+        compactDevices.add(device(in.getTotalBytesRead(), length));
+        in.skipRawBytes(length);
+      } else if (field == VersionsEncoding.COLUMNS && delimited) {
+        int length = in.readRawVarint32();
+        compactColumns.add(column(in.getTotalBytesRead(), length));
+        in.skipRawBytes(length);
+      } else if (field == VersionsEncoding.SEQS) {
+        compactSeqs.read(in, delimited);
+      } else if (field == VersionsEncoding.HLCS) {
+        compactHlcs.read(in, delimited);
+      } else if (field == VersionsEncoding.VERSION_DEVICES) {
+        compactVersionDevices.read(in, delimited);
+      } else if (field == VersionsEncoding.COLUMN_VERSIONS) {
+        compactColumnVersions.read(in, delimited);
+      } else if (field == VersionsEncoding.ROW && !delimited) {
+        rowIndex = in.readUInt32() & 0xFFFFFFFFL;
+      } else if (!in.skipField(tag)) {
+        break;
+      }
+    }
+    int versions = compactSeqs.size;
+    if (compactHlcs.size != versions
+        || compactVersionDevices.size != versions
+        || compactColumnVersions.size != compactColumns.size) {
+      throw new InvalidProtocolBufferException(
+          "the compact field versions' lists differ in length: "
+              + versions
+              + " sequences, "
+              + compactHlcs.size
+              + " stamps, "
+              + compactVersionDevices.size
+              + " devices, "
+              + compactColumns.size
+              + " columns, "
+              + compactColumnVersions.size
+              + " version indexes");
+    }
+    for (int i = 0; i < versions; i++) {
+      VersionsEncoding.requireIndex(
+          compactVersionDevices.values[i], compactDevices.size(), "device");
+    }
+    for (int i = 0; i < compactColumns.size; i++) {
+      long version = compactColumnVersions.values[i];
+      VersionsEncoding.requireIndex(version, versions, "version");
+      if (compactColumns.values[i] >= 0) {
+        recordCompact((int) compactColumns.values[i], (int) version);
+      }
+    }
+    if (rowIndex != 0) {
+      VersionsEncoding.requireIndex(rowIndex - 1, versions, "row version");
+      recordCompact(row, (int) rowIndex - 1);
+    }
+  }
+
+  private void recordCompact(int slot, int version) {
+    present[slot] = true;
+    seqs[slot] = compactSeqs.values[version];
+    hlcs[slot] = compactHlcs.values[version];
+    devices[slot] = compactDevices.get((int) compactVersionDevices.values[version]);
+  }
+
+  /** A growable list of varints, reused from scan to scan. */
+  private static final class Varints {
+    long[] values = new long[8];
+    int size;
+
+    void clear() {
+      size = 0;
+    }
+
+    void add(long value) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = value;
+    }
+
+    /** Appends one value, or every value of a packed run. */
+    void read(CodedInputStream in, boolean packed) throws IOException {
+      if (!packed) {
+        add(in.readInt64());
+        return;
+      }
+      int limit = in.pushLimit(in.readRawVarint32());
+      while (!in.isAtEnd()) {
+        add(in.readInt64());
+      }
+      in.popLimit(limit);
+    }
   }
 
   private void readEntry(CodedInputStream in) throws IOException {

@@ -12,7 +12,10 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** {@link VersionScan} reads exactly what {@link RecordVersions#parseFrom} reads. */
+/**
+ * {@link VersionScan} reads exactly what {@link RecordVersions#parseFrom} reads, and {@link
+ * VersionsEncoding}'s compact form as it decodes.
+ */
 class VersionScanTest {
   /** The columns a scan is built for: ASCII, prefixes of each other, accents, CJK, emoji. */
   private static final List<String> COLUMNS =
@@ -169,23 +172,32 @@ class VersionScanTest {
     for (int i = 0; i < CASES; i++) {
       long seed = BASE_SEED + 3L * CASES + i;
       Random random = new Random(seed);
-      byte[] encoded = randomVersions(random).toByteArray();
-      if (encoded.length < 2) {
-        continue;
-      }
-      byte[] truncated = Arrays.copyOf(encoded, 1 + random.nextInt(encoded.length - 1));
-      RecordVersions parsed;
-      try {
-        parsed = RecordVersions.parseFrom(truncated);
-      } catch (InvalidProtocolBufferException refused) {
-        assertThatThrownBy(() -> scan.scan(truncated))
-            .as("seed %d: scan of %d of %d bytes", seed, truncated.length, encoded.length)
-            .isInstanceOf(InvalidProtocolBufferException.class);
-        continue;
-      }
-      scan.scan(truncated);
-      assertScanMatches(scan, parsed, "seed " + seed + ", truncated to " + truncated.length);
+      assertCutScansAsItDecodes(scan, randomVersions(random).toByteArray(), random, seed);
     }
+  }
+
+  /**
+   * Cuts {@code encoded} at a random length: the scan refuses the cut bytes exactly when {@link
+   * VersionsEncoding#decode} does (for message bytes, {@link RecordVersions#parseFrom}), and else
+   * reads what it decodes.
+   */
+  private static void assertCutScansAsItDecodes(
+      VersionScan scan, byte[] encoded, Random random, long seed) throws Exception {
+    if (encoded.length < 2) {
+      return;
+    }
+    byte[] truncated = Arrays.copyOf(encoded, 1 + random.nextInt(encoded.length - 1));
+    RecordVersions decoded;
+    try {
+      decoded = VersionsEncoding.decode(truncated);
+    } catch (InvalidProtocolBufferException refused) {
+      assertThatThrownBy(() -> scan.scan(truncated))
+          .as("seed %d: scan of %d of %d bytes", seed, truncated.length, encoded.length)
+          .isInstanceOf(InvalidProtocolBufferException.class);
+      return;
+    }
+    scan.scan(truncated);
+    assertScanMatches(scan, decoded, "seed " + seed + ", cut to " + truncated.length);
   }
 
   @Test
@@ -238,6 +250,94 @@ class VersionScanTest {
     assertThat(scan.hasRow()).isTrue();
     assertThat(scan.rowSeq()).isEqualTo(-4);
     assertThat(scan.rowDevice()).isEqualTo("d2");
+  }
+
+  @Test
+  void compactEncodingsDecodeAndScanAsTheMessageTheyEncode() throws Exception {
+    VersionScan scan = new VersionScan(COLUMNS);
+    for (int i = 0; i < CASES; i++) {
+      long seed = BASE_SEED + 4L * CASES + i;
+      Random random = new Random(seed);
+      RecordVersions versions = sharingVersions(random);
+
+      byte[] compact = VersionsEncoding.encode(versions);
+      scan.scan(compact);
+
+      assertThat(VersionsEncoding.decode(compact)).as("seed %d", seed).isEqualTo(versions);
+      assertScanMatches(scan, versions, "compact, seed " + seed);
+      // Stores written before hold the message's bytes: both readers still take them.
+      byte[] message = versions.toByteArray();
+      assertThat(VersionsEncoding.decode(message)).as("seed %d", seed).isEqualTo(versions);
+      scan.scan(message);
+      assertScanMatches(scan, versions, "message, seed " + seed);
+    }
+  }
+
+  @Test
+  void aRecordWrittenByOneChangeNamesItsDeviceOnce() {
+    FieldVersion one = version(70_001, 1_765_000_000_000L << 16, "device-a-1f0e7c2b9d3a");
+    RecordVersions.Builder versions = RecordVersions.newBuilder().setRow(one);
+    for (String column : List.of("id", "region", "head_name", "members", "income", "phone")) {
+      versions.putFields(column, one);
+    }
+    byte[] message = versions.build().toByteArray();
+
+    byte[] compact = VersionsEncoding.encode(versions.build());
+
+    assertThat(compact.length).isLessThan(message.length / 2);
+    assertThat(new String(compact, java.nio.charset.StandardCharsets.ISO_8859_1))
+        .containsOnlyOnce("device-a-1f0e7c2b9d3a");
+  }
+
+  @Test
+  void compactBytesThatAreCutOrNameMissingEntriesAreRefused() throws Exception {
+    VersionScan scan = new VersionScan(COLUMNS);
+    for (int i = 0; i < CASES; i++) {
+      long seed = BASE_SEED + 5L * CASES + i;
+      Random random = new Random(seed);
+      assertCutScansAsItDecodes(
+          scan, VersionsEncoding.encode(sharingVersions(random)), random, seed);
+    }
+    // devices ["d"], one version naming device 1 (there is only 0)
+    byte[] noSuchDevice = {0x1a, 0x01, 0x64, 0x22, 0x01, 0x01, 0x2a, 0x01, 0x02, 0x32, 0x01, 0x01};
+    // one version, a field "x" naming version 3
+    byte[] noSuchVersion = {
+      0x1a, 0x01, 0x64, 0x22, 0x01, 0x01, 0x2a, 0x01, 0x02, 0x32, 0x01, 0x00, 0x3a, 0x01, 0x78,
+      0x42, 0x01, 0x03
+    };
+    // one version, two sequences
+    byte[] uneven = {0x1a, 0x01, 0x64, 0x22, 0x02, 0x01, 0x02, 0x2a, 0x01, 0x02, 0x32, 0x01, 0x00};
+    // a row version 2 of 1
+    byte[] noSuchRow = {
+      0x1a, 0x01, 0x64, 0x22, 0x01, 0x01, 0x2a, 0x01, 0x02, 0x32, 0x01, 0x00, 0x48, 0x02
+    };
+    for (byte[] bytes : List.of(noSuchDevice, noSuchVersion, uneven, noSuchRow)) {
+      assertThatThrownBy(() -> VersionsEncoding.decode(bytes))
+          .as("decode of %s", Arrays.toString(bytes))
+          .isInstanceOf(InvalidProtocolBufferException.class);
+      assertThatThrownBy(() -> scan.scan(bytes))
+          .as("scan of %s", Arrays.toString(bytes))
+          .isInstanceOf(InvalidProtocolBufferException.class);
+    }
+  }
+
+  /** Random versions where fields often share a version, as the fields of one change do. */
+  private static RecordVersions sharingVersions(Random random) {
+    RecordVersions drawn = randomVersions(random);
+    List<FieldVersion> pool = new ArrayList<>();
+    for (int k = 1 + random.nextInt(3); k > 0; k--) {
+      pool.add(randomVersion(random));
+    }
+    RecordVersions.Builder versions = RecordVersions.newBuilder();
+    for (Map.Entry<String, FieldVersion> field : drawn.getFieldsMap().entrySet()) {
+      versions.putFields(
+          field.getKey(),
+          random.nextInt(4) == 0 ? field.getValue() : pool.get(random.nextInt(pool.size())));
+    }
+    if (drawn.hasRow()) {
+      versions.setRow(random.nextBoolean() ? drawn.getRow() : pool.get(0));
+    }
+    return versions.build();
   }
 
   private static void assertScanMatches(VersionScan scan, RecordVersions parsed, String where) {

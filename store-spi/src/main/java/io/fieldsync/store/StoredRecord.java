@@ -3,6 +3,7 @@ package io.fieldsync.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.fieldsync.StorageException;
 import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.VersionsEncoding;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -68,8 +69,8 @@ public final class StoredRecord {
   }
 
   /**
-   * A record read by a store, its versions still in their {@link RecordVersions} encoding. The
-   * store gives up {@code values}: it must not change the map afterwards.
+   * A record read by a store, its versions still as {@link VersionsEncoding} keeps them. The store
+   * gives up {@code values}: it must not change the map afterwards.
    *
    * @param source where the record was read, named if its versions turn out corrupt
    */
@@ -124,7 +125,7 @@ public final class StoredRecord {
     RecordVersions parsed = versions;
     if (parsed == null) {
       try {
-        parsed = RecordVersions.parseFrom(encodedVersions);
+        parsed = VersionsEncoding.decode(encodedVersions);
       } catch (InvalidProtocolBufferException e) {
         throw corrupt(e.getMessage(), e);
       }
@@ -134,7 +135,10 @@ public final class StoredRecord {
     return parsed;
   }
 
-  /** The versions as the store encoded them, or null when they were given as a message. */
+  /**
+   * The versions as the store encoded them (see {@link VersionsEncoding}), or null when they were
+   * given as a message.
+   */
   public byte[] encodedVersions() {
     return encodedVersions;
   }

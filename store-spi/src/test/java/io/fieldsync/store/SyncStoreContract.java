@@ -315,6 +315,60 @@ public abstract class SyncStoreContract {
     assertThat(loaded.deleted()).isFalse();
   }
 
+  /**
+   * Stores written before the compact encoding hold the versions as {@link RecordVersions} bytes;
+   * those records, saved as they were, load and pull back with every version as written, next to
+   * records saved now.
+   */
+  @Test
+  void versionsStoredInTheMessageEncodingReadBackBesideCompactOnes() {
+    List<StoredRecord> saved = new ArrayList<>();
+    store.write(
+        TENANT,
+        transaction -> {
+          for (int n = 1; n <= 6; n++) {
+            long seq = transaction.nextSequence();
+            StoredRecord record = household(uuid(n), seq, "r" + n, n);
+            RecordVersions.Builder versions = record.versions().toBuilder();
+            // a field written later by another device, so versions differ within a record
+            versions.putFields(
+                "head_name",
+                FieldVersion.newBuilder().setSeq(seq).setHlc(n).setDevice("tablet-" + n).build());
+            StoredRecord mixed =
+                new StoredRecord(
+                    "households", record.id(), seq, false, record.values(), versions.build());
+            saved.add(mixed);
+            transaction.save(
+                n % 2 == 0
+                    ? mixed
+                    : StoredRecord.encoded(
+                        "households",
+                        record.id(),
+                        seq,
+                        false,
+                        new LinkedHashMap<>(record.values()),
+                        versions.build().toByteArray(),
+                        "the test"));
+          }
+          return null;
+        });
+    List<String> ids = saved.stream().map(StoredRecord::id).toList();
+    Map<String, StoredRecord> loaded =
+        store.write(TENANT, transaction -> transaction.load("households", ids));
+    Map<String, StoredRecord> pulled = new LinkedHashMap<>();
+    for (StoredRecord record : store.pull(TENANT, 0, 1000).records()) {
+      pulled.put(record.id(), record);
+    }
+    for (StoredRecord expected : saved) {
+      assertThat(loaded.get(expected.id()).versions())
+          .as("loaded %s", expected.id())
+          .isEqualTo(expected.versions());
+      assertThat(pulled.get(expected.id()).versions())
+          .as("pulled %s", expected.id())
+          .isEqualTo(expected.versions());
+    }
+  }
+
   @Test
   void loadReturnsOnlyKnownIdsAndManyAtOnce() {
     store.write(

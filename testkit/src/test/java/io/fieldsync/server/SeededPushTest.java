@@ -16,6 +16,7 @@ import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.RecordVersions;
 import io.fieldsync.wire.Values;
+import io.fieldsync.wire.VersionsEncoding;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -163,7 +164,7 @@ class SeededPushTest {
       Map<String, Map<String, Written>> storedVersions = new TreeMap<>();
       Map<String, Written> storedRows = new TreeMap<>();
       for (Map<String, Object> row : server.query("SELECT rid, versions FROM _fs_records")) {
-        RecordVersions parsed = RecordVersions.parseFrom((byte[]) row.get("versions"));
+        RecordVersions parsed = VersionsEncoding.decode((byte[]) row.get("versions"));
         Map<String, Written> fields = new TreeMap<>();
         parsed
             .getFieldsMap()

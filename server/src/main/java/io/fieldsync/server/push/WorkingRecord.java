@@ -1,28 +1,17 @@
 package io.fieldsync.server.push;
 
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.WireFormat;
 import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Table;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
 import io.fieldsync.wire.Values;
-import java.io.IOException;
+import io.fieldsync.wire.VersionsEncoding;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A record's state while its batch is decided: loaded once, changed in place, saved once. */
 final class WorkingRecord {
-  private static final int FIELDS = RecordVersions.FIELDS_FIELD_NUMBER;
-  private static final int ROW = RecordVersions.ROW_FIELD_NUMBER;
-  private static final int CREATED = RecordVersions.CREATED_FIELD_NUMBER;
-
-  /** The field numbers of a map entry's key and value (protobuf's map encoding). */
-  private static final int ENTRY_KEY = 1;
-
-  private static final int ENTRY_VALUE = 2;
-
   final Table table;
   final String id;
   boolean exists;
@@ -76,49 +65,9 @@ final class WorkingRecord {
     return version.getSeq() > baseSeq && !version.getDevice().equals(device);
   }
 
-  /**
-   * The field versions and row version as a {@link RecordVersions} message encodes them (the same
-   * bytes as its {@code toByteArray()}), written directly instead of building a map message for
-   * every saved record.
-   */
+  /** The field versions and row version as the store keeps them (see {@link VersionsEncoding}). */
   byte[] encodedVersions() {
-    int size = 0;
-    for (Map.Entry<String, FieldVersion> entry : fieldVersions.entrySet()) {
-      int length = entryLength(entry.getKey(), entry.getValue());
-      size += 1 + CodedOutputStream.computeUInt32SizeNoTag(length) + length;
-    }
-    if (row != null) {
-      size += CodedOutputStream.computeMessageSize(ROW, row);
-    }
-    if (created != 0) {
-      size += CodedOutputStream.computeInt64Size(CREATED, created);
-    }
-    byte[] bytes = new byte[size];
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-    try {
-      for (Map.Entry<String, FieldVersion> entry : fieldVersions.entrySet()) {
-        out.writeTag(FIELDS, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        out.writeUInt32NoTag(entryLength(entry.getKey(), entry.getValue()));
-        out.writeString(ENTRY_KEY, entry.getKey());
-        out.writeMessage(ENTRY_VALUE, entry.getValue());
-      }
-      if (row != null) {
-        out.writeMessage(ROW, row);
-      }
-      if (created != 0) {
-        out.writeInt64(CREATED, created);
-      }
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new IllegalStateException("encoding field versions into an array of their size", e);
-    }
-    return bytes;
-  }
-
-  /** The length of one map entry: its key and its value, both always written. */
-  private static int entryLength(String column, FieldVersion version) {
-    return CodedOutputStream.computeStringSize(ENTRY_KEY, column)
-        + CodedOutputStream.computeMessageSize(ENTRY_VALUE, version);
+    return VersionsEncoding.encode(fieldVersions, row, created);
   }
 
   /** The record as the server holds it, for a change result. */

@@ -9,6 +9,7 @@ import io.fieldsync.store.JournalEntry;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.WriteTransaction;
+import io.fieldsync.wire.VersionsEncoding;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -140,7 +141,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
       meta.setLong(4, record.seq());
       meta.setInt(5, record.deleted() ? 1 : 0);
       byte[] versions = record.encodedVersions();
-      meta.setBytes(6, versions != null ? versions : record.versions().toByteArray());
+      meta.setBytes(6, versions != null ? versions : VersionsEncoding.encode(record.versions()));
       meta.setBytes(7, record.deleted() ? RecordRows.encodeTombstone(record.values()) : null);
       meta.addBatch();
     } catch (SQLException e) {

@@ -1,6 +1,5 @@
 package io.fieldsync.client.internal.outbox;
 
-import com.google.gson.Gson;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.conflict.FieldEdit;
 import io.fieldsync.schema.Column;
@@ -237,11 +236,6 @@ public final class Outbox {
           + " CAST(printf('%!.16g', e.atom) AS REAL) = e.atom THEN printf('%!.16g', e.atom) ELSE"
           + " printf('%!.17g', e.atom) END ELSE json_quote(e.value) END";
 
-  /** Joins a table and a record id into one name for SQLite to match (char(31) in SQL). */
-  private static final char KEY_SEPARATOR = '\u001f';
-
-  private static final Gson GSON = new Gson();
-
   private Outbox() {}
 
   /**
@@ -324,39 +318,6 @@ public final class Outbox {
   }
 
   /**
-   * Like {@link #pendingKeys(Connection)}, for the records in {@code among} only: a push
-   * acknowledges a batch's records while the rest of a large outbox waits its turn, so the log is
-   * filtered inside SQLite and only those records' rows come back.
-   */
-  public static PendingLog pendingKeys(Connection connection, Set<RecordKey> among)
-      throws SQLException {
-    if (among.isEmpty()) {
-      return PendingLog.NONE;
-    }
-    List<String> names = new ArrayList<>(among.size());
-    for (RecordKey key : among) {
-      names.add(key.table() + KEY_SEPARATOR + (key.rid() == null ? "" : key.rid()));
-    }
-    Map<RecordKey, List<Long>> ids = new HashMap<>();
-    try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT id, tbl, rid FROM _fs_changelog WHERE tbl || char(31) || coalesce(rid, '')"
-                + " IN (SELECT value FROM json_each(?)) ORDER BY id")) {
-      select.setString(1, GSON.toJson(names));
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          RecordKey key = new RecordKey(rows.getString(2), rows.getString(3));
-          // A NULL key and an empty one share a name: the set has the last word.
-          if (among.contains(key)) {
-            ids.computeIfAbsent(key, unused -> new ArrayList<>()).add(rows.getLong(1));
-          }
-        }
-      }
-    }
-    return new PendingLog(ids);
-  }
-
-  /**
    * The records with rows in the log when it was read, and where their rows are. Valid while the
    * log gains no rows: the callers read it with capture off, inside the transaction that uses it.
    */
@@ -369,7 +330,7 @@ public final class Outbox {
 
     private final Map<RecordKey, List<Long>> ids;
 
-    private PendingLog(Map<RecordKey, List<Long>> ids) {
+    PendingLog(Map<RecordKey, List<Long>> ids) {
       this.ids = ids;
     }
 
@@ -421,8 +382,10 @@ public final class Outbox {
    */
   static List<Row> read(Connection connection, String filter, Object... args) throws SQLException {
     Map<Long, Row> rows = new LinkedHashMap<>();
-    boolean unionEdits = false;
-    List<Row> nested = new ArrayList<>();
+    List<Row> withValues = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    List<Row> withExtra = new ArrayList<>();
+    List<String> extras = new ArrayList<>();
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT c.id, c.tbl, c.rid, c.op, c.hlc, c.device, c.base, c.vals, c.extra"
@@ -444,16 +407,20 @@ public final class Outbox {
                   result.getLong(7));
           rows.put(id, row);
           String vals = result.getString(8);
-          if (vals != null && LogJson.values(id, vals, row.values)) {
-            nested.add(row);
+          if (vals != null) {
+            withValues.add(row);
+            values.add(vals);
           }
           String extra = result.getString(9);
-          if (extra != null && LogJson.deltas(id, extra, row.deltas)) {
-            unionEdits = true;
+          if (extra != null) {
+            withExtra.add(row);
+            extras.add(extra);
           }
         }
       }
     }
+    List<Row> nested = withValues.isEmpty() ? List.of() : LogJson.values(withValues, values);
+    boolean unionEdits = !withExtra.isEmpty() && LogJson.deltas(withExtra, extras);
     for (Row row : nested) {
       readJsonValues(connection, row);
     }

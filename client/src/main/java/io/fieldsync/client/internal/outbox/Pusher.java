@@ -149,6 +149,7 @@ public final class Pusher {
     long upTo = database.read(Outbox::maxId);
     BatchMaker.Prepared next = null;
     boolean first = true;
+    LogKeyIndex logKeys = new LogKeyIndex();
     ExecutorService ahead = null;
     try {
       while (true) {
@@ -197,7 +198,7 @@ public final class Pusher {
                   + response.getBatchId());
         }
         List<Record> writtenBack = new ArrayList<>();
-        total = total.plus(acknowledge(request, end, response, writtenBack));
+        total = total.plus(acknowledge(request, end, response, logKeys, writtenBack));
         progress.acknowledged(request, end, upTo, writtenBack);
       }
     } finally {
@@ -277,7 +278,11 @@ public final class Pusher {
   }
 
   private Outcome acknowledge(
-      PushRequest request, long end, PushResponse response, List<Record> writtenBack) {
+      PushRequest request,
+      long end,
+      PushResponse response,
+      LogKeyIndex logKeys,
+      List<Record> writtenBack) {
     List<RejectedChange> refused = new ArrayList<>();
     List<Conflict> found = new ArrayList<>();
     List<ConflictExplanation> explained = new ArrayList<>();
@@ -343,7 +348,7 @@ public final class Pusher {
               }
             }
           }
-          Outbox.PendingLog pendingKeys = pendingKeys(c, serverRecords, extremes);
+          Outbox.PendingLog pendingKeys = pendingKeys(c, end, logKeys, serverRecords, extremes);
           for (Record record : serverRecords) {
             counts[4] +=
                 applier.apply(
@@ -426,7 +431,11 @@ public final class Pusher {
    * back need theirs.
    */
   private static Outbox.PendingLog pendingKeys(
-      Connection connection, List<Record> serverRecords, List<Record> extremes)
+      Connection connection,
+      long end,
+      LogKeyIndex logKeys,
+      List<Record> serverRecords,
+      List<Record> extremes)
       throws SQLException {
     if (serverRecords.isEmpty() && extremes.isEmpty()) {
       return Outbox.PendingLog.NONE;
@@ -437,7 +446,7 @@ public final class Pusher {
         keys.add(new Outbox.RecordKey(record.getTable(), record.getRecordId()));
       }
     }
-    return Outbox.pendingKeys(connection, keys);
+    return logKeys.pendingAfter(connection, end, keys);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.fieldsync.client.internal.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.client.internal.state.DeviceFixture;
 import io.fieldsync.wire.Change;
@@ -11,10 +12,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -189,6 +190,29 @@ class OutboxTest {
   }
 
   /** A row as if pulled from the server: written with capture off, so nothing is pending. */
+  @ParameterizedTest
+  @ValueSource(longs = {0, 77})
+  void aLogRowWithMalformedJsonIsRefusedNamingIt(long id) throws Exception {
+    device.sql(
+        "INSERT INTO households (id, region) VALUES ('a', 'n')",
+        "INSERT INTO households (id, region) VALUES ('b', 'n')");
+    for (String bad : List.of("{\"region\": \"s\"} {}", "{\"region\": }", "[1]", "")) {
+      device.sql(
+          "INSERT INTO _fs_changelog (id, tbl, rid, op, vals, hlc, device, base)"
+              + " VALUES ("
+              + id
+              + ", 'households', 'c', 'I', '"
+              + bad
+              + "', 1, 'd', 0)");
+      assertThatThrownBy(this::readRows)
+          .as("vals %s", bad)
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("_fs_changelog row " + id + " holds malformed JSON in vals");
+      device.sql("DELETE FROM _fs_changelog WHERE id = " + id);
+    }
+    assertThat(readRows()).extracting(row -> row.values.get("region")).containsExactly("n", "n");
+  }
+
   private void pulledRow() throws Exception {
     try (Connection c = device.connection()) {
       c.setAutoCommit(false);
@@ -256,30 +280,6 @@ class OutboxTest {
           .as("after row 1")
           .isEqualTo(2);
       assertThat(Outbox.batchEnd(c, 1, Long.MAX_VALUE, 10, bytes[2] + bytes[3])).isEqualTo(3);
-    }
-  }
-
-  @Test
-  void pendingKeysAmongRecordsFindsOnlyThoseRecordsAndAllTheirRows() throws Exception {
-    device.sql(
-        "INSERT INTO households (id, region) VALUES ('a', 'n')",
-        "INSERT INTO households (id, region) VALUES ('b', 'n')",
-        "UPDATE households SET region = 's' WHERE id = 'a'",
-        "INSERT INTO households (id, region) VALUES ('c', 'n')");
-    Outbox.RecordKey a = new Outbox.RecordKey("households", "a");
-    Outbox.RecordKey b = new Outbox.RecordKey("households", "b");
-    Outbox.RecordKey c = new Outbox.RecordKey("households", "c");
-    Outbox.RecordKey absent = new Outbox.RecordKey("households", "z");
-
-    try (Connection connection = device.connection()) {
-      Outbox.PendingLog log = Outbox.pendingKeys(connection, Set.of(a, c, absent));
-
-      assertThat(log.contains(a)).isTrue();
-      assertThat(log.contains(c)).isTrue();
-      assertThat(log.contains(b)).as("not asked for").isFalse();
-      assertThat(log.contains(absent)).as("no rows").isFalse();
-      assertThat(log.forRecord(connection, a).fields.get("region").value).isEqualTo("s");
-      assertThat(Outbox.pendingKeys(connection, Set.of()).isEmpty()).isTrue();
     }
   }
 
