@@ -14,7 +14,7 @@ import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.random.RandomGenerator;
+import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +40,7 @@ public final class SyncEngine {
   private final String tenant;
   private final Transport transport;
   private final Clock clock;
-  private final RandomGenerator random;
+  private final Random random;
   private final EngineSettings settings;
   private final Events events;
   private Schema schema;
@@ -54,7 +54,7 @@ public final class SyncEngine {
       String tenant,
       Transport transport,
       Clock clock,
-      RandomGenerator random,
+      Random random,
       EngineSettings settings,
       Events events) {
     this.database = database;
