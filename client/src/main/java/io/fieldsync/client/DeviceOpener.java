@@ -178,8 +178,8 @@ final class DeviceOpener {
 
   /**
    * HTTP to each URL through the builder's HTTP client and proxy when given, trusting, in this
-   * order of precedence: the builder's TLS context, the CA certificates given or stored beside the
-   * system's, the HTTP client's trust, the system's.
+   * order of precedence: the builder's TLS context, the HTTP client's trust, the CA certificates
+   * given or stored beside the system's, the system's.
    */
   private Transport http(List<URI> urls, String bearer, CaCertificates cas) {
     List<Transport> nodes = new ArrayList<>();
@@ -193,7 +193,7 @@ final class DeviceOpener {
       }
       if (settings.sslContext != null) {
         http.sslContext(settings.sslContext);
-      } else if (cas != null) {
+      } else if (cas != null && settings.httpClient == null) {
         http.caCertificates(cas);
       }
       if (settings.proxy != null) {

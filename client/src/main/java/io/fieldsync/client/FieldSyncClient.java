@@ -367,8 +367,9 @@ public final class FieldSyncClient implements AutoCloseable {
      * The application's own OkHttp client for every request and the live channel (its TLS settings,
      * proxy, interceptors, connection pool, connect timeout), instead of one the transport builds.
      * The transport derives a client from it that follows no redirect (one would carry the token
-     * elsewhere) and applies the request timeout of {@link #timeouts}, and {@link #sslContext},
-     * {@link #caFile} and {@link #proxy} when they are given too.
+     * elsewhere) and applies the request timeout of {@link #timeouts}, and {@link #sslContext} and
+     * {@link #proxy} when they are given too; CA files ({@link #caFile}, or stored at init) apply
+     * only to a client the library builds.
      */
     public Builder httpClient(OkHttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
