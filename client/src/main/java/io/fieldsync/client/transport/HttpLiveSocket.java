@@ -28,6 +28,7 @@ final class HttpLiveSocket extends WebSocketListener implements LiveSocket {
   private final Listener listener;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> opened = new CompletableFuture<>();
+  private final CompletableFuture<Void> greeted = new CompletableFuture<>();
   private volatile WebSocket socket;
 
   private HttpLiveSocket(Listener listener) {
@@ -52,8 +53,10 @@ final class HttpLiveSocket extends WebSocketListener implements LiveSocket {
     Request request =
         new Request.Builder().url(url).header("Authorization", "Bearer " + token).build();
     live.socket = client.newWebSocket(request, live);
+    long deadline = System.nanoTime() + timeout.toNanos() * 2;
     try {
       live.opened.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+      live.awaitGreeting(deadline);
       return live;
     } catch (ExecutionException e) {
       live.socket.cancel();
@@ -76,6 +79,20 @@ final class HttpLiveSocket extends WebSocketListener implements LiveSocket {
     }
   }
 
+  /**
+   * Waits until the server's first message, its sequence right after it registered the channel, or
+   * the deadline: the upgrade's answer can arrive before the server counts the channel as open, and
+   * a caller that sees the channel open expects pokes from then on. A channel that stays silent is
+   * open all the same.
+   */
+  private void awaitGreeting(long deadline) throws InterruptedException {
+    try {
+      greeted.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // Closed meanwhile (the listener heard why) or silent: either way the caller goes on.
+    }
+  }
+
   @Override
   public void onOpen(WebSocket webSocket, Response response) {
     opened.complete(null);
@@ -87,6 +104,7 @@ final class HttpLiveSocket extends WebSocketListener implements LiveSocket {
     if (sequence != null) {
       listener.poked(sequence);
     }
+    greeted.complete(null);
   }
 
   /** The {@code sequence} of a poke ({@code {"sequence": n}}), or null when it has none. */
@@ -121,6 +139,7 @@ final class HttpLiveSocket extends WebSocketListener implements LiveSocket {
   }
 
   private void finish(String reason) {
+    greeted.complete(null);
     if (closed.compareAndSet(false, true)) {
       listener.closed(reason);
     }
