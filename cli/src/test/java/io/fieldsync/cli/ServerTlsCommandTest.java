@@ -150,7 +150,7 @@ class ServerTlsCommandTest {
                 issued == expired
                     ? "the server's certificate has expired (NotAfter: "
                     : "the server's certificate is not issued for the host name of the server URL"
-                        + " (No subject alternative names matching IP address 127.0.0.1 found)")
+                        + " (127.0.0.1; the certificate names [sync.example.org])")
             .doesNotContain("Exception")
             .doesNotContain("\tat ");
         assertThat(run.err().lines()).hasSize(1);

@@ -2,7 +2,6 @@ package io.fieldsync.client;
 
 import java.time.Duration;
 import java.util.SplittableRandom;
-import java.util.random.RandomGenerator;
 
 /**
  * The worker's retry delays: exponential from {@code min} to {@code max} with "equal jitter" from a
@@ -12,7 +11,7 @@ import java.util.random.RandomGenerator;
 final class Backoff {
   private final Duration min;
   private final Duration max;
-  private final RandomGenerator random;
+  private final SplittableRandom random;
 
   Backoff(Duration min, Duration max, long seed) {
     this.min = min;

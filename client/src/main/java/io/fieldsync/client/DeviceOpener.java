@@ -22,8 +22,7 @@ import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.random.RandomGenerator;
-import javax.net.ssl.SSLContext;
+import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +137,7 @@ final class DeviceOpener {
       WorkerSettings worker,
       boolean schemaChecked) {
     SyncListeners listeners = new SyncListeners();
-    RandomGenerator random = settings.random != null ? settings.random : new SecureRandom();
+    Random random = settings.random != null ? settings.random : new SecureRandom();
     SyncCycles cycles =
         new SyncCycles(
             database,
@@ -192,24 +191,29 @@ final class DeviceOpener {
   }
 
   /**
-   * HTTP to each URL, trusting, in this order of precedence: the builder's HTTP client, its TLS
-   * context, the CA certificates given or stored beside the system's, the system's alone.
+   * HTTP to each URL through the builder's HTTP client and proxy when given, trusting, in this
+   * order of precedence: the builder's TLS context, the HTTP client's trust, the CA certificates
+   * given or stored beside the system's, the system's.
    */
   private Transport http(List<URI> urls, String bearer, CaCertificates cas) {
-    boolean anyTls = urls.stream().anyMatch(url -> "https".equalsIgnoreCase(url.getScheme()));
-    // Reading the system's CAs costs a plain-HTTP command's start for nothing.
-    SSLContext tls =
-        settings.sslContext != null
-            ? settings.sslContext
-            : cas == null || !anyTls ? null : cas.sslContext();
     List<Transport> nodes = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (URI url : urls) {
-      nodes.add(
-          settings.httpClient != null
-              ? new HttpTransport(url, bearer, settings.httpClient, settings.requestTimeout)
-              : new HttpTransport(
-                  url, bearer, settings.connectTimeout, settings.requestTimeout, tls));
+      HttpTransport.Builder http =
+          HttpTransport.builder(url, bearer)
+              .timeouts(settings.connectTimeout, settings.requestTimeout);
+      if (settings.httpClient != null) {
+        http.client(settings.httpClient);
+      }
+      if (settings.sslContext != null) {
+        http.sslContext(settings.sslContext);
+      } else if (cas != null && settings.httpClient == null) {
+        http.caCertificates(cas);
+      }
+      if (settings.proxy != null) {
+        http.proxy(settings.proxy);
+      }
+      nodes.add(http.build());
       names.add(url.toString());
     }
     return nodes.size() == 1 ? nodes.get(0) : new FailoverTransport(nodes, names);

@@ -5,11 +5,12 @@ import io.fieldsync.StorageException;
 import io.fieldsync.client.internal.engine.SyncCycles;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.transport.FailoverTransport;
+import io.fieldsync.client.transport.HttpProxy;
 import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.client.transport.Transport;
 import io.fieldsync.schema.Schema;
+import java.net.ProxySelector;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -17,9 +18,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
-import java.util.random.RandomGenerator;
+import java.util.Random;
 import javax.net.ssl.SSLContext;
+import okhttp3.OkHttpClient;
 
 /**
  * A device's local fieldsync database and its link to the server.
@@ -391,9 +392,10 @@ public final class FieldSyncClient implements AutoCloseable {
     Transport transport;
     Path caFile;
     SSLContext sslContext;
-    HttpClient httpClient;
+    OkHttpClient httpClient;
+    ProxySelector proxy;
     Clock clock = Clock.systemUTC();
-    RandomGenerator random;
+    Random random;
     int batchSize = 5000;
     int pullPageSize = 5000;
     Duration connectTimeout = Duration.ofSeconds(10);
@@ -467,12 +469,14 @@ public final class FieldSyncClient implements AutoCloseable {
     }
 
     /**
-     * The JDK HTTP client every request and the live channel go through (its TLS context, proxy,
-     * authenticator, executor, connect timeout), instead of one the transport builds. It takes
-     * precedence over {@link #sslContext}, {@link #caFile} and the connect timeout of {@link
-     * #timeouts}; keep its redirects off, or a redirect would carry the token elsewhere.
+     * The application's own OkHttp client for every request and the live channel (its TLS settings,
+     * proxy, interceptors, connection pool, connect timeout), instead of one the transport builds.
+     * The transport derives a client from it that follows no redirect (one would carry the token
+     * elsewhere) and applies the request timeout of {@link #timeouts}, and {@link #sslContext} and
+     * {@link #proxy} when they are given too; CA files ({@link #caFile}, or stored at init) apply
+     * only to a client the library builds.
      */
-    public Builder httpClient(HttpClient httpClient) {
+    public Builder httpClient(OkHttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
       return this;
     }
@@ -501,6 +505,22 @@ public final class FieldSyncClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Requests and the live channel go through the proxy {@code proxy} picks for each server URL
+     * (default: the platform's {@link ProxySelector#getDefault()}, which on the JVM reads the
+     * {@code http.proxyHost} and {@code https.proxyHost} system properties). HTTPS goes through an
+     * HTTP proxy as a {@code CONNECT} tunnel.
+     */
+    public Builder proxy(ProxySelector proxy) {
+      this.proxy = Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
+    /** Requests and the live channel go through the HTTP proxy at {@code host:port}. */
+    public Builder proxy(String host, int port) {
+      return proxy(HttpProxy.at(host, port));
+    }
+
     /** A transport to use instead of HTTP (tests, the testkit's faulty transports). */
     public Builder transport(Transport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -521,11 +541,11 @@ public final class FieldSyncClient implements AutoCloseable {
      * unique per device anyway (they also carry the batch's log position).
      */
     public Builder seed(long seed) {
-      this.random = new SplittableRandom(seed);
+      this.random = new Random(seed);
       return this;
     }
 
-    public Builder random(RandomGenerator random) {
+    public Builder random(Random random) {
       this.random = Objects.requireNonNull(random, "random");
       return this;
     }

@@ -119,7 +119,7 @@ public interface ConflictStrategy {
 
   private static Map<String, JsonElement> elements(Object json) {
     Map<String, JsonElement> result = new LinkedHashMap<>();
-    if (json instanceof String text && !text.isBlank()) {
+    if (json instanceof String text && !text.trim().isEmpty()) {
       JsonElement parsed = JsonParser.parseString(text);
       if (parsed.isJsonArray()) {
         for (JsonElement element : parsed.getAsJsonArray()) {
@@ -142,7 +142,7 @@ public interface ConflictStrategy {
   }
 
   private static String normalized(Object json) {
-    if (!(json instanceof String text) || text.isBlank()) {
+    if (!(json instanceof String text) || text.trim().isEmpty()) {
       return null;
     }
     return JsonParser.parseString(text).toString();

@@ -225,7 +225,7 @@ public final class ForeignKeyOrder {
     // heap comparison walk the component, which dominated pulls of thousands of records.
     int[] firstMember = new int[count];
     for (int c = 0; c < count; c++) {
-      firstMember[c] = found.get(c).stream().min(order).orElseThrow();
+      firstMember[c] = found.get(c).stream().min(order).get();
     }
     Comparator<Integer> byFirstMember = (x, y) -> order.compare(firstMember[x], firstMember[y]);
     PriorityQueue<Integer> ready = new PriorityQueue<>(byFirstMember);

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.codehaus.mojo.animal_sniffer.IgnoreJRERequirement;
 
 /**
  * Reads an encoded {@link RecordVersions} into arrays indexed by a table's columns, without
@@ -17,6 +18,8 @@ import java.util.List;
  *
  * <p>Not thread-safe: one scan at a time; each {@link #scan} replaces the previous one.
  */
+// Read by the server's pulls only, never on a device: it may use what Android lacks.
+@IgnoreJRERequirement
 public final class VersionScan {
   private static final int ENTRY = tag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
   private static final int ROW = tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);

@@ -17,13 +17,13 @@ import io.fieldsync.testkit.TestCertificates;
 import io.fieldsync.testkit.TestDevice;
 import io.fieldsync.testkit.TestServer;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
+import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,13 +108,14 @@ class TlsTest {
   @Test
   void anApplicationsOwnSslContextOrHttpClientIsUsed() {
     start(pem(ca.issue(LOOPBACK, Duration.ofDays(1))));
-    SSLContext trusting = CaCertificates.read(caFile()).sslContext();
+    CaCertificates cas = CaCertificates.read(caFile());
+    SSLContext trusting = cas.sslContext();
     TestDevice a = server.device("a", 0, builder -> builder.sslContext(trusting));
-    TestDevice b =
-        server.device(
-            "b",
-            0,
-            builder -> builder.httpClient(HttpClient.newBuilder().sslContext(trusting).build()));
+    OkHttpClient appClient =
+        new OkHttpClient.Builder()
+            .sslSocketFactory(trusting.getSocketFactory(), cas.trustManager())
+            .build();
+    TestDevice b = server.device("b", 0, builder -> builder.httpClient(appClient));
 
     insertHousehold(a, 1, "Ada");
     a.sync();
@@ -146,8 +147,8 @@ class TlsTest {
             "GET "
                 + server.uri()
                 + "/v1/schema failed: TLS failed: the server's certificate is not issued for the"
-                + " host name of the server URL (No subject alternative names matching IP address"
-                + " 127.0.0.1 found)");
+                + " host name of the server URL (127.0.0.1; the certificate names"
+                + " [sync.example.org])");
   }
 
   @Test

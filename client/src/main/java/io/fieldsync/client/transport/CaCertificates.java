@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -41,7 +42,7 @@ public final class CaCertificates {
   public static CaCertificates read(Path file) {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.US_ASCII);
+      text = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
     } catch (IOException e) {
       throw new ConfigException("cannot read CA file " + file + ": " + e, e);
     }
@@ -87,10 +88,32 @@ public final class CaCertificates {
   }
 
   /**
-   * A TLS context that trusts the system's CAs and these. The JDK's HTTP client checks the server's
-   * host name against its certificate on every connection made with it.
+   * A TLS context that trusts the system's CAs and these ({@link #trustManager()}). The HTTP
+   * transport checks the server's host name against its certificate on every connection.
    */
   public SSLContext sslContext() {
+    return sslContext(trustManager());
+  }
+
+  /** A TLS context whose handshakes trust what {@code trust} trusts. */
+  static SSLContext sslContext(X509TrustManager trust) {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {trust}, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException("cannot make a TLS context: " + e, e);
+    }
+  }
+
+  /**
+   * A trust manager that trusts the system's CAs and these, for an application that builds its own
+   * {@code OkHttpClient}: {@code builder.sslSocketFactory(SSLContext-of-it.getSocketFactory(),
+   * cas.trustManager())}.
+   *
+   * @throws ConfigException when the platform cannot make one
+   */
+  public X509TrustManager trustManager() {
     try {
       KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
       anchors.load(null, null);
@@ -104,9 +127,12 @@ public final class CaCertificates {
       TrustManagerFactory trust =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       trust.init(anchors);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, trust.getTrustManagers(), null);
-      return context;
+      for (TrustManager manager : trust.getTrustManagers()) {
+        if (manager instanceof X509TrustManager x509) {
+          return x509;
+        }
+      }
+      throw new ConfigException("the platform made no X.509 trust manager for " + describe());
     } catch (GeneralSecurityException | IOException e) {
       throw new ConfigException("cannot make a TLS context trusting " + describe() + ": " + e, e);
     }
@@ -128,7 +154,7 @@ public final class CaCertificates {
   private String describe() {
     return certificates.stream()
         .map(certificate -> certificate.getSubjectX500Principal().getName())
-        .toList()
+        .collect(Collectors.toList())
         .toString();
   }
 

@@ -36,7 +36,7 @@ record ErrorBody(String text, String error, String message, long lastDeviceBatch
     if (error != null) {
       return error;
     }
-    String trimmed = text.strip();
+    String trimmed = text.trim();
     if (trimmed.isEmpty()) {
       return "(empty body)";
     }

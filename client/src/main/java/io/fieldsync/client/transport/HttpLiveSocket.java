@@ -6,77 +6,105 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.fieldsync.AuthException;
 import io.fieldsync.TransportException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
 
-/** The live channel over the JDK's {@link WebSocket}. Thread-safe. */
-final class HttpLiveSocket implements LiveSocket, WebSocket.Listener {
+/**
+ * The live channel over OkHttp's {@link WebSocket}. OkHttp pings the server every {@link
+ * HttpTransport#LIVE_PING} on its own and closes the channel when a pong is missing, so {@link
+ * #ping()} has nothing to add. Thread-safe.
+ */
+final class HttpLiveSocket extends WebSocketListener implements LiveSocket {
 
   private final Listener listener;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final StringBuilder partial = new StringBuilder();
+  private final CompletableFuture<Void> opened = new CompletableFuture<>();
+  private final CompletableFuture<Void> greeted = new CompletableFuture<>();
   private volatile WebSocket socket;
 
   private HttpLiveSocket(Listener listener) {
     this.listener = listener;
   }
 
+  /** The upgrade failed with this status (0 when no response came). */
+  private static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+
+    Refused(Throwable cause, int status) {
+      super(cause);
+      this.status = status;
+    }
+  }
+
   static HttpLiveSocket open(
-      HttpClient client, URI uri, String token, Duration timeout, Listener listener) {
+      OkHttpClient client, String url, String token, Duration timeout, Listener listener) {
     HttpLiveSocket live = new HttpLiveSocket(listener);
-    String where = "GET " + uri;
+    String where = "GET " + url;
+    Request request =
+        new Request.Builder().url(url).header("Authorization", "Bearer " + token).build();
+    live.socket = client.newWebSocket(request, live);
+    long deadline = System.nanoTime() + timeout.toNanos() * 2;
     try {
-      live.socket =
-          client
-              .newWebSocketBuilder()
-              .header("Authorization", "Bearer " + token)
-              .connectTimeout(timeout)
-              .buildAsync(uri, live)
-              .get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+      live.opened.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+      live.awaitGreeting(deadline);
       return live;
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof WebSocketHandshakeException handshake) {
-        int status = handshake.getResponse().statusCode();
-        if (status == 401) {
-          throw new AuthException(where + " returned 401: the token was refused", handshake);
-        }
-        throw new TransportException(where + " refused the upgrade with " + status, handshake);
+      live.socket.cancel();
+      Refused refused = (Refused) e.getCause();
+      Throwable cause = refused.getCause();
+      if (refused.status == 401) {
+        throw new AuthException(where + " returned 401: the token was refused", cause);
       }
-      throw new TransportException(
-          where
-              + " failed: "
-              + (cause instanceof java.io.IOException io ? HttpTransport.describe(io) : cause),
-          cause);
+      if (refused.status != 0) {
+        throw new TransportException(where + " refused the upgrade with " + refused.status, cause);
+      }
+      throw new TransportException(where + " failed: " + HttpTransport.describe(cause), cause);
     } catch (TimeoutException e) {
+      live.socket.cancel();
       throw new TransportException(where + " timed out after " + timeout.toMillis() * 2 + " ms", e);
     } catch (InterruptedException e) {
+      live.socket.cancel();
       Thread.currentThread().interrupt();
       throw new TransportException(where + " was interrupted", e);
     }
   }
 
-  @Override
-  public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-    partial.append(data);
-    if (last) {
-      Long sequence = sequence(partial.toString());
-      if (sequence != null) {
-        listener.poked(sequence);
-      }
-      partial.setLength(0);
+  /**
+   * Waits until the server's first message, its sequence right after it registered the channel, or
+   * the deadline: the upgrade's answer can arrive before the server counts the channel as open, and
+   * a caller that sees the channel open expects pokes from then on. A channel that stays silent is
+   * open all the same.
+   */
+  private void awaitGreeting(long deadline) throws InterruptedException {
+    try {
+      greeted.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // Closed meanwhile (the listener heard why) or silent: either way the caller goes on.
     }
-    webSocket.request(1);
-    return null;
+  }
+
+  @Override
+  public void onOpen(WebSocket webSocket, Response response) {
+    opened.complete(null);
+  }
+
+  @Override
+  public void onMessage(WebSocket webSocket, String text) {
+    Long sequence = sequence(text);
+    if (sequence != null) {
+      listener.poked(sequence);
+    }
+    greeted.complete(null);
   }
 
   /** The {@code sequence} of a poke ({@code {"sequence": n}}), or null when it has none. */
@@ -95,17 +123,23 @@ final class HttpLiveSocket implements LiveSocket, WebSocket.Listener {
   }
 
   @Override
-  public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-    finish("closed by the server: " + statusCode + (reason.isEmpty() ? "" : " " + reason));
-    return null;
+  public void onClosing(WebSocket webSocket, int code, String reason) {
+    webSocket.close(1000, null);
+    finish("closed by the server: " + code + (reason.isEmpty() ? "" : " " + reason));
   }
 
   @Override
-  public void onError(WebSocket webSocket, Throwable error) {
+  public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+    if (opened.completeExceptionally(new Refused(error, response == null ? 0 : response.code()))) {
+      // Never opened: open() reports it, and the listener never heard of the channel.
+      closed.set(true);
+      return;
+    }
     finish("failed: " + error);
   }
 
   private void finish(String reason) {
+    greeted.complete(null);
     if (closed.compareAndSet(false, true)) {
       listener.closed(reason);
     }
@@ -113,23 +147,19 @@ final class HttpLiveSocket implements LiveSocket, WebSocket.Listener {
 
   @Override
   public void ping() {
-    WebSocket current = socket;
-    if (current != null && !closed.get()) {
-      current.sendPing(ByteBuffer.allocate(0));
-    }
+    // OkHttp pings on its own (see the class comment).
   }
 
   @Override
   public boolean isOpen() {
-    WebSocket current = socket;
-    return current != null && !closed.get() && !current.isInputClosed();
+    return socket != null && opened.isDone() && !closed.get();
   }
 
   @Override
   public void close() {
     WebSocket current = socket;
     if (current != null) {
-      current.abort();
+      current.cancel();
     }
     finish("closed by the device");
   }

@@ -148,22 +148,13 @@ class HttpTransportTest {
       HttpTransport transport =
           new HttpTransport(https, "tok", Duration.ofSeconds(30), Duration.ofSeconds(30));
 
-      // The JDK's TLS handshake runs and fails on a server that answers in plain HTTP.
+      // A real TLS handshake runs and fails on a server that answers in plain HTTP.
       assertThatThrownBy(transport::schema)
           .isInstanceOf(TransportException.class)
           .hasMessageStartingWith("GET " + https + "/v1/schema failed: TLS failed: ")
           .hasMessageNotContaining("TLS is not available");
       answer.join();
     }
-  }
-
-  @Test
-  void thePlainHttpContextRefusesTls() {
-    assertThatThrownBy(() -> NoTls.context().createSSLEngine("example.org", 443))
-        .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessage("TLS is not available: the server URL names plain http");
-    assertThatThrownBy(() -> NoTls.context().getSocketFactory())
-        .isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test

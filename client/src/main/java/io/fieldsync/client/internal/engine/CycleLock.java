@@ -89,7 +89,7 @@ public final class CycleLock {
                   + " (it holds "
                   + file
                   + "); waited "
-                  + wait.toSeconds()
+                  + wait.getSeconds()
                   + " s, try again when it is done");
         }
         Thread.sleep(POLL_MILLIS);

@@ -19,7 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.random.RandomGenerator;
+import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +57,7 @@ public final class SyncEngine {
   private final String tenant;
   private final Transport transport;
   private final Clock clock;
-  private final RandomGenerator random;
+  private final Random random;
   private final EngineSettings settings;
   private final Events events;
   private Schema schema;
@@ -71,7 +71,7 @@ public final class SyncEngine {
       String tenant,
       Transport transport,
       Clock clock,
-      RandomGenerator random,
+      Random random,
       EngineSettings settings,
       Events events) {
     this.database = database;

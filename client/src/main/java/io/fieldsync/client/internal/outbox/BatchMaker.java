@@ -14,8 +14,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
-import java.util.random.RandomGenerator;
 
 /**
  * Makes the next push batch from the outbox, encoded for the wire once, and stores it as inflight
@@ -23,10 +23,10 @@ import java.util.random.RandomGenerator;
  */
 final class BatchMaker {
   private final Clock clock;
-  private final RandomGenerator random;
+  private final Random random;
   private final String tenant;
 
-  BatchMaker(Clock clock, RandomGenerator random, String tenant) {
+  BatchMaker(Clock clock, Random random, String tenant) {
     this.clock = clock;
     this.random = random;
     this.tenant = tenant == null ? "" : tenant;

@@ -31,12 +31,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.random.RandomGenerator;
 
 /**
  * Pushes the outbox, exactly once.
@@ -124,7 +124,7 @@ public final class Pusher {
       Applier applier,
       Transport transport,
       Clock clock,
-      RandomGenerator random,
+      Random random,
       String tenant,
       int batchSize,
       Events events) {

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The device database's typed sync state: the {@code _fs_state} row (clock, device, cursor, capture
@@ -136,7 +137,7 @@ public final class DeviceState {
   public List<URI> servers() throws SQLException {
     String several = text(SERVERS);
     List<URI> urls = new ArrayList<>();
-    if (several != null && !several.isBlank()) {
+    if (several != null && !several.trim().isEmpty()) {
       for (String url : fromJson(SERVERS, several, new TypeToken<List<String>>() {})) {
         urls.add(URI.create(url));
       }
@@ -156,7 +157,7 @@ public final class DeviceState {
   public void storeIdentity(List<URI> servers, String token, String tenant) throws SQLException {
     put(SERVER, servers == null || servers.isEmpty() ? null : servers.get(0).toString());
     if (servers != null && servers.size() > 1) {
-      put(SERVERS, GSON.toJson(servers.stream().map(URI::toString).toList()));
+      put(SERVERS, GSON.toJson(servers.stream().map(URI::toString).collect(Collectors.toList())));
     }
     put(TOKEN, token);
     put(TENANT, tenant);
@@ -364,11 +365,11 @@ public final class DeviceState {
   /** Rewrites the text formats of layout 3 and older (own writes, server list) as JSON. */
   public void convertTextListsToJson() throws SQLException {
     String several = text(SERVERS);
-    if (several != null && !several.isBlank() && !several.startsWith("[")) {
+    if (several != null && !several.trim().isEmpty() && !several.startsWith("[")) {
       List<String> urls = new ArrayList<>();
       for (String line : several.split("\n")) {
-        if (!line.isBlank()) {
-          urls.add(line.strip());
+        if (!line.trim().isEmpty()) {
+          urls.add(line.trim());
         }
       }
       put(SERVERS, GSON.toJson(urls));
