@@ -185,7 +185,7 @@ final class CredentialedTransport implements Transport {
       LOG.warn("the token provider failed for {}: {}", database, e.toString());
       return null;
     }
-    return fresh == null || fresh.isBlank() || fresh.equals(token) ? null : fresh;
+    return fresh == null || fresh.trim().isEmpty() || fresh.equals(token) ? null : fresh;
   }
 
   private void use(String fresh) {
