@@ -34,6 +34,8 @@ import java.util.function.LongSupplier;
  *     HTTP (default)
  * @param previousSecret a secret being replaced: tokens it signed are accepted too, so devices keep
  *     working until they hold tokens of {@code secret}; null when none (default)
+ * @param activitySaveMillis how often the node saves what it saw of devices for the admin console
+ *     (default 5 s); 0 keeps it in this node's memory only, and the store is never written for it
  */
 public record ServerConfig(
     String host,
@@ -53,10 +55,12 @@ public record ServerConfig(
     long bodyReadTimeoutMillis,
     int pullAheadThreads,
     ServerTls tls,
-    byte[] previousSecret) {
+    byte[] previousSecret,
+    long activitySaveMillis) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8787;
+  public static final long DEFAULT_ACTIVITY_SAVE_MILLIS = 5_000;
   public static final int DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
   public static final long DEFAULT_CLOCK_SKEW_TOLERANCE_MILLIS = 60_000;
   public static final int DEFAULT_PULL_LIMIT = 1000;
@@ -106,6 +110,10 @@ public record ServerConfig(
     if (purgeIntervalMillis < 0) {
       throw new IllegalArgumentException(
           "purgeIntervalMillis must not be negative, found " + purgeIntervalMillis);
+    }
+    if (activitySaveMillis < 0) {
+      throw new IllegalArgumentException(
+          "activitySaveMillis must not be negative, found " + activitySaveMillis);
     }
     if (maxBatchChanges < 1) {
       throw new IllegalArgumentException(
@@ -193,6 +201,7 @@ public record ServerConfig(
     private LongSupplier wallClock = System::currentTimeMillis;
     private long tombstoneHorizonMillis = DEFAULT_TOMBSTONE_HORIZON_MILLIS;
     private long purgeIntervalMillis = DEFAULT_PURGE_INTERVAL_MILLIS;
+    private long activitySaveMillis = DEFAULT_ACTIVITY_SAVE_MILLIS;
     private int maxBatchChanges = DEFAULT_MAX_BATCH_CHANGES;
     private long bodyReadTimeoutMillis = DEFAULT_BODY_READ_TIMEOUT_MILLIS;
     private int pullAheadThreads = DEFAULT_PULL_AHEAD_THREADS;
@@ -253,6 +262,15 @@ public record ServerConfig(
       return this;
     }
 
+    /**
+     * How often the node saves device activity for the admin console (default 5 s; 0 = never: the
+     * console then shows only what this node saw since it started).
+     */
+    public Builder activitySaveMillis(long activitySaveMillis) {
+      this.activitySaveMillis = activitySaveMillis;
+      return this;
+    }
+
     /** The most changes one push may carry (default 10,000). */
     public Builder maxBatchChanges(int maxBatchChanges) {
       this.maxBatchChanges = maxBatchChanges;
@@ -307,7 +325,8 @@ public record ServerConfig(
           bodyReadTimeoutMillis,
           pullAheadThreads,
           tls,
-          previousSecret);
+          previousSecret,
+          activitySaveMillis);
     }
   }
 }

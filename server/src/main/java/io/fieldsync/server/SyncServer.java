@@ -166,7 +166,7 @@ public final class SyncServer implements AutoCloseable {
             handler,
             live,
             commits,
-            new ActivityFlusher(activity));
+            new ActivityFlusher(activity, config.activitySaveMillis()));
     // TLS first: the listening line is what scripts and tests wait for.
     if (config.tls() != null) {
       X509Certificate certificate = config.tls().certificate();

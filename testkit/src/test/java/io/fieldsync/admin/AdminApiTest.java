@@ -98,6 +98,7 @@ class AdminApiTest {
                 device.getAsJsonObject().get("device").getAsString(), device.getAsJsonObject());
           }
           return devices.containsKey("device-b")
+              && !devices.get("device-b").get("cursor").isJsonNull()
               && devices.get("device-b").get("cursor").getAsLong() == sequence;
         });
     assertThat(devices.keySet()).containsExactly("device-a", "device-b");

@@ -6,18 +6,22 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Saves a node's {@link ActivityLog} every {@link #PERIOD_MILLIS}, and once more at close. */
+/**
+ * Saves a node's {@link ActivityLog} every period, and once more at close; with a period of 0 it
+ * never saves and the log stays in memory.
+ */
 public final class ActivityFlusher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ActivityFlusher.class);
-
-  /** How often a node saves what it saw of devices. */
-  public static final long PERIOD_MILLIS = 5_000;
 
   private final ActivityLog activity;
   private final ScheduledExecutorService executor;
 
-  public ActivityFlusher(ActivityLog activity) {
+  public ActivityFlusher(ActivityLog activity, long periodMillis) {
     this.activity = activity;
+    if (periodMillis == 0) {
+      this.executor = null;
+      return;
+    }
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
@@ -25,8 +29,7 @@ public final class ActivityFlusher implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
-    executor.scheduleWithFixedDelay(
-        this::flush, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(this::flush, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
   }
 
   private void flush() {
@@ -39,6 +42,9 @@ public final class ActivityFlusher implements AutoCloseable {
 
   @Override
   public void close() {
+    if (executor == null) {
+      return;
+    }
     executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);

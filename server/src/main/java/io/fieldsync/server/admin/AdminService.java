@@ -31,7 +31,7 @@ import java.util.function.LongSupplier;
  */
 public final class AdminService {
   /** A device whose live channel a node saw within this long counts as online. */
-  static final long ONLINE_MILLIS = 3 * ActivityFlusher.PERIOD_MILLIS;
+  static final long ONLINE_MILLIS = 15_000;
 
   static final int HISTORY_LIMIT = 1_000;
   static final int RECENT_DECISIONS = 20;

@@ -448,8 +448,9 @@ class RefusedRequestTest {
         "not_found",
         "no such path /v2/push; the API has GET /v1/health, GET /v1/ready, GET /metrics, GET"
             + " /v1/schema, POST /v1/push, POST /v1/pull, GET /v1/live (WebSocket), POST"
-            + " /v1/verify, POST /v1/records, GET /v1/review, POST /v1/review/{id}/resolve and"
-            + " POST /v1/admin/revoke");
+            + " /v1/verify, POST /v1/records, GET /v1/review, POST /v1/review/{id}/resolve, POST"
+            + " /v1/admin/revoke, GET /v1/admin/devices, GET /v1/admin/overview, GET"
+            + " /v1/admin/records/{table}/{id}/history and the console at GET /admin");
     assertRefused(
         http.get("/v1/push", server.token("d1")),
         405,
