@@ -49,7 +49,10 @@ public final class VersionsEncoding {
    */
   public static byte[] encode(Map<String, FieldVersion> fields, FieldVersion row, long created) {
     if (fields.isEmpty() && row == null) {
-      return new byte[0];
+      // Nothing to index: the message form, which keeps the creation sequence as it is.
+      return created == 0
+          ? new byte[0]
+          : RecordVersions.newBuilder().setCreated(created).build().toByteArray();
     }
     List<FieldVersion> versions = new ArrayList<>(2);
     List<String> devices = new ArrayList<>(1);

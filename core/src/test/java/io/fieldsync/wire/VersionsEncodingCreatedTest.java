@@ -23,6 +23,9 @@ class VersionsEncodingCreatedTest {
     assertThat(VersionsEncoding.isCompact(compact)).isTrue();
     assertThat(VersionsEncoding.decode(compact)).isEqualTo(versions);
     assertThat(VersionsEncoding.decode(versions.toByteArray())).isEqualTo(versions);
+    RecordVersions onlyCreated = RecordVersions.newBuilder().setCreated(41).build();
+    assertThat(VersionsEncoding.decode(VersionsEncoding.encode(onlyCreated)))
+        .isEqualTo(onlyCreated);
     RecordVersions unknown = versions.toBuilder().setCreated(0).build();
     assertThat(VersionsEncoding.decode(VersionsEncoding.encode(unknown)).getCreated()).isZero();
   }
