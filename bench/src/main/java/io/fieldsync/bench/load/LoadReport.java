@@ -29,6 +29,7 @@ public final class LoadReport {
   private final List<String> failures = new ArrayList<>();
   private List<Growth.Sample> samples = List.of();
   private Growth.Sample after;
+  private long convergedRows;
   private List<Tally.Summary> latencies = List.of();
   private Map<String, Long> errors = Map.of();
   private Map<FlakyNetwork.Fault, Long> faults = Map.of();
@@ -45,6 +46,15 @@ public final class LoadReport {
         || kind.endsWith(": HTTP 503")
         || kind.endsWith(": timed out")
         || kind.endsWith(": transport failed");
+  }
+
+  /** How many rows of the model the checks compared with the server and every device. */
+  public long convergedRows() {
+    return convergedRows;
+  }
+
+  void converged(long rows) {
+    this.convergedRows = rows;
   }
 
   void note(String note) {

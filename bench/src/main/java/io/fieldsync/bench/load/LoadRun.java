@@ -310,6 +310,7 @@ public final class LoadRun {
           .differences(device.replica(schema), "model", device.name(), 3)
           .forEach(difference -> report.fail(device.tenant() + ": " + difference));
     }
+    report.converged(rows);
     report.note(
         String.format(
             "Convergence: the model's %,d rows in %d tenants compared with the server's store and"

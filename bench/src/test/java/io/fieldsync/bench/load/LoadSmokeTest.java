@@ -70,6 +70,10 @@ class LoadSmokeTest {
           .anyMatch(name -> name.endsWith("-samples.csv"))
           .anyMatch(name -> name.startsWith("load-") && name.endsWith(".md"));
     }
-    assertThat(output.toString(StandardCharsets.UTF_8)).contains("**Passed**");
+    assertThat(output.toString(StandardCharsets.UTF_8))
+        .contains("**Passed**")
+        .containsPattern("Convergence: the model's [0-9,]+ rows in 2 tenants compared")
+        .contains("with each of the 50 devices");
+    assertThat(report.convergedRows()).as("rows beyond the 10 seeded households").isGreaterThan(10);
   }
 }
