@@ -43,8 +43,25 @@ final class Fleet {
     stopping = true;
   }
 
-  /** Marks a round of writes begun; false (and nothing marked) when the run is stopping. */
-  boolean begin() {
+  /**
+   * Runs one round of a device's writes under the device's lock and counts it busy meanwhile, then
+   * {@code next}; does nothing once the run is stopping.
+   */
+  void round(Object device, Runnable writes, Runnable next) {
+    if (!begin()) {
+      return;
+    }
+    try {
+      synchronized (device) {
+        writes.run();
+      }
+    } finally {
+      end();
+    }
+    next.run();
+  }
+
+  private boolean begin() {
     busy.incrementAndGet();
     if (stopping) {
       busy.decrementAndGet();
@@ -53,7 +70,7 @@ final class Fleet {
     return true;
   }
 
-  void end() {
+  private void end() {
     busy.decrementAndGet();
   }
 

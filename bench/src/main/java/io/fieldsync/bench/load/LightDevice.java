@@ -1,5 +1,7 @@
 package io.fieldsync.bench.load;
 
+import static io.fieldsync.bench.load.UserWrites.field;
+
 import io.fieldsync.SyncException;
 import io.fieldsync.TransportException;
 import io.fieldsync.client.transport.LiveSocket;
@@ -8,7 +10,6 @@ import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeResult;
 import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Field;
-import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
@@ -16,18 +17,14 @@ import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.Record;
 import io.fieldsync.wire.Values;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
  * A device that speaks the protocol itself, without a database: it keeps its records in memory,
@@ -46,15 +43,13 @@ final class LightDevice {
   private final String tenant;
   private final String name;
   private final Transport transport;
-  private final List<String> households;
   private final SplittableRandom random;
+  private final UserWrites user;
   private final Map<String, Map<String, Object>> replica = new HashMap<>();
-  private final List<String> visits = new ArrayList<>();
   private final AtomicBoolean pokePending = new AtomicBoolean();
   private volatile long cursor;
   private long hlc;
   private long lastPull;
-  private int written;
   private volatile LiveSocket live;
   private volatile boolean cutting;
 
@@ -69,8 +64,8 @@ final class LightDevice {
     this.tenant = tenant;
     this.name = name;
     this.transport = transport;
-    this.households = List.copyOf(households);
     this.random = new SplittableRandom(seed);
+    this.user = new UserWrites(name, households, random);
   }
 
   String name() {
@@ -143,102 +138,54 @@ final class LightDevice {
   }
 
   private void round() {
-    if (!fleet.begin()) {
-      return;
-    }
-    try {
-      synchronized (this) {
-        long started = System.nanoTime();
-        List<Change> changes = new ArrayList<>();
-        List<Consumer<LoadModel>> effects = new ArrayList<>();
-        int count = 1 + random.nextInt(3);
-        for (int i = 0; i < count; i++) {
-          write(changes, effects);
-        }
-        if (push(changes)) {
-          effects.forEach(effect -> effect.accept(fleet.model));
-        }
-        pullToHead("light pull");
-        fleet.tally.time(LoadReport.LIGHT_SYNC, started);
-      }
-    } finally {
-      fleet.end();
-    }
-    scheduleRound();
+    fleet.round(
+        this,
+        () -> {
+          long started = System.nanoTime();
+          List<UserWrites.Write> writes = new ArrayList<>();
+          List<Change> changes = new ArrayList<>();
+          int count = 1 + random.nextInt(3);
+          for (int i = 0; i < count; i++) {
+            writes.add(user.next());
+            changes.add(change(writes.get(i)));
+          }
+          if (push(changes)) {
+            writes.forEach(write -> write.record(fleet.model, tenant));
+          }
+          pullToHead("light pull");
+          fleet.tally.time(LoadReport.LIGHT_SYNC, started);
+        },
+        this::scheduleRound);
   }
 
-  /** One change of a user, added to {@code changes}, with what it does to the model. */
-  private void write(List<Change> changes, List<Consumer<LoadModel>> effects) {
+  /** A write of the user as a change, based on what the device has pulled. */
+  private Change change(UserWrites.Write write) {
     long stamp = nextHlc();
-    int draw = random.nextInt(100);
-    if (draw < 45 || visits.isEmpty()) {
-      String id = new UUID(random.nextLong(), random.nextLong()).toString();
-      Map<String, Object> values = new LinkedHashMap<>();
-      values.put("household_id", households.get(random.nextInt(households.size())));
-      values.put("visited_at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-      values.put("visitor", name);
-      values.put("summary", name + " note " + (++written));
-      values.put("follow_up", random.nextBoolean());
-      Change.Builder change =
-          Change.newBuilder().setTable("visits").setRecordId(id).setOp(Op.OP_INSERT).setHlc(stamp);
-      values.forEach((column, value) -> change.addFields(field(column, value, stamp)));
-      changes.add(change.setBaseSeq(cursor).build());
-      visits.add(id);
-      effects.add(model -> model.insert(tenant, "visits", id, values));
-    } else if (draw < 70) {
-      String id = visits.get(random.nextInt(visits.size()));
-      String summary = name + " note " + (++written);
-      changes.add(
-          Change.newBuilder()
-              .setTable("visits")
-              .setRecordId(id)
-              .setOp(Op.OP_UPDATE)
-              .setHlc(stamp)
-              .setBaseSeq(cursor)
-              .addFields(field("summary", summary, stamp))
-              .build());
-      effects.add(model -> model.set(tenant, "visits", id, "summary", summary));
-    } else if (draw < 95) {
-      String id = households.get(random.nextInt(households.size()));
-      long delta = 1 + random.nextInt(3);
-      long members = 1 + random.nextInt(40);
-      Map<String, Object> held = replica.getOrDefault("households " + id, Map.of());
-      long count = held.get("visit_count") instanceof Long value ? value : 0;
-      changes.add(
-          Change.newBuilder()
-              .setTable("households")
-              .setRecordId(id)
-              .setOp(Op.OP_UPDATE)
-              .setHlc(stamp)
-              .setBaseSeq(cursor)
-              .addFields(field("visit_count", count + delta, stamp).toBuilder().setDelta(delta))
-              .addFields(field("members", members, stamp))
-              .build());
-      effects.add(
-          model -> {
-            model.add(tenant, "households", id, "visit_count", delta);
-            model.raise(tenant, "households", id, "members", members);
-          });
-    } else {
-      String id = visits.remove(random.nextInt(visits.size()));
-      changes.add(
-          Change.newBuilder()
-              .setTable("visits")
-              .setRecordId(id)
-              .setOp(Op.OP_DELETE)
-              .setHlc(stamp)
-              .setBaseSeq(cursor)
-              .build());
-      effects.add(model -> model.delete(tenant, "visits", id));
+    Change.Builder change = Change.newBuilder().setHlc(stamp).setBaseSeq(cursor);
+    if (write instanceof UserWrites.NewVisit visit) {
+      change.setTable("visits").setRecordId(visit.id()).setOp(Op.OP_INSERT);
+      visit.values().forEach((column, value) -> change.addFields(field(column, value, stamp)));
+    } else if (write instanceof UserWrites.EditSummary edit) {
+      change
+          .setTable("visits")
+          .setRecordId(edit.id())
+          .setOp(Op.OP_UPDATE)
+          .addFields(field("summary", edit.summary(), stamp));
+    } else if (write instanceof UserWrites.CountVisits count) {
+      Map<String, Object> held = replica.getOrDefault("households " + count.household(), Map.of());
+      long total = held.get("visit_count") instanceof Long value ? value : 0;
+      change
+          .setTable("households")
+          .setRecordId(count.household())
+          .setOp(Op.OP_UPDATE)
+          .addFields(
+              field("visit_count", total + count.delta(), stamp).toBuilder()
+                  .setDelta(count.delta()))
+          .addFields(field("members", count.members(), stamp));
+    } else if (write instanceof UserWrites.DeleteVisit delete) {
+      change.setTable("visits").setRecordId(delete.id()).setOp(Op.OP_DELETE);
     }
-  }
-
-  private static FieldChange field(String column, Object value, long stamp) {
-    return FieldChange.newBuilder()
-        .setColumn(column)
-        .setValue(Values.toWire(value))
-        .setHlc(stamp)
-        .build();
+    return change.build();
   }
 
   /**

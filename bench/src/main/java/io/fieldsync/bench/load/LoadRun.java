@@ -10,11 +10,9 @@ import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;
 import io.fieldsync.wire.Change;
-import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
-import io.fieldsync.wire.Values;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -358,15 +356,7 @@ public final class LoadRun {
               .setRecordId(id)
               .setOp(Op.OP_INSERT)
               .setHlc(hlc);
-      values.forEach(
-          (column, value) -> {
-            FieldChange.Builder field =
-                FieldChange.newBuilder()
-                    .setColumn(column)
-                    .setValue(Values.toWire(value))
-                    .setHlc(hlc);
-            change.addFields(field);
-          });
+      values.forEach((column, value) -> change.addFields(UserWrites.field(column, value, hlc)));
       push.addChanges(change);
       model.insert(tenant, "households", id, values);
       ids.add(id);

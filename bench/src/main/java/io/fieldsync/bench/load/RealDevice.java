@@ -12,15 +12,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.UUID;
 
 /**
  * A real device: a device database kept by the library, written by plain SQL through a JDBC
@@ -36,10 +32,8 @@ final class RealDevice implements AutoCloseable {
   private final String name;
   private final FieldSyncClient client;
   private final Connection writer;
-  private final List<String> households;
   private final SplittableRandom random;
-  private final List<String> visits = new ArrayList<>();
-  private int written;
+  private final UserWrites user;
 
   RealDevice(
       Fleet fleet,
@@ -54,8 +48,8 @@ final class RealDevice implements AutoCloseable {
     this.tenant = tenant;
     this.name = name;
     this.client = client;
-    this.households = List.copyOf(households);
     this.random = new SplittableRandom(seed);
+    this.user = new UserWrites(name, households, random);
     this.writer = DriverManager.getConnection("jdbc:sqlite:" + database);
     try (Statement pragma = writer.createStatement()) {
       pragma.execute("PRAGMA busy_timeout = 10000");
@@ -91,33 +85,28 @@ final class RealDevice implements AutoCloseable {
   }
 
   private void round() {
-    if (!fleet.begin()) {
-      return;
-    }
-    try {
-      synchronized (this) {
-        write(1 + random.nextInt(3));
-        long started = System.nanoTime();
-        try {
-          client.syncNow();
-          fleet.tally.time(LoadReport.DEVICE_SYNC, started);
-        } catch (SyncException e) {
-          fleet.tally.error("device sync", e);
-        }
-      }
-    } finally {
-      fleet.end();
-    }
-    scheduleRound();
+    fleet.round(
+        this,
+        () -> {
+          write(1 + random.nextInt(3));
+          long started = System.nanoTime();
+          try {
+            client.syncNow();
+            fleet.tally.time(LoadReport.DEVICE_SYNC, started);
+          } catch (SyncException e) {
+            fleet.tally.error("device sync", e);
+          }
+        },
+        this::scheduleRound);
   }
 
   /** Writes {@code count} changes by plain SQL in one transaction, and notes them in the model. */
   private void write(int count) {
-    List<Runnable> effects = new ArrayList<>();
+    List<UserWrites.Write> writes = new ArrayList<>();
     try {
       writer.setAutoCommit(false);
       for (int i = 0; i < count; i++) {
-        effects.add(writeOne());
+        writes.add(writeOne());
       }
       writer.commit();
     } catch (SQLException e) {
@@ -135,55 +124,35 @@ final class RealDevice implements AutoCloseable {
         fleet.tally.error("device write", e);
       }
     }
-    effects.forEach(Runnable::run);
+    writes.forEach(write -> write.record(fleet.model, tenant));
   }
 
-  private Runnable writeOne() throws SQLException {
-    int draw = random.nextInt(100);
-    if (draw < 45 || visits.isEmpty()) {
-      String id = new UUID(random.nextLong(), random.nextLong()).toString();
-      Map<String, Object> values = new LinkedHashMap<>();
-      values.put("household_id", households.get(random.nextInt(households.size())));
-      values.put("visited_at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-      values.put("visitor", name);
-      values.put("summary", name + " note " + (++written));
-      values.put("follow_up", random.nextBoolean());
+  private UserWrites.Write writeOne() throws SQLException {
+    UserWrites.Write write = user.next();
+    if (write instanceof UserWrites.NewVisit visit) {
+      Map<String, Object> values = visit.values();
       execute(
           "INSERT INTO visits (id, household_id, visited_at, visitor, summary, follow_up)"
               + " VALUES (?, ?, ?, ?, ?, ?)",
-          id,
+          visit.id(),
           values.get("household_id"),
           values.get("visited_at"),
           values.get("visitor"),
           values.get("summary"),
           (Boolean) values.get("follow_up") ? 1 : 0);
-      visits.add(id);
-      return () -> fleet.model.insert(tenant, "visits", id, values);
-    }
-    if (draw < 70) {
-      String id = visits.get(random.nextInt(visits.size()));
-      String summary = name + " note " + (++written);
-      execute("UPDATE visits SET summary = ? WHERE id = ?", summary, id);
-      return () -> fleet.model.set(tenant, "visits", id, "summary", summary);
-    }
-    if (draw < 95) {
-      String id = households.get(random.nextInt(households.size()));
-      long delta = 1 + random.nextInt(3);
-      long members = 1 + random.nextInt(40);
+    } else if (write instanceof UserWrites.EditSummary edit) {
+      execute("UPDATE visits SET summary = ? WHERE id = ?", edit.summary(), edit.id());
+    } else if (write instanceof UserWrites.CountVisits count) {
       execute(
           "UPDATE households SET visit_count = coalesce(visit_count, 0) + ?, members = ?"
               + " WHERE id = ?",
-          delta,
-          members,
-          id);
-      return () -> {
-        fleet.model.add(tenant, "households", id, "visit_count", delta);
-        fleet.model.raise(tenant, "households", id, "members", members);
-      };
+          count.delta(),
+          count.members(),
+          count.household());
+    } else if (write instanceof UserWrites.DeleteVisit delete) {
+      execute("DELETE FROM visits WHERE id = ?", delete.id());
     }
-    String id = visits.remove(random.nextInt(visits.size()));
-    execute("DELETE FROM visits WHERE id = ?", id);
-    return () -> fleet.model.delete(tenant, "visits", id);
+    return write;
   }
 
   private void execute(String sql, Object... arguments) throws SQLException {
