@@ -10,6 +10,7 @@ import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,13 +32,24 @@ public final class LoadNodes {
 
   /**
    * The heap in use after a full collection. A collection asked for while a thread holds a JNI
-   * critical region may be skipped, so the smaller reading after two is taken.
+   * critical region (zstd's buffers) is skipped, so the request is repeated until the old
+   * generation's collector has run; if it never does, the least reading is taken.
    */
-  private static long heapAfterGc() {
+  private static long heapAfterGc() throws InterruptedException {
+    GarbageCollectorMXBean full =
+        ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .filter(bean -> bean.getName().contains("Old") || bean.getName().contains("MarkSweep"))
+            .findFirst()
+            .orElse(null);
     long least = Long.MAX_VALUE;
-    for (int i = 0; i < 2; i++) {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      long before = full == null ? -1 : full.getCollectionCount();
       System.gc();
       least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+      if (full == null || full.getCollectionCount() > before) {
+        return least;
+      }
+      Thread.sleep(50);
     }
     return least;
   }
