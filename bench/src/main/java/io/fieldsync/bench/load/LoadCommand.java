@@ -128,8 +128,7 @@ public final class LoadCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String command =
-        "fieldsync bench load "
-            + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        "fieldsync bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     new LoadRun(
             new LoadOptions(
                 devices,

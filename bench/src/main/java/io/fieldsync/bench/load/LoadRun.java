@@ -214,6 +214,8 @@ public final class LoadRun {
         }
         Thread.sleep(Math.max(1, Math.min(end, next) - System.nanoTime()) / 1_000_000 + 1);
       }
+      // A sample at the very end, so the last tenth has one even when sampling fell behind.
+      samples.add(sample(nodes, checks, (System.nanoTime() - started) / 1e9));
       report.samples(samples);
       log.println("load: stopping the writes and healing the network");
       fleet.stop();
