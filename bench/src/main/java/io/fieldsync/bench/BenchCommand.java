@@ -1,6 +1,7 @@
 package io.fieldsync.bench;
 
 import io.fieldsync.SyncException;
+import io.fieldsync.bench.load.LoadCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Option;
     name = "fieldsync bench",
     mixinStandardHelpOptions = true,
     versionProvider = BenchCommand.Version.class,
+    subcommands = LoadCommand.class,
     description = {
       "Runs the benchmark workload: a real server on loopback HTTP, real device databases, a"
           + " seeded field-survey data set. Writes JSON to --out and updates docs/benchmarks.md."

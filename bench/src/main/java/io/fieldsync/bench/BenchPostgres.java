@@ -21,7 +21,7 @@ import java.time.Duration;
  *
  * <p>Not thread-safe; one per benchmark run.
  */
-final class BenchPostgres implements AutoCloseable {
+public final class BenchPostgres implements AutoCloseable {
   private final String url;
   private final EmbeddedPostgres embedded;
   private final String description;
@@ -34,7 +34,7 @@ final class BenchPostgres implements AutoCloseable {
   }
 
   /** The server at {@code url}, or an embedded one when {@code url} is null. */
-  static BenchPostgres start(String url) {
+  public static BenchPostgres start(String url) {
     if (url != null) {
       return new BenchPostgres(url, null, "the PostgreSQL server given by --postgres-url");
     }
@@ -69,12 +69,12 @@ final class BenchPostgres implements AutoCloseable {
   }
 
   /** What the report says about the server. */
-  String description() {
+  public String description() {
     return description;
   }
 
   /** The store location of one measurement: a new database on the embedded server. */
-  String newDatabase() {
+  public String newDatabase() {
     if (embedded == null) {
       return url;
     }

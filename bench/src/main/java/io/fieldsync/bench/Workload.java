@@ -202,7 +202,8 @@ public final class Workload {
     }
   }
 
-  static Schema exampleSchema() {
+  /** The example field-survey schema the benchmark serves. */
+  public static Schema exampleSchema() {
     try (InputStream in =
         Workload.class.getResourceAsStream("/examples/field-survey/schema.yaml")) {
       if (in == null) {
