@@ -16,7 +16,6 @@ import io.fieldsync.wire.PushResponse;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
 
 /**
  * A sustained-load run: server nodes on one PostgreSQL database in a JVM of their own, many
@@ -122,12 +122,9 @@ public final class LoadRun {
     network = new FlakyNetwork(options.faultRate(), options.faultDelay().toMillis());
     SplittableRandom random = new SplittableRandom(options.seed());
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(options.threads());
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    // One connection pool for every protocol client, as on a gateway: sockets, not threads, per
+    // device.
+    OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(10)).build();
     Fleet fleet = new Fleet(scheduler, model, tally, options, schema.version());
     Map<String, List<String>> households = new LinkedHashMap<>();
     for (int t = 0; t < options.tenants(); t++) {
@@ -171,7 +168,12 @@ public final class LoadRun {
                   fleet,
                   tenant,
                   name,
-                  network.wrap(new HttpTransport(node, token, http, Duration.ofSeconds(60)), seed),
+                  network.wrap(
+                      HttpTransport.builder(node, token)
+                          .client(http)
+                          .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(60))
+                          .build(),
+                      seed),
                   households.get(tenant),
                   seed);
           lights.add(device);
