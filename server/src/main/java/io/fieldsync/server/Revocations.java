@@ -62,11 +62,7 @@ public final class Revocations {
    * device of its own tenant. Returns the JSON answer.
    */
   public String revoke(TokenClaims admin, String body) {
-    if (!admin.isAdmin()) {
-      throw AuthException.forbidden(
-          "revoking tokens needs a token with role 'admin'; this token has role "
-              + (admin.role() == null ? "none" : "'" + admin.role() + "'"));
-    }
+    admin.requireAdmin("revoking tokens");
     String device;
     try {
       JsonElement parsed = JsonParser.parseString(body);

@@ -1,5 +1,6 @@
 package io.fieldsync.server;
 
+import io.fieldsync.AuthException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -43,5 +44,18 @@ public record TokenClaims(
 
   public boolean isAdmin() {
     return ADMIN.equals(role);
+  }
+
+  /**
+   * @param what what needs the role, for the message ("the review queue")
+   * @throws AuthException (forbidden) when this token lacks the {@code admin} role
+   */
+  public void requireAdmin(String what) {
+    if (!isAdmin()) {
+      throw AuthException.forbidden(
+          what
+              + " needs a token with role 'admin'; this token has role "
+              + (role == null ? "none" : "'" + role + "'"));
+    }
   }
 }

@@ -7,7 +7,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import io.fieldsync.AuthException;
 import io.fieldsync.NotFoundException;
 import io.fieldsync.clock.Hlc;
 import io.fieldsync.schema.Schema;
@@ -53,7 +52,7 @@ public final class AdminService {
 
   /** Every device of the tenant with what the server last saw of it. */
   public JsonObject devices(TokenClaims token) {
-    requireAdmin(token);
+    token.requireAdmin("the admin console");
     String tenant = token.tenant();
     long sequence = store.currentSequence(tenant);
     Map<String, Long> revoked = store.revokedDevices(tenant);
@@ -86,7 +85,7 @@ public final class AdminService {
 
   /** Every change the journal holds for one record, oldest first. */
   public JsonObject history(TokenClaims token, String table, String recordId) {
-    requireAdmin(token);
+    token.requireAdmin("the admin console");
     if (schema.table(table) == null) {
       throw new NotFoundException(
           "no table '"
@@ -113,7 +112,7 @@ public final class AdminService {
    * hour, conflicts by strategy in that hour, and the latest decisions other than a plain apply.
    */
   public JsonObject overview(TokenClaims token) {
-    requireAdmin(token);
+    token.requireAdmin("the admin console");
     String tenant = token.tenant();
     long now = wallClock.getAsLong();
     long thisMinute = now / MINUTE_MILLIS;
@@ -258,13 +257,5 @@ public final class AdminService {
 
   private static JsonElement number(long value) {
     return new JsonPrimitive(value);
-  }
-
-  private static void requireAdmin(TokenClaims token) {
-    if (!token.isAdmin()) {
-      throw AuthException.forbidden(
-          "the admin console needs a token with role 'admin'; this token has role "
-              + (token.role() == null ? "none" : "'" + token.role() + "'"));
-    }
   }
 }

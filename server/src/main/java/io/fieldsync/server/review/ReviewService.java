@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.fieldsync.AuthException;
 import io.fieldsync.ConflictException;
 import io.fieldsync.NotFoundException;
 import io.fieldsync.ProtocolException;
@@ -43,7 +42,7 @@ public final class ReviewService {
   }
 
   public String list(TokenClaims token, boolean all) {
-    requireAdmin(token);
+    token.requireAdmin("the review queue");
     JsonArray items = new JsonArray();
     for (ReviewItem item : store.reviewItems(token.tenant(), all)) {
       items.add(ReviewJson.item(item));
@@ -54,7 +53,7 @@ public final class ReviewService {
   }
 
   public String resolve(TokenClaims token, long id, String body) {
-    requireAdmin(token);
+    token.requireAdmin("the review queue");
     ResolveRequest request = ResolveRequest.parse(body);
     String action = request.action();
     ReviewItem item =
@@ -371,13 +370,5 @@ public final class ReviewService {
       }
     }
     return result;
-  }
-
-  private static void requireAdmin(TokenClaims token) {
-    if (!token.isAdmin()) {
-      throw AuthException.forbidden(
-          "the review queue needs a token with role 'admin'; this token has role "
-              + (token.role() == null ? "none" : "'" + token.role() + "'"));
-    }
   }
 }
