@@ -1,0 +1,291 @@
+package io.fieldsync.testkit;
+
+import static io.fieldsync.testkit.FieldSurvey.uuid;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import io.fieldsync.server.uplink.Uplink;
+import io.fieldsync.server.uplink.UplinkSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tiers (docs/tiers.md): a central server, two regional servers that are devices of it through
+ * their uplinks, and devices under each. Devices insert households, add to their visit counter
+ * ({@code sum}), add tags ({@code union}) and rename them ({@code lww}) at random; one uplink is
+ * cut for a while and restored. Every replica must end equal, and every counter and tag set must be
+ * what the test's own record of the writes says, not what a server says.
+ */
+class TieredSyncTest {
+  @TempDir Path dir;
+
+  private TestServer central;
+  private TestServer north;
+  private TestServer south;
+  private CuttableTransport northWire;
+  private CuttableTransport southWire;
+  private Uplink northUplink;
+  private Uplink southUplink;
+
+  /** What the devices wrote: the visit count and tags every household must end with. */
+  private final Map<String, Long> visits = new LinkedHashMap<>();
+
+  private final Map<String, Set<String>> tags = new HashMap<>();
+
+  /** Every name written to each household: the one it ends with is one of them. */
+  private final Map<String, Set<String>> names = new HashMap<>();
+
+  private int nextId = 1;
+
+  @BeforeEach
+  void startTiers() {
+    central = TestServer.start(directory("central"));
+    north = TestServer.start(directory("north"));
+    south = TestServer.start(directory("south"));
+    northWire = new CuttableTransport(central.http(0, central.token("north-office")));
+    southWire = new CuttableTransport(central.http(0, central.token("south-office")));
+    northUplink = Uplink.start(north.server(), northWire, settings("north", 1));
+    southUplink = Uplink.start(south.server(), southWire, settings("south", 2));
+  }
+
+  @AfterEach
+  void stopTiers() {
+    for (AutoCloseable part : List.of(northUplink, southUplink, north, south, central)) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @SeededTest(runs = 2)
+  void everyReplicaConvergesAndEveryCounterIsExactAcrossACutUplink(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice northB = north.device("north-b");
+    TestDevice southA = south.device("south-a");
+    TestDevice southB = south.device("south-b");
+    TestDevice hq = central.device("hq");
+    List<TestDevice> devices = List.of(northA, northB, southA, southB, hq);
+
+    String shared = insert(hq, random);
+    settle(devices);
+    for (int step = 0; step < 40; step++) {
+      act(devices.get(random.nextInt(devices.size())), random);
+      if (random.nextInt(3) == 0) {
+        devices.get(random.nextInt(devices.size())).sync();
+      }
+    }
+
+    northWire.cut(true);
+    // The same record changed under the cut region, at the top and under the other region.
+    add(northA, shared, 5);
+    rename(northA, shared, "renamed in the north");
+    add(hq, shared, 7);
+    rename(hq, shared, "renamed at the top");
+    add(southB, shared, 11);
+    for (int step = 0; step < 40; step++) {
+      TestDevice device = devices.get(random.nextInt(devices.size()));
+      act(device, random);
+      device.sync();
+    }
+    // Devices of the cut region keep syncing with it and see each other's writes.
+    for (int round = 0; round < 2; round++) {
+      northA.sync();
+      northB.sync();
+    }
+    north.assertConverged(northA, northB);
+    assertThat(syncFails(northUplink)).as("a sync of the cut uplink").isTrue();
+    assertThat(northUplink.status().state()).isEqualTo("down");
+
+    northWire.cut(false);
+    settle(devices);
+
+    Replicas.Snapshot top = central.snapshot();
+    assertThat(north.snapshot().toString()).as("the north's store").isEqualTo(top.toString());
+    assertThat(south.snapshot().toString()).as("the south's store").isEqualTo(top.toString());
+    central.assertConverged(hq);
+    north.assertConverged(northA, northB);
+    south.assertConverged(southA, southB);
+    assertMatchesModel(top);
+    assertThat(northUplink.status().state()).isEqualTo("connected");
+  }
+
+  @SeededTest
+  void aRegionalRestartNeitherLosesNorDoublesAPush(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice hq = central.device("hq");
+    String household = insert(northA, random);
+    northA.sync();
+    northUplink.syncNow();
+
+    // The upstream commits a batch whose answer is lost, and the regional server stops before it
+    // hears the outcome: the restarted uplink sends the kept batch again and it counts once.
+    northWire.loseNextAnswerThenCut();
+    add(northA, household, 3);
+    northA.sync();
+    assertThat(syncFails(northUplink)).as("a sync over the cut wire").isTrue();
+    assertThat(northWire.pushesDelivered()).isEqualTo(2);
+    restartNorth();
+    northUplink.syncNow();
+    assertThat(northWire.pushesDelivered()).isEqualTo(3);
+
+    // A batch kept but never delivered before the stop is delivered after it.
+    northWire.failNextPushThenCut();
+    add(northA, household, 4);
+    northA.sync();
+    assertThat(syncFails(northUplink)).as("a sync over the cut wire").isTrue();
+    assertThat(northWire.pushesDelivered()).isEqualTo(3);
+    restartNorth();
+    northUplink.syncNow();
+    assertThat(northWire.pushesDelivered()).isEqualTo(4);
+
+    hq.sync();
+    northA.sync();
+    assertThat(central.snapshot().toString()).isEqualTo(north.snapshot().toString());
+    central.assertConverged(hq);
+    north.assertConverged(northA);
+    assertMatchesModel(central.snapshot());
+  }
+
+  private void restartNorth() {
+    northUplink.close();
+    north.restart();
+    northWire.cut(false);
+    northUplink = Uplink.start(north.server(), northWire, settings("north", 3));
+  }
+
+  private static boolean syncFails(Uplink uplink) {
+    try {
+      uplink.syncNow();
+      return false;
+    } catch (io.fieldsync.TransportException e) {
+      return true;
+    }
+  }
+
+  /** Syncs every device and uplink until nothing is left in flight. */
+  private void settle(List<TestDevice> devices) {
+    for (int round = 0; round < 4; round++) {
+      for (TestDevice device : devices) {
+        device.sync();
+      }
+      northUplink.syncNow();
+      southUplink.syncNow();
+    }
+    for (TestDevice device : devices) {
+      device.sync();
+    }
+  }
+
+  private void act(TestDevice device, SplittableRandom random) {
+    List<String> held = new ArrayList<>();
+    device.query("SELECT id FROM households").forEach(row -> held.add((String) row.get("id")));
+    int choice = random.nextInt(10);
+    if (held.isEmpty() || choice < 2) {
+      insert(device, random);
+      return;
+    }
+    String household = held.get(random.nextInt(held.size()));
+    if (choice < 6) {
+      add(device, household, 1 + random.nextInt(9));
+    } else if (choice < 8) {
+      tag(device, household, "t" + random.nextInt(12));
+    } else {
+      rename(device, household, "head-" + random.nextInt(1000));
+    }
+  }
+
+  private String insert(TestDevice device, SplittableRandom random) {
+    String id = uuid(nextId++);
+    long count = random.nextInt(5);
+    device.execute(
+        "INSERT INTO households (id, region, head_name, visit_count, tags)"
+            + " VALUES (?, 'r1', 'new', ?, '[\"t0\"]')",
+        id,
+        count);
+    visits.put(id, count);
+    tags.put(id, new TreeSet<>(List.of("t0")));
+    names.put(id, new HashSet<>(List.of("new")));
+    return id;
+  }
+
+  private void add(TestDevice device, String household, long delta) {
+    int changed =
+        device.execute(
+            "UPDATE households SET visit_count = visit_count + ? WHERE id = ?", delta, household);
+    assertThat(changed).as("%s holds %s", device.name(), household).isEqualTo(1);
+    visits.merge(household, delta, Long::sum);
+  }
+
+  private void tag(TestDevice device, String household, String tag) {
+    device.execute(
+        "UPDATE households SET tags = json_insert(tags, '$[#]', ?) WHERE id = ? AND NOT EXISTS"
+            + " (SELECT 1 FROM json_each(households.tags) WHERE value = ?)",
+        tag,
+        household,
+        tag);
+    tags.get(household).add(tag);
+  }
+
+  private void rename(TestDevice device, String household, String name) {
+    device.execute("UPDATE households SET head_name = ? WHERE id = ?", name, household);
+    names.get(household).add(name);
+  }
+
+  private void assertMatchesModel(Replicas.Snapshot snapshot) {
+    Map<String, Map<String, Object>> rows = snapshot.rows("households");
+    assertThat(rows.keySet()).as("households").containsExactlyInAnyOrderElementsOf(visits.keySet());
+    for (Map.Entry<String, Long> expected : visits.entrySet()) {
+      Map<String, Object> row = rows.get(expected.getKey());
+      assertThat(((Number) row.get("visit_count")).longValue())
+          .as("visit_count of %s", expected.getKey())
+          .isEqualTo(expected.getValue());
+      assertThat(row.get("head_name"))
+          .as("head_name of %s", expected.getKey())
+          .isIn(names.get(expected.getKey()));
+      assertThat(elements(row.get("tags")))
+          .as("tags of %s", expected.getKey())
+          .isEqualTo(tags.get(expected.getKey()));
+    }
+  }
+
+  private static Set<String> elements(Object json) {
+    Set<String> result = new TreeSet<>();
+    for (JsonElement element : JsonParser.parseString((String) json).getAsJsonArray()) {
+      result.add(element.getAsString());
+    }
+    return result;
+  }
+
+  private static UplinkSettings settings(String name, long seed) {
+    return UplinkSettings.of(name, seed)
+        .withPoll(Duration.ofMillis(200))
+        .withRetries(Duration.ofMillis(20), Duration.ofMillis(200));
+  }
+
+  private Path directory(String name) {
+    Path path = dir.resolve(name);
+    try {
+      java.nio.file.Files.createDirectories(path);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return path;
+  }
+}
