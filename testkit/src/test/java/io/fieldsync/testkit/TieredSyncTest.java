@@ -4,6 +4,7 @@ import static io.fieldsync.testkit.FieldSurvey.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.fieldsync.server.uplink.Uplink;
 import io.fieldsync.server.uplink.UplinkSettings;
@@ -167,6 +168,46 @@ class TieredSyncTest {
     central.assertConverged(hq);
     north.assertConverged(northA);
     assertMatchesModel(central.snapshot());
+  }
+
+  @SeededTest
+  void theUplinksStateShowsInHealthAndMetrics(long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    insert(northA, random);
+    insert(northA, random);
+    northA.sync();
+    northUplink.syncNow();
+    JsonObject health = health(north);
+    assertThat(health.get("status").getAsString()).isEqualTo("ok");
+    JsonObject uplink = health.getAsJsonObject("uplink");
+    assertThat(uplink.get("state").getAsString()).isEqualTo("connected");
+    assertThat(uplink.get("tenant").getAsString()).isEqualTo(TestServer.TENANT);
+    assertThat(uplink.get("unpushed").getAsLong()).isZero();
+    assertThat(metric(north, "fieldsync_uplink_connected")).isEqualTo(1.0);
+    assertThat(metric(north, "fieldsync_uplink_pushed_changes_total")).isEqualTo(2.0);
+    assertThat(health(central).has("uplink")).as("a server without an upstream").isFalse();
+
+    northWire.cut(true);
+    assertThat(syncFails(northUplink)).isTrue();
+    uplink = health(north).getAsJsonObject("uplink");
+    assertThat(uplink.get("state").getAsString()).isEqualTo("down");
+    assertThat(uplink.get("last_error").getAsString()).contains("the test cut the uplink");
+    assertThat(metric(north, "fieldsync_uplink_connected")).isEqualTo(0.0);
+    assertThat(metric(north, "fieldsync_uplink_failures_total")).isPositive();
+  }
+
+  private static JsonObject health(TestServer server) throws Exception {
+    return JsonParser.parseString(server.raw().get("/v1/health", null).body()).getAsJsonObject();
+  }
+
+  private static double metric(TestServer server, String name) throws Exception {
+    for (String line : server.raw().get("/metrics", null).body().split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no metric " + name + " on " + server.uri());
   }
 
   private void restartNorth() {
