@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +74,12 @@ class TieredSyncTest {
     }
   }
 
-  @SeededTest(runs = 2)
+  /** One fresh seed per build; {@code -Dfieldsync.tiers.runs=N} runs N. */
+  static LongStream seeds() {
+    return new SplittableRandom().longs(Long.getLong("fieldsync.tiers.runs", 1));
+  }
+
+  @SeededTest(seedsFrom = "seeds")
   void everyReplicaConvergesAndEveryCounterIsExactAcrossACutUplink(long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     TestDevice northA = north.device("north-a");
