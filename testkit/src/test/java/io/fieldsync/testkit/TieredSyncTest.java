@@ -52,10 +52,20 @@ class TieredSyncTest {
 
   private int nextId = 1;
 
+  /** The central server's database; SQLite here, PostgreSQL in the subclass. */
+  ServerDatabase centralDatabase() {
+    return ServerDatabase.sqlite(dir.resolve("central").resolve("server.db"));
+  }
+
+  /** The north's database; SQLite here, PostgreSQL in the subclass. */
+  ServerDatabase northDatabase() {
+    return ServerDatabase.sqlite(dir.resolve("north").resolve("server.db"));
+  }
+
   @BeforeEach
   void startTiers() {
-    central = TestServer.start(directory("central"));
-    north = TestServer.start(directory("north"));
+    central = TestServer.builder(directory("central")).database(centralDatabase()).start();
+    north = TestServer.builder(directory("north")).database(northDatabase()).start();
     south = TestServer.start(directory("south"));
     northWire = new CuttableTransport(central.http(0, central.token("north-office")));
     southWire = new CuttableTransport(central.http(0, central.token("south-office")));
@@ -174,6 +184,41 @@ class TieredSyncTest {
     central.assertConverged(hq);
     north.assertConverged(northA);
     assertMatchesModel(central.snapshot());
+  }
+
+  @SeededTest
+  void theWorkerFollowsLocalCommitsAndTheUpstreamsLiveChannel(long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    northUplink.close();
+    // A poll of an hour: only a wake-up (a commit here, a poke from upstream) moves anything.
+    northUplink =
+        Uplink.start(north.server(), northWire, settings("north", 4).withPoll(Duration.ofHours(1)));
+    TestDevice northA = north.device("north-a");
+    TestDevice hq = central.device("hq");
+
+    String fromNorth = insert(northA, random);
+    northA.sync();
+    Eventually.until(
+        "the north's household reaches the top's device",
+        () -> {
+          hq.sync();
+          return holds(hq, fromNorth);
+        });
+
+    String fromTop = insert(hq, random);
+    hq.sync();
+    Eventually.until(
+        "the top's household reaches the north's device",
+        () -> {
+          northA.sync();
+          return holds(northA, fromTop);
+        });
+    assertMatchesModel(central.snapshot());
+  }
+
+  private static boolean holds(TestDevice device, String household) {
+    return device.value("SELECT count(*) FROM households WHERE id = ?", household).equals(1L)
+        || device.value("SELECT count(*) FROM households WHERE id = ?", household).equals(1);
   }
 
   @SeededTest
