@@ -106,12 +106,8 @@ public final class Uplink implements AutoCloseable {
       uplink.close();
       throw e;
     } catch (SyncException e) {
+      // logged by failed(): this server serves its devices and the worker retries
       uplink.failed(e);
-      log.warn(
-          "the upstream server {} cannot be reached ({}); this server serves its devices and"
-              + " retries",
-          settings.upstream(),
-          e.getMessage());
     }
     server.metrics().healthPart("uplink", uplink::health);
     uplink.worker.start();
