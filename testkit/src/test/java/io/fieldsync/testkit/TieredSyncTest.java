@@ -140,6 +140,8 @@ class TieredSyncTest {
     south.assertConverged(southA, southB);
     assertMatchesModel(top);
     assertThat(northUplink.status().state()).isEqualTo("connected");
+    assertThat(northUplink.status().unpushed()).as("north's writes waiting to go up").isZero();
+    assertThat(southUplink.status().unpushed()).as("south's writes waiting to go up").isZero();
   }
 
   @SeededTest

@@ -83,26 +83,12 @@ final class UplinkCycle {
 
   Moved run(UplinkState start) {
     UplinkState state = start;
-    int pushed = 0;
+    int[] pushed = {0};
     if (state.inflight() != null) {
-      pushed += countOf(state.inflight());
+      pushed[0] += countOf(state.inflight());
       state = send(state);
     }
-    while (true) {
-      Upward.Batch batch = upward.next(state.pushedThrough());
-      if (batch.changes().isEmpty()) {
-        if (batch.through() > state.pushedThrough()) {
-          state = skipTo(batch.through());
-        }
-        if (!batch.more()) {
-          break;
-        }
-        continue;
-      }
-      state = keep(state, batch);
-      pushed += batch.changes().size();
-      state = send(state);
-    }
+    state = pushAll(state, pushed);
     int pulled = 0;
     while (true) {
       PullRequest.Builder request =
@@ -134,7 +120,30 @@ final class UplinkCycle {
         break;
       }
     }
-    return new Moved(pushed, pulled, state);
+    // Once more: what this server's devices wrote meanwhile goes up, and the position moves over
+    // the records just taken from upstream, so the unpushed count says what is really waiting.
+    state = pushAll(state, pushed);
+    return new Moved(pushed[0], pulled, state);
+  }
+
+  /** Pushes every batch of local writes above the acknowledged position, counting changes. */
+  private UplinkState pushAll(UplinkState start, int[] pushed) {
+    UplinkState state = start;
+    while (true) {
+      Upward.Batch batch = upward.next(state.pushedThrough());
+      if (batch.changes().isEmpty()) {
+        if (batch.through() > state.pushedThrough()) {
+          state = skipTo(batch.through());
+        }
+        if (!batch.more()) {
+          return state;
+        }
+        continue;
+      }
+      state = keep(state, batch);
+      pushed[0] += batch.changes().size();
+      state = send(state);
+    }
   }
 
   ConfigException schemaMismatch(int upstreamVersion) {
