@@ -11,6 +11,7 @@ import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.SchemaResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An uplink's wire to its upstream that a test can cut (every call fails as an unreachable server
@@ -23,6 +24,7 @@ final class CuttableTransport implements Transport {
   private final AtomicInteger answersToLose = new AtomicInteger();
   private final AtomicInteger pushesToRefuse = new AtomicInteger();
   private final AtomicInteger pushesDelivered = new AtomicInteger();
+  private final AtomicReference<Runnable> beforeNextPull = new AtomicReference<>();
 
   CuttableTransport(Transport delegate) {
     this.delegate = delegate;
@@ -43,6 +45,11 @@ final class CuttableTransport implements Transport {
   /** The next push fails before anything is sent, and the wire is cut from then on. */
   void failNextPushThenCut() {
     pushesToRefuse.set(1);
+  }
+
+  /** Runs {@code action} on the uplink's thread before its next pull is sent. */
+  void beforeNextPull(Runnable action) {
+    beforeNextPull.set(action);
   }
 
   int pushesDelivered() {
@@ -85,6 +92,10 @@ final class CuttableTransport implements Transport {
   @Override
   public PullResponse pull(PullRequest request) {
     check("pull");
+    Runnable action = beforeNextPull.getAndSet(null);
+    if (action != null) {
+      action.run();
+    }
     return delegate.pull(request);
   }
 

@@ -90,7 +90,7 @@ class TieredSyncTest {
   }
 
   @SeededTest(seedsFrom = "seeds")
-  void everyReplicaConvergesAndEveryCounterIsExactAcrossACutUplink(long seed) {
+  void everyReplicaConvergesAndEveryCounterIsExactAcrossACutUplink(long seed) throws Exception {
     SplittableRandom random = new SplittableRandom(seed);
     TestDevice northA = north.device("north-a");
     TestDevice northB = north.device("north-b");
@@ -115,6 +115,10 @@ class TieredSyncTest {
     add(hq, shared, 7);
     rename(hq, shared, "renamed at the top");
     add(southB, shared, 11);
+    // A manual column: the north's edit reaches the top after the top's own, so it parks there.
+    northA.execute("UPDATE households SET notes = 'north note' WHERE id = ?", shared);
+    hq.execute("UPDATE households SET notes = 'top note' WHERE id = ?", shared);
+    hq.sync();
     for (int step = 0; step < 40; step++) {
       TestDevice device = devices.get(random.nextInt(devices.size()));
       act(device, random);
@@ -139,6 +143,9 @@ class TieredSyncTest {
     north.assertConverged(northA, northB);
     south.assertConverged(southA, southB);
     assertMatchesModel(top);
+    assertThat(top.row("households", shared).get("notes")).isEqualTo("top note");
+    JsonObject parked = central.review().onlyItem();
+    assertThat(parked.get("record_id").getAsString()).isEqualTo(shared);
     assertThat(northUplink.status().state()).isEqualTo("connected");
     assertThat(northUplink.status().unpushed()).as("north's writes waiting to go up").isZero();
     assertThat(southUplink.status().unpushed()).as("south's writes waiting to go up").isZero();
@@ -186,6 +193,40 @@ class TieredSyncTest {
     central.assertConverged(hq);
     north.assertConverged(northA);
     assertMatchesModel(central.snapshot());
+  }
+
+  @SeededTest
+  void aWriteThatArrivesWhileTheUplinkPullsIsDecidedAtTheTop(long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice hq = central.device("hq");
+    String household = insert(hq, random);
+    settle(List.of(northA, hq));
+
+    northWire.cut(true); // the north hears of the top's rename only in the pull below
+    rename(hq, household, "renamed at the top");
+    add(hq, household, 2);
+    hq.sync();
+    Thread.sleep(5); // the north's rename is the later write by the clock
+    // Between the uplink's push and its pull, a device of the north renames and counts: the pull
+    // brings the top's older rename, which must not overwrite the write the top has not decided.
+    northWire.beforeNextPull(
+        () -> {
+          rename(northA, household, "renamed in the north later");
+          add(northA, household, 3);
+          northA.sync();
+        });
+    northWire.cut(false);
+    northUplink.syncNow();
+    settle(List.of(northA, hq));
+
+    Replicas.Snapshot top = central.snapshot();
+    assertThat(top.row("households", household).get("head_name"))
+        .isEqualTo("renamed in the north later");
+    assertThat(north.snapshot().toString()).isEqualTo(top.toString());
+    central.assertConverged(hq);
+    north.assertConverged(northA);
+    assertMatchesModel(top);
   }
 
   @SeededTest
