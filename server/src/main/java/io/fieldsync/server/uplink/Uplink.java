@@ -13,6 +13,7 @@ import io.fieldsync.store.SyncStore;
 import io.fieldsync.wire.SchemaResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -196,7 +197,7 @@ public final class Uplink implements AutoCloseable {
             was.unpushed(),
             was.lastSyncMillis(),
             e.getMessage());
-    if (!was.state().equals(state) || !e.getMessage().equals(was.lastError())) {
+    if (!was.state().equals(state) || !Objects.equals(e.getMessage(), was.lastError())) {
       if (e.isRetriable()) {
         log.warn("uplink to {} is down: {}", settings.upstream(), e.getMessage());
       } else {
