@@ -2,9 +2,12 @@ package io.fieldsync.server.push;
 
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
+import io.fieldsync.store.StoredRecord;
+import io.fieldsync.store.WriteTransaction;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,7 +32,7 @@ import java.util.Set;
  * scope it had, and so does a live child of a deleted parent (under {@code on_parent_delete:
  * review}): it inherits from the parent's last values.
  */
-final class ScopeInheritance {
+public final class ScopeInheritance {
   private final WorkingSet set;
   private final Schema schema;
 
@@ -93,13 +96,42 @@ final class ScopeInheritance {
     return value == null ? null : value.toString();
   }
 
+  /**
+   * Settles scopes after a write made outside a push (a review resolution) and saves what moved:
+   * the record {@code id} of {@code table}, just saved in {@code transaction} over {@code before}
+   * (null when it is new), and the records below it.
+   */
+  public static void afterWrite(
+      WriteTransaction transaction,
+      Schema schema,
+      String device,
+      long now,
+      Table table,
+      String id,
+      StoredRecord before) {
+    WorkingSet set = new WorkingSet(transaction, new SchemaColumns(schema), device, now);
+    ScopeInheritance inheritance = new ScopeInheritance(set, schema);
+    if (inheritance.viaTables.isEmpty()) {
+      return;
+    }
+    WorkingRecord record = set.working(table, id);
+    record.stored = before != null;
+    record.loadedScope = before == null ? null : scopeOf(new WorkingRecord(table, id, before));
+    inheritance.settle(List.of(record));
+    set.save();
+  }
+
   /** Settles the scopes of the batch's records and of the children of the parents that moved. */
   void settle() {
+    settle(set.written());
+  }
+
+  private void settle(List<WorkingRecord> written) {
     if (viaTables.isEmpty()) {
       return;
     }
     List<WorkingRecord> moved = new ArrayList<>();
-    for (WorkingRecord record : set.written()) {
+    for (WorkingRecord record : written) {
       if (record.table.scope() != null && parents.contains(record.table) && movedNow(record)) {
         moved.add(record);
       }
@@ -107,10 +139,10 @@ final class ScopeInheritance {
     for (Table table : viaTables) {
       Table parentTable = schema.scopeParent(table);
       String via = table.scopeVia();
-      Map<WorkingRecord, Boolean> candidates = new LinkedHashMap<>();
-      for (WorkingRecord record : set.written()) {
+      Set<WorkingRecord> candidates = new LinkedHashSet<>();
+      for (WorkingRecord record : written) {
         if (record.table == table) {
-          candidates.put(record, true);
+          candidates.add(record);
         }
       }
       List<String> movedParents = new ArrayList<>();
@@ -122,10 +154,10 @@ final class ScopeInheritance {
       if (!movedParents.isEmpty()) {
         List<String> children = set.transaction.liveChildren(table.name(), via, movedParents);
         for (WorkingRecord child : set.workingAll(table, children)) {
-          candidates.put(child, true);
+          candidates.add(child);
         }
       }
-      for (WorkingRecord record : candidates.keySet()) {
+      for (WorkingRecord record : candidates) {
         if (!record.exists || record.deleted) {
           continue;
         }

@@ -42,10 +42,10 @@ final class WorkingRecord {
   long scopeSeq;
 
   /** Whether the store held the record live or as a tombstone when the batch loaded it. */
-  final boolean stored;
+  boolean stored;
 
   /** The record's scope value when the batch loaded it (see {@link ScopeInheritance#scopeOf}). */
-  final String loadedScope;
+  String loadedScope;
 
   WorkingRecord(Table table, String id, StoredRecord stored) {
     this.table = table;
