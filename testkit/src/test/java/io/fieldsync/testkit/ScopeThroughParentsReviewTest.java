@@ -97,9 +97,13 @@ class ScopeThroughParentsReviewTest extends EndToEndTest {
 
   @Test
   void aParentSetFromTheReviewQueueMovesTheNoteToItsScope() throws Exception {
+    String north3 = uuid(4);
+    office.sql(household(north3, "north"));
+    office.sync();
+    northern.sync();
     office.sql("UPDATE notes SET household_id = '" + north2 + "' WHERE id = '" + note + "'");
     northern.sql(
-        "UPDATE notes SET household_id = '" + north + "', body = 'b' WHERE id = '" + note + "'");
+        "UPDATE notes SET household_id = '" + north3 + "', body = 'b' WHERE id = '" + note + "'");
     office.sync();
     northern.sync();
     long item = server.review().onlyItem().get("id").getAsLong();
