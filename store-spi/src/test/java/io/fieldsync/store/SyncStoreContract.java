@@ -828,4 +828,79 @@ public abstract class SyncStoreContract {
         .containsEntry("score", 2.5)
         .containsEntry("tags", "[\"a\"]");
   }
+
+  @Test
+  void liveChildrenOfManyParentsAreListedTogether() {
+    int parents = 600; // more than one chunk of ids per query
+    store.write(
+        TENANT,
+        transaction -> {
+          for (int n = 0; n < parents; n++) {
+            transaction.save(visit(uuid(10_000 + n), transaction.nextSequence(), uuid(n), false));
+          }
+          transaction.save(visit(uuid(20_000), transaction.nextSequence(), uuid(0), true));
+          transaction.save(visit(uuid(20_001), transaction.nextSequence(), uuid(parents), false));
+          return null;
+        });
+    List<String> parentIds = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (int n = 0; n < parents; n++) {
+      parentIds.add(uuid(n));
+      expected.add(uuid(10_000 + n));
+    }
+
+    List<String> children =
+        store.write(
+            TENANT, transaction -> transaction.liveChildren("visits", "household_id", parentIds));
+
+    assertThat(children).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void aTableScopedThroughAParentIsScannedWithTheScopeItsRecordsInherit() {
+    Schema scoped =
+        SchemaLoader.parse(
+            """
+                version: 3
+                tables:
+                  households:
+                    scope: region
+                    columns:
+                      id:        { type: uuid, primary_key: true }
+                      region:    { type: text, required: true }
+                      head_name: { type: text }
+                      visits:    { type: integer, conflict: sum }
+                      active:    { type: boolean }
+                      score:     { type: real }
+                      seen_at:   { type: timestamp }
+                      tags:      { type: json, conflict: union }
+                  visits:
+                    scope: { via: household_id }
+                    columns:
+                      id:           { type: uuid, primary_key: true }
+                      household_id: { type: uuid, references: households }
+                      note:         { type: text }
+                """);
+    store.migrate(scoped);
+    store.migrate(scoped); // again: the index on the via column is made once
+    RecordVersions inherited = RecordVersions.newBuilder().setScope("north").setScopeSeq(1).build();
+    store.write(
+        TENANT,
+        transaction -> {
+          StoredRecord live = visit(uuid(11), transaction.nextSequence(), uuid(1), false);
+          transaction.save(
+              new StoredRecord("visits", live.id(), live.seq(), false, live.values(), inherited));
+          transaction.save(visit(uuid(12), transaction.nextSequence(), uuid(1), true));
+          return null;
+        });
+
+    List<StoredRecord> scanned = new ArrayList<>();
+    store.scanLive(TENANT, "visits", scanned::add);
+
+    assertThat(scanned).extracting(StoredRecord::id).containsExactly(uuid(11));
+    assertThat(scanned.get(0).versions()).isEqualTo(inherited);
+    assertThat(scanned.get(0).values())
+        .containsEntry("household_id", uuid(1))
+        .containsEntry("note", "n");
+  }
 }
