@@ -63,7 +63,7 @@ final class WorkingRecord {
       scopeSeq = versions.getScopeSeq();
     }
     this.stored = stored != null;
-    this.loadedScope = ScopeInheritance.scopeOf(this);
+    this.loadedScope = stored == null ? null : ScopeInheritance.scopeOf(this);
   }
 
   /** Whether something other than {@code device} changed the record after {@code baseSeq}. */
