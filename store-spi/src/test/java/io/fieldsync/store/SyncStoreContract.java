@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldsync.ConfigException;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
+import io.fieldsync.schema.Table;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
 import java.nio.file.Path;
@@ -858,29 +859,18 @@ public abstract class SyncStoreContract {
 
   @Test
   void aTableScopedThroughAParentIsScannedWithTheScopeItsRecordsInherit() {
-    Schema scoped =
-        SchemaLoader.parse(
-            """
-                version: 3
-                tables:
-                  households:
-                    scope: region
-                    columns:
-                      id:        { type: uuid, primary_key: true }
-                      region:    { type: text, required: true }
-                      head_name: { type: text }
-                      visits:    { type: integer, conflict: sum }
-                      active:    { type: boolean }
-                      score:     { type: real }
-                      seen_at:   { type: timestamp }
-                      tags:      { type: json, conflict: union }
-                  visits:
-                    scope: { via: household_id }
-                    columns:
-                      id:           { type: uuid, primary_key: true }
-                      household_id: { type: uuid, references: households }
-                      note:         { type: text }
-                """);
+    Table households = SCHEMA_V1.requireTable("households");
+    Table visits = SCHEMA_V1.requireTable("visits");
+    Map<String, Table> tables = new LinkedHashMap<>();
+    tables.put(
+        "households",
+        new Table(
+            "households", households.columns(), households.conflict(), null, "region", false));
+    tables.put(
+        "visits",
+        new Table(
+            "visits", visits.columns(), visits.conflict(), null, null, false, "household_id"));
+    Schema scoped = new Schema(3, tables);
     store.migrate(scoped);
     store.migrate(scoped); // again: the index on the via column is made once
     RecordVersions inherited = RecordVersions.newBuilder().setScope("north").setScopeSeq(1).build();
