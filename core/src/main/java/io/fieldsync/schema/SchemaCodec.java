@@ -23,6 +23,9 @@ public final class SchemaCodec {
       if (table.scope() != null) {
         tableDef.setScope(table.scope());
       }
+      if (table.scopeVia() != null) {
+        tableDef.setScopeVia(table.scopeVia());
+      }
       for (Column column : table.columns().values()) {
         ColumnDef.Builder columnDef =
             ColumnDef.newBuilder()
@@ -80,7 +83,8 @@ public final class SchemaCodec {
                     ? null
                     : DeleteRule.fromSchemaName(tableDef.getOnDelete()),
                 emptyToNull(tableDef.getScope()),
-                tableDef.getReadOnly()));
+                tableDef.getReadOnly(),
+                emptyToNull(tableDef.getScopeVia())));
       }
       return new Schema(def.getVersion(), tables);
     } catch (IllegalArgumentException e) {

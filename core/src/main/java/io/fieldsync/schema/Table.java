@@ -9,8 +9,10 @@ import java.util.Objects;
 
 /**
  * One synced table: its columns in declaration order, the primary key, the table-wide conflict
- * default, the delete rule, the optional scope column and whether its rows flow only from the
- * server to devices ({@code readOnly}: devices may not write them, an admin token may).
+ * default, the delete rule, where its rows' scope comes from (its own column {@code scope}, or the
+ * parent its foreign-key column {@code scopeVia} points at, or neither) and whether its rows flow
+ * only from the server to devices ({@code readOnly}: devices may not write them, an admin token
+ * may). {@link Schema#scopeColumn} resolves a chain of parents to the column that holds the value.
  */
 public record Table(
     String name,
@@ -18,7 +20,19 @@ public record Table(
     ConflictRule conflict,
     DeleteRule onDelete,
     String scope,
-    boolean readOnly) {
+    boolean readOnly,
+    String scopeVia) {
+
+  /** A table that takes no scope from a parent. */
+  public Table(
+      String name,
+      Map<String, Column> columns,
+      ConflictRule conflict,
+      DeleteRule onDelete,
+      String scope,
+      boolean readOnly) {
+    this(name, columns, conflict, onDelete, scope, readOnly, null);
+  }
 
   /** A table devices may write. */
   public Table(
@@ -27,7 +41,7 @@ public record Table(
       ConflictRule conflict,
       DeleteRule onDelete,
       String scope) {
-    this(name, columns, conflict, onDelete, scope, false);
+    this(name, columns, conflict, onDelete, scope, false, null);
   }
 
   public Table {
@@ -40,6 +54,21 @@ public record Table(
       throw new IllegalArgumentException(
           "table '" + name + "': expected exactly one primary_key column, found " + keys);
     }
+    if (scope != null && scopeVia != null) {
+      throw new IllegalArgumentException(
+          "table '"
+              + name
+              + "': scope names column '"
+              + scope
+              + "' and a parent (via '"
+              + scopeVia
+              + "'); give one");
+    }
+  }
+
+  /** Whether the table's rows are partitioned by scope, through its own column or a parent's. */
+  public boolean scoped() {
+    return scope != null || scopeVia != null;
   }
 
   public Column primaryKey() {

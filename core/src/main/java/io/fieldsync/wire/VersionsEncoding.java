@@ -26,6 +26,8 @@ public final class VersionsEncoding {
   static final int COLUMN_VERSIONS = CompactRecordVersions.COLUMN_VERSIONS_FIELD_NUMBER;
   static final int ROW = CompactRecordVersions.ROW_FIELD_NUMBER;
   static final int CREATED = CompactRecordVersions.CREATED_FIELD_NUMBER;
+  static final int SCOPE = CompactRecordVersions.SCOPE_FIELD_NUMBER;
+  static final int SCOPE_SEQ = CompactRecordVersions.SCOPE_SEQ_FIELD_NUMBER;
 
   private VersionsEncoding() {}
 
@@ -39,20 +41,37 @@ public final class VersionsEncoding {
     return encode(
         versions.getFieldsMap(),
         versions.hasRow() ? versions.getRow() : null,
-        versions.getCreated());
+        versions.getCreated(),
+        versions.hasScope() ? versions.getScope() : null,
+        versions.getScopeSeq());
+  }
+
+  /** {@link #encode(Map, FieldVersion, long, String, long)} without an inherited scope. */
+  public static byte[] encode(Map<String, FieldVersion> fields, FieldVersion row, long created) {
+    return encode(fields, row, created, null, 0);
   }
 
   /**
    * The compact encoding of the field versions {@code fields} (column to version, in the order
    * given), the row version {@code row} (null for none) and the sequence the record was first
-   * created at ({@code created}, 0 when unknown).
+   * created at ({@code created}, 0 when unknown), and for a table scoped through a parent the scope
+   * value it inherits ({@code scope}, null for none) and the sequence that set it ({@code
+   * scopeSeq}, 0 for never).
    */
-  public static byte[] encode(Map<String, FieldVersion> fields, FieldVersion row, long created) {
+  public static byte[] encode(
+      Map<String, FieldVersion> fields,
+      FieldVersion row,
+      long created,
+      String scope,
+      long scopeSeq) {
     if (fields.isEmpty() && row == null) {
-      // Nothing to index: the message form, which keeps the creation sequence as it is.
-      return created == 0
-          ? new byte[0]
-          : RecordVersions.newBuilder().setCreated(created).build().toByteArray();
+      // Nothing to index: the message form, which keeps the other numbers as they are.
+      RecordVersions.Builder message =
+          RecordVersions.newBuilder().setCreated(created).setScopeSeq(scopeSeq);
+      if (scope != null) {
+        message.setScope(scope);
+      }
+      return message.build().toByteArray();
     }
     List<FieldVersion> versions = new ArrayList<>(2);
     List<String> devices = new ArrayList<>(1);
@@ -94,6 +113,12 @@ public final class VersionsEncoding {
     if (created != 0) {
       size += CodedOutputStream.computeInt64Size(CREATED, created);
     }
+    if (scope != null) {
+      size += CodedOutputStream.computeStringSize(SCOPE, scope);
+    }
+    if (scopeSeq != 0) {
+      size += CodedOutputStream.computeInt64Size(SCOPE_SEQ, scopeSeq);
+    }
 
     byte[] bytes = new byte[size];
     CodedOutputStream out = CodedOutputStream.newInstance(bytes);
@@ -131,6 +156,12 @@ public final class VersionsEncoding {
       }
       if (created != 0) {
         out.writeInt64(CREATED, created);
+      }
+      if (scope != null) {
+        out.writeString(SCOPE, scope);
+      }
+      if (scopeSeq != 0) {
+        out.writeInt64(SCOPE_SEQ, scopeSeq);
       }
       out.checkNoSpaceLeft();
     } catch (IOException e) {
@@ -213,7 +244,10 @@ public final class VersionsEncoding {
       requireIndex(compact.getRow() - 1, count, "row version");
       builder.setRow(versions[compact.getRow() - 1]);
     }
-    return builder.setCreated(compact.getCreated()).build();
+    if (compact.hasScope()) {
+      builder.setScope(compact.getScope());
+    }
+    return builder.setCreated(compact.getCreated()).setScopeSeq(compact.getScopeSeq()).build();
   }
 
   static void requireIndex(long index, int count, String what)

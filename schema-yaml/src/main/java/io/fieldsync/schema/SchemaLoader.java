@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ public final class SchemaLoader {
   private static final Set<String> SCHEMA_KEYS = Set.of("version", "tables");
   private static final Set<String> TABLE_KEYS =
       Set.of("columns", "conflict", "on_delete", "scope", "read_only");
+  private static final Set<String> SCOPE_KEYS = Set.of("via");
   private static final Set<String> COLUMN_KEYS =
       Set.of("type", "primary_key", "required", "references", "on_parent_delete", "conflict");
 
@@ -96,6 +98,7 @@ public final class SchemaLoader {
     }
     Schema schema = new Schema(number, tables);
     checkReferences(schema);
+    checkScopeParents(schema);
     return schema;
   }
 
@@ -121,13 +124,32 @@ public final class SchemaLoader {
     for (Map.Entry<String, Object> entry : columnsNode.entrySet()) {
       columns.put(entry.getKey(), column(name, entry.getKey(), entry.getValue()));
     }
-    String scope = body.containsKey("scope") ? text(body.get("scope"), where + " scope") : null;
-    if (scope != null && !columns.containsKey(scope)) {
-      throw new IllegalArgumentException(
-          where + ": scope names column '" + scope + "', which the table does not have");
+    String scope = null;
+    String scopeVia = null;
+    if (body.get("scope") instanceof Map<?, ?>) {
+      Map<String, Object> scopeNode = map(body.get("scope"), where + " scope");
+      unknownKeys(scopeNode, SCOPE_KEYS, where + " scope");
+      scopeVia = text(scopeNode.get("via"), where + " scope via");
+      if (!columns.containsKey(scopeVia)) {
+        throw new IllegalArgumentException(
+            where + ": scope via names column '" + scopeVia + "', which the table does not have");
+      }
+      if (columns.get(scopeVia).references() == null) {
+        throw new IllegalArgumentException(
+            where
+                + ": scope via names column '"
+                + scopeVia
+                + "', which is not a foreign key; give it 'references: <parent table>'");
+      }
+    } else if (body.containsKey("scope")) {
+      scope = text(body.get("scope"), where + " scope");
+      if (!columns.containsKey(scope)) {
+        throw new IllegalArgumentException(
+            where + ": scope names column '" + scope + "', which the table does not have");
+      }
     }
     boolean readOnly = flag(body.get("read_only"), where + " read_only");
-    Table table = new Table(name, columns, conflict, onDelete, scope, readOnly);
+    Table table = new Table(name, columns, conflict, onDelete, scope, readOnly, scopeVia);
     Column key = table.primaryKey();
     if (key.type() != ColumnType.UUID && key.type() != ColumnType.TEXT) {
       throw new IllegalArgumentException(
@@ -215,6 +237,42 @@ public final class SchemaLoader {
                   + ", which is "
                   + parent.primaryKey().type().schemaName());
         }
+      }
+    }
+  }
+
+  /**
+   * Every chain of {@code scope: { via: ... }} ends at a table that names its scope column: no
+   * chain runs through a table without a scope, and none comes back to where it started.
+   */
+  private static void checkScopeParents(Schema schema) {
+    for (Table table : schema.tables().values()) {
+      List<String> chain = new ArrayList<>();
+      Table current = table;
+      while (current.scopeVia() != null) {
+        chain.add(current.name());
+        Table parent = schema.scopeParent(current);
+        if (chain.contains(parent.name())) {
+          chain.add(parent.name());
+          throw new IllegalArgumentException(
+              "table '"
+                  + table.name()
+                  + "': scope via makes a cycle "
+                  + String.join(" -> ", chain)
+                  + "; the chain must end at a table that names its scope column");
+        }
+        if (!parent.scoped()) {
+          throw new IllegalArgumentException(
+              "table '"
+                  + current.name()
+                  + "': scope via '"
+                  + current.scopeVia()
+                  + "' leads to table '"
+                  + parent.name()
+                  + "', which has no scope; give it 'scope: <column>' or 'scope: { via: <column>"
+                  + " }'");
+        }
+        current = parent;
       }
     }
   }

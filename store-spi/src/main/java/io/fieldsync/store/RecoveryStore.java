@@ -35,7 +35,9 @@ public interface RecoveryStore {
 
   /**
    * Streams every live record of one table of the tenant to {@code sink}, in one consistent
-   * snapshot, values only ({@link StoredRecord#seq()} 0, no versions). Used to compute verification
+   * snapshot, values only ({@link StoredRecord#seq()} 0, no versions), except for a table scoped
+   * through a parent ({@code Table.scopeVia}), whose records come as {@link ChangeStore#records}
+   * reads them: their versions hold the scope each inherits. Used to compute verification
    * checksums; the sink must not call back into the store.
    */
   void scanLive(String tenant, String table, Consumer<StoredRecord> sink);

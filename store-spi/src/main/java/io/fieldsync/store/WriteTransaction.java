@@ -1,9 +1,11 @@
 package io.fieldsync.store;
 
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One open write transaction of one tenant. Valid only inside the {@link WriteWork} it was given
@@ -42,6 +44,18 @@ public interface WriteTransaction {
    * children a delete of that parent would leave behind. Sees what this transaction has saved.
    */
   List<String> liveChildren(String table, String column, Object parentId);
+
+  /**
+   * Ids of the live records of {@code table} whose {@code column} holds any of {@code parentIds},
+   * each once: the children of many parents in a few queries. Sees what this transaction has saved.
+   */
+  default List<String> liveChildren(String table, String column, Collection<?> parentIds) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (Object parentId : parentIds) {
+      ids.addAll(liveChildren(table, column, parentId));
+    }
+    return List.copyOf(ids);
+  }
 
   void journal(JournalEntry entry);
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldsync.ConfigException;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
+import io.fieldsync.schema.Table;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
 import java.nio.file.Path;
@@ -827,5 +828,69 @@ public abstract class SyncStoreContract {
         .containsEntry("active", true)
         .containsEntry("score", 2.5)
         .containsEntry("tags", "[\"a\"]");
+  }
+
+  @Test
+  void liveChildrenOfManyParentsAreListedTogether() {
+    int parents = 600; // more than one chunk of ids per query
+    store.write(
+        TENANT,
+        transaction -> {
+          for (int n = 0; n < parents; n++) {
+            transaction.save(visit(uuid(10_000 + n), transaction.nextSequence(), uuid(n), false));
+          }
+          transaction.save(visit(uuid(20_000), transaction.nextSequence(), uuid(0), true));
+          transaction.save(visit(uuid(20_001), transaction.nextSequence(), uuid(parents), false));
+          return null;
+        });
+    List<String> parentIds = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (int n = 0; n < parents; n++) {
+      parentIds.add(uuid(n));
+      expected.add(uuid(10_000 + n));
+    }
+
+    List<String> children =
+        store.write(
+            TENANT, transaction -> transaction.liveChildren("visits", "household_id", parentIds));
+
+    assertThat(children).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void aTableScopedThroughAParentIsScannedWithTheScopeItsRecordsInherit() {
+    Table households = SCHEMA_V1.requireTable("households");
+    Table visits = SCHEMA_V1.requireTable("visits");
+    Map<String, Table> tables = new LinkedHashMap<>();
+    tables.put(
+        "households",
+        new Table(
+            "households", households.columns(), households.conflict(), null, "region", false));
+    tables.put(
+        "visits",
+        new Table(
+            "visits", visits.columns(), visits.conflict(), null, null, false, "household_id"));
+    Schema scoped = new Schema(3, tables);
+    store.migrate(scoped);
+    store.migrate(scoped); // again: the index on the via column is made once
+    RecordVersions inherited = RecordVersions.newBuilder().setScope("north").setScopeSeq(1).build();
+    store.write(
+        TENANT,
+        transaction -> {
+          StoredRecord live = visit(uuid(11), transaction.nextSequence(), uuid(1), false);
+          transaction.save(
+              new StoredRecord("visits", live.id(), live.seq(), false, live.values(), inherited));
+          transaction.save(visit(uuid(12), transaction.nextSequence(), uuid(1), true));
+          return null;
+        });
+
+    List<StoredRecord> scanned = new ArrayList<>();
+    store.scanLive(TENANT, "visits", scanned::add);
+
+    assertThat(scanned).extracting(StoredRecord::id).containsExactly(uuid(11));
+    assertThat(scanned.get(0).versions()).isEqualTo(inherited);
+    assertThat(scanned.get(0).values())
+        .containsEntry("household_id", uuid(1))
+        .containsEntry("note", "n");
   }
 }

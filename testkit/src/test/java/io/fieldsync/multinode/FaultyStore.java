@@ -211,6 +211,11 @@ final class FaultyStore implements SyncStore {
     }
 
     @Override
+    public List<String> liveChildren(String table, String column, Collection<?> parentIds) {
+      return transaction.liveChildren(table, column, parentIds);
+    }
+
+    @Override
     public void journal(JournalEntry entry) {
       transaction.journal(entry);
     }

@@ -1,5 +1,6 @@
 package io.fieldsync.testkit;
 
+import io.fieldsync.schema.Schema;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -7,8 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A test class whose tests each get a fresh {@link TestServer} (example schema, one node) in a
- * temporary directory. Its server database is SQLite; a {@code Postgres...Test} subclass overrides
- * {@link #database()} and runs the same tests on a fresh PostgreSQL database.
+ * temporary directory (or the one {@link #schema()} gives). Its server database is SQLite; a {@code
+ * Postgres...Test} subclass overrides {@link #database()} and runs the same tests on a fresh
+ * PostgreSQL database.
  */
 abstract class EndToEndTest {
   @TempDir Path dir;
@@ -19,9 +21,14 @@ abstract class EndToEndTest {
     return ServerDatabase.sqlite(dir.resolve("server.db"));
   }
 
+  /** The schema the test class serves; the example schema unless a class overrides it. */
+  Schema schema() {
+    return TestServer.exampleSchema();
+  }
+
   @BeforeEach
   void startServer() {
-    server = TestServer.builder(dir).database(database()).start();
+    server = TestServer.builder(dir).database(database()).schema(schema()).start();
   }
 
   @AfterEach

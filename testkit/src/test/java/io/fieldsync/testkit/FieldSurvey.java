@@ -1,10 +1,72 @@
 package io.fieldsync.testkit;
 
+import io.fieldsync.schema.Schema;
+import io.fieldsync.schema.SchemaLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.UUID;
 
 /** Rows of the example field-survey schema ({@link TestServer#EXAMPLE_SCHEMA}) for tests. */
 final class FieldSurvey {
   private FieldSurvey() {}
+
+  /**
+   * The example schema with two tables scoped through their parents: members of a household, and
+   * vaccinations of a member, so a vaccination's scope is its member's household's region.
+   */
+  static Schema withScopedChildren() {
+    String example;
+    try {
+      example = Files.readString(TestServer.exampleSchemaFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return SchemaLoader.parse(
+        example
+            + """
+              members:
+                scope: { via: household_id }
+                columns:
+                  id:           { type: uuid, primary_key: true }
+                  household_id: { type: uuid, references: households, on_parent_delete: cascade }
+                  name:         { type: text }
+                  age:          { type: integer }
+              vaccinations:
+                scope: { via: member_id }
+                columns:
+                  id:        { type: uuid, primary_key: true }
+                  member_id: { type: uuid, references: members, on_parent_delete: cascade }
+                  vaccine:   { type: text }
+                  dose:      { type: integer }
+            """);
+  }
+
+  /** An INSERT of a member of a household ({@link #withScopedChildren}); null household: none. */
+  static String member(String id, String household, String name, int age) {
+    return "INSERT INTO members (id, household_id, name, age) VALUES ('"
+        + id
+        + "', "
+        + (household == null ? "NULL" : "'" + household + "'")
+        + ", '"
+        + name
+        + "', "
+        + age
+        + ")";
+  }
+
+  /** An INSERT of a vaccination of a member ({@link #withScopedChildren}). */
+  static String vaccination(String id, String member, String vaccine, int dose) {
+    return "INSERT INTO vaccinations (id, member_id, vaccine, dose) VALUES ('"
+        + id
+        + "', '"
+        + member
+        + "', '"
+        + vaccine
+        + "', "
+        + dose
+        + ")";
+  }
 
   /** A time-ordered record id, distinct for each {@code n}. */
   static String uuid(int n) {

@@ -6,10 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.client.RejectedChange;
+import io.fieldsync.schema.Schema;
 import io.fieldsync.wire.PullRequest;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,7 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Row scopes end to end: households carry {@code scope: region}; a device whose token holds {@code
  * region:north} receives and may write only northern households, and visits (no scope column)
- * travel to every device of the tenant.
+ * travel to every device of the tenant. The random moves also write members and vaccinations, which
+ * take their scope from their household through their parents ({@link
+ * FieldSurvey#withScopedChildren}; the fixed cases are in {@link ScopeThroughParentsTest}).
  */
 class RowScopeTest extends EndToEndTest {
   private final String north1 = uuid(1);
@@ -43,6 +50,11 @@ class RowScopeTest extends EndToEndTest {
             + south1
             + "', '2026-11-21T08:15:00Z', 'Dede')");
     office.sync();
+  }
+
+  @Override
+  Schema schema() {
+    return FieldSurvey.withScopedChildren();
   }
 
   private TestDevice scoped(String name, List<String> scopes) {
@@ -226,6 +238,7 @@ class RowScopeTest extends EndToEndTest {
     SplittableRandom random = new SplittableRandom(seed);
     List<String> regions = List.of("north", "south", "east");
     List<String> ids = new ArrayList<>(List.of(north1, north2, south1));
+    Families families = new Families(Map.of(north1, "north", north2, "north", south1, "south"));
     for (int round = 0; round < 40; round++) {
       int action = random.nextInt(10);
       String id = ids.get(random.nextInt(ids.size()));
@@ -234,8 +247,10 @@ class RowScopeTest extends EndToEndTest {
         String fresh = uuid(1_000 + round);
         ids.add(fresh);
         office.sql(household(fresh, region, "H" + round));
+        families.regions.put(fresh, region);
       } else if (action < 5) {
         office.sql("UPDATE households SET region = '" + region + "' WHERE id = '" + id + "'");
+        families.regions.computeIfPresent(id, (unused, old) -> region);
       } else if (action < 8) {
         office.sql(
             "UPDATE households SET head_name = 'N"
@@ -247,12 +262,17 @@ class RowScopeTest extends EndToEndTest {
                 + "'");
       } else if (action < 9) {
         office.sql("DELETE FROM households WHERE id = '" + id + "'");
+        if (!id.equals(south1)) { // its visit's on_parent_delete is review: the delete is parked
+          families.deleteHousehold(id);
+        }
       } else {
         northern.sql(
             "UPDATE households SET head_name = 'north edit " + round + "' WHERE id = '" + id + "'");
       }
+      families.randomChange(random, round, ids);
       office.sync();
       if (random.nextBoolean()) {
+        families.northernPushes();
         northern.sync();
       }
       if (random.nextBoolean()) {
@@ -260,6 +280,7 @@ class RowScopeTest extends EndToEndTest {
       }
     }
     office.sync();
+    families.northernPushes();
     northern.sync();
     southern.sync();
     office.sync();
@@ -268,7 +289,187 @@ class RowScopeTest extends EndToEndTest {
     Map<String, Map<String, Object>> all = server.snapshot().rows("households");
     assertThat(households(northern)).isEqualTo(inRegion(all, "north"));
     assertThat(households(southern)).isEqualTo(inRegion(all, "south"));
+    Map<String, String> serverRegions = new TreeMap<>();
+    all.forEach((household, row) -> serverRegions.put(household, (String) row.get("region")));
+    assertThat(serverRegions).isEqualTo(new TreeMap<>(families.regions));
+    for (String table : List.of("members", "vaccinations")) {
+      assertThat(server.snapshot().rows(table)).as(table).isEqualTo(families.rows(table, null));
+      assertThat(office.snapshot().rows(table)).as(table).isEqualTo(families.rows(table, null));
+      assertThat(northern.snapshot().rows(table))
+          .as("the northern " + table)
+          .isEqualTo(families.rows(table, "north"));
+      assertThat(southern.snapshot().rows(table))
+          .as("the southern " + table)
+          .isEqualTo(families.rows(table, "south"));
+    }
     assertThat(northern.client().verify().clean()).isTrue();
+    assertThat(southern.client().verify().clean()).isTrue();
+  }
+
+  /**
+   * The test's own account of the members of households ({@code scope: { via: household_id }}) and
+   * their vaccinations ({@code scope: { via: member_id }}): the office writes them at random, the
+   * northern device adds members and renames the ones it holds; whatever the northern device writes
+   * is judged as the server will judge it when the device next pushes.
+   */
+  private final class Families {
+    /** The live households and their regions. */
+    final Map<String, String> regions;
+
+    final Map<String, Map<String, Object>> members = new TreeMap<>();
+    final Map<String, Map<String, Object>> vaccinations = new TreeMap<>();
+    final List<String> everMembers = new ArrayList<>();
+
+    /** The members the northern device holds: those of the north when it last synced. */
+    final Set<String> northernHolds = new HashSet<>();
+
+    /** The northern device's unpushed writes: new members, and renames. */
+    final List<Map<String, Object>> northernInserts = new ArrayList<>();
+
+    final Map<String, String> northernRenames = new LinkedHashMap<>();
+
+    Families(Map<String, String> regions) {
+      this.regions = new HashMap<>(regions);
+    }
+
+    void randomChange(SplittableRandom random, int round, List<String> households) {
+      String household = households.get(random.nextInt(households.size()));
+      List<String> live = List.copyOf(members.keySet());
+      String member = live.isEmpty() ? null : live.get(random.nextInt(live.size()));
+      switch (random.nextInt(8)) {
+        case 0, 1 -> {
+          String fresh = uuid(5_000 + round);
+          String parent = random.nextInt(4) == 0 ? null : household;
+          office.sql(FieldSurvey.member(fresh, parent, "M" + round, round));
+          everMembers.add(fresh);
+          // Under a deleted household the member is deleted with it (on_parent_delete cascade).
+          if (parent == null || regions.containsKey(parent)) {
+            members.put(fresh, memberRow(fresh, parent, "M" + round, round));
+          }
+        }
+        case 2 -> {
+          List<String> liveHouseholds = List.copyOf(new TreeMap<>(regions).keySet());
+          String target = liveHouseholds.get(random.nextInt(liveHouseholds.size()));
+          if (member != null) {
+            office.sql(
+                "UPDATE members SET household_id = '" + target + "' WHERE id = '" + member + "'");
+            members.get(member).put("household_id", target);
+          }
+        }
+        case 3 -> {
+          List<String> shots = List.copyOf(vaccinations.keySet());
+          if (member != null && !shots.isEmpty()) {
+            String shot = shots.get(random.nextInt(shots.size()));
+            office.sql(
+                "UPDATE vaccinations SET member_id = '" + member + "' WHERE id = '" + shot + "'");
+            vaccinations.get(shot).put("member_id", member);
+          }
+        }
+        case 4 -> {
+          if (member != null) {
+            office.sql(
+                "UPDATE members SET age = " + (100 + round) + " WHERE id = '" + member + "'");
+            members.get(member).put("age", 100L + round);
+          }
+        }
+        case 5 -> {
+          if (!everMembers.isEmpty()) {
+            String parent = everMembers.get(random.nextInt(everMembers.size()));
+            String fresh = uuid(6_000 + round);
+            office.sql(FieldSurvey.vaccination(fresh, parent, "V" + round, round));
+            if (members.containsKey(parent)) {
+              Map<String, Object> row = new LinkedHashMap<>();
+              row.put("id", fresh);
+              row.put("member_id", parent);
+              row.put("vaccine", "V" + round);
+              row.put("dose", (long) round);
+              vaccinations.put(fresh, row);
+            }
+          }
+        }
+        case 6 -> {
+          if (member != null) {
+            office.sql("DELETE FROM members WHERE id = '" + member + "'");
+            deleteMember(member);
+          }
+        }
+        default -> {
+          if (random.nextBoolean()) {
+            String fresh = uuid(7_000 + round);
+            northern.sql(FieldSurvey.member(fresh, household, "North " + round, round));
+            northernInserts.add(memberRow(fresh, household, "North " + round, round));
+          } else if (member != null && northernHolds.contains(member)) {
+            northern.sql(
+                "UPDATE members SET name = 'renamed " + round + "' WHERE id = '" + member + "'");
+            northernRenames.put(member, "renamed " + round);
+          }
+        }
+      }
+    }
+
+    /** What the server makes of the northern device's writes when it pushes them now. */
+    void northernPushes() {
+      for (Map<String, Object> row : northernInserts) {
+        if ("north".equals(regions.get((String) row.get("household_id")))) {
+          members.put((String) row.get("id"), row);
+        }
+      }
+      northernRenames.forEach(
+          (member, name) -> {
+            if ("north".equals(regionOfMember(member))) {
+              members.get(member).put("name", name);
+            }
+          });
+      northernInserts.clear();
+      northernRenames.clear();
+      northernHolds.clear();
+      northernHolds.addAll(rows("members", "north").keySet());
+    }
+
+    void deleteHousehold(String household) {
+      regions.remove(household);
+      for (String member : List.copyOf(members.keySet())) {
+        if (household.equals(members.get(member).get("household_id"))) {
+          deleteMember(member);
+        }
+      }
+    }
+
+    void deleteMember(String member) {
+      members.remove(member);
+      vaccinations.values().removeIf(row -> member.equals(row.get("member_id")));
+    }
+
+    String regionOfMember(String member) {
+      Map<String, Object> row = members.get(member);
+      return row == null ? null : regions.get((String) row.get("household_id"));
+    }
+
+    /** The live rows of {@code table} in {@code region}; every one for null. */
+    Map<String, Map<String, Object>> rows(String table, String region) {
+      Map<String, Map<String, Object>> result = new TreeMap<>();
+      (table.equals("members") ? members : vaccinations)
+          .forEach(
+              (id, row) -> {
+                String rowRegion =
+                    table.equals("members")
+                        ? regionOfMember(id)
+                        : regionOfMember((String) row.get("member_id"));
+                if (region == null || region.equals(rowRegion)) {
+                  result.put(id, new LinkedHashMap<>(row));
+                }
+              });
+      return result;
+    }
+
+    private Map<String, Object> memberRow(String id, String household, String name, int age) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("id", id);
+      row.put("household_id", household);
+      row.put("name", name);
+      row.put("age", (long) age);
+      return row;
+    }
   }
 
   private static Map<String, Map<String, Object>> inRegion(

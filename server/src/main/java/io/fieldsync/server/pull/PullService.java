@@ -75,7 +75,7 @@ public final class PullService {
     PullPage page = store.pull(token.tenant(), cursor, limit);
     requireNotAhead(cursor, page.sequence());
     long quietAbove = quietAbove(request);
-    RowScope scope = RowScope.of(token);
+    RowScope scope = RowScope.of(token, schema);
     Selection selection = new Selection();
     List<Outgoing> records = new ArrayList<>(page.records().size());
     long lastSeq = cursor;
@@ -92,7 +92,7 @@ public final class PullService {
       Outgoing record;
       if (stored.deleted() || !scope.restricts(table)) {
         record = selection.select(table, stored, since, echo);
-      } else if (scope.admits(table, stored.values())) {
+      } else if (scope.admits(table, stored)) {
         // A record whose scope changed may have just entered the device's rows: send all of it,
         // the device's own earlier writes too (it dropped its copy when the record left).
         record =

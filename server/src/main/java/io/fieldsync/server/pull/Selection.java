@@ -23,7 +23,8 @@ final class Selection {
 
   /**
    * The record as a pull sends it to a device that holds it as of sequence {@code since}; null when
-   * the device holds all of it.
+   * the device holds all of it: it wrote what changed itself, or nothing changed (a record whose
+   * sequence moved only because the scope it inherits from a parent did).
    */
   Outgoing select(Table table, StoredRecord stored, long since, Echo echo) {
     if (stored.deleted()) {
@@ -67,7 +68,8 @@ final class Selection {
         count++;
       }
     }
-    return held && count == 0
+    // A record sent whole always carries its key, so no count is ever 0 for one.
+    return count == 0
         ? null
         : new Outgoing(table, stored, false, columns, sent, hlcs, sentValues, count);
   }

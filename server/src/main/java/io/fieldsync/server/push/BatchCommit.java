@@ -12,7 +12,9 @@ import io.fieldsync.wire.ChangeStatus;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.SequenceRange;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Commits one validated batch inside its store write transaction: loads the records it touches in
@@ -34,6 +36,7 @@ final class BatchCommit {
   private final BatchJournal journal;
   private final FieldResolver fields;
   private final ParentDeleteRules parentRules;
+  private final ScopeInheritance inheritance;
 
   BatchCommit(
       WriteTransaction transaction,
@@ -52,15 +55,21 @@ final class BatchCommit {
     this.journal = new BatchJournal(transaction, token.device(), batchId);
     this.fields = new FieldResolver(set);
     this.parentRules = new ParentDeleteRules(set, columns, journal);
+    this.inheritance = new ScopeInheritance(set, columns.schema());
   }
 
   /** Decides, saves and journals the batch; returns its response (not yet recorded). */
   PushResponse run() {
     set.load(prepared);
-    RowScope scope = RowScope.of(token);
-    for (PreparedChange change : prepared) {
+    RowScope scope = RowScope.of(token, set.schema());
+    // Parents first, so a child's parent is judged as this batch leaves it.
+    Map<WorkingRecord, PreparedChange> pending = new HashMap<>();
+    for (PreparedChange change : sorted) {
       if (change.isAccepted() && scope.restricts(change.table)) {
-        change.rejection = outsideScope(scope, change);
+        change.rejection = outsideScope(scope, change, pending);
+      }
+      if (change.isAccepted() && !change.isDelete()) {
+        pending.put(set.loaded(change.table, change.id), change);
       }
     }
     // (a change rejected after validation keeps its place in the list and is skipped)
@@ -75,6 +84,7 @@ final class BatchCommit {
         decisions[change.index] = change.isDelete() ? delete(change) : upsert(change);
       }
     }
+    inheritance.settle();
     SequenceRange written = set.save();
     PushResponse.Builder response = PushResponse.newBuilder().setBatchId(batchId);
     int applied = 0;
@@ -132,21 +142,40 @@ final class BatchCommit {
 
   /**
    * Why a change touches rows the token may not write, or null: the record as stored and, when the
-   * change sets it, the new scope value must both be among the token's scopes.
+   * change sets it, the new scope must both be among the token's scopes. A table scoped through a
+   * parent takes the scope of the parent its via column points at, as this batch leaves it.
    */
-  private String outsideScope(RowScope scope, PreparedChange change) {
+  private String outsideScope(
+      RowScope scope, PreparedChange change, Map<WorkingRecord, PreparedChange> pending) {
     WorkingRecord current = set.loaded(change.table, change.id);
     boolean live = current != null && current.exists && !current.deleted;
-    if (live && !scope.admits(change.table, current.values)) {
+    if (live && !scope.admitsValue(change.table, ScopeInheritance.scopeOf(current))) {
       change.hidden = true;
       return change.where() + ": the record is outside the device's scopes " + scope.describe();
     }
-    String column = change.table.scope();
+    Table table = change.table;
+    String column = table.scopeVia() != null ? table.scopeVia() : table.scope();
     if (change.isDelete() || (live && !change.valuesByColumn.containsKey(column))) {
       return null;
     }
     Object value = change.valuesByColumn.get(column);
-    if (scope.admitsValue(change.table, value)) {
+    if (table.scopeVia() != null) {
+      if (scope.admitsValue(table, inheritance.scopeUnder(table, value, pending))) {
+        return null;
+      }
+      return change.where()
+          + ", column '"
+          + column
+          + "': "
+          + (value == null
+              ? "no parent, so none of the device's scopes "
+              : "parent '"
+                  + MessageText.abbreviate(value.toString())
+                  + "' is not within the device's scopes ")
+          + scope.describe()
+          + (value == null ? " admits it" : "");
+    }
+    if (scope.admitsValue(table, value)) {
       return null;
     }
     return change.where()

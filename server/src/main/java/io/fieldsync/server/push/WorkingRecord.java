@@ -33,6 +33,20 @@ final class WorkingRecord {
   /** The version this batch wrote last, reused by the next field with the same stamp. */
   FieldVersion lastVersion;
 
+  /**
+   * Of a table scoped through a parent: the scope value it inherits (null for none) and the
+   * sequence that set it (0 for never), see {@link ScopeInheritance}.
+   */
+  String inheritedScope;
+
+  long scopeSeq;
+
+  /** Whether the store held the record live or as a tombstone when the batch loaded it. */
+  boolean stored;
+
+  /** The record's scope value when the batch loaded it (see {@link ScopeInheritance#scopeOf}). */
+  String loadedScope;
+
   WorkingRecord(Table table, String id, StoredRecord stored) {
     this.table = table;
     this.id = id;
@@ -45,7 +59,11 @@ final class WorkingRecord {
       row = versions.hasRow() ? versions.getRow() : null;
       fieldVersions.putAll(versions.getFieldsMap());
       created = versions.getCreated();
+      inheritedScope = versions.hasScope() ? versions.getScope() : null;
+      scopeSeq = versions.getScopeSeq();
     }
+    this.stored = stored != null;
+    this.loadedScope = stored == null ? null : ScopeInheritance.scopeOf(this);
   }
 
   /** Whether something other than {@code device} changed the record after {@code baseSeq}. */
@@ -67,7 +85,7 @@ final class WorkingRecord {
 
   /** The field versions and row version as the store keeps them (see {@link VersionsEncoding}). */
   byte[] encodedVersions() {
-    return VersionsEncoding.encode(fieldVersions, row, created);
+    return VersionsEncoding.encode(fieldVersions, row, created, inheritedScope, scopeSeq);
   }
 
   /** The record as the server holds it, for a change result. */

@@ -1,6 +1,7 @@
 package io.fieldsync.server.push;
 
 import io.fieldsync.schema.Column;
+import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.WriteTransaction;
@@ -92,6 +93,10 @@ final class WorkingSet {
     }
   }
 
+  Schema schema() {
+    return columns.schema();
+  }
+
   /** The working state of a loaded record, or null when the batch has not loaded it. */
   WorkingRecord loaded(Table table, String id) {
     return records.get(key(table, id));
@@ -103,6 +108,35 @@ final class WorkingSet {
         key(table, id),
         unused ->
             new WorkingRecord(table, id, transaction.load(table.name(), List.of(id)).get(id)));
+  }
+
+  /** The working state of records of {@code table}, those not yet held loaded in bulk. */
+  List<WorkingRecord> workingAll(Table table, List<String> ids) {
+    List<String> missing = new ArrayList<>();
+    for (String id : ids) {
+      if (!records.containsKey(key(table, id))) {
+        missing.add(id);
+      }
+    }
+    if (!missing.isEmpty()) {
+      loadAll(Map.of(table, missing));
+    }
+    List<WorkingRecord> result = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      result.add(records.get(key(table, id)));
+    }
+    return result;
+  }
+
+  /** The records the batch has given a new sequence so far. */
+  List<WorkingRecord> written() {
+    List<WorkingRecord> result = new ArrayList<>();
+    for (WorkingRecord record : records.values()) {
+      if (record.newSeq != 0) {
+        result.add(record);
+      }
+    }
+    return result;
   }
 
   /** The ids of {@code table}'s records the batch holds now. */
@@ -138,7 +172,8 @@ final class WorkingSet {
     return version;
   }
 
-  private long sequenceFor(WorkingRecord record) {
+  /** The record's new sequence, given now if the batch has not changed it yet. */
+  long sequenceFor(WorkingRecord record) {
     if (record.newSeq == 0) {
       record.newSeq = transaction.nextSequence();
       record.seq = record.newSeq;

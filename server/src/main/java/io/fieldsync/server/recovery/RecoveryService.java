@@ -94,7 +94,7 @@ public final class RecoveryService {
           .put(range.getPrefix(), sum);
     }
     long sequence = store.currentSequence(token.tenant());
-    RowScope scope = RowScope.of(token);
+    RowScope scope = RowScope.of(token, schema);
     int[] listed = {0};
     for (Map.Entry<String, Map<Integer, Map<Long, Sum>>> entry : byTable.entrySet()) {
       Table table = schema.table(entry.getKey());
@@ -103,7 +103,7 @@ public final class RecoveryService {
           token.tenant(),
           table.name(),
           record -> {
-            if (!scope.admits(table, record.values())) {
+            if (!scope.admits(table, record)) {
               return; // not the device's row: it must not hold it, so it is not compared
             }
             long idHash = RecordHashes.idHash(record.id());
@@ -168,10 +168,10 @@ public final class RecoveryService {
         store.records(token.tenant(), table.name(), request.getRecordIdsList());
     RecordsResponse.Builder response =
         RecordsResponse.newBuilder().setSequence(sequence).setServerHlc(clock.now());
-    RowScope scope = RowScope.of(token);
+    RowScope scope = RowScope.of(token, schema);
     for (String id : request.getRecordIdsList()) {
       StoredRecord stored = found.get(id);
-      if (stored != null && !stored.deleted() && !scope.admits(table, stored.values())) {
+      if (stored != null && !stored.deleted() && !scope.admits(table, stored)) {
         stored = null; // outside the device's scopes: as far as it may know, there is none
       }
       response.addRecords(

@@ -13,6 +13,7 @@ import io.fieldsync.schema.Table;
 import io.fieldsync.server.MessageText;
 import io.fieldsync.server.ServerClock;
 import io.fieldsync.server.TokenClaims;
+import io.fieldsync.server.push.ScopeInheritance;
 import io.fieldsync.store.JournalEntry;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.store.StoredRecord;
@@ -149,6 +150,8 @@ public final class ReviewService {
                       record.versions().toBuilder()
                           .putFields(column.name(), version(seq, hlc, token))
                           .build()));
+              ScopeInheritance.afterWrite(
+                  transaction, schema, token.device(), now, table, record.id(), record);
               return journalResolution(transaction, item, action, written, seq, hlc, token);
             });
     return resolved(id, action, sequence);
@@ -304,6 +307,8 @@ public final class ReviewService {
               versions.setRow(version(seq, hlc, token));
               transaction.save(
                   new StoredRecord(table.name(), id, seq, deleted, values, versions.build()));
+              ScopeInheritance.afterWrite(
+                  transaction, schema, token.device(), clock.wallMillis(), table, id, stored);
               return journalResolution(
                   transaction,
                   item,

@@ -35,6 +35,14 @@ class WorkingRecordTest {
         record.created = random.nextBoolean() ? 1 + random.nextInt(1000) : random.nextLong();
         expected.setCreated(record.created);
       }
+      if (random.nextInt(4) == 0) {
+        record.inheritedScope = random.nextBoolean() ? null : COLUMNS[random.nextInt(4)];
+        record.scopeSeq = 1 + random.nextInt(1000);
+        if (record.inheritedScope != null) {
+          expected.setScope(record.inheritedScope);
+        }
+        expected.setScopeSeq(record.scopeSeq);
+      }
       byte[] encoded = record.encodedVersions();
       assertThat(VersionsEncoding.decode(encoded))
           .as("record %d of seed %d", n, seed)

@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -171,6 +172,15 @@ final class JdbcWriteTransaction implements WriteTransaction {
 
   @Override
   public List<String> liveChildren(String tableName, String columnName, Object parentId) {
+    return liveChildren(tableName, columnName, List.of(parentId));
+  }
+
+  /**
+   * One query per {@value RecordRows#IN_CHUNK} parents, with {@link RecordRows#slots} placeholders
+   * each (the spare ones repeat the last parent), so the statement cache holds a few shapes.
+   */
+  @Override
+  public List<String> liveChildren(String tableName, String columnName, Collection<?> parentIds) {
     Table table = schema.requireTable(tableName);
     Column column = table.column(columnName);
     if (column == null) {
@@ -178,23 +188,35 @@ final class JdbcWriteTransaction implements WriteTransaction {
           "table '" + tableName + "' has no column '" + columnName + "'");
     }
     Column key = table.primaryKey();
+    List<?> parents = List.copyOf(new LinkedHashSet<>(parentIds));
+    List<String> ids = new ArrayList<>();
     try {
       batches.flush();
-      PreparedStatement select =
-          batches.prepare(
-              "SELECT "
-                  + dialect.quote(key.name())
-                  + " FROM "
-                  + dialect.quote(table.name())
-                  + " WHERE _tenant = ? AND "
-                  + dialect.quote(column.name())
-                  + " = ?");
-      select.setString(1, tenant);
-      dialect.bind(select, 2, column.type(), column.type().coerce(parentId));
-      List<String> ids = new ArrayList<>();
-      try (ResultSet rows = select.executeQuery()) {
-        while (rows.next()) {
-          ids.add(String.valueOf(key.type().coerce(rows.getString(1))));
+      for (int start = 0; start < parents.size(); start += RecordRows.IN_CHUNK) {
+        List<?> chunk =
+            parents.subList(start, Math.min(parents.size(), start + RecordRows.IN_CHUNK));
+        int slots = RecordRows.slots(chunk.size());
+        StringBuilder sql =
+            new StringBuilder("SELECT ")
+                .append(dialect.quote(key.name()))
+                .append(" FROM ")
+                .append(dialect.quote(table.name()))
+                .append(" WHERE _tenant = ? AND ")
+                .append(dialect.quote(column.name()))
+                .append(" IN (");
+        for (int i = 0; i < slots; i++) {
+          sql.append(i == 0 ? "?" : ", ?");
+        }
+        PreparedStatement select = batches.prepare(sql.append(')').toString());
+        select.setString(1, tenant);
+        for (int i = 0; i < slots; i++) {
+          Object parent = chunk.get(Math.min(i, chunk.size() - 1));
+          dialect.bind(select, 2 + i, column.type(), column.type().coerce(parent));
+        }
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            ids.add(String.valueOf(key.type().coerce(rows.getString(1))));
+          }
         }
       }
       return ids;

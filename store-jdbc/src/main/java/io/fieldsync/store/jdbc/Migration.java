@@ -117,7 +117,26 @@ final class Migration {
           }
         }
       }
+      if (table.scopeVia() != null) {
+        indexScopeParent(table);
+      }
     }
+  }
+
+  /**
+   * Moving a parent to another scope finds its children by their {@code scope: { via }} column:
+   * index it, behind the tenant like every index of user data.
+   */
+  private void indexScopeParent(Table table) throws SQLException {
+    dialect.execute(
+        connection,
+        "CREATE INDEX IF NOT EXISTS "
+            + dialect.quote("_fs_" + table.name() + "_by_" + table.scopeVia())
+            + " ON "
+            + dialect.quote(table.name())
+            + " (_tenant, "
+            + dialect.quote(table.scopeVia())
+            + ")");
   }
 
   /**

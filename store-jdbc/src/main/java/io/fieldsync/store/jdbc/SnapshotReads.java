@@ -120,6 +120,10 @@ final class SnapshotReads {
 
   void scanLive(Schema schema, String tenant, String tableName, Consumer<StoredRecord> sink) {
     Table table = tableOf(schema, tableName);
+    if (table.scopeVia() != null) {
+      scanLiveWithVersions(tenant, table, sink);
+      return;
+    }
     Column key = table.primaryKey();
     List<Column> columns = table.dataColumns();
     StringBuilder sql = new StringBuilder("SELECT ").append(dialect.quote(key.name()));
@@ -144,6 +148,33 @@ final class SnapshotReads {
                 }
                 sink.accept(
                     new StoredRecord(table.name(), String.valueOf(id), 0, false, values, null));
+              }
+            }
+          }
+          return null;
+        });
+  }
+
+  /**
+   * The live records of a table scoped through a parent, with their versions: they hold the scope
+   * each record inherits, which decides whose checksums it counts in.
+   */
+  private void scanLiveWithVersions(String tenant, Table table, Consumer<StoredRecord> sink) {
+    List<Column> columns = table.dataColumns();
+    String sql =
+        recordRows
+            .joinedSelect(table, columns)
+            .append(" WHERE r.tenant = ? AND r.tbl = ? AND r.deleted = 0")
+            .toString();
+    transactions.read(
+        "scanning '" + table.name() + "' of tenant '" + tenant + "'",
+        connection -> {
+          try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setFetchSize(1000);
+            Queries.bind(statement, tenant, table.name());
+            try (ResultSet rows = statement.executeQuery()) {
+              while (rows.next()) {
+                sink.accept(recordRows.read(rows, table, columns));
               }
             }
           }
