@@ -8,10 +8,12 @@ import io.fieldsync.server.ServerTls;
 import io.fieldsync.server.SyncServer;
 import io.fieldsync.server.TokenSecret;
 import io.fieldsync.server.TokenService;
+import io.fieldsync.server.uplink.Uplink;
 import io.fieldsync.store.StoreOptions;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStores;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -65,6 +67,8 @@ final class ServerCommand implements Callable<Integer> {
   Path previousSecretFile;
 
   @Mixin TlsOptions tls = new TlsOptions();
+
+  @Mixin UpstreamOptions upstream = new UpstreamOptions();
 
   @Option(
       names = "--db-password-file",
@@ -198,6 +202,7 @@ final class ServerCommand implements Callable<Integer> {
       return initSecret();
     }
     Schema loaded = SchemaLoader.load(schema);
+    URI upstreamUri = upstream.uri();
     ServerTls identity = tls.identity(secrets);
     TokenSecret given = secrets.tokenSecret(secretFile);
     TokenSecret previous = secrets.previousSecret(previousSecretFile);
@@ -227,11 +232,22 @@ final class ServerCommand implements Callable<Integer> {
       store.close();
       throw e;
     }
+    Uplink uplink;
+    try {
+      uplink = upstream.start(server, upstreamUri);
+    } catch (RuntimeException e) {
+      server.close();
+      store.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (uplink != null) {
+                    uplink.close();
+                  }
                   server.close();
                   store.close();
                   stopped.countDown();

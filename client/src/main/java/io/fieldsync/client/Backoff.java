@@ -6,21 +6,27 @@ import java.util.SplittableRandom;
 /**
  * The worker's retry delays: exponential from {@code min} to {@code max} with "equal jitter" from a
  * seeded generator, {@code d = min(max, min·2^(n-1))}, wait {@code d/2 + uniform(0, d/2)}. Not
- * thread-safe: the worker thread alone draws delays.
+ * thread-safe: the worker thread alone draws delays. Public for the server's uplink, which retries
+ * its upstream the same way.
  */
-final class Backoff {
+public final class Backoff {
   private final Duration min;
   private final Duration max;
   private final SplittableRandom random;
 
-  Backoff(Duration min, Duration max, long seed) {
+  /**
+   * @param min the first delay
+   * @param max the longest delay
+   * @param seed the jitter generator's seed
+   */
+  public Backoff(Duration min, Duration max, long seed) {
     this.min = min;
     this.max = max;
     this.random = new SplittableRandom(seed);
   }
 
   /** The delay before attempt {@code attempt} (1 for the first retry). */
-  Duration delay(int attempt) {
+  public Duration delay(int attempt) {
     long min = this.min.toMillis();
     long max = this.max.toMillis();
     long delay = min;

@@ -1,5 +1,7 @@
 package io.fieldsync.server;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
 import io.fieldsync.wire.Change;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * What a running server counts, in one Micrometer registry that {@code GET /metrics} serves in the
@@ -403,5 +406,28 @@ public final class ServerMetrics implements AutoCloseable {
   public void close() {
     gc.close();
     registry.close();
+  }
+
+  private final Map<String, Supplier<? extends JsonElement>> healthParts =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Adds a part to the {@code GET /v1/health} answer under {@code name} (the uplink's state), until
+   * {@link #removeHealthPart}. {@code part} is called on every health request and must be quick.
+   */
+  public void healthPart(String name, Supplier<? extends JsonElement> part) {
+    healthParts.put(name, part);
+  }
+
+  public void removeHealthPart(String name) {
+    healthParts.remove(name);
+  }
+
+  /** The {@code GET /v1/health} answer: {@code "status": "ok"} and the parts added. */
+  public JsonObject health() {
+    JsonObject health = new JsonObject();
+    health.addProperty("status", "ok");
+    healthParts.forEach((name, part) -> health.add(name, part.get()));
+    return health;
   }
 }

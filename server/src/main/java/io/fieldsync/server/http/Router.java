@@ -1,6 +1,5 @@
 package io.fieldsync.server.http;
 
-import com.google.gson.JsonObject;
 import io.fieldsync.AuthException;
 import io.fieldsync.NotFoundException;
 import io.fieldsync.ProtocolException;
@@ -114,9 +113,7 @@ final class Router {
     switch (path) {
       case "/v1/health" -> {
         requireMethod(method, "GET");
-        JsonObject status = new JsonObject();
-        status.addProperty("status", "ok");
-        return Reply.json(status);
+        return Reply.json(metrics.health());
       }
       case "/v1/ready" -> {
         requireMethod(method, "GET");

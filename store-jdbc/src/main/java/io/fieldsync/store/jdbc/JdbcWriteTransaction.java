@@ -324,4 +324,32 @@ final class JdbcWriteTransaction implements WriteTransaction {
       update.executeUpdate();
     }
   }
+
+  @Override
+  public String setting(String key) {
+    StoreSettings.requireKey(key);
+    try {
+      batches.flush();
+      return StoreSettings.first(new Queries(connection), key);
+    } catch (SQLException e) {
+      throw transactions.failure("reading setting '" + key + "'", e);
+    }
+  }
+
+  @Override
+  public void putSetting(String key, String value) {
+    StoreSettings.requireKey(key);
+    try {
+      batches.flush();
+      Queries queries = new Queries(connection);
+      if (value == null) {
+        queries.update("DELETE FROM _fs_settings WHERE key = ?", key);
+      } else {
+        queries.update(
+            dialect.upsert("_fs_settings", List.of("key"), List.of("key", "value")), key, value);
+      }
+    } catch (SQLException e) {
+      throw transactions.failure("storing setting '" + key + "'", e);
+    }
+  }
 }

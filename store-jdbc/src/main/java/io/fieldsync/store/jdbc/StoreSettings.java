@@ -53,14 +53,14 @@ final class StoreSettings {
         });
   }
 
-  private static String first(Queries queries, String key) throws java.sql.SQLException {
+  static String first(Queries queries, String key) throws java.sql.SQLException {
     List<String> values =
         queries.queryList(
             "SELECT value FROM _fs_settings WHERE key = ?", row -> row.getString(1), key);
     return values.isEmpty() ? null : values.get(0);
   }
 
-  private static void requireKey(String key) {
+  static void requireKey(String key) {
     if (key == null || key.isEmpty()) {
       throw new IllegalArgumentException("a setting key must not be empty");
     }
