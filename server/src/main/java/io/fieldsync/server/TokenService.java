@@ -12,6 +12,7 @@ import com.auth0.jwt.exceptions.TokenExpiredException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import io.fieldsync.AuthException;
 import io.fieldsync.ConfigException;
+import io.fieldsync.server.uplink.Uplink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -145,10 +146,15 @@ public final class TokenService {
    * @param user may be null
    * @param role may be null; {@code admin} may use the review queue
    * @param scopes may be null or empty
-   * @throws IllegalArgumentException when tenant or device is empty or ttl is not positive
+   * @throws IllegalArgumentException when tenant or device is empty, the device is the name an
+   *     uplink writes under, or ttl is not positive
    */
   public String mint(
       String tenant, String device, String user, String role, List<String> scopes, Duration ttl) {
+    if (Uplink.DEVICE.equals(device)) {
+      throw new IllegalArgumentException(
+          "device id " + device + " is reserved: a server's uplink writes under it");
+    }
     if (ttl == null || ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("ttl must be positive, found " + ttl);
     }

@@ -49,6 +49,14 @@ class TokenServiceTest {
   }
 
   @Test
+  void theDeviceNameAnUplinkWritesUnderIsNotMinted() {
+    assertThatThrownBy(
+            () -> tokens.mint("acme", "(upstream)", null, null, null, Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("device id (upstream) is reserved: a server's uplink writes under it");
+  }
+
+  @Test
   void expiredTokenIsRefused() {
     String token = tokens.mint("acme", "d1", null, null, null, Duration.ofSeconds(60));
     wall.addAndGet(70_000);
