@@ -2,6 +2,7 @@ package io.fieldsync.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.schema.Column;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import io.fieldsync.store.JournalEntry;
@@ -14,6 +15,7 @@ import io.fieldsync.testkit.ServerDatabase;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,23 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SeededStoreWritesTest {
   private static final String TENANT = "acme";
 
-  private static final Schema SCHEMA =
-      SchemaLoader.parse(
-          """
-          version: 1
-          tables:
-            households:
-              columns:
-                id:     { type: uuid, primary_key: true }
-                region: { type: text, required: true }
-                visits: { type: integer }
-                score:  { type: real }
-                active: { type: boolean }
-            notes:
-              columns:
-                id:   { type: text, primary_key: true }
-                body: { type: text }
-          """);
+  private static final Schema SCHEMA = SchemaLoader.parse(Households.SCHEMA);
 
   @TempDir Path dir;
 
@@ -100,7 +86,7 @@ class SeededStoreWritesTest {
               TENANT,
               transaction -> {
                 for (int w = 0; w < writes; w++) {
-                  String table = random.nextInt(3) == 0 ? "notes" : "households";
+                  String table = random.nextInt(3) == 0 ? "visits" : "households";
                   String id = id(table, random.nextInt(pool));
                   String key = table + "/" + id;
                   Expected before = working.records.get(key);
@@ -184,20 +170,31 @@ class SeededStoreWritesTest {
   }
 
   private static String id(String table, int n) {
-    return table.equals("notes") ? "note-" + n : String.format("00000000-0000-7000-8000-%012d", n);
+    return Households.uuid(table.equals("visits") ? 100_000 + n : n);
   }
 
+  /** Random values of every column, some null; JSON columns null. */
   private static Map<String, Object> values(String table, String id, SplittableRandom random) {
     Map<String, Object> values = new LinkedHashMap<>();
-    values.put("id", id);
-    if (table.equals("notes")) {
-      values.put("body", random.nextInt(5) == 0 ? null : "body " + random.nextInt(1_000_000));
-      return values;
+    for (Column column : SCHEMA.requireTable(table).columns().values()) {
+      boolean none = !column.required() && random.nextInt(4) == 0;
+      Object value =
+          column.primaryKey()
+              ? id
+              : none
+                  ? null
+                  : switch (column.type()) {
+                    case TEXT -> column.name() + " " + random.nextInt(1_000_000);
+                    case INTEGER -> random.nextLong(-1_000_000, 1_000_000);
+                    case REAL -> random.nextInt(100_000) / 8.0;
+                    case UUID -> Households.uuid(random.nextInt(1_000));
+                    case TIMESTAMP ->
+                        Instant.ofEpochSecond(1_800_000_000L + random.nextInt(1_000_000))
+                            .toString();
+                    default -> null;
+                  };
+      values.put(column.name(), value);
     }
-    values.put("region", "region-" + random.nextInt(1_000_000));
-    values.put("visits", random.nextInt(4) == 0 ? null : random.nextLong(-1_000_000, 1_000_000));
-    values.put("score", random.nextInt(4) == 0 ? null : random.nextInt(100_000) / 8.0);
-    values.put("active", random.nextInt(4) == 0 ? null : random.nextBoolean());
     return values;
   }
 
