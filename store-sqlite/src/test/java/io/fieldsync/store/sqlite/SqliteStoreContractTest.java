@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.ConfigException;
+import io.fieldsync.store.PullPage;
 import io.fieldsync.store.StoreOptions;
+import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.store.SyncStoreContract;
 import io.fieldsync.store.SyncStores;
@@ -183,6 +185,45 @@ class SqliteStoreContractTest extends SyncStoreContract {
       return rows.getLong(1);
     } catch (SQLException e) {
       return -1; // copied in the middle of a checkpoint's page writes
+    }
+  }
+
+  @Test
+  void aNewStoreFileHasLargePagesAndAnOldOneKeepsItsOwn() throws Exception {
+    assertThat(pragma(dir.resolve("server.db"), "page_size")).isEqualTo(SqliteStore.PAGE_SIZE);
+
+    Path old = dir.resolve("old.db");
+    execute(old, "PRAGMA page_size = 4096", "PRAGMA journal_mode = WAL");
+    try (SyncStore store = new SqliteStore(old, StoreOptions.DEFAULTS)) {
+      store.migrate(SCHEMA_V1);
+      for (int n = 1; n <= 300; n++) {
+        int number = n;
+        store.write(
+            TENANT,
+            transaction -> {
+              transaction.save(
+                  household(uuid(number), transaction.nextSequence(), "north", number));
+              return null;
+            });
+      }
+    }
+    assertThat(pragma(old, "page_size")).isEqualTo(4096);
+    try (SyncStore reopened = new SqliteStore(old, StoreOptions.DEFAULTS)) {
+      reopened.migrate(SCHEMA_V1);
+      PullPage page = reopened.pull(TENANT, 0, 1_000);
+      assertThat(page.records()).hasSize(300);
+      for (StoredRecord record : page.records()) {
+        assertThat(record.values().get("visits")).isEqualTo(record.seq());
+      }
+    }
+  }
+
+  private static long pragma(Path file, String name) throws Exception {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("PRAGMA " + name)) {
+      rows.next();
+      return rows.getLong(1);
     }
   }
 
