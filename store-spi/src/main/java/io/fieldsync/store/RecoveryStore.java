@@ -14,12 +14,22 @@ public interface RecoveryStore {
    * before {@code nowMillis}, and remembers per tenant the highest sequence of a removed tombstone
    * ({@link #purgedThrough}). Commit times are known to the granularity of purge runs: each run
    * records a mark (tenant, sequence, time), and a later run removes the tombstones up to the
-   * newest mark at least the horizon old. Safe to run on several nodes at once.
+   * newest mark at least the horizon old. A tenant's tombstones above its hold ({@link
+   * #tombstoneHoldKey}) stay whatever their age. Safe to run on several nodes at once.
    *
    * @return the number of tombstones removed
    * @throws io.fieldsync.StorageException when the database fails (retriable)
    */
   long purgeTombstones(long nowMillis, long horizonMillis);
+
+  /**
+   * The setting ({@link WriteTransaction#putSetting}) whose value, a decimal sequence, keeps the
+   * tenant's tombstones above that sequence from every purge: a server's uplink sets it to the
+   * position its upstream acknowledged, so a delete is never purged before it went up.
+   */
+  static String tombstoneHoldKey(String tenant) {
+    return "tombstone-hold/" + tenant;
+  }
 
   /**
    * The highest sequence of a tombstone {@link #purgeTombstones} removed from the tenant, 0 when

@@ -65,7 +65,12 @@ class TieredSyncTest {
   @BeforeEach
   void startTiers() {
     central = TestServer.builder(directory("central")).database(centralDatabase()).start();
-    north = TestServer.builder(directory("north")).database(northDatabase()).start();
+    // A zero horizon: the north purges every tombstone it may whenever a test asks it to.
+    north =
+        TestServer.builder(directory("north"))
+            .database(northDatabase())
+            .configure(config -> config.tombstoneHorizonMillis(0))
+            .start();
     south = TestServer.start(directory("south"));
     northWire = new CuttableTransport(central.http(0, central.token("north-office")));
     southWire = new CuttableTransport(central.http(0, central.token("south-office")));
@@ -193,6 +198,37 @@ class TieredSyncTest {
     central.assertConverged(hq);
     north.assertConverged(northA);
     assertMatchesModel(central.snapshot());
+  }
+
+  @SeededTest
+  void aDeleteIsNotPurgedBeforeTheUpstreamHasIt(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice hq = central.device("hq");
+    String kept = insert(northA, random);
+    String deleted = insert(northA, random);
+    settle(List.of(northA, hq));
+    assertThat(hq.query("SELECT id FROM households")).hasSize(2);
+
+    northWire.cut(true);
+    northA.execute("DELETE FROM households WHERE id = ?", deleted);
+    forget(deleted);
+    northA.sync();
+    assertThat(north.server().purgeTombstones())
+        .as("tombstones purged while the uplink is cut")
+        .isZero();
+    restartNorth();
+    assertThat(north.server().purgeTombstones()).as("tombstones purged after a restart").isZero();
+
+    northWire.cut(false);
+    northUplink.syncNow();
+    assertThat(north.server().purgeTombstones()).as("tombstones purged once acknowledged").isOne();
+    settle(List.of(northA, hq));
+    assertThat(hq.query("SELECT id FROM households"))
+        .extracting(row -> row.get("id"))
+        .containsExactly(kept);
+    assertMatchesModel(central.snapshot());
+    assertMatchesModel(north.snapshot());
   }
 
   @SeededTest
@@ -363,6 +399,12 @@ class TieredSyncTest {
     tags.put(id, new TreeSet<>(List.of("t0")));
     names.put(id, new HashSet<>(List.of("new")));
     return id;
+  }
+
+  private void forget(String household) {
+    visits.remove(household);
+    tags.remove(household);
+    names.remove(household);
   }
 
   private void add(TestDevice device, String household, long delta) {

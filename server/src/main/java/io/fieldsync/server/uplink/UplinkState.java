@@ -3,6 +3,7 @@ package io.fieldsync.server.uplink;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import io.fieldsync.StorageException;
+import io.fieldsync.store.RecoveryStore;
 import io.fieldsync.store.WriteTransaction;
 import io.fieldsync.wire.SequenceRange;
 import java.util.ArrayList;
@@ -86,8 +87,11 @@ record UplinkState(
     return read(transaction.tenant(), transaction.setting(key(transaction.tenant())));
   }
 
+  /** Saves this state, and holds the tombstones of deletes the upstream has not acknowledged. */
   void save(WriteTransaction transaction) {
     transaction.putSetting(key(transaction.tenant()), GSON.toJson(this));
+    transaction.putSetting(
+        RecoveryStore.tombstoneHoldKey(transaction.tenant()), Long.toString(pushedThrough));
   }
 
   UplinkState sending(Inflight batch) {

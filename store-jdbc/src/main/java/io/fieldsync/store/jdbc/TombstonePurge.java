@@ -1,5 +1,8 @@
 package io.fieldsync.store.jdbc;
 
+import io.fieldsync.StorageException;
+import io.fieldsync.store.RecoveryStore;
+import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -59,10 +62,13 @@ final class TombstonePurge {
                 nowMillis);
           }
           long cutoff =
-              sql.queryLong(
-                  "SELECT coalesce(max(seq), -1) FROM _fs_purge_marks WHERE tenant = ? AND at <= ?",
-                  tenant,
-                  nowMillis - horizonMillis);
+              Math.min(
+                  sql.queryLong(
+                      "SELECT coalesce(max(seq), -1) FROM _fs_purge_marks"
+                          + " WHERE tenant = ? AND at <= ?",
+                      tenant,
+                      nowMillis - horizonMillis),
+                  hold(sql, tenant));
           long removed = 0;
           if (cutoff >= 0) {
             long highest =
@@ -93,6 +99,21 @@ final class TombstonePurge {
           }
           return removed;
         });
+  }
+
+  /** The sequence above which the tenant's tombstones are held, {@code Long.MAX_VALUE} if none. */
+  private static long hold(Queries sql, String tenant) throws SQLException {
+    String key = RecoveryStore.tombstoneHoldKey(tenant);
+    String value = StoreSettings.first(sql, key);
+    if (value == null) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new StorageException(
+          "setting '" + key + "' must be a sequence number, found '" + value + "'", e);
+    }
   }
 
   long purgedThrough(String tenant) {
