@@ -117,7 +117,8 @@ final class ChangeFeed implements AutoCloseable {
     }
   }
 
-  private boolean isIdle() {
+  /** Whether nothing listens or watches: changes are then not looked for. */
+  boolean isIdle() {
     synchronized (monitor) {
       return captured == null || closed;
     }

@@ -85,6 +85,17 @@ final class SyncListeners implements SyncCycles.Events {
   }
 
   @Override
+  public boolean hearsProgress() {
+    return !listeners.isEmpty();
+  }
+
+  @Override
+  public boolean hearsRowsChanged() {
+    ChangeFeed feed = changes;
+    return feed != null && !feed.isIdle();
+  }
+
+  @Override
   public void pushStarting() {
     ChangeFeed feed = changes;
     if (feed != null) {

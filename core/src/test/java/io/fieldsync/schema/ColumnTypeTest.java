@@ -78,6 +78,15 @@ class ColumnTypeTest {
       assertThat(ColumnType.isCanonicalUuid(text)).isTrue();
       assertThat(ColumnType.UUID.coerce(text)).isEqualTo(text);
     }
+    // One character changed (to a neighbour of the digits or of a-f, a hyphen, another hex
+    // digit, ...): canonical exactly when the JDK prints the parsed UUID back as the same text.
+    String neighbours = "/09:`af{g-AF@G ";
+    for (int i = 0; i < 20_000; i++) {
+      char[] chars = new UUID(random.nextLong(), random.nextLong()).toString().toCharArray();
+      chars[random.nextInt(36)] = neighbours.charAt(random.nextInt(neighbours.length()));
+      String text = new String(chars);
+      assertThat(ColumnType.isCanonicalUuid(text)).as(text).isEqualTo(printsBackAsItself(text));
+    }
     String upper = "0192F1A2-7B3C-7D4E-8F50-1234567890AB";
     assertThat(ColumnType.isCanonicalUuid(upper)).isFalse();
     assertThat(ColumnType.UUID.coerce(upper)).isEqualTo(upper.toLowerCase(java.util.Locale.ROOT));
@@ -86,5 +95,13 @@ class ColumnTypeTest {
     assertThatThrownBy(() -> ColumnType.UUID.coerce("0192f1a2-7b3c-7d4e-8f50-1234567890ag"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("expected uuid, found text '0192f1a2-7b3c-7d4e-8f50-1234567890ag'");
+  }
+
+  private static boolean printsBackAsItself(String text) {
+    try {
+      return UUID.fromString(text).toString().equals(text);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 }

@@ -19,7 +19,12 @@ public final class StoredRecord {
   private final String id;
   private final long seq;
   private final boolean deleted;
-  private final Map<String, Object> values;
+  private Map<String, Object> values;
+
+  /** The values in the order of {@link #columnNames}, when the store read them so; else null. */
+  private final Object[] columnValues;
+
+  private final String[] columnNames;
   private final byte[] encodedVersions;
   private final String source;
   private RecordVersions versions;
@@ -46,6 +51,8 @@ public final class StoredRecord {
         Collections.unmodifiableMap(new LinkedHashMap<>(values)),
         null,
         null,
+        null,
+        null,
         versions == null ? RecordVersions.getDefaultInstance() : versions);
   }
 
@@ -55,6 +62,8 @@ public final class StoredRecord {
       long seq,
       boolean deleted,
       Map<String, Object> values,
+      String[] columnNames,
+      Object[] columnValues,
       byte[] encodedVersions,
       String source,
       RecordVersions versions) {
@@ -63,6 +72,8 @@ public final class StoredRecord {
     this.seq = seq;
     this.deleted = deleted;
     this.values = values;
+    this.columnNames = columnNames;
+    this.columnValues = columnValues;
     this.encodedVersions = encodedVersions;
     this.source = source;
     this.versions = versions;
@@ -88,6 +99,42 @@ public final class StoredRecord {
         seq,
         deleted,
         Collections.unmodifiableMap(values),
+        null,
+        null,
+        Objects.requireNonNull(encodedVersions, "encodedVersions"),
+        source,
+        null);
+  }
+
+  /**
+   * A live record read by a store column by column: {@code values[i]} is the canonical value of
+   * column {@code names[i]}, every column of the table (primary key included) in the order of its
+   * {@code columns()}. A pull takes the values by position ({@link #columnValues}); the map of
+   * {@link #values} is built only when asked for. The store gives up {@code values}: it must not
+   * change the array afterwards; {@code names} is shared by every record of the table.
+   *
+   * @param source where the record was read, named if its versions turn out corrupt
+   */
+  public static StoredRecord columns(
+      String table,
+      String id,
+      long seq,
+      String[] names,
+      Object[] values,
+      byte[] encodedVersions,
+      String source) {
+    if (names.length != values.length) {
+      throw new IllegalArgumentException(
+          names.length + " column names for " + values.length + " values");
+    }
+    return new StoredRecord(
+        table,
+        id,
+        seq,
+        false,
+        null,
+        names,
+        values,
         Objects.requireNonNull(encodedVersions, "encodedVersions"),
         source,
         null);
@@ -113,7 +160,30 @@ public final class StoredRecord {
 
   /** Column name to canonical value, primary key included; a tombstone's last values. */
   public Map<String, Object> values() {
-    return values;
+    Map<String, Object> map = values;
+    if (map == null) {
+      Map<String, Object> built = new LinkedHashMap<>();
+      for (int i = 0; i < columnNames.length; i++) {
+        built.put(columnNames[i], columnValues[i]);
+      }
+      // Racy but benign, as for the versions: every thread builds an equal immutable map.
+      map = Collections.unmodifiableMap(built);
+      values = map;
+    }
+    return map;
+  }
+
+  /**
+   * The values in the order of the table's columns, as {@link #columns} took them; null for a
+   * record made otherwise (read its {@link #values} then). Callers must not change the array.
+   */
+  public Object[] columnValues() {
+    return columnValues;
+  }
+
+  /** The column names of {@link #columnValues}, or null. */
+  public String[] columnNames() {
+    return columnNames;
   }
 
   /**
@@ -164,13 +234,13 @@ public final class StoredRecord {
         && deleted == that.deleted
         && table.equals(that.table)
         && id.equals(that.id)
-        && values.equals(that.values)
+        && values().equals(that.values())
         && versions().equals(that.versions());
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(table, id, seq, deleted, values, versions());
+    return Objects.hash(table, id, seq, deleted, values(), versions());
   }
 
   @Override
@@ -184,7 +254,7 @@ public final class StoredRecord {
         + ", deleted="
         + deleted
         + ", values="
-        + values
+        + values()
         + ", versions="
         + versions()
         + "]";

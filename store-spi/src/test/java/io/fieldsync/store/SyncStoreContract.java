@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -473,6 +474,94 @@ public abstract class SyncStoreContract {
         whole.records().stream().filter(r -> r.id().equals(uuid(3))).findFirst().orElseThrow();
     assertThat(moved.values()).containsEntry("region", "south");
     assertThat(whole.records().get(whole.records().size() - 1).id()).isEqualTo(uuid(3));
+  }
+
+  /**
+   * Random households (nulls and values of every type, some saved again, some deleted) read back by
+   * pages of random sizes and by id: every record exactly once at its latest sequence, with the
+   * values it was last saved with, and a live record read column by column agrees with its map.
+   */
+  @Test
+  void randomRecordsPullInRandomPagesOnceEachWithTheValuesLastSaved() {
+    for (long seed = 1; seed <= 3; seed++) {
+      String tenant = "seeded-" + seed;
+      SplittableRandom random = new SplittableRandom(seed);
+      Map<String, StoredRecord> model = new LinkedHashMap<>();
+      int count = 150 + random.nextInt(100);
+      for (int step = 0; step < count * 2; step++) {
+        String id = uuid(1 + random.nextInt(count));
+        StoredRecord before = model.get(id);
+        boolean delete = before != null && !before.deleted() && random.nextInt(5) == 0;
+        StoredRecord saved =
+            store.write(
+                tenant,
+                transaction -> {
+                  long seq = transaction.nextSequence();
+                  StoredRecord record =
+                      delete
+                          ? new StoredRecord(
+                              "households", id, seq, true, before.values(), before.versions())
+                          : randomHousehold(random, id, seq);
+                  transaction.save(record);
+                  return record;
+                });
+        model.put(id, saved);
+      }
+      String where = "seed " + seed + " (" + dir + ")";
+      Map<String, StoredRecord> pulled = new LinkedHashMap<>();
+      long cursor = 0;
+      for (PullPage page = store.pull(tenant, cursor, 1 + random.nextInt(40));
+          !page.records().isEmpty();
+          page = store.pull(tenant, cursor, 1 + random.nextInt(40))) {
+        for (StoredRecord record : page.records()) {
+          assertThat(pulled.put(record.id(), record)).as(where + ": pulled twice").isNull();
+          cursor = record.seq();
+        }
+      }
+      assertThat(pulled.keySet()).as(where).isEqualTo(model.keySet());
+      Map<String, StoredRecord> loaded = store.records(tenant, "households", model.keySet());
+      for (StoredRecord expected : model.values()) {
+        for (StoredRecord read : List.of(pulled.get(expected.id()), loaded.get(expected.id()))) {
+          assertThat(read.seq()).as(where).isEqualTo(expected.seq());
+          assertThat(read.deleted()).as(where).isEqualTo(expected.deleted());
+          assertThat(read.values()).as(where).isEqualTo(expected.values());
+          assertThat(read.versions()).as(where).isEqualTo(expected.versions());
+          if (read.columnValues() != null) {
+            Map<String, Object> byPosition = new LinkedHashMap<>();
+            for (int i = 0; i < read.columnNames().length; i++) {
+              byPosition.put(read.columnNames()[i], read.columnValues()[i]);
+            }
+            assertThat(byPosition).as(where).isEqualTo(expected.values());
+          }
+        }
+      }
+    }
+  }
+
+  private static StoredRecord randomHousehold(SplittableRandom random, String id, long seq) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("id", id);
+    values.put("region", "r" + random.nextInt(9));
+    values.put("head_name", random.nextInt(4) == 0 ? null : "Ada \u00fc'\"" + random.nextInt(99));
+    values.put("visits", random.nextInt(4) == 0 ? null : random.nextLong(-5, 1L << 40));
+    values.put("active", random.nextInt(4) == 0 ? null : random.nextBoolean());
+    values.put("score", random.nextInt(4) == 0 ? null : random.nextDouble(-1e6, 1e6));
+    values.put(
+        "seen_at",
+        random.nextInt(4) == 0
+            ? null
+            : java.time.Instant.ofEpochMilli(random.nextLong(0, 4_000_000_000_000L)).toString());
+    values.put("tags", random.nextInt(4) == 0 ? null : "[\"t" + random.nextInt(9) + "\"]");
+    RecordVersions.Builder versions = RecordVersions.newBuilder();
+    FieldVersion version =
+        FieldVersion.newBuilder().setSeq(seq).setHlc(seq * 65536).setDevice("d" + seq % 3).build();
+    versions.setRow(version);
+    for (String column : values.keySet()) {
+      if (!column.equals("id")) {
+        versions.putFields(column, version);
+      }
+    }
+    return new StoredRecord("households", id, seq, false, values, versions.build());
   }
 
   @Test

@@ -16,8 +16,11 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,6 +116,70 @@ class PausedCaptureTest {
             Map.of("rid", added, "op", "I"),
             Map.of("rid", kept, "op", "U"),
             Map.of("rid", added, "op", "D"));
+  }
+
+  /**
+   * A fresh device pulls more than one page of the default size, once with nothing listening (the
+   * progress and the changed rows are then not worked out) and once with a sync listener and a
+   * change listener: both hold exactly the rows written, pull each record once, and the heard one
+   * is told of every record once.
+   */
+  @SeededTest
+  void defaultSizedPagesLandExactlyWhetherOrNotAnyoneListens(long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    Map<String, Map<String, Object>> model = new TreeMap<>();
+    int count = 10_000 + 1 + random.nextInt(4_000);
+    for (int n = 0; n < count; n++) {
+      String id = Households.household(n);
+      model.put(id, randomRow(random, id));
+    }
+    writer.sql(insertAll(model.values()));
+    writer.sync();
+    TestDevice quiet = server.device("quiet");
+    TestDevice heard = server.device("heard");
+    String triggers = (String) heard.scalar(TRIGGERS);
+    List<SyncProgress> reports = new CopyOnWriteArrayList<>();
+    heard
+        .client()
+        .addListener(
+            new SyncListener() {
+              @Override
+              public void syncProgress(SyncProgress progress) {
+                reports.add(progress);
+              }
+            });
+    Map<String, Integer> told = new ConcurrentHashMap<>();
+    heard
+        .client()
+        .addChangeListener(
+            changes -> {
+              if (changes.origin() == ChangedRows.Origin.SERVER) {
+                changes
+                    .recordIds()
+                    .getOrDefault("households", Set.of())
+                    .forEach(id -> told.merge(id, 1, Integer::sum));
+              }
+            });
+
+    assertThat(quiet.sync().pulled()).isEqualTo(count);
+    assertThat(heard.sync().pulled()).isEqualTo(count);
+
+    List<Map<String, Object>> rows = new ArrayList<>(model.values());
+    assertThat(quiet.query(ROWS)).isEqualTo(rows);
+    assertThat(heard.query(ROWS)).isEqualTo(rows);
+    assertThat(heard.scalar(TRIGGERS)).isEqualTo(triggers);
+    assertThat(quiet.scalar("SELECT count(*) FROM _fs_changelog")).isEqualTo(0L);
+    assertThat(reports).hasSize(2);
+    assertThat(reports.get(0).records()).isEqualTo(10_000);
+    assertThat(reports.get(1).records()).isEqualTo(count);
+    assertThat(reports.get(1).finished()).isTrue();
+    assertThat(reports.get(1).bytes()).isGreaterThan(reports.get(0).bytes());
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (told.size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(told.keySet()).isEqualTo(model.keySet());
+    assertThat(told.values()).containsOnly(1);
   }
 
   @Test

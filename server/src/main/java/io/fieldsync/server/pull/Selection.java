@@ -19,7 +19,38 @@ final class Selection {
   /** By identity: a table's own hash code would hash all its columns, once per record. */
   private final Map<Table, TableScan> scans = new IdentityHashMap<>();
 
-  private record TableScan(Column[] columns, VersionScan versions) {}
+  /**
+   * A table's columns and its version scan; {@code positional} is the last column-name array of a
+   * record (see {@link StoredRecord#columnNames}) found to list exactly these columns in this
+   * order.
+   */
+  private static final class TableScan {
+    final Column[] columns;
+    final VersionScan versions;
+    String[] positional;
+
+    TableScan(Column[] columns, VersionScan versions) {
+      this.columns = columns;
+      this.versions = versions;
+    }
+
+    /** Whether {@code names} are this table's columns in order, so values go by position. */
+    boolean inOrder(String[] names) {
+      if (names == positional) {
+        return true;
+      }
+      if (names.length != columns.length) {
+        return false;
+      }
+      for (int i = 0; i < names.length; i++) {
+        if (!names[i].equals(columns[i].name())) {
+          return false;
+        }
+      }
+      positional = names;
+      return true;
+    }
+  }
 
   /**
    * The record as a pull sends it to a device that holds it as of sequence {@code since}; null when
@@ -31,7 +62,7 @@ final class Selection {
       return Outgoing.tombstone(table, stored);
     }
     TableScan scan = scans.computeIfAbsent(table, Selection::scanOf);
-    VersionScan versions = scan.versions();
+    VersionScan versions = scan.versions;
     byte[] encoded = stored.encodedVersions();
     if (encoded == null) {
       versions.scan(stored.versions());
@@ -44,8 +75,10 @@ final class Selection {
     }
     boolean whole = (!versions.hasRow() || versions.rowSeq() > since) && !echo.created(versions);
     boolean held = false;
-    Map<String, Object> values = stored.values();
-    Column[] columns = scan.columns();
+    Column[] columns = scan.columns;
+    Object[] row = stored.columnValues();
+    Map<String, Object> values =
+        row != null && scan.inOrder(stored.columnNames()) ? null : stored.values();
     int[] sent = new int[columns.length];
     long[] hlcs = new long[columns.length];
     Object[] sentValues = new Object[columns.length];
@@ -59,14 +92,20 @@ final class Selection {
         held = true;
         continue;
       }
-      String name = columns[i].name();
-      Object value = values.get(name);
-      if (value != null || values.containsKey(name)) {
-        sent[count] = i;
-        hlcs[count] = versioned ? versions.hlc(i) : 0;
-        sentValues[count] = value;
-        count++;
+      Object value;
+      if (values == null) {
+        value = row[i];
+      } else {
+        String name = columns[i].name();
+        value = values.get(name);
+        if (value == null && !values.containsKey(name)) {
+          continue;
+        }
       }
+      sent[count] = i;
+      hlcs[count] = versioned ? versions.hlc(i) : 0;
+      sentValues[count] = value;
+      count++;
     }
     // A record sent whole always carries its key, so no count is ever 0 for one.
     return count == 0

@@ -3,6 +3,7 @@ package io.fieldsync.store.jdbc;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.fieldsync.StorageException;
 import io.fieldsync.schema.Column;
+import io.fieldsync.schema.ColumnType;
 import io.fieldsync.schema.Table;
 import io.fieldsync.store.StoredRecord;
 import io.fieldsync.wire.Field;
@@ -40,10 +41,6 @@ final class RecordRows {
     this.location = location;
   }
 
-  /** One row of {@code _fs_records}. */
-  private record RecordRow(
-      String id, long seq, boolean deleted, byte[] versions, byte[] tombstone) {}
-
   /** Statement source: a transaction's cache, or one-off statements when null. */
   interface Statements {
     PreparedStatement prepare(String sql) throws SQLException;
@@ -68,29 +65,51 @@ final class RecordRows {
         .append(dialect.keyFromText("r.rid", table.primaryKey().type()));
   }
 
-  /** One row of a {@link #joinedSelect} as a stored record. */
-  StoredRecord read(ResultSet rows, Table table, List<Column> columns) throws SQLException {
-    RecordRow row =
-        new RecordRow(
-            rows.getString(1),
-            rows.getLong(2),
-            rows.getInt(3) != 0,
-            rows.getBytes(4),
-            rows.getBytes(5));
-    Map<String, Object> values;
-    if (row.deleted()) {
-      values = decodeTombstone(table, row.id(), row.tombstone());
-    } else {
-      values = new LinkedHashMap<>();
-      values.put(table.primaryKey().name(), table.primaryKey().type().coerce(row.id()));
-      for (int i = 0; i < columns.size(); i++) {
-        Column column = columns.get(i);
-        values.put(column.name(), dialect.read(rows, 6 + i, column.type()));
+  /**
+   * Where a table's columns are in a {@link #joinedSelect} row: their names in the table's order
+   * (primary key included) and, for each, its index in the row, or 0 for the primary key (read from
+   * {@code r.rid}).
+   */
+  record Layout(String[] names, int[] indexes, ColumnType[] types) {
+    static Layout of(Table table, List<Column> columns) {
+      int count = table.columns().size();
+      String[] names = new String[count];
+      int[] indexes = new int[count];
+      ColumnType[] types = new ColumnType[count];
+      int at = 0;
+      for (Column column : table.columns().values()) {
+        names[at] = column.name();
+        indexes[at] = column.primaryKey() ? 0 : 6 + columns.indexOf(column);
+        types[at] = column.type();
+        at++;
       }
+      return new Layout(names, indexes, types);
     }
-    // Parsed on first use: a pull scans the encoded versions instead (see VersionScan).
-    return StoredRecord.encoded(
-        table.name(), row.id(), row.seq(), row.deleted(), values, row.versions(), location.get());
+  }
+
+  /**
+   * One row of a {@link #joinedSelect} as a stored record, its columns where {@code layout} says
+   * (made once for the rows of one query). A live record keeps its values by position (see {@link
+   * StoredRecord#columns}); the tombstone column is read only for a deleted one.
+   */
+  StoredRecord read(ResultSet rows, Table table, Layout layout) throws SQLException {
+    String id = rows.getString(1);
+    long seq = rows.getLong(2);
+    boolean deleted = rows.getInt(3) != 0;
+    byte[] versions = rows.getBytes(4);
+    if (deleted) {
+      Map<String, Object> values = decodeTombstone(table, id, rows.getBytes(5));
+      // Parsed on first use: a pull scans the encoded versions instead (see VersionScan).
+      return StoredRecord.encoded(table.name(), id, seq, true, values, versions, location.get());
+    }
+    int[] indexes = layout.indexes();
+    ColumnType[] types = layout.types();
+    Object[] values = new Object[indexes.length];
+    for (int i = 0; i < indexes.length; i++) {
+      values[i] = indexes[i] == 0 ? types[i].coerce(id) : dialect.read(rows, indexes[i], types[i]);
+    }
+    return StoredRecord.columns(
+        table.name(), id, seq, layout.names(), values, versions, location.get());
   }
 
   /**
@@ -109,6 +128,7 @@ final class RecordRows {
     Map<String, StoredRecord> result = new LinkedHashMap<>();
     List<String> unique = new ArrayList<>(new LinkedHashSet<>(ids));
     List<Column> columns = table.dataColumns();
+    Layout layout = Layout.of(table, columns);
     if (dialect.looksUpIdsByArray()) {
       String sql = arrayLoadSql(table, columns);
       PreparedStatement statement =
@@ -119,7 +139,7 @@ final class RecordRows {
         statement.setString(3, table.name());
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
-            StoredRecord record = read(rows, table, columns);
+            StoredRecord record = read(rows, table, layout);
             result.put(record.id(), record);
           }
         }
@@ -144,7 +164,7 @@ final class RecordRows {
         }
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
-            StoredRecord record = read(rows, table, columns);
+            StoredRecord record = read(rows, table, layout);
             result.put(record.id(), record);
           }
         }

@@ -77,11 +77,12 @@ final class SnapshotReads {
             .joinedSelect(table, columns)
             .append(
                 " WHERE r.tenant = ? AND r.seq > ? AND r.seq <= ? AND r.tbl = ? ORDER BY r.seq");
+    RecordRows.Layout layout = RecordRows.Layout.of(table, columns);
     try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
       Queries.bind(statement, tenant, after, through, table.name());
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
-          sink.add(recordRows.read(rows, table, columns));
+          sink.add(recordRows.read(rows, table, layout));
         }
       }
     }

@@ -59,7 +59,7 @@ final class CycleProgress implements Pusher.Progress, Puller.Progress {
     changed(page.getRecordsList());
     records += page.getRecordsCount();
     boolean finished = !page.getHasMore();
-    if (!several && finished) {
+    if (!several && finished || !events.hearsProgress()) {
       return;
     }
     several = true;
@@ -97,7 +97,7 @@ final class CycleProgress implements Pusher.Progress, Puller.Progress {
   }
 
   private void changed(List<Record> written) {
-    if (written.isEmpty()) {
+    if (written.isEmpty() || !events.hearsRowsChanged()) {
       return;
     }
     Map<String, Set<String>> ids = new LinkedHashMap<>();
