@@ -167,6 +167,7 @@ final class SnapshotReads {
             .joinedSelect(table, columns)
             .append(" WHERE r.tenant = ? AND r.tbl = ? AND r.deleted = 0")
             .toString();
+    RecordRows.Layout layout = RecordRows.Layout.of(table, columns);
     transactions.read(
         "scanning '" + table.name() + "' of tenant '" + tenant + "'",
         connection -> {
@@ -175,7 +176,7 @@ final class SnapshotReads {
             Queries.bind(statement, tenant, table.name());
             try (ResultSet rows = statement.executeQuery()) {
               while (rows.next()) {
-                sink.accept(recordRows.read(rows, table, columns));
+                sink.accept(recordRows.read(rows, table, layout));
               }
             }
           }
