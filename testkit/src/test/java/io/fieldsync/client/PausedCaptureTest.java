@@ -133,7 +133,13 @@ class PausedCaptureTest {
       String id = Households.household(n);
       model.put(id, randomRow(random, id));
     }
-    writer.sql(insertAll(model.values()));
+    // In statements of 2,000 rows: one statement for all would pass SQLite's length limit.
+    List<Map<String, Object>> written = new ArrayList<>(model.values());
+    List<String> inserts = new ArrayList<>();
+    for (int from = 0; from < written.size(); from += 2_000) {
+      inserts.add(insertAll(written.subList(from, Math.min(written.size(), from + 2_000))));
+    }
+    writer.sql(inserts.toArray(String[]::new));
     writer.sync();
     TestDevice quiet = server.device("quiet");
     TestDevice heard = server.device("heard");
