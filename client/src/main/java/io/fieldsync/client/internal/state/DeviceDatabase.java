@@ -78,14 +78,7 @@ public final class DeviceDatabase implements AutoCloseable {
       } catch (SQLException close) {
         e.addSuppressed(close);
       }
-      if (e.getErrorCode() == SQLITE_NOTADB && file.encrypted()) {
-        throw new ConfigException(
-            "the key does not open "
-                + file
-                + ": it is a wrong key, or the file is not an encrypted device database",
-            e);
-      }
-      throw new StorageException("cannot read local database " + file + ": " + e, e);
+      throw unopened(file, e);
     }
     return new DeviceDatabase(file, connection);
   }
@@ -156,8 +149,19 @@ public final class DeviceDatabase implements AutoCloseable {
       // class path (PostgreSQL's included), a noticeable part of a short command's start.
       return JDBC.createConnection(url, config.toProperties());
     } catch (SQLException e) {
-      throw new StorageException("cannot open local database " + file + ": " + e, e);
+      throw unopened(file, e);
     }
+  }
+
+  private static RuntimeException unopened(DeviceFile file, SQLException e) {
+    if (e.getErrorCode() == SQLITE_NOTADB && file.encrypted()) {
+      return new ConfigException(
+          "the key does not open "
+              + file
+              + ": it is a wrong key, or the file is not an encrypted device database",
+          e);
+    }
+    return new StorageException("cannot open local database " + file + ": " + e, e);
   }
 
   /**
