@@ -183,6 +183,26 @@ class EncryptedDeviceTest extends LiveServerTest {
         .isEqualTo(1);
   }
 
+  @Test
+  void rekeyWhileAClientHasTheDatabaseOpenIsRefusedAndTheOldKeyStillOpensIt() throws Exception {
+    DeviceKey key = key(new SplittableRandom(9));
+    TestDevice a = server.device("a", builder -> builder.key(key));
+    insertHousehold(a, 1, "h1");
+    a.sync();
+    Path file = dir.resolve("a.db");
+
+    assertThatThrownBy(() -> FieldSyncClient.rekey(file, key, key(new SplittableRandom(10))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "another connection has "
+                + file
+                + " open; close every client of it before changing its key");
+    a.close();
+    assertThat(
+            server.open("a", builder -> builder.key(key)).value("SELECT count(*) FROM households"))
+        .isEqualTo(1);
+  }
+
   private static DeviceKey key(SplittableRandom random) {
     byte[] bytes = new byte[DeviceKey.BYTES];
     for (int i = 0; i < bytes.length; i++) {

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import org.sqlite.JDBC;
 import org.sqlite.SQLiteConfig;
@@ -30,6 +31,7 @@ public final class DeviceDatabase implements AutoCloseable {
   private static final byte[] PLAIN_HEADER =
       "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
+  private static final int SQLITE_BUSY = 5;
   private static final int SQLITE_NOTADB = 26;
 
   /** Work on a connection, inside a transaction or a read. */
@@ -182,19 +184,26 @@ public final class DeviceDatabase implements AutoCloseable {
           c -> {
             Jdbc jdbc = new Jdbc(c);
             String mode = jdbc.first("PRAGMA journal_mode", row -> row.getString(1));
-            String rollback = jdbc.first("PRAGMA journal_mode = DELETE", row -> row.getString(1));
+            jdbc.executeAll(List.of("PRAGMA busy_timeout = 0"));
+            String rollback;
+            try {
+              rollback = jdbc.first("PRAGMA journal_mode = DELETE", row -> row.getString(1));
+            } catch (SQLException e) {
+              if ((e.getErrorCode() & 0xff) != SQLITE_BUSY) {
+                throw e;
+              }
+              rollback = null;
+            }
             if (!"delete".equalsIgnoreCase(rollback)) {
               throw new ConfigException(
                   "another connection has "
                       + file
-                      + " open (journal mode stays "
-                      + rollback
-                      + "); close every client of it before changing its key");
+                      + " open; close every client of it before changing its key");
             }
-            try (Statement statement = c.createStatement()) {
-              statement.execute("PRAGMA rekey = \"" + keyLiteral(next) + "\"");
-              statement.execute("PRAGMA journal_mode = " + mode);
-            }
+            jdbc.executeAll(
+                List.of(
+                    "PRAGMA rekey = \"" + keyLiteral(next) + "\"",
+                    "PRAGMA journal_mode = " + mode));
             return null;
           });
     }
@@ -312,7 +321,7 @@ public final class DeviceDatabase implements AutoCloseable {
             c -> {
               Jdbc jdbc = new Jdbc(c);
               Long mode = jdbc.first("PRAGMA synchronous", row -> row.getLong(1));
-              jdbc.executeAll(java.util.List.of("PRAGMA synchronous = NORMAL"));
+              jdbc.executeAll(List.of("PRAGMA synchronous = NORMAL"));
               return mode == null ? 2 : mode.intValue();
             });
     return new RelaxedSync(previous);
