@@ -105,6 +105,22 @@ public final class FieldSyncClient implements AutoCloseable {
   }
 
   /**
+   * A new JDBC connection to a device database without a client, for the application's own SQL
+   * while no client is open (writes are captured as through {@link #connection()}); the caller
+   * closes it. {@code key} is the database's key, or null for an unencrypted one.
+   *
+   * @throws ConfigException when the file is missing, or a key is missing, wrong, or given for an
+   *     unencrypted file
+   * @throws StorageException when the database cannot be opened
+   */
+  public static Connection connection(Path database, DeviceKey key) {
+    requireFile(database);
+    DeviceFile file = new DeviceFile(database, key);
+    DeviceDatabase.open(file).close();
+    return file.connect(false);
+  }
+
+  /**
    * Changes the key of an encrypted device database (see {@link Builder#key}). Close every client
    * and connection of the file first; the file leaves write-ahead logging for the rekey and returns
    * to it after.
@@ -116,10 +132,14 @@ public final class FieldSyncClient implements AutoCloseable {
   public static void rekey(Path database, DeviceKey current, DeviceKey next) {
     Objects.requireNonNull(current, "current");
     Objects.requireNonNull(next, "next");
+    requireFile(database);
+    DeviceDatabase.rekey(new DeviceFile(database, current), next);
+  }
+
+  private static void requireFile(Path database) {
     if (!java.nio.file.Files.isRegularFile(database)) {
       throw new ConfigException("no device database at " + database);
     }
-    DeviceDatabase.rekey(new DeviceFile(database, current), next);
   }
 
   /**
