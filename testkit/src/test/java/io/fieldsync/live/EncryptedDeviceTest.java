@@ -203,6 +203,78 @@ class EncryptedDeviceTest extends LiveServerTest {
         .isEqualTo(1);
   }
 
+  /**
+   * Regression: with {@code org.sqlite.lib.path} naming sqlite-jdbc's native library (bin/fieldsync
+   * sets it), the encrypted driver loaded that library, ignored the key and wrote the device in the
+   * clear. A child JVM with the property set creates an encrypted device and writes a row.
+   */
+  @Test
+  void deviceIsEncryptedEvenWhenTheSqliteLibraryPathNamesTheUnencryptedLibrary() throws Exception {
+    Path natives = dir.resolve("natives");
+    String folder = org.sqlite.util.OSInfo.getNativeLibFolderPathForCurrentOS();
+    String library = System.mapLibraryName("sqlitejdbc");
+    try (var in =
+        org.sqlite.JDBC.class.getResourceAsStream("/org/sqlite/native/" + folder + "/" + library)) {
+      assertThat(in).as("sqlite-jdbc's native library for %s", folder).isNotNull();
+      Files.createDirectories(natives);
+      Files.copy(in, natives.resolve(library));
+    }
+    Path keyFile = dir.resolve("child.key");
+    Files.writeString(keyFile, "5a".repeat(DeviceKey.BYTES));
+    Files.setPosixFilePermissions(
+        keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path db = dir.resolve("child.db");
+    String token = server.token("child");
+
+    Process child =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-Dorg.sqlite.lib.path=" + natives,
+                "-cp",
+                System.getProperty("java.class.path"),
+                Child.class.getName(),
+                db.toString(),
+                server.uri().toString(),
+                token,
+                keyFile.toString())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(child.waitFor()).as(output).isZero();
+
+    assertThat(readable("child.db")).doesNotContain(Child.HEAD_NAME).doesNotContain(token);
+    TestDevice reopened = server.open("child", builder -> builder.key(DeviceKey.read(keyFile)));
+    assertThat(reopened.value("SELECT head_name FROM households")).isEqualTo(Child.HEAD_NAME);
+  }
+
+  /** The child JVM: {@code Child DB SERVER TOKEN KEY_FILE}. */
+  static final class Child {
+    static final String HEAD_NAME = "child-secret-household";
+
+    public static void main(String[] args) {
+      try (FieldSyncClient client =
+          FieldSyncClient.builder(Path.of(args[0]))
+              .server(java.net.URI.create(args[1]))
+              .token(args[2])
+              .key(DeviceKey.read(Path.of(args[3])))
+              .initialize()) {
+        try (var connection = client.connection();
+            var statement = connection.createStatement()) {
+          statement.executeUpdate(
+              "INSERT INTO households (id, region, head_name) VALUES ('"
+                  + uuid(1)
+                  + "', 'north', '"
+                  + HEAD_NAME
+                  + "')");
+        } catch (java.sql.SQLException e) {
+          throw new IllegalStateException(e);
+        }
+        client.syncNow();
+      }
+      System.exit(0);
+    }
+  }
+
   private static DeviceKey key(SplittableRandom random) {
     byte[] bytes = new byte[DeviceKey.BYTES];
     for (int i = 0; i < bytes.length; i++) {

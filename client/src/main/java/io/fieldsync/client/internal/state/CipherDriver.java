@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.Driver;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 
 /**
@@ -24,6 +26,8 @@ import java.util.Properties;
  */
 final class CipherDriver {
   private static final String NESTED_JAR = "sqlite-mc.jar";
+  private static final String LIB_PATH = "org.sqlite.lib.path";
+  private static final String LIB_NAME = "org.sqlite.lib.name";
 
   private CipherDriver() {}
 
@@ -51,12 +55,54 @@ final class CipherDriver {
       // nothing from the application's class path, where sqlite-jdbc's org.sqlite lives.
       ClassLoader jdkOnly = ClassLoader.getSystemClassLoader().getParent();
       URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, jdkOnly);
-      return (Driver)
-          Class.forName("org.sqlite.JDBC", true, loader).getDeclaredConstructor().newInstance();
+      Driver driver =
+          (Driver)
+              Class.forName("org.sqlite.JDBC", true, loader).getDeclaredConstructor().newInstance();
+      loadNativeLibrary(driver);
+      return driver;
     } catch (IOException | ReflectiveOperationException e) {
       throw new StorageException(
           "cannot load the SQLite3 Multiple Ciphers driver for encrypted device databases: " + e,
           e);
+    }
+  }
+
+  /**
+   * Makes the driver load its own native library, and proves it did: both drivers read the
+   * process-wide {@code org.sqlite.lib.path} and {@code org.sqlite.lib.name}, which name
+   * sqlite-jdbc's library when set (bin/fieldsync sets them), and with that library {@code PRAGMA
+   * key} would be ignored and the database written in the clear. The properties are lifted for the
+   * first connection, which loads the library; a sqlite-jdbc loading meanwhile on another thread
+   * only unpacks its own library from its jar.
+   */
+  private static void loadNativeLibrary(Driver driver) {
+    Properties system = System.getProperties();
+    synchronized (system) {
+      String path = system.getProperty(LIB_PATH);
+      String name = system.getProperty(LIB_NAME);
+      system.remove(LIB_PATH);
+      system.remove(LIB_NAME);
+      try (Connection probe = driver.connect("jdbc:sqlite::memory:", new Properties());
+          Statement statement = probe.createStatement();
+          ResultSet version = statement.executeQuery("SELECT sqlite3mc_version()")) {
+        version.next();
+      } catch (SQLException e) {
+        throw new StorageException(
+            "the driver for encrypted device databases loaded a SQLite without encryption ("
+                + LIB_PATH
+                + "="
+                + path
+                + "); refusing to write device data in the clear: "
+                + e.getMessage(),
+            e);
+      } finally {
+        if (path != null) {
+          system.setProperty(LIB_PATH, path);
+        }
+        if (name != null) {
+          system.setProperty(LIB_NAME, name);
+        }
+      }
     }
   }
 }
