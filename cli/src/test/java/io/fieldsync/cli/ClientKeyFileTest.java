@@ -42,18 +42,7 @@ class ClientKeyFileTest {
     Path key = keyFile("tablet.key", "11");
     String token = server.token("tablet");
 
-    CommandRun init =
-        CommandRun.of(
-            "client",
-            "init",
-            "--db",
-            db.toString(),
-            "--server",
-            server.uri().toString(),
-            "--token",
-            token,
-            "--key-file",
-            key.toString());
+    CommandRun init = init(db, token, key);
     assertThat(init.exitCode()).as("%s", init).isZero();
     assertThat(init.out()).startsWith("initialised " + db + ": device tablet, tenant acme");
 
@@ -121,18 +110,7 @@ class ClientKeyFileTest {
     Path key = keyFile("open.key", "33");
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
 
-    CommandRun init =
-        CommandRun.of(
-            "client",
-            "init",
-            "--db",
-            db.toString(),
-            "--server",
-            server.uri().toString(),
-            "--token",
-            server.token("tablet"),
-            "--key-file",
-            key.toString());
+    CommandRun init = init(db, server.token("tablet"), key);
 
     assertThat(init.exitCode()).as("%s", init).isEqualTo(1);
     assertThat(init.err())
@@ -143,6 +121,20 @@ class ClientKeyFileTest {
                 + key
                 + "`\n");
     assertThat(db).doesNotExist();
+  }
+
+  private CommandRun init(Path db, String token, Path key) {
+    return CommandRun.of(
+        "client",
+        "init",
+        "--db",
+        db.toString(),
+        "--server",
+        server.uri().toString(),
+        "--token",
+        token,
+        "--key-file",
+        key.toString());
   }
 
   private Path keyFile(String name, String hexByte) throws Exception {

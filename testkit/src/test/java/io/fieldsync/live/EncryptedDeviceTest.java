@@ -276,19 +276,19 @@ class EncryptedDeviceTest extends LiveServerTest {
   }
 
   private static DeviceKey key(SplittableRandom random) {
-    byte[] bytes = new byte[DeviceKey.BYTES];
-    for (int i = 0; i < bytes.length; i++) {
-      bytes[i] = (byte) random.nextInt(256);
-    }
-    return DeviceKey.of(bytes);
+    return DeviceKey.of(bytes(random, DeviceKey.BYTES));
   }
 
   private static String hex(SplittableRandom random, int bytes) {
-    byte[] value = new byte[bytes];
-    for (int i = 0; i < bytes; i++) {
-      value[i] = (byte) random.nextInt(256);
+    return HexFormat.of().formatHex(bytes(random, bytes));
+  }
+
+  private static byte[] bytes(SplittableRandom random, int count) {
+    byte[] bytes = new byte[count];
+    for (int i = 0; i < count; i++) {
+      bytes[i] = (byte) random.nextInt(256);
     }
-    return HexFormat.of().formatHex(value);
+    return bytes;
   }
 
   private static Map<String, String> headNames(TestDevice device) {
