@@ -9,11 +9,14 @@ import io.fieldsync.ConfigException;
 import io.fieldsync.client.DeviceKey;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.ResyncResult;
+import io.fieldsync.client.SyncWorker;
 import io.fieldsync.client.VerifyReport;
 import io.fieldsync.client.VerifyReport.Action;
 import io.fieldsync.client.VerifyReport.Repair;
+import io.fieldsync.testkit.Eventually;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.TestDevice;
+import io.fieldsync.testkit.TestServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,6 +91,30 @@ class EncryptedDeviceTest extends LiveServerTest {
     assertThat(readable("a.db")).as("while the client is open").doesNotContain(secrets);
     a.close();
     assertThat(readable("a.db")).as("after the client closed").doesNotContain(secrets);
+  }
+
+  @Test
+  void workerOfAnEncryptedDeviceSyncsItsWritesAndTheLiveChannelBringsAnotherDevicesWrites()
+      throws Exception {
+    DeviceKey key = key(new SplittableRandom(11));
+    TestDevice a = server.device("a", builder -> builder.key(key));
+    TestDevice b = server.device("b");
+    SyncWorker worker = a.client().startWorker();
+    Eventually.until("the first sync", () -> worker.status().lastSuccessAt() != null);
+
+    insertHousehold(a, 1, "from-a");
+    Eventually.until(
+        "a's write to reach the server without a sync call",
+        () ->
+            server.store().records(TestServer.TENANT, "households", List.of(uuid(1))).get(uuid(1))
+                != null);
+    insertHousehold(b, 2, "from-b");
+    b.sync();
+    Eventually.until(
+        "b's write to reach a through the live channel",
+        () -> "from-b".equals(a.value("SELECT head_name FROM households WHERE id = ?", uuid(2))));
+    assertThat(b.value("SELECT head_name FROM households WHERE id = ?", uuid(1)))
+        .isEqualTo("from-a");
   }
 
   @Test
