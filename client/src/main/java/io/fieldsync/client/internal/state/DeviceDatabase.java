@@ -200,10 +200,11 @@ public final class DeviceDatabase implements AutoCloseable {
                       + file
                       + " open; close every client of it before changing its key");
             }
-            jdbc.executeAll(
-                List.of(
-                    "PRAGMA rekey = \"" + keyLiteral(next) + "\"",
-                    "PRAGMA journal_mode = " + mode));
+            try {
+              jdbc.executeAll(List.of("PRAGMA rekey = \"" + keyLiteral(next) + "\""));
+            } finally {
+              jdbc.executeAll(List.of("PRAGMA journal_mode = " + mode));
+            }
             return null;
           });
     }
