@@ -97,7 +97,8 @@ class ClientKeyFileTest {
         .isEqualTo(
             "fieldsync: the key does not open "
                 + db
-                + ": it is a wrong key, or the file is not an encrypted device database\n");
+                + ": it is a wrong key, or the file is not an encrypted device database (an"
+                + " unencrypted one opens without a key)\n");
     CommandRun status =
         CommandRun.of("client", "status", "--db", db.toString(), "--key-file", next.toString());
     assertThat(status.exitCode()).as("%s", status).isZero();

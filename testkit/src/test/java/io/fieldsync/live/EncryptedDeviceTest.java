@@ -139,7 +139,8 @@ class EncryptedDeviceTest extends LiveServerTest {
         .hasMessage(
             "the key does not open "
                 + file
-                + ": it is a wrong key, or the file is not an encrypted device database");
+                + ": it is a wrong key, or the file is not an encrypted device database (an"
+                + " unencrypted one opens without a key)");
     assertThat(digests("a.db")).isEqualTo(before);
 
     TestDevice again = server.open("a", builder -> builder.key(key));
@@ -157,7 +158,10 @@ class EncryptedDeviceTest extends LiveServerTest {
     assertThatThrownBy(() -> FieldSyncClient.builder(file).key(key(new SplittableRandom(3))).open())
         .isInstanceOf(ConfigException.class)
         .hasMessage(
-            file + " is not encrypted; open it without a key (no --key-file, no Builder.key)");
+            "the key does not open "
+                + file
+                + ": it is a wrong key, or the file is not an encrypted device database (an"
+                + " unencrypted one opens without a key)");
     assertThat(digests("plain.db")).isEqualTo(before);
   }
 

@@ -3,10 +3,6 @@ package io.fieldsync.client.internal.state;
 import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
 import io.fieldsync.client.DeviceKey;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,10 +22,6 @@ import org.sqlite.SQLiteConfig;
  */
 public final class DeviceDatabase implements AutoCloseable {
   static final int BUSY_TIMEOUT_MILLIS = 10_000;
-
-  /** The first bytes of every unencrypted SQLite file; an encrypted one starts with random salt. */
-  private static final byte[] PLAIN_HEADER =
-      "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
   private static final int SQLITE_BUSY = 5;
   private static final int SQLITE_NOTADB = 26;
@@ -61,15 +53,16 @@ public final class DeviceDatabase implements AutoCloseable {
   }
 
   /**
-   * {@link #open(Path)} for a database that may be encrypted: before anything is written, checks
-   * that an existing file is encrypted exactly when a key is given, and that the key opens it.
+   * {@link #open(Path)} for a database that may be encrypted: before anything is written, reads the
+   * schema, which fails on an encrypted file without its key and on a wrong key. The file is never
+   * read outside SQLite: closing any other descriptor of it would drop the locks this process's
+   * connections hold on it.
    *
-   * @throws ConfigException when a key is missing, wrong or given for an unencrypted file; the file
-   *     is left as it was
+   * @throws ConfigException when a key is missing or wrong (or given for an unencrypted file); the
+   *     file is left as it was
    * @throws StorageException when the file cannot be opened
    */
   public static DeviceDatabase open(DeviceFile file) {
-    requireMatchingEncryption(file);
     Connection connection = connect(file, true);
     try (Statement statement = connection.createStatement();
         ResultSet probe = statement.executeQuery("SELECT count(*) FROM sqlite_master")) {
@@ -83,33 +76,6 @@ public final class DeviceDatabase implements AutoCloseable {
       throw unopened(file, e);
     }
     return new DeviceDatabase(file, connection);
-  }
-
-  private static void requireMatchingEncryption(DeviceFile file) {
-    byte[] header = new byte[PLAIN_HEADER.length];
-    int read = 0;
-    try (InputStream in = Files.newInputStream(file.path())) {
-      int n;
-      while (read < header.length && (n = in.read(header, read, header.length - read)) >= 0) {
-        read += n;
-      }
-    } catch (IOException e) {
-      return; // a new file, or one the driver reports on
-    }
-    if (read == 0) {
-      return;
-    }
-    boolean plain = read == header.length && Arrays.equals(header, PLAIN_HEADER);
-    if (plain && file.encrypted()) {
-      throw new ConfigException(
-          file + " is not encrypted; open it without a key (no --key-file, no Builder.key)");
-    }
-    if (!plain && !file.encrypted()) {
-      throw new ConfigException(
-          file
-              + " is encrypted or is not a SQLite database; give its key (--key-file,"
-              + " FieldSyncClient.Builder.key)");
-    }
   }
 
   /**
@@ -160,7 +126,15 @@ public final class DeviceDatabase implements AutoCloseable {
       return new ConfigException(
           "the key does not open "
               + file
-              + ": it is a wrong key, or the file is not an encrypted device database",
+              + ": it is a wrong key, or the file is not an encrypted device database (an"
+              + " unencrypted one opens without a key)",
+          e);
+    }
+    if (e.getErrorCode() == SQLITE_NOTADB) {
+      return new ConfigException(
+          file
+              + " is encrypted or is not a SQLite database; give its key (--key-file,"
+              + " FieldSyncClient.Builder.key)",
           e);
     }
     return new StorageException("cannot open local database " + file + ": " + e, e);
