@@ -136,11 +136,7 @@ class EncryptedDeviceTest extends LiveServerTest {
                 + " FieldSyncClient.Builder.key)");
     assertThatThrownBy(() -> FieldSyncClient.builder(file).key(key(new SplittableRandom(2))).open())
         .isInstanceOf(ConfigException.class)
-        .hasMessage(
-            "the key does not open "
-                + file
-                + ": it is a wrong key, or the file is not an encrypted device database (an"
-                + " unencrypted one opens without a key)");
+        .hasMessage(wrongKey(file));
     assertThat(digests("a.db")).isEqualTo(before);
 
     TestDevice again = server.open("a", builder -> builder.key(key));
@@ -157,11 +153,7 @@ class EncryptedDeviceTest extends LiveServerTest {
 
     assertThatThrownBy(() -> FieldSyncClient.builder(file).key(key(new SplittableRandom(3))).open())
         .isInstanceOf(ConfigException.class)
-        .hasMessage(
-            "the key does not open "
-                + file
-                + ": it is a wrong key, or the file is not an encrypted device database (an"
-                + " unencrypted one opens without a key)");
+        .hasMessage(wrongKey(file));
     assertThat(digests("plain.db")).isEqualTo(before);
   }
 
@@ -181,7 +173,7 @@ class EncryptedDeviceTest extends LiveServerTest {
 
     assertThatThrownBy(() -> FieldSyncClient.builder(file).key(old).open())
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("the key does not open " + file);
+        .hasMessage(wrongKey(file));
     TestDevice again = server.open("a", builder -> builder.key(next));
     assertThat(again.value("SELECT group_concat(head_name) FROM households ORDER BY id"))
         .isEqualTo("h1,h2,h3");
@@ -207,7 +199,7 @@ class EncryptedDeviceTest extends LiveServerTest {
                 FieldSyncClient.rekey(
                     file, key(new SplittableRandom(7)), key(new SplittableRandom(8))))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("the key does not open " + file);
+        .hasMessage(wrongKey(file));
     assertThat(digests("a.db")).isEqualTo(before);
     assertThat(
             server.open("a", builder -> builder.key(key)).value("SELECT count(*) FROM households"))
@@ -304,6 +296,13 @@ class EncryptedDeviceTest extends LiveServerTest {
       }
       System.exit(0);
     }
+  }
+
+  private static String wrongKey(Path file) {
+    return "the key does not open "
+        + file
+        + ": it is a wrong key, or the file is not an encrypted device database (an unencrypted one"
+        + " opens without a key)";
   }
 
   private static DeviceKey key(SplittableRandom random) {
