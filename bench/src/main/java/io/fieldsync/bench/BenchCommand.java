@@ -86,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
       split = ",",
       description =
           "Run only these scenarios: snapshot, incremental, noop, convergence, live, capture, push,"
-              + " device (default: all).")
+              + " device, encrypted (default: all).")
   Set<String> only = Set.of();
 
   @Option(

@@ -50,7 +50,16 @@ public record BenchOptions(
 
   /** The scenarios {@code --only} can pick. */
   public static final Set<String> SCENARIOS =
-      Set.of("snapshot", "incremental", "noop", "convergence", "live", "capture", "push", "device");
+      Set.of(
+          "snapshot",
+          "incremental",
+          "noop",
+          "convergence",
+          "live",
+          "capture",
+          "push",
+          "device",
+          "encrypted");
 
   public BenchOptions {
     only = Set.copyOf(only);

@@ -1,5 +1,6 @@
 package io.fieldsync.bench;
 
+import io.fieldsync.client.DeviceKey;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.server.SyncServer;
@@ -37,12 +38,21 @@ final class BenchServer {
 
   /** A device whose every request goes through the byte meter and is counted. */
   MeteredDevice device(String name) {
+    return device(name, null);
+  }
+
+  /** {@link #device(String)} with its database encrypted with {@code key} (null: unencrypted). */
+  MeteredDevice device(String name, DeviceKey key) {
     CountingTransport transport =
         new CountingTransport(
             new HttpTransport(
                 meter.uri(), token(name), Duration.ofSeconds(10), Duration.ofMinutes(10)));
+    FieldSyncClient.Builder builder = FieldSyncClient.builder(dir.resolve(name + ".db"));
+    if (key != null) {
+      builder.key(key);
+    }
     FieldSyncClient client =
-        FieldSyncClient.builder(dir.resolve(name + ".db"))
+        builder
             .transport(transport)
             .seed(seed ^ name.hashCode())
             .workerSeed(seed ^ name.hashCode())

@@ -75,14 +75,7 @@ final class CaptureScenario {
                   + " rid, op, vals) VALUES ('measurements', NEW.id, 'U', json_object('value',"
                   + " NEW.value)); END");
         }
-        List<Dataset.Row> measurements = new ArrayList<>(rows);
-        for (long b = 0; measurements.size() < rows; b++) {
-          for (Dataset.Row row : data.block(b)) {
-            if (row.table().equals("measurements") && measurements.size() < rows) {
-              measurements.add(row);
-            }
-          }
-        }
+        List<Dataset.Row> measurements = measurements(data, rows);
         double[][] insertSeconds = new double[CAPTURE_ROUNDS][7];
         double[][] updateSeconds = new double[CAPTURE_ROUNDS][7];
         // Ablations of the device's own capture, on copies of its DDL, one promise of the design
@@ -217,6 +210,19 @@ final class CaptureScenario {
     }
   }
 
+  /** The first {@code rows} rows of the data set's measurements table. */
+  static List<Dataset.Row> measurements(Dataset data, int rows) {
+    List<Dataset.Row> measurements = new ArrayList<>(rows);
+    for (long b = 0; measurements.size() < rows; b++) {
+      for (Dataset.Row row : data.block(b)) {
+        if (row.table().equals("measurements") && measurements.size() < rows) {
+          measurements.add(row);
+        }
+      }
+    }
+    return measurements;
+  }
+
   /** How a capture trigger stamps a log row: its HLC, device (a literal) and base sequence. */
   static final java.util.regex.Pattern STAMP_SQL =
       java.util.regex.Pattern.compile(
@@ -296,7 +302,7 @@ final class CaptureScenario {
   }
 
   /** Rows per second of one side over all rounds. */
-  private static double rate(int rows, double[][] seconds, int side) {
+  static double rate(int rows, double[][] seconds, int side) {
     double total = 0;
     for (double[] round : seconds) {
       total += round[side];
@@ -340,8 +346,7 @@ final class CaptureScenario {
   }
 
   /** Seconds to insert the rows, in transactions of 1,000, as an app importing forms would. */
-  private static double insertSeconds(Connection connection, List<Dataset.Row> rows)
-      throws SQLException {
+  static double insertSeconds(Connection connection, List<Dataset.Row> rows) throws SQLException {
     connection.setAutoCommit(false);
     long started = System.nanoTime();
     try (PreparedStatement insert =
@@ -371,8 +376,7 @@ final class CaptureScenario {
   }
 
   /** Seconds to update each row once, in transactions of 1,000. */
-  private static double updateSeconds(Connection connection, List<Dataset.Row> rows)
-      throws SQLException {
+  static double updateSeconds(Connection connection, List<Dataset.Row> rows) throws SQLException {
     connection.setAutoCommit(false);
     long started = System.nanoTime();
     try (PreparedStatement update =

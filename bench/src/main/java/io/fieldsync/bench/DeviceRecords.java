@@ -1,5 +1,7 @@
 package io.fieldsync.bench;
 
+import io.fieldsync.client.DeviceKey;
+import io.fieldsync.client.FieldSyncClient;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,10 +33,17 @@ final class DeviceRecords {
   private final long blocks;
   private final Map<String, Dataset.Edit> edits = new LinkedHashMap<>();
   private final Map<String, List<String>> columns = new LinkedHashMap<>();
+  private final DeviceKey key;
   private Map<String, Digest> expected;
 
   DeviceRecords(Dataset data, long records, int edits, long seed) {
+    this(data, records, edits, seed, null);
+  }
+
+  /** Records for device databases encrypted with {@code key} (null: unencrypted ones). */
+  DeviceRecords(Dataset data, long records, int edits, long seed, DeviceKey key) {
     this.data = data;
+    this.key = key;
     this.blocks = Dataset.blocks(records);
     for (Dataset.Row row : data.block(0)) {
       columns.putIfAbsent(row.table(), List.copyOf(row.values().keySet()));
@@ -259,8 +268,11 @@ final class DeviceRecords {
     return "'" + value;
   }
 
-  private static Connection open(Path file) throws SQLException {
-    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+  private Connection open(Path file) throws SQLException {
+    Connection connection =
+        key == null
+            ? DriverManager.getConnection("jdbc:sqlite:" + file)
+            : FieldSyncClient.connection(file, key);
     try (Statement pragma = connection.createStatement()) {
       pragma.execute("PRAGMA busy_timeout = 10000");
     }

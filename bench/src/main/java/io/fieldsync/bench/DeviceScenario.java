@@ -1,5 +1,6 @@
 package io.fieldsync.bench;
 
+import io.fieldsync.client.DeviceKey;
 import io.fieldsync.client.FieldSyncClient;
 import io.fieldsync.client.SyncResult;
 import java.io.IOException;
@@ -33,13 +34,11 @@ final class DeviceScenario {
   private final FieldsyncLauncher launcher;
 
   /**
-   * @param launcher runs {@code bin/fieldsync}; null only when the options leave the commands out
+   * @param launcher runs {@code bin/fieldsync}; null when the options leave the commands out, or
+   *     for the library rounds alone ({@link EncryptedScenario})
    */
   DeviceScenario(
       BenchOptions options, Results results, PrintStream log, FieldsyncLauncher launcher) {
-    if (launcher == null && options.deviceCommands()) {
-      throw new IllegalArgumentException("the device commands are on, and no launcher was given");
-    }
     this.options = options;
     this.results = results;
     this.log = log;
@@ -62,9 +61,12 @@ final class DeviceScenario {
         new DeviceRecords(data, Math.min(records, WARM_UP_RECORDS), options.edits(), seed);
     library(server, "device-warm-up", warmUp, null);
     DeviceRecords written = new DeviceRecords(data, records, options.edits(), seed);
-    library(server, "device-library", written, new Point(store, records));
-    if (launcher != null) {
-      commands(server, "device-command", written, new Point(store, records));
+    library(server, "device-library", written, new Point(store, records, ""));
+    if (options.deviceCommands()) {
+      if (launcher == null) {
+        throw new IllegalStateException("the device commands are on, and no launcher was given");
+      }
+      commands(server, "device-command", written, new Point(store, records, ""));
     } else {
       results.note(
           "The device scenario's commands (`bin/fieldsync client sync` and `client status` in new"
@@ -72,16 +74,28 @@ final class DeviceScenario {
     }
   }
 
-  /** Where a measurement belongs in the results; null for the warm-up. */
-  private record Point(String store, long records) {}
+  /**
+   * Where a measurement belongs in the results, and the prefix of its metrics' names ({@code
+   * "encrypted_"} for encrypted devices); null for the warm-up.
+   */
+  record Point(String store, long records, String prefix) {}
 
   private void library(BenchServer server, String round, DeviceRecords written, Point point)
+      throws Exception {
+    library(server, round, written, point, null);
+  }
+
+  /**
+   * The library round on a new pair of devices, encrypted with {@code key} when it is not null
+   * ({@link EncryptedScenario}). {@code written} must be made for the same key.
+   */
+  void library(BenchServer server, String round, DeviceRecords written, Point point, DeviceKey key)
       throws Exception {
     String tenant = server.tenant + "-" + round;
     Path fileA = server.dir.resolve(round + "-a.db");
     Path fileB = server.dir.resolve(round + "-b.db");
     long count = written.count();
-    try (FieldSyncClient a = initialize(server, tenant, "device-a", fileA)) {
+    try (FieldSyncClient a = initialize(server, tenant, "device-a", fileA, key)) {
       long started = System.nanoTime();
       long fields = written.insert(fileA);
       double insertSeconds = (System.nanoTime() - started) / 1e9;
@@ -89,7 +103,7 @@ final class DeviceScenario {
       SyncResult push = a.syncNow();
       double pushSeconds = (System.nanoTime() - started) / 1e9;
       expect("device A's push", "pushed", push.pushed(), count);
-      try (FieldSyncClient b = initialize(server, tenant, "device-b", fileB)) {
+      try (FieldSyncClient b = initialize(server, tenant, "device-b", fileB, key)) {
         started = System.nanoTime();
         SyncResult pull = b.syncNow();
         double pullSeconds = (System.nanoTime() - started) / 1e9;
@@ -126,9 +140,10 @@ final class DeviceScenario {
           add(point, "device_edits_push_ms", "ms", editsPushMillis, null);
           add(point, "device_edits_pull_ms", "ms", editsPullMillis, null);
           log.printf(
-              "  device, library: %,d records inserted by SQL in %.2f s; push %.2f s (%,.0f"
+              "  %sdevice, library: %,d records inserted by SQL in %.2f s; push %.2f s (%,.0f"
                   + " records/s), fresh-device pull %.2f s (%,.0f records/s); %,d edits: push %.0f"
                   + " ms, pull %.0f ms%n",
+              point.prefix().replace('_', ' '),
               count,
               insertSeconds,
               pushSeconds,
@@ -165,11 +180,11 @@ final class DeviceScenario {
     Path fileA = server.dir.resolve(round + "-a.db");
     Path fileB = server.dir.resolve(round + "-b.db");
     long count = written.count();
-    initialize(server, tenant, "device-a", fileA).close();
+    initialize(server, tenant, "device-a", fileA, null).close();
     written.insert(fileA);
     FieldsyncLauncher.Synced push = launcher.sync(fileA);
     expect("`client sync` of device A", "pushed", push.pushed(), count);
-    initialize(server, tenant, "device-b", fileB).close();
+    initialize(server, tenant, "device-b", fileB, null).close();
     FieldsyncLauncher.Synced pull = launcher.sync(fileB);
     expect("`client sync` of fresh device B", "pulled", pull.pulled(), count);
     written.edit(fileA);
@@ -220,15 +235,27 @@ final class DeviceScenario {
   }
 
   private static FieldSyncClient initialize(
-      BenchServer server, String tenant, String device, Path file) {
-    return FieldSyncClient.builder(file)
-        .server(server.server.uri())
-        .token(server.token(tenant, device))
-        .initialize();
+      BenchServer server, String tenant, String device, Path file, DeviceKey key) {
+    FieldSyncClient.Builder builder =
+        FieldSyncClient.builder(file)
+            .server(server.server.uri())
+            .token(server.token(tenant, device));
+    if (key != null) {
+      builder.key(key);
+    }
+    return builder.initialize();
   }
 
+  /** Adds a measurement; an encrypted device's have no target (they are compared, not judged). */
   private void add(Point point, String metric, String unit, double value, Results.Target target) {
-    results.add(metric, unit, point.store(), point.records(), 1, target, value);
+    results.add(
+        point.prefix() + metric,
+        unit,
+        point.store(),
+        point.records(),
+        1,
+        point.prefix().isEmpty() ? target : null,
+        value);
   }
 
   /** Device push targets hold at 10k and 100k records. */

@@ -189,6 +189,9 @@ public final class Workload {
       if (options.runs("capture") && (storeName.equals("sqlite") || repeat == 1)) {
         new CaptureScenario(options, results, log).run(bench, data, storeName, records);
       }
+      if (options.runs("encrypted") && (storeName.equals("sqlite") || repeat == 1)) {
+        new EncryptedScenario(options, results, log).run(bench, data, storeName, records, repeat);
+      }
       if (options.runs("push")) {
         PushScenario push = new PushScenario(options, results, log, pusher);
         long nextBlock = blocks;

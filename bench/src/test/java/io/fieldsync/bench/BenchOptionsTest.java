@@ -53,7 +53,7 @@ class BenchOptionsTest {
     assertThatThrownBy(() -> withOnly(Set.of("snapshots")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "only must name scenarios of [capture, convergence, device, incremental, live, noop,"
-                + " push, snapshot], found 'snapshots'");
+            "only must name scenarios of [capture, convergence, device, encrypted, incremental,"
+                + " live, noop, push, snapshot], found 'snapshots'");
   }
 }

@@ -40,6 +40,8 @@ class WorkloadSmokeTest {
           "live_idle_threads_per_device",
           "capture_insert_overhead",
           "capture_update_overhead",
+          "encrypted_capture_insert_cost",
+          "encrypted_capture_update_cost",
           "push_field_changes_per_s");
 
   /** With --quick the device scenario runs at the smallest data set only. */
@@ -111,6 +113,7 @@ class WorkloadSmokeTest {
     }
     for (String metric : DEVICE_METRICS) {
       assertThat(found).as("log:%n%s", log).contains(metric + "@300");
+      assertThat(found).as("log:%n%s", log).contains("encrypted_" + metric + "@300");
     }
     assertThat(report.getAsJsonObject("machine").get("cores").getAsInt()).isPositive();
     // Without --postgres-url the driver starts an embedded PostgreSQL and measures it too.

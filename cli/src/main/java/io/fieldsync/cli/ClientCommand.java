@@ -36,7 +36,8 @@ final class ClientCommand implements Runnable {
           ClientRunCommand.class,
           ClientResyncCommand.class,
           ClientVerifyCommand.class,
-          ClientRejectedCommand.class);
+          ClientRejectedCommand.class,
+          ClientRekeyCommand.class);
 
   @Spec CommandSpec spec;
 
@@ -93,9 +94,11 @@ final class ClientCommand implements Runnable {
 
     @Mixin ProgressOption progress = new ProgressOption();
 
+    @Mixin KeyFileOption key = new KeyFileOption();
+
     @Override
     public Integer call() throws InterruptedException {
-      FieldSyncClient.Builder builder = FieldSyncClient.builder(db).servers(servers).token(token);
+      FieldSyncClient.Builder builder = key.builder(db).servers(servers).token(token);
       if (caFile != null) {
         builder.caFile(caFile);
       }
@@ -172,9 +175,11 @@ final class ClientCommand implements Runnable {
 
     @Mixin ProgressOption progress = new ProgressOption();
 
+    @Mixin KeyFileOption key = new KeyFileOption();
+
     @Override
     public Integer call() {
-      FieldSyncClient.Builder builder = FieldSyncClient.builder(db);
+      FieldSyncClient.Builder builder = key.builder(db);
       if (server != null) {
         builder.server(server);
       }
@@ -225,9 +230,11 @@ final class ClientCommand implements Runnable {
 
     @Mixin ProgressOption progress = new ProgressOption();
 
+    @Mixin KeyFileOption key = new KeyFileOption();
+
     @Override
     public Integer call() {
-      try (FieldSyncClient client = FieldSyncClient.open(db)) {
+      try (FieldSyncClient client = key.open(db)) {
         if (json) {
           spec.commandLine()
               .getOut()

@@ -46,6 +46,8 @@ final class ClientRejectedCommand implements Runnable {
         description = "Parked edits (kept for a coordinator's review) instead of refused changes")
     boolean parked;
 
+    @picocli.CommandLine.Mixin KeyFileOption key = new KeyFileOption();
+
     String kind() {
       return parked ? "parked edit" : "rejected change";
     }
@@ -66,7 +68,7 @@ final class ClientRejectedCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (FieldSyncClient client = FieldSyncClient.open(entries.db)) {
+      try (FieldSyncClient client = entries.key.open(entries.db)) {
         JsonArray array = new JsonArray();
         if (entries.parked) {
           for (ParkedEdit edit : client.parked().list()) {
@@ -174,7 +176,7 @@ final class ClientRejectedCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (FieldSyncClient client = FieldSyncClient.open(entries.db)) {
+      try (FieldSyncClient client = entries.key.open(entries.db)) {
         if (entries.parked) {
           parked(client);
         } else {

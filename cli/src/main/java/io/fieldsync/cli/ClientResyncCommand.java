@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,10 +25,12 @@ final class ClientResyncCommand implements Callable<Integer> {
   @Option(names = "--db", required = true, description = "Device database file")
   Path db;
 
+  @Mixin KeyFileOption key = new KeyFileOption();
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (FieldSyncClient client = FieldSyncClient.open(db)) {
+    try (FieldSyncClient client = key.open(db)) {
       client.addListener(
           new SyncListener() {
             @Override

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -53,11 +54,13 @@ final class ClientRunCommand implements Callable<Integer> {
       description = "Do not hold the live channel; sync on writes and every interval only")
   boolean noLive;
 
+  @Mixin KeyFileOption key = new KeyFileOption();
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     FieldSyncClient.Builder builder =
-        FieldSyncClient.builder(db)
+        key.builder(db)
             .debounce(debounce)
             .backoff(Duration.ofMillis(500), maxBackoff)
             .live(!noLive);

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,10 +24,12 @@ final class ClientVerifyCommand implements Callable<Integer> {
   @Option(names = "--db", required = true, description = "Device database file")
   Path db;
 
+  @Mixin KeyFileOption key = new KeyFileOption();
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (FieldSyncClient client = FieldSyncClient.open(db)) {
+    try (FieldSyncClient client = key.open(db)) {
       VerifyReport report = client.verify();
       if (report.clean()) {
         out.printf(

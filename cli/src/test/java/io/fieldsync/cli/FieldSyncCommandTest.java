@@ -38,7 +38,8 @@ class FieldSyncCommandTest {
                   .getSubcommands()
                   .keySet())
           .as(String.join(" ", args))
-          .containsExactly("init", "sync", "status", "run", "resync", "verify", "rejected");
+          .containsExactly(
+              "init", "sync", "status", "run", "resync", "verify", "rejected", "rekey");
     }
   }
 

@@ -1,8 +1,8 @@
 package io.fieldsync.client;
 
 import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceFile;
 import io.fieldsync.client.internal.state.Jdbc;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -33,7 +33,7 @@ final class CapturedWrites implements AutoCloseable {
   private long seenId;
   private long seenHlc;
 
-  CapturedWrites(Path database, Supplier<Set<String>> syncedTables) throws SQLException {
+  CapturedWrites(DeviceFile database, Supplier<Set<String>> syncedTables) throws SQLException {
     this.connection = DeviceDatabase.connect(database, false);
     this.jdbc = new Jdbc(connection);
     this.syncedTables = syncedTables;

@@ -2,7 +2,7 @@ package io.fieldsync.client;
 
 import io.fieldsync.StorageException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
-import java.nio.file.Path;
+import io.fieldsync.client.internal.state.DeviceFile;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -33,7 +33,7 @@ final class ChangeFeed implements AutoCloseable {
   /** How long after a commit hook the feed keeps looking for the commit to show. */
   private static final long COMMIT_VISIBLE_WITHIN_NANOS = Duration.ofMillis(10).toNanos();
 
-  private final Path database;
+  private final DeviceFile database;
   private final Duration poll;
   private final Supplier<Set<String>> syncedTables;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
@@ -47,7 +47,7 @@ final class ChangeFeed implements AutoCloseable {
   private CapturedWrites captured;
   private Thread thread;
 
-  ChangeFeed(Path database, Duration poll, Supplier<Set<String>> syncedTables) {
+  ChangeFeed(DeviceFile database, Duration poll, Supplier<Set<String>> syncedTables) {
     this.database = database;
     this.poll = poll;
     this.syncedTables = syncedTables;

@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import io.fieldsync.AuthException;
 import io.fieldsync.SyncException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceFile;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.client.transport.LiveSocket;
@@ -22,7 +23,6 @@ import io.fieldsync.wire.VerifyRequest;
 import io.fieldsync.wire.VerifyResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -49,7 +49,7 @@ final class CredentialedTransport implements Transport {
 
   private final Function<String, Transport> transports;
   private final TokenProvider provider;
-  private final Path database;
+  private final DeviceFile database;
   private final Clock clock;
   private final Duration refreshBefore;
 
@@ -64,7 +64,7 @@ final class CredentialedTransport implements Transport {
       String token,
       Function<String, Transport> transports,
       TokenProvider provider,
-      Path database,
+      DeviceFile database,
       Clock clock,
       Duration refreshBefore) {
     this.transports = transports;
@@ -202,7 +202,7 @@ final class CredentialedTransport implements Transport {
    * created yet, the next call tries again.
    */
   private void saveIfUnsaved() {
-    if (!unsaved || !Files.isRegularFile(database)) {
+    if (!unsaved || !Files.isRegularFile(database.path())) {
       return;
     }
     try (Connection c = DeviceDatabase.connect(database, false);

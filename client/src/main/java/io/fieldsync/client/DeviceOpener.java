@@ -9,6 +9,7 @@ import io.fieldsync.client.internal.engine.SchemaRefresh;
 import io.fieldsync.client.internal.engine.SyncCycles;
 import io.fieldsync.client.internal.engine.SyncEngine;
 import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceFile;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.transport.CaCertificates;
 import io.fieldsync.client.transport.FailoverTransport;
@@ -50,7 +51,7 @@ final class DeviceOpener {
       }
       chosen = credentialed(settings.servers, settings.token, cas);
     }
-    DeviceDatabase database = DeviceDatabase.open(settings.database);
+    DeviceDatabase database = DeviceDatabase.open(deviceFile());
     try {
       if (database.read(c -> database.state().exists())) {
         throw new ConfigException(
@@ -94,7 +95,7 @@ final class DeviceOpener {
               + settings.database
               + "; create one with `fieldsync client init` (FieldSyncClient.init)");
     }
-    DeviceDatabase database = DeviceDatabase.open(settings.database);
+    DeviceDatabase database = DeviceDatabase.open(deviceFile());
     try {
       DeviceState state = database.state();
       if (!database.read(c -> state.exists())) {
@@ -152,6 +153,10 @@ final class DeviceOpener {
     return new FieldSyncClient(database, cycles, listeners, transport, worker);
   }
 
+  private DeviceFile deviceFile() {
+    return new DeviceFile(settings.database, settings.key);
+  }
+
   private EngineSettings engineSettings() {
     return new EngineSettings(settings.batchSize, settings.pullPageSize, settings.faults);
   }
@@ -185,7 +190,7 @@ final class DeviceOpener {
         bearer,
         token -> http(urls, token, cas),
         settings.tokenProvider,
-        settings.database,
+        deviceFile(),
         settings.clock,
         settings.tokenRefreshBefore);
   }

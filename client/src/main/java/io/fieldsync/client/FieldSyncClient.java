@@ -4,6 +4,7 @@ import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
 import io.fieldsync.client.internal.engine.SyncCycles;
 import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceFile;
 import io.fieldsync.client.transport.FailoverTransport;
 import io.fieldsync.client.transport.HttpProxy;
 import io.fieldsync.client.transport.HttpTransport;
@@ -68,10 +69,10 @@ public final class FieldSyncClient implements AutoCloseable {
     this.listeners = listeners;
     this.transport = transport;
     this.workerSettings = workerSettings;
-    this.statusReader = new StatusReader(database.path());
+    this.statusReader = new StatusReader(database.file());
     this.changes =
         new ChangeFeed(
-            database.path(), workerSettings.writePoll(), () -> cycles.schema().tables().keySet());
+            database.file(), workerSettings.writePoll(), () -> cycles.schema().tables().keySet());
     listeners.feedChangesTo(changes);
     localCommits.subscribe(changes::committed);
   }
@@ -104,6 +105,44 @@ public final class FieldSyncClient implements AutoCloseable {
   }
 
   /**
+   * A new JDBC connection to a device database without a client, for the application's own SQL
+   * while no client is open (writes are captured as through {@link #connection()}); the caller
+   * closes it. {@code key} is the database's key, or null for an unencrypted one.
+   *
+   * @throws ConfigException when the file is missing, or a key is missing, wrong, or given for an
+   *     unencrypted file
+   * @throws StorageException when the database cannot be opened
+   */
+  public static Connection connection(Path database, DeviceKey key) {
+    requireFile(database);
+    DeviceFile file = new DeviceFile(database, key);
+    DeviceDatabase.open(file).close();
+    return file.connect(false);
+  }
+
+  /**
+   * Changes the key of an encrypted device database (see {@link Builder#key}). Close every client
+   * and connection of the file first; the file leaves write-ahead logging for the rekey and returns
+   * to it after.
+   *
+   * @throws ConfigException when the file is missing, {@code current} does not open it, or another
+   *     connection has it open; the file keeps its key then
+   * @throws StorageException when the file cannot be rewritten
+   */
+  public static void rekey(Path database, DeviceKey current, DeviceKey next) {
+    Objects.requireNonNull(current, "current");
+    Objects.requireNonNull(next, "next");
+    requireFile(database);
+    DeviceDatabase.rekey(new DeviceFile(database, current), next);
+  }
+
+  private static void requireFile(Path database) {
+    if (!java.nio.file.Files.isRegularFile(database)) {
+      throw new ConfigException("no device database at " + database);
+    }
+  }
+
+  /**
    * The one way to configure a client and its background worker: transport, clock, randomness,
    * batch sizes, worker timing.
    */
@@ -121,7 +160,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public Connection connection() {
     ensureOpen();
-    return localCommits.watch(DeviceDatabase.connect(database.path(), false));
+    return localCommits.watch(database.file().connect(false));
   }
 
   /**
@@ -188,7 +227,7 @@ public final class FieldSyncClient implements AutoCloseable {
   }
 
   private LocalEdits localEdits() {
-    return new LocalEdits(database.path(), localCommits);
+    return new LocalEdits(database.file(), localCommits);
   }
 
   /** Adds a listener for sync events. Thread-safe. */
@@ -279,7 +318,7 @@ public final class FieldSyncClient implements AutoCloseable {
     if (worker != null && worker.status().state() != SyncWorker.State.STOPPED) {
       throw new IllegalStateException("a worker is already running for " + database.path());
     }
-    SyncWorker started = new SyncWorker(this, database.path(), transport, workerSettings);
+    SyncWorker started = new SyncWorker(this, database.file(), transport, workerSettings);
     worker = started;
     if (paused) {
       started.pause();
@@ -350,7 +389,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public void signOut(boolean wipe, boolean discardUnpushed) {
     ensureOpen();
-    SignOut signOut = new SignOut(database.path());
+    SignOut signOut = new SignOut(database.file());
     if (wipe && !discardUnpushed) {
       signOut.requireNothingUnpushed();
     }
@@ -387,6 +426,7 @@ public final class FieldSyncClient implements AutoCloseable {
    */
   public static final class Builder {
     final Path database;
+    DeviceKey key;
     List<URI> servers;
     String token;
     Transport transport;
@@ -416,6 +456,20 @@ public final class FieldSyncClient implements AutoCloseable {
 
     private Builder(Path database) {
       this.database = Objects.requireNonNull(database, "database");
+    }
+
+    /**
+     * The key of an encrypted database: {@link #initialize()} creates the database encrypted with
+     * it (SQLCipher 4 format, through SQLite3 Multiple Ciphers), and {@link #open()} needs it to
+     * read one; every connection the client hands out uses it. Without a key the database is a
+     * plain SQLite file. Encrypted databases need a desktop JVM (Linux, macOS, Windows): the {@code
+     * sqlite3} shell and Android's SQLite cannot open them.
+     *
+     * @see DeviceKey#read(Path)
+     */
+    public Builder key(DeviceKey key) {
+      this.key = Objects.requireNonNull(key, "key");
+      return this;
     }
 
     /** The server's base URL; overrides the one(s) stored in the database. */

@@ -1,7 +1,7 @@
 package io.fieldsync.client;
 
 import io.fieldsync.client.internal.state.DeviceDatabase;
-import java.nio.file.Path;
+import io.fieldsync.client.internal.state.DeviceFile;
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -17,10 +17,10 @@ final class LocalEdits {
     T run(Connection c) throws SQLException;
   }
 
-  private final Path database;
+  private final DeviceFile database;
   private final LocalCommits commits;
 
-  LocalEdits(Path database, LocalCommits commits) {
+  LocalEdits(DeviceFile database, LocalCommits commits) {
     this.database = database;
     this.commits = commits;
   }

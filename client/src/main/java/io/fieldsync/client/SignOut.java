@@ -2,11 +2,11 @@ package io.fieldsync.client;
 
 import io.fieldsync.StorageException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceFile;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -20,9 +20,9 @@ final class SignOut {
   private static final List<String> COMPANIONS =
       List.of("-wal", "-shm", "-journal", "-fieldsync.lock");
 
-  private final Path database;
+  private final DeviceFile database;
 
-  SignOut(Path database) {
+  SignOut(DeviceFile database) {
     this.database = database;
   }
 
@@ -68,9 +68,10 @@ final class SignOut {
   /** Deletes the database and its companion files; the client is closed. */
   void deleteFiles() {
     try {
-      Files.deleteIfExists(database);
+      Files.deleteIfExists(database.path());
       for (String suffix : COMPANIONS) {
-        Files.deleteIfExists(database.resolveSibling(database.getFileName() + suffix));
+        Files.deleteIfExists(
+            database.path().resolveSibling(database.path().getFileName() + suffix));
       }
     } catch (IOException e) {
       throw new StorageException("cannot delete the device database " + database + ": " + e, e);

@@ -2,9 +2,9 @@ package io.fieldsync.client;
 
 import io.fieldsync.StorageException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceFile;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -13,9 +13,9 @@ import java.sql.SQLException;
  * cycle. Thread-safe.
  */
 final class StatusReader {
-  private final Path database;
+  private final DeviceFile database;
 
-  StatusReader(Path database) {
+  StatusReader(DeviceFile database) {
     this.database = database;
   }
 

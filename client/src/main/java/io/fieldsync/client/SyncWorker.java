@@ -4,11 +4,11 @@ import io.fieldsync.AuthException;
 import io.fieldsync.SyncException;
 import io.fieldsync.TransportException;
 import io.fieldsync.client.internal.state.DeviceDatabase;
+import io.fieldsync.client.internal.state.DeviceFile;
 import io.fieldsync.client.internal.state.DeviceState;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.client.transport.LiveSocket;
 import io.fieldsync.client.transport.Transport;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -65,7 +65,7 @@ public final class SyncWorker implements AutoCloseable {
   }
 
   private final FieldSyncClient client;
-  private final Path database;
+  private final DeviceFile database;
   private final Transport transport;
   private final WorkerSettings options;
   private final Backoff backoff;
@@ -96,7 +96,8 @@ public final class SyncWorker implements AutoCloseable {
   private volatile boolean stuck;
   private volatile String stopReason;
 
-  SyncWorker(FieldSyncClient client, Path database, Transport transport, WorkerSettings options) {
+  SyncWorker(
+      FieldSyncClient client, DeviceFile database, Transport transport, WorkerSettings options) {
     this.client = client;
     this.database = database;
     this.transport = transport;

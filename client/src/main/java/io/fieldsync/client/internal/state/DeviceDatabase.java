@@ -1,10 +1,16 @@
 package io.fieldsync.client.internal.state;
 
+import io.fieldsync.ConfigException;
 import io.fieldsync.StorageException;
+import io.fieldsync.client.DeviceKey;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
 import org.sqlite.JDBC;
 import org.sqlite.SQLiteConfig;
 
@@ -17,18 +23,21 @@ import org.sqlite.SQLiteConfig;
 public final class DeviceDatabase implements AutoCloseable {
   static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
+  private static final int SQLITE_BUSY = 5;
+  private static final int SQLITE_NOTADB = 26;
+
   /** Work on a connection, inside a transaction or a read. */
   @FunctionalInterface
   public interface Work<T> {
     T run(Connection connection) throws SQLException;
   }
 
-  private final Path path;
+  private final DeviceFile file;
   private final Connection connection;
   private final DeviceState state;
 
-  private DeviceDatabase(Path path, Connection connection) {
-    this.path = path;
+  private DeviceDatabase(DeviceFile file, Connection connection) {
+    this.file = file;
     this.connection = connection;
     this.state = new DeviceState(connection);
   }
@@ -40,7 +49,33 @@ public final class DeviceDatabase implements AutoCloseable {
    * @throws StorageException when the file cannot be opened
    */
   public static DeviceDatabase open(Path path) {
-    return new DeviceDatabase(path, connect(path, true));
+    return open(DeviceFile.plain(path));
+  }
+
+  /**
+   * {@link #open(Path)} for a database that may be encrypted: before anything is written, reads the
+   * schema, which fails on an encrypted file without its key and on a wrong key. The file is never
+   * read outside SQLite: closing any other descriptor of it would drop the locks this process's
+   * connections hold on it.
+   *
+   * @throws ConfigException when a key is missing or wrong (or given for an unencrypted file); the
+   *     file is left as it was
+   * @throws StorageException when the file cannot be opened
+   */
+  public static DeviceDatabase open(DeviceFile file) {
+    Connection connection = connect(file, true);
+    try (Statement statement = connection.createStatement();
+        ResultSet probe = statement.executeQuery("SELECT count(*) FROM sqlite_master")) {
+      probe.next();
+    } catch (SQLException e) {
+      try {
+        connection.close();
+      } catch (SQLException close) {
+        e.addSuppressed(close);
+      }
+      throw unopened(file, e);
+    }
+    return new DeviceDatabase(file, connection);
   }
 
   /**
@@ -50,6 +85,16 @@ public final class DeviceDatabase implements AutoCloseable {
    * @throws StorageException when the file cannot be opened
    */
   public static Connection connect(Path database, boolean immediate) {
+    return connect(DeviceFile.plain(database), immediate);
+  }
+
+  /**
+   * {@link #connect(Path, boolean)} to a database that may be encrypted: an encrypted one is opened
+   * with its key (SQLCipher 4 format) through SQLite3 Multiple Ciphers ({@link CipherDriver}).
+   *
+   * @throws StorageException when the file cannot be opened
+   */
+  public static Connection connect(DeviceFile file, boolean immediate) {
     SQLiteConfig config = new SQLiteConfig();
     config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
     config.enforceForeignKeys(false);
@@ -59,13 +104,97 @@ public final class DeviceDatabase implements AutoCloseable {
       // "SELECT last_insert_rowid()" after every INSERT it executes (each pulled row).
       config.setGetGeneratedKeys(false);
     }
+    String url = "jdbc:sqlite:" + file.path();
     try {
+      if (file.encrypted()) {
+        Properties properties = config.toProperties();
+        properties.setProperty("cipher", "sqlcipher");
+        properties.setProperty("legacy", "4");
+        properties.setProperty("key", keyLiteral(file.key()));
+        return CipherDriver.connect(url, properties);
+      }
       // Straight to the SQLite driver: DriverManager would first load every JDBC driver on the
       // class path (PostgreSQL's included), a noticeable part of a short command's start.
-      return JDBC.createConnection("jdbc:sqlite:" + database, config.toProperties());
+      return JDBC.createConnection(url, config.toProperties());
     } catch (SQLException e) {
-      throw new StorageException("cannot open local database " + database + ": " + e, e);
+      throw unopened(file, e);
     }
+  }
+
+  private static RuntimeException unopened(DeviceFile file, SQLException e) {
+    if (e.getErrorCode() == SQLITE_NOTADB && file.encrypted()) {
+      return new ConfigException(
+          "the key does not open "
+              + file
+              + ": it is a wrong key, or the file is not an encrypted device database (an"
+              + " unencrypted one opens without a key)",
+          e);
+    }
+    if (e.getErrorCode() == SQLITE_NOTADB) {
+      return new ConfigException(
+          file
+              + " is encrypted or is not a SQLite database; give its key (--key-file,"
+              + " FieldSyncClient.Builder.key)",
+          e);
+    }
+    return new StorageException("cannot open local database " + file + ": " + e, e);
+  }
+
+  /**
+   * Changes the key of the encrypted database {@code file} to {@code next}. SQLite3 Multiple
+   * Ciphers rekeys only outside write-ahead logging, so the file leaves WAL mode for the rekey and
+   * returns to it after; no other connection may have it open.
+   *
+   * @throws ConfigException when the current key does not open the file, or another connection has
+   *     it open; the file keeps its key then
+   * @throws StorageException when the file cannot be rewritten
+   */
+  public static void rekey(DeviceFile file, DeviceKey next) {
+    if (!file.encrypted()) {
+      throw new IllegalArgumentException(file + ": rekey needs the current key");
+    }
+    try (DeviceDatabase database = open(file)) {
+      database.read(
+          c -> {
+            Jdbc jdbc = new Jdbc(c);
+            String mode = jdbc.first("PRAGMA journal_mode", row -> row.getString(1));
+            jdbc.executeAll(List.of("PRAGMA busy_timeout = 0"));
+            String rollback;
+            try {
+              rollback = jdbc.first("PRAGMA journal_mode = DELETE", row -> row.getString(1));
+            } catch (SQLException e) {
+              if ((e.getErrorCode() & 0xff) != SQLITE_BUSY) {
+                throw e;
+              }
+              rollback = null;
+            }
+            if (!"delete".equalsIgnoreCase(rollback)) {
+              throw new ConfigException(
+                  "another connection has "
+                      + file
+                      + " open; close every client of it before changing its key");
+            }
+            try {
+              jdbc.executeAll(List.of("PRAGMA rekey = \"" + keyLiteral(next) + "\""));
+            } finally {
+              jdbc.executeAll(List.of("PRAGMA journal_mode = " + mode));
+            }
+            return null;
+          });
+    }
+  }
+
+  /** SQLCipher's raw key form, {@code x'<64 hex digits>'}: used as is, without key stretching. */
+  private static String keyLiteral(DeviceKey key) {
+    byte[] bytes = key.bytes();
+    StringBuilder literal = new StringBuilder(3 + 2 * bytes.length).append("x'");
+    for (byte b : bytes) {
+      literal
+          .append(Character.forDigit((b >> 4) & 0xf, 16))
+          .append(Character.forDigit(b & 0xf, 16));
+    }
+    Arrays.fill(bytes, (byte) 0);
+    return literal.append('\'').toString();
   }
 
   public static StorageException storage(SQLException e) {
@@ -73,7 +202,12 @@ public final class DeviceDatabase implements AutoCloseable {
   }
 
   public Path path() {
-    return path;
+    return file.path();
+  }
+
+  /** The file and its key, for further connections. */
+  public DeviceFile file() {
+    return file;
   }
 
   /** The engine's connection. */
@@ -162,7 +296,7 @@ public final class DeviceDatabase implements AutoCloseable {
             c -> {
               Jdbc jdbc = new Jdbc(c);
               Long mode = jdbc.first("PRAGMA synchronous", row -> row.getLong(1));
-              jdbc.executeAll(java.util.List.of("PRAGMA synchronous = NORMAL"));
+              jdbc.executeAll(List.of("PRAGMA synchronous = NORMAL"));
               return mode == null ? 2 : mode.intValue();
             });
     return new RelaxedSync(previous);
