@@ -155,6 +155,16 @@ final class FaultyStore implements SyncStore {
   }
 
   @Override
+  public List<String> tenants() {
+    return store.tenants();
+  }
+
+  @Override
+  public List<String> liveIds(String tenant, String table, String afterId, int limit) {
+    return store.liveIds(tenant, table, afterId, limit);
+  }
+
+  @Override
   public void scanLive(String tenant, String table, Consumer<StoredRecord> sink) {
     store.scanLive(tenant, table, sink);
   }
