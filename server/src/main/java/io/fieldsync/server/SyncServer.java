@@ -93,11 +93,15 @@ public final class SyncServer implements AutoCloseable {
 
   /**
    * Migrates the store to the configured schema and brings stored records in line with its scope
-   * definition ({@link ScopeBackfill}).
+   * definition ({@link ScopeBackfill}), one node of the database at a time.
    */
   static void prepareStore(ServerConfig config) {
-    config.store().migrate(config.schema());
-    ScopeBackfill.run(config.store(), config.schema(), config.wallClock().getAsLong());
+    config
+        .store()
+        .migrate(
+            config.schema(),
+            () ->
+                ScopeBackfill.run(config.store(), config.schema(), config.wallClock().getAsLong()));
   }
 
   /**

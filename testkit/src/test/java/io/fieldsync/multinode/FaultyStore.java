@@ -50,6 +50,11 @@ final class FaultyStore implements SyncStore {
   }
 
   @Override
+  public void migrate(Schema schema, Runnable then) {
+    store.migrate(schema, then);
+  }
+
+  @Override
   public <T> T write(String tenant, WriteWork<T> work) {
     return store.write(tenant, transaction -> work.run(new Faulty(transaction)));
   }

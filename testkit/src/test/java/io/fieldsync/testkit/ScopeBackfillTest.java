@@ -28,8 +28,8 @@ class ScopeBackfillTest extends EndToEndTest {
   /** The live households' regions, members and vaccinations, as the test wrote them. */
   private final Map<String, String> regions = new TreeMap<>();
 
-  private final Map<String, Map<String, Object>> members = new TreeMap<>();
-  private final Map<String, Map<String, Object>> vaccinations = new TreeMap<>();
+  final Map<String, Map<String, Object>> members = new TreeMap<>();
+  final Map<String, Map<String, Object>> vaccinations = new TreeMap<>();
 
   @Override
   Schema schema() {
@@ -103,7 +103,7 @@ class ScopeBackfillTest extends EndToEndTest {
    * Households in random regions; members under a random household or none; vaccinations of random
    * members; then some members deleted, their vaccinations with them (cascade).
    */
-  private void writeFamilies(TestDevice office, SplittableRandom random) {
+  void writeFamilies(TestDevice office, SplittableRandom random) {
     List<String> statements = new ArrayList<>();
     List<String> households = new ArrayList<>();
     for (int i = 0; i < 2 + random.nextInt(4); i++) {
