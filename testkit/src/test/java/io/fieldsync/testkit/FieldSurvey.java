@@ -5,6 +5,8 @@ import io.fieldsync.schema.SchemaLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /** Rows of the example field-survey schema ({@link TestServer#EXAMPLE_SCHEMA}) for tests. */
@@ -68,6 +70,26 @@ final class FieldSurvey {
         + "', "
         + age
         + ")";
+  }
+
+  /** The row a snapshot holds for {@link #member}. */
+  static Map<String, Object> memberRow(String id, String household, String name, int age) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", id);
+    row.put("household_id", household);
+    row.put("name", name);
+    row.put("age", (long) age);
+    return row;
+  }
+
+  /** The row a snapshot holds for {@link #vaccination}. */
+  static Map<String, Object> vaccinationRow(String id, String member, String vaccine, int dose) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", id);
+    row.put("member_id", member);
+    row.put("vaccine", vaccine);
+    row.put("dose", (long) dose);
+    return row;
   }
 
   /** An INSERT of a vaccination of a member ({@link #withScopedChildren}). */

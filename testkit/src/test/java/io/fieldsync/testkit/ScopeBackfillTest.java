@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.SchemaLoader;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -117,24 +116,14 @@ class ScopeBackfillTest extends EndToEndTest {
       String id = uuid(200 + i);
       String parent =
           random.nextInt(6) == 0 ? null : households.get(random.nextInt(households.size()));
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("id", id);
-      row.put("household_id", parent);
-      row.put("name", "M" + i);
-      row.put("age", (long) i);
-      members.put(id, row);
+      members.put(id, FieldSurvey.memberRow(id, parent, "M" + i, i));
       statements.add(FieldSurvey.member(id, parent, "M" + i, i));
     }
     List<String> memberIds = List.copyOf(members.keySet());
     for (int i = 0; i < 4 + random.nextInt(12); i++) {
       String id = uuid(300 + i);
       String member = memberIds.get(random.nextInt(memberIds.size()));
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("id", id);
-      row.put("member_id", member);
-      row.put("vaccine", "v" + i);
-      row.put("dose", (long) (i % 3));
-      vaccinations.put(id, row);
+      vaccinations.put(id, FieldSurvey.vaccinationRow(id, member, "v" + i, i % 3));
       statements.add(FieldSurvey.vaccination(id, member, "v" + i, i % 3));
     }
     office.sql(statements.toArray(String[]::new));
