@@ -26,11 +26,13 @@ import org.slf4j.LoggerFactory;
  * pulls then do what they do for any move: devices that gain a record receive it whole, devices
  * that lose it a removal, tenant-wide devices nothing.
  *
- * <p>Idempotent and safe with several nodes starting at once: each page compares what it finds
- * under the tenant's write lock, so a record already in line (by this run, another node's, or a
- * push) is left alone; the definition is recorded only after every tenant is done, so a run cut
- * short starts over on the next start and finds only what is left. Tables in order of depth, so a
- * child is compared with a parent already in line.
+ * <p>Idempotent: each page compares what it finds under the tenant's write lock, so a record
+ * already in line (by an earlier run, or a push) is left alone; the definition is recorded only
+ * after every tenant is done, so a run cut short starts over on the next start and finds only what
+ * is left. The server runs it inside {@code SyncStore.migrate(schema, then)}, so nodes of one
+ * PostgreSQL database starting together run it one after the other (the later ones find the
+ * definition recorded), and never while another node alters the tables. Tables in order of depth,
+ * so a child is compared with a parent already in line. Logs the records that moved, by table.
  */
 public final class ScopeBackfill {
   /** The setting under which the store records the scope definition its records follow. */
