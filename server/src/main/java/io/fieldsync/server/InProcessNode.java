@@ -21,7 +21,7 @@ public final class InProcessNode implements AutoCloseable {
   private final ActivityLog activity;
 
   private InProcessNode(ServerConfig config) {
-    config.store().migrate(config.schema());
+    SyncServer.prepareStore(config);
     this.metrics = new ServerMetrics(config.schema());
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
     Revocations revocations = new Revocations(config.store(), config.wallClock());

@@ -10,6 +10,7 @@ import io.fieldsync.server.http.SyncHandler;
 import io.fieldsync.server.pull.PullAhead;
 import io.fieldsync.server.pull.PullService;
 import io.fieldsync.server.push.PushService;
+import io.fieldsync.server.push.ScopeBackfill;
 import io.fieldsync.server.recovery.RecoveryService;
 import io.fieldsync.server.review.ReviewService;
 import io.fieldsync.store.CommitListener;
@@ -91,13 +92,26 @@ public final class SyncServer implements AutoCloseable {
   }
 
   /**
+   * Migrates the store to the configured schema and brings stored records in line with its scope
+   * definition ({@link ScopeBackfill}), one node of the database at a time.
+   */
+  static void prepareStore(ServerConfig config) {
+    config
+        .store()
+        .migrate(
+            config.schema(),
+            () ->
+                ScopeBackfill.run(config.store(), config.schema(), config.wallClock().getAsLong()));
+  }
+
+  /**
    * Migrates the store to the configured schema and starts serving.
    *
    * @throws ConfigException when the store cannot be migrated or the port cannot be bound
    * @throws StorageException when the store fails
    */
   public static SyncServer start(ServerConfig config) {
-    config.store().migrate(config.schema());
+    prepareStore(config);
     ServerMetrics metrics = new ServerMetrics(config.schema());
     ServerClock clock = new ServerClock(config.wallClock(), config.clockSkewToleranceMillis());
     Revocations revocations = new Revocations(config.store(), config.wallClock());

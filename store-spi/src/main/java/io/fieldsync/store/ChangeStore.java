@@ -22,6 +22,20 @@ public interface ChangeStore {
   void migrate(Schema schema);
 
   /**
+   * {@link #migrate(Schema)}, then {@code then} (work on the migrated data, such as bringing stored
+   * records in line with the schema), both while holding what keeps the other server nodes of the
+   * database from migrating at the same time: a node that starts meanwhile migrates, and runs its
+   * own {@code then}, after this one's has returned. On a backend with one node per database, the
+   * two in turn.
+   *
+   * @throws io.fieldsync.ConfigException when the stored tables cannot be migrated to the schema
+   */
+  default void migrate(Schema schema, Runnable then) {
+    migrate(schema);
+    then.run();
+  }
+
+  /**
    * Runs {@code work} in one write transaction for the tenant: everything it wrote commits when it
    * returns and nothing does when it throws. Sequences it allocates become visible to pulls in
    * order.

@@ -1,5 +1,6 @@
 package io.fieldsync.store;
 
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -51,4 +52,21 @@ public interface RecoveryStore {
    * checksums; the sink must not call back into the store.
    */
   void scanLive(String tenant, String table, Consumer<StoredRecord> sink);
+
+  /**
+   * Every tenant the store holds records of (live or tombstoned), in ascending order: the tenants a
+   * start-up job that walks all stored data has to visit.
+   *
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  List<String> tenants();
+
+  /**
+   * Ids of up to {@code limit} live records of one table of the tenant, in ascending id order,
+   * those after {@code afterId} (null for the first page): a walk over a large table in bounded
+   * pages.
+   *
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  List<String> liveIds(String tenant, String table, String afterId, int limit);
 }

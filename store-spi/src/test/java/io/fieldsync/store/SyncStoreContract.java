@@ -892,6 +892,32 @@ public abstract class SyncStoreContract {
   }
 
   @Test
+  void tenantsListsEveryTenantWithRecordsAndLiveIdsPagesThroughOneTablesLiveRecords() {
+    assertThat(store.tenants()).isEmpty();
+    for (int n = 1; n <= 5; n++) {
+      saveHousehold(TENANT, n, "north");
+    }
+    deleteHousehold(TENANT, 3);
+    saveHousehold(OTHER_TENANT, 9, "west");
+
+    assertThat(store.tenants()).containsExactly(TENANT, OTHER_TENANT);
+    List<String> paged = new ArrayList<>();
+    List<Integer> pageSizes = new ArrayList<>();
+    String after = null;
+    for (List<String> page = store.liveIds(TENANT, "households", after, 2);
+        !page.isEmpty();
+        page = store.liveIds(TENANT, "households", after, 2)) {
+      paged.addAll(page);
+      pageSizes.add(page.size());
+      after = page.get(page.size() - 1);
+    }
+    assertThat(paged).containsExactly(uuid(1), uuid(2), uuid(4), uuid(5));
+    assertThat(pageSizes).containsExactly(2, 2);
+    assertThat(store.liveIds(TENANT, "visits", null, 2)).isEmpty();
+    assertThat(store.liveIds(OTHER_TENANT, "households", null, 10)).containsExactly(uuid(9));
+  }
+
+  @Test
   void recordsReadsByIdAndScanLiveStreamsOnlyLiveRowsOfOneTenant() {
     saveHousehold(TENANT, 1, "north");
     saveHousehold(TENANT, 2, "south");

@@ -211,7 +211,12 @@ public final class TestServer implements AutoCloseable {
 
   /** A day-long device token of tenant {@link #TENANT} limited to row scopes. */
   public String scopedToken(String device, List<String> scopes) {
-    return tokens().mint(TENANT, device, "user-" + device, "surveyor", scopes, Duration.ofDays(1));
+    return scopedToken(TENANT, device, scopes);
+  }
+
+  /** A day-long device token of {@code tenant} limited to row scopes. */
+  public String scopedToken(String tenant, String device, List<String> scopes) {
+    return tokens().mint(tenant, device, "user-" + device, "surveyor", scopes, Duration.ofDays(1));
   }
 
   /** A day-long token with the {@code admin} role (the review queue, revocations). */
@@ -362,7 +367,12 @@ public final class TestServer implements AutoCloseable {
    * it by restarting the server with a new schema file.
    */
   public void restartWith(String yaml) {
-    schema = SchemaLoader.parse(yaml);
+    restartWith(SchemaLoader.parse(yaml));
+  }
+
+  /** Restarts every node serving {@code schema}: a schema move. */
+  public void restartWith(Schema schema) {
+    this.schema = schema;
     restart();
   }
 

@@ -50,6 +50,11 @@ final class FaultyStore implements SyncStore {
   }
 
   @Override
+  public void migrate(Schema schema, Runnable then) {
+    store.migrate(schema, then);
+  }
+
+  @Override
   public <T> T write(String tenant, WriteWork<T> work) {
     return store.write(tenant, transaction -> work.run(new Faulty(transaction)));
   }
@@ -152,6 +157,16 @@ final class FaultyStore implements SyncStore {
   @Override
   public long lastDeviceBatch(String tenant, String device) {
     return store.lastDeviceBatch(tenant, device);
+  }
+
+  @Override
+  public List<String> tenants() {
+    return store.tenants();
+  }
+
+  @Override
+  public List<String> liveIds(String tenant, String table, String afterId, int limit) {
+    return store.liveIds(tenant, table, afterId, limit);
   }
 
   @Override

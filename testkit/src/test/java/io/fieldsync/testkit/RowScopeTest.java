@@ -344,7 +344,7 @@ class RowScopeTest extends EndToEndTest {
           everMembers.add(fresh);
           // Under a deleted household the member is deleted with it (on_parent_delete cascade).
           if (parent == null || regions.containsKey(parent)) {
-            members.put(fresh, memberRow(fresh, parent, "M" + round, round));
+            members.put(fresh, FieldSurvey.memberRow(fresh, parent, "M" + round, round));
           }
         }
         case 2 -> {
@@ -378,12 +378,8 @@ class RowScopeTest extends EndToEndTest {
             String fresh = uuid(6_000 + round);
             office.sql(FieldSurvey.vaccination(fresh, parent, "V" + round, round));
             if (members.containsKey(parent)) {
-              Map<String, Object> row = new LinkedHashMap<>();
-              row.put("id", fresh);
-              row.put("member_id", parent);
-              row.put("vaccine", "V" + round);
-              row.put("dose", (long) round);
-              vaccinations.put(fresh, row);
+              vaccinations.put(
+                  fresh, FieldSurvey.vaccinationRow(fresh, parent, "V" + round, round));
             }
           }
         }
@@ -397,7 +393,7 @@ class RowScopeTest extends EndToEndTest {
           if (random.nextBoolean()) {
             String fresh = uuid(7_000 + round);
             northern.sql(FieldSurvey.member(fresh, household, "North " + round, round));
-            northernInserts.add(memberRow(fresh, household, "North " + round, round));
+            northernInserts.add(FieldSurvey.memberRow(fresh, household, "North " + round, round));
           } else if (member != null && northernHolds.contains(member)) {
             northern.sql(
                 "UPDATE members SET name = 'renamed " + round + "' WHERE id = '" + member + "'");
@@ -460,15 +456,6 @@ class RowScopeTest extends EndToEndTest {
                 }
               });
       return result;
-    }
-
-    private Map<String, Object> memberRow(String id, String household, String name, int age) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("id", id);
-      row.put("household_id", household);
-      row.put("name", name);
-      row.put("age", (long) age);
-      return row;
     }
   }
 

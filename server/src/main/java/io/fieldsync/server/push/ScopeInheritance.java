@@ -45,19 +45,29 @@ public final class ScopeInheritance {
   ScopeInheritance(WorkingSet set, Schema schema) {
     this.set = set;
     this.schema = schema;
+    viaTables.addAll(viaTables(schema));
+    for (Table table : viaTables) {
+      for (Table up = schema.scopeParent(table); up != null; up = schema.scopeParent(up)) {
+        parents.add(up);
+      }
+    }
+  }
+
+  /** The schema's tables scoped through a parent, each after the tables of its parents. */
+  static List<Table> viaTables(Schema schema) {
     Map<Table, Integer> depths = new LinkedHashMap<>();
     for (Table table : schema.tables().values()) {
       int depth = 0;
       for (Table up = schema.scopeParent(table); up != null; up = schema.scopeParent(up)) {
-        parents.add(up);
         depth++;
       }
       if (depth > 0) {
         depths.put(table, depth);
-        viaTables.add(table);
       }
     }
-    viaTables.sort((a, b) -> Integer.compare(depths.get(a), depths.get(b)));
+    List<Table> tables = new ArrayList<>(depths.keySet());
+    tables.sort((a, b) -> Integer.compare(depths.get(a), depths.get(b)));
+    return tables;
   }
 
   /**
@@ -126,7 +136,11 @@ public final class ScopeInheritance {
     settle(set.written());
   }
 
-  private void settle(List<WorkingRecord> written) {
+  /**
+   * Settles the scopes of {@code written}, records as loaded or as the batch changed them, and of
+   * the children of those that moved.
+   */
+  void settle(List<WorkingRecord> written) {
     if (viaTables.isEmpty()) {
       return;
     }

@@ -298,6 +298,17 @@ public abstract class JdbcSyncStore implements SyncStore {
   }
 
   @Override
+  public List<String> tenants() {
+    return reads.tenants();
+  }
+
+  @Override
+  public List<String> liveIds(String tenant, String table, String afterId, int limit) {
+    requireTenant(tenant);
+    return reads.liveIds(tenant, table, afterId, limit);
+  }
+
+  @Override
   public long lastDeviceBatch(String tenant, String device) {
     requireTenant(tenant);
     return reads.lastDeviceBatch(tenant, device);

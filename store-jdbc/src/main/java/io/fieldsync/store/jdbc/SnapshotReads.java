@@ -111,6 +111,31 @@ final class SnapshotReads {
                     device));
   }
 
+  List<String> tenants() {
+    return transactions.read(
+        "listing the tenants",
+        connection ->
+            new Queries(connection)
+                .queryList(
+                    "SELECT DISTINCT tenant FROM _fs_records ORDER BY tenant",
+                    rows -> rows.getString(1)));
+  }
+
+  List<String> liveIds(String tenant, String table, String afterId, int limit) {
+    return transactions.read(
+        "listing records of '" + table + "' of tenant '" + tenant + "'",
+        connection ->
+            new Queries(connection)
+                .queryList(
+                    "SELECT rid FROM _fs_records WHERE tenant = ? AND tbl = ? AND deleted = 0"
+                        + " AND rid > ? ORDER BY rid LIMIT ?",
+                    rows -> rows.getString(1),
+                    tenant,
+                    table,
+                    afterId == null ? "" : afterId,
+                    limit));
+  }
+
   Map<String, StoredRecord> records(
       Schema schema, String tenant, String tableName, Collection<String> ids) {
     Table table = tableOf(schema, tableName);

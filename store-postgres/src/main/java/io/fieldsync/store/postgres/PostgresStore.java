@@ -90,6 +90,15 @@ final class PostgresStore extends JdbcSyncStore {
    */
   @Override
   public void migrate(Schema schema) {
+    migrate(schema, () -> {});
+  }
+
+  /**
+   * As {@link #migrate(Schema)}, running {@code then} after the tables are migrated and before the
+   * lock is released.
+   */
+  @Override
+  public void migrate(Schema schema, Runnable then) {
     try (Connection lock = new Driver().connect(location.jdbcUrl(), new Properties())) {
       Queries queries = new Queries(lock);
       queries.execute("SELECT pg_advisory_lock(?)", MetadataMigrations.LOCK_KEY);
@@ -99,6 +108,7 @@ final class PostgresStore extends JdbcSyncStore {
         lock.commit();
         lock.setAutoCommit(true);
         super.migrate(schema);
+        then.run();
       } finally {
         if (!lock.getAutoCommit()) {
           lock.rollback();
