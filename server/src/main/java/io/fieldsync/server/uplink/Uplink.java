@@ -76,7 +76,7 @@ public final class Uplink implements AutoCloseable {
     SplittableRandom random = new SplittableRandom(settings.seed());
     this.backoff = new Backoff(settings.minRetry(), settings.maxRetry(), random.nextLong());
     this.instance = Long.toHexString(random.nextLong() | Long.MIN_VALUE);
-    this.status = new UplinkStatus("starting", settings.upstream(), null, 0, 0, 0, 0, null);
+    this.status = new UplinkStatus("starting", settings.upstream(), null, 0, 0, 0, 0, null, 0);
     this.meters = new UplinkMeters(server.metrics().registry(), () -> status);
     this.worker = new Thread(this::work, "fieldsync-uplink");
     this.worker.setDaemon(true);
@@ -120,11 +120,19 @@ public final class Uplink implements AutoCloseable {
   private UplinkCycle connect() {
     if (cycle == null) {
       SchemaResponse answer = upstream.schema();
-      UplinkCycle made =
-          new UplinkCycle(store, server.config().schema(), answer.getTenant(), upstream, meters);
-      if (answer.getSchema().getVersion() != server.config().schema().version()) {
-        throw made.schemaMismatch(answer.getSchema().getVersion());
+      int version = server.config().schema().version();
+      if (answer.getSchema().getVersion() != version) {
+        throw UplinkCycle.schemaMismatch(answer.getSchema().getVersion(), version);
       }
+      UplinkCycle made =
+          new UplinkCycle(
+              store,
+              server.config().schema(),
+              answer.getTenant(),
+              upstream,
+              meters,
+              settings.pageSize(),
+              read -> status = status.resyncing(read));
       log.info(
           "uplink to {}: tenant '{}' as device '{}'",
           settings.upstream(),
@@ -157,7 +165,8 @@ public final class Uplink implements AutoCloseable {
               moved.state().pushedThrough(),
               Math.max(0, sequence - moved.state().pushedThrough()),
               server.config().wallClock().getAsLong(),
-              null);
+              null,
+              0);
       if (!was.state().equals("connected")) {
         log.info("uplink to {} connected (was {})", settings.upstream(), was.state());
       }
@@ -196,7 +205,8 @@ public final class Uplink implements AutoCloseable {
             was.pushedThrough(),
             was.unpushed(),
             was.lastSyncMillis(),
-            e.getMessage());
+            e.getMessage(),
+            0);
     if (!was.state().equals(state) || !Objects.equals(e.getMessage(), was.lastError())) {
       if (e.isRetriable()) {
         log.warn("uplink to {} is down: {}", settings.upstream(), e.getMessage());
@@ -227,6 +237,9 @@ public final class Uplink implements AutoCloseable {
     }
     if (now.lastError() != null) {
       json.addProperty("last_error", now.lastError());
+    }
+    if (now.state().equals("resyncing")) {
+      json.addProperty("resync_read", now.resyncRead());
     }
     return json;
   }
