@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +65,12 @@ class TieredSyncTest {
 
   @BeforeEach
   void startTiers() {
-    central = TestServer.builder(directory("central")).database(centralDatabase()).start();
+    // A zero horizon on the central too: a purge the test asks for drops every tombstone there.
+    central =
+        TestServer.builder(directory("central"))
+            .database(centralDatabase())
+            .configure(config -> config.tombstoneHorizonMillis(0).purgeIntervalMillis(0))
+            .start();
     // A zero horizon: the north purges every tombstone it may whenever a test asks it to.
     north =
         TestServer.builder(directory("north"))
@@ -232,6 +238,121 @@ class TieredSyncTest {
   }
 
   @SeededTest
+  void anUplinkBeyondTheTopsHorizonResyncsByItselfAndKeepsEveryCounterExact(long seed)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice northB = north.device("north-b");
+    TestDevice southA = south.device("south-a");
+    TestDevice hq = central.device("hq");
+    List<TestDevice> devices = List.of(northA, northB, southA, hq);
+    Set<String> doomed = new TreeSet<>();
+    for (int i = 0; i < 4; i++) {
+      doomed.add(insert(hq, random));
+    }
+    String deletedInTheNorth = insert(northA, random);
+    for (int step = 0; step < 20; step++) {
+      act(devices.get(random.nextInt(devices.size())), random, Set.of(deletedInTheNorth));
+    }
+    settle(devices);
+
+    northWire.cut(true);
+    // The top deletes records the north holds and purges their tombstones: the north's cursor is
+    // now older than the top's horizon.
+    for (String household : doomed) {
+      hq.execute("DELETE FROM households WHERE id = ?", household);
+      forget(household);
+    }
+    hq.sync();
+    southUplink.syncNow();
+    southA.sync();
+    assertThat(central.server().purgeTombstones())
+        .as("tombstones purged at the top")
+        .isGreaterThanOrEqualTo(doomed.size());
+    northA.execute("DELETE FROM households WHERE id = ?", deletedInTheNorth);
+    forget(deletedInTheNorth);
+    Set<String> avoided = new TreeSet<>(doomed);
+    avoided.add(deletedInTheNorth);
+    for (int step = 0; step < 30; step++) {
+      TestDevice device = devices.get(random.nextInt(devices.size()));
+      act(device, random, avoided);
+      device.sync();
+    }
+    northA.sync();
+    northB.sync();
+
+    // The uplink comes back: its first pull is refused (410), it resyncs, and a device of the north
+    // counts while the snapshot's first page is on its way.
+    String counted = visits.keySet().iterator().next();
+    AtomicReference<JsonObject> during = new AtomicReference<>();
+    northWire.beforeNextPull(
+        () ->
+            northWire.beforeNextPull(
+                () -> {
+                  add(northB, counted, 4);
+                  northB.sync();
+                  during.set(uplinkHealth(north));
+                }));
+    northWire.cut(false);
+    northUplink.syncNow();
+    assertThat(during.get().get("state").getAsString()).isEqualTo("resyncing");
+    assertThat(northUplink.status().state()).isEqualTo("connected");
+    assertThat(metric(north, "fieldsync_uplink_resyncs_total")).isEqualTo(1.0);
+    assertThat(metric(north, "fieldsync_uplink_resync_removed_records_total"))
+        .as("records removed because the top no longer holds them")
+        .isEqualTo(doomed.size());
+    settle(devices);
+
+    Replicas.Snapshot top = central.snapshot();
+    assertThat(north.snapshot().toString()).as("the north's store").isEqualTo(top.toString());
+    assertThat(south.snapshot().toString()).as("the south's store").isEqualTo(top.toString());
+    central.assertConverged(hq);
+    north.assertConverged(northA, northB);
+    south.assertConverged(southA);
+    assertMatchesModel(top);
+    for (String household : doomed) {
+      assertThat(holds(northA, household)).as("north-a holds %s", household).isFalse();
+      assertThat(holds(northB, household)).as("north-b holds %s", household).isFalse();
+    }
+    assertThat(northUplink.status().unpushed()).as("north's writes waiting to go up").isZero();
+  }
+
+  @SeededTest
+  void aResyncAfterABatchWhoseAnswerWasLostCountsItOnce(long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice hq = central.device("hq");
+    String household = insert(northA, random);
+    String doomed = insert(hq, random);
+    settle(List.of(northA, hq));
+
+    northWire.cut(true);
+    hq.execute("DELETE FROM households WHERE id = ?", doomed);
+    forget(doomed);
+    hq.sync();
+    assertThat(central.server().purgeTombstones()).as("tombstones purged at the top").isOne();
+    add(northA, household, 3);
+    northA.sync();
+    // The batch reaches the top, which counts it; its answer is lost and the north restarts.
+    northWire.cut(false);
+    northWire.loseNextAnswerThenCut();
+    assertThat(syncFails(northUplink)).as("a sync whose answer is lost").isTrue();
+    restartNorth();
+    add(northA, household, 2);
+    northA.sync();
+    northWire.cut(false);
+    northUplink.syncNow();
+    assertThat(metric(north, "fieldsync_uplink_resyncs_total")).isEqualTo(1.0);
+    settle(List.of(northA, hq));
+
+    assertThat(central.snapshot().toString()).isEqualTo(north.snapshot().toString());
+    central.assertConverged(hq);
+    north.assertConverged(northA);
+    assertMatchesModel(central.snapshot());
+    assertThat(holds(northA, doomed)).as("north-a holds the record the top deleted").isFalse();
+  }
+
+  @SeededTest
   void aWriteThatArrivesWhileTheUplinkPullsIsDecidedAtTheTop(long seed) throws Exception {
     SplittableRandom random = new SplittableRandom(seed);
     TestDevice northA = north.device("north-a");
@@ -327,6 +448,14 @@ class TieredSyncTest {
     assertThat(metric(north, "fieldsync_uplink_failures_total")).isPositive();
   }
 
+  private static JsonObject uplinkHealth(TestServer server) {
+    try {
+      return health(server).getAsJsonObject("uplink");
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static JsonObject health(TestServer server) throws Exception {
     return JsonParser.parseString(server.raw().get("/v1/health", null).body()).getAsJsonObject();
   }
@@ -370,8 +499,14 @@ class TieredSyncTest {
   }
 
   private void act(TestDevice device, SplittableRandom random) {
+    act(device, random, Set.of());
+  }
+
+  /** A random write of {@code device} to a household it holds other than {@code avoided}. */
+  private void act(TestDevice device, SplittableRandom random, Set<String> avoided) {
     List<String> held = new ArrayList<>();
     device.query("SELECT id FROM households").forEach(row -> held.add((String) row.get("id")));
+    held.removeAll(avoided);
     int choice = random.nextInt(10);
     if (held.isEmpty() || choice < 2) {
       insert(device, random);
@@ -456,7 +591,9 @@ class TieredSyncTest {
   }
 
   private static UplinkSettings settings(String name, long seed) {
+    // Pages of a few records: pulls and resyncs take several.
     return UplinkSettings.of(name, seed)
+        .withPageSize(7)
         .withPoll(Duration.ofMillis(200))
         .withRetries(Duration.ofMillis(20), Duration.ofMillis(200));
   }
