@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.fieldsync.server.uplink.Uplink;
 import io.fieldsync.server.uplink.UplinkSettings;
+import io.fieldsync.wire.PullRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -285,14 +286,13 @@ class TieredSyncTest {
     // counts while the snapshot's first page is on its way.
     String counted = visits.keySet().iterator().next();
     AtomicReference<JsonObject> during = new AtomicReference<>();
-    northWire.beforeNextPull(
-        () ->
-            northWire.beforeNextPull(
-                () -> {
-                  add(northB, counted, 4);
-                  northB.sync();
-                  during.set(uplinkHealth(north));
-                }));
+    beforePulls(
+        () -> {},
+        () -> {
+          add(northB, counted, 4);
+          northB.sync();
+          during.set(uplinkHealth(north));
+        });
     northWire.cut(false);
     northUplink.syncNow();
     assertThat(during.get().get("state").getAsString()).isEqualTo("resyncing");
@@ -318,12 +318,16 @@ class TieredSyncTest {
   }
 
   @SeededTest
-  void aResyncAfterABatchWhoseAnswerWasLostCountsItOnce(long seed) throws Exception {
+  void aResyncAfterABatchWhoseAnswerWasLostCountsItOnceAndContinuesAfterARestart(long seed)
+      throws Exception {
     SplittableRandom random = new SplittableRandom(seed);
     TestDevice northA = north.device("north-a");
     TestDevice hq = central.device("hq");
     String household = insert(northA, random);
     String doomed = insert(hq, random);
+    for (int i = 0; i < 20; i++) {
+      insert(hq, random); // a snapshot of several pages
+    }
     settle(List.of(northA, hq));
 
     northWire.cut(true);
@@ -340,9 +344,22 @@ class TieredSyncTest {
     restartNorth();
     add(northA, household, 2);
     northA.sync();
+    // The resync is cut after its second snapshot page, and the north restarts in the middle of it.
+    beforePulls(() -> {}, () -> {}, () -> northWire.cut(true));
+    northWire.cut(false);
+    assertThat(syncFails(northUplink)).as("a resync over a wire cut after two pages").isTrue();
+    assertThat(metric(north, "fieldsync_uplink_resyncs_total")).isEqualTo(1.0);
+    restartNorth();
+    add(northA, household, 1);
+    northA.sync();
+    int before = northWire.pulls().size();
     northWire.cut(false);
     northUplink.syncNow();
-    assertThat(metric(north, "fieldsync_uplink_resyncs_total")).isEqualTo(1.0);
+    PullRequest resumed = northWire.pulls().get(before);
+    assertThat(resumed.getSnapshot())
+        .as("the first pull after the restart is a snapshot page")
+        .isTrue();
+    assertThat(resumed.getCursor()).as("the resync continues where it stopped").isPositive();
     settle(List.of(northA, hq));
 
     assertThat(central.snapshot().toString()).isEqualTo(north.snapshot().toString());
@@ -446,6 +463,21 @@ class TieredSyncTest {
     assertThat(uplink.get("last_error").getAsString()).contains("the test cut the uplink");
     assertThat(metric(north, "fieldsync_uplink_connected")).isEqualTo(0.0);
     assertThat(metric(north, "fieldsync_uplink_failures_total")).isPositive();
+  }
+
+  /** Runs {@code actions} before the north uplink's next pulls, one before each. */
+  private void beforePulls(Runnable... actions) {
+    beforePulls(List.of(actions));
+  }
+
+  private void beforePulls(List<Runnable> actions) {
+    if (!actions.isEmpty()) {
+      northWire.beforeNextPull(
+          () -> {
+            actions.get(0).run();
+            beforePulls(actions.subList(1, actions.size()));
+          });
+    }
   }
 
   private static JsonObject uplinkHealth(TestServer server) {

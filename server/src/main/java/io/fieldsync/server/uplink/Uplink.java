@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * devices then pull. {@code sum} columns travel as increments, so each is counted once across
  * tiers. Where it stands is kept in the regional store in the transactions that change the records
  * ({@link UplinkState}): a restart sends the batch in flight again, which the upstream answers from
- * its record of the batch, and pushes nothing twice or never.
+ * its record of the batch, and pushes nothing twice or never. A regional server offline longer than
+ * the upstream's tombstone horizon resyncs by itself ({@link UplinkResync}).
  *
  * <p>The upstream token names one tenant; only that tenant of this store syncs upstream, other
  * tenants stay local. This server's devices keep syncing with it while the upstream is away.

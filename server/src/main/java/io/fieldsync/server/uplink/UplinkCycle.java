@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One sync of the regional store of one tenant with the upstream: the batch in flight first (sent
  * again as it was kept), then what this server's devices wrote, batch by batch, then the upstream's
- * pages. Every step that changes the store also moves the {@link UplinkState} in the same
- * transaction. Not thread-safe: the {@link Uplink} runs one at a time.
+ * pages. A pull the upstream answers with {@code 410 resync_required} starts a resync ({@link
+ * UplinkResync}), which a later cycle continues if it stops; pushes wait until it ends. Every step
+ * that changes the store also moves the {@link UplinkState} in the same transaction. Not
+ * thread-safe: the {@link Uplink} runs one at a time.
  */
 final class UplinkCycle {
   private static final Logger log = LoggerFactory.getLogger(UplinkCycle.class);
