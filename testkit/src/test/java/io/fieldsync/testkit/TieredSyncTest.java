@@ -148,13 +148,8 @@ class TieredSyncTest {
     northWire.cut(false);
     settle(devices);
 
-    Replicas.Snapshot top = central.snapshot();
-    assertThat(north.snapshot().toString()).as("the north's store").isEqualTo(top.toString());
-    assertThat(south.snapshot().toString()).as("the south's store").isEqualTo(top.toString());
-    central.assertConverged(hq);
-    north.assertConverged(northA, northB);
-    south.assertConverged(southA, southB);
-    assertMatchesModel(top);
+    Replicas.Snapshot top =
+        assertEveryTierMatchesTheModel(hq, List.of(northA, northB), List.of(southA, southB));
     assertThat(top.row("households", shared).get("notes")).isEqualTo("top note");
     JsonObject parked = central.review().onlyItem();
     assertThat(parked.get("record_id").getAsString()).isEqualTo(shared);
@@ -303,13 +298,7 @@ class TieredSyncTest {
         .isEqualTo(doomed.size());
     settle(devices);
 
-    Replicas.Snapshot top = central.snapshot();
-    assertThat(north.snapshot().toString()).as("the north's store").isEqualTo(top.toString());
-    assertThat(south.snapshot().toString()).as("the south's store").isEqualTo(top.toString());
-    central.assertConverged(hq);
-    north.assertConverged(northA, northB);
-    south.assertConverged(southA);
-    assertMatchesModel(top);
+    assertEveryTierMatchesTheModel(hq, List.of(northA, northB), List.of(southA));
     for (String household : doomed) {
       assertThat(holds(northA, household)).as("north-a holds %s", household).isFalse();
       assertThat(holds(northB, household)).as("north-b holds %s", household).isFalse();
@@ -595,6 +584,19 @@ class TieredSyncTest {
   private void rename(TestDevice device, String household, String name) {
     device.execute("UPDATE households SET head_name = ? WHERE id = ?", name, household);
     names.get(household).add(name);
+  }
+
+  /** Every store equals the top's, every device its server's, and the top the model; the top. */
+  private Replicas.Snapshot assertEveryTierMatchesTheModel(
+      TestDevice hq, List<TestDevice> northDevices, List<TestDevice> southDevices) {
+    Replicas.Snapshot top = central.snapshot();
+    assertThat(north.snapshot().toString()).as("the north's store").isEqualTo(top.toString());
+    assertThat(south.snapshot().toString()).as("the south's store").isEqualTo(top.toString());
+    central.assertConverged(hq);
+    north.assertConverged(northDevices.toArray(TestDevice[]::new));
+    south.assertConverged(southDevices.toArray(TestDevice[]::new));
+    assertMatchesModel(top);
+    return top;
   }
 
   private void assertMatchesModel(Replicas.Snapshot snapshot) {
