@@ -267,6 +267,11 @@ class TieredSyncTest {
         .isGreaterThanOrEqualTo(doomed.size());
     northA.execute("DELETE FROM households WHERE id = ?", deletedInTheNorth);
     forget(deletedInTheNorth);
+    // A north device counts on a record the top deleted and purged: the top refuses the update of a
+    // record it does not have, and the record leaves the north too.
+    String countedAfterItsDelete = doomed.iterator().next();
+    northB.execute(
+        "UPDATE households SET visit_count = visit_count + 2 WHERE id = ?", countedAfterItsDelete);
     Set<String> avoided = new TreeSet<>(doomed);
     avoided.add(deletedInTheNorth);
     for (int step = 0; step < 30; step++) {
@@ -293,9 +298,11 @@ class TieredSyncTest {
     assertThat(during.get().get("state").getAsString()).isEqualTo("resyncing");
     assertThat(northUplink.status().state()).isEqualTo("connected");
     assertThat(metric(north, "fieldsync_uplink_resyncs_total")).isEqualTo(1.0);
+    assertThat(metric(north, "fieldsync_uplink_rejected_changes_total")).isEqualTo(1.0);
+    // The refused one left with the top's answer to the push, before the resync.
     assertThat(metric(north, "fieldsync_uplink_resync_removed_records_total"))
         .as("records removed because the top no longer holds them")
-        .isEqualTo(doomed.size());
+        .isEqualTo(doomed.size() - 1);
     settle(devices);
 
     assertEveryTierMatchesTheModel(hq, List.of(northA, northB), List.of(southA));
