@@ -9,6 +9,8 @@ import io.fieldsync.wire.PullResponse;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.SchemaResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +27,7 @@ final class CuttableTransport implements Transport {
   private final AtomicInteger pushesToRefuse = new AtomicInteger();
   private final AtomicInteger pushesDelivered = new AtomicInteger();
   private final AtomicReference<Runnable> beforeNextPull = new AtomicReference<>();
+  private final List<PullRequest> pulls = new CopyOnWriteArrayList<>();
 
   CuttableTransport(Transport delegate) {
     this.delegate = delegate;
@@ -54,6 +57,11 @@ final class CuttableTransport implements Transport {
 
   int pushesDelivered() {
     return pushesDelivered.get();
+  }
+
+  /** Every pull sent to the upstream, in order. */
+  List<PullRequest> pulls() {
+    return List.copyOf(pulls);
   }
 
   private void check(String call) {
@@ -96,6 +104,7 @@ final class CuttableTransport implements Transport {
     if (action != null) {
       action.run();
     }
+    pulls.add(request);
     return delegate.pull(request);
   }
 

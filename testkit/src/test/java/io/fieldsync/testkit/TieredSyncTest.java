@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.fieldsync.server.uplink.Uplink;
 import io.fieldsync.server.uplink.UplinkSettings;
+import io.fieldsync.wire.PullRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +66,12 @@ class TieredSyncTest {
 
   @BeforeEach
   void startTiers() {
-    central = TestServer.builder(directory("central")).database(centralDatabase()).start();
+    // A zero horizon on the central too: a purge the test asks for drops every tombstone there.
+    central =
+        TestServer.builder(directory("central"))
+            .database(centralDatabase())
+            .configure(config -> config.tombstoneHorizonMillis(0).purgeIntervalMillis(0))
+            .start();
     // A zero horizon: the north purges every tombstone it may whenever a test asks it to.
     north =
         TestServer.builder(directory("north"))
@@ -141,13 +148,8 @@ class TieredSyncTest {
     northWire.cut(false);
     settle(devices);
 
-    Replicas.Snapshot top = central.snapshot();
-    assertThat(north.snapshot().toString()).as("the north's store").isEqualTo(top.toString());
-    assertThat(south.snapshot().toString()).as("the south's store").isEqualTo(top.toString());
-    central.assertConverged(hq);
-    north.assertConverged(northA, northB);
-    south.assertConverged(southA, southB);
-    assertMatchesModel(top);
+    Replicas.Snapshot top =
+        assertEveryTierMatchesTheModel(hq, List.of(northA, northB), List.of(southA, southB));
     assertThat(top.row("households", shared).get("notes")).isEqualTo("top note");
     JsonObject parked = central.review().onlyItem();
     assertThat(parked.get("record_id").getAsString()).isEqualTo(shared);
@@ -229,6 +231,138 @@ class TieredSyncTest {
         .containsExactly(kept);
     assertMatchesModel(central.snapshot());
     assertMatchesModel(north.snapshot());
+  }
+
+  @SeededTest
+  void anUplinkBeyondTheTopsHorizonResyncsByItselfAndKeepsEveryCounterExact(long seed)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice northB = north.device("north-b");
+    TestDevice southA = south.device("south-a");
+    TestDevice hq = central.device("hq");
+    List<TestDevice> devices = List.of(northA, northB, southA, hq);
+    Set<String> doomed = new TreeSet<>();
+    for (int i = 0; i < 4; i++) {
+      doomed.add(insert(hq, random));
+    }
+    String deletedInTheNorth = insert(northA, random);
+    for (int step = 0; step < 20; step++) {
+      act(devices.get(random.nextInt(devices.size())), random, Set.of(deletedInTheNorth));
+    }
+    settle(devices);
+
+    northWire.cut(true);
+    // The top deletes records the north holds and purges their tombstones: the north's cursor is
+    // now older than the top's horizon.
+    for (String household : doomed) {
+      hq.execute("DELETE FROM households WHERE id = ?", household);
+      forget(household);
+    }
+    hq.sync();
+    southUplink.syncNow();
+    southA.sync();
+    assertThat(central.server().purgeTombstones())
+        .as("tombstones purged at the top")
+        .isGreaterThanOrEqualTo(doomed.size());
+    northA.execute("DELETE FROM households WHERE id = ?", deletedInTheNorth);
+    forget(deletedInTheNorth);
+    // A north device counts on a record the top deleted and purged: the top refuses the update of a
+    // record it does not have, and the record leaves the north too.
+    String countedAfterItsDelete = doomed.iterator().next();
+    northB.execute(
+        "UPDATE households SET visit_count = visit_count + 2 WHERE id = ?", countedAfterItsDelete);
+    Set<String> avoided = new TreeSet<>(doomed);
+    avoided.add(deletedInTheNorth);
+    for (int step = 0; step < 30; step++) {
+      TestDevice device = devices.get(random.nextInt(devices.size()));
+      act(device, random, avoided);
+      device.sync();
+    }
+    northA.sync();
+    northB.sync();
+
+    // The uplink comes back: its first pull is refused (410), it resyncs, and a device of the north
+    // counts while the snapshot's first page is on its way.
+    String counted = visits.keySet().iterator().next();
+    AtomicReference<JsonObject> during = new AtomicReference<>();
+    beforePulls(
+        () -> {},
+        () -> {
+          add(northB, counted, 4);
+          northB.sync();
+          during.set(uplinkHealth(north));
+        });
+    northWire.cut(false);
+    northUplink.syncNow();
+    assertThat(during.get().get("state").getAsString()).isEqualTo("resyncing");
+    assertThat(northUplink.status().state()).isEqualTo("connected");
+    assertThat(metric(north, "fieldsync_uplink_resyncs_total")).isEqualTo(1.0);
+    assertThat(metric(north, "fieldsync_uplink_rejected_changes_total")).isEqualTo(1.0);
+    // The refused one left with the top's answer to the push, before the resync.
+    assertThat(metric(north, "fieldsync_uplink_resync_removed_records_total"))
+        .as("records removed because the top no longer holds them")
+        .isEqualTo(doomed.size() - 1);
+    settle(devices);
+
+    assertEveryTierMatchesTheModel(hq, List.of(northA, northB), List.of(southA));
+    for (String household : doomed) {
+      assertThat(holds(northA, household)).as("north-a holds %s", household).isFalse();
+      assertThat(holds(northB, household)).as("north-b holds %s", household).isFalse();
+    }
+    assertThat(northUplink.status().unpushed()).as("north's writes waiting to go up").isZero();
+  }
+
+  @SeededTest
+  void aResyncAfterABatchWhoseAnswerWasLostCountsItOnceAndContinuesAfterARestart(long seed)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestDevice northA = north.device("north-a");
+    TestDevice hq = central.device("hq");
+    String household = insert(northA, random);
+    String doomed = insert(hq, random);
+    for (int i = 0; i < 20; i++) {
+      insert(hq, random); // a snapshot of several pages
+    }
+    settle(List.of(northA, hq));
+
+    northWire.cut(true);
+    hq.execute("DELETE FROM households WHERE id = ?", doomed);
+    forget(doomed);
+    hq.sync();
+    assertThat(central.server().purgeTombstones()).as("tombstones purged at the top").isOne();
+    add(northA, household, 3);
+    northA.sync();
+    // The batch reaches the top, which counts it; its answer is lost and the north restarts.
+    northWire.cut(false);
+    northWire.loseNextAnswerThenCut();
+    assertThat(syncFails(northUplink)).as("a sync whose answer is lost").isTrue();
+    restartNorth();
+    add(northA, household, 2);
+    northA.sync();
+    // The resync is cut after its second snapshot page, and the north restarts in the middle of it.
+    beforePulls(() -> {}, () -> {}, () -> northWire.cut(true));
+    northWire.cut(false);
+    assertThat(syncFails(northUplink)).as("a resync over a wire cut after two pages").isTrue();
+    assertThat(metric(north, "fieldsync_uplink_resyncs_total")).isEqualTo(1.0);
+    restartNorth();
+    add(northA, household, 1);
+    northA.sync();
+    int before = northWire.pulls().size();
+    northWire.cut(false);
+    northUplink.syncNow();
+    PullRequest resumed = northWire.pulls().get(before);
+    assertThat(resumed.getSnapshot())
+        .as("the first pull after the restart is a snapshot page")
+        .isTrue();
+    assertThat(resumed.getCursor()).as("the resync continues where it stopped").isPositive();
+    settle(List.of(northA, hq));
+
+    assertThat(central.snapshot().toString()).isEqualTo(north.snapshot().toString());
+    central.assertConverged(hq);
+    north.assertConverged(northA);
+    assertMatchesModel(central.snapshot());
+    assertThat(holds(northA, doomed)).as("north-a holds the record the top deleted").isFalse();
   }
 
   @SeededTest
@@ -327,6 +461,29 @@ class TieredSyncTest {
     assertThat(metric(north, "fieldsync_uplink_failures_total")).isPositive();
   }
 
+  /** Runs {@code actions} before the north uplink's next pulls, one before each. */
+  private void beforePulls(Runnable... actions) {
+    beforePulls(List.of(actions));
+  }
+
+  private void beforePulls(List<Runnable> actions) {
+    if (!actions.isEmpty()) {
+      northWire.beforeNextPull(
+          () -> {
+            actions.get(0).run();
+            beforePulls(actions.subList(1, actions.size()));
+          });
+    }
+  }
+
+  private static JsonObject uplinkHealth(TestServer server) {
+    try {
+      return health(server).getAsJsonObject("uplink");
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static JsonObject health(TestServer server) throws Exception {
     return JsonParser.parseString(server.raw().get("/v1/health", null).body()).getAsJsonObject();
   }
@@ -370,8 +527,14 @@ class TieredSyncTest {
   }
 
   private void act(TestDevice device, SplittableRandom random) {
+    act(device, random, Set.of());
+  }
+
+  /** A random write of {@code device} to a household it holds other than {@code avoided}. */
+  private void act(TestDevice device, SplittableRandom random, Set<String> avoided) {
     List<String> held = new ArrayList<>();
     device.query("SELECT id FROM households").forEach(row -> held.add((String) row.get("id")));
+    held.removeAll(avoided);
     int choice = random.nextInt(10);
     if (held.isEmpty() || choice < 2) {
       insert(device, random);
@@ -430,6 +593,19 @@ class TieredSyncTest {
     names.get(household).add(name);
   }
 
+  /** Every store equals the top's, every device its server's, and the top the model; the top. */
+  private Replicas.Snapshot assertEveryTierMatchesTheModel(
+      TestDevice hq, List<TestDevice> northDevices, List<TestDevice> southDevices) {
+    Replicas.Snapshot top = central.snapshot();
+    assertThat(north.snapshot().toString()).as("the north's store").isEqualTo(top.toString());
+    assertThat(south.snapshot().toString()).as("the south's store").isEqualTo(top.toString());
+    central.assertConverged(hq);
+    north.assertConverged(northDevices.toArray(TestDevice[]::new));
+    south.assertConverged(southDevices.toArray(TestDevice[]::new));
+    assertMatchesModel(top);
+    return top;
+  }
+
   private void assertMatchesModel(Replicas.Snapshot snapshot) {
     Map<String, Map<String, Object>> rows = snapshot.rows("households");
     assertThat(rows.keySet()).as("households").containsExactlyInAnyOrderElementsOf(visits.keySet());
@@ -456,7 +632,9 @@ class TieredSyncTest {
   }
 
   private static UplinkSettings settings(String name, long seed) {
+    // Pages of a few records: pulls and resyncs take several.
     return UplinkSettings.of(name, seed)
+        .withPageSize(7)
         .withPoll(Duration.ofMillis(200))
         .withRetries(Duration.ofMillis(20), Duration.ofMillis(200));
   }

@@ -54,6 +54,16 @@ final class Downward {
    * @return how many records changed here
    */
   int adopt(WriteTransaction transaction, List<Record> records, long pushedThrough) {
+    return adopt(transaction, records, pushedThrough, 0);
+  }
+
+  /**
+   * Takes {@code records} into the store, marking each live one as read by the resync {@code
+   * seenBy} (0: no resync).
+   *
+   * @return how many records changed here
+   */
+  int adopt(WriteTransaction transaction, List<Record> records, long pushedThrough, long seenBy) {
     Map<String, List<String>> idsByTable = new LinkedHashMap<>();
     for (Record record : records) {
       idsByTable
@@ -68,8 +78,8 @@ final class Downward {
       StoredRecord local = stored.get(record.getTable()).get(record.getRecordId());
       boolean done =
           record.getDeleted() || record.getAbsent() || record.getEvicted()
-              ? remove(transaction, table, record, local, pushedThrough)
-              : take(transaction, table, record, local, pushedThrough);
+              ? remove(transaction, table, record.getRecordId(), local, pushedThrough)
+              : take(transaction, table, record, local, pushedThrough, seenBy);
       if (done) {
         changed++;
       }
@@ -77,10 +87,16 @@ final class Downward {
     return changed;
   }
 
-  private boolean remove(
+  /**
+   * Deletes the live record {@code local} here, as the upstream did, unless one of its fields holds
+   * a write the upstream has not decided.
+   *
+   * @return whether it was deleted
+   */
+  boolean remove(
       WriteTransaction transaction,
       Table table,
-      Record record,
+      String id,
       StoredRecord local,
       long pushedThrough) {
     if (local == null || local.deleted()) {
@@ -100,12 +116,12 @@ final class Downward {
     transaction.save(
         new StoredRecord(
             table.name(),
-            record.getRecordId(),
+            id,
             seq,
             true,
             local.values(),
             versions.toBuilder().setRow(version(seq, hlc, Uplink.DEVICE)).build()));
-    journal(transaction, seq, table, record, "delete", hlc);
+    journal(transaction, seq, table, id, "delete", hlc);
     return true;
   }
 
@@ -114,7 +130,8 @@ final class Downward {
       Table table,
       Record record,
       StoredRecord local,
-      long pushedThrough) {
+      long pushedThrough,
+      long seenBy) {
     RecordVersions old = local == null ? RecordVersions.getDefaultInstance() : local.versions();
     if (local != null && local.deleted() && old.hasRow() && unpushed(old.getRow(), pushedThrough)) {
       return false; // deleted here and not yet pushed: the push takes the delete up
@@ -190,6 +207,7 @@ final class Downward {
     // Held edits keep the base sequence they were made on, so the upstream sees them as concurrent
     // with what it changed since.
     (waiting ? base : base.withSeq(Math.max(base.seq(), record.getSeq())))
+        .seenBy(seenBy)
         .save(transaction, table.name(), id);
     if (stamps.isEmpty() && !revived) {
       return false;
@@ -207,23 +225,14 @@ final class Downward {
     Column key = table.primaryKey();
     values.put(key.name(), key.type().coerce(id));
     transaction.save(new StoredRecord(table.name(), id, seq, false, values, versions.build()));
-    journal(transaction, seq, table, record, local == null ? "insert" : "update", hlc);
+    journal(transaction, seq, table, id, local == null ? "insert" : "update", hlc);
     return true;
   }
 
   private static void journal(
-      WriteTransaction transaction, long seq, Table table, Record record, String op, long hlc) {
+      WriteTransaction transaction, long seq, Table table, String id, String op, long hlc) {
     transaction.journal(
-        new JournalEntry(
-            seq,
-            table.name(),
-            record.getRecordId(),
-            op,
-            null,
-            hlc,
-            Uplink.DEVICE,
-            null,
-            "upstream"));
+        new JournalEntry(seq, table.name(), id, op, null, hlc, Uplink.DEVICE, null, "upstream"));
   }
 
   private static FieldVersion version(long seq, long hlc, String device) {

@@ -21,8 +21,10 @@ import java.util.function.Function;
  * @param seq the upstream sequence of the record when it was last taken from upstream (0: never):
  *     the {@code base_seq} of the next push of the record, so a change the upstream made after it
  *     is a concurrent edit there
+ * @param seen the mark of the last resync that read the record from upstream (0: none); a resync
+ *     removes the records it did not read
  */
-record RecordBase(long seq, Map<String, Long> sums, Map<String, String> sets) {
+record RecordBase(long seq, Map<String, Long> sums, Map<String, String> sets, long seen) {
   private static final Gson GSON = new Gson();
 
   RecordBase {
@@ -31,7 +33,7 @@ record RecordBase(long seq, Map<String, Long> sums, Map<String, String> sets) {
   }
 
   static RecordBase empty() {
-    return new RecordBase(0, Map.of(), Map.of());
+    return new RecordBase(0, Map.of(), Map.of(), 0);
   }
 
   static String key(String tenant, String table, String id) {
@@ -66,7 +68,17 @@ record RecordBase(long seq, Map<String, Long> sums, Map<String, String> sets) {
   }
 
   RecordBase withSeq(long upstreamSeq) {
-    return new RecordBase(upstreamSeq, sums, sets);
+    return new RecordBase(upstreamSeq, sums, sets, seen);
+  }
+
+  /** This base marked as read by the resync {@code mark}; 0 keeps the mark it has. */
+  RecordBase seenBy(long mark) {
+    return mark == 0 ? this : new RecordBase(seq, sums, sets, mark);
+  }
+
+  /** Forgets the record's base: the upstream no longer holds it. */
+  static void remove(WriteTransaction transaction, String table, String id) {
+    transaction.putSetting(key(transaction.tenant(), table, id), null);
   }
 
   long sum(String column) {

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * devices then pull. {@code sum} columns travel as increments, so each is counted once across
  * tiers. Where it stands is kept in the regional store in the transactions that change the records
  * ({@link UplinkState}): a restart sends the batch in flight again, which the upstream answers from
- * its record of the batch, and pushes nothing twice or never.
+ * its record of the batch, and pushes nothing twice or never. A regional server offline longer than
+ * the upstream's tombstone horizon resyncs by itself ({@link UplinkResync}).
  *
  * <p>The upstream token names one tenant; only that tenant of this store syncs upstream, other
  * tenants stay local. This server's devices keep syncing with it while the upstream is away.
@@ -76,7 +77,7 @@ public final class Uplink implements AutoCloseable {
     SplittableRandom random = new SplittableRandom(settings.seed());
     this.backoff = new Backoff(settings.minRetry(), settings.maxRetry(), random.nextLong());
     this.instance = Long.toHexString(random.nextLong() | Long.MIN_VALUE);
-    this.status = new UplinkStatus("starting", settings.upstream(), null, 0, 0, 0, 0, null);
+    this.status = new UplinkStatus("starting", settings.upstream(), null, 0, 0, 0, 0, null, 0);
     this.meters = new UplinkMeters(server.metrics().registry(), () -> status);
     this.worker = new Thread(this::work, "fieldsync-uplink");
     this.worker.setDaemon(true);
@@ -120,11 +121,19 @@ public final class Uplink implements AutoCloseable {
   private UplinkCycle connect() {
     if (cycle == null) {
       SchemaResponse answer = upstream.schema();
-      UplinkCycle made =
-          new UplinkCycle(store, server.config().schema(), answer.getTenant(), upstream, meters);
-      if (answer.getSchema().getVersion() != server.config().schema().version()) {
-        throw made.schemaMismatch(answer.getSchema().getVersion());
+      int version = server.config().schema().version();
+      if (answer.getSchema().getVersion() != version) {
+        throw UplinkCycle.schemaMismatch(answer.getSchema().getVersion(), version);
       }
+      UplinkCycle made =
+          new UplinkCycle(
+              store,
+              server.config().schema(),
+              answer.getTenant(),
+              upstream,
+              meters,
+              settings.pageSize(),
+              read -> status = status.resyncing(read));
       log.info(
           "uplink to {}: tenant '{}' as device '{}'",
           settings.upstream(),
@@ -157,7 +166,8 @@ public final class Uplink implements AutoCloseable {
               moved.state().pushedThrough(),
               Math.max(0, sequence - moved.state().pushedThrough()),
               server.config().wallClock().getAsLong(),
-              null);
+              null,
+              0);
       if (!was.state().equals("connected")) {
         log.info("uplink to {} connected (was {})", settings.upstream(), was.state());
       }
@@ -196,7 +206,8 @@ public final class Uplink implements AutoCloseable {
             was.pushedThrough(),
             was.unpushed(),
             was.lastSyncMillis(),
-            e.getMessage());
+            e.getMessage(),
+            0);
     if (!was.state().equals(state) || !Objects.equals(e.getMessage(), was.lastError())) {
       if (e.isRetriable()) {
         log.warn("uplink to {} is down: {}", settings.upstream(), e.getMessage());
@@ -227,6 +238,9 @@ public final class Uplink implements AutoCloseable {
     }
     if (now.lastError() != null) {
       json.addProperty("last_error", now.lastError());
+    }
+    if (now.state().equals("resyncing")) {
+      json.addProperty("resync_read", now.resyncRead());
     }
     return json;
   }

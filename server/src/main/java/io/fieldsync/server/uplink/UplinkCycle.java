@@ -2,6 +2,7 @@ package io.fieldsync.server.uplink;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.fieldsync.ConfigException;
+import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.StorageException;
 import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.client.transport.Transport;
@@ -26,38 +27,52 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One sync of the regional store of one tenant with the upstream: the batch in flight first (sent
  * again as it was kept), then what this server's devices wrote, batch by batch, then the upstream's
- * pages. Every step that changes the store also moves the {@link UplinkState} in the same
- * transaction. Not thread-safe: the {@link Uplink} runs one at a time.
+ * pages. A pull the upstream answers with {@code 410 resync_required} starts a resync ({@link
+ * UplinkResync}), which a later cycle continues if it stops; pushes wait until it ends. Every step
+ * that changes the store also moves the {@link UplinkState} in the same transaction. Not
+ * thread-safe: the {@link Uplink} runs one at a time.
  */
 final class UplinkCycle {
   private static final Logger log = LoggerFactory.getLogger(UplinkCycle.class);
-
-  /** Records per pull page asked of the upstream. */
-  static final int PULL_LIMIT = 1000;
 
   private final SyncStore store;
   private final Schema schema;
   private final String tenant;
   private final Transport upstream;
   private final UplinkMeters meters;
+  private final int pageSize;
   private final Upward upward;
   private final Downward downward;
+  private final UplinkResync resync;
 
+  /**
+   * @param pageSize records per pull page asked of the upstream
+   * @param resyncProgress hears how many records a resync in progress has read
+   */
   UplinkCycle(
-      SyncStore store, Schema schema, String tenant, Transport upstream, UplinkMeters meters) {
+      SyncStore store,
+      Schema schema,
+      String tenant,
+      Transport upstream,
+      UplinkMeters meters,
+      int pageSize,
+      LongConsumer resyncProgress) {
     this.store = store;
     this.schema = schema;
     this.tenant = tenant;
     this.upstream = upstream;
     this.meters = meters;
+    this.pageSize = pageSize;
     this.upward = new Upward(store, schema, tenant);
     this.downward = new Downward(schema);
+    this.resync = new UplinkResync(store, schema, tenant, upstream, pageSize, resyncProgress);
   }
 
   String tenant() {
@@ -79,7 +94,7 @@ final class UplinkCycle {
   }
 
   /** What one {@link #run} moved. */
-  record Moved(int pushed, int pulled, UplinkState state) {}
+  record Moved(int pushed, long pulled, UplinkState state) {}
 
   Moved run(UplinkState start) {
     UplinkState state = start;
@@ -88,19 +103,44 @@ final class UplinkCycle {
       pushed[0] += countOf(state.inflight());
       state = send(state);
     }
+    long[] pulled = {0};
+    if (state.resync() == null) {
+      state = pushAll(state, pushed);
+      try {
+        state = pullAll(state, pulled);
+      } catch (ResyncRequiredException e) {
+        meters.resyncStarted();
+        state = resync.start(e);
+      }
+    }
+    if (state.resync() != null) {
+      // Nothing goes up during a resync: a record pushed then could be taken for one the
+      // upstream no longer holds. What the devices write meanwhile stays here and goes up after.
+      UplinkResync.Outcome outcome = resync.run(state);
+      meters.resynced(outcome.removed());
+      pulled[0] += outcome.read();
+      state = pullAll(outcome.state(), pulled);
+    }
+    // Once more: what this server's devices wrote meanwhile goes up, and the position moves over
+    // the records just taken from upstream, so the unpushed count says what is really waiting.
     state = pushAll(state, pushed);
-    int pulled = 0;
+    return new Moved(pushed[0], pulled[0], state);
+  }
+
+  /** Pulls the upstream's pages from the state's cursor to the end, counting changed records. */
+  private UplinkState pullAll(UplinkState start, long[] pulled) {
+    UplinkState state = start;
     while (true) {
       PullRequest.Builder request =
           PullRequest.newBuilder()
               .setCursor(state.cursor())
               .setSince(state.since())
-              .setLimit(PULL_LIMIT)
+              .setLimit(pageSize)
               .setSchemaVersion(schema.version());
       state.ownWrites().forEach(range -> request.addOwnWrites(range.toWire()));
       PullResponse page = upstream.pull(request.build());
       if (page.getSchemaVersion() != 0 && page.getSchemaVersion() != schema.version()) {
-        throw schemaMismatch(page.getSchemaVersion());
+        throw schemaMismatch(page.getSchemaVersion(), schema.version());
       }
       int[] changed = new int[1];
       state =
@@ -114,16 +154,12 @@ final class UplinkCycle {
                 next.save(transaction);
                 return next;
               });
-      pulled += changed[0];
+      pulled[0] += changed[0];
       meters.pulled(changed[0]);
       if (!page.getHasMore()) {
-        break;
+        return state;
       }
     }
-    // Once more: what this server's devices wrote meanwhile goes up, and the position moves over
-    // the records just taken from upstream, so the unpushed count says what is really waiting.
-    state = pushAll(state, pushed);
-    return new Moved(pushed[0], pulled, state);
   }
 
   /** Pushes every batch of local writes above the acknowledged position, counting changes. */
@@ -146,12 +182,12 @@ final class UplinkCycle {
     }
   }
 
-  ConfigException schemaMismatch(int upstreamVersion) {
+  static ConfigException schemaMismatch(int upstreamVersion, int localVersion) {
     return new ConfigException(
         "the upstream serves schema v"
             + upstreamVersion
             + " and this server v"
-            + schema.version()
+            + localVersion
             + ": every tier must serve the same schema file");
   }
 
@@ -170,7 +206,13 @@ final class UplinkCycle {
           }
           UplinkState next =
               new UplinkState(
-                  now.instance(), now.cursor(), now.since(), through, now.ownWrites(), null);
+                  now.instance(),
+                  now.cursor(),
+                  now.since(),
+                  through,
+                  now.ownWrites(),
+                  null,
+                  now.resync());
           next.save(transaction);
           return next;
         });

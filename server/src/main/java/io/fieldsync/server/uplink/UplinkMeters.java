@@ -19,6 +19,8 @@ final class UplinkMeters implements AutoCloseable {
   private final Counter pulled;
   private final Counter rejected;
   private final Counter failures;
+  private final Counter resyncs;
+  private final Counter resyncRemoved;
 
   UplinkMeters(MeterRegistry registry, Supplier<UplinkStatus> status) {
     this.registry = registry;
@@ -30,6 +32,14 @@ final class UplinkMeters implements AutoCloseable {
             "fieldsync.uplink.rejected.changes",
             "Changes the upstream refused; the regional copy took the upstream's state");
     failures = counter("fieldsync.uplink.failures", "Sync attempts with the upstream that failed");
+    resyncs =
+        counter(
+            "fieldsync.uplink.resyncs",
+            "Resyncs the upstream asked for (410 resync_required): the tenant re-read from upstream");
+    resyncRemoved =
+        counter(
+            "fieldsync.uplink.resync.removed.records",
+            "Records a resync removed here because the upstream no longer holds them");
     gauge(
         "fieldsync.uplink.connected",
         "1 when the last sync with the upstream succeeded, else 0",
@@ -76,6 +86,14 @@ final class UplinkMeters implements AutoCloseable {
 
   void failed() {
     failures.increment();
+  }
+
+  void resyncStarted() {
+    resyncs.increment();
+  }
+
+  void resynced(long removed) {
+    resyncRemoved.increment(removed);
   }
 
   @Override

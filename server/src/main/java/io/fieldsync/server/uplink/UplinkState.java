@@ -22,6 +22,7 @@ import java.util.List;
  *     acknowledged upstream
  * @param ownWrites the upstream {@code written} ranges of acknowledged pushes not yet pulled past
  * @param inflight the batch sent and not yet acknowledged, or null
+ * @param resync the re-read of the tenant from upstream in progress, or null
  */
 record UplinkState(
     String instance,
@@ -29,7 +30,8 @@ record UplinkState(
     long since,
     long pushedThrough,
     List<Range> ownWrites,
-    Inflight inflight) {
+    Inflight inflight,
+    Resync resync) {
 
   /** The most {@code own_writes} ranges a pull may carry. */
   static final int MAX_OWN_WRITES = 64;
@@ -56,12 +58,27 @@ record UplinkState(
    */
   record Inflight(String batchId, String request, long through) {}
 
+  /**
+   * A resync in progress ({@link UplinkResync}): the snapshot pages of the upstream read so far.
+   *
+   * @param cursor the upstream cursor of the next snapshot page
+   * @param sequence the upstream's sequence when the resync started (its {@code snapshot_sequence})
+   * @param read records read from upstream so far
+   * @param reason why the upstream asked for it
+   */
+  record Resync(long cursor, long sequence, long read, String reason) {
+    /** What the resync marks the records it reads with: never 0, which marks none. */
+    long mark() {
+      return sequence + 1;
+    }
+  }
+
   static String key(String tenant) {
     return "uplink/" + tenant;
   }
 
   static UplinkState fresh(String instance) {
-    return new UplinkState(instance, 0, 0, 0, List.of(), null);
+    return new UplinkState(instance, 0, 0, 0, List.of(), null, null);
   }
 
   /** The state kept for {@code tenant}, or null when the uplink never ran for it. */
@@ -95,7 +112,7 @@ record UplinkState(
   }
 
   UplinkState sending(Inflight batch) {
-    return new UplinkState(instance, cursor, since, pushedThrough, ownWrites, batch);
+    return new UplinkState(instance, cursor, since, pushedThrough, ownWrites, batch, resync);
   }
 
   /** The state after the in-flight batch was acknowledged with {@code written} (null: nothing). */
@@ -107,13 +124,24 @@ record UplinkState(
     while (ranges.size() > MAX_OWN_WRITES) {
       ranges.remove(0);
     }
-    return new UplinkState(instance, cursor, since, inflight.through(), ranges, null);
+    return new UplinkState(instance, cursor, since, inflight.through(), ranges, null, resync);
   }
 
   /** The state after a pull page: the cursor moves, and a finished run moves {@code since}. */
   UplinkState pulled(long nextCursor, boolean hasMore) {
     long newSince = hasMore ? since : nextCursor;
     List<Range> ranges = ownWrites.stream().filter(range -> range.last() > newSince).toList();
-    return new UplinkState(instance, nextCursor, newSince, pushedThrough, ranges, inflight);
+    return new UplinkState(instance, nextCursor, newSince, pushedThrough, ranges, inflight, resync);
+  }
+
+  /** The state with the resync {@code progress} (null: none in progress). */
+  UplinkState resyncing(Resync progress) {
+    return new UplinkState(instance, cursor, since, pushedThrough, ownWrites, inflight, progress);
+  }
+
+  /** The state after a finished resync: pulls go on from {@code cursor}, the snapshot's end. */
+  UplinkState resynced(long nextCursor) {
+    return new UplinkState(instance, cursor, since, pushedThrough, ownWrites, inflight, null)
+        .pulled(nextCursor, false);
   }
 }
