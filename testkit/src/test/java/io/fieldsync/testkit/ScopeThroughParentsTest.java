@@ -344,6 +344,32 @@ class ScopeThroughParentsTest extends EndToEndTest {
     assertThat(rows(southern, "vaccinations")).isEmpty();
   }
 
+  /**
+   * A second office, not yet aware that the household was deleted, moves a member under it: the
+   * member is deleted as the household's child, and its vaccination with it.
+   */
+  @Test
+  void aMemberMovedUnderADeletedHouseholdIsDeletedWithItsVaccinations() {
+    TestDevice annex = server.device("annex-pc");
+    annex.sync();
+    southern.sync();
+
+    office.sql("DELETE FROM households WHERE id = '" + north + "'");
+    office.sync();
+    annex.sql("UPDATE members SET household_id = '" + north + "' WHERE id = '" + chidi + "'");
+    annex.sync();
+    southern.sync();
+    office.sync();
+
+    assertThat(server.snapshot().rows("members")).isEmpty();
+    assertThat(server.snapshot().rows("vaccinations")).isEmpty();
+    assertThat(rows(annex, "members")).isEmpty();
+    assertThat(rows(annex, "vaccinations")).isEmpty();
+    assertThat(rows(office, "vaccinations")).isEmpty();
+    assertThat(rows(southern, "members")).isEmpty();
+    assertThat(rows(southern, "vaccinations")).isEmpty();
+  }
+
   private static String reason(List<RejectedChange> rejected, String recordId) {
     return rejected.stream()
         .filter(change -> change.recordId().equals(recordId))

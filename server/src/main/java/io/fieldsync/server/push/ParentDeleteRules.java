@@ -96,6 +96,7 @@ final class ParentDeleteRules {
     if (record.exists && record.deleted) {
       return Decision.kept(reason);
     }
+    boolean wasLive = record.exists;
     if (!record.exists) {
       // The tombstone keeps the device's values as well as the journal does.
       record.exists = true;
@@ -106,6 +107,10 @@ final class ParentDeleteRules {
     }
     record.deleted = true;
     record.row = set.version(record, change.hlc);
+    if (wasLive) {
+      // its own children go with it, as they would with a deleted parent
+      cascade(record, cascadingChildren(record), change.hlc, new HashSet<>(Set.of(record)));
+    }
     return Decision.cascaded(reason, record.newSeq);
   }
 
@@ -236,14 +241,18 @@ final class ParentDeleteRules {
       journal.cascaded(record, hlc);
       cascadedInBatch.put(
           record, parentDeleted(record.table, record.id, child.foreignKey(), parent.id));
-      List<Child> grandchildren = new ArrayList<>();
-      for (Child grandchild : liveChildren(record)) {
-        if (grandchild.foreignKey().onParentDelete() == ParentDeleteRule.CASCADE) {
-          grandchildren.add(grandchild);
-        }
-      }
-      cascade(record, grandchildren, hlc, visited);
+      cascade(record, cascadingChildren(record), hlc, visited);
     }
+  }
+
+  private List<Child> cascadingChildren(WorkingRecord parent) {
+    List<Child> result = new ArrayList<>();
+    for (Child child : liveChildren(parent)) {
+      if (child.foreignKey().onParentDelete() == ParentDeleteRule.CASCADE) {
+        result.add(child);
+      }
+    }
+    return result;
   }
 
   private static List<String> describe(List<Child> children, ParentDeleteRule rule) {
