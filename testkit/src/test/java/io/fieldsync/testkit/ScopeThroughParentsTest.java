@@ -282,6 +282,94 @@ class ScopeThroughParentsTest extends EndToEndTest {
     assertThat(rows(office, "vaccinations")).containsOnlyKeys(chidiMeasles);
   }
 
+  /**
+   * One office batch moves a member under a household and deletes that household, whose visit
+   * (on_parent_delete review) parks the delete: the household stays, so the member must stay under
+   * it, on the server and on every device of its region.
+   */
+  @Test
+  void aMemberMovedUnderAHouseholdWhoseDeleteInTheSameBatchIsParkedStaysUnderIt() {
+    office.sql(
+        "INSERT INTO visits (id, household_id, visited_at, visitor) VALUES ('"
+            + uuid(30)
+            + "', '"
+            + south
+            + "', '2026-11-21T08:15:00Z', 'Dede')");
+    office.sync();
+    northern.sync();
+    southern.sync();
+
+    office.sql(
+        "DELETE FROM households WHERE id = '" + south + "'",
+        "UPDATE members SET household_id = '" + south + "' WHERE id = '" + ben + "'");
+    office.sync();
+    northern.sync();
+    southern.sync();
+    office.sync();
+
+    assertThat(server.snapshot().rows("households")).containsOnlyKeys(north, south);
+    assertThat(server.snapshot().rows("members").get(ben)).containsEntry("household_id", south);
+    assertThat(rows(office, "members")).containsOnlyKeys(amina, ben, chidi);
+    assertThat(rows(office, "members").get(ben)).containsEntry("household_id", south);
+    assertThat(rows(southern, "members")).containsOnlyKeys(ben, chidi);
+    assertThat(rows(northern, "members")).containsOnlyKeys(amina);
+    assertThat(server.snapshot().rows("visits")).containsOnlyKeys(uuid(30));
+  }
+
+  /**
+   * One office batch moves a member under a household and deletes that household, which nothing
+   * keeps: the member and its vaccination go with the household, and the office is told and drops
+   * them too.
+   */
+  @Test
+  void aMemberMovedUnderAHouseholdDeletedInTheSameBatchIsDeletedWithItEverywhere() {
+    northern.sync();
+    southern.sync();
+
+    office.sql(
+        "DELETE FROM households WHERE id = '" + north + "'",
+        "UPDATE members SET household_id = '" + north + "' WHERE id = '" + chidi + "'");
+    office.sync();
+    northern.sync();
+    southern.sync();
+    office.sync();
+
+    assertThat(server.snapshot().rows("households")).containsOnlyKeys(south);
+    assertThat(server.snapshot().rows("members")).isEmpty();
+    assertThat(server.snapshot().rows("vaccinations")).isEmpty();
+    assertThat(rows(office, "members")).isEmpty();
+    assertThat(rows(office, "vaccinations")).isEmpty();
+    assertThat(rows(northern, "members")).isEmpty();
+    assertThat(rows(southern, "members")).isEmpty();
+    assertThat(rows(southern, "vaccinations")).isEmpty();
+  }
+
+  /**
+   * A second office, not yet aware that the household was deleted, moves a member under it: the
+   * member is deleted as the household's child, and its vaccination with it.
+   */
+  @Test
+  void aMemberMovedUnderADeletedHouseholdIsDeletedWithItsVaccinations() {
+    TestDevice annex = server.device("annex-pc");
+    annex.sync();
+    southern.sync();
+
+    office.sql("DELETE FROM households WHERE id = '" + north + "'");
+    office.sync();
+    annex.sql("UPDATE members SET household_id = '" + north + "' WHERE id = '" + chidi + "'");
+    annex.sync();
+    southern.sync();
+    office.sync();
+
+    assertThat(server.snapshot().rows("members")).isEmpty();
+    assertThat(server.snapshot().rows("vaccinations")).isEmpty();
+    assertThat(rows(annex, "members")).isEmpty();
+    assertThat(rows(annex, "vaccinations")).isEmpty();
+    assertThat(rows(office, "vaccinations")).isEmpty();
+    assertThat(rows(southern, "members")).isEmpty();
+    assertThat(rows(southern, "vaccinations")).isEmpty();
+  }
+
   private static String reason(List<RejectedChange> rejected, String recordId) {
     return rejected.stream()
         .filter(change -> change.recordId().equals(recordId))

@@ -84,6 +84,14 @@ final class BatchCommit {
         decisions[change.index] = change.isDelete() ? delete(change) : upsert(change);
       }
     }
+    for (PreparedChange change : sorted) {
+      if (change.isAccepted() && !change.isDelete()) {
+        Decision cascaded = parentRules.cascadedLater(set.loaded(change.table, change.id));
+        if (cascaded != null) {
+          decisions[change.index] = cascaded;
+        }
+      }
+    }
     inheritance.settle();
     SequenceRange written = set.save();
     PushResponse.Builder response = PushResponse.newBuilder().setBatchId(batchId);

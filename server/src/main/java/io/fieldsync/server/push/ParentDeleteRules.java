@@ -7,6 +7,7 @@ import io.fieldsync.server.review.ParkedRecord;
 import io.fieldsync.store.ReviewItem;
 import io.fieldsync.wire.FieldVersion;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,6 +35,9 @@ final class ParentDeleteRules {
   private final WorkingSet set;
   private final SchemaColumns columns;
   private final BatchJournal journal;
+
+  /** The records a parent's delete in this batch cascaded, with why. */
+  private final Map<WorkingRecord, String> cascadedInBatch = new HashMap<>();
 
   ParentDeleteRules(WorkingSet set, SchemaColumns columns, BatchJournal journal) {
     this.set = set;
@@ -64,21 +68,14 @@ final class ParentDeleteRules {
       if (!tombstone && !deletedLater) {
         continue;
       }
-      String why =
-          "table '"
-              + table.name()
-              + "', record '"
-              + change.id
-              + "': its parent '"
-              + parentTable.name()
-              + "' record '"
-              + parentId
-              + "' (column '"
-              + foreignKey.name()
-              + "') was deleted";
+      String why = parentDeleted(table, change.id, foreignKey, parentId);
       switch (foreignKey.onParentDelete()) {
         case CASCADE -> {
-          return cascadeChild(change, record, why);
+          if (tombstone) {
+            return cascadeChild(change, record, why);
+          }
+          // deleted later in this batch: the child is written, and the delete takes it along only
+          // if the delete itself is applied (a sibling under review or restore_parent keeps it)
         }
         case REVIEW -> {
           return parkChild(change, record, parent, why);
@@ -95,10 +92,11 @@ final class ParentDeleteRules {
   }
 
   private Decision cascadeChild(PreparedChange change, WorkingRecord record, String why) {
-    String reason = why + " and on_parent_delete is cascade, so the child was deleted too";
+    String reason = cascadeReason(why);
     if (record.exists && record.deleted) {
       return Decision.kept(reason);
     }
+    boolean wasLive = record.exists;
     if (!record.exists) {
       // The tombstone keeps the device's values as well as the journal does.
       record.exists = true;
@@ -109,7 +107,39 @@ final class ParentDeleteRules {
     }
     record.deleted = true;
     record.row = set.version(record, change.hlc);
+    if (wasLive) {
+      // its own children go with it, as they would with a deleted parent
+      cascade(record, cascadingChildren(record), change.hlc, new HashSet<>(Set.of(record)));
+    }
     return Decision.cascaded(reason, record.newSeq);
+  }
+
+  private static String parentDeleted(Table table, String id, Column foreignKey, String parentId) {
+    return "table '"
+        + table.name()
+        + "', record '"
+        + id
+        + "': its parent '"
+        + foreignKey.references()
+        + "' record '"
+        + parentId
+        + "' (column '"
+        + foreignKey.name()
+        + "') was deleted";
+  }
+
+  private static String cascadeReason(String why) {
+    return why + " and on_parent_delete is cascade, so the child was deleted too";
+  }
+
+  /**
+   * How a change the batch wrote to a record that a parent's delete later in the batch then
+   * cascaded is answered, or null when the record was not cascaded: the device is told, and drops
+   * its copy.
+   */
+  Decision cascadedLater(WorkingRecord record) {
+    String why = cascadedInBatch.get(record);
+    return why == null ? null : Decision.cascaded(cascadeReason(why), record.newSeq);
   }
 
   private Decision parkChild(
@@ -195,11 +225,12 @@ final class ParentDeleteRules {
               null));
       return Decision.parked(reason + "; the delete went to the review queue");
     }
-    cascade(children, change.hlc, new HashSet<>(Set.of(parent)));
+    cascade(parent, children, change.hlc, new HashSet<>(Set.of(parent)));
     return null;
   }
 
-  private void cascade(List<Child> children, long hlc, Set<WorkingRecord> visited) {
+  private void cascade(
+      WorkingRecord parent, List<Child> children, long hlc, Set<WorkingRecord> visited) {
     for (Child child : children) {
       WorkingRecord record = child.record();
       if (!visited.add(record) || record.deleted) {
@@ -208,14 +239,20 @@ final class ParentDeleteRules {
       record.deleted = true;
       record.row = set.version(record, hlc);
       journal.cascaded(record, hlc);
-      List<Child> grandchildren = new ArrayList<>();
-      for (Child grandchild : liveChildren(record)) {
-        if (grandchild.foreignKey().onParentDelete() == ParentDeleteRule.CASCADE) {
-          grandchildren.add(grandchild);
-        }
-      }
-      cascade(grandchildren, hlc, visited);
+      cascadedInBatch.put(
+          record, parentDeleted(record.table, record.id, child.foreignKey(), parent.id));
+      cascade(record, cascadingChildren(record), hlc, visited);
     }
+  }
+
+  private List<Child> cascadingChildren(WorkingRecord parent) {
+    List<Child> result = new ArrayList<>();
+    for (Child child : liveChildren(parent)) {
+      if (child.foreignKey().onParentDelete() == ParentDeleteRule.CASCADE) {
+        result.add(child);
+      }
+    }
+    return result;
   }
 
   private static List<String> describe(List<Child> children, ParentDeleteRule rule) {
