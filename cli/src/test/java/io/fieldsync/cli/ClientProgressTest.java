@@ -26,8 +26,8 @@ class ClientProgressTest {
 
   @Test
   void syncAndInitPrintProgressLinesWhenNotOnATerminal() throws Exception {
-    // More than the library's first push batch (1,000) and its pull page (5,000).
-    int records = 5001;
+    // More than the library's first push batch (1,000) and its pull page (10,000).
+    int records = 10_001;
     try (TestServer server = TestServer.start(dir)) {
       Path a = dir.resolve("a.db");
       CommandRun init =
@@ -60,10 +60,10 @@ class ClientProgressTest {
       assertThat(sync.exitCode()).as("%s", sync).isZero();
       assertThat(sync.out())
           .matches(
-              "push: 1000 of about 5001 records, [0-9.]+ KiB\\R"
-                  + "push: 5001 records, [0-9.]+ (KiB|MiB), done\\R"
-                  + "pushed 5001 \\(applied 5001, merged 0, rejected 0, parked 0\\), pulled 0,"
-                  + " conflicts 0, cursor 5001, \\d+ ms\\R");
+              "push: 1000 of about 10001 records, [0-9.]+ KiB\\R"
+                  + "push: 10001 records, [0-9.]+ (KiB|MiB), done\\R"
+                  + "pushed 10001 \\(applied 10001, merged 0, rejected 0, parked 0\\), pulled 0,"
+                  + " conflicts 0, cursor 10001, \\d+ ms\\R");
 
       Path b = dir.resolve("b.db");
       CommandRun first =
@@ -83,10 +83,10 @@ class ClientProgressTest {
       assertThat(first.out())
           .matches(
               "initialised .*\\R"
-                  + "pull: 5000 of about 5001 records, [0-9.]+ (KiB|MiB)\\R"
-                  + "pull: 5001 records, [0-9.]+ (KiB|MiB), done\\R"
-                  + "pushed 0 \\(applied 0, merged 0, rejected 0, parked 0\\), pulled 5001,"
-                  + " conflicts 0, cursor 5001, \\d+ ms\\R");
+                  + "pull: 10000 of about 10001 records, [0-9.]+ (KiB|MiB)\\R"
+                  + "pull: 10001 records, [0-9.]+ (KiB|MiB), done\\R"
+                  + "pushed 0 \\(applied 0, merged 0, rejected 0, parked 0\\), pulled 10001,"
+                  + " conflicts 0, cursor 10001, \\d+ ms\\R");
     }
   }
 
