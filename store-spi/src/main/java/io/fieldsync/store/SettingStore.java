@@ -1,5 +1,9 @@
 package io.fieldsync.store;
 
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Settings the server nodes of one store share, each a text value under a key, such as the
  * fingerprint of the token secret the store was started with. Available once the store has been
@@ -13,6 +17,22 @@ public interface SettingStore {
    * @throws io.fieldsync.StorageException when the database fails (retriable)
    */
   String setting(String key);
+
+  /**
+   * The values stored under {@code keys}, read together; a key with no value is left out.
+   *
+   * @throws io.fieldsync.StorageException when the database fails (retriable)
+   */
+  default Map<String, String> settings(Collection<String> keys) {
+    Map<String, String> values = new HashMap<>();
+    for (String key : keys) {
+      String value = setting(key);
+      if (value != null) {
+        values.put(key, value);
+      }
+    }
+    return values;
+  }
 
   /**
    * Stores {@code value} under {@code key} unless a value is there already, atomically across

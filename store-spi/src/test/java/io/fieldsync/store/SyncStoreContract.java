@@ -200,6 +200,22 @@ public abstract class SyncStoreContract {
   }
 
   @Test
+  void manySettingsAreReadTogetherPastOneChunkLeavingOutThoseWithoutAValue() {
+    Map<String, String> expected = new LinkedHashMap<>();
+    List<String> asked = new ArrayList<>();
+    for (int n = 0; n < 1_200; n++) {
+      String key = "uplink/acme/households/" + n;
+      asked.add(key);
+      if (n % 3 != 0) {
+        store.settingIfAbsent(key, "base " + n);
+        expected.put(key, "base " + n);
+      }
+    }
+    assertThat(store.settings(asked)).isEqualTo(expected);
+    assertThat(store.settings(List.of())).isEmpty();
+  }
+
+  @Test
   void aSettingIsReplacedOnlyWhereItHoldsTheExpectedValue() {
     store.settingIfAbsent("key", "old");
 

@@ -135,6 +135,11 @@ final class FaultyStore implements SyncStore {
   }
 
   @Override
+  public Map<String, String> settings(Collection<String> keys) {
+    return store.settings(keys);
+  }
+
+  @Override
   public String settingIfAbsent(String key, String value) {
     return store.settingIfAbsent(key, value);
   }

@@ -15,6 +15,7 @@ import io.fieldsync.wire.RecordVersions;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads what this server's devices wrote since the uplink's last acknowledged position and makes it
@@ -55,9 +56,14 @@ final class Upward {
     boolean more = records.size() == RECORDS_PER_BATCH;
     long through =
         more ? records.get(records.size() - 1).seq() : Math.max(pushedThrough, page.sequence());
+    List<String> keys = new ArrayList<>(records.size());
+    for (StoredRecord record : records) {
+      keys.add(RecordBase.key(tenant, record.table(), record.id()));
+    }
+    Map<String, String> bases = store.settings(keys);
     List<Change> changes = new ArrayList<>();
     for (StoredRecord record : records) {
-      Change change = change(record, pushedThrough);
+      Change change = change(record, pushedThrough, bases);
       if (change != null) {
         changes.add(change);
       }
@@ -65,10 +71,10 @@ final class Upward {
     return new Batch(changes, through, more);
   }
 
-  private Change change(StoredRecord record, long pushedThrough) {
+  private Change change(StoredRecord record, long pushedThrough, Map<String, String> bases) {
     Table table = schema.requireTable(record.table());
     RecordVersions versions = record.versions();
-    RecordBase base = RecordBase.read(store::setting, tenant, table.name(), record.id());
+    RecordBase base = RecordBase.read(bases::get, tenant, table.name(), record.id());
     Change.Builder change =
         Change.newBuilder()
             .setTable(table.name())

@@ -355,6 +355,11 @@ public abstract class JdbcSyncStore implements SyncStore {
   }
 
   @Override
+  public Map<String, String> settings(Collection<String> keys) {
+    return settings.settings(keys);
+  }
+
+  @Override
   public String settingIfAbsent(String key, String value) {
     return settings.settingIfAbsent(key, value);
   }

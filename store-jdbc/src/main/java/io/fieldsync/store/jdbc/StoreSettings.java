@@ -1,9 +1,15 @@
 package io.fieldsync.store.jdbc;
 
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The settings the nodes of one store share ({@code _fs_settings}). Thread-safe. */
 final class StoreSettings {
+  private static final int CHUNK = 500;
+
   private final JdbcTransactions transactions;
 
   StoreSettings(JdbcTransactions transactions) {
@@ -14,6 +20,31 @@ final class StoreSettings {
     requireKey(key);
     return transactions.read(
         "reading setting '" + key + "'", connection -> first(new Queries(connection), key));
+  }
+
+  /** One read for many keys, in chunks that stay under every driver's parameter limit. */
+  Map<String, String> settings(Collection<String> keys) {
+    keys.forEach(StoreSettings::requireKey);
+    List<String> all = List.copyOf(keys);
+    return transactions.read(
+        "reading " + all.size() + " settings",
+        connection -> {
+          Queries queries = new Queries(connection);
+          Map<String, String> values = new HashMap<>();
+          for (int from = 0; from < all.size(); from += CHUNK) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+            for (Map.Entry<String, String> found :
+                queries.queryList(
+                    "SELECT key, value FROM _fs_settings WHERE key IN ("
+                        + String.join(", ", Collections.nCopies(chunk.size(), "?"))
+                        + ")",
+                    row -> Map.entry(row.getString(1), row.getString(2)),
+                    chunk.toArray())) {
+              values.put(found.getKey(), found.getValue());
+            }
+          }
+          return values;
+        });
   }
 
   String settingIfAbsent(String key, String value) {
