@@ -30,9 +30,6 @@ import org.slf4j.LoggerFactory;
 final class ChangeFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
 
-  /** How long after a commit hook the feed keeps looking for the commit to show. */
-  private static final long COMMIT_VISIBLE_WITHIN_NANOS = Duration.ofMillis(10).toNanos();
-
   private final DeviceFile database;
   private final Duration poll;
   private final Supplier<Set<String>> syncedTables;
@@ -41,7 +38,7 @@ final class ChangeFeed implements AutoCloseable {
   private final Object monitor = new Object();
   private final List<ChangedRows> queued = new ArrayList<>();
   private final List<QueryWatch> fresh = new ArrayList<>();
-  private long recheckUntil;
+  private final CommitRecheck recheck = new CommitRecheck();
   private boolean woken;
   private boolean closed;
   private CapturedWrites captured;
@@ -111,7 +108,7 @@ final class ChangeFeed implements AutoCloseable {
   /** A connection of the client committed. Runs on the committing thread. */
   void committed() {
     synchronized (monitor) {
-      recheckUntil = System.nanoTime() + COMMIT_VISIBLE_WITHIN_NANOS;
+      recheck.hookFired(System.nanoTime());
       woken = true;
       monitor.notifyAll();
     }
@@ -174,8 +171,7 @@ final class ChangeFeed implements AutoCloseable {
         List<ChangedRows> round;
         List<QueryWatch> first;
         synchronized (monitor) {
-          long wait =
-              recheckUntil > System.nanoTime() ? Duration.ofMillis(1).toNanos() : poll.toNanos();
+          long wait = recheck.nextLookWithin(System.nanoTime(), poll.toNanos());
           if (queued.isEmpty() && fresh.isEmpty() && !woken && !closed) {
             monitor.wait(wait / 1_000_000, (int) (wait % 1_000_000));
           }

@@ -6,7 +6,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * How the worker notices local writes, from any writer of the file. {@code PRAGMA data_version} on
@@ -14,19 +13,15 @@ import java.time.Instant;
  * only a read of the WAL index; only when it moves is the capture stamp read, which tells a
  * captured write apart from the library's own pulls and acknowledgements. A commit hook on the
  * library's connections fires just before its commit is visible, so after one the watch asks to be
- * polled every millisecond for a short while. Not thread-safe: the worker's thread owns it.
+ * polled often until the commit shows ({@link CommitRecheck}). Not thread-safe: the worker's thread
+ * owns it.
  */
 final class LocalWriteWatch implements AutoCloseable {
-  /** How long after a commit hook the worker keeps looking for the commit to show. */
-  private static final Duration COMMIT_VISIBLE_WITHIN = Duration.ofMillis(10);
-
-  private static final Duration RECHECK_EVERY = Duration.ofMillis(1);
-
   private final PreparedStatement dataVersion;
   private final DeviceState state;
   private long version;
   private long writeMark;
-  private Instant recheckUntil;
+  private final CommitRecheck recheck = new CommitRecheck();
 
   LocalWriteWatch(Connection watch) throws SQLException {
     this.dataVersion = watch.prepareStatement("PRAGMA data_version");
@@ -35,13 +30,13 @@ final class LocalWriteWatch implements AutoCloseable {
     this.writeMark = state.writeMark();
   }
 
-  /** A commit hook fired at {@code now}: look again every millisecond for a short while. */
-  void hookFired(Instant now) {
-    recheckUntil = now.plus(COMMIT_VISIBLE_WITHIN);
+  /** A commit hook fired at {@code nanos} ({@link System#nanoTime()}): look again soon. */
+  void hookFired(long nanos) {
+    recheck.hookFired(nanos);
   }
 
   /** Whether a captured local write committed since the last call. */
-  boolean wroteSinceLastLook(Instant now) throws SQLException {
+  boolean wroteSinceLastLook() throws SQLException {
     boolean wrote = false;
     long seen = dataVersion();
     if (seen != version) {
@@ -49,19 +44,16 @@ final class LocalWriteWatch implements AutoCloseable {
       long mark = state.writeMark();
       if (mark != writeMark) {
         writeMark = mark;
-        recheckUntil = null;
+        recheck.seen();
         wrote = true;
       }
-    }
-    if (recheckUntil != null && !now.isBefore(recheckUntil)) {
-      recheckUntil = null;
     }
     return wrote;
   }
 
-  /** How long the worker may wait before looking again, given its configured write poll. */
-  Duration nextLookWithin(Duration writePoll) {
-    return recheckUntil != null ? RECHECK_EVERY : writePoll;
+  /** How long the worker may wait at {@code nanos} before looking again, given its write poll. */
+  Duration nextLookWithin(long nanos, Duration writePoll) {
+    return Duration.ofNanos(recheck.nextLookWithin(nanos, writePoll.toNanos()));
   }
 
   private long dataVersion() throws SQLException {

@@ -312,9 +312,9 @@ public final class SyncWorker implements AutoCloseable {
         }
         Instant now = now();
         if (takeCommitted()) {
-          writes.hookFired(now);
+          writes.hookFired(System.nanoTime());
         }
-        if (writes.wroteSinceLastLook(now)) {
+        if (writes.wroteSinceLastLook()) {
           // A write syncs at once, or after the quiet time that follows a sync.
           Instant at = now;
           if (lastCycleEnd != null && lastCycleEnd.plus(options.debounce()).isAfter(now)) {
@@ -391,7 +391,7 @@ public final class SyncWorker implements AutoCloseable {
         }
 
         checkStuck(started);
-        Instant wake = now.plus(writes.nextLookWithin(options.writePoll()));
+        Instant wake = now.plus(writes.nextLookWithin(System.nanoTime(), options.writePoll()));
         for (Instant candidate : new Instant[] {dueAt, nextRetryAt, nextPeriodicAt}) {
           if (candidate != null && candidate.isBefore(wake)) {
             wake = candidate;
