@@ -554,6 +554,99 @@ public abstract class SyncStoreContract {
     }
   }
 
+  /**
+   * Households and visits of two tenants saved, saved again and deleted in random order, then each
+   * tenant pulled in pages of random sizes: every record of the tenant, of either table, exactly
+   * once, at its latest sequence, in sequence order, with the values it was last saved with, and
+   * nothing of the other tenant. A page reads each table's records of its sequence range; this
+   * holds that reading to the test's own model when the tables' records interleave.
+   */
+  @Test
+  void recordsOfTwoTablesAndTenantsPullInRandomPagesOnceEachInSequenceOrder() {
+    pullsRecordsOfTwoTablesAndTenantsOnceEach(11, 13);
+  }
+
+  /** The test above for seeds {@code first} to {@code last}, on {@link #store}. */
+  protected void pullsRecordsOfTwoTablesAndTenantsOnceEach(long first, long last) {
+    for (long seed = first; seed <= last; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      String[] tenants = {"mixed-a-" + seed, "mixed-b-" + seed};
+      Map<String, Map<String, StoredRecord>> models = new LinkedHashMap<>();
+      for (String tenant : tenants) {
+        models.put(tenant, new LinkedHashMap<>());
+      }
+      int count = 40 + random.nextInt(40);
+      for (int step = 0; step < count * 6; step++) {
+        String tenant = tenants[random.nextInt(2)];
+        Map<String, StoredRecord> model = models.get(tenant);
+        boolean visit = random.nextInt(3) > 0;
+        String id = uuid(1 + random.nextInt(count));
+        String key = (visit ? "visits:" : "households:") + id;
+        StoredRecord before = model.get(key);
+        boolean delete = before != null && !before.deleted() && random.nextInt(5) == 0;
+        StoredRecord saved =
+            store.write(
+                tenant,
+                transaction -> {
+                  long seq = transaction.nextSequence();
+                  StoredRecord record;
+                  if (delete) {
+                    record =
+                        new StoredRecord(
+                            before.table(), id, seq, true, before.values(), before.versions());
+                  } else if (visit) {
+                    record = randomVisit(random, id, seq);
+                  } else {
+                    record = randomHousehold(random, id, seq);
+                  }
+                  transaction.save(record);
+                  return record;
+                });
+        model.put(key, saved);
+      }
+      for (String tenant : tenants) {
+        String where = "seed " + seed + ", tenant " + tenant + " (" + dir + ")";
+        Map<String, StoredRecord> model = models.get(tenant);
+        Map<String, StoredRecord> pulled = new LinkedHashMap<>();
+        long cursor = 0;
+        for (PullPage page = store.pull(tenant, cursor, 1 + random.nextInt(30));
+            !page.records().isEmpty();
+            page = store.pull(tenant, cursor, 1 + random.nextInt(30))) {
+          for (StoredRecord record : page.records()) {
+            assertThat(record.seq()).as(where + ": sequence order").isGreaterThan(cursor);
+            assertThat(pulled.put(record.table() + ":" + record.id(), record))
+                .as(where + ": pulled twice")
+                .isNull();
+            cursor = record.seq();
+          }
+        }
+        assertThat(pulled.keySet()).as(where).containsExactlyInAnyOrderElementsOf(model.keySet());
+        for (Map.Entry<String, StoredRecord> entry : model.entrySet()) {
+          StoredRecord expected = entry.getValue();
+          StoredRecord read = pulled.get(entry.getKey());
+          assertThat(read.seq()).as(where).isEqualTo(expected.seq());
+          assertThat(read.deleted()).as(where).isEqualTo(expected.deleted());
+          assertThat(read.values()).as(where).isEqualTo(expected.values());
+          assertThat(read.versions()).as(where).isEqualTo(expected.versions());
+        }
+      }
+    }
+  }
+
+  private static StoredRecord randomVisit(SplittableRandom random, String id, long seq) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("id", id);
+    values.put("household_id", random.nextInt(4) == 0 ? null : uuid(1 + random.nextInt(50)));
+    values.put("note", random.nextInt(4) == 0 ? null : "note " + random.nextInt(999));
+    RecordVersions.Builder versions = RecordVersions.newBuilder();
+    FieldVersion version =
+        FieldVersion.newBuilder().setSeq(seq).setHlc(seq * 65536).setDevice("d" + seq % 2).build();
+    versions.setRow(version);
+    versions.putFields("household_id", version);
+    versions.putFields("note", version);
+    return new StoredRecord("visits", id, seq, false, values, versions.build());
+  }
+
   private static StoredRecord randomHousehold(SplittableRandom random, String id, long seq) {
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("id", id);
