@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -509,18 +510,7 @@ public abstract class SyncStoreContract {
         StoredRecord before = model.get(id);
         boolean delete = before != null && !before.deleted() && random.nextInt(5) == 0;
         StoredRecord saved =
-            store.write(
-                tenant,
-                transaction -> {
-                  long seq = transaction.nextSequence();
-                  StoredRecord record =
-                      delete
-                          ? new StoredRecord(
-                              "households", id, seq, true, before.values(), before.versions())
-                          : randomHousehold(random, id, seq);
-                  transaction.save(record);
-                  return record;
-                });
+            saveNext(tenant, delete ? before : null, seq -> randomHousehold(random, id, seq));
         model.put(id, saved);
       }
       String where = "seed " + seed + " (" + dir + ")";
@@ -585,23 +575,10 @@ public abstract class SyncStoreContract {
         StoredRecord before = model.get(key);
         boolean delete = before != null && !before.deleted() && random.nextInt(5) == 0;
         StoredRecord saved =
-            store.write(
+            saveNext(
                 tenant,
-                transaction -> {
-                  long seq = transaction.nextSequence();
-                  StoredRecord record;
-                  if (delete) {
-                    record =
-                        new StoredRecord(
-                            before.table(), id, seq, true, before.values(), before.versions());
-                  } else if (visit) {
-                    record = randomVisit(random, id, seq);
-                  } else {
-                    record = randomHousehold(random, id, seq);
-                  }
-                  transaction.save(record);
-                  return record;
-                });
+                delete ? before : null,
+                seq -> visit ? randomVisit(random, id, seq) : randomHousehold(random, id, seq));
         model.put(key, saved);
       }
       for (String tenant : tenants) {
@@ -697,6 +674,31 @@ public abstract class SyncStoreContract {
     model.forEach((id, record) -> expected.put(id, record.values()));
     assertThat(pulled).isEqualTo(expected);
     assertThat(loaded).isEqualTo(expected);
+  }
+
+  /**
+   * Saves in a transaction of its own, at the next sequence, the tombstone of {@code deleting} or,
+   * when it is null, the record {@code live} makes for that sequence; returns what was saved.
+   */
+  private StoredRecord saveNext(
+      String tenant, StoredRecord deleting, LongFunction<StoredRecord> live) {
+    return store.write(
+        tenant,
+        transaction -> {
+          long seq = transaction.nextSequence();
+          StoredRecord record =
+              deleting == null
+                  ? live.apply(seq)
+                  : new StoredRecord(
+                      deleting.table(),
+                      deleting.id(),
+                      seq,
+                      true,
+                      deleting.values(),
+                      deleting.versions());
+          transaction.save(record);
+          return record;
+        });
   }
 
   private static StoredRecord randomVisit(SplittableRandom random, String id, long seq) {
