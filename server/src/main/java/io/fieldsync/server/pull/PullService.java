@@ -79,9 +79,15 @@ public final class PullService {
     Selection selection = new Selection();
     List<Outgoing> records = new ArrayList<>(page.records().size());
     long lastSeq = cursor;
+    // A page's records come table by table, each naming its table with the same string.
+    String lastName = null;
+    Table table = null;
     for (StoredRecord stored : page.records()) {
       lastSeq = Math.max(lastSeq, stored.seq());
-      Table table = schema.table(stored.table());
+      if (stored.table() != lastName) {
+        lastName = stored.table();
+        table = schema.table(lastName);
+      }
       boolean unseenTombstone =
           request.getSnapshot()
               && stored.deleted()

@@ -165,6 +165,11 @@ public interface Dialect {
     }
   }
 
+  /** Reads a text column as it is stored; null for SQL NULL. */
+  default String readText(ResultSet rows, int index) throws SQLException {
+    return rows.getString(index);
+  }
+
   /** Reads a user column into its canonical value. */
   default Object read(ResultSet rows, int index, ColumnType type) throws SQLException {
     Object raw = rows.getObject(index);

@@ -221,7 +221,10 @@ final class Migration {
                 + blob
                 + ","
                 + " PRIMARY KEY (tenant, tbl, rid))",
-            "CREATE INDEX IF NOT EXISTS _fs_records_by_seq ON _fs_records (tenant, seq)",
+            // A pull page reads each table's records of a sequence range: with the table in the
+            // index, the other tables' records of the range are passed over in the index instead
+            // of being fetched from the table. Stores made with (tenant, seq) keep it.
+            "CREATE INDEX IF NOT EXISTS _fs_records_by_seq ON _fs_records (tenant, seq, tbl)",
             "CREATE TABLE IF NOT EXISTS _fs_journal ("
                 + dialect.autoIdColumn()
                 + ","

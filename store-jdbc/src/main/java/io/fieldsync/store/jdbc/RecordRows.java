@@ -93,7 +93,7 @@ final class RecordRows {
    * StoredRecord#columns}); the tombstone column is read only for a deleted one.
    */
   StoredRecord read(ResultSet rows, Table table, Layout layout) throws SQLException {
-    String id = rows.getString(1);
+    String id = dialect.readText(rows, 1);
     long seq = rows.getLong(2);
     boolean deleted = rows.getInt(3) != 0;
     byte[] versions = rows.getBytes(4);

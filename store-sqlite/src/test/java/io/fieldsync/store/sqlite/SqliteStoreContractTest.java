@@ -119,6 +119,41 @@ class SqliteStoreContractTest extends SyncStoreContract {
     assertThat(tables(shared)).contains("audit_log", "households", "crops", "_fs_records");
   }
 
+  /** A store made when the pull's index was {@code (tenant, seq)} keeps it and reads the same. */
+  @Test
+  void aStoreWithTheEarlierSequenceIndexPullsEveryRecordOnce() throws Exception {
+    store.close();
+    execute(
+        dir.resolve("server.db"),
+        "DROP INDEX _fs_records_by_seq",
+        "CREATE INDEX _fs_records_by_seq ON _fs_records (tenant, seq)");
+    store = reopenStore(dir);
+    store.migrate(SCHEMA_V1);
+    pullsRecordsOfTwoTablesAndTenantsOnceEach(21, 22);
+    store.close();
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq");
+    store = null;
+  }
+
+  @Test
+  void aNewStoreIndexesTheSequenceWithTheTable() throws Exception {
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq", "tbl");
+  }
+
+  private List<String> sequenceIndexColumns() throws Exception {
+    List<String> columns = new ArrayList<>();
+    try (Connection connection =
+            DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("server.db"));
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery("SELECT name FROM pragma_index_info('_fs_records_by_seq')")) {
+      while (rows.next()) {
+        columns.add(rows.getString(1));
+      }
+    }
+    return columns;
+  }
+
   private static void execute(Path file, String... statements) throws Exception {
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement statement = connection.createStatement()) {

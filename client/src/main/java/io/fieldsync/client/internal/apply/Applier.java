@@ -132,18 +132,19 @@ public final class Applier {
     Object[] values = new Object[writer.columns.length];
     BitSet present = new BitSet(writer.columns.length);
     int expected = 0;
-    for (Field field : record.getFieldsList()) {
+    int fields = record.getFieldsCount();
+    for (int at = 0; at < fields; at++) {
+      Field field = record.getFields(at);
       // Fields usually come in declaration order: try the next column before the name lookup.
       String name = field.getColumn();
       int slot;
       if (expected < writer.columns.length && writer.columns[expected].name().equals(name)) {
         slot = expected;
+      } else if (name.equals(writer.primaryKey)) {
+        continue;
       } else {
         Integer found = writer.slots.get(name);
         if (found == null) {
-          if (name.equals(table.primaryKey().name())) {
-            continue;
-          }
           // Skipping it would lose the value for good: the cursor moves past this record.
           throw NewerSchemaException.column(
               table.name(), record.getRecordId(), name, schema.version());
@@ -253,12 +254,19 @@ public final class Applier {
     /** The data columns in declaration order; a record's fields bind in this order. */
     final Column[] columns;
 
+    final String primaryKey;
     final Map<String, Integer> slots = new HashMap<>();
     private final Map<BitSet, PreparedStatement> upserts = new HashMap<>();
     private PreparedStatement delete;
 
+    /** The columns of the upsert last asked for: a page's records mostly carry the same ones. */
+    private BitSet lastPresent;
+
+    private PreparedStatement lastUpsert;
+
     Writer(Table table) {
       this.table = table;
+      this.primaryKey = table.primaryKey().name();
       this.columns = table.dataColumns().toArray(new Column[0]);
       for (int i = 0; i < columns.length; i++) {
         slots.put(columns[i].name(), i);
@@ -280,11 +288,16 @@ public final class Applier {
 
     /** The upsert of the primary key and the {@code present} columns, prepared once. */
     PreparedStatement upsert(Connection connection, BitSet present) throws SQLException {
+      if (present.equals(lastPresent)) {
+        return lastUpsert;
+      }
       PreparedStatement statement = upserts.get(present);
       if (statement == null) {
         statement = connection.prepareStatement(upsertSql(present));
         upserts.put((BitSet) present.clone(), statement);
       }
+      lastPresent = (BitSet) present.clone();
+      lastUpsert = statement;
       return statement;
     }
 
@@ -337,6 +350,8 @@ public final class Applier {
         }
       }
       upserts.clear();
+      lastPresent = null;
+      lastUpsert = null;
       delete = null;
     }
   }
