@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldsync.ConfigException;
 import io.fieldsync.TransportException;
+import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.client.transport.HttpTransport;
 import io.fieldsync.client.transport.Transport;
@@ -23,8 +24,6 @@ import io.fieldsync.wire.VerifyResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -199,7 +198,7 @@ class FirstSyncSchemaCheckTest {
     final List<String> calls = new ArrayList<>();
     final List<PushRequest> pushes = new ArrayList<>();
     final AtomicInteger schemaFailures = new AtomicInteger();
-    int storedBeforeAnswer;
+    long storedBeforeAnswer;
 
     Watching(TestServer server, Path database) {
       this(server, database, server.token("a"));
@@ -218,11 +217,8 @@ class FirstSyncSchemaCheckTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      try (Connection connection = sqlite(database);
-          ResultSet stored =
-              connection.createStatement().executeQuery("SELECT count(*) FROM _fs_inflight")) {
-        stored.next();
-        storedBeforeAnswer += stored.getInt(1);
+      try (Connection connection = sqlite(database)) {
+        storedBeforeAnswer += new Jdbc(connection).count("_fs_inflight");
       } catch (SQLException e) {
         throw new IllegalStateException(e);
       }
@@ -270,12 +266,13 @@ class FirstSyncSchemaCheckTest {
 
     void randomEdit(Connection connection, SplittableRandom random, boolean extra)
         throws SQLException {
+      Jdbc jdbc = new Jdbc(connection);
       int kind = random.nextInt(100);
       if (rows.isEmpty() || kind < 35) {
         String id = String.format("item-%05d", ++created);
         String label = "label-" + random.nextInt(1_000_000);
         long n = random.nextInt(10);
-        run(connection, "INSERT INTO items (id, label, n) VALUES (?, ?, ?)", id, label, n);
+        jdbc.update("INSERT INTO items (id, label, n) VALUES (?, ?, ?)", id, label, n);
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("label", label);
         row.put("n", n);
@@ -288,33 +285,24 @@ class FirstSyncSchemaCheckTest {
       Map<String, Object> row = rows.get(id);
       if (kind < 55) {
         String label = "relabelled-" + random.nextInt(1_000_000);
-        run(connection, "UPDATE items SET label = ? WHERE id = ?", label, id);
+        jdbc.update("UPDATE items SET label = ? WHERE id = ?", label, id);
         row.put("label", label);
       } else if (kind < 85) {
         long add = 1 + random.nextInt(5);
-        run(connection, "UPDATE items SET n = n + ? WHERE id = ?", add, id);
+        jdbc.update("UPDATE items SET n = n + ? WHERE id = ?", add, id);
         row.put("n", (Long) row.get("n") + add);
       } else if (kind < 93 && extra) {
         String value = "extra-" + random.nextInt(1_000_000);
-        run(connection, "UPDATE items SET extra = ? WHERE id = ?", value, id);
+        jdbc.update("UPDATE items SET extra = ? WHERE id = ?", value, id);
         row.put("extra", value);
       } else {
-        run(connection, "DELETE FROM items WHERE id = ?", id);
+        jdbc.update("DELETE FROM items WHERE id = ?", id);
         rows.remove(id);
       }
     }
 
     Map<String, Map<String, Object>> rows(boolean withExtra) {
       return FirstSyncSchemaCheckTest.rows(rows, withExtra);
-    }
-
-    private static void run(Connection connection, String sql, Object... args) throws SQLException {
-      try (PreparedStatement statement = connection.prepareStatement(sql)) {
-        for (int i = 0; i < args.length; i++) {
-          statement.setObject(i + 1, args[i]);
-        }
-        statement.executeUpdate();
-      }
     }
   }
 }

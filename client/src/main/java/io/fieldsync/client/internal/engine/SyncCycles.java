@@ -78,11 +78,11 @@ public final class SyncCycles {
   private SyncResult syncLocked() {
     events.syncStarted();
     try {
-      Runnable schemaChecked = checkSchemaAlongside();
+      Runnable schemaAnswered = checkSchemaAlongside();
       SyncResult result =
           followingSchema(
               () -> {
-                SyncResult synced = engine.cycleOrResync(schemaChecked);
+                SyncResult synced = engine.cycleOrResync(schemaAnswered);
                 engine.repairAfterSchemaMove();
                 engine.verifyWhenAsked();
                 return synced;
