@@ -34,7 +34,21 @@ public final class SchemaRefresh {
    *     additive
    */
   public Schema refresh(Schema local) {
-    SchemaResponse response = transport.schema();
+    return refresh(local, fetch());
+  }
+
+  /** Asks the server for its schema and whom the token belongs to; touches no local data. */
+  SchemaResponse fetch() {
+    return transport.schema();
+  }
+
+  /**
+   * {@link #refresh(Schema)} with the server's answer already fetched.
+   *
+   * @throws ConfigException when the token is for another tenant or device, or the change is not
+   *     additive
+   */
+  Schema refresh(Schema local, SchemaResponse response) {
     checkIdentity(response);
     Schema remote = SchemaCodec.fromWire(response.getSchema());
     if (remote.version() > local.version()) {

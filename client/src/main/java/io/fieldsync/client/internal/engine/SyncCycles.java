@@ -78,11 +78,11 @@ public final class SyncCycles {
   private SyncResult syncLocked() {
     events.syncStarted();
     try {
-      checkSchemaOnce();
+      Runnable schemaAnswered = checkSchemaAlongside();
       SyncResult result =
           followingSchema(
               () -> {
-                SyncResult synced = engine.cycleOrResync();
+                SyncResult synced = engine.cycleOrResync(schemaAnswered);
                 engine.repairAfterSchemaMove();
                 engine.verifyWhenAsked();
                 return synced;
@@ -168,6 +168,8 @@ public final class SyncCycles {
     while (true) {
       try {
         return work.get();
+      } catch (SchemaCheck.Moved e) {
+        LOG.debug("{}: {}; making the push again", database.path(), e.getMessage());
       } catch (NewerSchemaException e) {
         int before = schema.version();
         LOG.info("{}: {}; migrating before applying it", database.path(), e.getMessage());
@@ -190,14 +192,39 @@ public final class SyncCycles {
     }
   }
 
-  private void refreshSchemaLocked() {
-    Schema local = schema;
-    Schema current = schemaRefresh.refresh(local);
-    if (current != local) {
-      schema = current;
-      engine.useSchema(current);
+  /**
+   * The first cycle's schema check, with the request under way while the cycle reads and encodes
+   * its first push batch: the returned gate, run before anything is stored for sending or sent,
+   * waits for the answer and migrates to a newer schema, throwing {@link SchemaCheck.Moved} then
+   * (the batch made for the old schema is dropped, nothing of it stored). A no-op gate when the
+   * schema was checked already.
+   */
+  private Runnable checkSchemaAlongside() {
+    if (schemaChecked) {
+      return () -> {};
     }
+    return new SchemaCheck(
+        schemaRefresh::fetch,
+        response -> {
+          boolean moved = useSchema(schemaRefresh.refresh(schema, response));
+          schemaChecked = true;
+          return moved;
+        });
+  }
+
+  private void refreshSchemaLocked() {
+    useSchema(schemaRefresh.refresh(schema));
     schemaChecked = true;
+  }
+
+  /** Follows {@code current}; whether it differs from the schema followed so far. */
+  private boolean useSchema(Schema current) {
+    if (current == schema) {
+      return false;
+    }
+    schema = current;
+    engine.useSchema(current);
+    return true;
   }
 
   /** The schema the database follows. */

@@ -128,26 +128,38 @@ public final class SyncEngine {
 
   /** A cycle, or a resync first when a snapshot is unfinished or the server requires one. */
   public SyncResult cycleOrResync() {
+    return cycleOrResync(() -> {});
+  }
+
+  /**
+   * {@link #cycleOrResync()}, running {@code beforeSending} before anything is stored for sending
+   * or sent to the server (again before each push batch, so it must be cheap once it has run). The
+   * first push batch is read and encoded before it runs.
+   */
+  public SyncResult cycleOrResync(Runnable beforeSending) {
     if (Snapshot.inProgress(database)) {
+      beforeSending.run();
       resync("continuing an interrupted snapshot");
-      return cycle();
+      return cycle(beforeSending);
     }
     try {
-      return cycle();
+      return cycle(beforeSending);
     } catch (ResyncRequiredException e) {
       LOG.info("{}: resync required: {}", database.path(), e.getMessage());
       if (e.lastDeviceBatch() > 0) {
         pusher.continueAfter(e.lastDeviceBatch());
       }
       resync(e.getMessage());
-      return cycle();
+      return cycle(beforeSending);
     }
   }
 
   /** Push then pull. */
-  SyncResult cycle() {
+  private SyncResult cycle(Runnable beforeSending) {
     long started = clock.millis();
-    Pusher.Outcome pushed = push();
+    events.pushStarting();
+    Pusher.Outcome pushed = pusher.push(new CycleProgress(database, events), beforeSending);
+    beforeSending.run();
     Puller.Outcome pulled = puller.pull(new CycleProgress(database, events));
     return new SyncResult(
         pushed.pushed(),

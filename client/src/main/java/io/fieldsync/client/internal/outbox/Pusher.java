@@ -145,6 +145,15 @@ public final class Pusher {
 
   /** {@link #push()}, telling {@code progress} of each batch acknowledged. */
   public Outcome push(Progress progress) {
+    return push(progress, () -> {});
+  }
+
+  /**
+   * {@link #push(Progress)}, running {@code beforeSending} before each batch is stored or sent: the
+   * first batch is made meanwhile, and a {@code beforeSending} that throws leaves nothing stored or
+   * sent.
+   */
+  public Outcome push(Progress progress, Runnable beforeSending) {
     Outcome total = Outcome.NONE;
     long upTo = database.read(Outbox::maxId);
     BatchMaker.Prepared next = null;
@@ -157,6 +166,7 @@ public final class Pusher {
         EncodedPush push;
         long end;
         if (inflight != null) {
+          beforeSending.run();
           end = inflight.maxLogId();
           push = inflight.push();
         } else {
@@ -168,6 +178,7 @@ public final class Pusher {
           if (batch == null) {
             return total;
           }
+          beforeSending.run();
           if (!database.transaction(c -> batches.store(c, batch)) || batch.push() == null) {
             continue;
           }
