@@ -15,9 +15,7 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Checks every change of a push against the schema and the token without touching the store: a
@@ -114,7 +112,8 @@ final class ChangeValidator {
     if (op == Op.OP_DELETE) {
       return null;
     }
-    Set<String> seen = new HashSet<>();
+    // every accepted data column lands in valuesByColumn, so it also tells a column sent twice
+    boolean keySeen = false;
     for (FieldChange field : change.getFieldsList()) {
       Column column = table.column(field.getColumn());
       if (column == null) {
@@ -122,9 +121,12 @@ final class ChangeValidator {
             + ": no such column; the table has "
             + table.columns().keySet();
       }
-      if (!seen.add(column.name())) {
+      boolean twice =
+          column.primaryKey() ? keySeen : prepared.valuesByColumn.containsKey(column.name());
+      if (twice) {
         return columnWhere(table, change, field) + ": sent twice in one change";
       }
+      keySeen |= column.primaryKey();
       Object sent;
       Object value;
       try {

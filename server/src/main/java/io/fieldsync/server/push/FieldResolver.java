@@ -92,9 +92,12 @@ final class FieldResolver {
         continue;
       }
       if (verdict instanceof Verdict.Take take) {
-        // A verdict taking the edit's own (already canonical) value needs no second coercion.
+        // A verdict taking the edit's own (already canonical) value needs no second coercion, nor
+        // does a union's: the array text Gson wrote from the elements it parsed.
         Object value =
-            take.value() == field.value() ? field.value() : column.type().coerce(take.value());
+            take.value() == field.value() || rule == ConflictRule.UNION
+                ? take.value()
+                : column.type().coerce(take.value());
         if (!state.exists() || !Objects.equals(value, state.value())) {
           record.values.put(name, value);
           record.fieldVersions.put(name, set.version(record, field.hlc()));

@@ -10,7 +10,6 @@ import io.fieldsync.wire.SequenceRange;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,8 +20,37 @@ import java.util.Set;
  * sequence when the batch first changes it, and saved together at the end.
  */
 final class WorkingSet {
-  /** A record of the batch: a map key that needs no string building. */
-  private record Key(String table, String id) {}
+  /**
+   * A record of the batch: a map key that needs no string building. Its hash is the one a record of
+   * the same two strings would have, worked out once: the batch looks each key up several times.
+   */
+  private static final class Key {
+    private final String table;
+    private final String id;
+    private final int hash;
+
+    Key(String table, String id) {
+      this.table = table;
+      this.id = id;
+      this.hash = 31 * table.hashCode() + id.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Key key
+          && hash == key.hash
+          && id.equals(key.id)
+          && table.equals(key.table);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** The ids to load of one table (tables are few: found by identity, never hashed). */
+  private record TableIds(Table table, List<String> ids) {}
 
   final WriteTransaction transaction;
 
@@ -50,15 +78,15 @@ final class WorkingSet {
 
   /** Loads the changes' records, then the parents they point at, in bulk. */
   void load(List<PreparedChange> prepared) {
-    Map<Table, List<String>> ids = new LinkedHashMap<>();
+    List<TableIds> ids = new ArrayList<>();
     for (PreparedChange change : prepared) {
       if (change.table != null && change.id != null) {
-        ids.computeIfAbsent(change.table, unused -> new ArrayList<>()).add(change.id);
+        idsOf(ids, change.table).add(change.id);
       }
     }
     loadAll(ids);
     // The parents the batch's records point at, for the on_parent_delete rules.
-    Map<Table, List<String>> parents = new LinkedHashMap<>();
+    List<TableIds> parents = new ArrayList<>();
     for (PreparedChange change : prepared) {
       if (change.table == null || change.id == null || change.isDelete()) {
         continue;
@@ -73,20 +101,29 @@ final class WorkingSet {
         if (parentTable != null
             && reference != null
             && !records.containsKey(key(parentTable, reference.toString()))) {
-          parents
-              .computeIfAbsent(parentTable, unused -> new ArrayList<>())
-              .add(reference.toString());
+          idsOf(parents, parentTable).add(reference.toString());
         }
       }
     }
     loadAll(parents);
   }
 
-  private void loadAll(Map<Table, List<String>> ids) {
-    for (Map.Entry<Table, List<String>> entry : ids.entrySet()) {
-      Table table = entry.getKey();
-      Map<String, StoredRecord> stored = transaction.load(table.name(), entry.getValue());
-      for (String id : entry.getValue()) {
+  private static List<String> idsOf(List<TableIds> tables, Table table) {
+    for (TableIds candidate : tables) {
+      if (candidate.table == table) {
+        return candidate.ids;
+      }
+    }
+    TableIds added = new TableIds(table, new ArrayList<>());
+    tables.add(added);
+    return added.ids;
+  }
+
+  private void loadAll(List<TableIds> ids) {
+    for (TableIds entry : ids) {
+      Table table = entry.table();
+      Map<String, StoredRecord> stored = transaction.load(table.name(), entry.ids());
+      for (String id : entry.ids()) {
         records.computeIfAbsent(
             key(table, id), unused -> new WorkingRecord(table, id, stored.get(id)));
       }
@@ -119,7 +156,7 @@ final class WorkingSet {
       }
     }
     if (!missing.isEmpty()) {
-      loadAll(Map.of(table, missing));
+      loadAll(List.of(new TableIds(table, missing)));
     }
     List<WorkingRecord> result = new ArrayList<>(ids.size());
     for (String id : ids) {

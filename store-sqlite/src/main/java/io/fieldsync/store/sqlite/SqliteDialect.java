@@ -3,6 +3,7 @@ package io.fieldsync.store.sqlite;
 import io.fieldsync.schema.ColumnType;
 import io.fieldsync.store.jdbc.Dialect;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
@@ -25,6 +26,20 @@ final class SqliteDialect implements Dialect {
   @Override
   public String columnType(ColumnType type) {
     return type.sqliteType();
+  }
+
+  /**
+   * A real goes in as the canonical {@link Double} it already is: the driver's {@code setDouble}
+   * boxes its argument again, once per real a push writes.
+   */
+  @Override
+  public void bind(PreparedStatement statement, int index, ColumnType type, Object value)
+      throws SQLException {
+    if (type == ColumnType.REAL && value instanceof Double real) {
+      statement.setObject(index, real);
+      return;
+    }
+    Dialect.super.bind(statement, index, type, value);
   }
 
   /**
