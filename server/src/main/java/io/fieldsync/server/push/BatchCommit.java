@@ -37,6 +37,7 @@ final class BatchCommit {
   private final FieldResolver fields;
   private final ParentDeleteRules parentRules;
   private final ScopeInheritance inheritance;
+  private final SideWork side;
 
   BatchCommit(
       WriteTransaction transaction,
@@ -45,8 +46,10 @@ final class BatchCommit {
       TokenClaims token,
       String batchId,
       List<PreparedChange> prepared,
-      List<PreparedChange> sorted) {
+      List<PreparedChange> sorted,
+      SideWork side) {
     this.clock = clock;
+    this.side = side;
     this.token = token;
     this.batchId = batchId;
     this.prepared = prepared;
@@ -93,7 +96,7 @@ final class BatchCommit {
       }
     }
     inheritance.settle();
-    SequenceRange written = set.save();
+    SequenceRange written = set.save(side);
     PushResponse.Builder response = PushResponse.newBuilder().setBatchId(batchId);
     int applied = 0;
     int merged = 0;

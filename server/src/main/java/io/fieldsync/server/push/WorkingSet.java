@@ -220,24 +220,62 @@ final class WorkingSet {
 
   /** Saves every record the batch changed; returns the sequences they got, or null if none. */
   SequenceRange save() {
+    return save(null);
+  }
+
+  /**
+   * {@link #save()}, the versions of the second half of a large batch's records encoded on {@code
+   * side}'s helper (null: all here) while this thread saves the first half.
+   */
+  SequenceRange save(SideWork side) {
+    List<WorkingRecord> changed = written();
+    int split =
+        side != null && changed.size() >= ChangeValidator.SPLIT_FROM
+            ? changed.size() / 2
+            : changed.size();
+    SideWork.Handle<byte[][]> second =
+        split < changed.size() ? side.start(() -> encoded(changed, split)) : null;
     long first = Long.MAX_VALUE;
     long last = 0;
-    for (WorkingRecord record : records.values()) {
-      if (record.newSeq != 0) {
-        transaction.save(
-            StoredRecord.encoded(
-                record.table.name(),
-                record.id,
-                record.newSeq,
-                record.deleted,
-                record.values,
-                record.encodedVersions(),
-                SAVED));
+    for (int i = 0; i < split; i++) {
+      WorkingRecord record = changed.get(i);
+      save(record, record.encodedVersions());
+      first = Math.min(first, record.newSeq);
+      last = Math.max(last, record.newSeq);
+    }
+    if (second != null) {
+      byte[][] versions = second.join();
+      for (int i = split; i < changed.size(); i++) {
+        WorkingRecord record = changed.get(i);
+        save(record, versions[i - split]);
         first = Math.min(first, record.newSeq);
         last = Math.max(last, record.newSeq);
       }
     }
     return last == 0 ? null : SequenceRange.newBuilder().setFirst(first).setLast(last).build();
+  }
+
+  /**
+   * The encoded versions of {@code records} from {@code from} on (read only: no record changes).
+   */
+  private static byte[][] encoded(List<WorkingRecord> records, int from) {
+    byte[][] result = new byte[records.size() - from][];
+    for (int i = from; i < records.size(); i++) {
+      result[i - from] = records.get(i).encodedVersions();
+    }
+    return result;
+  }
+
+  private void save(WorkingRecord record, byte[] versions) {
+    transaction.save(
+        StoredRecord.encoded(
+            record.table.name(),
+            record.id,
+            record.newSeq,
+            record.deleted,
+            record.values,
+            versions,
+            SAVED));
   }
 
   private static Key key(Table table, String id) {

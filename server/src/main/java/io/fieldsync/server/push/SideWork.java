@@ -1,0 +1,75 @@
+package io.fieldsync.server.push;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A helper thread a push hands part of its own work to, so a lone device's push uses the second
+ * core while the device waits for the answer. The push never waits for work the helper has not
+ * started: {@link Handle#join} then does it on the calling thread (several devices pushing at once
+ * keep every core busy on their own). The helper thread ends when idle. Thread-safe.
+ */
+final class SideWork {
+  private final ThreadPoolExecutor helper =
+      new ThreadPoolExecutor(
+          1,
+          1,
+          10,
+          TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(),
+          runnable -> {
+            Thread thread = new Thread(runnable, "fieldsync-push-helper");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  SideWork() {
+    helper.allowCoreThreadTimeOut(true);
+  }
+
+  /** Work started on the helper, or done by whoever joins it first. */
+  static final class Handle<T> {
+    private final Supplier<T> work;
+    private final FutureTask<T> task;
+
+    private Handle(Supplier<T> work) {
+      this.work = work;
+      this.task = new FutureTask<>(work::get);
+    }
+
+    /** The work's result: the helper's (waiting for it if it is running) or computed here. */
+    T join() {
+      if (task.cancel(false)) {
+        return work.get(); // not started: doing it here is sooner than waiting in the queue
+      }
+      try {
+        return task.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for the push helper", e);
+      } catch (CancellationException e) {
+        throw new IllegalStateException("the push helper's work was cancelled", e);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        if (e.getCause() instanceof Error error) {
+          throw error;
+        }
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+  }
+
+  /** Queues {@code work} for the helper; the caller must {@link Handle#join} it. */
+  <T> Handle<T> start(Supplier<T> work) {
+    Handle<T> handle = new Handle<>(work);
+    helper.execute(handle.task);
+    return handle;
+  }
+}
