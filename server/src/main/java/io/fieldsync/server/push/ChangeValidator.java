@@ -55,19 +55,18 @@ final class ChangeValidator {
     int count = request.getChangesCount();
     PreparedChange[] result = new PreparedChange[count];
     int split = count >= SPLIT_FROM ? count / 2 : count;
-    SideWork.Handle<ServerClock.Guard> second = null;
-    if (split < count) {
-      ServerClock.Guard sibling = guard.sibling();
-      second =
-          side.start(
-              () -> {
-                prepare(token, request, sibling, mismatch, split, count, result);
-                return sibling;
-              });
-    }
+    List<SideWork.Handle<ServerClock.Guard>> second =
+        side.startPieces(
+            split,
+            count,
+            (from, to) -> {
+              ServerClock.Guard sibling = guard.sibling();
+              prepare(token, request, sibling, mismatch, from, to, result);
+              return sibling;
+            });
     prepare(token, request, guard, mismatch, 0, split, result);
-    if (second != null) {
-      guard.absorb(second.join());
+    for (SideWork.Handle<ServerClock.Guard> piece : second) {
+      guard.absorb(piece.join());
     }
     return Arrays.asList(result);
   }

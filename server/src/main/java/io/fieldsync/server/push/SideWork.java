@@ -1,5 +1,7 @@
 package io.fieldsync.server.push;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -15,6 +17,9 @@ import java.util.function.Supplier;
  * keep every core busy on their own). The helper thread ends when idle. Thread-safe.
  */
 final class SideWork {
+  /** Items per piece of {@link #startPieces}: a millisecond or two of work. */
+  static final int PIECE = 250;
+
   private final ThreadPoolExecutor helper =
       new ThreadPoolExecutor(
           1,
@@ -64,6 +69,26 @@ final class SideWork {
         throw new IllegalStateException(e.getCause());
       }
     }
+  }
+
+  /** Work over a range of a batch's items, from (inclusive) to (exclusive). */
+  interface RangeWork<T> {
+    T run(int from, int to);
+  }
+
+  /**
+   * Queues {@code work} over {@code from} to {@code to} in pieces of at most {@value #PIECE} items,
+   * in order; the caller must join each. A helper slowed down (a busy machine) then holds the
+   * caller up by one piece at most: the pieces it has not started the caller does itself.
+   */
+  <T> List<Handle<T>> startPieces(int from, int to, RangeWork<T> work) {
+    List<Handle<T>> handles = new ArrayList<>();
+    for (int start = from; start < to; start += PIECE) {
+      int pieceFrom = start;
+      int pieceTo = Math.min(to, start + PIECE);
+      handles.add(start(() -> work.run(pieceFrom, pieceTo)));
+    }
+    return handles;
   }
 
   /** Queues {@code work} for the helper; the caller must {@link Handle#join} it. */

@@ -225,7 +225,7 @@ final class WorkingSet {
 
   /**
    * {@link #save()}, the versions of the second half of a large batch's records encoded on {@code
-   * side}'s helper (null: all here) while this thread saves the first half.
+   * side}'s helper (null: all here), in pieces, while this thread saves the first half.
    */
   SequenceRange save(SideWork side) {
     List<WorkingRecord> changed = written();
@@ -233,8 +233,10 @@ final class WorkingSet {
         side != null && changed.size() >= ChangeValidator.SPLIT_FROM
             ? changed.size() / 2
             : changed.size();
-    SideWork.Handle<byte[][]> second =
-        split < changed.size() ? side.start(() -> encoded(changed, split)) : null;
+    List<SideWork.Handle<byte[][]>> second =
+        split < changed.size()
+            ? side.startPieces(split, changed.size(), (from, to) -> encoded(changed, from, to))
+            : List.of();
     long first = Long.MAX_VALUE;
     long last = 0;
     for (int i = 0; i < split; i++) {
@@ -243,11 +245,11 @@ final class WorkingSet {
       first = Math.min(first, record.newSeq);
       last = Math.max(last, record.newSeq);
     }
-    if (second != null) {
-      byte[][] versions = second.join();
-      for (int i = split; i < changed.size(); i++) {
-        WorkingRecord record = changed.get(i);
-        save(record, versions[i - split]);
+    int next = split;
+    for (SideWork.Handle<byte[][]> piece : second) {
+      for (byte[] versions : piece.join()) {
+        WorkingRecord record = changed.get(next++);
+        save(record, versions);
         first = Math.min(first, record.newSeq);
         last = Math.max(last, record.newSeq);
       }
@@ -256,11 +258,11 @@ final class WorkingSet {
   }
 
   /**
-   * The encoded versions of {@code records} from {@code from} on (read only: no record changes).
+   * The encoded versions of {@code records} {@code from} to {@code to} (reads, changes nothing).
    */
-  private static byte[][] encoded(List<WorkingRecord> records, int from) {
-    byte[][] result = new byte[records.size() - from][];
-    for (int i = from; i < records.size(); i++) {
+  private static byte[][] encoded(List<WorkingRecord> records, int from, int to) {
+    byte[][] result = new byte[to - from][];
+    for (int i = from; i < to; i++) {
       result[i - from] = records.get(i).encodedVersions();
     }
     return result;
