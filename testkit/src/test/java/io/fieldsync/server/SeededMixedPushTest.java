@@ -84,13 +84,7 @@ class SeededMixedPushTest {
               Double temperature = random.nextBoolean() ? random.nextInt(1_000) / 10.0 : null;
               households.put(id, new Household(canonical(sent), temperature));
               Change.Builder insert =
-                  Change.newBuilder()
-                      .setTable("households")
-                      .setRecordId(id)
-                      .setOp(Op.OP_INSERT)
-                      .setHlc(stamp)
-                      .addFields(field("region", "north", stamp))
-                      .addFields(field("tags", spaced(sent, random), stamp));
+                  household(id, stamp).addFields(field("tags", spaced(sent, random), stamp));
               if (temperature != null) {
                 insert.addFields(field("temperature", temperature, stamp));
               }
@@ -116,15 +110,7 @@ class SeededMixedPushTest {
               // a column named twice: refused alone, nothing of it stored
               twice.add(changes.size());
               String id = uuid(next++);
-              changes.add(
-                  Change.newBuilder()
-                      .setTable("households")
-                      .setRecordId(id)
-                      .setOp(Op.OP_INSERT)
-                      .setHlc(stamp)
-                      .addFields(field("region", "north", stamp))
-                      .addFields(field("region", "south", stamp))
-                      .build());
+              changes.add(household(id, stamp).addFields(field("region", "south", stamp)).build());
             } else if (kind == 3 && !visitIds.isEmpty()) {
               String id = visitIds.get(random.nextInt(visitIds.size()));
               if (!touched.add(id)) {
@@ -279,14 +265,18 @@ class SeededMixedPushTest {
     return result;
   }
 
-  private static Change update(String table, String id, long stamp, FieldChange field) {
+  /** An insert of a household in region north, to which the caller adds fields. */
+  private static Change.Builder household(String id, long stamp) {
     return Change.newBuilder()
-        .setTable(table)
+        .setTable("households")
         .setRecordId(id)
-        .setOp(Op.OP_UPDATE)
+        .setOp(Op.OP_INSERT)
         .setHlc(stamp)
-        .addFields(field)
-        .build();
+        .addFields(field("region", "north", stamp));
+  }
+
+  private static Change update(String table, String id, long stamp, FieldChange field) {
+    return Households.update(table, id, 0, stamp, field);
   }
 
   private static long count(TestServer server, String table) {
