@@ -30,10 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Seeded batches over both tables of the households schema: households inserted with a set of tags
  * (a union column, sent in varied spacing and with repeats) and a temperature (a real, max column),
  * then edited by added/removed tags and new temperatures; visits inserted under households of
- * earlier batches or of the same batch, then moved to another household; now and then a change
- * naming a column twice, which is refused alone; some batches delivered twice. The server ends with
- * exactly the rows, sequence, journal and record count the test works out from what it sent, so a
- * change lost, applied twice or resolved differently shows.
+ * earlier batches or of the same batch, then moved to another household; some edits sent as inserts
+ * of the existing record; now and then a change naming a column twice, which is refused alone; some
+ * batches delivered twice. The server ends with exactly the rows, sequence, journal and record
+ * count the test works out from what it sent, so a change lost, applied twice or resolved
+ * differently shows.
  */
 class SeededMixedPushTest {
   private static final String[] DEVICES = {"tablet-1", "tablet-2", "phone-3"};
@@ -159,7 +160,12 @@ class SeededMixedPushTest {
                 sequences++;
               }
               households.put(id, after);
-              changes.add(update("households", id, stamp, edit));
+              // now and then sent as an insert of the existing record (a device that never saw
+              // the server's copy): decided against what is stored, like the update
+              changes.add(
+                  random.nextInt(4) == 0
+                      ? household(id, stamp).addFields(edit).build()
+                      : update("households", id, stamp, edit));
             }
           }
           journaled += changes.size();

@@ -207,7 +207,15 @@ final class ChangeValidator {
               hlc,
               field.getDelta(),
               field.getAddedList(),
-              field.getRemovedList());
+              field.getRemovedList(),
+              null);
+      if (op == Op.OP_INSERT) {
+        // an insert's record is usually new: its verdicts need nothing stored
+        checked =
+            checked.withAbsent(
+                FieldResolver.againstAbsent(
+                    checked, table.ruleFor(column), change.getBaseSeq(), token.device()));
+      }
       prepared.fields.add(checked);
       prepared.valuesByColumn.put(column.name(), value);
     }

@@ -44,6 +44,44 @@ final class FieldResolver {
     this.set = set;
   }
 
+  /**
+   * The verdict of the column's strategy on {@code field} when the record has no version of it, or
+   * null when the strategy cannot decide (the writer then reports why). Nothing stored goes into
+   * it, so a push works it out before it takes the writer.
+   */
+  static Verdict againstAbsent(
+      PreparedField field, ConflictRule rule, long baseSeq, String device) {
+    try {
+      return rule.strategy()
+          .resolve(FieldState.ABSENT, edit(field, rule, FieldState.ABSENT, null, baseSeq, device));
+    } catch (ArithmeticException e) {
+      return null;
+    }
+  }
+
+  /** The edit the strategy is given for {@code field} against {@code state} ({@code current}). */
+  private static FieldEdit edit(
+      PreparedField field,
+      ConflictRule rule,
+      FieldState state,
+      FieldVersion current,
+      long baseSeq,
+      String device) {
+    long delta = field.delta();
+    if (rule == ConflictRule.SUM
+        && !state.exists()
+        && delta == 0
+        && field.value() instanceof Long whole) {
+      delta = whole;
+    }
+    long fieldBase = baseSeq;
+    if (current != null && current.getDevice().equals(device)) {
+      fieldBase = Math.max(fieldBase, current.getSeq());
+    }
+    return new FieldEdit(
+        field.value(), field.hlc(), device, fieldBase, delta, field.added(), field.removed());
+  }
+
   Outcome resolve(PreparedChange change, WorkingRecord record) {
     Table table = change.table;
     long baseSeq = change.change.getBaseSeq();
@@ -58,29 +96,13 @@ final class FieldResolver {
               : FieldState.of(
                   record.values.get(name), current.getHlc(), current.getDevice(), current.getSeq());
       ConflictRule rule = table.ruleFor(column);
-      long delta = field.delta();
-      if (rule == ConflictRule.SUM
-          && !state.exists()
-          && delta == 0
-          && field.value() instanceof Long whole) {
-        delta = whole;
-      }
-      long fieldBase = baseSeq;
-      if (current != null && current.getDevice().equals(set.device)) {
-        fieldBase = Math.max(fieldBase, current.getSeq());
-      }
-      FieldEdit edit =
-          new FieldEdit(
-              field.value(),
-              field.hlc(),
-              set.device,
-              fieldBase,
-              delta,
-              field.added(),
-              field.removed());
       Verdict verdict;
       try {
-        verdict = rule.strategy().resolve(state, edit);
+        verdict =
+            current == null && field.absent() != null
+                ? field.absent()
+                : rule.strategy()
+                    .resolve(state, edit(field, rule, state, current, baseSeq, set.device));
       } catch (ArithmeticException e) {
         outcome.merged = true;
         outcome.reason =
