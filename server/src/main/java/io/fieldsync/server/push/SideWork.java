@@ -2,12 +2,12 @@ package io.fieldsync.server.push;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -37,19 +37,25 @@ final class SideWork {
     helper.allowCoreThreadTimeOut(true);
   }
 
-  /** Work started on the helper, or done by whoever joins it first. */
+  /**
+   * Work queued for the helper, done exactly once: by the helper if it claims it first, else by
+   * whoever joins it. (A {@link FutureTask} alone would not do: cancelling one that has started
+   * succeeds and lets it run on, so both threads would do the work.)
+   */
   static final class Handle<T> {
     private final Supplier<T> work;
+    private final AtomicBoolean claimed = new AtomicBoolean();
     private final FutureTask<T> task;
 
     private Handle(Supplier<T> work) {
       this.work = work;
-      this.task = new FutureTask<>(work::get);
+      this.task = new FutureTask<>(() -> claimed.compareAndSet(false, true) ? work.get() : null);
     }
 
     /** The work's result: the helper's (waiting for it if it is running) or computed here. */
     T join() {
-      if (task.cancel(false)) {
+      if (claimed.compareAndSet(false, true)) {
+        task.cancel(false); // the helper will find it claimed; this drops it from the queue sooner
         return work.get(); // not started: doing it here is sooner than waiting in the queue
       }
       try {
@@ -57,8 +63,6 @@ final class SideWork {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted waiting for the push helper", e);
-      } catch (CancellationException e) {
-        throw new IllegalStateException("the push helper's work was cancelled", e);
       } catch (ExecutionException e) {
         if (e.getCause() instanceof RuntimeException runtime) {
           throw runtime;

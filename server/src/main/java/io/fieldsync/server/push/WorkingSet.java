@@ -85,13 +85,18 @@ final class WorkingSet {
       }
     }
     loadAll(ids);
+    for (PreparedChange change : prepared) {
+      if (change.table != null && change.id != null) {
+        change.record = records.get(key(change.table, change.id));
+      }
+    }
     // The parents the batch's records point at, for the on_parent_delete rules.
     List<TableIds> parents = new ArrayList<>();
     for (PreparedChange change : prepared) {
       if (change.table == null || change.id == null || change.isDelete()) {
         continue;
       }
-      WorkingRecord record = records.get(key(change.table, change.id));
+      WorkingRecord record = change.record;
       for (Column foreignKey : columns.foreignKeys(change.table)) {
         Table parentTable = columns.schema().table(foreignKey.references());
         Object reference =
@@ -132,11 +137,6 @@ final class WorkingSet {
 
   Schema schema() {
     return columns.schema();
-  }
-
-  /** The working state of a loaded record, or null when the batch has not loaded it. */
-  WorkingRecord loaded(Table table, String id) {
-    return records.get(key(table, id));
   }
 
   /** The working state of any record, loading it on first use (parents, children). */
