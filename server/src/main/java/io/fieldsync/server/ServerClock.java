@@ -28,9 +28,10 @@ public final class ServerClock {
     private int capped;
     private long maxAheadMillis;
 
-    /** For a sibling: the largest stamp admitted, merged into the clock when folded back. */
+    /** Whether this is a sibling: it merges its stamps into the clock when absorbed, not before. */
     private final boolean sibling;
 
+    /** A sibling's largest admitted stamp. */
     private long latestAdmitted;
 
     private Guard(ServerClock owner, long limitMillis, boolean sibling) {
