@@ -28,9 +28,34 @@ public final class ServerClock {
     private int capped;
     private long maxAheadMillis;
 
-    private Guard(ServerClock owner, long nowMillis) {
+    /** Whether this is a sibling: it merges its stamps into the clock when absorbed, not before. */
+    private final boolean sibling;
+
+    /** A sibling's largest admitted stamp. */
+    private long latestAdmitted;
+
+    private Guard(ServerClock owner, long limitMillis, boolean sibling) {
       this.owner = owner;
-      this.limitMillis = nowMillis + owner.toleranceMillis;
+      this.limitMillis = limitMillis;
+      this.sibling = sibling;
+    }
+
+    /**
+     * A guard with this one's limit for part of the same request checked on another thread; it
+     * merges its stamps into the server clock only when {@link #absorb absorbed}.
+     */
+    public Guard sibling() {
+      return new Guard(owner, limitMillis, true);
+    }
+
+    /** Takes in a sibling's counts and merges its stamps into the server clock. */
+    public void absorb(Guard other) {
+      if (!other.sibling || other.owner != owner || other.limitMillis != limitMillis) {
+        throw new IllegalArgumentException("absorbing a guard that is not a sibling of this one");
+      }
+      capped += other.capped;
+      maxAheadMillis = Math.max(maxAheadMillis, other.maxAheadMillis);
+      owner.clock.observe(other.latestAdmitted);
     }
 
     /** The stamp to use for {@code hlc}: itself, or capped; merged into the server clock. */
@@ -45,7 +70,11 @@ public final class ServerClock {
         maxAheadMillis = Math.max(maxAheadMillis, wall - (limitMillis - owner.toleranceMillis));
         admitted = Hlc.of(Math.max(0, limitMillis), hlc < 0 ? 0 : Hlc.counter(hlc));
       }
-      owner.clock.observe(admitted);
+      if (sibling) {
+        latestAdmitted = Math.max(latestAdmitted, admitted);
+      } else {
+        owner.clock.observe(admitted);
+      }
       return admitted;
     }
 
@@ -59,7 +88,7 @@ public final class ServerClock {
   }
 
   public Guard guard() {
-    return new Guard(this, wallClock.getAsLong());
+    return new Guard(this, wallClock.getAsLong() + toleranceMillis, false);
   }
 
   public long now() {

@@ -37,6 +37,7 @@ final class BatchCommit {
   private final FieldResolver fields;
   private final ParentDeleteRules parentRules;
   private final ScopeInheritance inheritance;
+  private final SideWork side;
 
   BatchCommit(
       WriteTransaction transaction,
@@ -45,8 +46,10 @@ final class BatchCommit {
       TokenClaims token,
       String batchId,
       List<PreparedChange> prepared,
-      List<PreparedChange> sorted) {
+      List<PreparedChange> sorted,
+      SideWork side) {
     this.clock = clock;
+    this.side = side;
     this.token = token;
     this.batchId = batchId;
     this.prepared = prepared;
@@ -69,7 +72,7 @@ final class BatchCommit {
         change.rejection = outsideScope(scope, change, pending);
       }
       if (change.isAccepted() && !change.isDelete()) {
-        pending.put(set.loaded(change.table, change.id), change);
+        pending.put(change.record, change);
       }
     }
     // (a change rejected after validation keeps its place in the list and is skipped)
@@ -86,14 +89,14 @@ final class BatchCommit {
     }
     for (PreparedChange change : sorted) {
       if (change.isAccepted() && !change.isDelete()) {
-        Decision cascaded = parentRules.cascadedLater(set.loaded(change.table, change.id));
+        Decision cascaded = parentRules.cascadedLater(change.record);
         if (cascaded != null) {
           decisions[change.index] = cascaded;
         }
       }
     }
     inheritance.settle();
-    SequenceRange written = set.save();
+    SequenceRange written = set.save(side);
     PushResponse.Builder response = PushResponse.newBuilder().setBatchId(batchId);
     int applied = 0;
     int merged = 0;
@@ -129,9 +132,7 @@ final class BatchCommit {
 
   /** Whether the change's result carries the server's record (see {@link #result}). */
   private boolean carriesRecord(PreparedChange change, Decision decision) {
-    return decision.includeRecord()
-        && change.id != null
-        && set.loaded(change.table, change.id) != null;
+    return decision.includeRecord() && change.id != null && change.record != null;
   }
 
   private ChangeResult result(PreparedChange change, Decision decision) {
@@ -141,7 +142,7 @@ final class BatchCommit {
       result.setReason(decision.reason());
     }
     result.addAllParkedColumns(decision.parkedColumns());
-    WorkingRecord record = change.id == null ? null : set.loaded(change.table, change.id);
+    WorkingRecord record = change.record;
     if (decision.includeRecord() && record != null) {
       result.setServerRecord(change.hidden ? record.absent() : record.toWire());
     }
@@ -155,7 +156,7 @@ final class BatchCommit {
    */
   private String outsideScope(
       RowScope scope, PreparedChange change, Map<WorkingRecord, PreparedChange> pending) {
-    WorkingRecord current = set.loaded(change.table, change.id);
+    WorkingRecord current = change.record;
     boolean live = current != null && current.exists && !current.deleted;
     if (live && !scope.admitsValue(change.table, ScopeInheritance.scopeOf(current))) {
       change.hidden = true;
@@ -196,7 +197,7 @@ final class BatchCommit {
   }
 
   private Decision delete(PreparedChange change) {
-    WorkingRecord record = set.loaded(change.table, change.id);
+    WorkingRecord record = change.record;
     if (!record.exists || record.deleted) {
       return Decision.applied(0);
     }
@@ -219,7 +220,7 @@ final class BatchCommit {
   }
 
   private Decision upsert(PreparedChange change) {
-    WorkingRecord record = set.loaded(change.table, change.id);
+    WorkingRecord record = change.record;
     Table table = change.table;
     Decision orphan = parentRules.parentsOf(change, record);
     if (orphan != null) {

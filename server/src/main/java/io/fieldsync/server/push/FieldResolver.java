@@ -44,6 +44,44 @@ final class FieldResolver {
     this.set = set;
   }
 
+  /**
+   * The verdict of the column's strategy on {@code field} when the record has no version of it, or
+   * null when the strategy cannot decide (the writer then reports why). Nothing stored goes into
+   * it, so a push works it out before it takes the writer.
+   */
+  static Verdict againstAbsent(
+      PreparedField field, ConflictRule rule, long baseSeq, String device) {
+    try {
+      return rule.strategy()
+          .resolve(FieldState.ABSENT, edit(field, rule, FieldState.ABSENT, null, baseSeq, device));
+    } catch (ArithmeticException e) {
+      return null;
+    }
+  }
+
+  /** The edit the strategy is given for {@code field} against {@code state} ({@code current}). */
+  private static FieldEdit edit(
+      PreparedField field,
+      ConflictRule rule,
+      FieldState state,
+      FieldVersion current,
+      long baseSeq,
+      String device) {
+    long delta = field.delta();
+    if (rule == ConflictRule.SUM
+        && !state.exists()
+        && delta == 0
+        && field.value() instanceof Long whole) {
+      delta = whole;
+    }
+    long fieldBase = baseSeq;
+    if (current != null && current.getDevice().equals(device)) {
+      fieldBase = Math.max(fieldBase, current.getSeq());
+    }
+    return new FieldEdit(
+        field.value(), field.hlc(), device, fieldBase, delta, field.added(), field.removed());
+  }
+
   Outcome resolve(PreparedChange change, WorkingRecord record) {
     Table table = change.table;
     long baseSeq = change.change.getBaseSeq();
@@ -58,29 +96,13 @@ final class FieldResolver {
               : FieldState.of(
                   record.values.get(name), current.getHlc(), current.getDevice(), current.getSeq());
       ConflictRule rule = table.ruleFor(column);
-      long delta = field.delta();
-      if (rule == ConflictRule.SUM
-          && !state.exists()
-          && delta == 0
-          && field.value() instanceof Long whole) {
-        delta = whole;
-      }
-      long fieldBase = baseSeq;
-      if (current != null && current.getDevice().equals(set.device)) {
-        fieldBase = Math.max(fieldBase, current.getSeq());
-      }
-      FieldEdit edit =
-          new FieldEdit(
-              field.value(),
-              field.hlc(),
-              set.device,
-              fieldBase,
-              delta,
-              field.added(),
-              field.removed());
       Verdict verdict;
       try {
-        verdict = rule.strategy().resolve(state, edit);
+        verdict =
+            current == null && field.absent() != null
+                ? field.absent()
+                : rule.strategy()
+                    .resolve(state, edit(field, rule, state, current, baseSeq, set.device));
       } catch (ArithmeticException e) {
         outcome.merged = true;
         outcome.reason =
@@ -92,9 +114,12 @@ final class FieldResolver {
         continue;
       }
       if (verdict instanceof Verdict.Take take) {
-        // A verdict taking the edit's own (already canonical) value needs no second coercion.
+        // A verdict taking the edit's own (already canonical) value needs no second coercion, nor
+        // does a union's: the array text Gson wrote from the elements it parsed.
         Object value =
-            take.value() == field.value() ? field.value() : column.type().coerce(take.value());
+            take.value() == field.value() || rule == ConflictRule.UNION
+                ? take.value()
+                : column.type().coerce(take.value());
         if (!state.exists() || !Objects.equals(value, state.value())) {
           record.values.put(name, value);
           record.fieldVersions.put(name, set.version(record, field.hlc()));

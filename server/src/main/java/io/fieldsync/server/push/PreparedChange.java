@@ -57,6 +57,12 @@ final class PreparedChange {
   /** An update of a record the server never had: a sign that the device's rows differ. */
   boolean unknownRecord;
 
+  /**
+   * The change's record in its batch's working set, once the batch has loaded it (a batch keeps one
+   * working record per record); null for a change naming no known table or no valid id.
+   */
+  WorkingRecord record;
+
   /** The fields as the device sent them, as JSON for the journal. */
   String fieldsJson;
 

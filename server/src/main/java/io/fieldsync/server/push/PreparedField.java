@@ -1,5 +1,6 @@
 package io.fieldsync.server.push;
 
+import io.fieldsync.conflict.Verdict;
 import io.fieldsync.schema.Column;
 import java.util.List;
 
@@ -9,6 +10,9 @@ import java.util.List;
  * @param value the canonical value
  * @param sent the value as the device sent it (the device is told when the two differ)
  * @param hlc the field's stamp, capped by the skew guard
+ * @param absent the column strategy's verdict when the record has no version of the field (a new
+ *     record), worked out before the writer since nothing stored goes into it; null when not worked
+ *     out (then the writer asks the strategy)
  */
 record PreparedField(
     Column column,
@@ -17,4 +21,11 @@ record PreparedField(
     long hlc,
     long delta,
     List<String> added,
-    List<String> removed) {}
+    List<String> removed,
+    Verdict absent) {
+
+  /** This field with its verdict against no stored version. */
+  PreparedField withAbsent(Verdict verdict) {
+    return new PreparedField(column, value, sent, hlc, delta, added, removed, verdict);
+  }
+}

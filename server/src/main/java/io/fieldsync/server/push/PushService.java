@@ -33,7 +33,8 @@ import java.util.Optional;
  *       verify.
  * </ol>
  *
- * <p>Thread-safe (stateless apart from the clock). Not API: public for the server's wiring only.
+ * <p>Thread-safe (stateless apart from the clock and the helper thread of {@link SideWork}). Not
+ * API: public for the server's wiring only.
  */
 public final class PushService {
   /** The outcome of a push and how many device stamps were capped on the way. */
@@ -45,6 +46,7 @@ public final class PushService {
   private final SchemaColumns columns;
   private final PushChecks checks;
   private final BatchLedger ledger;
+  private final SideWork side;
   private final ChangeValidator validator;
   private final DivergenceSigns divergence = new DivergenceSigns();
 
@@ -58,7 +60,8 @@ public final class PushService {
     this.columns = new SchemaColumns(schema);
     this.checks = new PushChecks(schema, maxBatchChanges);
     this.ledger = new BatchLedger(store);
-    this.validator = new ChangeValidator(columns);
+    this.side = new SideWork();
+    this.validator = new ChangeValidator(columns, side);
   }
 
   /**
@@ -97,7 +100,8 @@ public final class PushService {
               }
               ledger.noteDeviceBatch(transaction, token.device(), request);
               PushResponse committed =
-                  new BatchCommit(transaction, columns, clock, token, batchId, prepared, sorted)
+                  new BatchCommit(
+                          transaction, columns, clock, token, batchId, prepared, sorted, side)
                       .run();
               ledger.record(transaction, token.device(), committed);
               return committed;

@@ -10,7 +10,6 @@ import io.fieldsync.wire.SequenceRange;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,8 +20,37 @@ import java.util.Set;
  * sequence when the batch first changes it, and saved together at the end.
  */
 final class WorkingSet {
-  /** A record of the batch: a map key that needs no string building. */
-  private record Key(String table, String id) {}
+  /**
+   * A record of the batch: a map key that needs no string building. Its hash is the one a record of
+   * the same two strings would have, worked out once: the batch looks each key up several times.
+   */
+  private static final class Key {
+    private final String table;
+    private final String id;
+    private final int hash;
+
+    Key(String table, String id) {
+      this.table = table;
+      this.id = id;
+      this.hash = 31 * table.hashCode() + id.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Key key
+          && hash == key.hash
+          && id.equals(key.id)
+          && table.equals(key.table);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
+  /** The ids to load of one table (tables are few: found by identity, never hashed). */
+  private record TableIds(Table table, List<String> ids) {}
 
   final WriteTransaction transaction;
 
@@ -50,20 +78,25 @@ final class WorkingSet {
 
   /** Loads the changes' records, then the parents they point at, in bulk. */
   void load(List<PreparedChange> prepared) {
-    Map<Table, List<String>> ids = new LinkedHashMap<>();
+    List<TableIds> ids = new ArrayList<>();
     for (PreparedChange change : prepared) {
       if (change.table != null && change.id != null) {
-        ids.computeIfAbsent(change.table, unused -> new ArrayList<>()).add(change.id);
+        idsOf(ids, change.table).add(change.id);
       }
     }
     loadAll(ids);
+    for (PreparedChange change : prepared) {
+      if (change.table != null && change.id != null) {
+        change.record = records.get(key(change.table, change.id));
+      }
+    }
     // The parents the batch's records point at, for the on_parent_delete rules.
-    Map<Table, List<String>> parents = new LinkedHashMap<>();
+    List<TableIds> parents = new ArrayList<>();
     for (PreparedChange change : prepared) {
       if (change.table == null || change.id == null || change.isDelete()) {
         continue;
       }
-      WorkingRecord record = records.get(key(change.table, change.id));
+      WorkingRecord record = change.record;
       for (Column foreignKey : columns.foreignKeys(change.table)) {
         Table parentTable = columns.schema().table(foreignKey.references());
         Object reference =
@@ -73,20 +106,29 @@ final class WorkingSet {
         if (parentTable != null
             && reference != null
             && !records.containsKey(key(parentTable, reference.toString()))) {
-          parents
-              .computeIfAbsent(parentTable, unused -> new ArrayList<>())
-              .add(reference.toString());
+          idsOf(parents, parentTable).add(reference.toString());
         }
       }
     }
     loadAll(parents);
   }
 
-  private void loadAll(Map<Table, List<String>> ids) {
-    for (Map.Entry<Table, List<String>> entry : ids.entrySet()) {
-      Table table = entry.getKey();
-      Map<String, StoredRecord> stored = transaction.load(table.name(), entry.getValue());
-      for (String id : entry.getValue()) {
+  private static List<String> idsOf(List<TableIds> tables, Table table) {
+    for (TableIds candidate : tables) {
+      if (candidate.table == table) {
+        return candidate.ids;
+      }
+    }
+    TableIds added = new TableIds(table, new ArrayList<>());
+    tables.add(added);
+    return added.ids;
+  }
+
+  private void loadAll(List<TableIds> ids) {
+    for (TableIds entry : ids) {
+      Table table = entry.table();
+      Map<String, StoredRecord> stored = transaction.load(table.name(), entry.ids());
+      for (String id : entry.ids()) {
         records.computeIfAbsent(
             key(table, id), unused -> new WorkingRecord(table, id, stored.get(id)));
       }
@@ -95,11 +137,6 @@ final class WorkingSet {
 
   Schema schema() {
     return columns.schema();
-  }
-
-  /** The working state of a loaded record, or null when the batch has not loaded it. */
-  WorkingRecord loaded(Table table, String id) {
-    return records.get(key(table, id));
   }
 
   /** The working state of any record, loading it on first use (parents, children). */
@@ -119,7 +156,7 @@ final class WorkingSet {
       }
     }
     if (!missing.isEmpty()) {
-      loadAll(Map.of(table, missing));
+      loadAll(List.of(new TableIds(table, missing)));
     }
     List<WorkingRecord> result = new ArrayList<>(ids.size());
     for (String id : ids) {
@@ -183,24 +220,64 @@ final class WorkingSet {
 
   /** Saves every record the batch changed; returns the sequences they got, or null if none. */
   SequenceRange save() {
+    return save(null);
+  }
+
+  /**
+   * {@link #save()}, the versions of the second half of a large batch's records encoded on {@code
+   * side}'s helper (null: all here), in pieces, while this thread saves the first half.
+   */
+  SequenceRange save(SideWork side) {
+    List<WorkingRecord> changed = written();
+    int split =
+        side != null && changed.size() >= ChangeValidator.SPLIT_FROM
+            ? changed.size() / 2
+            : changed.size();
+    List<SideWork.Handle<byte[][]>> second =
+        split < changed.size()
+            ? side.startPieces(split, changed.size(), (from, to) -> encoded(changed, from, to))
+            : List.of();
     long first = Long.MAX_VALUE;
     long last = 0;
-    for (WorkingRecord record : records.values()) {
-      if (record.newSeq != 0) {
-        transaction.save(
-            StoredRecord.encoded(
-                record.table.name(),
-                record.id,
-                record.newSeq,
-                record.deleted,
-                record.values,
-                record.encodedVersions(),
-                SAVED));
+    for (int i = 0; i < split; i++) {
+      WorkingRecord record = changed.get(i);
+      save(record, record.encodedVersions());
+      first = Math.min(first, record.newSeq);
+      last = Math.max(last, record.newSeq);
+    }
+    int next = split;
+    for (SideWork.Handle<byte[][]> piece : second) {
+      for (byte[] versions : piece.join()) {
+        WorkingRecord record = changed.get(next++);
+        save(record, versions);
         first = Math.min(first, record.newSeq);
         last = Math.max(last, record.newSeq);
       }
     }
     return last == 0 ? null : SequenceRange.newBuilder().setFirst(first).setLast(last).build();
+  }
+
+  /**
+   * The encoded versions of {@code records} {@code from} to {@code to} (reads, changes nothing).
+   */
+  private static byte[][] encoded(List<WorkingRecord> records, int from, int to) {
+    byte[][] result = new byte[to - from][];
+    for (int i = from; i < to; i++) {
+      result[i - from] = records.get(i).encodedVersions();
+    }
+    return result;
+  }
+
+  private void save(WorkingRecord record, byte[] versions) {
+    transaction.save(
+        StoredRecord.encoded(
+            record.table.name(),
+            record.id,
+            record.newSeq,
+            record.deleted,
+            record.values,
+            versions,
+            SAVED));
   }
 
   private static Key key(Table table, String id) {

@@ -4,6 +4,7 @@ import io.fieldsync.schema.ColumnType;
 import io.fieldsync.store.jdbc.Dialect;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
@@ -37,6 +38,20 @@ final class SqliteDialect implements Dialect {
   public String readText(ResultSet rows, int index) throws SQLException {
     byte[] utf8 = rows.getBytes(index);
     return utf8 == null ? null : new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A real goes in as the canonical {@link Double} it already is: the driver's {@code setDouble}
+   * boxes its argument again, once per real a push writes.
+   */
+  @Override
+  public void bind(PreparedStatement statement, int index, ColumnType type, Object value)
+      throws SQLException {
+    if (type == ColumnType.REAL && value instanceof Double real) {
+      statement.setObject(index, real);
+      return;
+    }
+    Dialect.super.bind(statement, index, type, value);
   }
 
   /**
