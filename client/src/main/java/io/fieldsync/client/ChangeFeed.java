@@ -128,22 +128,25 @@ final class ChangeFeed implements AutoCloseable {
     }
   }
 
-  private void readLocal() {
+  /** Whether it found local writes (and queued them). */
+  private boolean readLocal() {
     CapturedWrites reader;
     synchronized (monitor) {
       reader = captured;
     }
     if (reader == null) {
-      return;
+      return false;
     }
     try {
       ChangedRows local = reader.read();
       if (local != null) {
         enqueue(local);
+        return true;
       }
     } catch (SQLException e) {
       LOG.debug("reading the capture log of {} failed: {}", database, e.getMessage());
     }
+    return false;
   }
 
   private void start() {
@@ -180,8 +183,11 @@ final class ChangeFeed implements AutoCloseable {
           }
           woken = false;
         }
-        readLocal();
+        boolean found = readLocal();
         synchronized (monitor) {
+          if (found) {
+            recheck.seen();
+          }
           round = new ArrayList<>(queued);
           queued.clear();
           first = new ArrayList<>(fresh);

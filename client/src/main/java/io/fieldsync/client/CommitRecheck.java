@@ -6,13 +6,14 @@ import java.time.Duration;
  * When to look again for a commit announced by a commit hook. The hook fires before the commit is
  * visible to other connections, and on a busy machine the committing thread may take a while to
  * finish it, so the looks come every millisecond at first, then every ten, until the commit shows
- * or {@link #WINDOW} has passed; after that only the regular poll remains. Not thread-safe.
+ * or {@link #WINDOW} has passed; after that only the regular poll remains. A commit that captured
+ * nothing keeps the looks coming for the whole window: each is one cheap read. Not thread-safe.
  */
 final class CommitRecheck {
-  static final Duration FAST_FOR = Duration.ofMillis(10);
-  static final Duration FAST_EVERY = Duration.ofMillis(1);
-  static final Duration SLOW_EVERY = Duration.ofMillis(10);
-  static final Duration WINDOW = Duration.ofSeconds(2);
+  private static final Duration FAST_FOR = Duration.ofMillis(10);
+  private static final Duration FAST_EVERY = Duration.ofMillis(1);
+  private static final Duration SLOW_EVERY = Duration.ofMillis(10);
+  private static final Duration WINDOW = Duration.ofSeconds(2);
 
   private long hookAt;
   private boolean armed;

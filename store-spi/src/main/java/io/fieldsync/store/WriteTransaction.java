@@ -76,20 +76,12 @@ public interface WriteTransaction {
   /**
    * The value of a setting ({@link SettingStore}) as this transaction sees it, or null when none is
    * stored: a component that keeps its own position next to the data it writes reads it here.
-   *
-   * @throws UnsupportedOperationException when the backend cannot read settings in a transaction
    */
-  default String setting(String key) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot read settings");
-  }
+  String setting(String key);
 
   /**
    * Stores {@code value} under {@code key}, replacing any value, as part of this transaction: it
    * commits with the transaction's other writes or not at all. A null value removes the setting.
-   *
-   * @throws UnsupportedOperationException when the backend cannot write settings in a transaction
    */
-  default void putSetting(String key, String value) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write settings");
-  }
+  void putSetting(String key, String value);
 }

@@ -241,6 +241,16 @@ final class FaultyStore implements SyncStore {
     }
 
     @Override
+    public String setting(String key) {
+      return transaction.setting(key);
+    }
+
+    @Override
+    public void putSetting(String key, String value) {
+      transaction.putSetting(key, value);
+    }
+
+    @Override
     public void recordBatch(String device, String batchId, byte[] outcome) {
       transaction.recordBatch(device, batchId, outcome);
     }

@@ -24,12 +24,6 @@ import java.util.List;
  * on. Accepted changes leave with their fields in canonical form and their stamps capped.
  */
 final class ChangeValidator {
-  /**
-   * From how many changes a request's second half is checked on the helper thread: below it the
-   * hand-over would cost about what it saves.
-   */
-  static final int SPLIT_FROM = 400;
-
   private final Schema schema;
   private final SchemaColumns columns;
   private final SideWork side;
@@ -54,7 +48,7 @@ final class ChangeValidator {
     String mismatch = tenantMismatch;
     int count = request.getChangesCount();
     PreparedChange[] result = new PreparedChange[count];
-    int split = count >= SPLIT_FROM ? count / 2 : count;
+    int split = SideWork.split(count);
     List<SideWork.Handle<ServerClock.Guard>> second =
         side.startPieces(
             split,

@@ -20,6 +20,12 @@ final class SideWork {
   /** Items per piece of {@link #startPieces}: a millisecond or two of work. */
   static final int PIECE = 250;
 
+  /**
+   * From how many items the second half goes to the helper: below it the hand-over would cost about
+   * what it saves.
+   */
+  private static final int SPLIT_FROM = 400;
+
   private final ThreadPoolExecutor helper =
       new ThreadPoolExecutor(
           1,
@@ -35,6 +41,11 @@ final class SideWork {
 
   SideWork() {
     helper.allowCoreThreadTimeOut(true);
+  }
+
+  /** Where the helper's share of {@code count} items starts: half way, or none below 400. */
+  static int split(int count) {
+    return count >= SPLIT_FROM ? count / 2 : count;
   }
 
   /**
@@ -55,7 +66,6 @@ final class SideWork {
     /** The work's result: the helper's (waiting for it if it is running) or computed here. */
     T join() {
       if (claimed.compareAndSet(false, true)) {
-        task.cancel(false); // the helper will find it claimed; this drops it from the queue sooner
         return work.get(); // not started: doing it here is sooner than waiting in the queue
       }
       try {

@@ -229,10 +229,7 @@ final class WorkingSet {
    */
   SequenceRange save(SideWork side) {
     List<WorkingRecord> changed = written();
-    int split =
-        side != null && changed.size() >= ChangeValidator.SPLIT_FROM
-            ? changed.size() / 2
-            : changed.size();
+    int split = side != null ? SideWork.split(changed.size()) : changed.size();
     List<SideWork.Handle<byte[][]>> second =
         split < changed.size()
             ? side.startPieces(split, changed.size(), (from, to) -> encoded(changed, from, to))

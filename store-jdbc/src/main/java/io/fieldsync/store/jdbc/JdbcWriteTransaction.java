@@ -328,8 +328,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
   @Override
   public String setting(String key) {
     StoreSettings.requireKey(key);
-    try {
-      batches.flush();
+    try { // queued writes never touch _fs_settings: no flush needed
       return StoreSettings.first(new Queries(connection), key);
     } catch (SQLException e) {
       throw transactions.failure("reading setting '" + key + "'", e);
@@ -340,7 +339,6 @@ final class JdbcWriteTransaction implements WriteTransaction {
   public void putSetting(String key, String value) {
     StoreSettings.requireKey(key);
     try {
-      batches.flush();
       Queries queries = new Queries(connection);
       if (value == null) {
         queries.update("DELETE FROM _fs_settings WHERE key = ?", key);

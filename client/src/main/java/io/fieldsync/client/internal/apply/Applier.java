@@ -291,12 +291,13 @@ public final class Applier {
       if (present.equals(lastPresent)) {
         return lastUpsert;
       }
-      PreparedStatement statement = upserts.get(present);
+      BitSet key = (BitSet) present.clone();
+      PreparedStatement statement = upserts.get(key);
       if (statement == null) {
         statement = connection.prepareStatement(upsertSql(present));
-        upserts.put((BitSet) present.clone(), statement);
+        upserts.put(key, statement);
       }
-      lastPresent = (BitSet) present.clone();
+      lastPresent = key;
       lastUpsert = statement;
       return statement;
     }

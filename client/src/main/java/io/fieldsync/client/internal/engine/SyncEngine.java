@@ -157,8 +157,7 @@ public final class SyncEngine {
   /** Push then pull. */
   private SyncResult cycle(Runnable beforeSending) {
     long started = clock.millis();
-    events.pushStarting();
-    Pusher.Outcome pushed = pusher.push(new CycleProgress(database, events), beforeSending);
+    Pusher.Outcome pushed = push(beforeSending);
     beforeSending.run();
     Puller.Outcome pulled = puller.pull(new CycleProgress(database, events));
     return new SyncResult(
@@ -180,13 +179,13 @@ public final class SyncEngine {
   public ResyncResult resync(String reason) {
     events.resyncStarted(reason);
     try {
-      push();
+      push(() -> {});
     } catch (ResyncRequiredException e) {
       if (e.lastDeviceBatch() == 0) {
         throw e;
       }
       pusher.continueAfter(e.lastDeviceBatch());
-      push();
+      push(() -> {});
     }
     CycleProgress progress = new CycleProgress(database, events);
     Snapshot.Outcome outcome =
@@ -210,9 +209,9 @@ public final class SyncEngine {
         outcome.records(), outcome.pages(), outcome.removed(), outcome.cursor());
   }
 
-  private Pusher.Outcome push() {
+  private Pusher.Outcome push(Runnable beforeSending) {
     events.pushStarting();
-    return pusher.push(new CycleProgress(database, events));
+    return pusher.push(new CycleProgress(database, events), beforeSending);
   }
 
   /** Tells of a change to rows not listed one by one: every table may have changed. */

@@ -140,18 +140,13 @@ public final class Pusher {
 
   /** Pushes batches until the outbox rows present at the start have all been acknowledged. */
   public Outcome push() {
-    return push(Progress.NONE);
-  }
-
-  /** {@link #push()}, telling {@code progress} of each batch acknowledged. */
-  public Outcome push(Progress progress) {
-    return push(progress, () -> {});
+    return push(Progress.NONE, () -> {});
   }
 
   /**
-   * {@link #push(Progress)}, running {@code beforeSending} before each batch is stored or sent: the
-   * first batch is made meanwhile, and a {@code beforeSending} that throws leaves nothing stored or
-   * sent.
+   * {@link #push()}, telling {@code progress} of each batch acknowledged and running {@code
+   * beforeSending} before each batch is stored or sent: the first batch is made meanwhile, and a
+   * {@code beforeSending} that throws leaves nothing stored or sent.
    */
   public Outcome push(Progress progress, Runnable beforeSending) {
     Outcome total = Outcome.NONE;
