@@ -67,7 +67,7 @@ public final class Uplink implements AutoCloseable {
   private volatile boolean closed;
   private boolean wakeAsked;
   private volatile UplinkCycle cycle;
-  private LiveSocket live;
+  private LiveSocket live; // guarded by this
 
   private Uplink(SyncServer server, Transport upstream, UplinkSettings settings) {
     this.server = server;
@@ -316,11 +316,14 @@ public final class Uplink implements AutoCloseable {
   }
 
   private void openLiveLocked() {
-    if (live != null && live.isOpen()) {
-      return;
+    synchronized (this) {
+      if (closed || (live != null && live.isOpen())) {
+        return;
+      }
     }
+    LiveSocket opened;
     try {
-      live =
+      opened =
           upstream.live(
               new LiveSocket.Listener() {
                 @Override
@@ -337,7 +340,14 @@ public final class Uplink implements AutoCloseable {
               });
     } catch (SyncException e) {
       log.debug("the upstream's live channel did not open: {}", e.getMessage());
-      live = null;
+      return;
+    }
+    synchronized (this) {
+      if (closed) { // closed while it opened: nothing else would ever close it
+        opened.close();
+        return;
+      }
+      live = opened;
     }
   }
 
