@@ -2,6 +2,7 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.SyncException;
 import io.fieldsync.TransportException;
 import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.client.transport.HttpTransport;
@@ -22,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -195,6 +197,106 @@ class OutboxPushTest {
     assertOutboxEmpty(device);
   }
 
+  @SeededTest(runs = 3)
+  void anAnswerStoredWhileTheNextBatchWentOutIsAcknowledgedOnceAfterTheAcknowledgementFailed(
+      long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    Model model = new Model();
+    RecordingTransport network =
+        new RecordingTransport(new HttpTransport(server.uri(), server.token("tablet")));
+    TestDevice device =
+        server.device("tablet", builder -> builder.transport(network).batchSize(20));
+    device.sql("CREATE TABLE test_acks (n INTEGER NOT NULL)", "INSERT INTO test_acks VALUES (0)");
+    int trapped = 0;
+    for (int round = 0; round < 3; round++) {
+      try (Connection connection = device.client().connection()) {
+        connection.setAutoCommit(false);
+        for (int op = 0; op < 150; op++) {
+          model.randomEdit(connection, random);
+        }
+        connection.commit();
+      }
+      // The first or second acknowledgement made while the next batch is out fails (as if the
+      // process died before it committed): the answer it was for waits in the database, with the
+      // next batch inflight, already applied by the server.
+      device.sql(
+          "UPDATE test_acks SET n = 0",
+          "CREATE TRIGGER test_no_ack BEFORE DELETE ON _fs_answered BEGIN UPDATE test_acks SET n"
+              + " = n + 1; SELECT RAISE(ABORT, 'no acknowledgement') WHERE (SELECT n FROM"
+              + " test_acks) >= "
+              + (1 + random.nextInt(2))
+              + "; END");
+      try {
+        device.client().syncNow();
+      } catch (SyncException expected) {
+        trapped++;
+        assertThat(device.scalar("SELECT count(*) FROM _fs_answered"))
+            .as("answers waiting for their acknowledgement")
+            .isEqualTo(1L);
+        assertThat(device.scalar("SELECT count(*) FROM _fs_inflight"))
+            .as("batches sent and not acknowledged")
+            .isEqualTo(1L);
+      }
+      device.sql("DROP TRIGGER test_no_ack");
+      if (random.nextBoolean()) {
+        device = server.reopen(device, builder -> builder.transport(network).batchSize(20));
+      }
+      syncUntilDone(device);
+    }
+    Set<Long> deviceBatches = new HashSet<>();
+    Map<String, Long> numbers = new HashMap<>();
+    for (PushRequest push : network.pushes) {
+      deviceBatches.add(push.getDeviceBatch());
+      assertThat(numbers.putIfAbsent(push.getBatchId(), push.getDeviceBatch()))
+          .as("number of batch %s sent again", push.getBatchId())
+          .isIn(null, push.getDeviceBatch());
+    }
+
+    assertThat(trapped).as("syncs stopped with an answer stored").isEqualTo(3);
+    assertThat(deviceBatches)
+        .as("device batch numbers: none skipped, none reused")
+        .hasSize(numbers.size())
+        .hasSize((int) (long) Collections.max(deviceBatches));
+    assertThat(households(server.snapshot().rows("households")))
+        .as("the server's households")
+        .isEqualTo(model.rows);
+    assertThat(households(device.snapshot().rows("households")))
+        .as("the device's households")
+        .isEqualTo(model.rows);
+    assertOutboxEmpty(device);
+  }
+
+  /** Hands the encoded pushes on and keeps each request sent. */
+  private static final class RecordingTransport implements Transport {
+    private final Transport delegate;
+    final List<PushRequest> pushes = new ArrayList<>();
+
+    RecordingTransport(Transport delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public SchemaResponse schema() {
+      return delegate.schema();
+    }
+
+    @Override
+    public PushResponse push(PushRequest request) {
+      throw new AssertionError("the device sends its pushes encoded");
+    }
+
+    @Override
+    public PushResponse push(EncodedPush push) {
+      pushes.add(push.request());
+      return delegate.push(push);
+    }
+
+    @Override
+    public PullResponse pull(PullRequest request) {
+      return delegate.pull(request);
+    }
+  }
+
   /**
    * Sends the encoded bodies the device hands over and loses about a third of the answers (after
    * the server committed); records which batches came again and with which bytes.
@@ -280,6 +382,7 @@ class OutboxPushTest {
   private static void assertOutboxEmpty(TestDevice device) {
     assertThat(device.scalar("SELECT count(*) FROM _fs_changelog")).isEqualTo(0L);
     assertThat(device.scalar("SELECT count(*) FROM _fs_inflight")).isEqualTo(0L);
+    assertThat(device.scalar("SELECT count(*) FROM _fs_answered")).isEqualTo(0L);
     assertThat(device.client().status().pending()).isZero();
   }
 
