@@ -51,11 +51,16 @@ import java.util.concurrent.Future;
  * {@code _fs_rejected}, and every record the server returned is written back with capture off
  * (pending newer edits stay on top, see {@link Applier}).
  *
- * <p>While the server works on a batch, the next one is made (consolidated, numbered after it and
- * encoded) on a helper thread, which has the engine's connection to itself until the response is
- * in. It only reads: the batch is stored as inflight after the acknowledgement, as if it had been
- * made then (the log rows it covers were all present when the push began and only an
- * acknowledgement removes any), and only if its number is still the next one.
+ * <p>While the server works on a batch, a helper thread, which has the engine's connection to
+ * itself until the response is in, acknowledges the batch answered before it and then makes the
+ * next one (consolidated, numbered after it and encoded). Making only reads: the log rows a batch
+ * covers were all present when the push began and only an acknowledgement removes any. When the
+ * answer comes and the next batch is ready, one transaction keeps the answer in {@code
+ * _fs_answered} and stores the next batch as inflight in place of the answered one (only if its
+ * number is still the next one), and the next batch goes out at once; the answer is acknowledged by
+ * the helper meanwhile, and before the next answer is. A push that stops before that
+ * acknowledgement committed makes it first when it starts again, from the stored answer. The last
+ * batch, and a batch whose next one is not ready, are acknowledged in line.
  *
  * <p>Not thread-safe: the engine pushes on its own connection, one cycle at a time.
  */
@@ -67,8 +72,9 @@ public final class Pusher {
   static final long MAX_BATCH_LOG_BYTES = 4L * 1024 * 1024;
 
   /**
-   * Most records in the first batch a push makes: the server starts on a small batch soon, while
-   * the next, full-sized one is made.
+   * Most records in the first batch a push makes; each next one may hold twice as many, up to the
+   * batch size: the server starts on a small batch soon, and each batch is made while the server
+   * works on one about half its size.
    */
   static final int FIRST_BATCH_RECORDS = 1000;
 
@@ -170,7 +176,7 @@ public final class Pusher {
     Stored sending = null;
     Stored answered = null;
     PushResponse answer = null;
-    boolean first = true;
+    int made = 0;
     ExecutorService ahead = null;
     try {
       while (true) {
@@ -187,10 +193,10 @@ public final class Pusher {
             end = inflight.maxLogId();
             push = inflight.push();
           } else {
-            int records = first ? Math.min(batchSize, FIRST_BATCH_RECORDS) : batchSize;
+            int records = records(made);
             BatchMaker.Prepared batch =
                 next != null ? next : database.read(c -> prepare(c, 0, upTo, records));
-            first = false;
+            made = next != null ? made : made + 1;
             next = null;
             if (batch == null) {
               return total;
@@ -211,7 +217,10 @@ public final class Pusher {
           Stored previous = answered;
           PushResponse previousAnswer = answer;
           long after = end < upTo ? end : -1;
-          following = ahead.submit(() -> ahead(previous, previousAnswer, after, upTo, logKeys));
+          int records = records(made);
+          made += after < 0 ? 0 : 1;
+          following =
+              ahead.submit(() -> ahead(previous, previousAnswer, after, upTo, records, logKeys));
         }
         answered = null;
         answer = null;
@@ -291,6 +300,11 @@ public final class Pusher {
         });
   }
 
+  /** Most records of the batch made after {@code made} others in one push. */
+  private int records(int made) {
+    return (int) Math.min(batchSize, (long) FIRST_BATCH_RECORDS << Math.min(made, 20));
+  }
+
   /** A batch stored in this database: as inflight, or answered. */
   private record Stored(EncodedPush push, long end) {}
 
@@ -307,7 +321,12 @@ public final class Pusher {
    * the batch after log id {@code after} (none when {@code after} is negative).
    */
   private Ahead ahead(
-      Stored answered, PushResponse response, long after, long upTo, LogKeyIndex logKeys) {
+      Stored answered,
+      PushResponse response,
+      long after,
+      long upTo,
+      int records,
+      LogKeyIndex logKeys) {
     Acknowledged acknowledged = null;
     if (answered != null) {
       try {
@@ -320,7 +339,7 @@ public final class Pusher {
     BatchMaker.Prepared next = null;
     if (after >= 0) {
       try {
-        next = database.read(c -> prepare(c, after, upTo, batchSize));
+        next = database.read(c -> prepare(c, after, upTo, records));
       } catch (RuntimeException e) {
         next = null;
       }
