@@ -29,8 +29,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -123,6 +125,7 @@ public final class Pusher {
   private final int batchSize;
   private final BatchMaker batches;
   private final Events events;
+  private final Map<String, Set<String>> writtenBackColumns;
 
   public Pusher(
       DeviceDatabase database,
@@ -142,6 +145,7 @@ public final class Pusher {
     this.batchSize = batchSize;
     this.batches = new BatchMaker(clock, random, tenant);
     this.events = events;
+    this.writtenBackColumns = writtenBackColumns(schema);
   }
 
   /** Pushes batches until the outbox rows present at the start have all been acknowledged. */
@@ -629,31 +633,49 @@ public final class Pusher {
    * has none.
    */
   private Record pushedExtremes(Change change) {
-    Table table = schema.table(change.getTable());
-    if (table == null || change.getOp() == Op.OP_DELETE) {
+    Set<String> columns = writtenBackColumns.get(change.getTable());
+    if (columns == null || change.getOp() == Op.OP_DELETE) {
       return null;
     }
     Record.Builder record = null;
     for (FieldChange field : change.getFieldsList()) {
-      Column column = table.column(field.getColumn());
-      if (column == null) {
-        continue;
-      }
-      ConflictRule rule = table.ruleFor(column);
-      if (rule == ConflictRule.MAX
-          || rule == ConflictRule.MIN
-          || rule == ConflictRule.SERVER_WINS
-          || rule == ConflictRule.MANUAL) {
+      if (columns.contains(field.getColumn())) {
         if (record == null) {
-          record = Record.newBuilder().setTable(table.name()).setRecordId(change.getRecordId());
+          record =
+              Record.newBuilder().setTable(change.getTable()).setRecordId(change.getRecordId());
         }
         record.addFields(
             Field.newBuilder()
-                .setColumn(column.name())
+                .setColumn(field.getColumn())
                 .setValue(field.getValue())
                 .setHlc(field.getHlc()));
       }
     }
     return record == null ? null : record.build();
+  }
+
+  /**
+   * Per table with any, the columns whose pushed value is written back when the server applied it
+   * as sent ({@link #pushedExtremes}): those under {@code max}, {@code min}, {@code server_wins} or
+   * {@code manual}.
+   */
+  private static Map<String, Set<String>> writtenBackColumns(Schema schema) {
+    Map<String, Set<String>> result = new HashMap<>();
+    for (Table table : schema.tables().values()) {
+      Set<String> columns = new HashSet<>();
+      for (Column column : table.columns().values()) {
+        ConflictRule rule = table.ruleFor(column);
+        if (rule == ConflictRule.MAX
+            || rule == ConflictRule.MIN
+            || rule == ConflictRule.SERVER_WINS
+            || rule == ConflictRule.MANUAL) {
+          columns.add(column.name());
+        }
+      }
+      if (!columns.isEmpty()) {
+        result.put(table.name(), columns);
+      }
+    }
+    return result;
   }
 }
