@@ -117,13 +117,7 @@ class OutboxPushTest {
         .isGreaterThanOrEqualTo(leastBatches);
     assertThat(network.count(Fault.DROP_RESPONSE)).as("lost responses").isPositive();
     assertThat(network.count(Fault.DUPLICATE)).as("duplicated pushes").isPositive();
-    assertThat(households(server.snapshot().rows("households")))
-        .as("the server's households")
-        .isEqualTo(model.rows);
-    assertThat(households(device.snapshot().rows("households")))
-        .as("the device's households")
-        .isEqualTo(model.rows);
-    assertOutboxEmpty(device);
+    assertBothHold(device, model);
   }
 
   @Test
@@ -166,13 +160,7 @@ class OutboxPushTest {
         server.device("tablet", builder -> builder.transport(network).batchSize(25));
     Model model = new Model();
     for (int round = 0; round < 3; round++) {
-      try (Connection connection = device.client().connection()) {
-        connection.setAutoCommit(false);
-        for (int op = 0; op < 120; op++) {
-          model.randomEdit(connection, random);
-        }
-        connection.commit();
-      }
+      model.randomEdits(device, random, 120);
       for (int attempt = 0; ; attempt++) {
         assertThat(attempt).as("sync attempts").isLessThan(200);
         try {
@@ -188,13 +176,7 @@ class OutboxPushTest {
     assertThat(network.lost).as("lost answers").isPositive();
     assertThat(network.resent).as("batches sent again").isEqualTo(network.lost);
     assertThat(network.differentBytes).as("batches sent again with other bytes").isEmpty();
-    assertThat(households(server.snapshot().rows("households")))
-        .as("the server's households")
-        .isEqualTo(model.rows);
-    assertThat(households(device.snapshot().rows("households")))
-        .as("the device's households")
-        .isEqualTo(model.rows);
-    assertOutboxEmpty(device);
+    assertBothHold(device, model);
   }
 
   @SeededTest(runs = 3)
@@ -209,13 +191,7 @@ class OutboxPushTest {
     device.sql("CREATE TABLE test_acks (n INTEGER NOT NULL)", "INSERT INTO test_acks VALUES (0)");
     int trapped = 0;
     for (int round = 0; round < 3; round++) {
-      try (Connection connection = device.client().connection()) {
-        connection.setAutoCommit(false);
-        for (int op = 0; op < 150; op++) {
-          model.randomEdit(connection, random);
-        }
-        connection.commit();
-      }
+      model.randomEdits(device, random, 150);
       // The first or second acknowledgement made while the next batch is out fails (as if the
       // process died before it committed): the answer it was for waits in the database, with the
       // next batch inflight, already applied by the server.
@@ -257,21 +233,29 @@ class OutboxPushTest {
         .as("device batch numbers: none skipped, none reused")
         .hasSize(numbers.size())
         .hasSize((int) (long) Collections.max(deviceBatches));
-    assertThat(households(server.snapshot().rows("households")))
-        .as("the server's households")
-        .isEqualTo(model.rows);
-    assertThat(households(device.snapshot().rows("households")))
-        .as("the device's households")
-        .isEqualTo(model.rows);
-    assertOutboxEmpty(device);
+    assertBothHold(device, model);
   }
 
   /** Hands the encoded pushes on and keeps each request sent. */
-  private static final class RecordingTransport implements Transport {
-    private final Transport delegate;
+  private static final class RecordingTransport extends EncodedOnly {
     final List<PushRequest> pushes = new ArrayList<>();
 
     RecordingTransport(Transport delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public PushResponse push(EncodedPush push) {
+      pushes.add(push.request());
+      return delegate.push(push);
+    }
+  }
+
+  /** Hands schema and pull requests on; the device's pushes must come encoded. */
+  private abstract static class EncodedOnly implements Transport {
+    final Transport delegate;
+
+    EncodedOnly(Transport delegate) {
       this.delegate = delegate;
     }
 
@@ -283,12 +267,6 @@ class OutboxPushTest {
     @Override
     public PushResponse push(PushRequest request) {
       throw new AssertionError("the device sends its pushes encoded");
-    }
-
-    @Override
-    public PushResponse push(EncodedPush push) {
-      pushes.add(push.request());
-      return delegate.push(push);
     }
 
     @Override
@@ -301,8 +279,7 @@ class OutboxPushTest {
    * Sends the encoded bodies the device hands over and loses about a third of the answers (after
    * the server committed); records which batches came again and with which bytes.
    */
-  private static final class BodyTransport implements Transport {
-    private final Transport delegate;
+  private static final class BodyTransport extends EncodedOnly {
     private final SplittableRandom random;
     private final Map<String, byte[]> sent = new HashMap<>();
     final List<String> differentBytes = new ArrayList<>();
@@ -310,18 +287,8 @@ class OutboxPushTest {
     int resent;
 
     BodyTransport(Transport delegate, long seed) {
-      this.delegate = delegate;
+      super(delegate);
       this.random = new SplittableRandom(seed);
-    }
-
-    @Override
-    public SchemaResponse schema() {
-      return delegate.schema();
-    }
-
-    @Override
-    public PushResponse push(PushRequest request) {
-      throw new AssertionError("the device sends its pushes encoded");
     }
 
     @Override
@@ -340,11 +307,6 @@ class OutboxPushTest {
         throw new TransportException("the answer to batch " + batch + " was lost");
       }
       return response;
-    }
-
-    @Override
-    public PullResponse pull(PullRequest request) {
-      return delegate.pull(request);
     }
   }
 
@@ -379,6 +341,17 @@ class OutboxPushTest {
     assertThat(device.client().status().pending()).as("pending after a sync").isZero();
   }
 
+  /** The server and the device hold exactly the model's households; nothing is left to push. */
+  private void assertBothHold(TestDevice device, Model model) {
+    assertThat(households(server.snapshot().rows("households")))
+        .as("the server's households")
+        .isEqualTo(model.rows);
+    assertThat(households(device.snapshot().rows("households")))
+        .as("the device's households")
+        .isEqualTo(model.rows);
+    assertOutboxEmpty(device);
+  }
+
   private static void assertOutboxEmpty(TestDevice device) {
     assertThat(device.scalar("SELECT count(*) FROM _fs_changelog")).isEqualTo(0L);
     assertThat(device.scalar("SELECT count(*) FROM _fs_inflight")).isEqualTo(0L);
@@ -407,6 +380,17 @@ class OutboxPushTest {
 
     final Map<String, Map<String, Object>> rows = new TreeMap<>();
     private int created;
+
+    /** Makes {@code count} edits in one transaction of the application's connection. */
+    void randomEdits(TestDevice device, SplittableRandom random, int count) throws SQLException {
+      try (Connection connection = device.client().connection()) {
+        connection.setAutoCommit(false);
+        for (int op = 0; op < count; op++) {
+          randomEdit(connection, random);
+        }
+        connection.commit();
+      }
+    }
 
     /** Makes one edit and returns the id of the record it touched. */
     String randomEdit(Connection connection, SplittableRandom random) throws SQLException {
