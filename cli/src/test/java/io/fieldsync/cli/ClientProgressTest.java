@@ -61,8 +61,10 @@ class ClientProgressTest {
       assertThat(sync.out())
           .matches(
               "push: 1000 of about 10001 records, [0-9.]+ KiB\\R"
-                  // The second batch's line shows only when it came more than a second later.
-                  + "(push: 6000 of about 10001 records, [0-9.]+ (KiB|MiB)\\R)?"
+                  // Batches of 1000, 2000, 4000 and the rest: a later batch's line shows only
+                  // when it came more than a second after the last line.
+                  + "(push: 3000 of about 10001 records, [0-9.]+ (KiB|MiB)\\R)?"
+                  + "(push: 7000 of about 10001 records, [0-9.]+ (KiB|MiB)\\R)?"
                   + "push: 10001 records, [0-9.]+ (KiB|MiB), done\\R"
                   + "pushed 10001 \\(applied 10001, merged 0, rejected 0, parked 0\\), pulled 0,"
                   + " conflicts 0, cursor 10001, \\d+ ms\\R");

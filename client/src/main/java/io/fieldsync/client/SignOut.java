@@ -38,7 +38,7 @@ final class SignOut {
             jdbc ->
                 new long[] {
                   jdbc.count("_fs_changelog"),
-                  jdbc.count("_fs_inflight"),
+                  jdbc.count("_fs_inflight") + jdbc.count("_fs_answered"),
                   jdbc.count("_fs_rejected")
                 });
     if (counts[0] + counts[1] + counts[2] == 0) {

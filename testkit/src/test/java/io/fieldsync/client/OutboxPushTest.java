@@ -2,6 +2,7 @@ package io.fieldsync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldsync.SyncException;
 import io.fieldsync.TransportException;
 import io.fieldsync.client.transport.EncodedPush;
 import io.fieldsync.client.transport.HttpTransport;
@@ -22,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -115,13 +117,7 @@ class OutboxPushTest {
         .isGreaterThanOrEqualTo(leastBatches);
     assertThat(network.count(Fault.DROP_RESPONSE)).as("lost responses").isPositive();
     assertThat(network.count(Fault.DUPLICATE)).as("duplicated pushes").isPositive();
-    assertThat(households(server.snapshot().rows("households")))
-        .as("the server's households")
-        .isEqualTo(model.rows);
-    assertThat(households(device.snapshot().rows("households")))
-        .as("the device's households")
-        .isEqualTo(model.rows);
-    assertOutboxEmpty(device);
+    assertBothHold(device, model);
   }
 
   @Test
@@ -164,13 +160,7 @@ class OutboxPushTest {
         server.device("tablet", builder -> builder.transport(network).batchSize(25));
     Model model = new Model();
     for (int round = 0; round < 3; round++) {
-      try (Connection connection = device.client().connection()) {
-        connection.setAutoCommit(false);
-        for (int op = 0; op < 120; op++) {
-          model.randomEdit(connection, random);
-        }
-        connection.commit();
-      }
+      model.randomEdits(device, random, 120);
       for (int attempt = 0; ; attempt++) {
         assertThat(attempt).as("sync attempts").isLessThan(200);
         try {
@@ -186,30 +176,87 @@ class OutboxPushTest {
     assertThat(network.lost).as("lost answers").isPositive();
     assertThat(network.resent).as("batches sent again").isEqualTo(network.lost);
     assertThat(network.differentBytes).as("batches sent again with other bytes").isEmpty();
-    assertThat(households(server.snapshot().rows("households")))
-        .as("the server's households")
-        .isEqualTo(model.rows);
-    assertThat(households(device.snapshot().rows("households")))
-        .as("the device's households")
-        .isEqualTo(model.rows);
-    assertOutboxEmpty(device);
+    assertBothHold(device, model);
   }
 
-  /**
-   * Sends the encoded bodies the device hands over and loses about a third of the answers (after
-   * the server committed); records which batches came again and with which bytes.
-   */
-  private static final class BodyTransport implements Transport {
-    private final Transport delegate;
-    private final SplittableRandom random;
-    private final Map<String, byte[]> sent = new HashMap<>();
-    final List<String> differentBytes = new ArrayList<>();
-    int lost;
-    int resent;
+  @SeededTest(runs = 3)
+  void anAnswerStoredWhileTheNextBatchWentOutIsAcknowledgedOnceAfterTheAcknowledgementFailed(
+      long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    Model model = new Model();
+    RecordingTransport network =
+        new RecordingTransport(new HttpTransport(server.uri(), server.token("tablet")));
+    TestDevice device =
+        server.device("tablet", builder -> builder.transport(network).batchSize(20));
+    device.sql("CREATE TABLE test_acks (n INTEGER NOT NULL)", "INSERT INTO test_acks VALUES (0)");
+    int trapped = 0;
+    for (int round = 0; round < 3; round++) {
+      model.randomEdits(device, random, 150);
+      // The first or second acknowledgement made while the next batch is out fails (as if the
+      // process died before it committed): the answer it was for waits in the database, with the
+      // next batch inflight, already applied by the server.
+      device.sql(
+          "UPDATE test_acks SET n = 0",
+          "CREATE TRIGGER test_no_ack BEFORE DELETE ON _fs_answered BEGIN UPDATE test_acks SET n"
+              + " = n + 1; SELECT RAISE(ABORT, 'no acknowledgement') WHERE (SELECT n FROM"
+              + " test_acks) >= "
+              + (1 + random.nextInt(2))
+              + "; END");
+      try {
+        device.client().syncNow();
+      } catch (SyncException expected) {
+        trapped++;
+        assertThat(device.scalar("SELECT count(*) FROM _fs_answered"))
+            .as("answers waiting for their acknowledgement")
+            .isEqualTo(1L);
+        assertThat(device.scalar("SELECT count(*) FROM _fs_inflight"))
+            .as("batches sent and not acknowledged")
+            .isEqualTo(1L);
+      }
+      device.sql("DROP TRIGGER test_no_ack");
+      if (random.nextBoolean()) {
+        device = server.reopen(device, builder -> builder.transport(network).batchSize(20));
+      }
+      syncUntilDone(device);
+    }
+    Set<Long> deviceBatches = new HashSet<>();
+    Map<String, Long> numbers = new HashMap<>();
+    for (PushRequest push : network.pushes) {
+      deviceBatches.add(push.getDeviceBatch());
+      assertThat(numbers.putIfAbsent(push.getBatchId(), push.getDeviceBatch()))
+          .as("number of batch %s sent again", push.getBatchId())
+          .isIn(null, push.getDeviceBatch());
+    }
 
-    BodyTransport(Transport delegate, long seed) {
+    assertThat(trapped).as("syncs stopped with an answer stored").isEqualTo(3);
+    assertThat(deviceBatches)
+        .as("device batch numbers: none skipped, none reused")
+        .hasSize(numbers.size())
+        .hasSize((int) (long) Collections.max(deviceBatches));
+    assertBothHold(device, model);
+  }
+
+  /** Hands the encoded pushes on and keeps each request sent. */
+  private static final class RecordingTransport extends EncodedOnly {
+    final List<PushRequest> pushes = new ArrayList<>();
+
+    RecordingTransport(Transport delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public PushResponse push(EncodedPush push) {
+      pushes.add(push.request());
+      return delegate.push(push);
+    }
+  }
+
+  /** Hands schema and pull requests on; the device's pushes must come encoded. */
+  private abstract static class EncodedOnly implements Transport {
+    final Transport delegate;
+
+    EncodedOnly(Transport delegate) {
       this.delegate = delegate;
-      this.random = new SplittableRandom(seed);
     }
 
     @Override
@@ -220,6 +267,28 @@ class OutboxPushTest {
     @Override
     public PushResponse push(PushRequest request) {
       throw new AssertionError("the device sends its pushes encoded");
+    }
+
+    @Override
+    public PullResponse pull(PullRequest request) {
+      return delegate.pull(request);
+    }
+  }
+
+  /**
+   * Sends the encoded bodies the device hands over and loses about a third of the answers (after
+   * the server committed); records which batches came again and with which bytes.
+   */
+  private static final class BodyTransport extends EncodedOnly {
+    private final SplittableRandom random;
+    private final Map<String, byte[]> sent = new HashMap<>();
+    final List<String> differentBytes = new ArrayList<>();
+    int lost;
+    int resent;
+
+    BodyTransport(Transport delegate, long seed) {
+      super(delegate);
+      this.random = new SplittableRandom(seed);
     }
 
     @Override
@@ -238,11 +307,6 @@ class OutboxPushTest {
         throw new TransportException("the answer to batch " + batch + " was lost");
       }
       return response;
-    }
-
-    @Override
-    public PullResponse pull(PullRequest request) {
-      return delegate.pull(request);
     }
   }
 
@@ -277,9 +341,21 @@ class OutboxPushTest {
     assertThat(device.client().status().pending()).as("pending after a sync").isZero();
   }
 
+  /** The server and the device hold exactly the model's households; nothing is left to push. */
+  private void assertBothHold(TestDevice device, Model model) {
+    assertThat(households(server.snapshot().rows("households")))
+        .as("the server's households")
+        .isEqualTo(model.rows);
+    assertThat(households(device.snapshot().rows("households")))
+        .as("the device's households")
+        .isEqualTo(model.rows);
+    assertOutboxEmpty(device);
+  }
+
   private static void assertOutboxEmpty(TestDevice device) {
     assertThat(device.scalar("SELECT count(*) FROM _fs_changelog")).isEqualTo(0L);
     assertThat(device.scalar("SELECT count(*) FROM _fs_inflight")).isEqualTo(0L);
+    assertThat(device.scalar("SELECT count(*) FROM _fs_answered")).isEqualTo(0L);
     assertThat(device.client().status().pending()).isZero();
   }
 
@@ -304,6 +380,17 @@ class OutboxPushTest {
 
     final Map<String, Map<String, Object>> rows = new TreeMap<>();
     private int created;
+
+    /** Makes {@code count} edits in one transaction of the application's connection. */
+    void randomEdits(TestDevice device, SplittableRandom random, int count) throws SQLException {
+      try (Connection connection = device.client().connection()) {
+        connection.setAutoCommit(false);
+        for (int op = 0; op < count; op++) {
+          randomEdit(connection, random);
+        }
+        connection.commit();
+      }
+    }
 
     /** Makes one edit and returns the id of the record it touched. */
     String randomEdit(Connection connection, SplittableRandom random) throws SQLException {

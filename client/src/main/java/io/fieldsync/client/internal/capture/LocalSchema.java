@@ -27,9 +27,11 @@ public final class LocalSchema {
    * capture triggers; layout 6 never skips a pulled value of a column or table it does not have
    * (upgrading to it repairs rows of a schema move, see {@code LocalTables#upgrade}); layout 7
    * keeps, with each rejected and parked entry, its explanations ({@code explained}) and, for a
-   * rejected one, the change as pushed ({@code change}), which a retry queues again.
+   * rejected one, the change as pushed ({@code change}), which a retry queues again; layout 8 keeps
+   * a push batch answered but not yet acknowledged ({@code _fs_answered}) while the next one is
+   * out.
    */
-  public static final long LAYOUT = 7;
+  public static final long LAYOUT = 8;
 
   static final String CHANGELOG_DDL =
       "CREATE TABLE IF NOT EXISTS _fs_changelog (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid"
@@ -64,6 +66,11 @@ public final class LocalSchema {
           + " reason TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,"
           + " field_hlc INTEGER NOT NULL, explained TEXT)";
 
+  /** The push batch answered and not yet acknowledged (see {@code AnsweredBatch}). */
+  static final String ANSWERED_DDL =
+      "CREATE TABLE IF NOT EXISTS _fs_answered (id INTEGER PRIMARY KEY CHECK (id = 1),"
+          + " max_log_id INTEGER NOT NULL, request BLOB NOT NULL, response BLOB NOT NULL)";
+
   static final List<String> INTERNAL_DDL =
       List.of(
           "CREATE TABLE IF NOT EXISTS _fs_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -75,6 +82,7 @@ public final class LocalSchema {
           "CREATE TABLE IF NOT EXISTS _fs_inflight (id INTEGER PRIMARY KEY CHECK (id = 1),"
               + " batch_id TEXT NOT NULL, max_log_id INTEGER NOT NULL, request BLOB NOT NULL,"
               + " created_at INTEGER NOT NULL)",
+          ANSWERED_DDL,
           "CREATE TABLE IF NOT EXISTS _fs_rejected (id INTEGER PRIMARY KEY AUTOINCREMENT,"
               + " tbl TEXT NOT NULL, rid TEXT, op TEXT NOT NULL, vals TEXT, reason TEXT NOT NULL,"
               + " batch_id TEXT NOT NULL, at INTEGER NOT NULL, change BLOB, explained TEXT)",

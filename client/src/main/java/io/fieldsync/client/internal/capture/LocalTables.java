@@ -71,6 +71,9 @@ public final class LocalTables {
           if (version < 7) {
             jdbc.executeAll(LocalSchema.upgradeFromLayout6(jdbc));
           }
+          if (version < 8) {
+            jdbc.executeAll(List.of(LocalSchema.ANSWERED_DDL));
+          }
           database.state().convertTextListsToJson();
           database.state().storeLayout(LocalSchema.LAYOUT);
           return null;

@@ -41,7 +41,7 @@ final class CycleProgress implements Pusher.Progress, Puller.Progress {
     changed(writtenBack);
     records += request.getChangesCount();
     boolean finished = end >= upTo;
-    if (!several && finished) {
+    if (!several && finished || !events.hearsProgress()) {
       return;
     }
     if (!several) {

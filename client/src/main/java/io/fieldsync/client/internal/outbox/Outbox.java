@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -67,11 +68,62 @@ public final class Outbox {
     /** Set by an insert: the value is the whole state, add/remove detail is meaningless. */
     boolean whole;
 
-    final Set<String> added = new LinkedHashSet<>();
-    final Set<String> removed = new LinkedHashSet<>();
+    /** The elements a {@code union} edit added and removed, in order; null until one does. */
+    private Set<String> added;
 
-    /** Every value written since the record's last delete: max/min push their extreme. */
-    final List<Object> written = new ArrayList<>();
+    private Set<String> removed;
+
+    /**
+     * Every value written since the record's last delete, once there are two (null while {@code
+     * value} is the only one): max/min push their extreme.
+     */
+    private List<Object> written;
+
+    private boolean hasValue;
+
+    void write(Object next) {
+      if (hasValue) {
+        if (written == null) {
+          written = new ArrayList<>();
+          written.add(value);
+        }
+        written.add(next);
+      }
+      value = next;
+      hasValue = true;
+    }
+
+    /** Every value written since the record's last delete, in order. */
+    List<Object> writes() {
+      if (written != null) {
+        return written;
+      }
+      return hasValue ? Collections.singletonList(value) : List.of();
+    }
+
+    Set<String> added() {
+      if (added == null) {
+        added = new LinkedHashSet<>();
+      }
+      return added;
+    }
+
+    Set<String> removed() {
+      if (removed == null) {
+        removed = new LinkedHashSet<>();
+      }
+      return removed;
+    }
+
+    /** The elements added, in order (a copy). */
+    List<String> addedList() {
+      return added == null ? new ArrayList<>() : new ArrayList<>(added);
+    }
+
+    /** The elements removed, in order (a copy). */
+    List<String> removedList() {
+      return removed == null ? new ArrayList<>() : new ArrayList<>(removed);
+    }
 
     /**
      * The value to push: the last one written, except that a {@code max} or {@code min} column
@@ -80,7 +132,7 @@ public final class Outbox {
      */
     Object pushed(Column column, ConflictRule rule) {
       int sign = rule == ConflictRule.MAX ? 1 : rule == ConflictRule.MIN ? -1 : 0;
-      if (sign == 0 || column == null) {
+      if (sign == 0 || column == null || written == null) {
         return canonical(column, value);
       }
       Object best = null;
@@ -141,15 +193,14 @@ public final class Outbox {
       }
       for (Map.Entry<String, Object> entry : row.values.entrySet()) {
         PendingField field = fields.computeIfAbsent(entry.getKey(), unused -> new PendingField());
-        field.value = entry.getValue();
-        field.written.add(entry.getValue());
+        field.write(entry.getValue());
         field.hlc = row.hlc;
         field.device = row.device;
         field.base = Math.min(field.base, row.base);
         if (row.op == 'I') {
           field.whole = true;
-          field.added.clear();
-          field.removed.clear();
+          field.added = null;
+          field.removed = null;
         }
       }
       for (Map.Entry<String, Long> entry : row.deltas.entrySet()) {
@@ -162,8 +213,8 @@ public final class Outbox {
         PendingField field = fields.get(entry.getKey());
         if (field != null && !field.whole) {
           for (String element : entry.getValue()) {
-            field.removed.remove(element);
-            field.added.add(element);
+            field.removed().remove(element);
+            field.added().add(element);
           }
         }
       }
@@ -171,8 +222,8 @@ public final class Outbox {
         PendingField field = fields.get(entry.getKey());
         if (field != null && !field.whole) {
           for (String element : entry.getValue()) {
-            field.added.remove(element);
-            field.removed.add(element);
+            field.added().remove(element);
+            field.removed().add(element);
           }
         }
       }
@@ -190,8 +241,8 @@ public final class Outbox {
           field.device,
           field.base,
           field.delta,
-          new ArrayList<>(field.added),
-          new ArrayList<>(field.removed));
+          field.addedList(),
+          field.removedList());
     }
 
     /** The change to push, or null when the record's edits cancel out. */
@@ -222,7 +273,7 @@ public final class Outbox {
         if (rule == ConflictRule.SUM) {
           wire.setDelta(field.delta);
         } else if (rule == ConflictRule.UNION && !field.whole) {
-          wire.addAllAdded(field.added).addAllRemoved(field.removed);
+          wire.addAllAdded(field.addedList()).addAllRemoved(field.removedList());
         }
         change.addFields(wire);
       }

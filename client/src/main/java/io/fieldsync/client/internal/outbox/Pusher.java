@@ -29,8 +29,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -51,11 +53,16 @@ import java.util.concurrent.Future;
  * {@code _fs_rejected}, and every record the server returned is written back with capture off
  * (pending newer edits stay on top, see {@link Applier}).
  *
- * <p>While the server works on a batch, the next one is made (consolidated, numbered after it and
- * encoded) on a helper thread, which has the engine's connection to itself until the response is
- * in. It only reads: the batch is stored as inflight after the acknowledgement, as if it had been
- * made then (the log rows it covers were all present when the push began and only an
- * acknowledgement removes any), and only if its number is still the next one.
+ * <p>While the server works on a batch, a helper thread, which has the engine's connection to
+ * itself until the response is in, acknowledges the batch answered before it and then makes the
+ * next one (consolidated, numbered after it and encoded). Making only reads: the log rows a batch
+ * covers were all present when the push began and only an acknowledgement removes any. When the
+ * answer comes and the next batch is ready, one transaction keeps the answer in {@code
+ * _fs_answered} and stores the next batch as inflight in place of the answered one (only if its
+ * number is still the next one), and the next batch goes out at once; the answer is acknowledged by
+ * the helper meanwhile, and before the next answer is. A push that stops before that
+ * acknowledgement committed makes it first when it starts again, from the stored answer. The last
+ * batch, and a batch whose next one is not ready, are acknowledged in line.
  *
  * <p>Not thread-safe: the engine pushes on its own connection, one cycle at a time.
  */
@@ -67,8 +74,9 @@ public final class Pusher {
   static final long MAX_BATCH_LOG_BYTES = 4L * 1024 * 1024;
 
   /**
-   * Most records in the first batch a push makes: the server starts on a small batch soon, while
-   * the next, full-sized one is made.
+   * Most records in the first batch a push makes; each next one may hold twice as many, up to the
+   * batch size: the server starts on a small batch soon, and each batch is made while the server
+   * works on one about half its size.
    */
   static final int FIRST_BATCH_RECORDS = 1000;
 
@@ -117,6 +125,7 @@ public final class Pusher {
   private final int batchSize;
   private final BatchMaker batches;
   private final Events events;
+  private final Map<String, Set<String>> writtenBackColumns;
 
   public Pusher(
       DeviceDatabase database,
@@ -136,6 +145,7 @@ public final class Pusher {
     this.batchSize = batchSize;
     this.batches = new BatchMaker(clock, random, tenant);
     this.events = events;
+    this.writtenBackColumns = writtenBackColumns(schema);
   }
 
   /** Pushes batches until the outbox rows present at the start have all been acknowledged. */
@@ -149,50 +159,97 @@ public final class Pusher {
    * {@code beforeSending} that throws leaves nothing stored or sent.
    */
   public Outcome push(Progress progress, Runnable beforeSending) {
-    Outcome total = Outcome.NONE;
     long upTo = database.read(Outbox::maxId);
-    BatchMaker.Prepared next = null;
-    boolean first = true;
     LogKeyIndex logKeys = new LogKeyIndex();
+    Outcome total = Outcome.NONE;
+    AnsweredBatch stored = database.read(AnsweredBatch::read);
+    if (stored != null) {
+      total =
+          total.plus(
+              report(
+                  acknowledge(
+                      stored.pushRequest(),
+                      stored.maxLogId(),
+                      stored.pushResponse(),
+                      logKeys,
+                      true),
+                  upTo,
+                  progress));
+    }
+    BatchMaker.Prepared next = null;
+    Stored sending = null;
+    Stored answered = null;
+    PushResponse answer = null;
+    int made = 0;
     ExecutorService ahead = null;
     try {
       while (true) {
-        InflightBatch inflight = database.read(InflightBatch::read);
         EncodedPush push;
         long end;
-        if (inflight != null) {
-          beforeSending.run();
-          end = inflight.maxLogId();
-          push = inflight.push();
+        if (sending != null) {
+          end = sending.end();
+          push = sending.push();
+          sending = null;
         } else {
-          int records = first ? Math.min(batchSize, FIRST_BATCH_RECORDS) : batchSize;
-          BatchMaker.Prepared batch =
-              next != null ? next : database.read(c -> prepare(c, 0, upTo, records));
-          first = false;
-          next = null;
-          if (batch == null) {
-            return total;
+          InflightBatch inflight = database.read(InflightBatch::read);
+          if (inflight != null) {
+            beforeSending.run();
+            end = inflight.maxLogId();
+            push = inflight.push();
+          } else {
+            int records = records(made);
+            BatchMaker.Prepared batch =
+                next != null ? next : database.read(c -> prepare(c, 0, upTo, records));
+            made = next != null ? made : made + 1;
+            next = null;
+            if (batch == null) {
+              return total;
+            }
+            beforeSending.run();
+            if (!database.transaction(c -> batches.store(c, batch)) || batch.push() == null) {
+              continue;
+            }
+            end = batch.end();
+            push = batch.push();
           }
-          beforeSending.run();
-          if (!database.transaction(c -> batches.store(c, batch)) || batch.push() == null) {
-            continue;
-          }
-          end = batch.end();
-          push = batch.push();
         }
-        Future<BatchMaker.Prepared> following = null;
-        if (end < upTo) {
+        Future<Ahead> following = null;
+        if (end < upTo || answered != null) {
           if (ahead == null) {
             ahead = Executors.newSingleThreadExecutor(Pusher::aheadThread);
           }
-          long after = end;
-          following = ahead.submit(() -> database.read(c -> prepare(c, after, upTo, batchSize)));
+          Stored previous = answered;
+          PushResponse previousAnswer = answer;
+          long after = end < upTo ? end : -1;
+          int records = records(made);
+          made += after < 0 ? 0 : 1;
+          following =
+              ahead.submit(() -> ahead(previous, previousAnswer, after, upTo, records, logKeys));
         }
+        answered = null;
+        answer = null;
         PushResponse response;
+        Ahead done;
         try {
           response = transport.push(push);
-        } finally {
-          next = await(following);
+        } catch (RuntimeException | Error e) {
+          done = await(following);
+          if (done != null && done.failure() != null) {
+            e.addSuppressed(done.failure());
+          } else if (done != null && done.acknowledged() != null) {
+            report(done.acknowledged(), upTo, progress);
+          }
+          throw e;
+        }
+        done = await(following);
+        if (done != null) {
+          if (done.failure() != null) {
+            throw done.failure();
+          }
+          if (done.acknowledged() != null) {
+            total = total.plus(report(done.acknowledged(), upTo, progress));
+          }
+          next = done.next();
         }
         PushRequest request = push.request();
         if (!response.getBatchId().isEmpty()
@@ -203,15 +260,95 @@ public final class Pusher {
                   + " was answered for batch "
                   + response.getBatchId());
         }
-        List<Record> writtenBack = new ArrayList<>();
-        total = total.plus(acknowledge(request, end, response, logKeys, writtenBack));
-        progress.acknowledged(request, end, upTo, writtenBack);
+        boolean overlap = next != null && next.push() != null;
+        if (overlap) {
+          try {
+            beforeSending.run();
+          } catch (RuntimeException | Error e) {
+            report(acknowledge(request, end, response, logKeys, false), upTo, progress);
+            throw e;
+          }
+        }
+        if (overlap && overlaps(next, push, end, response)) {
+          answered = new Stored(push, end);
+          answer = response;
+          sending = new Stored(next.push(), next.end());
+          next = null;
+          continue;
+        }
+        total =
+            total.plus(report(acknowledge(request, end, response, logKeys, false), upTo, progress));
       }
     } finally {
       if (ahead != null) {
         ahead.shutdown();
       }
     }
+  }
+
+  /**
+   * Stores the answered batch for its acknowledgement and the next batch as inflight in place of
+   * it, in one transaction, so the next batch goes out while the helper acknowledges this one.
+   * False, storing nothing, when the next batch's number is no longer the next one.
+   */
+  private boolean overlaps(
+      BatchMaker.Prepared next, EncodedPush answered, long end, PushResponse response) {
+    return database.transaction(
+        c -> {
+          if (database.state().deviceBatches() + 1 != next.number()) {
+            return false;
+          }
+          InflightBatch.clear(c);
+          AnsweredBatch.store(c, answered, end, response);
+          return batches.store(c, next);
+        });
+  }
+
+  /** Most records of the batch made after {@code made} others in one push. */
+  private int records(int made) {
+    return (int) Math.min(batchSize, (long) FIRST_BATCH_RECORDS << Math.min(made, 20));
+  }
+
+  /** A batch stored in this database: as inflight, or answered. */
+  private record Stored(EncodedPush push, long end) {}
+
+  /**
+   * What the helper did while a batch was out: the acknowledgement of the batch before it (null
+   * when there was none to make, {@code failure} when it failed) and the batch after it (null when
+   * there is none or making it failed: it is then made in line).
+   */
+  private record Ahead(
+      Acknowledged acknowledged, RuntimeException failure, BatchMaker.Prepared next) {}
+
+  /**
+   * The helper's work while a batch is out: acknowledges the batch answered before it, then makes
+   * the batch after log id {@code after} (none when {@code after} is negative).
+   */
+  private Ahead ahead(
+      Stored answered,
+      PushResponse response,
+      long after,
+      long upTo,
+      int records,
+      LogKeyIndex logKeys) {
+    Acknowledged acknowledged = null;
+    if (answered != null) {
+      try {
+        acknowledged =
+            acknowledge(answered.push().request(), answered.end(), response, logKeys, true);
+      } catch (RuntimeException e) {
+        return new Ahead(null, e, null);
+      }
+    }
+    BatchMaker.Prepared next = null;
+    if (after >= 0) {
+      try {
+        next = database.read(c -> prepare(c, after, upTo, records));
+      } catch (RuntimeException e) {
+        next = null;
+      }
+    }
+    return new Ahead(acknowledged, null, next);
   }
 
   /**
@@ -224,11 +361,11 @@ public final class Pusher {
   }
 
   /**
-   * The batch made while the request was out, once the helper is done with the connection (waited
-   * for even when the push failed, so the connection has one user at a time); null when there was
-   * none or it failed: the next batch is then made in line, where a lasting failure surfaces.
+   * What the helper did while the request was out, once it is done with the connection (waited for
+   * even when the push failed, so the connection has one user at a time); null when there was no
+   * helper.
    */
-  private static BatchMaker.Prepared await(Future<BatchMaker.Prepared> following) {
+  private static Ahead await(Future<Ahead> following) {
     if (following == null) {
       return null;
     }
@@ -240,7 +377,10 @@ public final class Pusher {
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (ExecutionException e) {
-          return null;
+          if (e.getCause() instanceof Error error) {
+            throw error;
+          }
+          throw new IllegalStateException("push helper failed", e.getCause());
         }
       }
     } finally {
@@ -283,12 +423,38 @@ public final class Pusher {
     return held;
   }
 
-  private Outcome acknowledge(
+  /**
+   * What one acknowledgement committed, for its events and progress to be told on the push's
+   * thread.
+   */
+  private record Acknowledged(
       PushRequest request,
       long end,
-      PushResponse response,
-      LogKeyIndex logKeys,
-      List<Record> writtenBack) {
+      Outcome outcome,
+      List<RejectedChange> refused,
+      List<ConflictExplanation> explained,
+      List<Conflict> found,
+      List<Record> writtenBack) {}
+
+  /** Tells the events and the progress of an acknowledgement; returns its outcome. */
+  private Outcome report(Acknowledged acknowledged, long upTo, Progress progress) {
+    acknowledged.refused().forEach(events::rejected);
+    acknowledged.explained().forEach(events::explained);
+    acknowledged
+        .found()
+        .forEach(item -> events.conflict(item.table(), item.recordId(), item.column()));
+    progress.acknowledged(
+        acknowledged.request(), acknowledged.end(), upTo, acknowledged.writtenBack());
+    return acknowledged.outcome();
+  }
+
+  /**
+   * Acknowledges the batch in one transaction, which also removes it from {@code _fs_answered} when
+   * {@code answered}, or from {@code _fs_inflight} otherwise.
+   */
+  private Acknowledged acknowledge(
+      PushRequest request, long end, PushResponse response, LogKeyIndex logKeys, boolean answered) {
+    List<Record> writtenBack = new ArrayList<>();
     List<RejectedChange> refused = new ArrayList<>();
     List<Conflict> found = new ArrayList<>();
     List<ConflictExplanation> explained = new ArrayList<>();
@@ -298,12 +464,16 @@ public final class Pusher {
         c -> {
           DeviceState state = database.state();
           new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", end);
-          InflightBatch.clear(c);
+          if (answered) {
+            AnsweredBatch.clear(c);
+          } else {
+            InflightBatch.clear(c);
+          }
           state.captureOff(response.getServerHlc());
           RejectedLog rejectedLog = new RejectedLog(c);
           Instant now = clock.instant();
           List<Record> serverRecords = new ArrayList<>();
-          Set<Integer> answered = new HashSet<>();
+          Set<Integer> listed = new HashSet<>();
           for (ChangeResult result : response.getResultsList()) {
             int index = result.getIndex();
             if (index < 0 || index >= request.getChangesCount()) {
@@ -343,11 +513,11 @@ public final class Pusher {
               }
               serverRecords.add(record);
             }
-            answered.add(index);
+            listed.add(index);
           }
           List<Record> extremes = new ArrayList<>();
           for (int index = 0; index < request.getChangesCount(); index++) {
-            if (!answered.contains(index)) {
+            if (!listed.contains(index)) {
               Record record = pushedExtremes(request.getChanges(index));
               if (record != null) {
                 extremes.add(record);
@@ -388,18 +558,17 @@ public final class Pusher {
           }
           return null;
         });
-    refused.forEach(events::rejected);
-    explained.forEach(events::explained);
-    found.forEach(item -> events.conflict(item.table(), item.recordId(), item.column()));
     // The server lists no result for a change applied as sent: take the totals it reports (a
     // response recorded before that still lists them, and its totals agree).
-    return new Outcome(
-        request.getChangesCount(),
-        Math.max(response.getApplied(), counts[0]),
-        Math.max(response.getMerged(), counts[1]),
-        Math.max(response.getRejected(), counts[2]),
-        Math.max(response.getParked(), counts[3]),
-        counts[4]);
+    Outcome outcome =
+        new Outcome(
+            request.getChangesCount(),
+            Math.max(response.getApplied(), counts[0]),
+            Math.max(response.getMerged(), counts[1]),
+            Math.max(response.getRejected(), counts[2]),
+            Math.max(response.getParked(), counts[3]),
+            counts[4]);
+    return new Acknowledged(request, end, outcome, refused, explained, found, writtenBack);
   }
 
   /**
@@ -464,31 +633,49 @@ public final class Pusher {
    * has none.
    */
   private Record pushedExtremes(Change change) {
-    Table table = schema.table(change.getTable());
-    if (table == null || change.getOp() == Op.OP_DELETE) {
+    Set<String> columns = writtenBackColumns.get(change.getTable());
+    if (columns == null || change.getOp() == Op.OP_DELETE) {
       return null;
     }
     Record.Builder record = null;
     for (FieldChange field : change.getFieldsList()) {
-      Column column = table.column(field.getColumn());
-      if (column == null) {
-        continue;
-      }
-      ConflictRule rule = table.ruleFor(column);
-      if (rule == ConflictRule.MAX
-          || rule == ConflictRule.MIN
-          || rule == ConflictRule.SERVER_WINS
-          || rule == ConflictRule.MANUAL) {
+      if (columns.contains(field.getColumn())) {
         if (record == null) {
-          record = Record.newBuilder().setTable(table.name()).setRecordId(change.getRecordId());
+          record =
+              Record.newBuilder().setTable(change.getTable()).setRecordId(change.getRecordId());
         }
         record.addFields(
             Field.newBuilder()
-                .setColumn(column.name())
+                .setColumn(field.getColumn())
                 .setValue(field.getValue())
                 .setHlc(field.getHlc()));
       }
     }
     return record == null ? null : record.build();
+  }
+
+  /**
+   * Per table with any, the columns whose pushed value is written back when the server applied it
+   * as sent ({@link #pushedExtremes}): those under {@code max}, {@code min}, {@code server_wins} or
+   * {@code manual}.
+   */
+  private static Map<String, Set<String>> writtenBackColumns(Schema schema) {
+    Map<String, Set<String>> result = new HashMap<>();
+    for (Table table : schema.tables().values()) {
+      Set<String> columns = new HashSet<>();
+      for (Column column : table.columns().values()) {
+        ConflictRule rule = table.ruleFor(column);
+        if (rule == ConflictRule.MAX
+            || rule == ConflictRule.MIN
+            || rule == ConflictRule.SERVER_WINS
+            || rule == ConflictRule.MANUAL) {
+          columns.add(column.name());
+        }
+      }
+      if (!columns.isEmpty()) {
+        result.put(table.name(), columns);
+      }
+    }
+    return result;
   }
 }

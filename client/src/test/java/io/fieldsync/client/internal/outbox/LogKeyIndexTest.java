@@ -99,7 +99,7 @@ class LogKeyIndexTest {
             assertThat(found).as("seed %d, end %d, %s", seed, end, key.rid()).isNull();
           } else {
             assertThat(found).as("seed %d, end %d, %s", seed, end, key.rid()).isNotNull();
-            assertThat(found.fields.get("temperature").written)
+            assertThat(found.fields.get("temperature").writes())
                 .as("seed %d, end %d: temperatures pending for %s", seed, end, key.rid())
                 .isEqualTo(expected);
           }
