@@ -621,7 +621,7 @@ public abstract class SyncStoreContract {
       "a", "Z", "0", " ", "\u00fc", "\u00e9", "\u4e2d", "\ud83d\ude00", "'", "\"", "\t"
     };
     SplittableRandom random = new SplittableRandom(31);
-    Map<String, StoredRecord> model = new LinkedHashMap<>();
+    List<Map<String, Object>> rows = new ArrayList<>();
     for (int n = 1; n <= 200; n++) {
       String id = uuid(n);
       StringBuilder name = new StringBuilder();
@@ -643,6 +643,45 @@ public abstract class SyncStoreContract {
               : "[\""
                   + name.toString().replace("\\", "\\\\").replace("\"", "\\\"").replace("\t", "\\t")
                   + "\"]");
+      rows.add(values);
+    }
+    assertReadBackExactly(rows);
+  }
+
+  /**
+   * Integers, booleans and reals around zero, at their extremes and null, in every combination
+   * drawn: pulled and loaded, each reads back exactly as saved (a zero is not read as a null, nor a
+   * null as a zero).
+   */
+  @Test
+  void numbersAndBooleansReadBackExactlyWhetherPulledOrLoaded() {
+    Long[] integers = {null, 0L, 1L, -1L, 2L, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 53, -4096L};
+    Boolean[] flags = {null, true, false};
+    Double[] reals = {
+      null, 0.0, 1.0, -1.0, 0.5, -2.25, 1e-300, -1e300, Double.MIN_VALUE, Double.MAX_VALUE, 3.0, 0.1
+    };
+    SplittableRandom random = new SplittableRandom(41);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int n = 1; n <= 300; n++) {
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("id", uuid(n));
+      values.put("region", "r" + n);
+      values.put("head_name", null);
+      values.put("visits", integers[random.nextInt(integers.length)]);
+      values.put("active", flags[random.nextInt(flags.length)]);
+      values.put("score", reals[random.nextInt(reals.length)]);
+      values.put("seen_at", null);
+      values.put("tags", null);
+      rows.add(values);
+    }
+    assertReadBackExactly(rows);
+  }
+
+  /** Saves each of {@code rows} as a households record; pulled and loaded, each reads back so. */
+  private void assertReadBackExactly(List<Map<String, Object>> rows) {
+    Map<String, StoredRecord> model = new LinkedHashMap<>();
+    for (Map<String, Object> values : rows) {
+      String id = (String) values.get("id");
       store.write(
           TENANT,
           transaction -> {
