@@ -10,6 +10,10 @@ import io.fieldsync.schema.Table;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,6 +96,9 @@ public abstract class SyncStoreContract {
 
   /** Opens the database {@link #openStore} opened, again. */
   protected abstract SyncStore reopenStore(Path dir);
+
+  /** A plain JDBC connection to that database, to give it the layout of an earlier release. */
+  protected abstract Connection connect(Path dir) throws SQLException;
 
   @BeforeEach
   void open() {
@@ -554,6 +561,72 @@ public abstract class SyncStoreContract {
   @Test
   void recordsOfTwoTablesAndTenantsPullInRandomPagesOnceEachInSequenceOrder() {
     pullsRecordsOfTwoTablesAndTenantsOnceEach(11, 13);
+  }
+
+  /**
+   * A store made when the pull's index was {@code (tenant, seq)} gets {@code (tenant, seq, tbl)} at
+   * its next migration, once, and pulls the records it held, and new ones, as before.
+   */
+  @Test
+  void aStoreWithTheEarlierSequenceIndexGetsTheWiderOneAndPullsEveryRecordOnce() throws Exception {
+    pullsRecordsOfTwoTablesAndTenantsOnceEach(21, 22);
+    List<String> before = pulled("mixed-a-21", "mixed-b-22");
+    store.close();
+    try (Connection connection = connect(dir);
+        Statement statement = connection.createStatement()) {
+      statement.execute("DROP INDEX _fs_records_by_seq");
+      statement.execute("CREATE INDEX _fs_records_by_seq ON _fs_records (tenant, seq)");
+    }
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq");
+    store = reopenStore(dir);
+    store.migrate(SCHEMA_V1);
+
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq", "tbl");
+    assertThat(pulled("mixed-a-21", "mixed-b-22")).isEqualTo(before);
+    pullsRecordsOfTwoTablesAndTenantsOnceEach(23, 24);
+    store.migrate(SCHEMA_V1);
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq", "tbl");
+  }
+
+  /** Every record of the tenants, pulled in one page each: tenant, table, id, sequence, state. */
+  private List<String> pulled(String... tenants) {
+    List<String> records = new ArrayList<>();
+    for (String tenant : tenants) {
+      for (StoredRecord record : store.pull(tenant, 0, 100_000).records()) {
+        records.add(
+            tenant
+                + " "
+                + record.table()
+                + " "
+                + record.id()
+                + " "
+                + record.seq()
+                + " "
+                + record.deleted()
+                + " "
+                + record.values());
+      }
+    }
+    assertThat(records).isNotEmpty();
+    return records;
+  }
+
+  /** The columns of the pull's sequence index, in order. */
+  private List<String> sequenceIndexColumns() throws SQLException {
+    Map<Integer, String> columns = new java.util.TreeMap<>();
+    try (Connection connection = connect(dir);
+        ResultSet rows =
+            connection
+                .getMetaData()
+                .getIndexInfo(
+                    connection.getCatalog(), connection.getSchema(), "_fs_records", false, false)) {
+      while (rows.next()) {
+        if ("_fs_records_by_seq".equalsIgnoreCase(rows.getString("INDEX_NAME"))) {
+          columns.put(rows.getInt("ORDINAL_POSITION"), rows.getString("COLUMN_NAME"));
+        }
+      }
+    }
+    return new ArrayList<>(columns.values());
   }
 
   /** The test above for seeds {@code first} to {@code last}, on {@link #store}. */
