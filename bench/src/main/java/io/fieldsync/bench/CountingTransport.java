@@ -50,6 +50,12 @@ final class CountingTransport implements Transport {
   }
 
   @Override
+  public PullResponse pullPacked(PullRequest request) {
+    pulls.incrementAndGet();
+    return delegate.pullPacked(request);
+  }
+
+  @Override
   public void health() {
     delegate.health();
   }

@@ -103,6 +103,11 @@ final class CredentialedTransport implements Transport {
   }
 
   @Override
+  public PullResponse pullPacked(PullRequest request) {
+    return call(transport -> transport.pullPacked(request));
+  }
+
+  @Override
   public boolean callerThreadOnly() {
     return current.callerThreadOnly();
   }

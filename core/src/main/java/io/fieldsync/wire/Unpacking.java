@@ -85,46 +85,10 @@ final class Unpacking {
       throw new ProtocolException(
           where + " and PullResponse.records are both set; send one of them");
     }
-    PackedRecords packed = response.getPacked();
-    int count = packed.getTablesCount();
-    requireCountOrNone(where, "flags", packed.getFlagsCount(), count);
-    requireCount(where, "seqs", packed.getSeqsCount(), count);
-    requireCount(where, "field_counts", packed.getFieldCountsCount(), count);
-    int fields = totalFields(where, packed.getFieldCountsList());
-    requireCount(where, "columns", packed.getColumnsCount(), fields);
-    requireCount(where, "hlcs", packed.getHlcsCount(), fields);
-    List<String> ids = IdPlanes.read(where, packed.getIds(), count);
-    ValueColumns.Reader values = new ValueColumns.Reader(where, packed.getValues(), fields);
-    List<PackedTable> names = packed.getNamesList();
-    List<Record> records = new ArrayList<>(count);
-    int field = 0;
-    long seq = 0;
-    long hlc = 0;
-    for (int i = 0; i < count; i++) {
-      int flags = packed.getFlagsCount() == 0 ? 0 : packed.getFlags(i);
-      if ((flags & ~7) != 0) {
-        throw new ProtocolException(
-            where + ".flags[" + i + "] is " + Integer.toUnsignedString(flags) + "; only bits 0-2");
-      }
-      seq += packed.getSeqs(i);
-      PackedTable table = table(where, names, packed.getTables(i));
-      Record.Builder record =
-          Record.newBuilder()
-              .setTable(table.getName())
-              .setRecordId(ids.get(i))
-              .setDeleted((flags & 1) != 0)
-              .setAbsent((flags & 2) != 0)
-              .setEvicted((flags & 4) != 0)
-              .setSeq(seq);
-      for (int f = 0; f < packed.getFieldCounts(i); f++, field++) {
-        hlc += packed.getHlcs(field);
-        record.addFields(
-            Field.newBuilder()
-                .setColumn(column(where, table, packed.getColumns(field)))
-                .setValue(values.next())
-                .setHlc(hlc));
-      }
-      records.add(record.build());
+    PulledPage page = PulledPage.packed(where, response.getPacked());
+    List<Record> records = new ArrayList<>(page.size());
+    for (int i = 0; i < page.size(); i++) {
+      records.add(page.record(i));
     }
     return response.toBuilder().clearPacked().addAllRecords(records).build();
   }
@@ -143,7 +107,7 @@ final class Unpacking {
     }
   }
 
-  private static int totalFields(String where, List<Integer> counts) {
+  static int totalFields(String where, List<Integer> counts) {
     long total = 0;
     for (int count : counts) {
       total += Integer.toUnsignedLong(count);
@@ -154,7 +118,7 @@ final class Unpacking {
     return (int) total;
   }
 
-  private static PackedTable table(String where, List<PackedTable> names, int index) {
+  static PackedTable table(String where, List<PackedTable> names, int index) {
     if (index < 0 || index >= names.size()) {
       throw new ProtocolException(
           where
@@ -166,7 +130,7 @@ final class Unpacking {
     return names.get(index);
   }
 
-  private static String column(String where, PackedTable table, int index) {
+  static String column(String where, PackedTable table, int index) {
     if (index < 0 || index >= table.getColumnsCount()) {
       throw new ProtocolException(
           where

@@ -124,25 +124,38 @@ final class ValueColumns {
         case TEXT -> Value.newBuilder().setTextValue(values.getTexts(text++)).build();
         case TRUE -> Value.newBuilder().setBoolValue(true).build();
         case FALSE -> Value.newBuilder().setBoolValue(false).build();
-        case DECIMAL -> {
-          int at = scale++;
-          int exponent = values.getScales(at);
-          if (exponent < 0 || exponent > MAX_SCALE) {
-            throw new ProtocolException(
-                where
-                    + ".scales["
-                    + at
-                    + "] is "
-                    + Integer.toUnsignedString(exponent)
-                    + "; scales are 0 to "
-                    + MAX_SCALE);
-          }
-          yield Value.newBuilder()
-              .setRealValue(values.getInts(integer++) / POW10[exponent])
-              .build();
-        }
+        case DECIMAL -> Value.newBuilder().setRealValue(decimal()).build();
         default -> Value.getDefaultInstance();
       };
+    }
+
+    /** The next value as {@link Values#fromWire} reads {@link #next}, without the message. */
+    Object nextObject() {
+      return switch (values.getKinds(kind++)) {
+        case INT -> values.getInts(integer++);
+        case REAL -> values.getReals(real++);
+        case TEXT -> values.getTexts(text++);
+        case TRUE -> Boolean.TRUE;
+        case FALSE -> Boolean.FALSE;
+        case DECIMAL -> decimal();
+        default -> null;
+      };
+    }
+
+    private double decimal() {
+      int at = scale++;
+      int exponent = values.getScales(at);
+      if (exponent < 0 || exponent > MAX_SCALE) {
+        throw new ProtocolException(
+            where
+                + ".scales["
+                + at
+                + "] is "
+                + Integer.toUnsignedString(exponent)
+                + "; scales are 0 to "
+                + MAX_SCALE);
+      }
+      return values.getInts(integer++) / POW10[exponent];
     }
   }
 }

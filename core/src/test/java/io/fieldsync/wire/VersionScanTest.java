@@ -176,6 +176,20 @@ class VersionScanTest {
     }
   }
 
+  @Test
+  void randomTruncationsOfCompactEncodingsAreRefusedExactlyWhenDecodingRefusesThem()
+      throws Exception {
+    VersionScan scan = new VersionScan(COLUMNS);
+    for (int i = 0; i < CASES; i++) {
+      long seed = BASE_SEED + 6L * CASES + i;
+      Random random = new Random(seed);
+      byte[] compact = VersionsEncoding.encode(sharingVersions(random));
+      for (int cut = 0; cut < 8; cut++) {
+        assertCutScansAsItDecodes(scan, compact, random, seed);
+      }
+    }
+  }
+
   /**
    * Cuts {@code encoded} at a random length: the scan refuses the cut bytes exactly when {@link
    * VersionsEncoding#decode} does (for message bytes, {@link RecordVersions#parseFrom}), and else

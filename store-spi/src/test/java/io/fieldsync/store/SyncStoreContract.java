@@ -10,6 +10,10 @@ import io.fieldsync.schema.Table;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,6 +96,9 @@ public abstract class SyncStoreContract {
 
   /** Opens the database {@link #openStore} opened, again. */
   protected abstract SyncStore reopenStore(Path dir);
+
+  /** A plain JDBC connection to that database, to give it the layout of an earlier release. */
+  protected abstract Connection connect(Path dir) throws SQLException;
 
   @BeforeEach
   void open() {
@@ -556,6 +563,72 @@ public abstract class SyncStoreContract {
     pullsRecordsOfTwoTablesAndTenantsOnceEach(11, 13);
   }
 
+  /**
+   * A store made when the pull's index was {@code (tenant, seq)} gets {@code (tenant, seq, tbl)} at
+   * its next migration, once, and pulls the records it held, and new ones, as before.
+   */
+  @Test
+  void aStoreWithTheEarlierSequenceIndexGetsTheWiderOneAndPullsEveryRecordOnce() throws Exception {
+    pullsRecordsOfTwoTablesAndTenantsOnceEach(21, 22);
+    List<String> before = pulled("mixed-a-21", "mixed-b-22");
+    store.close();
+    try (Connection connection = connect(dir);
+        Statement statement = connection.createStatement()) {
+      statement.execute("DROP INDEX _fs_records_by_seq");
+      statement.execute("CREATE INDEX _fs_records_by_seq ON _fs_records (tenant, seq)");
+    }
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq");
+    store = reopenStore(dir);
+    store.migrate(SCHEMA_V1);
+
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq", "tbl");
+    assertThat(pulled("mixed-a-21", "mixed-b-22")).isEqualTo(before);
+    pullsRecordsOfTwoTablesAndTenantsOnceEach(23, 24);
+    store.migrate(SCHEMA_V1);
+    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq", "tbl");
+  }
+
+  /** Every record of the tenants, pulled in one page each: tenant, table, id, sequence, state. */
+  private List<String> pulled(String... tenants) {
+    List<String> records = new ArrayList<>();
+    for (String tenant : tenants) {
+      for (StoredRecord record : store.pull(tenant, 0, 100_000).records()) {
+        records.add(
+            tenant
+                + " "
+                + record.table()
+                + " "
+                + record.id()
+                + " "
+                + record.seq()
+                + " "
+                + record.deleted()
+                + " "
+                + record.values());
+      }
+    }
+    assertThat(records).isNotEmpty();
+    return records;
+  }
+
+  /** The columns of the pull's sequence index, in order. */
+  private List<String> sequenceIndexColumns() throws SQLException {
+    Map<Integer, String> columns = new java.util.TreeMap<>();
+    try (Connection connection = connect(dir);
+        ResultSet rows =
+            connection
+                .getMetaData()
+                .getIndexInfo(
+                    connection.getCatalog(), connection.getSchema(), "_fs_records", false, false)) {
+      while (rows.next()) {
+        if ("_fs_records_by_seq".equalsIgnoreCase(rows.getString("INDEX_NAME"))) {
+          columns.put(rows.getInt("ORDINAL_POSITION"), rows.getString("COLUMN_NAME"));
+        }
+      }
+    }
+    return new ArrayList<>(columns.values());
+  }
+
   /** The test above for seeds {@code first} to {@code last}, on {@link #store}. */
   protected void pullsRecordsOfTwoTablesAndTenantsOnceEach(long first, long last) {
     for (long seed = first; seed <= last; seed++) {
@@ -621,7 +694,7 @@ public abstract class SyncStoreContract {
       "a", "Z", "0", " ", "\u00fc", "\u00e9", "\u4e2d", "\ud83d\ude00", "'", "\"", "\t"
     };
     SplittableRandom random = new SplittableRandom(31);
-    Map<String, StoredRecord> model = new LinkedHashMap<>();
+    List<Map<String, Object>> rows = new ArrayList<>();
     for (int n = 1; n <= 200; n++) {
       String id = uuid(n);
       StringBuilder name = new StringBuilder();
@@ -643,6 +716,45 @@ public abstract class SyncStoreContract {
               : "[\""
                   + name.toString().replace("\\", "\\\\").replace("\"", "\\\"").replace("\t", "\\t")
                   + "\"]");
+      rows.add(values);
+    }
+    assertReadBackExactly(rows);
+  }
+
+  /**
+   * Integers, booleans and reals around zero, at their extremes and null, in every combination
+   * drawn: pulled and loaded, each reads back exactly as saved (a zero is not read as a null, nor a
+   * null as a zero).
+   */
+  @Test
+  void numbersAndBooleansReadBackExactlyWhetherPulledOrLoaded() {
+    Long[] integers = {null, 0L, 1L, -1L, 2L, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 53, -4096L};
+    Boolean[] flags = {null, true, false};
+    Double[] reals = {
+      null, 0.0, 1.0, -1.0, 0.5, -2.25, 1e-300, -1e300, Double.MIN_VALUE, Double.MAX_VALUE, 3.0, 0.1
+    };
+    SplittableRandom random = new SplittableRandom(41);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int n = 1; n <= 300; n++) {
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("id", uuid(n));
+      values.put("region", "r" + n);
+      values.put("head_name", null);
+      values.put("visits", integers[random.nextInt(integers.length)]);
+      values.put("active", flags[random.nextInt(flags.length)]);
+      values.put("score", reals[random.nextInt(reals.length)]);
+      values.put("seen_at", null);
+      values.put("tags", null);
+      rows.add(values);
+    }
+    assertReadBackExactly(rows);
+  }
+
+  /** Saves each of {@code rows} as a households record; pulled and loaded, each reads back so. */
+  private void assertReadBackExactly(List<Map<String, Object>> rows) {
+    Map<String, StoredRecord> model = new LinkedHashMap<>();
+    for (Map<String, Object> values : rows) {
+      String id = (String) values.get("id");
       store.write(
           TENANT,
           transaction -> {

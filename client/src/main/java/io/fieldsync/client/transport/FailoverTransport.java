@@ -92,6 +92,11 @@ public final class FailoverTransport implements Transport {
   }
 
   @Override
+  public PullResponse pullPacked(PullRequest request) {
+    return call("pull from cursor " + request.getCursor(), node -> node.pullPacked(request));
+  }
+
+  @Override
   public VerifyResponse verify(VerifyRequest request) {
     return call("verify", node -> node.verify(request));
   }

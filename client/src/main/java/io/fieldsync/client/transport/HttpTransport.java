@@ -294,8 +294,13 @@ public final class HttpTransport implements Transport {
 
   @Override
   public PullResponse pull(PullRequest request) {
+    return Packing.unpack(pullPacked(request));
+  }
+
+  @Override
+  public PullResponse pullPacked(PullRequest request) {
     // This codec reads the packed form, which is a good deal smaller on the wire.
-    return send(
+    return sendPacked(
         "POST",
         "/v1/pull",
         request.toBuilder().setPacked(true).build(),
@@ -336,6 +341,12 @@ public final class HttpTransport implements Transport {
    */
   private <T extends Message> T send(
       String method, String path, Message body, byte[] encoded, Parser<T> parser) {
+    return Packing.unpack(sendPacked(method, path, body, encoded, parser));
+  }
+
+  /** {@link #send}, leaving a packed answer packed. */
+  private <T extends Message> T sendPacked(
+      String method, String path, Message body, byte[] encoded, Parser<T> parser) {
     String where = method + " " + base + path;
     Request.Builder request =
         new Request.Builder()
@@ -359,10 +370,9 @@ public final class HttpTransport implements Transport {
         throw new ProtocolException(
             where + " answered with Content-Type '" + type + "', expected " + WireCodec.PROTOBUF);
       }
-      return Packing.unpack(
-          answer.contentEncoding().equalsIgnoreCase(WireCodec.ZSTD)
-              ? WireCodec.decode(parser, bytes, MAX_RESPONSE_BYTES)
-              : WireCodec.parse(parser, bytes));
+      return answer.contentEncoding().equalsIgnoreCase(WireCodec.ZSTD)
+          ? WireCodec.decode(parser, bytes, MAX_RESPONSE_BYTES)
+          : WireCodec.parse(parser, bytes);
     }
     String message = where + " returned " + status + ": " + errorMessage(bytes);
     if (status == 401) {

@@ -64,6 +64,14 @@ public interface Transport {
   PullResponse pull(PullRequest request);
 
   /**
+   * {@link #pull}, leaving the records in {@code packed} when they came so; read them with {@link
+   * io.fieldsync.wire.PulledPage#of(PullResponse)}. The default unpacks them.
+   */
+  default PullResponse pullPacked(PullRequest request) {
+    return pull(request);
+  }
+
+  /**
    * Whether every call must be made on the thread that runs the sync cycle: an in-process
    * simulation runs devices and server on one thread, in an order drawn from its seed. The client
    * then fetches no pull page ahead on a thread of its own. Default false.

@@ -223,7 +223,7 @@ final class Migration {
                 + " PRIMARY KEY (tenant, tbl, rid))",
             // A pull page reads each table's records of a sequence range: with the table in the
             // index, the other tables' records of the range are passed over in the index instead
-            // of being fetched from the table. Stores made with (tenant, seq) keep it.
+            // of being fetched from the table. Stores made with (tenant, seq): see below.
             "CREATE INDEX IF NOT EXISTS _fs_records_by_seq ON _fs_records (tenant, seq, tbl)",
             "CREATE TABLE IF NOT EXISTS _fs_journal ("
                 + dialect.autoIdColumn()
@@ -301,6 +301,7 @@ final class Migration {
                 + " PRIMARY KEY (tbl, col))")) {
       dialect.execute(connection, sql);
     }
+    widenSequenceIndex();
     // Stores made before the journal kept reasons gain the column; their old rows have none.
     if (!columnsOf("_fs_journal").contains("reason")) {
       dialect.execute(connection, "ALTER TABLE _fs_journal ADD COLUMN reason TEXT");
@@ -310,6 +311,30 @@ final class Migration {
         connection,
         "CREATE INDEX IF NOT EXISTS _fs_journal_decisions ON _fs_journal (tenant, id)"
             + " WHERE outcome <> 'applied'");
+  }
+
+  /**
+   * A store made with the sequence index on {@code (tenant, seq)} gets it on {@code (tenant, seq,
+   * tbl)}, once: about a second and a half per million records, after which each pull page reads
+   * its tables' records faster.
+   */
+  private void widenSequenceIndex() throws SQLException {
+    List<String> columns = new ArrayList<>();
+    DatabaseMetaData metaData = connection.getMetaData();
+    try (ResultSet rows =
+        metaData.getIndexInfo(
+            connection.getCatalog(), connection.getSchema(), "_fs_records", false, false)) {
+      while (rows.next()) {
+        if ("_fs_records_by_seq".equalsIgnoreCase(rows.getString("INDEX_NAME"))) {
+          columns.add(rows.getString("COLUMN_NAME"));
+        }
+      }
+    }
+    if (columns.equals(List.of("tenant", "seq"))) {
+      dialect.execute(connection, "DROP INDEX _fs_records_by_seq");
+      dialect.execute(
+          connection, "CREATE INDEX _fs_records_by_seq ON _fs_records (tenant, seq, tbl)");
+    }
   }
 
   private Map<String, Map<String, StoredColumn>> storedColumns() throws SQLException {

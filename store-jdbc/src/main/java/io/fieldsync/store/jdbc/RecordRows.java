@@ -30,6 +30,17 @@ import java.util.function.Supplier;
 final class RecordRows {
   static final int IN_CHUNK = 500;
 
+  /**
+   * The metadata columns {@link #read} reads: the id, the sequence and the tombstone flag in one
+   * number (one call into the driver a record instead of two), the versions and the tombstone.
+   */
+  private static final String METADATA =
+      "SELECT r.rid, r.seq * 2 + CASE WHEN r.deleted <> 0 THEN 1 ELSE 0 END, r.versions,"
+          + " r.tombstone";
+
+  /** Where a {@link #joinedSelect} row's first user column is. */
+  private static final int FIRST_COLUMN = 5;
+
   private final Dialect dialect;
   private final Supplier<String> location;
 
@@ -47,13 +58,12 @@ final class RecordRows {
   }
 
   /**
-   * {@code SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone, t.<columns> FROM _fs_records r
+   * {@code SELECT r.rid, <seq and deleted>, r.versions, r.tombstone, t.<columns> FROM _fs_records r
    * LEFT JOIN <table> t ...}: the metadata of the table's records joined to their rows, as {@link
    * #read} reads it; the caller appends the WHERE clause.
    */
   StringBuilder joinedSelect(Table table, List<Column> columns) {
-    StringBuilder sql =
-        new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
+    StringBuilder sql = new StringBuilder(METADATA);
     for (Column column : columns) {
       sql.append(", t.").append(dialect.quote(column.name()));
     }
@@ -79,7 +89,7 @@ final class RecordRows {
       int at = 0;
       for (Column column : table.columns().values()) {
         names[at] = column.name();
-        indexes[at] = column.primaryKey() ? 0 : 6 + columns.indexOf(column);
+        indexes[at] = column.primaryKey() ? 0 : FIRST_COLUMN + columns.indexOf(column);
         types[at] = column.type();
         at++;
       }
@@ -94,11 +104,12 @@ final class RecordRows {
    */
   StoredRecord read(ResultSet rows, Table table, Layout layout) throws SQLException {
     String id = dialect.readText(rows, 1);
-    long seq = rows.getLong(2);
-    boolean deleted = rows.getInt(3) != 0;
-    byte[] versions = rows.getBytes(4);
+    long seqAndDeleted = rows.getLong(2);
+    long seq = seqAndDeleted >> 1;
+    boolean deleted = (seqAndDeleted & 1) != 0;
+    byte[] versions = rows.getBytes(3);
     if (deleted) {
-      Map<String, Object> values = decodeTombstone(table, id, rows.getBytes(5));
+      Map<String, Object> values = decodeTombstone(table, id, rows.getBytes(4));
       // Parsed on first use: a pull scans the encoded versions instead (see VersionScan).
       return StoredRecord.encoded(table.name(), id, seq, true, values, versions, location.get());
     }
@@ -200,8 +211,7 @@ final class RecordRows {
    * {@code OFFSET 0} keeps each lateral subquery a probe per id.
    */
   private String arrayLoadSql(Table table, List<Column> columns) {
-    StringBuilder sql =
-        new StringBuilder("SELECT r.rid, r.seq, r.deleted, r.versions, r.tombstone");
+    StringBuilder sql = new StringBuilder(METADATA);
     for (Column column : columns) {
       sql.append(", t.").append(dialect.quote(column.name()));
     }

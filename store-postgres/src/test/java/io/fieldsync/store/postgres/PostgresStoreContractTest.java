@@ -6,6 +6,8 @@ import io.fieldsync.store.SyncStoreContract;
 import io.fieldsync.store.postgres.testing.TestDatabase;
 import io.fieldsync.store.postgres.testing.TestPostgres;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -24,6 +26,11 @@ class PostgresStoreContractTest extends SyncStoreContract {
   @Override
   protected SyncStore reopenStore(Path dir) {
     return new PostgresStore(PostgresLocation.parse(database.location()), StoreOptions.DEFAULTS);
+  }
+
+  @Override
+  protected Connection connect(Path dir) throws SQLException {
+    return database.connect();
   }
 
   @AfterEach

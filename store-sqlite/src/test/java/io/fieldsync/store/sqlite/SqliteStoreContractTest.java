@@ -29,6 +29,11 @@ class SqliteStoreContractTest extends SyncStoreContract {
   }
 
   @Override
+  protected Connection connect(Path dir) throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("server.db"));
+  }
+
+  @Override
   protected SyncStore reopenStore(Path dir) {
     return openStore(dir);
   }
@@ -117,22 +122,6 @@ class SqliteStoreContractTest extends SyncStoreContract {
       other.migrate(SCHEMA_V2);
     }
     assertThat(tables(shared)).contains("audit_log", "households", "crops", "_fs_records");
-  }
-
-  /** A store made when the pull's index was {@code (tenant, seq)} keeps it and reads the same. */
-  @Test
-  void aStoreWithTheEarlierSequenceIndexPullsEveryRecordOnce() throws Exception {
-    store.close();
-    execute(
-        dir.resolve("server.db"),
-        "DROP INDEX _fs_records_by_seq",
-        "CREATE INDEX _fs_records_by_seq ON _fs_records (tenant, seq)");
-    store = reopenStore(dir);
-    store.migrate(SCHEMA_V1);
-    pullsRecordsOfTwoTablesAndTenantsOnceEach(21, 22);
-    store.close();
-    assertThat(sequenceIndexColumns()).containsExactly("tenant", "seq");
-    store = null;
   }
 
   @Test

@@ -12,9 +12,8 @@ import io.fieldsync.schema.ColumnType;
 import io.fieldsync.schema.ConflictRule;
 import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
-import io.fieldsync.wire.Field;
+import io.fieldsync.wire.PulledPage;
 import io.fieldsync.wire.Record;
-import io.fieldsync.wire.Values;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -109,18 +108,30 @@ public final class Applier {
   public int stage(
       Connection connection, Record record, Outbox.PendingLog pendingKeys, ConflictSink sink)
       throws SQLException {
-    Table table = schema.table(record.getTable());
+    return stage(connection, PulledPage.of(List.of(record)), 0, pendingKeys, sink);
+  }
+
+  /** {@link #stage(Connection, Record, Outbox.PendingLog, ConflictSink)} of a page's record. */
+  public int stage(
+      Connection connection,
+      PulledPage page,
+      int record,
+      Outbox.PendingLog pendingKeys,
+      ConflictSink sink)
+      throws SQLException {
+    String tableName = page.table(record);
+    String recordId = page.recordId(record);
+    Table table = schema.table(tableName);
     if (table == null) {
-      throw NewerSchemaException.table(record.getTable(), record.getRecordId(), schema.version());
+      throw NewerSchemaException.table(tableName, recordId, schema.version());
     }
     Writer writer = writer(connection, table);
-    RecordKey key =
-        pendingKeys.isEmpty() ? null : new RecordKey(table.name(), record.getRecordId());
+    RecordKey key = pendingKeys.isEmpty() ? null : new RecordKey(table.name(), recordId);
     Pending pending = key == null ? null : pendingKeys.forRecord(connection, key);
-    if (record.getDeleted() || record.getAbsent()) {
+    if (page.deleted(record) || page.absent(record)) {
       if (pending == null || pending.deleted()) {
         PreparedStatement delete = writer.delete(connection);
-        delete.setString(1, record.getRecordId());
+        delete.setString(1, recordId);
         add(delete);
       }
       return 0;
@@ -132,11 +143,10 @@ public final class Applier {
     Object[] values = new Object[writer.columns.length];
     BitSet present = new BitSet(writer.columns.length);
     int expected = 0;
-    int fields = record.getFieldsCount();
-    for (int at = 0; at < fields; at++) {
-      Field field = record.getFields(at);
+    int end = page.endField(record);
+    for (int field = page.firstField(record); field < end; field++) {
       // Fields usually come in declaration order: try the next column before the name lookup.
-      String name = field.getColumn();
+      String name = page.column(field);
       int slot;
       if (expected < writer.columns.length && writer.columns[expected].name().equals(name)) {
         slot = expected;
@@ -146,30 +156,29 @@ public final class Applier {
         Integer found = writer.slots.get(name);
         if (found == null) {
           // Skipping it would lose the value for good: the cursor moves past this record.
-          throw NewerSchemaException.column(
-              table.name(), record.getRecordId(), name, schema.version());
+          throw NewerSchemaException.column(table.name(), recordId, name, schema.version());
         }
         slot = found;
       }
       expected = slot + 1;
       Column column = writer.columns[slot];
-      Object server = shown(column, Values.fromWire(field.getValue()));
+      Object server = shown(column, page.value(field));
       Object shown = server;
       FieldEdit edit = pending == null ? null : pending.edit(table, column);
       if (edit != null) {
         ConflictRule rule = table.ruleFor(column);
-        FieldState state = FieldState.of(server, field.getHlc(), "", record.getSeq());
+        FieldState state = FieldState.of(server, page.hlc(field), "", page.seq(record));
         shown = resolve(rule, state, edit, server);
         if (rule != ConflictRule.SUM && edit.isConcurrentWith(state)) {
           conflicts++;
-          sink.conflict(table.name(), record.getRecordId(), column.name());
+          sink.conflict(table.name(), recordId, column.name());
         }
       }
       present.set(slot);
       values[slot] = toSqlite(shown);
     }
     PreparedStatement upsert = writer.upsert(connection, present);
-    upsert.setString(1, record.getRecordId());
+    upsert.setString(1, recordId);
     int index = 2;
     for (int slot = present.nextSetBit(0); slot >= 0; slot = present.nextSetBit(slot + 1)) {
       upsert.setObject(index++, values[slot]);

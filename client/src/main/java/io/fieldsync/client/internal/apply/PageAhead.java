@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Fetches the next pull page on a background thread while the caller applies the current one, so
@@ -19,14 +20,24 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe: one pull loop owns it. {@link #close} cancels a request still ahead.
  */
-public final class PageAhead implements AutoCloseable {
+public final class PageAhead<T> implements AutoCloseable {
   private final Transport transport;
+  private final Function<PullRequest, T> fetch;
   private ExecutorService executor;
   private PullRequest aheadRequest;
-  private Future<PullResponse> ahead;
+  private Future<T> ahead;
 
-  public PageAhead(Transport transport) {
+  /** Pages as {@link Transport#pull} answers them. */
+  public static PageAhead<PullResponse> of(Transport transport) {
+    return new PageAhead<>(transport, transport::pull);
+  }
+
+  /**
+   * @param fetch asks {@code transport} for a page and reads it; runs on the thread ahead
+   */
+  public PageAhead(Transport transport, Function<PullRequest, T> fetch) {
     this.transport = transport;
+    this.fetch = fetch;
   }
 
   /**
@@ -50,24 +61,24 @@ public final class PageAhead implements AutoCloseable {
               });
     }
     aheadRequest = request;
-    ahead = executor.submit(() -> transport.pull(request));
+    ahead = executor.submit(() -> fetch.apply(request));
   }
 
   /**
    * The page for {@code request}: the one fetched ahead when it was for this request, else fetched
    * now. A failure of the fetch ahead is thrown here, as if the request had been made now.
    */
-  public PullResponse take(PullRequest request) {
-    Future<PullResponse> pending = ahead;
+  public T take(PullRequest request) {
+    Future<T> pending = ahead;
     boolean match = pending != null && request.equals(aheadRequest);
     ahead = null;
     aheadRequest = null;
     if (pending == null) {
-      return transport.pull(request);
+      return fetch.apply(request);
     }
     if (!match) {
       pending.cancel(true);
-      return transport.pull(request);
+      return fetch.apply(request);
     }
     try {
       return pending.get();

@@ -10,8 +10,8 @@ import io.fieldsync.wire.Change;
 import io.fieldsync.wire.ChangeResult;
 import io.fieldsync.wire.Field;
 import io.fieldsync.wire.FieldChange;
+import io.fieldsync.wire.PulledPage;
 import io.fieldsync.wire.PushResponse;
-import io.fieldsync.wire.Record;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -134,7 +134,7 @@ public final class ParkedEdits {
   }
 
   /** Removes the entries that pulled records settle. */
-  static void settle(Connection c, List<Record> records) throws SQLException {
+  static void settle(Connection c, PulledPage records, List<Integer> order) throws SQLException {
     new Jdbc(c).update(LocalSchema.PARKED_DDL);
     if (new Jdbc(c).count("_fs_parked") == 0) {
       return;
@@ -143,22 +143,23 @@ public final class ParkedEdits {
             c.prepareStatement(
                 "SELECT id, col, seq, field_hlc FROM _fs_parked WHERE tbl = ? AND rid = ?");
         PreparedStatement delete = c.prepareStatement("DELETE FROM _fs_parked WHERE id = ?")) {
-      for (Record record : records) {
-        select.setString(1, record.getTable());
-        select.setString(2, record.getRecordId());
+      for (int record : order) {
+        select.setString(1, records.table(record));
+        select.setString(2, records.recordId(record));
         List<Long> settled = new ArrayList<>();
         try (ResultSet rows = select.executeQuery()) {
           while (rows.next()) {
             String column = rows.getString(2);
-            if (record.getSeq() <= rows.getLong(3)) {
+            if (records.seq(record) <= rows.getLong(3)) {
               continue;
             }
-            if (column == null || record.getDeleted() || record.getAbsent()) {
+            if (column == null || records.deleted(record) || records.absent(record)) {
               settled.add(rows.getLong(1));
               continue;
             }
-            for (Field field : record.getFieldsList()) {
-              if (field.getColumn().equals(column) && field.getHlc() != rows.getLong(4)) {
+            int end = records.endField(record);
+            for (int field = records.firstField(record); field < end; field++) {
+              if (records.column(field).equals(column) && records.hlc(field) != rows.getLong(4)) {
                 settled.add(rows.getLong(1));
               }
             }

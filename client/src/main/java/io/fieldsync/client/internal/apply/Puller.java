@@ -13,7 +13,7 @@ import io.fieldsync.schema.Schema;
 import io.fieldsync.schema.Table;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
-import io.fieldsync.wire.Record;
+import io.fieldsync.wire.PulledPage;
 import io.fieldsync.wire.SequenceRange;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -46,14 +46,22 @@ public final class Puller {
 
   /** Hears each page applied, after its transaction committed. */
   public interface Progress {
-    Progress NONE = (page, start, next) -> {};
+    Progress NONE = (page, records, start, next) -> {};
 
     /**
-     * @param page the page
+     * @param page the page (its records may still be packed)
+     * @param records the page's records
      * @param start the cursor this pull began at
      * @param next the cursor the page moved the device to
      */
-    void applied(PullResponse page, long start, long next);
+    void applied(PullResponse page, PulledPage records, long start, long next);
+  }
+
+  /** A page as fetched, and its records read on the fetching thread. */
+  private record Page(PullResponse response, PulledPage records) {
+    static Page of(PullResponse response) {
+      return new Page(response, PulledPage.of(response));
+    }
   }
 
   private final DeviceDatabase database;
@@ -103,20 +111,21 @@ public final class Puller {
     int pulled = 0;
     int conflicts = 0;
     try (DeviceDatabase.RelaxedSync relaxed = database.relaxedSync();
-        PageAhead pages = new PageAhead(transport)) {
-      PullResponse page = pages.take(request(cursor, since, ownWrites, heldThrough, pending));
+        PageAhead<Page> pages =
+            new PageAhead<>(transport, request -> Page.of(transport.pullPacked(request)))) {
+      Page fetched = pages.take(request(cursor, since, ownWrites, heldThrough, pending));
       while (true) {
+        PullResponse page = fetched.response();
+        PulledPage records = fetched.records();
         long next =
-            page.getRecordsCount() == 0 && page.getNextCursor() == 0
-                ? cursor
-                : page.getNextCursor();
-        boolean stuck = next == cursor && page.getRecordsCount() == 0;
+            records.size() == 0 && page.getNextCursor() == 0 ? cursor : page.getNextCursor();
+        boolean stuck = next == cursor && records.size() == 0;
         if (page.getHasMore() && !stuck) {
           pages.prefetch(request(next, since, ownWrites, heldThrough, pending));
         }
-        conflicts += apply(page, next, since > 0);
-        pulled += page.getRecordsCount();
-        progress.applied(page, start, next);
+        conflicts += apply(page, records, next, since > 0);
+        pulled += records.size();
+        progress.applied(page, records, start, next);
         if (!page.getHasMore()) {
           return new Outcome(next, pulled, conflicts);
         }
@@ -127,7 +136,7 @@ public final class Puller {
                   + " said has_more but returned nothing and no new cursor");
         }
         cursor = next;
-        page = pages.take(request(cursor, since, ownWrites, heldThrough, pending));
+        fetched = pages.take(request(cursor, since, ownWrites, heldThrough, pending));
       }
     }
   }
@@ -155,7 +164,7 @@ public final class Puller {
     return request.build();
   }
 
-  private int apply(PullResponse page, long nextCursor, boolean heldBefore) {
+  private int apply(PullResponse page, PulledPage records, long nextCursor, boolean heldBefore) {
     if (page.getSchemaVersion() > schema.version()) {
       throw NewerSchemaException.page(page.getSchemaVersion(), schema.version(), nextCursor);
     }
@@ -165,8 +174,7 @@ public final class Puller {
             c -> {
               DeviceState state = database.state();
               state.captureOff(page.getServerHlc());
-              int total =
-                  page.getRecordsCount() == 0 ? 0 : applyRecords(c, page, heldBefore, found);
+              int total = records.size() == 0 ? 0 : applyRecords(c, records, heldBefore, found);
               if (!page.getHasMore()) {
                 // The run is over: every record is whole up to its end.
                 state.storePullSince(nextCursor);
@@ -186,10 +194,10 @@ public final class Puller {
    *     pulled before
    */
   private int applyRecords(
-      Connection c, PullResponse page, boolean heldBefore, List<Conflict> found)
+      Connection c, PulledPage records, boolean heldBefore, List<Conflict> found)
       throws SQLException {
     Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
-    List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
+    List<Integer> sorted = PageOrder.sorted(order, records);
     CapturePause paused =
         records.size() >= PAUSE_CAPTURE_FROM
             ? CapturePause.of(c, tablesOf(records), heldBefore, anyDelete(records))
@@ -197,10 +205,11 @@ public final class Puller {
     int written = 0;
     int total = 0;
     try {
-      for (Record record : records) {
+      for (int record : sorted) {
         total +=
             applier.stage(
                 c,
+                records,
                 record,
                 pendingKeys,
                 (table, id, column) -> found.add(new Conflict(table, id, column)));
@@ -214,16 +223,16 @@ public final class Puller {
     } finally {
       applier.discard();
     }
-    ParkedEdits.settle(c, records);
+    ParkedEdits.settle(c, records, sorted);
     if (paused != null) {
       paused.restore();
     }
     return total;
   }
 
-  private static boolean anyDelete(List<Record> records) {
-    for (Record record : records) {
-      if (record.getDeleted() || record.getAbsent()) {
+  private static boolean anyDelete(PulledPage records) {
+    for (int i = 0; i < records.size(); i++) {
+      if (records.deleted(i) || records.absent(i)) {
         return true;
       }
     }
@@ -231,10 +240,10 @@ public final class Puller {
   }
 
   /** The schema's tables that {@code records} write. */
-  private Collection<Table> tablesOf(List<Record> records) {
+  private Collection<Table> tablesOf(PulledPage records) {
     Map<String, Table> tables = new LinkedHashMap<>();
-    for (Record record : records) {
-      String name = record.getTable();
+    for (int i = 0; i < records.size(); i++) {
+      String name = records.table(i);
       if (!tables.containsKey(name)) {
         Table table = schema.table(name);
         tables.put(name, table);

@@ -7,6 +7,7 @@ import io.fieldsync.client.internal.outbox.Pusher;
 import io.fieldsync.client.internal.state.DeviceDatabase;
 import io.fieldsync.client.internal.state.Jdbc;
 import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PulledPage;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.Record;
 import java.util.LinkedHashMap;
@@ -55,9 +56,9 @@ final class CycleProgress implements Pusher.Progress, Puller.Progress {
   }
 
   @Override
-  public void applied(PullResponse page, long start, long next) {
-    changed(page.getRecordsList());
-    records += page.getRecordsCount();
+  public void applied(PullResponse page, PulledPage pulled, long start, long next) {
+    changed(pulled);
+    records += pulled.size();
     boolean finished = !page.getHasMore();
     if (!several && finished || !events.hearsProgress()) {
       return;
@@ -97,13 +98,19 @@ final class CycleProgress implements Pusher.Progress, Puller.Progress {
   }
 
   private void changed(List<Record> written) {
-    if (written.isEmpty() || !events.hearsRowsChanged()) {
+    if (!written.isEmpty() && events.hearsRowsChanged()) {
+      changed(PulledPage.of(written));
+    }
+  }
+
+  private void changed(PulledPage written) {
+    if (written.size() == 0 || !events.hearsRowsChanged()) {
       return;
     }
     Map<String, Set<String>> ids = new LinkedHashMap<>();
-    for (Record record : written) {
-      ids.computeIfAbsent(record.getTable(), table -> new LinkedHashSet<>())
-          .add(record.getRecordId());
+    for (int i = 0; i < written.size(); i++) {
+      ids.computeIfAbsent(written.table(i), table -> new LinkedHashSet<>())
+          .add(written.recordId(i));
     }
     events.rowsChanged(ids);
   }

@@ -5,7 +5,7 @@ import io.fieldsync.ResyncRequiredException;
 import io.fieldsync.client.internal.apply.Applier;
 import io.fieldsync.client.internal.apply.NewerSchemaException;
 import io.fieldsync.client.internal.apply.PageAhead;
-import io.fieldsync.client.internal.apply.RecordOrder;
+import io.fieldsync.client.internal.apply.PageOrder;
 import io.fieldsync.client.internal.capture.SqlText;
 import io.fieldsync.client.internal.outbox.Outbox;
 import io.fieldsync.client.internal.state.DeviceDatabase;
@@ -19,8 +19,8 @@ import io.fieldsync.schema.Table;
 import io.fieldsync.wire.IdRange;
 import io.fieldsync.wire.PullRequest;
 import io.fieldsync.wire.PullResponse;
+import io.fieldsync.wire.PulledPage;
 import io.fieldsync.wire.RangeChecksum;
-import io.fieldsync.wire.Record;
 import io.fieldsync.wire.VerifyRequest;
 import java.sql.PreparedStatement;
 import java.util.List;
@@ -85,7 +85,7 @@ public final class Snapshot {
     long total = started.total();
     long pages = 0;
     try (DeviceDatabase.RelaxedSync relaxed = database.relaxedSync();
-        PageAhead ahead = new PageAhead(transport)) {
+        PageAhead<PullResponse> ahead = PageAhead.of(transport)) {
       PullResponse page = null;
       while (true) {
         if (page == null) {
@@ -185,16 +185,16 @@ public final class Snapshot {
           DeviceState state = database.state();
           state.captureOff(page.getServerHlc());
           Outbox.PendingLog pendingKeys = Outbox.pendingKeys(c);
-          List<Record> records = order.sort(page.getRecordsList(), RecordOrder.INSTANCE);
+          PulledPage records = PulledPage.of(page);
           try (PreparedStatement seen =
               c.prepareStatement(
                   "INSERT OR IGNORE INTO _fs_snapshot_seen (tbl, rid) VALUES (?, ?)")) {
             try {
-              for (Record record : records) {
-                applier.stage(c, record, pendingKeys, (table, id, column) -> {});
-                if (!record.getDeleted() && !record.getAbsent()) {
-                  seen.setString(1, record.getTable());
-                  seen.setString(2, record.getRecordId());
+              for (int record : PageOrder.sorted(order, records)) {
+                applier.stage(c, records, record, pendingKeys, (table, id, column) -> {});
+                if (!records.deleted(record) && !records.absent(record)) {
+                  seen.setString(1, records.table(record));
+                  seen.setString(2, records.recordId(record));
                   seen.addBatch();
                 }
               }
