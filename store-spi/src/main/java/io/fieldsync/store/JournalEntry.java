@@ -34,4 +34,31 @@ public record JournalEntry(
       String outcome) {
     this(seq, table, recordId, op, fields, hlc, device, batchId, outcome, null);
   }
+
+  /**
+   * {@code entry} with {@code fields}, for an entry made without them.
+   *
+   * @throws IllegalArgumentException when the entry has fields of its own
+   */
+  public static JournalEntry withFields(JournalEntry entry, String fields) {
+    if (entry.fields() != null) {
+      throw new IllegalArgumentException(
+          "the journal entry of "
+              + entry.table()
+              + "/"
+              + entry.recordId()
+              + " has fields of its own; give the sent fields either as JSON or encoded");
+    }
+    return new JournalEntry(
+        entry.seq(),
+        entry.table(),
+        entry.recordId(),
+        entry.op(),
+        fields,
+        entry.hlc(),
+        entry.device(),
+        entry.batchId(),
+        entry.outcome(),
+        entry.reason());
+  }
 }

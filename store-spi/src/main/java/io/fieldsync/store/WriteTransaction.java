@@ -1,5 +1,6 @@
 package io.fieldsync.store;
 
+import io.fieldsync.wire.SentFields;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,6 +59,17 @@ public interface WriteTransaction {
   }
 
   void journal(JournalEntry entry);
+
+  /**
+   * Journals {@code entry}, whose fields are null, with the fields the device sent given {@link
+   * SentFields#encode encoded}: a store may keep them so, and its journal reads give them as the
+   * JSON {@link SentFields#json(byte[])} renders. This default renders them now.
+   *
+   * @throws IllegalArgumentException when the entry has fields of its own
+   */
+  default void journal(JournalEntry entry, byte[] sentFields) {
+    journal(JournalEntry.withFields(entry, SentFields.json(sentFields)));
+  }
 
   void recordBatch(String device, String batchId, byte[] outcome);
 

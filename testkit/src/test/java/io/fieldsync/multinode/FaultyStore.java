@@ -241,6 +241,11 @@ final class FaultyStore implements SyncStore {
     }
 
     @Override
+    public void journal(JournalEntry entry, byte[] sentFields) {
+      transaction.journal(entry, sentFields);
+    }
+
+    @Override
     public String setting(String key) {
       return transaction.setting(key);
     }

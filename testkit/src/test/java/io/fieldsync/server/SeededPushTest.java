@@ -15,6 +15,7 @@ import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
 import io.fieldsync.wire.PushResponse;
 import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.SentFields;
 import io.fieldsync.wire.Values;
 import io.fieldsync.wire.VersionsEncoding;
 import java.nio.file.Path;
@@ -146,7 +147,8 @@ class SeededPushTest {
       assertThat(server.sequence(TestServer.TENANT)).isEqualTo(sequences);
       List<String> journaled = new ArrayList<>();
       for (Map<String, Object> row :
-          server.query("SELECT rid, op, device, batch_id, fields FROM _fs_journal")) {
+          server.query("SELECT rid, op, device, batch_id, fields, sent_fields FROM _fs_journal")) {
+        assertThat(row.get("fields")).as("a push keeps the sent fields encoded").isNull();
         journaled.add(
             row.get("rid")
                 + " "
@@ -156,7 +158,7 @@ class SeededPushTest {
                 + " "
                 + row.get("batch_id")
                 + " "
-                + row.get("fields"));
+                + SentFields.json((byte[]) row.get("sent_fields")));
       }
       journal.sort(null);
       journaled.sort(null);

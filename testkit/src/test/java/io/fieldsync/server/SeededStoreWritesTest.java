@@ -12,8 +12,12 @@ import io.fieldsync.store.StoredRecord;
 import io.fieldsync.store.SyncStore;
 import io.fieldsync.testkit.SeededTest;
 import io.fieldsync.testkit.ServerDatabase;
+import io.fieldsync.wire.Change;
+import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.FieldVersion;
 import io.fieldsync.wire.RecordVersions;
+import io.fieldsync.wire.SentFields;
+import io.fieldsync.wire.Values;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * one transaction, deletes between saves, journal entries, loads in the middle of a transaction and
  * transactions rolled back. Afterwards every record must be as the test's model says (last save
  * wins, sequence, tombstone, values), the user tables must hold exactly the live records, and every
- * record's journal must be the entries of the committed transactions in the order written: a row
+ * record's journal must be the entries of the committed transactions in the order written, with
+ * their sent fields as given (JSON, encoded, or none), and the decisions listed newest first: a row
  * lost, written twice, written out of order or left over from a rolled-back transaction shows.
  */
 class SeededStoreWritesTest {
@@ -52,9 +57,13 @@ class SeededStoreWritesTest {
     final Map<String, Expected> records = new TreeMap<>();
     final Map<String, List<String>> journal = new TreeMap<>();
 
+    /** The journal entries other than a plain apply, in the order written. */
+    final List<String> decisions = new ArrayList<>();
+
     Model copy() {
       Model copy = new Model();
       copy.records.putAll(records);
+      copy.decisions.addAll(decisions);
       journal.forEach((key, entries) -> copy.journal.put(key, new ArrayList<>(entries)));
       return copy;
     }
@@ -96,19 +105,43 @@ class SeededStoreWritesTest {
                   transaction.save(
                       new StoredRecord(table, id, seq, delete, values, versions(seq, values)));
                   working.records.put(key, new Expected(seq, delete, values));
-                  String fields = "write-" + marker[0]++;
-                  transaction.journal(
+                  int write = marker[0]++;
+                  String outcome = random.nextInt(8) == 0 ? "kept" : "applied";
+                  JournalEntry entry =
                       new JournalEntry(
                           seq,
                           table,
                           id,
                           delete ? "delete" : "update",
-                          fields,
+                          null,
                           seq << 16,
                           "tablet-1",
                           "batch-" + round,
-                          "applied"));
+                          outcome);
+                  String fields =
+                      switch (random.nextInt(3)) {
+                        case 0 -> { // the sent fields as JSON
+                          String json = "write-" + write;
+                          transaction.journal(JournalEntry.withFields(entry, json));
+                          yield json;
+                        }
+                        case 1 -> { // encoded, as a push gives them
+                          transaction.journal(entry, SentFields.encode(sentNote(write)));
+                          yield "{\"note\":{\"value\":\"write "
+                              + write
+                              + "\",\"hlc\":"
+                              + write
+                              + "}}";
+                        }
+                        default -> { // none (a delete)
+                          transaction.journal(entry, null);
+                          yield null;
+                        }
+                      };
                   working.journal.computeIfAbsent(key, unused -> new ArrayList<>()).add(fields);
+                  if (!outcome.equals("applied")) {
+                    working.decisions.add(key + " " + fields);
+                  }
                   if (random.nextInt(25) == 0) {
                     String other = id(table, random.nextInt(pool));
                     StoredRecord loaded = transaction.load(table, List.of(other)).get(other);
@@ -152,6 +185,13 @@ class SeededStoreWritesTest {
         journal.put(key, fields);
       }
       assertThat(journal).as("journal per record, seed %d", seed).isEqualTo(committed.journal);
+      List<String> decisions = new ArrayList<>();
+      for (JournalEntry entry : store.recentDecisions(TENANT, 10_000)) {
+        decisions.add(0, entry.table() + "/" + entry.recordId() + " " + entry.fields());
+      }
+      assertThat(decisions)
+          .as("decisions, newest first, seed %d", seed)
+          .isEqualTo(committed.decisions);
 
       Map<String, Map<String, Object>> scanned = new TreeMap<>();
       for (String table : SCHEMA.tables().keySet()) {
@@ -167,6 +207,17 @@ class SeededStoreWritesTest {
           });
       assertThat(scanned).as("user-table rows: the live records' values").isEqualTo(liveValues);
     }
+  }
+
+  /** A change sending one text field, {@code note}, stamped with {@code write}. */
+  private static Change sentNote(int write) {
+    return Change.newBuilder()
+        .addFields(
+            FieldChange.newBuilder()
+                .setColumn("note")
+                .setValue(Values.toWire("write " + write))
+                .setHlc(write))
+        .build();
   }
 
   private static String id(String table, int n) {

@@ -27,12 +27,13 @@ final class BatchJournal {
             change.table == null ? change.change.getTable() : change.table.name(),
             change.id == null ? change.change.getRecordId() : change.id,
             opName(change.change),
-            change.fieldsJson,
+            null,
             change.hlc,
             device,
             batchId,
             decision.journalOutcome(),
-            decision.reason()));
+            decision.reason()),
+        change.sentFields);
   }
 
   /** A deleted parent brought back for a child written under {@code restore_parent}. */

@@ -13,6 +13,7 @@ import io.fieldsync.wire.Change;
 import io.fieldsync.wire.FieldChange;
 import io.fieldsync.wire.Op;
 import io.fieldsync.wire.PushRequest;
+import io.fieldsync.wire.SentFields;
 import io.fieldsync.wire.Values;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -84,7 +85,7 @@ final class ChangeValidator {
       prepared.hlc = guard.admit(change.getHlc());
       prepared.rejection =
           tenantMismatch != null ? tenantMismatch : check(token, prepared, change, table, guard);
-      prepared.fieldsJson = JournalFields.json(change);
+      prepared.sentFields = SentFields.encode(change);
       result[i] = prepared;
     }
   }

@@ -63,8 +63,8 @@ final class PreparedChange {
    */
   WorkingRecord record;
 
-  /** The fields as the device sent them, as JSON for the journal. */
-  String fieldsJson;
+  /** The fields as the device sent them, encoded for the journal ({@code SentFields}). */
+  byte[] sentFields;
 
   /** Whether the change is a delete: asked many times per change (sorting, rules, journal). */
   private final boolean delete;

@@ -1,8 +1,10 @@
 package io.fieldsync.store.jdbc;
 
+import io.fieldsync.StorageException;
 import io.fieldsync.store.DeviceActivity;
 import io.fieldsync.store.JournalEntry;
 import io.fieldsync.store.TrafficMinute;
+import io.fieldsync.wire.SentFields;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +20,7 @@ final class AdminRows {
   static final long TRAFFIC_KEPT_MINUTES = 24 * 60;
 
   private static final String JOURNAL_COLUMNS =
-      "seq, tbl, rid, op, fields, hlc, device, batch_id, outcome, reason";
+      "seq, tbl, rid, op, fields, hlc, device, batch_id, outcome, reason, sent_fields";
 
   private final JdbcTransactions transactions;
 
@@ -197,13 +199,32 @@ final class AdminRows {
                     sinceMinute));
   }
 
+  /** A journal row; its sent fields are kept as JSON text or encoded ({@link SentFields}). */
   private static JournalEntry entry(ResultSet row) throws SQLException {
+    String fields = row.getString(5);
+    if (fields == null) {
+      byte[] sentFields = row.getBytes(11);
+      try {
+        fields = SentFields.json(sentFields);
+      } catch (IllegalArgumentException e) {
+        throw new StorageException(
+            "the journal row of "
+                + row.getString(2)
+                + "/"
+                + row.getString(3)
+                + " at sequence "
+                + row.getLong(1)
+                + " holds unreadable sent fields: "
+                + e.getMessage(),
+            e);
+      }
+    }
     return new JournalEntry(
         row.getLong(1),
         row.getString(2),
         row.getString(3),
         row.getString(4),
-        row.getString(5),
+        fields,
         row.getLong(6),
         row.getString(7),
         row.getString(8),

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * <p>Layout: user data lives in one real table per schema table, named as in the schema, with a
  * {@code _tenant} column and primary key ({@code _tenant}, key). Sync metadata lives beside it:
  * {@code _fs_records} (per record: sequence, tombstone flag, field versions, last values of a
- * tombstone), {@code _fs_sequence} (one counter row per tenant), {@code _fs_journal}, {@code
+ * tombstone), {@code _fs_sequence} (one counter row per tenant), {@code _fs_journal} (a pushed
+ * change's sent fields encoded in {@code sent_fields}, or as JSON text in {@code fields}), {@code
  * _fs_batches}, {@code _fs_review}, {@code _fs_settings} ({@link StoreSettings}) and {@code
  * _fs_columns} (the schema the tables were migrated to). Every query is keyed by tenant.
  *

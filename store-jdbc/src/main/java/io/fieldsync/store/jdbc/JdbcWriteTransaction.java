@@ -43,8 +43,8 @@ final class JdbcWriteTransaction implements WriteTransaction {
 
   private final String recordsUpsert;
   private final String journalInsert =
-      "INSERT INTO _fs_journal (tenant, seq, tbl, rid, op, fields, hlc, device, batch_id, outcome,"
-          + " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO _fs_journal (tenant, seq, tbl, rid, op, fields, sent_fields, hlc, device,"
+          + " batch_id, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private final String batchInsert =
       "INSERT INTO _fs_batches (tenant, device, batch_id, outcome) VALUES (?, ?, ?, ?)";
 
@@ -228,6 +228,18 @@ final class JdbcWriteTransaction implements WriteTransaction {
 
   @Override
   public void journal(JournalEntry entry) {
+    journal(entry, entry.fields(), null);
+  }
+
+  @Override
+  public void journal(JournalEntry entry, byte[] sentFields) {
+    if (entry.fields() != null) {
+      JournalEntry.withFields(entry, null); // refuses it, naming the record
+    }
+    journal(entry, null, sentFields);
+  }
+
+  private void journal(JournalEntry entry, String fields, byte[] sentFields) {
     try {
       PreparedStatement insert = batches.queue("_fs_journal", journalInsert);
       insert.setString(1, tenant);
@@ -235,12 +247,13 @@ final class JdbcWriteTransaction implements WriteTransaction {
       insert.setString(3, entry.table());
       insert.setString(4, entry.recordId());
       insert.setString(5, entry.op());
-      insert.setString(6, entry.fields());
-      insert.setLong(7, entry.hlc());
-      insert.setString(8, entry.device());
-      insert.setString(9, entry.batchId());
-      insert.setString(10, entry.outcome());
-      insert.setString(11, entry.reason());
+      insert.setString(6, fields);
+      insert.setBytes(7, sentFields);
+      insert.setLong(8, entry.hlc());
+      insert.setString(9, entry.device());
+      insert.setString(10, entry.batchId());
+      insert.setString(11, entry.outcome());
+      insert.setString(12, entry.reason());
       insert.addBatch();
     } catch (SQLException e) {
       throw transactions.failure("journaling a change of '" + entry.table() + "'", e);

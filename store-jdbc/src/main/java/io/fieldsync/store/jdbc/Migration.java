@@ -231,7 +231,9 @@ final class Migration {
                 + " tenant TEXT NOT NULL, seq "
                 + bigint
                 + " NOT NULL, tbl TEXT NOT NULL,"
-                + " rid TEXT NOT NULL, op TEXT NOT NULL, fields TEXT, hlc "
+                + " rid TEXT NOT NULL, op TEXT NOT NULL, fields TEXT, sent_fields "
+                + blob
+                + ", hlc "
                 + bigint
                 + " NOT NULL,"
                 + " device TEXT NOT NULL, batch_id TEXT, outcome TEXT NOT NULL, reason TEXT)",
@@ -303,8 +305,14 @@ final class Migration {
     }
     widenSequenceIndex();
     // Stores made before the journal kept reasons gain the column; their old rows have none.
-    if (!columnsOf("_fs_journal").contains("reason")) {
+    Set<String> journalColumns = columnsOf("_fs_journal");
+    if (!journalColumns.contains("reason")) {
       dialect.execute(connection, "ALTER TABLE _fs_journal ADD COLUMN reason TEXT");
+    }
+    // A change's sent fields are kept encoded (sent_fields) and shown as JSON when read; rows of
+    // stores made before keep theirs as JSON text (fields).
+    if (!journalColumns.contains("sent_fields")) {
+      dialect.execute(connection, "ALTER TABLE _fs_journal ADD COLUMN sent_fields " + blob);
     }
     // Decisions other than a plain apply are few; the admin console lists the latest of them.
     dialect.execute(

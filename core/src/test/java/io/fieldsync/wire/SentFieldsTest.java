@@ -1,16 +1,16 @@
-package io.fieldsync.server.push;
+package io.fieldsync.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fieldsync.wire.Change;
-import io.fieldsync.wire.FieldChange;
-import io.fieldsync.wire.Op;
-import io.fieldsync.wire.Value;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The journal's fields JSON is written by a streaming writer; it must print what the tree did. */
-class JournalFieldsTest {
+/**
+ * The journal's fields JSON is written by a streaming writer; it must print what the tree did. The
+ * journal keeps the fields encoded; rendered later, they must give the JSON of the change in hand.
+ */
+class SentFieldsTest {
   private static final String[] TEXTS = {
     "",
     "plain",
@@ -28,16 +28,43 @@ class JournalFieldsTest {
   };
   private static final long[] WHOLES = {0, 1, -1, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 53};
 
+  /**
+   * Random changes (a column sometimes named twice, as a rejected change may): the streamed JSON is
+   * the tree's, and the encoded fields render that same JSON.
+   */
   @Test
-  void streamingJournalJsonMatchesTheTreeForRandomChanges() {
+  void journalJsonOfRandomChangesMatchesTheTreeAndTheirEncoding() {
     long seed = 20261201L;
     SplittableRandom random = new SplittableRandom(seed);
-    for (int n = 0; n < 2_000; n++) {
+    for (int n = 0; n < 3_000; n++) {
       Change change = randomChange(random);
-      assertThat(JournalFields.json(change))
+      if (random.nextInt(5) == 0) {
+        change = change.toBuilder().addFields(change.getFields(0).toBuilder().setHlc(n)).build();
+      }
+      String json = SentFields.json(change);
+      assertThat(json)
           .as("change %d of seed %d: %s", n, seed, change)
-          .isEqualTo(JournalFields.tree(change));
+          .isEqualTo(SentFields.tree(change));
+      assertThat(SentFields.json(SentFields.encode(change)))
+          .as("encoded change %d of seed %d: %s", n, seed, change)
+          .isEqualTo(json);
     }
+  }
+
+  @Test
+  void aChangeWithoutFieldsHasNoJsonNorEncodingAndNoEncodingRendersNoJson() {
+    Change delete =
+        Change.newBuilder().setTable("households").setRecordId("r1").setOp(Op.OP_DELETE).build();
+    assertThat(SentFields.json(delete)).isNull();
+    assertThat(SentFields.encode(delete)).isNull();
+    assertThat(SentFields.json((byte[]) null)).isNull();
+  }
+
+  @Test
+  void bytesThatAreNotEncodedFieldsAreRefusedNamingTheirLength() {
+    assertThatThrownBy(() -> SentFields.json(new byte[] {(byte) 0xff, (byte) 0xff, 0x01}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("the 3 bytes are not encoded fields of a change: ");
   }
 
   @Test
@@ -50,16 +77,9 @@ class JournalFieldsTest {
             .addFields(field("Notes", Value.newBuilder().setTextValue("first").build(), 1))
             .addFields(field("notes", Value.newBuilder().setTextValue("second").build(), 2))
             .build();
-    assertThat(JournalFields.json(change))
+    assertThat(SentFields.json(change))
         .isEqualTo("{\"notes\":{\"value\":\"second\",\"hlc\":2}}")
-        .isEqualTo(JournalFields.tree(change));
-  }
-
-  @Test
-  void aChangeWithoutFieldsHasNoJson() {
-    Change delete =
-        Change.newBuilder().setTable("households").setRecordId("r1").setOp(Op.OP_DELETE).build();
-    assertThat(JournalFields.json(delete)).isNull();
+        .isEqualTo(SentFields.tree(change));
   }
 
   private static Change randomChange(SplittableRandom random) {
