@@ -177,8 +177,9 @@ final class Report {
       md.append(
           "- Device scenario: device A's records are written by plain SQL in one transaction"
               + " through a JDBC connection of its own and captured by the triggers; `syncNow()`"
-              + " in this JVM after a warm-up round on other databases, 1,000 records per pull"
-              + " page and 500 per push batch (the library's defaults)"
+              + " in this JVM after a warm-up round on other databases, with the library's default"
+              + " sizes (10,000 records per pull page; push batches of 1,000, 2,000, 4,000, then"
+              + " 5,000)"
               + (options.deviceCommands()
                   ? "; then the same steps as `bin/fieldsync client sync --db FILE` and `bin/fieldsync"
                       + " client status --db FILE`, each a new process, wall time including JVM"

@@ -33,7 +33,7 @@ public final class Workload {
   /** Records per pull page the benchmark devices ask for. */
   static final int PULL_PAGE = 5_000;
 
-  /** Records per push batch of the push-throughput devices (the client's default). */
+  /** Records per push batch of the push-throughput devices. */
   static final int PUSH_BATCH = 500;
 
   private static final String SECRET = "fieldsync-bench-secret-0123456789abcdef";

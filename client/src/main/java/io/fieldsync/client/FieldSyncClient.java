@@ -419,10 +419,10 @@ public final class FieldSyncClient implements AutoCloseable {
   /**
    * Settings for a {@link FieldSyncClient} and its worker. Defaults: the server URL and token
    * stored in the database, an {@link HttpTransport} with 10 s connect and 60 s request timeouts,
-   * the system UTC clock, batch ids from a {@link SecureRandom}, 5000 records per push batch, 5000
-   * per pull page; a worker with a 25 ms debounce, a 50 ms write poll, a 60 s interval, backoff
-   * from 500 ms to 60 s, stuck after 10 minutes, the live channel on with a 30 s ping, and a random
-   * jitter seed. Not thread-safe.
+   * the system UTC clock, batch ids from a {@link SecureRandom}, 5000 records per push batch,
+   * 10,000 per pull page; a worker with a 25 ms debounce, a 50 ms write poll, a 60 s interval,
+   * backoff from 500 ms to 60 s, stuck after 10 minutes, the live channel on with a 30 s ping, and
+   * a random jitter seed. Not thread-safe.
    */
   public static final class Builder {
     final Path database;
