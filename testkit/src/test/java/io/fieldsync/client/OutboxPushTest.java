@@ -236,6 +236,34 @@ class OutboxPushTest {
     assertBothHold(device, model);
   }
 
+  /**
+   * An answer kept in {@code _fs_answered} whose log rows something else removed (a library that
+   * did not know the table acknowledged the batch after it) is dropped, not acknowledged: its log
+   * ids now belong to newer edits, which its acknowledgement would delete unsent.
+   */
+  @SeededTest(runs = 2)
+  void anAnswerWhoseLogRowsAreGoneIsDroppedAndTheNewerEditsUnderItsIdsGoOut(long seed)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    Model model = new Model();
+    TestDevice device = server.device("tablet", builder -> builder.batchSize(20));
+    model.randomEdits(device, random, 40);
+    syncUntilDone(device);
+    model.randomEdits(device, random, 30 + random.nextInt(30));
+    long lastRow = (Long) device.scalar("SELECT max(id) FROM _fs_changelog");
+    long stale = 1 + random.nextLong(lastRow);
+    device.sql(
+        "INSERT INTO _fs_answered (id, max_log_id, max_log_hlc, request, response) VALUES (1, "
+            + stale
+            + ", (SELECT hlc - 1 FROM _fs_changelog WHERE id = "
+            + stale
+            + "), x'00', x'00')");
+
+    syncUntilDone(device);
+
+    assertBothHold(device, model);
+  }
+
   /** Hands the encoded pushes on and keeps each request sent. */
   private static final class RecordingTransport extends EncodedOnly {
     final List<PushRequest> pushes = new ArrayList<>();

@@ -69,7 +69,8 @@ public final class LocalSchema {
   /** The push batch answered and not yet acknowledged (see {@code AnsweredBatch}). */
   static final String ANSWERED_DDL =
       "CREATE TABLE IF NOT EXISTS _fs_answered (id INTEGER PRIMARY KEY CHECK (id = 1),"
-          + " max_log_id INTEGER NOT NULL, request BLOB NOT NULL, response BLOB NOT NULL)";
+          + " max_log_id INTEGER NOT NULL, max_log_hlc INTEGER NOT NULL, request BLOB NOT NULL,"
+          + " response BLOB NOT NULL)";
 
   static final List<String> INTERNAL_DDL =
       List.of(

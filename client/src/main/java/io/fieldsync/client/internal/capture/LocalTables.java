@@ -46,10 +46,22 @@ public final class LocalTables {
         });
   }
 
-  /** Brings a database made by an older library to the current layout, losing nothing. */
+  /**
+   * Brings a database made by an older library to the current layout, losing nothing; refuses one
+   * made by a newer library, whose tables this one would not keep (an answered batch in {@code
+   * _fs_answered}, say, would never be acknowledged).
+   */
   public void upgrade(Schema schema) {
     long version = database.read(c -> database.state().layout());
-    if (version >= LocalSchema.LAYOUT) {
+    if (version > LocalSchema.LAYOUT) {
+      throw new ConfigException(
+          "this device database has local layout "
+              + version
+              + ", made by a newer fieldsync; this one knows layouts up to "
+              + LocalSchema.LAYOUT
+              + ": open it with that newer version");
+    }
+    if (version == LocalSchema.LAYOUT) {
       return;
     }
     database.transaction(

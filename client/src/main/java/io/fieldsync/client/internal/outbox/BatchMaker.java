@@ -72,13 +72,15 @@ final class BatchMaker {
   }
 
   /**
-   * Stores the batch as inflight, in the caller's transaction, once every log row up to its {@code
-   * after} is gone; a batch whose rows cancelled out deletes them instead. Returns false, storing
-   * nothing, when the batch's number is no longer the next one: it must be made again.
+   * Stores the batch as inflight, in the caller's transaction, in place of any other; a batch whose
+   * rows cancelled out deletes those rows (its own only: the batch before it may still be awaiting
+   * its acknowledgement) instead. Returns false, storing nothing, when the batch's number is no
+   * longer the next one: it must be made again.
    */
   boolean store(Connection c, Prepared batch) throws SQLException {
     if (batch.push() == null) {
-      new Jdbc(c).update("DELETE FROM _fs_changelog WHERE id <= ?", batch.end());
+      new Jdbc(c)
+          .update("DELETE FROM _fs_changelog WHERE id > ? AND id <= ?", batch.after(), batch.end());
       return true;
     }
     DeviceState state = new DeviceState(c);

@@ -163,6 +163,15 @@ public final class Pusher {
     LogKeyIndex logKeys = new LogKeyIndex();
     Outcome total = Outcome.NONE;
     AnsweredBatch stored = database.read(AnsweredBatch::read);
+    if (stored != null && !stored.stillLogged()) {
+      // Its log rows were acknowledged without it (by a library that did not know the table).
+      database.transaction(
+          c -> {
+            AnsweredBatch.clear(c);
+            return null;
+          });
+      stored = null;
+    }
     if (stored != null) {
       total =
           total.plus(
@@ -300,7 +309,12 @@ public final class Pusher {
           }
           InflightBatch.clear(c);
           AnsweredBatch.store(c, answered, end, response);
-          return batches.store(c, next);
+          if (!batches.store(c, next)) {
+            // Checked above in this transaction: rolling back keeps the answered batch inflight.
+            throw new IllegalStateException(
+                "batch " + next.number() + " was the next one and then refused");
+          }
+          return true;
         });
   }
 
