@@ -8,7 +8,8 @@ import java.util.List;
  * a {@link PullResponse} or the changes of a {@link PushRequest} laid out in columns, ids as
  * 16-byte UUIDs, names as indexes, stamps and sequences as differences. The content is exactly the
  * same; the layout only lets zstd find what repeats. Codecs {@link #pack} before encoding and
- * {@link #unpack} after decoding, so no other code sees the packed fields. Thread-safe (stateless).
+ * {@link #unpack} after decoding; a device's pull reads a packed page in place through {@link
+ * PulledPage} instead. Thread-safe (stateless).
  */
 public final class Packing {
   private Packing() {}
