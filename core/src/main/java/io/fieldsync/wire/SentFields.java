@@ -3,9 +3,7 @@ package io.fieldsync.wire;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 
@@ -31,26 +29,10 @@ public final class SentFields {
    * a change without fields.
    */
   public static byte[] encode(Change change) {
-    int count = change.getFieldsCount();
-    if (count == 0) {
+    if (change.getFieldsCount() == 0) {
       return null;
     }
-    int size = 0;
-    for (int i = 0; i < count; i++) {
-      size += CodedOutputStream.computeMessageSize(Change.FIELDS_FIELD_NUMBER, change.getFields(i));
-    }
-    byte[] encoded = new byte[size];
-    CodedOutputStream out = CodedOutputStream.newInstance(encoded);
-    try {
-      for (int i = 0; i < count; i++) {
-        out.writeMessage(Change.FIELDS_FIELD_NUMBER, change.getFields(i));
-      }
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "encoding the fields of a change into an array sized for them", e);
-    }
-    return encoded;
+    return Change.newBuilder().addAllFields(change.getFieldsList()).build().toByteArray();
   }
 
   /**

@@ -41,14 +41,7 @@ public record JournalEntry(
    * @throws IllegalArgumentException when the entry has fields of its own
    */
   public static JournalEntry withFields(JournalEntry entry, String fields) {
-    if (entry.fields() != null) {
-      throw new IllegalArgumentException(
-          "the journal entry of "
-              + entry.table()
-              + "/"
-              + entry.recordId()
-              + " has fields of its own; give the sent fields either as JSON or encoded");
-    }
+    entry.requireNoFields();
     return new JournalEntry(
         entry.seq(),
         entry.table(),
@@ -60,5 +53,21 @@ public record JournalEntry(
         entry.batchId(),
         entry.outcome(),
         entry.reason());
+  }
+
+  /**
+   * Refuses an entry with fields of its own where the sent fields come apart from it.
+   *
+   * @throws IllegalArgumentException when the entry has fields
+   */
+  public void requireNoFields() {
+    if (fields != null) {
+      throw new IllegalArgumentException(
+          "the journal entry of "
+              + table
+              + "/"
+              + recordId
+              + " has fields of its own; give the sent fields either as JSON or encoded");
+    }
   }
 }

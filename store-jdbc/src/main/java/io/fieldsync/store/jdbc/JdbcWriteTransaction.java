@@ -233,9 +233,7 @@ final class JdbcWriteTransaction implements WriteTransaction {
 
   @Override
   public void journal(JournalEntry entry, byte[] sentFields) {
-    if (entry.fields() != null) {
-      JournalEntry.withFields(entry, null); // refuses it, naming the record
-    }
+    entry.requireNoFields();
     journal(entry, null, sentFields);
   }
 
